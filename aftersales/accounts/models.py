@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        BRAND = "brand", _("品牌商")
+        MERCHANT = "merchant", _("电商商家")
+        DEALER = "dealer", _("经销商集团")
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    slug = models.SlugField(_("代码"), max_length=50, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.BRAND)
+    timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", _("消费者")
+    AGENT = "agent", _("客服")
+    DISPATCHER = "dispatcher", _("派单员")
+    TECHNICIAN = "technician", _("工程师")
+    PARTS_MANAGER = "parts_manager", _("备件管理员")
+    QUALITY_MANAGER = "quality_manager", _("质量经理")
+    ORG_ADMIN = "org_admin", _("组织管理员")
+    PLATFORM_ADMIN = "platform_admin", _("平台管理员")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.CUSTOMER)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        help_text=_("员工所属组织；消费者和平台管理员为空。"),
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            # Organization staff must belong to an organization; customers and platform admins
+            # must not, so access rules never have to guess.
+            models.CheckConstraint(
+                name="user_org_matches_role",
+                condition=(
+                    models.Q(role__in=["customer", "platform_admin"], organization__isnull=True)
+                    | (
+                        ~models.Q(role__in=["customer", "platform_admin"])
+                        & models.Q(organization__isnull=False)
+                    )
+                ),
+            )
+        ]
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.PLATFORM_ADMIN
+
+    @property
+    def is_org_staff(self) -> bool:
+        return self.organization_id is not None
+
+
+class ApiToken(models.Model):
+    """A secret for integrations. Only its hash is stored; the clear value is shown once."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    user = models.ForeignKey(User, verbose_name=_("代表用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=100)
+    prefix = models.CharField(_("前缀"), max_length=12, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

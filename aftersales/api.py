@@ -1,0 +1,136 @@
+"""The REST API root: ``/api/v1/``. Each app contributes a router from its ``api.py``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from aftersales.accounts.api_auth import SessionAuth, TokenAuth
+from aftersales.core.errors import ServiceError
+from aftersales.core.problem import problem_response
+
+log = logging.getLogger(__name__)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class JsonParser(Parser):
+    """ninja's JSON parser, refusing text with NUL characters: PostgreSQL cannot store them."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise ValueError("text values cannot contain NUL (\\u0000) characters")
+        return data
+
+
+api = NinjaAPI(
+    parser=JsonParser(),
+    title="aftersales API",
+    version="1",
+    description="After-sales service platform. Errors are application/problem+json.",
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+)
+
+
+def _field_of(loc: list[Any]) -> str:
+    # ninja reports ("body", "payload", "phone"); users care about "phone".
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "filters", "form")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": _field_of(list(e.get("loc", []))), "reason": e.get("msg", "invalid"), "in": str(e.get("loc", [""])[0])}
+        for e in exc.errors
+    ]
+    return problem_response(422, "The request has invalid fields.", errors=errors)
+
+
+@api.exception_handler(ServiceError)
+def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    errors = [{"field": k, "reason": v} for k, v in exc.errors.items()]
+    return problem_response(exc.status, exc.message, errors=errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": f, "reason": " ".join(m for e in errs for m in e.messages)} for f, errs in exc.error_dict.items()]
+    else:
+        errors = [{"field": "__all__", "reason": m} for m in exc.messages]
+    return problem_response(422, "The request has invalid fields.", errors=errors)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(404, "No such object, or it is not visible to you.")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_not_found(request, exc)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = problem_response(401, "Send a valid API token (Authorization: Bearer …) or log in.")
+    response["WWW-Authenticate"] = 'Bearer realm="aftersales"'
+    return response
+
+
+@api.exception_handler(AuthorizationError)
+def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(403, str(exc) or "Your role may not do this.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # ninja's "Cannot parse request body" (bad JSON or encoding): report it like any other
+        # invalid input, as 422 with the field list clients already handle.
+        return problem_response(
+            422, "The request body cannot be read.", errors=[{"field": "body", "reason": str(exc.__cause__)}]
+        )
+    return problem_response(exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unhandled API error", extra={"path": request.path})
+    return problem_response(500, "An unexpected error occurred; it has been logged.")
+
+
+from aftersales.catalog.api import router as catalog_router  # noqa: E402
+from aftersales.customers.api import router as customers_router  # noqa: E402
+from aftersales.dispatch.api import router as dispatch_router  # noqa: E402
+from aftersales.entitlement.api import router as entitlement_router  # noqa: E402
+from aftersales.service.api import router as service_router  # noqa: E402
+from aftersales.sla.api import router as sla_router  # noqa: E402
+from aftersales.stations.api import router as stations_router  # noqa: E402
+
+api.add_router("/", customers_router)
+api.add_router("/", catalog_router)
+api.add_router("/", stations_router)
+api.add_router("/", service_router)
+api.add_router("/", sla_router)
+api.add_router("/", entitlement_router)
+api.add_router("/", dispatch_router)

@@ -1,0 +1,63 @@
+"""Encryption at rest and keyed hashes for personal data.
+
+Values are encrypted with Fernet (AES-128-CBC + HMAC). Encryption is randomised, so equal
+phones give different ciphertexts; exact lookup goes through a keyed hash (HMAC-SHA256) of the
+normalised value instead, which reveals nothing without the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+@lru_cache(maxsize=1)
+def _fernet() -> MultiFernet:
+    # Several comma-separated keys allow rotation: the first encrypts, all decrypt.
+    keys = [k.strip() for k in settings.FIELD_ENCRYPTION_KEY.split(",") if k.strip()]
+    return MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+@lru_cache(maxsize=1)
+def _hash_key() -> bytes:
+    # A key of its own, derived from the first field key, so a leaked hash index cannot be
+    # turned into a decryption oracle and vice versa.
+    first = settings.FIELD_ENCRYPTION_KEY.split(",")[0].strip().encode()
+    return hmac.new(first, b"aftersales-lookup-hash-v1", hashlib.sha256).digest()
+
+
+def encrypt(value: str) -> str:
+    return _fernet().encrypt(value.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, ValueError) as exc:
+        raise ValueError("stored value cannot be decrypted with the configured key") from exc
+
+
+_NON_DIGITS = re.compile(r"\D+")
+
+
+def normalize_phone(phone: str) -> str:
+    """Digits only, without China's +86/0086 prefix, so every channel's spelling matches."""
+    digits = _NON_DIGITS.sub("", phone or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def lookup_hash(value: str) -> str:
+    return hmac.new(_hash_key(), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def phone_hash(phone: str) -> str:
+    return lookup_hash("phone:" + normalize_phone(phone))

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from aftersales.accounts.models import Role
+from aftersales.core.problem import problem_response
+from aftersales.customers.selectors import customers_for_user, units_for_user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+        return redirect("portal:home")
+    stats = {
+        "customers": customers_for_user(user).count(),
+        "units": units_for_user(user).count(),
+    }
+    return render(request, "core/home.html", {"stats": stats})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _wants_json(request):
+        return problem_response(404, "No such resource.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return problem_response(500, "An unexpected error occurred; it has been logged.")
+    return render(request, "500.html", status=500)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "aftersales.customers"
+    verbose_name = _("客户与机器")

@@ -1,0 +1,63 @@
+"""The demo's dispatch step: technicians everywhere, keepable visits today and tomorrow, a year of repair records."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from aftersales.dispatch.models import Appointment, DayPlan, RepairRecord, Technician
+from aftersales.notifications.models import OutboxMessage
+from aftersales.service.models import ServiceRequest
+from aftersales.stations.models import ServiceStation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from aftersales.demo.generate import STEPS, DemoContext
+
+    with django_db_blocker.unblock():
+        from django.db import transaction
+
+        with transaction.atomic():
+            ctx = DemoContext(rng=random.Random(2026), today=timezone.localdate(), report=lambda line: None)
+            for _title, step in STEPS:
+                step(ctx)
+            yield ctx
+            transaction.set_rollback(True)
+
+
+def test_every_station_has_technicians_and_a_day_of_visits(demo):  # type: ignore[no-untyped-def]
+    for station in ServiceStation.objects.all():
+        crew = Technician.objects.filter(home_station=station)
+        assert crew.count() >= 3
+        assert all(t.skills.exists() and t.shifts.exists() for t in crew)
+        today = Appointment.objects.filter(station=station, window_start__date=demo.today)
+        assert today.count() >= 3, station
+    assert Technician.objects.filter(user__username="qc-technician").exists()
+
+
+def test_tomorrows_plans_place_every_visit_with_its_booked_technician(demo):  # type: ignore[no-untyped-def]
+    tomorrow = demo.today + timedelta(days=1)
+    plans = DayPlan.objects.filter(day=tomorrow)
+    assert plans.count() == ServiceStation.objects.count()
+    assert all(plan.unassigned == [] for plan in plans)
+    for plan in plans:
+        for stop in plan.stops.select_related("appointment"):
+            assert stop.technician_id == stop.appointment.technician_id
+            assert stop.appointment.window_start <= stop.start_at <= stop.appointment.window_end
+    assert not OutboxMessage.objects.exists()
+
+
+def test_closed_field_requests_of_the_year_have_repair_records(demo):  # type: ignore[no-untyped-def]
+    closed = ServiceRequest.objects.filter(kind__in=["installation", "repair", "maintenance"], status="closed",
+                                           unit__isnull=False)
+    assert RepairRecord.objects.filter(request__in=closed).count() == closed.count() > 500
+    coverages = set(RepairRecord.objects.values_list("coverage", flat=True))
+    assert {"covered", "charged"} <= coverages
+    assert RepairRecord.objects.filter(first_time_fix=False).exists()
+    assert RepairRecord.objects.filter(logistics_cost__gt=0).exists()  # mail-in repairs

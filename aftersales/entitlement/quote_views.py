@@ -1,0 +1,85 @@
+"""Console pages for repair quotes: build one from the catalog, send it, record a phone answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from aftersales.core.errors import ServiceError
+from aftersales.entitlement import quotes as steps
+from aftersales.entitlement import selectors
+from aftersales.entitlement.forms import QuoteForm, QuoteLineFormSet, ReasonForm
+from aftersales.entitlement.permissions import Act, may
+from aftersales.entitlement.present import present
+from aftersales.entitlement.views import show_errors, staff
+from aftersales.service.selectors import request_for_user
+
+
+@staff(Act.QUOTE)
+def quote_new(request: HttpRequest) -> HttpResponse:
+    """/console/quotes/new/?request=SR-…: lines from the catalog, labour and travel."""
+    number = request.GET.get("request", "") or request.POST.get("request", "")
+    sr = request_for_user(user=request.user, number=number)
+    form = QuoteForm(request.POST or None, initial={"send": True})
+    lines = QuoteLineFormSet(request.POST or None, form_kwargs={"organization_id": sr.organization_id},
+                             initial=[{"kind": "part"}, {"kind": "labour"}, {"kind": "travel"}] if not request.POST else None)
+    entitlement = None
+    try:
+        entitlement = present(selectors.check_request(user=request.user, number=sr.number).data)
+    except ServiceError as exc:
+        form.add_error(None, " ".join(exc.errors.values()) or exc.message)
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        rows = [
+            steps.LineIn(kind=d["kind"], part=d["part"].part_number if d.get("part") else "",
+                         description=d.get("description", ""), quantity=d["quantity"], unit_price=d.get("unit_price"))
+            for d in lines.cleaned_data if d and d.get("kind") and d.get("quantity") is not None
+        ]
+        try:
+            quote = steps.quote_create(request=sr, by=request.user, lines=rows, note=form.cleaned_data["note"],  # type: ignore[arg-type]
+                                       send=form.cleaned_data["send"])
+        except ServiceError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("报价已创建。") if quote.status == "draft" else _("报价已发送给客户。"))
+            return redirect("entitlement:quote-detail", pk=quote.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "entitlement/quote_form.html",
+                  {"sr": sr, "form": form, "lines": lines, "view": entitlement}, status=status)
+
+
+@staff(Act.CHECK)
+@require_GET
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_for_user(user=request.user, pk=pk)
+    return render(request, "entitlement/quote_detail.html", {
+        "quote": quote, "decline_form": ReasonForm(), "can_quote": may(request.user, Act.QUOTE),
+        "view": present((quote.entitlement or {}).get("decision") or {}),
+    })
+
+
+@staff(Act.QUOTE)
+@require_POST
+def quote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    quote = selectors.quote_for_user(user=request.user, pk=pk)
+    by: Any = request.user
+    try:
+        if action == "send":
+            steps.quote_send(quote=quote, by=by)
+        elif action == "withdraw":
+            steps.quote_withdraw(quote=quote, by=by)
+        elif action == "approve":
+            steps.quote_approve(quote=quote, by=by)
+        elif action == "decline":
+            steps.quote_decline(quote=quote, by=by, reason=request.POST.get("reason", ""))
+        else:
+            raise Http404
+    except ServiceError as exc:
+        messages.error(request, " ".join(exc.errors.values()) or exc.message)
+    else:
+        messages.success(request, _("报价单已更新。"))
+    return redirect("entitlement:quote-detail", pk=quote.pk)

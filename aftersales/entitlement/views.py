@@ -1,0 +1,225 @@
+"""Console pages: the entitlement check, the request-page panel, a unit's warranties and decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from aftersales.accounts.access import get_or_404, scope
+from aftersales.accounts.roles import Cap, can
+from aftersales.core.errors import InvalidInput, ServiceError
+from aftersales.entitlement import selectors, services
+from aftersales.entitlement import snapshot as snap
+from aftersales.entitlement.forms import CheckForm, ClaimForm, ContractForm, ReasonForm, SaleTermsForm
+from aftersales.entitlement.models import EntitlementDecision, ExtendedWarrantyContract, Quote, SaleTerms
+from aftersales.entitlement.permissions import Act, may
+from aftersales.entitlement.present import present
+from aftersales.entitlement.quotes import QUOTABLE
+from aftersales.service.models import Kind
+from aftersales.service.selectors import request_for_user
+
+View = Callable[..., HttpResponse]
+
+
+def staff(act: Act) -> Callable[[View], View]:
+    """Pages outside a role's work answer 404, like objects outside its reach."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.role == "customer" or not may(request.user, act):  # type: ignore[union-attr]
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def show_errors(form: Any, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
+    """A service's field errors on the form's fields; facts that are not form fields at the top."""
+    rename = rename or {}
+    if not exc.errors:
+        form.add_error(None, exc.message)
+    for field, reason in exc.errors.items():
+        name = rename.get(field, field)
+        form.add_error(name if name in form.fields else None, reason)
+
+
+@staff(Act.CHECK)
+@require_GET
+def check(request: HttpRequest) -> HttpResponse:
+    """/console/entitlement/?serial=… (or ?request=SR-…): what the customer may ask for, and why."""
+    number = request.GET.get("request", "").strip()
+    context: dict[str, Any] = {"result": None, "number": number}
+    status = 200
+    if number:
+        form = CheckForm()
+        try:
+            result = selectors.check_request(user=request.user, number=number)
+        except ServiceError as exc:
+            show_errors(form, exc)
+            status = 422
+        else:
+            context["result"] = result
+    else:
+        form = CheckForm(request.GET or None)
+        if request.GET and form.is_valid():
+            data = form.cleaned_data
+            try:
+                unit = selectors.unit_by_serial(user=request.user, serial=data["serial"])
+                result = selectors.check_unit(unit=unit, kind=data["kind"], fault=data["fault"], part=data["part"],
+                                              odometer_km=data["odometer_km"], on=data["on"])
+            except Http404:
+                form.add_error("serial", _("没有找到这个序列号的机器。"))
+                status = 404
+            except ServiceError as exc:
+                show_errors(form, exc, {"odometer_km": "odometer_km", "on": "on"})
+                status = 422
+            else:
+                context["result"] = result
+        elif request.GET:
+            status = 422
+    result = context["result"]
+    if result is not None:
+        context["view"] = present(result.data)
+        context["unit"] = result.inputs.unit
+    context["form"] = form
+    context["can_decide"] = may(request.user, Act.DECIDE_RETURNS)
+    return render(request, "entitlement/check.html", context, status=status)
+
+
+@staff(Act.CHECK)
+@require_GET
+def request_panel(request: HttpRequest, number: str) -> HttpResponse:
+    """The panel on the request page (loaded by HTMX): entitlement, the return and quotes."""
+    sr = request_for_user(user=request.user, number=number)
+    context: dict[str, Any] = {"sr": sr, "view": None, "error": None}
+    if sr.unit is not None:
+        try:
+            result = selectors.check_request(user=request.user, number=number)
+        except ServiceError as exc:
+            context["error"] = exc
+        else:
+            context["view"] = present(result.data)
+            context["returned"] = result.returned
+    context["rma"] = getattr(sr, "rma", None) if sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND) else None
+    context["can_attach"] = (context["rma"] is None and sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND)
+                             and may(request.user, Act.DECIDE_RETURNS))
+    context["quotes"] = list(Quote.objects.filter(request=sr).prefetch_related("lines").order_by("-created_at"))
+    view = context["view"]
+    needs_quote = view is not None and any(o.requires_quote for o in view.options)
+    context["can_quote"] = needs_quote and sr.kind in QUOTABLE and sr.is_open and may(request.user, Act.QUOTE)
+    return render(request, "entitlement/partials/_request_panel.html", context)
+
+
+@staff(Act.CHECK)
+@require_GET
+def unit_section(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit page's warranty section (loaded by HTMX)."""
+    unit = selectors.unit_for_user(user=request.user, pk=pk)
+    return render(request, "entitlement/partials/_unit_section.html", {
+        "story": selectors.unit_story(unit), "claim_form": ClaimForm(),
+        "can_sell": may(request.user, Act.SELL_WARRANTY),
+        "sale_terms": SaleTerms.objects.filter(unit=unit).first(),
+        "can_edit_sale": can(request.user, Cap.EDIT_CUSTOMERS),
+    })
+
+
+@staff(Act.CHECK)
+def sale_terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """What was agreed at the sale: the buyer's confirmation of a no-reason-return exclusion, and gifts."""
+    if not can(request.user, Cap.EDIT_CUSTOMERS):
+        raise Http404
+    unit = selectors.unit_for_user(user=request.user, pk=pk)
+    terms = SaleTerms.objects.filter(unit=unit).first() or SaleTerms(unit=unit)
+    form = SaleTermsForm(request.POST or None, instance=terms)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sale_terms_save(terms=form.instance, by=request.user)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("销售约定已保存。"))
+            return redirect("customers:unit-detail", pk=unit.pk)
+    return render(request, "entitlement/sale_terms_form.html", {"form": form, "unit": unit},
+                  status=422 if form.errors else 200)
+
+
+@staff(Act.SELL_WARRANTY)
+def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = selectors.unit_for_user(user=request.user, pk=pk)
+    form = ContractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.contract_create(unit=unit, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("延保合同 %(n)s 已登记。") % {"n": contract.number})
+            return redirect("customers:unit-detail", pk=unit.pk)
+    return render(request, "entitlement/contract_form.html", {"form": form, "unit": unit},
+                  status=422 if form.errors else 200)
+
+
+def _contract(request: HttpRequest, pk: int) -> ExtendedWarrantyContract:
+    return get_or_404(scope(ExtendedWarrantyContract.objects.select_related("unit", "organization"), request.user),
+                      pk=pk)
+
+
+@staff(Act.SELL_WARRANTY)
+@require_POST
+def claim_new(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    form = ClaimForm(request.POST)
+    if form.is_valid():
+        try:
+            services.claim_add(contract=contract, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            show_errors(form, exc)
+    if form.errors:
+        problems = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        messages.error(request, _("理赔未登记：%(p)s") % {"p": problems})
+    else:
+        messages.success(request, _("理赔已登记。"))
+    return redirect("customers:unit-detail", pk=contract.unit_id)
+
+
+@staff(Act.SELL_WARRANTY)
+@require_POST
+def contract_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(request, pk)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidInput({"reason": _("请填写原因。")})
+        services.contract_cancel(contract=contract, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+    except ServiceError as exc:
+        messages.error(request, " ".join(exc.errors.values()) or exc.message)
+    else:
+        messages.success(request, _("合同已取消。"))
+    return redirect("customers:unit-detail", pk=contract.unit_id)
+
+
+@staff(Act.CHECK)
+@require_GET
+def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A past decision explained: the facts it was taken on, and the engine run again on them."""
+    record = get_or_404(scope(EntitlementDecision.objects.select_related("unit", "rma", "request", "decided_by"),
+                              request.user), pk=pk)
+    stored = present(record.decision)
+    again = None
+    if record.decision.get("options") is not None:
+        again = present(snap.decision_json(services.explain(record)))
+    return render(request, "entitlement/decision_detail.html", {
+        "record": record, "stored": stored, "again": again, "facts": record.facts,
+    })

@@ -1,0 +1,91 @@
+"""One way to declare and queue background work for the whole project.
+
+``@job("name")`` registers a function; ``enqueue("name", **kwargs)`` queues it after the current
+transaction commits. Where it runs depends on configuration only:
+
+* no ``CELERY_BROKER_URL``: a ``Job`` row, picked up by the embedded runner that
+  ``aftersales serve`` starts (or ``aftersales runjobs``);
+* with a broker (Redis or RabbitMQ): a Celery message, run by ``aftersales worker`` processes,
+  with ``aftersales scheduler`` (Celery beat) for the periodic ones.
+
+Job functions take JSON-serialisable keyword arguments and must be safe to run twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: Callable[..., Any]
+    every: timedelta | None
+    max_attempts: int
+
+
+REGISTRY: dict[str, JobSpec] = {}
+
+
+def job(
+    name: str, *, every: timedelta | None = None, max_attempts: int = 5
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if name in REGISTRY and REGISTRY[name].func is not func:
+            raise ValueError(f"job {name!r} is registered twice")
+        REGISTRY[name] = JobSpec(name=name, func=func, every=every, max_attempts=max_attempts)
+        return func
+
+    return register
+
+
+def uses_celery() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def enqueue(name: str, *, delay: timedelta | None = None, **kwargs: Any) -> None:
+    """Queue ``name`` to run after the surrounding transaction commits (now, if none)."""
+    if name not in REGISTRY:
+        # A web process imports no ``tasks`` module by itself; the job is registered there.
+        load_all()
+    if name not in REGISTRY:
+        raise KeyError(f"unknown job {name!r}")
+    if uses_celery():
+        from aftersales.celery import configured_app
+
+        app = configured_app()
+        countdown = delay.total_seconds() if delay else None
+        transaction.on_commit(lambda: app.send_task(name, kwargs=kwargs, countdown=countdown))
+        return
+    from aftersales.jobs.models import Job
+
+    # A Job row written in the caller's transaction: if the caller rolls back, so does the job,
+    # and a committed job survives a restart.
+    Job.objects.create(
+        name=name,
+        kwargs=kwargs,
+        run_after=timezone.now() + (delay or timedelta(0)),
+        max_attempts=REGISTRY[name].max_attempts,
+    )
+
+
+def load_all() -> None:
+    """Import every app's ``tasks`` module so their jobs are registered."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if config.name.startswith("aftersales."):
+            try:
+                import_module(f"{config.name}.tasks")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.tasks":
+                    raise

@@ -1,0 +1,383 @@
+"""REST endpoints for service requests. Schemas in and out; the work is in services."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from aftersales.accounts.models import Role, User
+from aftersales.accounts.roles import Cap, can
+from aftersales.core.errors import InvalidInput, PermissionDenied
+from aftersales.customers.selectors import customers_for_user, units_for_user
+from aftersales.service import attachments as attach
+from aftersales.service import intake, selectors, services
+from aftersales.service.models import Attachment, Message, Rating, ServiceRequest
+
+router = Router(tags=["service requests"])
+
+KindLit = Literal["installation", "repair", "maintenance", "return", "exchange", "refund", "extended_warranty",
+                  "complaint", "consultation"]
+ChannelLit = Literal["web", "app", "phone", "email", "chat", "social", "store", "api"]
+PriorityLit = Literal["low", "normal", "high", "urgent"]
+FulfilmentLit = Literal["onsite", "mail_in", "carry_in"]
+
+
+class RequestOut(Schema):
+    number: str
+    organization: str = Field(alias="organization.slug")
+    customer_id: int
+    customer_name: str = Field(alias="customer.name")
+    unit_serial: str | None = None
+    kind: str
+    channel: str
+    priority: str
+    status: str
+    subject: str
+    description: str
+    fault_category: str
+    fulfilment: str
+    address: str = Field(alias="masked_address")
+    preferred_start: datetime | None
+    preferred_end: datetime | None
+    assignee: str | None = None
+    linked_to: str | None = None
+    merged_into: str | None = None
+    reopen_count: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_unit_serial(obj: ServiceRequest) -> str | None:
+        return obj.unit.serial_number if obj.unit_id and obj.unit else None
+
+    @staticmethod
+    def resolve_assignee(obj: ServiceRequest) -> str | None:
+        return obj.assignee.username if obj.assignee_id and obj.assignee else None
+
+    @staticmethod
+    def resolve_linked_to(obj: ServiceRequest) -> str | None:
+        return obj.linked_to.number if obj.linked_to_id and obj.linked_to else None
+
+    @staticmethod
+    def resolve_merged_into(obj: ServiceRequest) -> str | None:
+        return obj.merged_into.number if obj.merged_into_id and obj.merged_into else None
+
+
+class ContactIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+
+
+class RequestIn(Schema):
+    kind: KindLit
+    description: str = Field(min_length=1, max_length=5000)
+    subject: str = Field("", max_length=200)
+    channel: ChannelLit = "api"
+    priority: PriorityLit = "normal"
+    fault_category: str = Field("", max_length=100)
+    fulfilment: FulfilmentLit = "onsite"
+    customer_id: int | None = Field(None, description="An existing customer (staff only).")
+    contact: ContactIn | None = Field(None, description="Find or create the customer by phone or email (staff only).")
+    unit_serial: str | None = Field(None, max_length=64)
+    address_id: int | None = None
+    preferred_start: datetime | None = None
+    preferred_end: datetime | None = None
+    link_to: str | None = Field(None, description="Number of an open request on the same unit to link to.")
+    allow_duplicate: bool = Field(False, description="Create even though the unit has an open request.")
+
+
+class RequestPatch(Schema):
+    version: int = Field(description="The version you read; a stale one answers 409.")
+    priority: PriorityLit | None = None
+    kind: KindLit | None = None
+    subject: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, min_length=1, max_length=5000)
+    fault_category: str | None = Field(None, max_length=100)
+    fulfilment: FulfilmentLit | None = None
+    preferred_start: datetime | None = None
+    preferred_end: datetime | None = None
+
+
+class QueueIn(Schema):
+    queue: Literal["", "mine", "unassigned", "open", "all"] = ""
+    status: str = ""
+    kind: str = ""
+    priority: str = ""
+    channel: str = ""
+    q: str = Field("", description="Number, phone, serial or text")
+
+
+class TransitionIn(Schema):
+    name: str = Field(min_length=1, max_length=40)
+    reason: str = Field("", max_length=2000)
+    version: int | None = None
+
+
+class TransitionOut(Schema):
+    name: str
+    target: str
+    needs_reason: bool
+
+
+class AssignIn(Schema):
+    username: str
+    reason: str = Field("", max_length=500)
+    version: int | None = None
+
+
+class MessageIn(Schema):
+    body: str = Field(min_length=1, max_length=20000)
+    internal: bool = False
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_url(obj: Attachment) -> str:
+        return f"/requests/attachments/{obj.pk}"
+
+
+class MessageOut(Schema):
+    id: int
+    author_kind: str
+    author: str | None = None
+    body: str
+    internal: bool
+    channel: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_author(obj: Message) -> str | None:
+        return obj.author.username if obj.author_id and obj.author else None
+
+
+class EventOut(Schema):
+    kind: str
+    actor: str = Field(alias="actor_label")
+    from_status: str
+    to_status: str
+    reason: str
+    data: dict[str, Any]
+    public: bool
+    created_at: datetime
+
+
+class RatingIn(Schema):
+    quality: int = Field(ge=1, le=5)
+    speed: int = Field(ge=1, le=5)
+    attitude: int = Field(ge=1, le=5)
+    professionalism: int = Field(ge=1, le=5)
+    price: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+
+
+class RatingOut(RatingIn):
+    average: float
+    created_at: datetime
+
+
+def _get(request: HttpRequest, number: str) -> ServiceRequest:
+    return selectors.request_for_user(user=request.user, number=number)
+
+
+@router.post("/requests", response={201: RequestOut})
+def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, ServiceRequest]:
+    user: User = request.user  # type: ignore[assignment]
+    data = payload.dict()
+    if user.role == Role.CUSTOMER:
+        if data["customer_id"] is not None or data["contact"] is not None:
+            raise InvalidInput({"customer_id": "Customers open requests for themselves only."})
+        unit = None
+        if data["unit_serial"]:
+            unit = units_for_user(user).filter(serial_number=data["unit_serial"]).select_related("customer").first()
+            if unit is None:
+                raise InvalidInput({"unit_serial": "No unit with this serial number is registered to you."})
+            customer = unit.customer
+        else:
+            customer = customers_for_user(user).order_by("id").first()
+        if customer is None:
+            raise InvalidInput({"unit_serial": "Give the serial number of one of your units."})
+        org = customer.organization
+        channel = data["channel"] if data["channel"] in ("web", "app") else "app"
+    else:
+        if not can(user, Cap.EDIT_CUSTOMERS) or user.organization is None:
+            raise PermissionDenied("Your role may not open requests.")
+        org = user.organization
+        if data["customer_id"] is not None:
+            customer = customers_for_user(user).filter(pk=data["customer_id"]).first()
+            if customer is None:
+                raise InvalidInput({"customer_id": "No such customer in your organization."})
+        elif data["contact"] is not None:
+            c = data["contact"]
+            customer = intake.customer_for_contact(organization=org, name=c["name"], phone=c["phone"],
+                                                   email_address=c["email"])
+        else:
+            raise InvalidInput({"customer_id": "Give customer_id or contact."})
+        unit = None
+        if data["unit_serial"]:
+            unit = units_for_user(user).filter(serial_number=data["unit_serial"], customer=customer).first()
+            if unit is None:
+                raise InvalidInput({"unit_serial": "No unit with this serial number belongs to this customer."})
+        channel = data["channel"]
+    address = None
+    if data["address_id"] is not None:
+        address = customer.addresses.filter(pk=data["address_id"]).first()
+        if address is None:
+            raise InvalidInput({"address_id": "No such address for this customer."})
+    elif data["fulfilment"] == "onsite":
+        address = customer.addresses.order_by("-is_default", "id").first()
+    link_to = None
+    if data["link_to"]:
+        link_to = selectors.requests_for_user(user).filter(number=data["link_to"]).first()
+        if link_to is None:
+            raise InvalidInput({"link_to": "No such request."})
+    created = services.request_create(
+        organization=org, customer=customer, by=user, kind=data["kind"], channel=channel,
+        description=data["description"], subject=data["subject"], unit=unit, priority=data["priority"],
+        fault_category=data["fault_category"], fulfilment=data["fulfilment"], address=address,
+        preferred_start=data["preferred_start"], preferred_end=data["preferred_end"], link_to=link_to,
+        allow_duplicate=data["allow_duplicate"],
+    )
+    # Everything the response shows is on ``created`` already (its organization, customer, unit
+    # and linked request are the objects passed in; nothing in the create changes the row after
+    # the number is written), so it is not read back.
+    return 201, created
+
+
+@router.get("/requests", response=list[RequestOut])
+@paginate(LimitOffsetPagination)
+def list_requests(request: HttpRequest, filters: Query[QueueIn]) -> Any:
+    return selectors.request_queue(user=request.user, f=selectors.QueueFilter(**filters.dict()))
+
+
+@router.get("/requests/{number}", response=RequestOut)
+def get_request(request: HttpRequest, number: str) -> ServiceRequest:
+    return _get(request, number)
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if request.user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+        raise PermissionDenied("Only staff may do this.")
+
+
+@router.patch("/requests/{number}", response=RequestOut)
+def update_request(request: HttpRequest, number: str, payload: RequestPatch) -> ServiceRequest:
+    sr = _get(request, number)
+    _staff_only(request)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    services.request_update(request=sr, by=request.user, version=version, **changes)  # type: ignore[arg-type]
+    return _get(request, number)
+
+
+@router.get("/requests/{number}/transitions", response=list[TransitionOut])
+def list_transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    sr = _get(request, number)
+    return [{"name": t.name, "target": t.target.value, "needs_reason": t.needs_reason}
+            for t in selectors.allowed_transitions(user=request.user, request=sr)]
+
+
+@router.post("/requests/{number}/transitions", response=RequestOut)
+def take_transition(request: HttpRequest, number: str, payload: TransitionIn) -> ServiceRequest:
+    sr = _get(request, number)
+    services.request_transition(request=sr, name=payload.name, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
+                                version=payload.version)
+    return _get(request, number)
+
+
+@router.post("/requests/{number}/assign", response=RequestOut)
+def assign(request: HttpRequest, number: str, payload: AssignIn) -> ServiceRequest:
+    sr = _get(request, number)
+    _staff_only(request)
+    assignee = User.objects.filter(username=payload.username, organization_id=sr.organization_id).first()
+    if assignee is None:
+        raise InvalidInput({"username": "No such staff member in this organization."})
+    services.request_assign(request=sr, assignee=assignee, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
+                            version=payload.version)
+    return _get(request, number)
+
+
+@router.get("/requests/{number}/messages", response=list[MessageOut])
+def list_messages(request: HttpRequest, number: str) -> Any:
+    sr = _get(request, number)
+    return selectors.messages_for_user(user=request.user, request=sr)
+
+
+@router.post("/requests/{number}/messages", response={201: MessageOut})
+def add_message(request: HttpRequest, number: str, payload: MessageIn) -> tuple[int, Message]:
+    sr = _get(request, number)
+    message = services.message_add(request=sr, by=request.user, body=payload.body, internal=payload.internal,  # type: ignore[arg-type]
+                                   channel="web" if request.user.role == Role.CUSTOMER else "api")  # type: ignore[union-attr]
+    return 201, message
+
+
+@router.get("/requests/{number}/events", response=list[EventOut])
+def list_events(request: HttpRequest, number: str) -> Any:
+    sr = _get(request, number)
+    return selectors.timeline_for_user(user=request.user, request=sr)
+
+
+@router.get("/requests/{number}/attachments", response=list[AttachmentOut])
+def list_attachments(request: HttpRequest, number: str) -> Any:
+    sr = _get(request, number)
+    return selectors.attachments_for_user(user=request.user, request=sr)
+
+
+@router.post("/requests/{number}/attachments", response={201: AttachmentOut})
+def add_attachment(
+    request: HttpRequest, number: str, file: File[UploadedFile], internal: Form[bool] = False
+) -> tuple[int, Attachment]:
+    sr = _get(request, number)
+    if internal and request.user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+        raise PermissionDenied("Customers cannot add internal attachments.")
+    data = attach.read_upload(file)
+    return 201, attach.attachment_add(request=sr, by=request.user, name=file.name or "file", data=data,  # type: ignore[arg-type]
+                                      public=not internal)
+
+
+@router.get("/requests/{number}/rating", response=RatingOut)
+def get_rating(request: HttpRequest, number: str) -> Rating:
+    sr = _get(request, number)
+    return Rating.objects.get(request=sr)
+
+
+@router.post("/requests/{number}/rating", response={201: RatingOut})
+def rate(request: HttpRequest, number: str, payload: RatingIn) -> tuple[int, Rating]:
+    sr = _get(request, number)
+    return 201, services.rating_submit(request=sr, by=request.user, **payload.dict())  # type: ignore[arg-type]
+
+
+class InboundOut(Schema):
+    number: str
+    created: bool
+
+
+@router.post("/inbound/email", response={200: InboundOut, 201: InboundOut})
+def inbound_email(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+    """Post a raw RFC 822 message (Content-Type: message/rfc822) from a mail gateway."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.organization is None or user.role == Role.CUSTOMER:
+        raise PermissionDenied("Only an organization's integration token may post email.")
+    if not request.body:
+        raise InvalidInput({"body": "Send the raw message as the request body."})
+    try:
+        sr, created = intake.ingest_email(organization=user.organization, raw=request.body)
+    except ValueError as exc:
+        raise InvalidInput({"body": f"Not an RFC 822 message: {exc}"}) from exc
+    return (201 if created else 200), {"number": sr.number, "created": created}
+

@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.accounts.models import Organization
+from aftersales.core import masking
+from aftersales.core.fields import EncryptedTextField
+from aftersales.customers.models import Customer, Unit
+
+
+class Kind(models.TextChoices):
+    INSTALLATION = "installation", _("安装")
+    REPAIR = "repair", _("维修")
+    MAINTENANCE = "maintenance", _("保养")
+    RETURN = "return", _("退货")
+    EXCHANGE = "exchange", _("换货")
+    REFUND = "refund", _("退款")
+    EXTENDED_WARRANTY = "extended_warranty", _("延保")
+    COMPLAINT = "complaint", _("投诉")
+    CONSULTATION = "consultation", _("咨询")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("网页")
+    APP = "app", _("App")
+    PHONE = "phone", _("电话")
+    EMAIL = "email", _("邮件")
+    CHAT = "chat", _("在线客服")
+    SOCIAL = "social", _("社交媒体")
+    STORE = "store", _("门店")
+    API = "api", _("API")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("低")
+    NORMAL = "normal", _("普通")
+    HIGH = "high", _("高")
+    URGENT = "urgent", _("紧急")
+
+
+class Fulfilment(models.TextChoices):
+    ONSITE = "onsite", _("上门")
+    MAIL_IN = "mail_in", _("寄修")
+    CARRY_IN = "carry_in", _("到店")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("新建")
+    ACCEPTED = "accepted", _("已受理")
+    ASSIGNED = "assigned", _("已派单")
+    SCHEDULED = "scheduled", _("已预约")
+    IN_PROGRESS = "in_progress", _("处理中")
+    AWAITING_PARTS = "awaiting_parts", _("等待备件")
+    AWAITING_CUSTOMER = "awaiting_customer", _("等待客户")
+    RESOLVED = "resolved", _("待验收")
+    REOPENED = "reopened", _("返修")
+    CLOSED = "closed", _("已关闭")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ServiceRequest(models.Model):
+    """服务单: one after-sales request from first contact to the customer's rating."""
+
+    number = models.CharField(_("单号"), max_length=20, unique=True)
+    organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.PROTECT)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机器"), null=True, blank=True, on_delete=models.PROTECT, related_name="service_requests"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    priority = models.CharField(_("优先级"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW)
+    subject = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("问题描述"))
+    fault_category = models.CharField(_("故障类别"), max_length=100, blank=True)
+    fulfilment = models.CharField(
+        _("服务方式"), max_length=10, choices=Fulfilment.choices, default=Fulfilment.ONSITE
+    )
+    # The service address is copied onto the request: a later change of the customer's
+    # address must not move a job that is already planned.
+    address_region = models.CharField(_("服务地区"), max_length=120, blank=True)
+    address_detail = EncryptedTextField(_("服务地址"), blank=True, default="")
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
+    preferred_start = models.DateTimeField(_("期望开始时间"), null=True, blank=True)
+    preferred_end = models.DateTimeField(_("期望结束时间"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
+    )
+    linked_to = models.ForeignKey(
+        "self", verbose_name=_("关联服务单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="linked"
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("已合并到"), null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("返修次数"), default=0)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    first_response_at = models.DateTimeField(_("首次响应"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("服务单")
+        verbose_name_plural = _("服务单")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "status", "-created_at"]),
+            models.Index(fields=["organization", "assignee", "status"]),
+            models.Index(fields=["organization", "kind", "status"]),
+            models.Index(fields=["customer", "-created_at"]),
+            models.Index(fields=["unit", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.CLOSED, Status.CANCELLED)
+
+    @property
+    def masked_address(self) -> str:
+        return masking.mask_address(self.address_region, self.address_detail)
+
+
+class RequestEvent(models.Model):
+    """One line of a request's timeline and audit trail."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("创建")
+        STATUS = "status", _("状态变更")
+        ASSIGNMENT = "assignment", _("派单")
+        MESSAGE = "message", _("回复")
+        NOTE = "note", _("内部备注")
+        ATTACHMENT = "attachment", _("附件")
+        FIELD = "field", _("字段修改")
+        LINK = "link", _("关联")
+        MERGE = "merge", _("合并")
+        SPLIT = "split", _("拆分")
+        RATING = "rating", _("评价")
+        SLA = "sla", _("时效")
+        NOTIFY = "notify", _("通知")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100, blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Internal notes, field edits and assignments to named staff stay off the customer's view.
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("服务单事件")
+        verbose_name_plural = _("服务单事件")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Message(models.Model):
+    class Author(models.TextChoices):
+        CUSTOMER = "customer", _("客户")
+        STAFF = "staff", _("客服")
+        SYSTEM = "system", _("系统")
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_kind = models.CharField(max_length=10, choices=Author.choices)
+    body = models.TextField(_("内容"))
+    internal = models.BooleanField(_("内部备注"), default=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    return f"requests/{instance.request.organization_id}/{instance.request_id}/{filename}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+def _stars() -> list[MinValueValidator | MaxValueValidator]:
+    return [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Rating(models.Model):
+    """The customer's rating of finished work, five dimensions of 1–5 stars."""
+
+    request = models.OneToOneField(ServiceRequest, on_delete=models.CASCADE, related_name="rating")
+    quality = models.PositiveSmallIntegerField(_("服务质量"), validators=_stars())
+    speed = models.PositiveSmallIntegerField(_("响应速度"), validators=_stars())
+    attitude = models.PositiveSmallIntegerField(_("服务态度"), validators=_stars())
+    professionalism = models.PositiveSmallIntegerField(_("专业水平"), validators=_stars())
+    price = models.PositiveSmallIntegerField(_("收费合理"), validators=_stars())
+    comment = models.TextField(_("评价内容"), blank=True)
+    created_at = models.DateTimeField()
+
+    DIMENSIONS = ("quality", "speed", "attitude", "professionalism", "price")
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        constraints = [
+            models.CheckConstraint(
+                name="rating_stars_1_to_5",
+                condition=models.Q(quality__range=(1, 5), speed__range=(1, 5), attitude__range=(1, 5),
+                                   professionalism__range=(1, 5), price__range=(1, 5)),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.average:.1f}"
+
+    @property
+    def average(self) -> float:
+        return sum(getattr(self, d) for d in self.DIMENSIONS) / len(self.DIMENSIONS)
+
+
+class CannedReply(models.Model):
+    """A reply agents reuse; placeholders such as {customer_name} and {number} are filled in."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("内容"), help_text=_("可用占位符：{customer_name} {number} {status} {agent_name} {model}"))
+
+    class Meta:
+        verbose_name = _("快捷回复")
+        verbose_name_plural = _("快捷回复")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,75 @@
+"""What the customer and integrators hear about a request, written to the outbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aftersales.notifications import outbox
+
+if TYPE_CHECKING:
+    from aftersales.service.models import Message, ServiceRequest
+
+STATUS_TEXT = {
+    "new": "已收到",
+    "accepted": "已受理",
+    "assigned": "已安排工程师",
+    "scheduled": "已预约上门时间",
+    "in_progress": "正在处理",
+    "awaiting_parts": "正在等待备件",
+    "awaiting_customer": "需要您补充信息",
+    "resolved": "已处理完成，请验收",
+    "reopened": "已重新处理（返修）",
+    "closed": "已完成",
+    "cancelled": "已取消",
+}
+
+
+def request_payload(request: ServiceRequest) -> dict[str, Any]:
+    return {
+        "number": request.number,
+        "kind": request.kind,
+        "status": request.status,
+        "priority": request.priority,
+        "channel": request.channel,
+        "customer_id": request.customer_id,
+        "unit_serial": request.unit.serial_number if request.unit_id and request.unit else None,
+        "version": request.version,
+        "updated_at": request.updated_at.isoformat() if request.updated_at else None,
+    }
+
+
+def _customer_messages(request: ServiceRequest, key: str, text: str) -> None:
+    customer = request.customer
+    org = request.organization
+    subject = f"【{org.name}】服务单 {request.number}：{STATUS_TEXT.get(request.status, request.status)}"
+    body = f"{customer.name}，您好：\n\n{text}\n\n服务单号：{request.number}\n\n{org.name} 售后服务"
+    outbox.queue_email(organization=org, key=key, to=customer.email, subject=subject, body=body)
+    outbox.queue_sms(organization=org, key=key, phone=customer.phone, text=f"【{org.name}】{text} 单号{request.number}")
+
+
+def notify_created(request: ServiceRequest) -> None:
+    key = f"request:{request.pk}:created"
+    _customer_messages(request, key, f"我们已收到您的{request.get_kind_display()}申请，将尽快处理。")
+    outbox.queue_webhooks(organization=request.organization, event="request.created", key=key,
+                          data=request_payload(request))
+
+
+def notify_status(request: ServiceRequest, old_status: str) -> None:
+    key = f"request:{request.pk}:v{request.version}:status"
+    _customer_messages(request, key, f"您的服务单状态更新为：{STATUS_TEXT.get(request.status, request.status)}。")
+    outbox.queue_webhooks(organization=request.organization, event="request.status_changed", key=key,
+                          data={**request_payload(request), "from_status": old_status})
+
+
+def notify_message(request: ServiceRequest, message: Message) -> None:
+    key = f"message:{message.pk}"
+    if message.author_kind == "staff":
+        org = request.organization
+        outbox.queue_email(
+            organization=org, key=key, to=request.customer.email,
+            subject=f"【{org.name}】服务单 {request.number} 有新回复",
+            body=f"{message.body}\n\n回复此邮件即可继续沟通（请保留主题中的单号 {request.number}）。",
+        )
+    outbox.queue_webhooks(organization=request.organization, event="request.message", key=key,
+                          data={**request_payload(request), "message": {"id": message.pk, "author": message.author_kind,
+                                                                         "body": message.body}})

@@ -1,0 +1,134 @@
+"""Request pages' shared pieces: upload checks, replies with photos, the merged timeline.
+
+Used by the agent console (``views``) and the customer portal (``portal_views``) alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import transaction
+
+from aftersales.core.errors import Conflict, InvalidInput, ServiceError
+from aftersales.service import attachments as attach
+from aftersales.service import selectors, services
+from aftersales.service.forms import EVENT_LABELS
+from aftersales.service.models import (
+    Attachment,
+    Channel,
+    Fulfilment,
+    Kind,
+    Message,
+    Priority,
+    RequestEvent,
+    ServiceRequest,
+    Status,
+)
+
+
+def reason_of(exc: ServiceError) -> str:
+    """One line a person can read: field errors for bad input, the message otherwise."""
+    if isinstance(exc, InvalidInput) and exc.errors:
+        return " ".join(exc.errors.values())
+    return exc.message
+
+
+def duplicates_of(exc: ServiceError) -> list[str]:
+    """The open requests a Conflict on create names, when it is the 'unit already has one' case."""
+    if isinstance(exc, Conflict) and "unit" in exc.errors:
+        return [n.strip() for n in exc.errors["unit"].split(",") if n.strip()]
+    return []
+
+
+def read_uploads(files: Iterable[Any], *, field: str) -> list[tuple[str, bytes]]:
+    """Read and check every file before anything is written, so one bad photo stores nothing.
+
+    Raises InvalidInput on ``field`` naming each refused file.
+    """
+    uploads, problems = [], []
+    for upload in files:
+        name = upload.name or "file"
+        data = attach.read_upload(upload)
+        try:
+            attach.check_upload(name, data, field)
+        except InvalidInput as exc:
+            reason = exc.errors.get(field, exc.message)
+            problems.append(reason if name in reason else f"{name}：{reason}")
+        else:
+            uploads.append((name, data))
+    if problems:
+        raise InvalidInput({field: " ".join(problems)})
+    return uploads
+
+
+def post_reply(
+    *, sr: ServiceRequest, by: Any, body: str, uploads: list[tuple[str, bytes]], internal: bool, field: str,
+    channel: str = Channel.WEB,
+) -> None:
+    # A reply and its photos land together or not at all.
+    with transaction.atomic():
+        message = None
+        if body.strip():
+            message = services.message_add(request=sr, by=by, body=body, internal=internal, channel=channel)
+        for name, data in uploads:
+            attach.attachment_add(request=sr, by=by, name=name, data=data, public=not internal, message=message,
+                                  field=field)
+
+
+STATUS_LABELS: dict[str, Any] = dict(Status.choices)
+_CHOICE_LABELS: dict[str, dict[str, Any]] = {
+    "priority": dict(Priority.choices), "kind": dict(Kind.choices), "fulfilment": dict(Fulfilment.choices),
+    "status": dict(Status.choices),
+}
+
+
+def _field_changes(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rows = []
+    for field, (old, new) in (data.get("changes") or {}).items():
+        try:
+            label = str(getattr(ServiceRequest._meta.get_field(field), "verbose_name", field))
+        except FieldDoesNotExist:  # an old event may name a field that has since gone
+            label = field
+        names = _CHOICE_LABELS.get(field, {})
+        rows.append((label, str(names.get(old, old) or "—"), str(names.get(new, new) or "—")))
+    return rows
+
+
+def timeline_entries(*, user: Any, sr: ServiceRequest) -> list[dict[str, Any]]:
+    """Events interleaved with the messages and files they refer to, as the user may see them."""
+    events = list(selectors.timeline_for_user(user=user, request=sr))
+    msgs: dict[int, Message] = {m.pk: m for m in selectors.messages_for_user(user=user, request=sr)}
+    files: dict[int, Attachment] = {a.pk: a for a in selectors.attachments_for_user(user=user, request=sr)}
+    entries: list[dict[str, Any]] = []
+    shown: set[int] = set()
+    for event in events:
+        entry: dict[str, Any] = {"event": event, "at": event.created_at, "kind": event.kind}
+        if event.kind in (RequestEvent.Kind.MESSAGE, RequestEvent.Kind.NOTE):
+            message = msgs.get(event.data.get("message_id") or 0)
+            if message is not None:
+                shown.add(message.pk)
+            entry["message"] = message
+        elif event.kind == RequestEvent.Kind.ATTACHMENT:
+            attachment = files.get(event.data.get("attachment_id") or 0)
+            if attachment is not None and attachment.message_id in msgs:
+                continue  # shown under its message
+            entry["attachment"] = attachment
+        elif event.kind == RequestEvent.Kind.FIELD:
+            entry["changes"] = _field_changes(event.data)
+        elif event.kind == RequestEvent.Kind.STATUS:
+            entry["from_label"] = STATUS_LABELS.get(event.from_status, event.from_status)
+            entry["to_label"] = STATUS_LABELS.get(event.to_status, event.to_status)
+            entry["transition"] = EVENT_LABELS.get(event.data.get("transition", ""), "")
+        elif event.kind in (RequestEvent.Kind.LINK, RequestEvent.Kind.MERGE, RequestEvent.Kind.SPLIT):
+            entry["other"] = event.data.get("number") or event.data.get("into") or event.data.get("from") or ""
+            entry["merged_away"] = bool(event.data.get("into"))
+        entries.append(entry)
+    # Messages brought in by a merge have their events on the other request.
+    for message in msgs.values():
+        if message.pk not in shown:
+            kind = RequestEvent.Kind.NOTE if message.internal else RequestEvent.Kind.MESSAGE
+            entries.append({"event": None, "at": message.created_at, "kind": kind, "message": message})
+    entries.sort(key=lambda e: e["at"])
+    return entries

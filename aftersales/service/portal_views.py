@@ -1,0 +1,252 @@
+"""The customer portal's service requests: report a problem, follow it, accept and rate the work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from aftersales.accounts.models import Role
+from aftersales.core.errors import InvalidInput, ServiceError
+from aftersales.customers.selectors import customers_for_user, units_for_user
+from aftersales.service import attachments as attach
+from aftersales.service import selectors, services
+from aftersales.service.forms import PortalReplyForm, PortalRequestForm, RatingForm, RejectForm
+from aftersales.service.models import Channel, Fulfilment, Rating, ServiceRequest, Status
+from aftersales.service.pages import duplicates_of, post_reply, read_uploads, timeline_entries
+
+View = Callable[..., HttpResponse]
+
+# What happens next, in plain words, for each status.
+NEXT_STEP = {
+    Status.NEW: gettext_lazy("我们已收到您的服务单，客服会尽快受理。"),
+    Status.ACCEPTED: gettext_lazy("客服已受理，我们正在安排工程师。"),
+    Status.ASSIGNED: gettext_lazy("工程师已确定，会尽快与您联系约定上门时间。"),
+    Status.SCHEDULED: gettext_lazy("上门时间已约好，请保持电话畅通。"),
+    Status.IN_PROGRESS: gettext_lazy("工程师正在处理您的问题。"),
+    Status.AWAITING_PARTS: gettext_lazy("正在等待备件到货，到货后会继续处理。"),
+    Status.AWAITING_CUSTOMER: gettext_lazy("我们需要您的回复或配合，请查看下方消息。"),
+    Status.RESOLVED: gettext_lazy("工程师已处理完毕，请确认问题是否解决。"),
+    Status.REOPENED: gettext_lazy("您反馈仍有问题，我们正在重新安排处理。"),
+    Status.CLOSED: gettext_lazy("服务已完成，感谢您的信任。"),
+    Status.CANCELLED: gettext_lazy("服务单已取消。"),
+}
+
+# Steps shown as a progress bar: where a request usually goes, in order.
+PROGRESS = [Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
+PROGRESS_OF = {
+    Status.SCHEDULED: Status.ASSIGNED, Status.AWAITING_PARTS: Status.IN_PROGRESS,
+    Status.AWAITING_CUSTOMER: Status.IN_PROGRESS, Status.REOPENED: Status.IN_PROGRESS,
+}
+
+
+def customer_only(view: View) -> View:
+    """Portal pages are for customers; staff get 404 like for anything outside their work."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role != Role.CUSTOMER:  # type: ignore[union-attr]
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _get(request: HttpRequest, number: str) -> ServiceRequest:
+    return selectors.request_for_user(user=request.user, number=number)
+
+
+@customer_only
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.requests_for_user(request.user).select_related("unit", "unit__product_model", "organization")
+    page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
+    return render(request, "service/portal/list.html", {"page": page})
+
+
+def _my_unit(request: HttpRequest, data: dict[str, Any], units: list[Any]) -> Any:
+    if data.get("unit"):
+        unit = next((u for u in units if u.pk == data["unit"]), None)
+        if unit is None:
+            raise InvalidInput({"unit": _("请选择您名下的产品。")})
+        return unit
+    serial = (data.get("serial") or "").strip()
+    if serial:
+        unit = next((u for u in units if u.serial_number.upper() == serial.upper()), None)
+        if unit is None:
+            raise InvalidInput({"serial": _("序列号“%(serial)s”没有登记在您名下，请核对或联系客服。") % {"serial": serial}})
+        return unit
+    return None
+
+
+@customer_only
+def request_new(request: HttpRequest) -> HttpResponse:
+    units = list(
+        units_for_user(request.user).select_related("product_model", "customer", "organization")
+        .order_by("-purchase_date", "-id")
+    )
+    initial = {}
+    wanted = request.GET.get("unit", "")
+    chosen = next((u for u in units if str(u.pk) == wanted or u.serial_number == wanted), None)
+    if chosen is not None:
+        initial["unit"] = chosen.pk
+    form = PortalRequestForm(request.POST or None, request.FILES or None, units=units, initial=initial)
+    duplicates: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            unit = _my_unit(request, data, units)
+            customer = unit.customer if unit else customers_for_user(request.user).order_by("id").first()
+            if customer is None:
+                raise InvalidInput({"serial": _("请先选择产品或输入序列号。")})
+            uploads = read_uploads(data["photos"], field="photos")
+            # Home visits go to the customer's default address; the agent can change the plan.
+            address = customer.addresses.order_by("-is_default", "id").first()
+            # The request and its photos are stored together or not at all.
+            with transaction.atomic():
+                sr = services.request_create(
+                    organization=customer.organization, customer=customer, by=request.user,  # type: ignore[arg-type]
+                    kind=data["kind"], channel=Channel.WEB, description=data["description"], unit=unit,
+                    fulfilment=Fulfilment.ONSITE, address=address, preferred_start=data["preferred_start"],
+                    preferred_end=data["preferred_end"], allow_duplicate=data["allow_duplicate"],
+                )
+                for name, content in uploads:
+                    attach.attachment_add(request=sr, by=request.user, name=name, data=content,  # type: ignore[arg-type]
+                                          field="photos")
+        except ServiceError as exc:
+            duplicates = duplicates_of(exc)
+            if duplicates:
+                form.add_error(None, _("这台产品已有未完成的服务单，可以先查看进度；如果是新的问题，仍可提交。"))
+            else:
+                form.add_service_error(exc)
+        else:
+            messages.success(request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": sr.number})
+            return redirect("portal_requests:detail", number=sr.number)
+    return render(request, "service/portal/new.html",
+                  {"form": form, "units": units, "duplicates": duplicates},
+                  status=422 if form.errors else 200)
+
+
+def _progress(sr: ServiceRequest) -> list[dict[str, Any]]:
+    here = PROGRESS_OF.get(Status(sr.status), Status(sr.status))
+    reached = PROGRESS.index(here) if here in PROGRESS else -1
+    return [{"label": s.label, "done": i < reached, "current": i == reached} for i, s in enumerate(PROGRESS)]
+
+
+def _status_context(request: HttpRequest, sr: ServiceRequest) -> dict[str, Any]:
+    names = {t.name for t in selectors.allowed_transitions(user=request.user, request=sr)}
+    return {"sr": sr, "next_step": NEXT_STEP.get(Status(sr.status), ""), "progress": _progress(sr),
+            "can_accept": "customer_accept" in names, "can_reject": "customer_reject" in names}
+
+
+def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    rating = getattr(sr, "rating", None)
+    context: dict[str, Any] = {
+        **_status_context(request, sr),
+        "timeline": timeline_entries(user=request.user, sr=sr),
+        "rating": rating,
+        "rating_rows": [(getattr(Rating._meta.get_field(d), "verbose_name", d), getattr(rating, d))
+                        for d in Rating.DIMENSIONS]
+        if rating else [],
+        "can_rate": sr.status == Status.CLOSED and rating is None and sr.merged_into_id is None,
+        "reply_form": PortalReplyForm(),
+        "reject_form": RejectForm(),
+        "rating_form": RatingForm(),
+    }
+    context.update(forms)
+    return render(request, "service/portal/detail.html", context, status=status)
+
+
+@customer_only
+@require_GET
+def request_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_detail(request, _get(request, number))
+
+
+@customer_only
+@require_GET
+def request_status(request: HttpRequest, number: str) -> HttpResponse:
+    """The live status block, polled by the page; a change reloads the page so its actions follow."""
+    sr = _get(request, number)
+    response = render(request, "service/portal/partials/_status.html", _status_context(request, sr))
+    seen = request.GET.get("seen", "")
+    if request.htmx and seen and seen != sr.status:  # type: ignore[attr-defined]
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _done(request: HttpRequest, number: str, text: str, anchor: str = "") -> HttpResponse:
+    messages.success(request, text)
+    return redirect(reverse("portal_requests:detail", args=[number]) + anchor)
+
+
+@customer_only
+@require_POST
+def request_accept(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    try:
+        services.request_transition(request=sr, name="customer_accept", by=request.user)  # type: ignore[arg-type]
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal_requests:detail", number=number)
+    return _done(request, number, _("感谢确认！欢迎为这次服务打分。"), "#rating")
+
+
+@customer_only
+@require_POST
+def request_reject(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_transition(request=sr, name="customer_reject", by=request.user,  # type: ignore[arg-type]
+                                        reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            return _done(request, number, _("已收到您的反馈，我们会重新安排处理。"))
+    return _render_detail(request, _get(request, number), status=422, reject_form=form)
+
+
+@customer_only
+@require_POST
+def request_reply(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = PortalReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            uploads = read_uploads(form.cleaned_data["photos"], field="photos")
+            post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=uploads, internal=False,
+                       field="photos")
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            return _done(request, number, _("留言已发送。"), "#timeline")
+    return _render_detail(request, _get(request, number), status=422, reply_form=form)
+
+
+@customer_only
+@require_POST
+def request_rate(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rating_submit(request=sr, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            return _done(request, number, _("感谢您的评价！"), "#rating")
+    return _render_detail(request, _get(request, number), status=422, rating_form=form)

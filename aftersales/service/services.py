@@ -1,0 +1,406 @@
+"""Every write to service requests. Each runs in one transaction and writes its timeline event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.models import Role
+from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.customers.models import Customer, CustomerAddress, Unit
+from aftersales.service import lifecycle
+from aftersales.service.models import (
+    Channel,
+    Fulfilment,
+    Kind,
+    Message,
+    Priority,
+    Rating,
+    RequestEvent,
+    ServiceRequest,
+    Status,
+)
+from aftersales.service.notify import notify_created, notify_message, notify_status
+from aftersales.sla import hooks as sla_hooks
+
+if TYPE_CHECKING:
+    from aftersales.accounts.models import Organization, User
+
+UNIT_REQUIRED = {Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE, Kind.RETURN, Kind.EXCHANGE, Kind.REFUND,
+                 Kind.EXTENDED_WARRANTY}
+MAX_DESCRIPTION = 5000
+
+
+def actor_of(user: User | None) -> lifecycle.Actor:
+    if user is None:
+        return lifecycle.Actor.SYSTEM
+    return lifecycle.Actor.CUSTOMER if user.role == Role.CUSTOMER else lifecycle.Actor.STAFF
+
+
+def _label(user: User | None) -> str:
+    if user is None:
+        return _("系统")
+    return user.get_full_name() or user.username
+
+
+def event_add(
+    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: str = "",
+    from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=reason,
+        from_status=from_status, to_status=to_status, data=data or {}, created_at=at or timezone.now(),
+    )
+
+
+def open_requests_for_unit(unit: Unit) -> list[ServiceRequest]:
+    return list(
+        ServiceRequest.objects.filter(unit=unit).exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+        .order_by("-created_at")[:5]
+    )
+
+
+def _number(request: ServiceRequest) -> str:
+    return f"SR-{request.created_at.year}-{request.pk:06d}"
+
+
+def request_create(
+    *,
+    organization: Organization,
+    customer: Customer,
+    by: User | None,
+    kind: str,
+    channel: str,
+    description: str,
+    subject: str = "",
+    unit: Unit | None = None,
+    priority: str = Priority.NORMAL,
+    fault_category: str = "",
+    fulfilment: str = Fulfilment.ONSITE,
+    address: CustomerAddress | None = None,
+    preferred_start: datetime | None = None,
+    preferred_end: datetime | None = None,
+    link_to: ServiceRequest | None = None,
+    allow_duplicate: bool = False,
+    created_at: datetime | None = None,
+    notify: bool = True,
+) -> ServiceRequest:
+    errors: dict[str, str] = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = _("请描述问题。")
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = _("问题描述最多 %(n)d 个字符。") % {"n": MAX_DESCRIPTION}
+    if kind not in Kind.values:
+        errors["kind"] = _("未知的服务类型。")
+    if channel not in Channel.values:
+        errors["channel"] = _("未知的渠道。")
+    if priority not in Priority.values:
+        errors["priority"] = _("未知的优先级。")
+    if fulfilment not in Fulfilment.values:
+        errors["fulfilment"] = _("未知的服务方式。")
+    if customer.organization_id != organization.pk:
+        errors["customer"] = _("客户不属于该组织。")
+    if unit is None and kind in UNIT_REQUIRED:
+        errors["unit"] = _("请选择或填写机器序列号。")
+    if unit is not None and (unit.organization_id != organization.pk or (unit.customer_id not in (None, customer.pk))):
+        errors["unit"] = _("该机器不属于此客户。")
+    if preferred_start and preferred_end and preferred_end <= preferred_start:
+        errors["preferred_end"] = _("期望结束时间必须晚于开始时间。")
+    if link_to is not None and link_to.organization_id != organization.pk:
+        errors["link_to"] = _("关联的服务单不存在。")
+    if errors:
+        raise InvalidInput(errors)
+    if unit is not None and link_to is None and not allow_duplicate:
+        existing = open_requests_for_unit(unit)
+        if existing:
+            numbers = ", ".join(r.number for r in existing)
+            raise Conflict(
+                _("这台机器已有未完成的服务单：%(numbers)s。可以关联到它，或确认仍要新建。") % {"numbers": numbers},
+                {"unit": numbers},
+            )
+    now = created_at or timezone.now()
+    if not subject:
+        subject = description.splitlines()[0][:60]
+    region = detail = ""
+    lat = lon = None
+    if address is not None:
+        if address.customer_id != customer.pk:
+            raise InvalidInput({"address": _("地址不属于此客户。")})
+        region, detail, lat, lon = address.region, address.detail, address.latitude, address.longitude
+    with transaction.atomic():
+        request = ServiceRequest.objects.create(
+            # A placeholder until the id is known; random so concurrent creates never collide
+            # (a timestamp truncated to the column width did, within the same 100 µs).
+            number=f"TMP-{uuid.uuid4().hex[:16]}",
+            organization=organization, customer=customer, unit=unit, kind=kind, channel=channel,
+            priority=priority, subject=subject[:200], description=description, fault_category=fault_category[:100],
+            fulfilment=fulfilment, address_region=region, address_detail=detail, latitude=lat, longitude=lon,
+            preferred_start=preferred_start, preferred_end=preferred_end, linked_to=link_to, created_by=by,
+            created_at=now,
+        )
+        request.number = _number(request)
+        ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
+        event_add(request=request, kind=RequestEvent.Kind.CREATED, by=by, to_status=Status.NEW,
+                  data={"channel": channel, "kind": kind}, at=now)
+        if link_to is not None:
+            event_add(request=request, kind=RequestEvent.Kind.LINK, by=by, data={"number": link_to.number}, at=now)
+            event_add(request=link_to, kind=RequestEvent.Kind.LINK, by=by, data={"number": request.number}, at=now)
+        sla_hooks.on_request_created(request=request, at=now)
+        if notify:
+            notify_created(request)
+    return request
+
+
+def _check_version(request: ServiceRequest, version: int | None) -> None:
+    if version is not None and version != request.version:
+        raise Conflict(
+            _("服务单已被他人修改（当前版本 %(v)d），请刷新后再试。") % {"v": request.version},
+            {"version": _("版本已过期，当前为 %(v)d。") % {"v": request.version}},
+        )
+
+
+def _guard_actor(request: ServiceRequest, by: User | None) -> None:
+    if by is not None and by.role == Role.CUSTOMER and request.customer.user_id != by.pk:
+        raise PermissionDenied(_("这不是您的服务单。"))
+
+
+def request_transition(
+    *,
+    request: ServiceRequest,
+    name: str,
+    by: User | None,
+    reason: str = "",
+    version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> ServiceRequest:
+    """Take transition ``name``; raises Conflict naming the allowed ones when it is not possible."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = ServiceRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+        _guard_actor(locked, by)
+        _check_version(locked, version)
+        actor = actor_of(by)
+        transition = lifecycle.find(locked.kind, name)
+        allowed = lifecycle.allowed(locked.kind, locked.status, actor)
+        if transition is None or transition not in allowed:
+            names = ", ".join(t.name for t in allowed) or _("无")
+            raise Conflict(
+                _("当前状态“%(status)s”不能执行“%(name)s”。可执行：%(allowed)s。")
+                % {"status": locked.get_status_display(), "name": name, "allowed": names},
+                {"transition": names},
+            )
+        if transition.needs_reason and not reason:
+            raise InvalidInput({"reason": _("请填写原因。")})
+        now = at or timezone.now()
+        old = locked.status
+        locked.status = transition.target
+        if transition.target == Status.RESOLVED:
+            locked.resolved_at = now
+        if transition.target in (Status.CLOSED, Status.CANCELLED):
+            locked.closed_at = now
+        if transition.target == Status.REOPENED:
+            locked.reopen_count += 1
+            locked.resolved_at = None
+        if actor == lifecycle.Actor.STAFF and locked.first_response_at is None:
+            locked.first_response_at = now
+        locked.version += 1
+        locked.save()
+        event_add(request=locked, kind=RequestEvent.Kind.STATUS, by=by, from_status=old,
+                  to_status=transition.target, reason=reason, data={"transition": name}, at=now)
+        sla_hooks.on_status_changed(request=locked, old=old, at=now)
+        if notify:
+            notify_status(locked, old)
+    return locked
+
+
+def request_assign(
+    *, request: ServiceRequest, assignee: User, by: User | None, reason: str = "", version: int | None = None
+) -> ServiceRequest:
+    if assignee.organization_id != request.organization_id or assignee.role == Role.CUSTOMER:
+        raise InvalidInput({"assignee": _("处理人必须是本组织员工。")})
+    with transaction.atomic():
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        _check_version(locked, version)
+        can_move = lifecycle.find(locked.kind, "assign")
+        if can_move and lifecycle.Status(locked.status) in can_move.sources and locked.status != Status.ASSIGNED:
+            locked = request_transition(request=locked, name="assign", by=by, reason=reason)
+        previous = locked.assignee
+        locked.assignee = assignee
+        locked.version += 1
+        locked.save(update_fields=["assignee", "version", "updated_at"])
+        event_add(request=locked, kind=RequestEvent.Kind.ASSIGNMENT, by=by, public=False, reason=reason,
+                  data={"from": previous.username if previous else None, "to": assignee.username,
+                        "to_name": assignee.get_full_name() or assignee.username})
+        sla_hooks.on_assigned(request=locked)
+    return locked
+
+
+EDITABLE = {"priority", "kind", "subject", "description", "fault_category", "fulfilment", "preferred_start",
+            "preferred_end"}
+
+
+def request_update(*, request: ServiceRequest, by: User, version: int | None, **changes: Any) -> ServiceRequest:
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise InvalidInput({f: _("不能修改此字段。") for f in sorted(unknown)})
+    errors: dict[str, str] = {}
+    if "priority" in changes and changes["priority"] not in Priority.values:
+        errors["priority"] = _("未知的优先级。")
+    if "kind" in changes and changes["kind"] not in Kind.values:
+        errors["kind"] = _("未知的服务类型。")
+    if "fulfilment" in changes and changes["fulfilment"] not in Fulfilment.values:
+        errors["fulfilment"] = _("未知的服务方式。")
+    if "description" in changes and not (changes["description"] or "").strip():
+        errors["description"] = _("请描述问题。")
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        _check_version(locked, version)
+        # Changing the kind must keep the request somewhere its new flow knows.
+        new_kind = changes.get("kind", locked.kind)
+        if (new_kind != locked.kind and locked.is_open
+                and not lifecycle.allowed(new_kind, locked.status, lifecycle.Actor.STAFF)):
+            raise Conflict(_("当前状态下不能改为该类型。"), {"kind": _("当前状态下不能改为该类型。")})
+        changed: dict[str, list[Any]] = {}
+        for field, value in changes.items():
+            old = getattr(locked, field)
+            if old != value:
+                changed[field] = [str(old) if old is not None else None, str(value) if value is not None else None]
+                setattr(locked, field, value)
+        if not changed:
+            return locked
+        locked.version += 1
+        locked.save()
+        event_add(request=locked, kind=RequestEvent.Kind.FIELD, by=by, public=False, data={"changes": changed})
+        sla_hooks.on_request_updated(request=locked, changed=changed)
+    return locked
+
+
+def message_add(
+    *, request: ServiceRequest, by: User | None, body: str, internal: bool = False, channel: str = Channel.WEB,
+    email_message_id: str = "", at: datetime | None = None, notify: bool = True,
+) -> Message:
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput({"body": _("内容不能为空。")})
+    if len(body) > 20000:
+        raise InvalidInput({"body": _("内容太长。")})
+    _guard_actor(request, by)
+    is_customer = by is not None and by.role == Role.CUSTOMER
+    if is_customer and internal:
+        raise PermissionDenied(_("客户不能写内部备注。"))
+    author_kind = Message.Author.CUSTOMER if (is_customer or (by is None and channel == Channel.EMAIL)) else (
+        Message.Author.SYSTEM if by is None else Message.Author.STAFF)
+    now = at or timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            request=request, author=by, author_kind=author_kind, body=body, internal=internal, channel=channel,
+            email_message_id=email_message_id[:255], created_at=now,
+        )
+        updates = ["version", "updated_at"]
+        request.version += 1
+        if author_kind == Message.Author.STAFF and not internal and request.first_response_at is None:
+            request.first_response_at = now
+            updates.append("first_response_at")
+        ServiceRequest.objects.filter(pk=request.pk).update(**{f: getattr(request, f) for f in updates if f != "updated_at"},
+                                                           updated_at=now)
+        event_add(request=request, kind=RequestEvent.Kind.NOTE if internal else RequestEvent.Kind.MESSAGE, by=by,
+                  public=not internal, data={"message_id": message.pk, "excerpt": body[:120], "author": author_kind},
+                  at=now)
+        sla_hooks.on_message(request=request, message=message)
+        if notify and not internal:
+            notify_message(request, message)
+    return message
+
+
+def rating_submit(
+    *, request: ServiceRequest, by: User, quality: int, speed: int, attitude: int, professionalism: int,
+    price: int, comment: str = "",
+) -> Rating:
+    if by.role != Role.CUSTOMER or request.customer.user_id != by.pk:
+        raise PermissionDenied(_("只有提交服务单的客户可以评价。"))
+    scores = {"quality": quality, "speed": speed, "attitude": attitude, "professionalism": professionalism,
+              "price": price}
+    errors = {k: _("请给出 1 到 5 星。") for k, v in scores.items() if not isinstance(v, int) or not 1 <= v <= 5}
+    if len(comment or "") > 2000:
+        errors["comment"] = _("评价内容最多 2000 字。")
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != Status.CLOSED:
+            raise Conflict(_("验收完成后才能评价。"), {"status": locked.status})
+        if Rating.objects.filter(request=locked).exists():
+            raise Conflict(_("这张服务单已经评价过了。"), {"rating": _("已评价")})
+        rating = Rating.objects.create(request=locked, comment=(comment or "").strip(), created_at=timezone.now(),
+                                       **scores)
+        event_add(request=locked, kind=RequestEvent.Kind.RATING, by=by, data={**scores, "average": rating.average})
+    return rating
+
+
+def request_merge(*, source: ServiceRequest, target: ServiceRequest, by: User) -> ServiceRequest:
+    """Fold ``source`` into ``target``: its messages and attachments move, it closes as merged."""
+    if source.pk == target.pk:
+        raise InvalidInput({"target": _("不能合并到自身。")})
+    if source.organization_id != target.organization_id or source.customer_id != target.customer_id:
+        raise InvalidInput({"target": _("只能合并同一客户的服务单。")})
+    if not source.is_open or not target.is_open:
+        raise Conflict(_("只能合并未完成的服务单。"), {"target": _("只能合并未完成的服务单。")})
+    with transaction.atomic():
+        locked_source = ServiceRequest.objects.select_for_update().get(pk=source.pk)
+        locked_target = ServiceRequest.objects.select_for_update().get(pk=target.pk)
+        moved = Message.objects.filter(request=locked_source).update(request=locked_target)
+        locked_source.attachments.update(request=locked_target)
+        old = locked_source.status
+        locked_source.status = Status.CLOSED
+        locked_source.closed_at = timezone.now()
+        locked_source.merged_into = locked_target
+        locked_source.version += 1
+        locked_source.save()
+        locked_target.version += 1
+        locked_target.save(update_fields=["version", "updated_at"])
+        event_add(request=locked_source, kind=RequestEvent.Kind.MERGE, by=by, from_status=old,
+                  to_status=Status.CLOSED, data={"into": locked_target.number})
+        sla_hooks.on_status_changed(request=locked_source, old=old, at=locked_source.closed_at)
+        event_add(request=locked_target, kind=RequestEvent.Kind.MERGE, by=by,
+                  data={"from": locked_source.number, "messages": moved})
+    return locked_target
+
+
+def request_split(
+    *, request: ServiceRequest, by: User, description: str, kind: str | None = None, unit: Unit | None = None,
+) -> ServiceRequest:
+    """A new request for part of this one (another unit, another problem), linked to it."""
+    new = request_create(
+        organization=request.organization, customer=request.customer, by=by, kind=kind or request.kind,
+        channel=request.channel, description=description, unit=unit if unit is not None else request.unit,
+        priority=request.priority, fulfilment=request.fulfilment, link_to=request, allow_duplicate=True,
+    )
+    event_add(request=request, kind=RequestEvent.Kind.SPLIT, by=by, data={"into": new.number})
+    return new
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render_canned(body: str, *, request: ServiceRequest, agent: User) -> str:
+    """Fill a canned reply's placeholders; unknown ones stay visible so the agent notices."""
+    values = _Blank(
+        customer_name=request.customer.name, number=request.number, status=request.get_status_display(),
+        agent_name=agent.get_full_name() or agent.username,
+        model=str(request.unit.product_model) if request.unit else "",
+    )
+    try:
+        return body.format_map(values)
+    except (ValueError, IndexError):
+        return body

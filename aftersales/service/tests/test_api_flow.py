@@ -1,0 +1,142 @@
+"""The request lifecycle through the real HTTP API, as an integrator and a customer see it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aftersales.notifications.models import OutboxMessage
+from aftersales.service.models import RequestEvent, ServiceRequest
+from aftersales.testing.factories import CustomerFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, url, body, **headers):  # type: ignore[no-untyped-def]
+    return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
+
+
+@pytest.fixture
+def owned_unit(org_a, carol):  # type: ignore[no-untyped-def]
+    customer = CustomerFactory(organization=org_a, user=carol, email="carol@example.com")
+    return UnitFactory(organization=org_a, customer=customer)
+
+
+def test_field_job_from_creation_to_rating(client_for, alice, carol, owned_unit):  # type: ignore[no-untyped-def]
+    # given an agent opening a repair for the customer's unit
+    agent = client_for(alice)
+    r = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "不制冷", "customer_id": owned_unit.customer_id,
+                                          "unit_serial": owned_unit.serial_number, "channel": "phone"})
+    assert r.status_code == 201, r.content
+    number = r.json()["number"]
+    assert number.startswith("SR-") and r.json()["status"] == "new"
+    # when staff walk it through the field path
+    for name in ("accept", "assign", "start", "resolve"):
+        r = _post(agent, f"/api/v1/requests/{number}/transitions", {"name": name})
+        assert r.status_code == 200, (name, r.content)
+    assert r.json()["status"] == "resolved"
+    # then the customer rejects once (it reopens with the reason), and later accepts and rates
+    agent.logout()
+    customer = client_for(carol)
+    r = _post(customer, f"/api/v1/requests/{number}/transitions", {"name": "customer_reject"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = _post(customer, f"/api/v1/requests/{number}/transitions", {"name": "customer_reject", "reason": "还是不制冷"})
+    assert r.json()["status"] == "reopened" and r.json()["reopen_count"] == 1
+    sr = ServiceRequest.objects.get(number=number)
+    sr.status = "resolved"
+    sr.save()
+    r = _post(customer, f"/api/v1/requests/{number}/transitions", {"name": "customer_accept"})
+    assert r.json()["status"] == "closed"
+    r = _post(customer, f"/api/v1/requests/{number}/rating",
+              {"quality": 5, "speed": 4, "attitude": 5, "professionalism": 5, "price": 3, "comment": "好"})
+    assert r.status_code == 201 and r.json()["average"] == pytest.approx(4.4)
+    kinds = list(RequestEvent.objects.filter(request__number=number).values_list("kind", flat=True))
+    assert kinds.count("status") == 6 and "rating" in kinds
+    # every status change was queued for the customer by email
+    assert OutboxMessage.objects.filter(channel="email", recipient="carol@example.com").count() >= 7
+
+
+def test_invalid_transition_is_409_naming_allowed_ones(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+    agent = client_for(alice)
+    number = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "噪音大", "customer_id": owned_unit.customer_id,
+                                               "unit_serial": owned_unit.serial_number}).json()["number"]
+    r = _post(agent, f"/api/v1/requests/{number}/transitions", {"name": "resolve"})
+    assert r.status_code == 409
+    assert r["Content-Type"] == "application/problem+json"
+    assert "accept" in r.json()["errors"][0]["reason"]
+    assert ServiceRequest.objects.get(number=number).status == "new"
+
+
+def test_stale_version_is_409_and_changes_nothing(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+    agent = client_for(alice)
+    body = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "漏水", "customer_id": owned_unit.customer_id,
+                                             "unit_serial": owned_unit.serial_number}).json()
+    number, version = body["number"], body["version"]
+    ok = agent.patch(f"/api/v1/requests/{number}", data=json.dumps({"version": version, "priority": "high"}),
+                     content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["priority"] == "high"
+    stale = agent.patch(f"/api/v1/requests/{number}", data=json.dumps({"version": version, "priority": "low"}),
+                        content_type="application/json")
+    assert stale.status_code == 409
+    assert ServiceRequest.objects.get(number=number).priority == "high"
+
+
+def test_idempotency_key_replays_and_rejects_a_different_body(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+    agent = client_for(alice)
+    body = {"kind": "consultation", "description": "如何清洗滤网", "customer_id": owned_unit.customer_id}
+    first = _post(agent, "/api/v1/requests", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    again = _post(agent, "/api/v1/requests", body, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json()["number"] == first.json()["number"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert ServiceRequest.objects.count() == 1
+    other = _post(agent, "/api/v1/requests", {**body, "description": "别的"}, HTTP_IDEMPOTENCY_KEY="k-1")
+    assert other.status_code == 422
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_open_request_on_the_unit_warns_and_offers_link(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+    agent = client_for(alice)
+    body = {"kind": "repair", "description": "不制冷", "customer_id": owned_unit.customer_id,
+            "unit_serial": owned_unit.serial_number}
+    first = _post(agent, "/api/v1/requests", body).json()["number"]
+    dup = _post(agent, "/api/v1/requests", body)
+    assert dup.status_code == 409 and first in dup.json()["detail"]
+    linked = _post(agent, "/api/v1/requests", {**body, "link_to": first})
+    assert linked.status_code == 201 and linked.json()["linked_to"] == first
+
+
+def test_other_organization_and_other_customer_get_404(client_for, bob, cody, alice, owned_unit):  # type: ignore[no-untyped-def]
+    number = _post(client_for(alice), "/api/v1/requests", {"kind": "repair", "description": "x", "customer_id": owned_unit.customer_id,
+                                                           "unit_serial": owned_unit.serial_number}).json()["number"]
+    for outsider in (bob, cody):
+        c = client_for(outsider)
+        assert c.get(f"/api/v1/requests/{number}").status_code == 404
+        assert _post(c, f"/api/v1/requests/{number}/transitions", {"name": "accept"}).status_code == 404
+        assert _post(c, f"/api/v1/requests/{number}/messages", {"body": "hi"}).status_code == 404
+        assert c.get("/api/v1/requests").json()["count"] == 0
+    assert ServiceRequest.objects.get(number=number).status == "new"
+
+
+def test_missing_description_and_unknown_serial_are_named(client_for, carol, owned_unit):  # type: ignore[no-untyped-def]
+    c = client_for(carol)
+    r = _post(c, "/api/v1/requests", {"kind": "repair", "description": "", "unit_serial": owned_unit.serial_number})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "description"
+    r = _post(c, "/api/v1/requests", {"kind": "repair", "description": "坏了", "unit_serial": "NOPE"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "unit_serial"
+    assert ServiceRequest.objects.count() == 0
+
+
+def test_created_request_is_answered_as_it_is_read_back(client_for, alice, carol, owned_unit):  # type: ignore[no-untyped-def]
+    # The create answers from the object it made, without reading it back: the same body a GET gives.
+    agent = client_for(alice)
+    first = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "不制冷", "customer_id": owned_unit.customer_id,
+                                              "unit_serial": owned_unit.serial_number, "fulfilment": "onsite"}).json()
+    linked = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "还是不制冷", "customer_id": owned_unit.customer_id,
+                                               "unit_serial": owned_unit.serial_number, "link_to": first["number"],
+                                               "priority": "high"}).json()
+    mine = _post(client_for(carol), "/api/v1/requests", {"kind": "consultation", "description": "怎么清洗滤网"}).json()
+    for body, reader in ((first, agent), (linked, agent), (mine, client_for(carol))):
+        assert body == reader.get(f"/api/v1/requests/{body['number']}").json()
+    assert linked["linked_to"] == first["number"] and linked["unit_serial"] == owned_unit.serial_number

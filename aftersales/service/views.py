@@ -1,0 +1,426 @@
+"""Agent console pages for service requests. Parse input, call services and selectors, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from aftersales.accounts.roles import Cap, can
+from aftersales.core.errors import InvalidInput, ServiceError
+from aftersales.customers.selectors import customer_search, customers_for_user, units_for_user
+from aftersales.customers.views import require
+from aftersales.service import intake, selectors, services
+from aftersales.service.forms import (
+    TRANSITION_LABELS,
+    AssignForm,
+    BulkForm,
+    EditForm,
+    MergeForm,
+    NewRequestForm,
+    QueueForm,
+    ReplyForm,
+    SplitForm,
+    TransitionForm,
+)
+from aftersales.service.models import (
+    Attachment,
+    Fulfilment,
+    ServiceRequest,
+)
+from aftersales.service.pages import (
+    STATUS_LABELS,
+    duplicates_of,
+    post_reply,
+    read_uploads,
+    reason_of,
+    timeline_entries,
+)
+from aftersales.sla import selectors as sla_selectors
+
+PER_PAGE = 25
+
+# --- queue -----------------------------------------------------------------------------------
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_GET
+def request_queue(request: HttpRequest) -> HttpResponse:
+    form = QueueForm(request.GET)
+    filters = form.values()
+    sort = filters.pop("sort")
+    qs = selectors.request_queue(user=request.user, f=selectors.QueueFilter(**filters))
+    if sort == "urgency":
+        qs = sla_selectors.by_urgency(qs)
+    page = Paginator(sla_selectors.with_sla(qs), PER_PAGE).get_page(request.GET.get("page"))
+    filters["sort"] = sort
+    context = {
+        "page": page, "filters": filters, "form": form, "querystring": request.GET.urlencode(),
+        "bulk": BulkForm(organization_id=request.user.organization_id),  # type: ignore[union-attr]
+        "can_create": can(request.user, Cap.EDIT_CUSTOMERS) and request.user.organization_id is not None,  # type: ignore[union-attr]
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "service/partials/_request_rows.html", context)
+    return render(request, "service/console/queue.html", context)
+
+
+def _bulk_one(sr: ServiceRequest, by: Any, data: dict[str, Any]) -> None:
+    if data["action"] == "assign":
+        services.request_assign(request=sr, assignee=data["assignee"], by=by, reason=data["reason"])
+    elif data["action"] == "transition":
+        services.request_transition(request=sr, name=data["transition"], by=by, reason=data["reason"])
+    else:
+        services.request_update(request=sr, by=by, version=None, priority=data["priority"])
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_POST
+def request_bulk(request: HttpRequest) -> HttpResponse:
+    back = reverse("service:queue")
+    querystring = QueryDict(request.POST.get("querystring", "")).urlencode()
+    if querystring:
+        back += "?" + querystring
+    form = BulkForm(request.POST, organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    done, failed = [], []
+    # Each request is its own transaction: one that cannot move does not hold back the others.
+    for number in form.cleaned_data["numbers"]:
+        try:
+            sr = selectors.request_for_user(user=request.user, number=number)
+            _bulk_one(sr, request.user, form.cleaned_data)
+        except Http404:
+            failed.append((number, _("没有这张服务单。")))
+        except ServiceError as exc:
+            failed.append((number, reason_of(exc)))
+        else:
+            done.append(number)
+    if done:
+        messages.success(
+            request,
+            ngettext("已处理 %(n)d 张服务单：%(numbers)s", "已处理 %(n)d 张服务单：%(numbers)s", len(done))
+            % {"n": len(done), "numbers": "、".join(done)},
+        )
+    for number, reason in failed:
+        messages.error(request, _("%(number)s 未处理：%(reason)s") % {"number": number, "reason": reason})
+    return redirect(back)
+
+
+# --- new request (phone intake) --------------------------------------------------------------
+
+
+def _customer_for(request: HttpRequest, data: dict[str, Any]) -> Any:
+    if data.get("customer"):
+        customer = customers_for_user(request.user).filter(pk=data["customer"]).first()
+        if customer is None:
+            raise InvalidInput({"customer": _("没有这个客户。")})
+        return customer
+    return intake.customer_for_contact(
+        organization=request.user.organization, name=data["name"], phone=data["phone"]  # type: ignore[union-attr, arg-type]
+    )
+
+
+def _unit_for(request: HttpRequest, customer: Any, data: dict[str, Any]) -> Any:
+    mine = units_for_user(request.user).filter(customer=customer)
+    if data.get("unit"):
+        unit = mine.filter(pk=data["unit"]).first()
+        if unit is None:
+            raise InvalidInput({"unit": _("该机器不属于此客户。")})
+        return unit
+    serial = (data.get("serial") or "").strip()
+    if serial:
+        unit = mine.filter(serial_number__iexact=serial).first()
+        if unit is None:
+            raise InvalidInput({"serial": _("此客户名下没有序列号为“%(serial)s”的机器。") % {"serial": serial}})
+        return unit
+    return None
+
+
+def _customer_units(request: HttpRequest, customer: Any) -> Any:
+    if customer is None:
+        return []
+    return units_for_user(request.user).filter(customer=customer).select_related("product_model")
+
+
+@require(Cap.EDIT_CUSTOMERS)
+def request_new(request: HttpRequest) -> HttpResponse:
+    org = request.user.organization  # type: ignore[union-attr]
+    if org is None:
+        raise Http404  # a platform admin opens requests as one of the organization's staff
+    form = NewRequestForm(request.POST or None)
+    picked = None
+    duplicates: list[str] = []
+    if request.method == "GET" and request.GET.get("customer", "").isdigit():
+        picked = customers_for_user(request.user).filter(pk=request.GET["customer"]).first()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            picked = _customer_for(request, data)
+            unit = _unit_for(request, picked, data)
+            link_to = None
+            if data["link_to"]:
+                link_to = selectors.requests_for_user(request.user).filter(number=data["link_to"]).first()
+                if link_to is None:
+                    raise InvalidInput({"link_to": _("关联的服务单不存在。")})
+            address = None
+            if data["fulfilment"] == Fulfilment.ONSITE:
+                address = picked.addresses.order_by("-is_default", "id").first()
+            sr = services.request_create(
+                organization=org, customer=picked, by=request.user, kind=data["kind"],  # type: ignore[arg-type]
+                channel=data["channel"], description=data["description"], unit=unit, priority=data["priority"],
+                fulfilment=data["fulfilment"], address=address, link_to=link_to,
+                allow_duplicate=data["allow_duplicate"],
+            )
+        except ServiceError as exc:
+            duplicates = duplicates_of(exc)
+            if duplicates:
+                form.add_error(None, exc.message)
+            else:
+                form.add_service_error(exc)
+        else:
+            messages.success(request, _("服务单 %(number)s 已创建。") % {"number": sr.number})
+            return redirect("service:detail", number=sr.number)
+    elif request.method == "POST" and form.cleaned_data.get("customer"):
+        picked = customers_for_user(request.user).filter(pk=form.cleaned_data["customer"]).first()
+    context = {
+        "form": form, "picked": picked, "found": [picked] if picked else [], "duplicates": duplicates,
+        "units": _customer_units(request, picked),
+    }
+    return render(request, "service/console/new.html", context, status=422 if form.errors else 200)
+
+
+@require(Cap.EDIT_CUSTOMERS)
+@require_GET
+def customer_pick(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    found = customer_search(user=request.user, q=q)[:8] if q else []
+    return render(request, "service/partials/_customer_results.html", {"found": found, "q": q})
+
+
+@require(Cap.EDIT_CUSTOMERS)
+@require_GET
+def customer_units(request: HttpRequest) -> HttpResponse:
+    pk = request.GET.get("customer", "")
+    picked = customers_for_user(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    return render(request, "service/partials/_unit_field.html",
+                  {"units": _customer_units(request, picked), "picked": picked, "form": NewRequestForm()})
+
+
+# --- request page ----------------------------------------------------------------------------
+
+
+def _transitions(request: HttpRequest, sr: ServiceRequest) -> list[dict[str, Any]]:
+    rows = []
+    for t in selectors.allowed_transitions(user=request.user, request=sr):
+        if t.name == "assign":
+            continue  # done by the assign form, which also names the person
+        style = "outline-danger" if t.name in ("cancel", "customer_reject") else (
+            "success" if t.name in ("resolve", "close", "customer_accept") else "primary")
+        rows.append({"name": t.name, "label": TRANSITION_LABELS.get(t.name, t.name), "needs_reason": t.needs_reason,
+                     "target": STATUS_LABELS.get(t.target.value, t.target.value), "style": style})
+    return rows
+
+
+def _edit_form(sr: ServiceRequest) -> EditForm:
+    return EditForm(initial={"priority": sr.priority, "kind": sr.kind, "description": sr.description,
+                             "version": sr.version})
+
+
+def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    org_id = sr.organization_id
+    context: dict[str, Any] = {
+        "sr": sr,
+        "transitions": _transitions(request, sr),
+        "timeline": timeline_entries(user=request.user, sr=sr),
+        "reply_form": ReplyForm(organization_id=org_id),
+        "edit_form": _edit_form(sr),
+        "assign_form": AssignForm(organization_id=org_id, initial={"assignee": sr.assignee_id}),
+        "merge_form": MergeForm(),
+        "split_form": SplitForm(),
+        "transition_form": None,
+        "rating": getattr(sr, "rating", None),
+        "linked": list(sr.linked.all()),
+        "merged": list(sr.merged.all()),
+    }
+    context.update(forms)
+    return render(request, "service/console/detail.html", context, status=status)
+
+
+def _get(request: HttpRequest, number: str) -> ServiceRequest:
+    return selectors.request_for_user(user=request.user, number=number)
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_GET
+def request_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_detail(request, _get(request, number))
+
+
+def _done(request: HttpRequest, number: str, text: str, anchor: str = "") -> HttpResponse:
+    messages.success(request, text)
+    return redirect(reverse("service:detail", args=[number]) + anchor)
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_POST
+def request_transition(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        name = form.cleaned_data["name"]
+        try:
+            services.request_transition(request=sr, name=name, by=request.user,  # type: ignore[arg-type]
+                                        reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            return _done(request, number, _("已执行：%(name)s") % {"name": TRANSITION_LABELS.get(name, name)})
+    return _render_detail(request, _get(request, number), status=422, transition_form=form)
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_POST
+def request_assign(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = AssignForm(request.POST, organization_id=sr.organization_id)
+    if form.is_valid():
+        assignee = form.cleaned_data["assignee"]
+        try:
+            services.request_assign(request=sr, assignee=assignee, by=request.user,  # type: ignore[arg-type]
+                                    reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            name = assignee.get_full_name() or assignee.username
+            return _done(request, number, _("已派单给 %(name)s。") % {"name": name})
+    return _render_detail(request, _get(request, number), status=422, assign_form=form)
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_POST
+def request_reply(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = ReplyForm(request.POST, request.FILES, organization_id=sr.organization_id)
+    if form.is_valid():
+        internal = form.cleaned_data["visibility"] == "internal"
+        try:
+            uploads = read_uploads(form.cleaned_data["uploads"], field="uploads")
+            post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=uploads, internal=internal,
+                       field="uploads")
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            return _done(request, number, _("内部备注已保存。") if internal else _("回复已发送。"), "#timeline")
+    return _render_detail(request, _get(request, number), status=422, reply_form=form)
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_GET
+def canned_reply(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    field = ReplyForm(organization_id=sr.organization_id).fields["canned"]
+    try:
+        canned = field.clean(request.GET.get("canned", ""))
+    except ValidationError as exc:
+        raise Http404 from exc
+    body = services.render_canned(canned.body, request=sr, agent=request.user) if canned else ""  # type: ignore[arg-type]
+    return render(request, "service/partials/_reply_body.html", {"body": body})
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_POST
+def request_edit(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = EditForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_update(request=sr, by=request.user, version=data["version"],  # type: ignore[arg-type]
+                                    priority=data["priority"], kind=data["kind"], description=data["description"])
+        except ServiceError as exc:
+            if "version" in exc.errors:
+                # Keep what was typed, but against the current version, so saving again is a
+                # deliberate overwrite of the other person's change rather than a silent one.
+                fresh = request.POST.copy()
+                fresh["version"] = str(_get(request, number).version)
+                form = EditForm(fresh)
+                form.is_valid()
+                form.add_error(None, exc.message)
+            else:
+                form.add_service_error(exc)
+        else:
+            return _done(request, number, _("服务单已保存。"))
+    return _render_detail(request, _get(request, number), status=422, edit_form=form)
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_POST
+def request_merge(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        target_number = form.cleaned_data["target"].strip().upper()
+        target = selectors.requests_for_user(request.user).filter(number=target_number).first()
+        if target is None:
+            form.add_error("target", _("没有这张服务单。"))
+        else:
+            try:
+                services.request_merge(source=sr, target=target, by=request.user)  # type: ignore[arg-type]
+            except ServiceError as exc:
+                form.add_service_error(exc)
+            else:
+                return _done(request, target.number,
+                             _("%(source)s 已合并到本单。") % {"source": sr.number})
+    return _render_detail(request, _get(request, number), status=422, merge_form=form)
+
+
+@require(Cap.VIEW_CUSTOMERS)
+@require_POST
+def request_split(request: HttpRequest, number: str) -> HttpResponse:
+    sr = _get(request, number)
+    form = SplitForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.request_split(request=sr, by=request.user,  # type: ignore[arg-type]
+                                         description=form.cleaned_data["description"],
+                                         kind=form.cleaned_data["kind"] or None)
+        except ServiceError as exc:
+            form.add_service_error(exc)
+        else:
+            return _done(request, new.number, _("已从 %(source)s 拆分出本单。") % {"source": sr.number})
+    return _render_detail(request, _get(request, number), status=422, split_form=form)
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A file of a request the user can see; a customer only gets the public ones. Else 404."""
+    number = Attachment.objects.filter(pk=pk).values_list("request__number", flat=True).first()
+    if number is None:
+        raise Http404
+    sr = selectors.request_for_user(user=request.user, number=number)
+    attachment = selectors.attachments_for_user(user=request.user, request=sr).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    inline = attachment.is_image or attachment.content_type in ("application/pdf", "video/mp4", "video/quicktime")
+    try:
+        handle = attachment.file.open("rb")
+    except OSError as exc:  # the row outlived its file (restored database, pruned storage)
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=attachment.content_type, as_attachment=not inline,
+                            filename=attachment.name)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,66 @@
+"""The SLA engine's entry points, called by ``aftersales.service.services`` at each change.
+
+One line per call site, inside the caller's transaction. Imports are deferred: the service
+module imports this one while it is itself being imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from aftersales.service.models import Message, ServiceRequest
+
+log = logging.getLogger(__name__)
+
+
+def _guarded(name: str, request: ServiceRequest, work: Callable[[], object]) -> None:
+    # A calendar an admin broke (no working time for years) must not stop agents from working
+    # the request: the SLA change is rolled back to its savepoint and logged instead.
+    try:
+        with transaction.atomic():
+            work()
+    except ValueError:
+        log.exception("sla hook failed", extra={"hook": name, "request_id": request.pk})
+
+
+def on_request_created(*, request: ServiceRequest, at: datetime | None = None) -> None:
+    from aftersales.sla import services
+
+    # Called by ``request_create`` in the transaction that inserted the request: it has no SLA row.
+    _guarded("created", request,
+             lambda: services.sla_start(request=request, at=at or request.created_at, new=True))
+
+
+def on_status_changed(*, request: ServiceRequest, old: str, at: datetime | None = None) -> None:
+    from aftersales.sla import services
+
+    _guarded("status", request,
+             lambda: services.status_changed(request=request, old=old, at=at or timezone.now()))
+
+
+def on_message(*, request: ServiceRequest, message: Message) -> None:
+    from aftersales.sla import services
+
+    _guarded("message", request, lambda: services.message_added(
+        request=request, author_kind=message.author_kind, internal=message.internal, at=message.created_at))
+
+
+def on_request_updated(*, request: ServiceRequest, changed: Iterable[str], at: datetime | None = None) -> None:
+    from aftersales.sla import services
+
+    fields = list(changed)
+    _guarded("updated", request,
+             lambda: services.fields_changed(request=request, changed=fields, at=at or timezone.now()))
+
+
+def on_assigned(*, request: ServiceRequest, at: datetime | None = None) -> None:
+    from aftersales.sla import services
+
+    _guarded("assigned", request, lambda: services.assigned(request=request, at=at or timezone.now()))

@@ -1,0 +1,220 @@
+"""Which policy covers a request, and the defaults every organization starts with."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.models import Organization, Role
+from aftersales.service.models import ServiceRequest
+from aftersales.sla.calendars import default_calendar
+from aftersales.sla.models import EscalationRule, Metric, ServiceCalendar, SlaPolicy, SlaTarget, TimeBasis
+
+W, C = TimeBasis.WORKING, TimeBasis.CALENDAR
+HOUR = 60
+WORKING_DAY = 8 * HOUR  # the default calendar's working day: 09:00–12:00 and 13:00–18:00
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    percent: int | None = None
+    after: int | None = None
+    metric: str = ""
+    level: int = 0
+    notify_assignee: bool = True
+    roles: tuple[str, ...] = ()
+    raise_priority: bool = False
+
+
+@dataclass(frozen=True)
+class _Policy:
+    name: str
+    position: int
+    kinds: tuple[str, ...]
+    targets: tuple[tuple[str, int, str], ...]
+    rules: tuple[_Rule, ...] = field(default=())
+
+
+def _common_rules() -> tuple[_Rule, ...]:
+    return (
+        _Rule(_("75% 预警：通知处理人"), percent=75),
+        _Rule(_("超时：通知处理人和班长，提高优先级"), percent=100, roles=(Role.ORG_ADMIN,), raise_priority=True),
+    )
+
+
+def default_policies() -> list[_Policy]:
+    """The defaults of the product issue; names are data, written in the language active now."""
+    common = _common_rules()
+    return [
+        _Policy(_("咨询：2 个工作小时内答复"), 10, ("consultation",),
+                ((Metric.FIRST_RESPONSE, 2 * HOUR, W), (Metric.NEXT_RESPONSE, 2 * HOUR, W)), common),
+        _Policy(_("投诉：24 小时内给出解决方案"), 20, ("complaint",),
+                ((Metric.FIRST_RESPONSE, 1 * HOUR, W), (Metric.NEXT_RESPONSE, 2 * HOUR, W),
+                 (Metric.RESOLUTION, 24 * HOUR, C)),
+                (*common,
+                 _Rule(_("一级升级：班长"), after=4 * HOUR, metric=Metric.RESOLUTION, level=1, notify_assignee=True,
+                       roles=(Role.ORG_ADMIN,)),
+                 _Rule(_("二级升级：服务经理"), after=12 * HOUR, metric=Metric.RESOLUTION, level=2,
+                       notify_assignee=True, roles=(Role.QUALITY_MANAGER,)))),
+        _Policy(_("退换货：3 个工作日内处理"), 30, ("return", "exchange", "refund"),
+                ((Metric.FIRST_RESPONSE, 4 * HOUR, W), (Metric.NEXT_RESPONSE, 4 * HOUR, W),
+                 (Metric.RETURN_PROCESSING, 3 * WORKING_DAY, W)), common),
+        _Policy(_("上门服务：5 个工作日内解决"), 40, ("installation", "repair", "maintenance"),
+                ((Metric.FIRST_RESPONSE, 4 * HOUR, W), (Metric.NEXT_RESPONSE, 4 * HOUR, W),
+                 (Metric.ONSITE_ARRIVAL, 2 * WORKING_DAY, W), (Metric.RESOLUTION, 5 * WORKING_DAY, W)), common),
+        _Policy(_("其他：1 个工作日内首次响应"), 100, (),
+                ((Metric.FIRST_RESPONSE, WORKING_DAY, W), (Metric.NEXT_RESPONSE, WORKING_DAY, W)), common),
+    ]
+
+
+def policies_seed(*, organization: Organization) -> list[SlaPolicy]:
+    created = []
+    with transaction.atomic():
+        for spec in default_policies():
+            policy = SlaPolicy.objects.create(organization=organization, name=spec.name, position=spec.position,
+                                              kinds=list(spec.kinds))
+            SlaTarget.objects.bulk_create(
+                SlaTarget(policy=policy, metric=metric, minutes=minutes, basis=basis)
+                for metric, minutes, basis in spec.targets
+            )
+            EscalationRule.objects.bulk_create(
+                EscalationRule(policy=policy, name=r.name, metric=r.metric, threshold_percent=r.percent,
+                               after_minutes=r.after, level=r.level, notify_assignee=r.notify_assignee,
+                               notify_roles=list(r.roles), raise_priority=r.raise_priority, position=i)
+                for i, r in enumerate(spec.rules)
+            )
+            created.append(policy)
+    return created
+
+
+def sla_setup_organization(*, organization: Organization) -> ServiceCalendar:
+    """Give an organization its default calendar and, the first time only, the default policies.
+
+    Safe to call on every request: the calendar is the marker, so an admin who deletes the
+    default policies on purpose does not get them back.
+    """
+    return sla_setup_versioned(organization=organization)[0]
+
+
+def _version_sql() -> str:
+    # Raw SQL: cheap to issue on every create, and the same driver values (a string or a
+    # datetime, whatever the backend returns) on both paths that read the version.
+    return (f"SELECT COUNT(*) AS policy_n, MAX(updated_at) AS policy_at, MAX(id) AS policy_top "  # noqa: S608
+            f"FROM {connection.ops.quote_name(SlaPolicy._meta.db_table)} WHERE organization_id = %s")
+
+
+def _policy_version(organization_id: int) -> _PolicyVersion:
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql(), [organization_id])
+        n, at, top = cursor.fetchone()
+    return (n, at, top)
+
+
+def sla_setup_versioned(*, organization: Organization) -> tuple[ServiceCalendar, _PolicyVersion | None]:
+    """``sla_setup_organization``, and the version of the organization's policies read in the
+    same query (None when the calendar had to be made): pass it on to ``active_policies``."""
+    calendars = connection.ops.quote_name(ServiceCalendar._meta.db_table)
+    found = list(ServiceCalendar.objects.raw(
+        f"SELECT c.*, v.policy_n, v.policy_at, v.policy_top FROM {calendars} c, ({_version_sql()}) v "  # noqa: S608
+        "WHERE c.organization_id = %s AND c.station_id IS NULL ORDER BY c.id LIMIT 1",
+        [organization.pk, organization.pk],
+    ))
+    if found:
+        existing: Any = found[0]
+        return existing, (existing.policy_n, existing.policy_at, existing.policy_top)
+    with transaction.atomic():
+        calendar = default_calendar(organization)
+        if not SlaPolicy.objects.filter(organization=organization).exists():
+            policies_seed(organization=organization)
+    return calendar, None
+
+
+def sla_setup_all() -> int:
+    """Set up every organization that has no SLA calendar yet; returns how many."""
+    having = ServiceCalendar.objects.filter(station__isnull=True).values("organization_id")
+    missing = Organization.objects.exclude(pk__in=having).order_by("pk")
+    count = 0
+    for org in missing:
+        sla_setup_organization(organization=org)
+        count += 1
+    return count
+
+
+# Each organization's active policies (with their category sets and targets, prefetched), cached
+# per process and keyed on a version read in one aggregate query: the count, latest ``updated_at``
+# and highest id of the organization's policy rows. A policy save moves ``updated_at`` (auto_now);
+# a target saved or deleted, a category added to or removed from a policy, or a category deleted
+# moves it too through ``policies_touch`` (signals in ``aftersales.sla.signals``), so the next read
+# after any such write, in any process, loads the policies again.
+_PolicyVersion = tuple[int, Any, Any]
+_policy_cache: dict[int, tuple[_PolicyVersion, list[tuple[SlaPolicy, frozenset[int]]]]] = {}
+_policy_lock = threading.Lock()
+
+
+def policies_touch(policy_ids: Any) -> None:
+    """Mark policies changed (saved, or their targets or categories moved) so that their
+    organization's latest ``updated_at`` moves forward, even when ``timezone.now()`` is behind
+    it (a clock set back, a test's mocked time): the policy cache then reloads them."""
+    touched = SlaPolicy.objects.filter(pk__in=policy_ids)
+    for organization_id in set(touched.values_list("organization_id", flat=True)):
+        latest = SlaPolicy.objects.filter(organization_id=organization_id).aggregate(at=Max("updated_at"))["at"]
+        now = timezone.now()
+        stamp = max(now, latest + timedelta(microseconds=1)) if latest is not None else now
+        touched.filter(organization_id=organization_id).update(updated_at=stamp)
+
+
+def active_policies(
+    organization_id: int, version: _PolicyVersion | None = None
+) -> list[tuple[SlaPolicy, frozenset[int]]]:
+    """The organization's active policies in matching order, each with its product category ids.
+
+    ``version`` is what ``sla_setup_versioned`` read in this transaction, if the caller has it.
+    The instances are shared by every caller in the process: read them, never change them.
+    """
+    if version is None:
+        version = _policy_version(organization_id)
+    with _policy_lock:
+        cached = _policy_cache.get(organization_id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    policies = (
+        SlaPolicy.objects.filter(organization_id=organization_id, is_active=True)
+        .prefetch_related("product_categories", "targets").order_by("position", "id")
+    )
+    loaded = [(policy, frozenset(c.pk for c in policy.product_categories.all())) for policy in policies]
+    with _policy_lock:
+        _policy_cache[organization_id] = (version, loaded)
+    return loaded
+
+
+def _tier_and_category(request: ServiceRequest) -> tuple[str, int | None]:
+    """The customer's tier and the unit's product category; no query when the request has no
+    unit and its customer is already loaded (as it is right after ``request_create``)."""
+    customer = request._state.fields_cache.get("customer")
+    if request.unit_id is None and customer is not None:
+        return customer.tier or "", None
+    row = (
+        ServiceRequest.objects.filter(pk=request.pk)
+        .values_list("customer__tier", "unit__product_model__category_id").first()
+    )
+    tier, category_id = row if row is not None else ("", None)
+    return tier or "", category_id
+
+
+def policy_for(request: ServiceRequest, *, version: _PolicyVersion | None = None) -> SlaPolicy | None:
+    """The first active policy of the request's organization whose conditions all hold
+    (``version``: of its policies, from ``sla_setup_versioned`` in this transaction)."""
+    tier, category_id = _tier_and_category(request)
+    for policy, categories in active_policies(request.organization_id, version):
+        if policy.matches(kind=request.kind, priority=request.priority, channel=request.channel,
+                          tier=tier, category_id=category_id, categories=set(categories)):
+            return policy
+    return None

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from aftersales.accounts.forms import LoginForm
+from aftersales.api import api
+from aftersales.core import views as core_views
+from aftersales.env import envbool
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("aftersales.accounts.urls")),
+    path("console/", include("aftersales.customers.urls")),
+    path("console/", include("aftersales.catalog.urls")),
+    path("console/", include("aftersales.sla.urls")),
+    path("", include("aftersales.dispatch.urls")),
+    path("portal/requests/", include("aftersales.service.portal_urls")),
+    path("portal/", include("aftersales.customers.portal_urls")),
+    path("portal/", include("aftersales.entitlement.portal_urls")),
+    path("console/", include("aftersales.entitlement.urls")),
+    path("", include("aftersales.service.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+if envbool("AFTERSALES_BENCH_ENDPOINT", False):
+    # Benchmark-only (benchmarks/intake.py): a bare Django view doing one insert, to compare with.
+    from aftersales.core.benchmark_views import bench_insert
+
+    urlpatterns.append(path("bench/insert", bench_insert, name="bench-insert"))
+
+handler404 = "aftersales.core.views.not_found"
+handler500 = "aftersales.core.views.server_error"

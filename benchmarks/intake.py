@@ -1,0 +1,404 @@
+"""Request intake speed: creates through the real server, compared with a bare one-insert endpoint.
+
+    python benchmarks/intake.py [--clients 8] [--duration 20] [--database-url postgres://…/aftersales_bench]
+                                [--workers 2] [--threads 4] [--profile 200]
+
+Starts ``aftersales serve --no-jobs`` in a subprocess on a fresh data folder (and, with
+--database-url, a freshly created PostgreSQL database), creates an organization, an agent with an
+API token, customers with addresses and units, then has N client threads (http.client, keep-alive)
+post for a fixed time to
+
+* ``POST /bench/insert``: a bare Django view doing one INSERT (only routed when the server runs
+  with ``AFTERSALES_BENCH_ENDPOINT=1``, as here), the floor for this machine and database;
+* ``POST /api/v1/requests``: real creates (half repairs on a unit, half consultations), through
+  token auth, validation, the duplicate check, the request row, its event and the outbox rows.
+
+It prints creates per second, latency percentiles and the server's CPU time per request (user +
+system of gunicorn and its workers, from /proc: unlike wall time, not inflated by other work on a
+shared machine) for both. ``--profile N`` then runs N creates
+in this process under cProfile and prints the SQL each create issues and where the time goes.
+Goal (service-request issue): ≥ 300 creates/s sustained on PostgreSQL, p99 < 100 ms, within 2× of
+the bare endpoint. The clients run on the same machine as the server and take CPU from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DESCRIPTIONS = ["空调不制冷，开了一个小时还是28度", "洗衣机脱水时晃动很厉害", "电视开机黑屏有声音", "冰箱冷藏室不冷"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def recreate_postgres(url: str) -> None:
+    """Drop and create the benchmark database, so every run starts from the same empty state."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+@dataclass
+class Seed:
+    token: str
+    units: list[tuple[int, str]]  # (customer id, serial)
+    customers: list[int]
+
+
+def seed(n_customers: int, n_units: int) -> Seed:
+    """Migrate and fill the database this process points at (bulk inserts)."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from aftersales.accounts.models import Organization, Role, User
+    from aftersales.accounts.tokens import token_create
+    from aftersales.catalog.models import ProductCategory, ProductModel
+    from aftersales.core.benchmark_views import TABLE
+    from aftersales.core.crypto import phone_hash
+    from aftersales.customers.models import Customer, CustomerAddress, Unit
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        pk = "BIGSERIAL PRIMARY KEY" if connection.vendor == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id {pk}, body TEXT NOT NULL, created_at TIMESTAMP NOT NULL)")
+    org = Organization.objects.create(name="Bench 家电", slug="bench")
+    agent = User.objects.create(username="bench-agent", role=Role.AGENT, organization=org, first_name="压测")
+    _token, raw = token_create(user=agent, name="bench")
+    category = ProductCategory.objects.create(organization=org, code="ac", name="空调")
+    model = ProductModel.objects.create(organization=org, category=category, brand="晴川", model_number="KFR-35",
+                                        name="1.5匹变频挂机", whole_unit_months=12, main_parts_months=36)
+    customers = [
+        Customer(organization=org, name=f"客户{n}", phone=f"139{n:08d}", phone_hash=phone_hash(f"139{n:08d}"),
+                 email=f"c{n}@example.com")
+        for n in range(n_customers)
+    ]
+    Customer.objects.bulk_create(customers, batch_size=1000)
+    customers = list(Customer.objects.filter(organization=org).order_by("id"))
+    CustomerAddress.objects.bulk_create(
+        [CustomerAddress(customer=c, province="广东省", city="深圳市", district="南山区", detail=f"科技路{c.pk % 500}号",
+                         latitude=22.54, longitude=113.95, is_default=True) for c in customers], batch_size=1000)
+    units = [
+        Unit(organization=org, product_model=model, customer=customers[n % len(customers)], serial_number=f"BN{n:010d}",
+             purchase_date=date(2026, 1, 1))
+        for n in range(n_units)
+    ]
+    Unit.objects.bulk_create(units, batch_size=1000)
+    return Seed(token=raw, units=[(u.customer.pk, u.serial_number) for u in units], customers=[c.pk for c in customers])
+
+
+def server_cpu_seconds(root: int) -> float:
+    """User + system CPU of the server and its workers (Linux /proc), however busy the machine is."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        parents[int(entry)] = int(fields[1])
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [c for c, ppid in parents.items() if ppid == pid]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(cpu.get(pid, 0.0) for pid in tree)
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    cpu_seconds: float = 0.0  # the server's, over the measured run
+    latencies: list[float] = field(default_factory=list)  # of successful posts, in seconds
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies)
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def load(port: int, name: str, path: str, bodies: list[list[bytes]], headers: dict[str, str], seconds: float,
+         server_pid: int) -> Result:
+    """Each client thread posts its own bodies in turn over one keep-alive connection."""
+    result = Result(name, seconds)
+    lock = threading.Lock()
+    start = threading.Barrier(len(bodies) + 1)
+    deadline = [0.0]
+
+    def client(mine: list[bytes]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        start.wait()
+        i = 0
+        while time.perf_counter() < deadline[0]:
+            body = mine[i % len(mine)]
+            i += 1
+            began = time.perf_counter()
+            try:
+                conn.request("POST", path, body, headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            took = time.perf_counter() - began
+            statuses[status] = statuses.get(status, 0) + 1
+            if status == 201:
+                latencies.append(took)
+        conn.close()
+        with lock:
+            result.latencies.extend(latencies)
+            for k, v in statuses.items():
+                result.statuses[k] = result.statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=client, args=(mine,)) for mine in bodies]
+    for t in threads:
+        t.start()
+    deadline[0] = time.perf_counter() + seconds
+    cpu_before = server_cpu_seconds(server_pid)
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - began
+    result.cpu_seconds = server_cpu_seconds(server_pid) - cpu_before
+    return result
+
+
+def request_bodies(data: Seed, clients: int, per_client: int, offset: int) -> list[list[bytes]]:
+    """Half repairs on a unit no other post uses (so the duplicate check finds none), half consultations."""
+    out: list[list[bytes]] = []
+    for k in range(clients):
+        mine = []
+        for j in range(per_client):
+            n = offset + k * per_client + j
+            if n % 2 == 0 and n // 2 < len(data.units):
+                customer_id, serial = data.units[n // 2]
+                body: dict[str, Any] = {"kind": "repair", "customer_id": customer_id, "unit_serial": serial,
+                                        "channel": "phone", "description": DESCRIPTIONS[n % len(DESCRIPTIONS)]}
+            else:
+                body = {"kind": "consultation", "customer_id": data.customers[n % len(data.customers)],
+                        "channel": "web", "description": "请问滤网多久清洗一次？"}
+            mine.append(json.dumps(body, ensure_ascii=False).encode())
+        out.append(mine)
+    return out
+
+
+def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}; see its log")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("the server did not come up")
+
+
+BREAKDOWN = [
+    # label, file suffix, function name (cumulative time of that function per create)
+    ("Django handler, all middleware and the view", "django/core/handlers/base.py", "get_response"),
+    ("  token authentication", "aftersales/accounts/api_auth.py", "authenticate"),
+    ("  ninja: parse and validate the body", "ninja/operation.py", "_get_values"),
+    ("  view create_request", "aftersales/service/api.py", "create_request"),
+    ("    request_create (the transaction)", "aftersales/service/services.py", "request_create"),
+    ("      duplicate check on the unit", "aftersales/service/services.py", "open_requests_for_unit"),
+    ("      timeline event", "aftersales/service/services.py", "event_add"),
+    ("      SLA clocks (sla.hooks)", "aftersales/sla/hooks.py", "on_request_created"),
+    ("      outbox: email, SMS, webhooks", "aftersales/service/notify.py", "notify_created"),
+    ("      COMMIT", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+    ("      COMMIT", "psycopg/connection.py", "commit"),
+    ("    read the new request back for the response", "aftersales/service/api.py", "_fresh"),
+    ("  ninja: serialise the response", "ninja/operation.py", "_result_to_response"),
+]
+
+
+def _tables(sql: str) -> str:
+    import re
+
+    match = re.search(r'(?:FROM|INTO|UPDATE)\s+"?([a-z_]+)', sql)
+    if match:
+        return match.group(1).split("_")[0]
+    return sql.split()[0]
+
+
+def profile(data: Seed, n: int, offset: int) -> None:
+    """N creates in this process (Django test client), timed, then under cProfile; and the SQL of one."""
+    import cProfile
+    import logging
+    import pstats
+    from collections import Counter
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    logging.getLogger("aftersales.request").setLevel(logging.WARNING)  # one line per request, not here
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {data.token}")
+    bodies = request_bodies(data, 1, 2 * n + 2, offset)[0]
+    for body in bodies[:2]:  # one repair, one consultation
+        with CaptureQueriesContext(connection) as queries:
+            r = client.post("/api/v1/requests", data=body, content_type="application/json")
+        assert r.status_code == 201, r.content
+        by_app = Counter(_tables(q["sql"]) for q in queries.captured_queries)
+        print(f"\nOne create ({json.loads(body)['kind']}): {len(queries)} SQL statements, by app: "
+              + ", ".join(f"{k} {v}" for k, v in by_app.most_common())
+              + " (times as Django records them, to the millisecond)")
+        for q in queries.captured_queries:
+            print(f"  {float(q['time']) * 1000:6.2f} ms  {q['sql'][:120]}")
+    began = time.perf_counter()
+    for body in bodies[2:n + 2]:
+        client.post("/api/v1/requests", data=body, content_type="application/json")
+    took = time.perf_counter() - began
+    print(f"\n{n} creates in-process (Django test client, no HTTP server, one thread): "
+          f"{n / took:.0f}/s, {took / n * 1000:.1f} ms each")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for body in bodies[n + 2:]:
+        client.post("/api/v1/requests", data=body, content_type="application/json")
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    raw = stats.stats  # type: ignore[attr-defined]
+    total = next((v[3] for k, v in raw.items() if k[0].endswith(BREAKDOWN[0][1]) and k[2] == BREAKDOWN[0][2]), 0.0)
+    print(f"\nWhere a create's time goes (cProfile, {n} more creates; the profiler inflates Python time):")
+    print(f"  {'':<52} {'ms/create':>9} {'share':>6}")
+    for label, suffix, func in BREAKDOWN:
+        cum = sum(v[3] for k, v in raw.items() if k[2] == func and (suffix == "~" or k[0].endswith(suffix)))
+        if cum:
+            print(f"  {label:<52} {cum / n * 1000:9.2f} {cum / total:6.0%}")
+    stats.sort_stats("tottime").print_stats(12)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per endpoint")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL; the database is dropped and re-created")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--units", type=int, default=30000)
+    parser.add_argument("--profile", type=int, default=0, help="then profile this many creates in-process")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="aftersales-bench-intake-"))
+    env = {**os.environ, "AFTERSALES_DATA_DIR": str(workdir), "DJANGO_SETTINGS_MODULE": "aftersales.settings",
+           "AFTERSALES_BENCH_ENDPOINT": "1", "PYTHONPATH": str(ROOT)}
+    if args.database_url:
+        recreate_postgres(args.database_url)
+        env["DATABASE_URL"] = args.database_url
+    else:
+        env.pop("DATABASE_URL", None)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+
+    began = time.perf_counter()
+    data = seed(args.customers, args.units)
+    from django.db import connection
+
+    vendor = connection.vendor
+    connection.close()
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
+    print(f"database: {vendor}; seeded {len(data.customers)} customers, {len(data.units)} units "
+          f"in {time.perf_counter() - began:.1f} s; data folder {workdir}")
+
+    port = free_port()
+    log = (workdir / "server.log").open("wb")
+    server = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "aftersales", "serve", "--no-jobs", "--port", str(port), "--workers", str(args.workers),
+         "--threads", str(args.threads)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+    )
+    try:
+        wait_until_up(port, server)
+        print(f"server: gunicorn, {args.workers} workers x {args.threads} threads on port {port}; "
+              f"{args.clients} client threads, {args.warmup:.0f} s warm-up + {args.duration:.0f} s each\n")
+        json_headers = {"Content-Type": "application/json"}
+        bare_bodies = [[json.dumps({"client": k, "n": j}).encode() for j in range(100)] for k in range(args.clients)]
+        load(port, "warm-up", "/bench/insert", bare_bodies, json_headers, args.warmup, server.pid)
+        bare = load(port, "bare insert   POST /bench/insert", "/bench/insert", bare_bodies, json_headers, args.duration,
+                    server.pid)
+
+        api_headers = {**json_headers, "Authorization": f"Bearer {data.token}"}
+        per_client = 4000
+        warm = request_bodies(data, args.clients, 200, offset=0)
+        load(port, "warm-up", "/api/v1/requests", warm, api_headers, args.warmup, server.pid)
+        bodies = request_bodies(data, args.clients, per_client, offset=args.clients * 200)
+        api = load(port, "create request POST /api/v1/requests", "/api/v1/requests", bodies, api_headers, args.duration,
+                   server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+    print(f"{'endpoint':<40} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU ms':>7}"
+          "  statuses")
+    for r in (bare, api):
+        cpu_ms = r.cpu_seconds / max(sum(r.statuses.values()), 1) * 1000
+        print(f"{r.name:<40} {r.ok / r.seconds:8.0f} {r.pct(50):8.1f} {r.pct(95):8.1f} {r.pct(99):8.1f} "
+              f"{max(r.latencies, default=0) * 1000:8.1f} {cpu_ms:7.2f}  {dict(sorted(r.statuses.items()))}")
+    print("(CPU ms: the server's user+system CPU per request, which a busy machine does not inflate; "
+          f"{os.cpu_count()} CPUs / that = the most this machine could serve)")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    ratio = (bare.ok / bare.seconds) / max(api.ok / api.seconds, 1e-9)
+    print(f"\nbare / create throughput: {ratio:.2f}x  (goal: ≤ 2x)")
+    rate, p99 = api.ok / api.seconds, api.pct(99)
+    verdict = "met" if rate >= 300 and p99 < 100 and ratio <= 2 else "NOT met"
+    print(f"goal ≥ 300 creates/s, p99 < 100 ms, within 2x of bare: {verdict} on {vendor} "
+          f"({rate:.0f}/s, p99 {p99:.0f} ms)")
+    if args.profile:
+        profile(data, args.profile, offset=args.clients * (200 + per_client))
+    print(f"\nserver log: {workdir / 'server.log'}")
+
+
+if __name__ == "__main__":
+    main()
