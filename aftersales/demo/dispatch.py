@@ -208,7 +208,7 @@ def _book_day(ctx: DemoContext, org: Organization, stations: list[ServiceStation
             used.add(address.customer_id)
             booked += 1
             start = config.midnight(today, zone) + timedelta(hours=hour)
-            out.requests.append(_request(ctx, org, unit, address, kind, now))
+            out.requests.append(_request(ctx, org, unit, address, kind, min(now, start)))
             appointment = Appointment(organization=org, request=out.requests[-1], technician=tech, station=station,
                                       window_start=start, window_end=start + timedelta(hours=2), booked_by=dispatcher,
                                       created_at=out.requests[-1].created_at + timedelta(minutes=20))
@@ -225,11 +225,12 @@ def _shift(tech: Technician, day: object) -> TimeWindow:
 
 
 def _request(ctx: DemoContext, org: Organization, unit: Unit, address: CustomerAddress, kind: str,
-             now: datetime) -> ServiceRequest:
+             before: datetime) -> ServiceRequest:
+    """A request opened 14–40 hours before `before` (now, or the visit's window if that started already)."""
     from aftersales.demo import request_texts as texts
 
     rng = ctx.rng
-    created = now - timedelta(hours=rng.randint(14, 40), minutes=rng.randint(0, 59))
+    created = before - timedelta(hours=rng.randint(14, 40), minutes=rng.randint(0, 59))
     problems = texts.CATEGORY.get(unit.product_model.category.code, {}).get(kind) or []
     default = {"installation": "预约安装", "repair": "上门维修", "maintenance": "上门保养"}[kind]
     subject, description = rng.choice(problems) if problems else (default, default)

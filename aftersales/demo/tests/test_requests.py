@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime, time
 from collections import Counter, defaultdict
 
 import pytest
+import time_machine
 from django.db.models import Max
 from django.utils import timezone
 
@@ -29,8 +31,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The demo loaded once for this module (it takes a few seconds), removed afterwards."""
-    with django_db_blocker.unblock():
+    """The demo loaded once for this module (it takes a few seconds), removed afterwards.
+
+    Generated as if at 23:50 local time: by then every visit window of the day has started, which is
+    when a timeline drawn backwards from "now" would go wrong (a request opened after its own visit).
+    """
+    late = timezone.make_aware(datetime.combine(timezone.localdate(), time(23, 50)))
+    with django_db_blocker.unblock(), time_machine.travel(late, tick=True):
         from django.db import transaction
 
         with transaction.atomic():
@@ -141,3 +148,14 @@ def test_canned_replies_fill_their_placeholders(demo, alice):  # type: ignore[no
 
 def test_history_queued_no_notifications(demo):  # type: ignore[no-untyped-def]
     assert not OutboxMessage.objects.exists()
+
+
+def test_booked_visits_were_requested_before_their_window(demo):  # type: ignore[no-untyped-def]
+    from aftersales.dispatch.models import Appointment
+
+    visits = list(Appointment.objects.select_related("request"))
+    assert len(visits) > 100
+    for visit in visits:
+        assert visit.request.created_at < visit.created_at <= visit.window_start, visit.request.number
+        scheduled = visit.request.events.get(kind="status", to_status="scheduled").created_at
+        assert scheduled <= visit.window_start, visit.request.number
