@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, time
 from collections import Counter, defaultdict
+from datetime import datetime, time
 
 import pytest
 import time_machine
