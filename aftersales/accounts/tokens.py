@@ -37,7 +37,7 @@ def token_lookup(*, raw: str) -> ApiToken | None:
     if not raw.startswith(PREFIX):
         return None
     return (
-        ApiToken.objects.select_related("user", "organization")
+        ApiToken.objects.select_related("user__organization", "organization")
         .filter(token_hash=_hash(raw), revoked_at__isnull=True)
         .first()
     )

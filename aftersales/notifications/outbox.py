@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -32,31 +33,72 @@ def _put(**fields: Any) -> OutboxMessage | None:
         return None  # the same event was queued already
 
 
-def queue_email(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
+# Building messages without saving them, so that everything one event sends (an email, an SMS,
+# a webhook per subscription) is written in one INSERT by ``put_all``: request intake does this on
+# every create, and a savepoint and insert per message was a third of its SQL.
+
+
+def email_message(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
     if not to:
         return None
-    return _put(organization=organization, channel=OutboxMessage.Channel.EMAIL, dedupe_key=f"email:{key}",
-                recipient=to, subject=subject, body=body)
+    return OutboxMessage(organization=organization, channel=OutboxMessage.Channel.EMAIL, dedupe_key=f"email:{key}",
+                         recipient=to, subject=subject, body=body)
 
 
-def queue_sms(*, organization: Organization, key: str, phone: str, text: str) -> OutboxMessage | None:
+def sms_message(*, organization: Organization, key: str, phone: str, text: str) -> OutboxMessage | None:
     if not phone:
         return None
-    return _put(organization=organization, channel=OutboxMessage.Channel.SMS, dedupe_key=f"sms:{key}",
-                recipient=mask_phone(phone), recipient_phone=phone, body=text)
+    return OutboxMessage(organization=organization, channel=OutboxMessage.Channel.SMS, dedupe_key=f"sms:{key}",
+                         recipient=mask_phone(phone), recipient_phone=phone, body=text)
 
 
-def queue_webhooks(*, organization: Organization, event: str, key: str, data: dict[str, Any]) -> int:
-    queued = 0
+def webhook_messages(*, organization: Organization, event: str, key: str, data: dict[str, Any]) -> list[OutboxMessage]:
+    """One message per active subscription of the organization that wants ``event``."""
+    out: list[OutboxMessage] = []
     for sub in WebhookSubscription.objects.filter(organization=organization, is_active=True):
         if not sub.wants(event):
             continue
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{sub.pk}"))
         payload = {"id": event_id, "event": event, "created_at": timezone.now().isoformat(), "data": data}
-        if _put(organization=organization, channel=OutboxMessage.Channel.WEBHOOK, dedupe_key=f"webhook:{key}:{sub.pk}",
-                recipient=sub.url, subscription=sub, payload=payload):
-            queued += 1
-    return queued
+        out.append(OutboxMessage(organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
+                                 dedupe_key=f"webhook:{key}:{sub.pk}", recipient=sub.url, subscription=sub,
+                                 payload=payload))
+    return out
+
+
+def put_all(messages: Iterable[OutboxMessage | None]) -> None:
+    """Queue the messages in one INSERT; one whose dedupe key is queued already is skipped."""
+    rows = [m for m in messages if m is not None]
+    if not rows:
+        return
+    now = timezone.now()
+    for message in rows:
+        message.next_attempt_at = now
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def queue_email(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
+    """Queue one email; None when there is no address or this key was queued already."""
+    message = email_message(organization=organization, key=key, to=to, subject=subject, body=body)
+    return None if message is None else _put(**_fields(message))
+
+
+def queue_sms(*, organization: Organization, key: str, phone: str, text: str) -> OutboxMessage | None:
+    message = sms_message(organization=organization, key=key, phone=phone, text=text)
+    return None if message is None else _put(**_fields(message))
+
+
+def queue_webhooks(*, organization: Organization, event: str, key: str, data: dict[str, Any]) -> int:
+    """Queue ``event`` for every subscription that wants it; returns how many that is."""
+    messages = webhook_messages(organization=organization, event=event, key=key, data=data)
+    put_all(messages)
+    return len(messages)
+
+
+def _fields(message: OutboxMessage) -> dict[str, Any]:
+    names = ("organization", "channel", "dedupe_key", "recipient", "recipient_phone", "subject", "body",
+             "subscription", "payload")
+    return {name: getattr(message, name) for name in names}
 
 
 def _send(message: OutboxMessage) -> channels.SendResult:

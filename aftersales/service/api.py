@@ -204,7 +204,8 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
             raise InvalidInput({"customer_id": "Customers open requests for themselves only."})
         unit = None
         if data["unit_serial"]:
-            unit = units_for_user(user).filter(serial_number=data["unit_serial"]).select_related("customer").first()
+            unit = (units_for_user(user).filter(serial_number=data["unit_serial"])
+                    .select_related("customer", "product_model").first())
             if unit is None:
                 raise InvalidInput({"unit_serial": "No unit with this serial number is registered to you."})
             customer = unit.customer
@@ -218,7 +219,16 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
         if not can(user, Cap.EDIT_CUSTOMERS) or user.organization is None:
             raise PermissionDenied("Your role may not open requests.")
         org = user.organization
-        if data["customer_id"] is not None:
+        unit = None
+        if data["customer_id"] is not None and data["unit_serial"]:
+            # The common case of an integration (a customer and their unit) in one query; the
+            # customer comes with the unit, the product model for the SLA policy's category.
+            unit = (services.with_open_request_flag(units_for_user(user))
+                    .filter(serial_number=data["unit_serial"], customer_id=data["customer_id"])
+                    .select_related("customer", "product_model").first())
+        if unit is not None and unit.customer is not None and unit.customer.organization_id == org.pk:
+            customer = unit.customer
+        elif data["customer_id"] is not None:
             customer = customers_for_user(user).filter(pk=data["customer_id"]).first()
             if customer is None:
                 raise InvalidInput({"customer_id": "No such customer in your organization."})
@@ -228,9 +238,9 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
                                                    email_address=c["email"])
         else:
             raise InvalidInput({"customer_id": "Give customer_id or contact."})
-        unit = None
-        if data["unit_serial"]:
-            unit = units_for_user(user).filter(serial_number=data["unit_serial"], customer=customer).first()
+        if data["unit_serial"] and unit is None:
+            unit = (units_for_user(user).filter(serial_number=data["unit_serial"], customer=customer)
+                    .select_related("product_model").first())
             if unit is None:
                 raise InvalidInput({"unit_serial": "No unit with this serial number belongs to this customer."})
         channel = data["channel"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aftersales.notifications import outbox
 
 if TYPE_CHECKING:
+    from aftersales.notifications.models import OutboxMessage
     from aftersales.service.models import Message, ServiceRequest
 
 STATUS_TEXT = {
@@ -38,27 +39,34 @@ def request_payload(request: ServiceRequest) -> dict[str, Any]:
     }
 
 
-def _customer_messages(request: ServiceRequest, key: str, text: str) -> None:
+def _customer_messages(request: ServiceRequest, key: str, text: str) -> list[OutboxMessage | None]:
     customer = request.customer
     org = request.organization
     subject = f"【{org.name}】服务单 {request.number}：{STATUS_TEXT.get(request.status, request.status)}"
     body = f"{customer.name}，您好：\n\n{text}\n\n服务单号：{request.number}\n\n{org.name} 售后服务"
-    outbox.queue_email(organization=org, key=key, to=customer.email, subject=subject, body=body)
-    outbox.queue_sms(organization=org, key=key, phone=customer.phone, text=f"【{org.name}】{text} 单号{request.number}")
+    return [
+        outbox.email_message(organization=org, key=key, to=customer.email, subject=subject, body=body),
+        outbox.sms_message(organization=org, key=key, phone=customer.phone,
+                           text=f"【{org.name}】{text} 单号{request.number}"),
+    ]
 
 
 def notify_created(request: ServiceRequest) -> None:
     key = f"request:{request.pk}:created"
-    _customer_messages(request, key, f"我们已收到您的{request.get_kind_display()}申请，将尽快处理。")
-    outbox.queue_webhooks(organization=request.organization, event="request.created", key=key,
-                          data=request_payload(request))
+    outbox.put_all([
+        *_customer_messages(request, key, f"我们已收到您的{request.get_kind_display()}申请，将尽快处理。"),
+        *outbox.webhook_messages(organization=request.organization, event="request.created", key=key,
+                                 data=request_payload(request)),
+    ])
 
 
 def notify_status(request: ServiceRequest, old_status: str) -> None:
     key = f"request:{request.pk}:v{request.version}:status"
-    _customer_messages(request, key, f"您的服务单状态更新为：{STATUS_TEXT.get(request.status, request.status)}。")
-    outbox.queue_webhooks(organization=request.organization, event="request.status_changed", key=key,
-                          data={**request_payload(request), "from_status": old_status})
+    outbox.put_all([
+        *_customer_messages(request, key, f"您的服务单状态更新为：{STATUS_TEXT.get(request.status, request.status)}。"),
+        *outbox.webhook_messages(organization=request.organization, event="request.status_changed", key=key,
+                                 data={**request_payload(request), "from_status": old_status}),
+    ])
 
 
 def notify_message(request: ServiceRequest, message: Message) -> None:

@@ -196,11 +196,14 @@ def active_policies(
 
 
 def _tier_and_category(request: ServiceRequest) -> tuple[str, int | None]:
-    """The customer's tier and the unit's product category; no query when the request has no
-    unit and its customer is already loaded (as it is right after ``request_create``)."""
+    """The customer's tier and the unit's product category; no query when the request's customer
+    (and its unit's product model, if it has a unit) are loaded already, as they are right after
+    ``request_create`` from the API, the portal or the console."""
     customer = request._state.fields_cache.get("customer")
-    if request.unit_id is None and customer is not None:
-        return customer.tier or "", None
+    unit = request._state.fields_cache.get("unit") if request.unit_id is not None else None
+    product_model = unit._state.fields_cache.get("product_model") if unit is not None else None
+    if customer is not None and (request.unit_id is None or product_model is not None):
+        return customer.tier or "", product_model.category_id if product_model is not None else None
     row = (
         ServiceRequest.objects.filter(pk=request.pk)
         .values_list("customer__tier", "unit__product_model__category_id").first()

@@ -84,13 +84,12 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False) -> Re
         policy_apply(request=request, at=at, state=state, quiet=True)
         return state
     # A request without SLA rows has no clocks or pauses either (the backfill writes all three
-    # together): pick the policy, compute each clock at ``at`` and insert them once.
+    # together): pick the policy, compute each clock at ``at`` and insert them once. Everything
+    # that can fail on a broken calendar (ValueError) runs before the first write, so the created
+    # hook needs no savepoint to leave the request's transaction clean.
     policy = policy_for(request, version=version)
-    state = RequestSla.objects.create(request=request, policy=policy, station_id=station_id, calendar=calendar,
-                                      applied_at=at)
-    if request.status in DONE or policy is None:
-        return state
-    targets = {t.metric: t for t in policy.targets.all()}
+    state = RequestSla(request=request, policy=policy, station_id=station_id, calendar=calendar, applied_at=at)
+    targets = {} if request.status in DONE or policy is None else {t.metric: t for t in policy.targets.all()}
     clocks = [
         SlaClock(request=request, organization_id=request.organization_id, metric=metric, cycle=1, policy=policy,
                  calendar_id=state.calendar_id, basis=target.basis, target_minutes=target.minutes,
@@ -99,15 +98,15 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False) -> Re
         for metric in Metric.values
         if metric != Metric.NEXT_RESPONSE and applies(metric, request) and (target := targets.get(metric)) is not None
     ]
-    if not clocks:
-        return state
     met = _met_of(request, None)
     breaches = []
     for clock in clocks:
         _met_set(clock, met)
         if clock_compute(clock, calendar_of(state), (), at):
             breaches.append(clock)
-    SlaClock.objects.bulk_create(clocks)
+    state.save(force_insert=True)
+    if clocks:
+        SlaClock.objects.bulk_create(clocks)
     for clock in breaches:
         breach_event(request=request, metric=clock.metric, due_at=clock.due_at, at=at)
     return state
