@@ -46,6 +46,34 @@ def test_a_duplicate_inside_a_transaction_does_not_break_it(org_a):  # type: ign
     assert sorted(OutboxMessage.objects.values_list("channel", flat=True)) == ["email", "sms"]
 
 
+def test_one_insert_queues_an_events_messages_and_skips_those_queued_already(org_a):  # type: ignore[no-untyped-def]
+    from django.test.utils import CaptureQueriesContext
+
+    sub = WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/a", secret="s")
+    WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/b", secret="s",
+                                       events=["request.status_changed"])
+
+    def event() -> list[OutboxMessage | None]:
+        return [
+            outbox.email_message(organization=org_a, key="request:9:created", to="a@example.com", subject="s", body="b"),
+            outbox.sms_message(organization=org_a, key="request:9:created", phone="13800000009", text="t"),
+            outbox.email_message(organization=org_a, key="request:9:created", to="", subject="s", body="b"),  # None
+            *outbox.webhook_messages(organization=org_a, event="request.created", key="request:9:created",
+                                     data={"number": "SR-2026-000009"}),
+        ]
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        outbox.put_all(event())
+        outbox.put_all(event())  # the same event again: nothing new, and the transaction lives on
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 2 and not any("SAVEPOINT" in q["sql"] for q in queries.captured_queries)
+    rows = OutboxMessage.objects.order_by("channel")
+    assert [(m.channel, m.subscription_id) for m in rows] == [("email", None), ("sms", None), ("webhook", sub.pk)]
+    sms = rows.get(channel="sms")
+    assert sms.recipient_phone == "13800000009" and sms.recipient != "13800000009"  # kept encrypted, shown masked
+    assert all(m.next_attempt_at is not None for m in rows)
+
+
 def test_no_address_no_message(org_a):  # type: ignore[no-untyped-def]
     assert outbox.queue_email(organization=org_a, key="k", to="", subject="s", body="b") is None
     assert outbox.queue_sms(organization=org_a, key="k", phone="", text="t") is None

@@ -287,3 +287,19 @@ def test_deadlines_over_many_days_stay_consistent(make_request):  # type: ignore
     sla_check(now=sh(2025, 3, 12, 9))
     sla_check(now=sh(2025, 3, 12, 9) + timedelta(minutes=1))
     assert clock(sr, Metric.RESOLUTION).due_at == before
+
+
+def test_a_calendar_without_working_time_does_not_stop_a_new_request(make_request, calendar_a, caplog):  # type: ignore[no-untyped-def]
+    """An admin who removes every working hour breaks working-time deadlines; the request is
+    still created (its transaction intact), without clocks, and the failure is logged."""
+    from aftersales.sla.models import WorkingHours
+
+    WorkingHours.objects.filter(calendar=calendar_a).delete()
+    sr = make_request("repair", sh(2025, 3, 10, 9))
+    assert sr.pk is not None and sr.events.filter(kind="created").exists()
+    assert not RequestSla.objects.filter(request=sr).exists() and not SlaClock.objects.filter(request=sr).exists()
+    assert any(r.getMessage() == "sla hook failed" for r in caplog.records)
+    # The same transaction goes on: the next change writes fine.
+    services.request_transition(request=sr, name="accept", by=None, at=sh(2025, 3, 10, 10))
+    sr.refresh_from_db()
+    assert sr.status == "accepted"

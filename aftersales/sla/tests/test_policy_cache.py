@@ -4,6 +4,7 @@ even a change stamped with a time behind the latest one (a mocked or set-back cl
 from __future__ import annotations
 
 from aftersales.catalog.models import ProductCategory, ProductModel
+from aftersales.customers.models import Unit
 from aftersales.sla.models import Metric, RequestSla, SlaClock, SlaPolicy, SlaTarget
 from aftersales.testing.factories import UnitFactory
 
@@ -58,3 +59,23 @@ def test_categories_added_removed_and_deleted(make_request, org_a, customer_a): 
     onsite.product_categories.add(fridges)
     onsite.product_categories.remove(fridges)
     assert repair().startswith("上门服务")
+
+
+def test_the_category_is_read_whether_or_not_the_unit_came_with_its_model(make_request, org_a, customer_a):  # type: ignore[no-untyped-def]
+    """The API hands ``request_create`` a unit with its product model loaded (no query for the
+    category); the console and the portal may hand one without it (the category is read)."""
+    fridges = ProductCategory.objects.create(organization=org_a, code="fridge", name="冰箱")
+    model = ProductModel.objects.create(organization=org_a, category=fridges, brand="晴川", model_number="BCD-2",
+                                        whole_unit_months=12, main_parts_months=36, name="冰箱")
+    unit = UnitFactory(organization=org_a, customer=customer_a, product_model=model)
+    onsite = SlaPolicy.objects.get(organization=org_a, name__startswith="上门服务")
+    onsite.product_categories.add(ProductCategory.objects.create(organization=org_a, code="tv", name="电视"))
+    bare = Unit.objects.get(pk=unit.pk)
+    assert "product_model" not in bare._state.fields_cache
+    with_model = Unit.objects.select_related("product_model").get(pk=unit.pk)
+    for given in (bare, with_model):
+        assert _policy(make_request("repair", sh(2025, 3, 10, 10), unit=given, allow_duplicate=True)).startswith("其他")
+    onsite.product_categories.add(fridges)
+    for given in (Unit.objects.get(pk=unit.pk), Unit.objects.select_related("product_model").get(pk=unit.pk)):
+        assert _policy(make_request("repair", sh(2025, 3, 10, 10), unit=given,
+                                    allow_duplicate=True)).startswith("上门服务")
