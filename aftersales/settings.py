@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "aftersales.core.middleware.HtmxLoginRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
     "aftersales.core.idempotency.IdempotencyMiddleware",
 ]

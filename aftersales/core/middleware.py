@@ -1,4 +1,4 @@
-"""Request logging: one structured line per request, with an id to correlate log lines."""
+"""Request middleware: a structured log line per request, NUL rejection, HTMX login redirects."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from aftersales.core.problem import problem_response
 
@@ -59,3 +63,22 @@ class RejectNulMiddleware:
                 )
             return HttpResponseBadRequest("The URL contains a NUL character.", content_type="text/plain")
         return self.get_response(request)
+
+
+class HtmxLoginRedirectMiddleware:
+    """Send the whole page to the login form when an HTMX request finds the session gone.
+
+    A polled fragment (a request's live status, an import's progress bar) answered with a
+    redirect to the login page would otherwise have the login form swapped into the card.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "htmx", False) and response.status_code in (301, 302):
+            location = response.get("Location", "")
+            if urlsplit(location).path == resolve_url(settings.LOGIN_URL):
+                return HttpResponseClientRedirect(location)
+        return response
