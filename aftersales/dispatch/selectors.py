@@ -19,9 +19,11 @@ from aftersales.dispatch.models import (
     MailInShipment,
     RepairRecord,
     RouteStop,
+    Shift,
     Technician,
 )
 from aftersales.dispatch.skills import FIELD_KINDS
+from aftersales.dispatch.workdays import StationCalendars
 from aftersales.service.models import Fulfilment, ServiceRequest, Status
 from aftersales.stations.coverage import active_stations, city_of, uncovered_mask
 from aftersales.stations.models import ServiceStation
@@ -145,7 +147,9 @@ def board(*, station: ServiceStation, day: date) -> Board:
     plan = DayPlan.objects.filter(station=station, day=day).first()
     stops = list(plan.stops.select_related("technician").order_by("technician_id", "sequence")) if plan else []
     stop_of = {s.appointment_id: s for s in stops}
-    rows = {t.pk: Row(t, _shift_text(t, day)) for t in techs}
+    # By the station calendar: nobody works a public holiday, a make-up workday takes Monday's shift.
+    calendars = StationCalendars(station.organization)
+    rows = {t.pk: Row(t, _shift_text(calendars.shift(t, day))) for t in techs}
     unplaced = []
     for appt in appointments:
         minutes = config.service_minutes(appt.request.kind)
@@ -172,8 +176,7 @@ def board(*, station: ServiceStation, day: date) -> Board:
     return Board(station, day, list(rows.values()), plan, unplaced, list(range(AXIS_START_H, AXIS_END_H)), stops)
 
 
-def _shift_text(tech: Technician, day: date) -> str:
-    shift = next((s for s in tech.shifts.all() if s.weekday == day.weekday()), None)
+def _shift_text(shift: Shift | None) -> str:
     return f"{shift.start:%H:%M}–{shift.end:%H:%M}" if shift else ""
 
 

@@ -120,3 +120,21 @@ def test_the_day_planner_has_nobody_on_a_holiday_and_monday_hours_on_a_make_up_d
     # an ordinary Saturday: only the one whose shifts include Saturdays
     saturday = planning.build_day(station, date(2026, 9, 19), now=day_at(date(2026, 9, 18), 10))
     assert [t.id for t in saturday.problem.technicians] == [f"T{everyday.pk}"]
+
+
+def test_the_board_labels_shifts_by_the_station_calendar(client_for, dave, org_a, official_calendar, station):
+    weekdays_only = make_technician(org_a, station, "wendy", shifts=WEEKDAYS)
+    client = client_for(dave)
+
+    def shift_label(day: date) -> str:
+        from aftersales.dispatch.selectors import board
+
+        rows = {row.technician.pk: row.shift for row in board(station=station, day=day).rows}
+        page = client.get("/console/dispatch/board/", {"station": station.pk, "date": day.isoformat()})
+        assert page.status_code == 200
+        return rows[weekdays_only.pk]
+
+    assert shift_label(NATIONAL_DAY) == ""  # a Thursday, but a public holiday: shown as 休息
+    assert shift_label(MAKEUP_SUNDAY) == "09:00–17:00"  # the make-up Sunday works Monday's shift
+    assert shift_label(date(2026, 9, 22)) == "08:00–18:00"  # an ordinary Tuesday
+    assert shift_label(date(2026, 9, 19)) == ""  # an ordinary Saturday off
