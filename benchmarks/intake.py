@@ -115,34 +115,10 @@ def seed(n_customers: int, n_units: int) -> Seed:
     return Seed(token=raw, units=[(u.customer_id or 0, u.serial_number) for u in units], customers=[c.pk for c in customers])
 
 
-def server_cpu_seconds(root: int) -> float:
-    """User + system CPU of the server and its workers (Linux /proc), however busy the machine is."""
+def processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, name, user + system CPU seconds) of every process (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        parents[int(entry)] = int(fields[1])
-        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    tree, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        children = [c for c, ppid in parents.items() if ppid == pid]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(cpu.get(pid, 0.0) for pid in tree)
-
-
-def postgres_cpu_seconds() -> float:
-    """User + system CPU of every PostgreSQL process on this machine (0 when there is none)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    out = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -151,10 +127,26 @@ def postgres_cpu_seconds() -> float:
         except OSError:
             continue
         name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-        if name == "postgres":
-            fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        fields = rest.split()
+        out.append((int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick))
+    return out
+
+
+def server_cpu_seconds(root: int) -> float:
+    """User + system CPU of the server and its workers, however busy the machine is."""
+    table = processes()
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, ppid, _name, _cpu in table if ppid == pid]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(cpu for pid, _ppid, _name, cpu in table if pid in tree)
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine (0 when there is none)."""
+    return sum(cpu for _pid, _ppid, name, cpu in processes() if name == "postgres")
 
 
 @dataclass
