@@ -36,9 +36,11 @@ def _to_customer(request: ServiceRequest, key: str, subject: str, text: str) -> 
     with translation.override(settings.LANGUAGE_CODE):
         greeting = _("%(name)s，您好：") % {"name": customer.name}
         footer = _("%(org)s 售后服务") % {"org": org.name}
-    outbox.queue_email(organization=org, key=key, to=customer.email, subject=f"【{org.name}】{subject}",
-                       body=f"{greeting}\n\n{text}\n\n{footer}")
-    outbox.queue_sms(organization=org, key=key, phone=customer.phone, text=f"【{org.name}】{text}")
+    outbox.put_all([
+        outbox.email_message(organization=org, key=key, to=customer.email, subject=f"【{org.name}】{subject}",
+                             body=f"{greeting}\n\n{text}\n\n{footer}"),
+        outbox.sms_message(organization=org, key=key, phone=customer.phone, text=f"【{org.name}】{text}"),
+    ])
 
 
 def rma_step(rma: ReturnAuthorization, step: str, text: str) -> None:

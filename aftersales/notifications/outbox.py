@@ -25,12 +25,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def _put(**fields: Any) -> OutboxMessage | None:
+def _put(message: OutboxMessage) -> OutboxMessage | None:
+    """Queue one message in its own savepoint; None when its dedupe key is queued already."""
+    message.next_attempt_at = timezone.now()
     try:
         with transaction.atomic():
-            return OutboxMessage.objects.create(next_attempt_at=timezone.now(), **fields)
+            message.save(force_insert=True)
     except IntegrityError:
         return None  # the same event was queued already
+    return message
 
 
 # Building messages without saving them, so that everything one event sends (an email, an SMS,
@@ -80,12 +83,12 @@ def put_all(messages: Iterable[OutboxMessage | None]) -> None:
 def queue_email(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
     """Queue one email; None when there is no address or this key was queued already."""
     message = email_message(organization=organization, key=key, to=to, subject=subject, body=body)
-    return None if message is None else _put(**_fields(message))
+    return None if message is None else _put(message)
 
 
 def queue_sms(*, organization: Organization, key: str, phone: str, text: str) -> OutboxMessage | None:
     message = sms_message(organization=organization, key=key, phone=phone, text=text)
-    return None if message is None else _put(**_fields(message))
+    return None if message is None else _put(message)
 
 
 def queue_webhooks(*, organization: Organization, event: str, key: str, data: dict[str, Any]) -> int:
@@ -93,12 +96,6 @@ def queue_webhooks(*, organization: Organization, event: str, key: str, data: di
     messages = webhook_messages(organization=organization, event=event, key=key, data=data)
     put_all(messages)
     return len(messages)
-
-
-def _fields(message: OutboxMessage) -> dict[str, Any]:
-    names = ("organization", "channel", "dedupe_key", "recipient", "recipient_phone", "subject", "body",
-             "subscription", "payload")
-    return {name: getattr(message, name) for name in names}
 
 
 def _send(message: OutboxMessage) -> channels.SendResult:
