@@ -6,13 +6,16 @@ import logging
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from aftersales.accounts.models import Organization
+from aftersales.core import reads
 from aftersales.core.masking import mask_phone
+from aftersales.core.rows import NewRows
 from aftersales.notifications import channels
 from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, WebhookSubscription
 
@@ -55,10 +58,26 @@ def sms_message(*, organization: Organization, key: str, phone: str, text: str) 
                          recipient=mask_phone(phone), recipient_phone=phone, body=text)
 
 
+@lru_cache(maxsize=1)
+def _subscriptions_sql() -> str:
+    table = connection.ops.quote_name(WebhookSubscription._meta.db_table)
+    return (f"SELECT {reads.columns(WebhookSubscription, 'w')} FROM {table} w "  # noqa: S608
+            "WHERE w.organization_id = %s AND w.is_active = %s ORDER BY w.id")
+
+
+def active_subscriptions(organization_id: int) -> list[WebhookSubscription]:
+    """The organization's active webhook subscriptions. Every create and status change asks, so
+    the SQL is written once (see ``aftersales.core.reads``) rather than compiled each time."""
+    with connection.cursor() as cursor:
+        cursor.execute(_subscriptions_sql(), [organization_id, True])
+        found = [reads.instance(WebhookSubscription, row) for row in cursor.fetchall()]
+    return [sub for sub in found if sub is not None]
+
+
 def webhook_messages(*, organization: Organization, event: str, key: str, data: dict[str, Any]) -> list[OutboxMessage]:
     """One message per active subscription of the organization that wants ``event``."""
     out: list[OutboxMessage] = []
-    for sub in WebhookSubscription.objects.filter(organization=organization, is_active=True):
+    for sub in active_subscriptions(organization.pk):
         if not sub.wants(event):
             continue
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{sub.pk}"))
@@ -69,15 +88,21 @@ def webhook_messages(*, organization: Organization, event: str, key: str, data: 
     return out
 
 
-def put_all(messages: Iterable[OutboxMessage | None]) -> None:
-    """Queue the messages in one INSERT; one whose dedupe key is queued already is skipped."""
-    rows = [m for m in messages if m is not None]
-    if not rows:
+def put_all(messages: Iterable[OutboxMessage | None], *, rows: NewRows | None = None) -> None:
+    """Queue the messages in one INSERT; one whose dedupe key is queued already is skipped.
+
+    ``rows``: add them there instead, for the caller to write with its other new rows.
+    """
+    found = [m for m in messages if m is not None]
+    if not found:
         return
     now = timezone.now()
-    for message in rows:
+    for message in found:
         message.next_attempt_at = now
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows is not None:
+        rows.add(*found, ignore_conflicts=True)
+    else:
+        OutboxMessage.objects.bulk_create(found, ignore_conflicts=True)
 
 
 def queue_email(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:

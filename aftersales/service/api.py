@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from aftersales.accounts.models import Role, User
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, PermissionDenied
+from aftersales.customers.models import CustomerAddress
 from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import attachments as attach
 from aftersales.service import intake, selectors, services
@@ -199,6 +200,8 @@ def _get(request: HttpRequest, number: str) -> ServiceRequest:
 def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, ServiceRequest]:
     user: User = request.user  # type: ignore[assignment]
     data = payload.dict()
+    address: CustomerAddress | None = None
+    address_read = False  # the default address came with the customer's row
     if user.role == Role.CUSTOMER:
         if data["customer_id"] is not None or data["contact"] is not None:
             raise InvalidInput({"customer_id": "Customers open requests for themselves only."})
@@ -220,18 +223,26 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
             raise PermissionDenied("Your role may not open requests.")
         org = user.organization
         unit = None
+        # The default address comes with the first read when it will be needed.
+        default_address = data["address_id"] is None and data["fulfilment"] == "onsite"
         if data["customer_id"] is not None and data["unit_serial"]:
-            # The common case of an integration (a customer and their unit) in one query; the
-            # customer comes with the unit, the product model for the SLA policy's category.
-            unit = (services.with_open_request_flag(units_for_user(user))
-                    .filter(serial_number=data["unit_serial"], customer_id=data["customer_id"])
-                    .select_related("customer", "product_model").first())
-        if unit is not None and unit.customer is not None and unit.customer.organization_id == org.pk:
+            # The common case of an integration (a customer and their unit) in one query: the
+            # unit with its customer, product model (the SLA policy's category), open-request
+            # flag (the duplicate check) and the customer's default address.
+            found = selectors.intake_unit(organization_id=org.pk, serial=data["unit_serial"],
+                                          customer_id=data["customer_id"], with_address=default_address)
+            if found is not None:
+                unit, address = found
+                address_read = default_address
+        if unit is not None and unit.customer is not None:
             customer = unit.customer
         elif data["customer_id"] is not None:
-            customer = customers_for_user(user).filter(pk=data["customer_id"]).first()
-            if customer is None:
+            found_customer = selectors.intake_customer(organization_id=org.pk, customer_id=data["customer_id"],
+                                                       with_address=default_address)
+            if found_customer is None:
                 raise InvalidInput({"customer_id": "No such customer in your organization."})
+            customer, address = found_customer
+            address_read = default_address
         elif data["contact"] is not None:
             c = data["contact"]
             customer = intake.customer_for_contact(organization=org, name=c["name"], phone=c["phone"],
@@ -244,12 +255,11 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
             if unit is None:
                 raise InvalidInput({"unit_serial": "No unit with this serial number belongs to this customer."})
         channel = data["channel"]
-    address = None
     if data["address_id"] is not None:
         address = customer.addresses.filter(pk=data["address_id"]).first()
         if address is None:
             raise InvalidInput({"address_id": "No such address for this customer."})
-    elif data["fulfilment"] == "onsite":
+    elif data["fulfilment"] == "onsite" and not address_read:
         address = customer.addresses.order_by("-is_default", "id").first()
     link_to = None
     if data["link_to"]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aftersales.notifications import outbox
 
 if TYPE_CHECKING:
+    from aftersales.core.rows import NewRows
     from aftersales.notifications.models import OutboxMessage
     from aftersales.service.models import Message, ServiceRequest
 
@@ -51,13 +52,14 @@ def _customer_messages(request: ServiceRequest, key: str, text: str) -> list[Out
     ]
 
 
-def notify_created(request: ServiceRequest) -> None:
+def notify_created(request: ServiceRequest, *, rows: NewRows | None = None) -> None:
+    """``rows``: add the messages there (the create's own write) instead of writing them now."""
     key = f"request:{request.pk}:created"
     outbox.put_all([
         *_customer_messages(request, key, f"我们已收到您的{request.get_kind_display()}申请，将尽快处理。"),
         *outbox.webhook_messages(organization=request.organization, event="request.created", key=key,
                                  data=request_payload(request)),
-    ])
+    ], rows=rows)
 
 
 def notify_status(request: ServiceRequest, old_status: str) -> None:

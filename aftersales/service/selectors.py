@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from aftersales.accounts.access import get_or_404, scope
+from aftersales.catalog.models import ProductModel
+from aftersales.core import reads
 from aftersales.core.crypto import phone_hash
+from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import lifecycle
 from aftersales.service.models import Attachment, RequestEvent, ServiceRequest, Status
 
@@ -95,3 +100,72 @@ def allowed_transitions(*, user: AnyUser, request: ServiceRequest) -> list[lifec
     if not user.is_authenticated:
         return []
     return lifecycle.allowed(request.kind, request.status, actor_of(user))  # type: ignore[arg-type]
+
+
+# --- intake reads (every API create runs one of these; SQL written once, see core.reads) ------------
+
+
+@lru_cache(maxsize=4)
+def _intake_sql(by_unit: bool, with_address: bool) -> str:
+    q = connection.ops.quote_name
+    unit_t, customer_t, model_t, address_t, request_t = (
+        q(m._meta.db_table) for m in (Unit, Customer, ProductModel, CustomerAddress, ServiceRequest))
+    select = [reads.columns(Customer, "c")]
+    joins = ""
+    if by_unit:
+        select = [reads.columns(Unit, "u"), *select, reads.columns(ProductModel, "pm")]
+        joins += f" INNER JOIN {customer_t} c ON c.id = u.customer_id INNER JOIN {model_t} pm ON pm.id = u.product_model_id"
+    if with_address:
+        # The customer's default address, else their first: ``order_by("-is_default", "id").first()``.
+        select.append(reads.columns(CustomerAddress, "a"))
+        joins += (f" LEFT OUTER JOIN {address_t} a ON a.id = (SELECT a2.id FROM {address_t} a2 "  # noqa: S608
+                  "WHERE a2.customer_id = c.id ORDER BY a2.is_default DESC, a2.id LIMIT 1)")
+    if by_unit:
+        # Whether the unit has an open request, for request_create's duplicate check.
+        select.append(f"EXISTS(SELECT 1 FROM {request_t} r WHERE r.unit_id = u.id AND r.status NOT IN (%s, %s))")  # noqa: S608
+        return (f"SELECT {', '.join(select)} FROM {unit_t} u{joins} "  # noqa: S608
+                "WHERE u.organization_id = %s AND u.serial_number = %s AND u.customer_id = %s "
+                "AND c.organization_id = u.organization_id LIMIT 1")
+    return f"SELECT {', '.join(select)} FROM {customer_t} c{joins} WHERE c.organization_id = %s AND c.id = %s"  # noqa: S608
+
+
+def intake_unit(*, organization_id: int, serial: str, customer_id: int,
+                with_address: bool) -> tuple[Unit, CustomerAddress | None] | None:
+    """A staff create's unit by serial and customer within the organization, with its customer,
+    product model and ``has_open_request`` loaded, and the customer's default address if asked:
+    one query. None when the customer has no such unit."""
+    with connection.cursor() as cursor:
+        cursor.execute(_intake_sql(True, with_address),
+                       [Status.CLOSED, Status.CANCELLED, organization_id, serial, customer_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    models = (Unit, Customer, ProductModel, CustomerAddress) if with_address else (Unit, Customer, ProductModel)
+    found, (has_open,) = reads.split(row, *models)
+    unit, customer, product_model = found[0], found[1], found[2]
+    assert isinstance(unit, Unit) and isinstance(customer, Customer) and isinstance(product_model, ProductModel)
+    unit.customer = customer
+    unit.product_model = product_model
+    unit.has_open_request = bool(has_open)  # type: ignore[attr-defined]
+    address = found[3] if with_address else None
+    if isinstance(address, CustomerAddress):
+        address.customer = customer
+    return unit, address if isinstance(address, CustomerAddress) else None
+
+
+def intake_customer(*, organization_id: int, customer_id: int,
+                    with_address: bool) -> tuple[Customer, CustomerAddress | None] | None:
+    """A staff create's customer within the organization and, if asked, their default address:
+    one query. None when the organization has no such customer."""
+    with connection.cursor() as cursor:
+        cursor.execute(_intake_sql(False, with_address), [organization_id, customer_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found, _extra = reads.split(row, *((Customer, CustomerAddress) if with_address else (Customer,)))
+    customer = found[0]
+    assert isinstance(customer, Customer)
+    address = found[1] if with_address else None
+    if isinstance(address, CustomerAddress):
+        address.customer = customer
+    return customer, address if isinstance(address, CustomerAddress) else None

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.core.rows import NewRows
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import lifecycle
 from aftersales.service.models import (
@@ -49,14 +50,25 @@ def _label(user: User | None) -> str:
     return user.get_full_name() or user.username
 
 
+def event_new(
+    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: str = "",
+    from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
+) -> RequestEvent:
+    """A timeline event, not yet saved (``event_add`` saves it)."""
+    return RequestEvent(
+        request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=reason,
+        from_status=from_status, to_status=to_status, data=data or {}, created_at=at or timezone.now(),
+    )
+
+
 def event_add(
     *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: str = "",
     from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
 ) -> RequestEvent:
-    return RequestEvent.objects.create(
-        request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=reason,
-        from_status=from_status, to_status=to_status, data=data or {}, created_at=at or timezone.now(),
-    )
+    event = event_new(request=request, kind=kind, by=by, public=public, reason=reason, from_status=from_status,
+                      to_status=to_status, data=data, at=at)
+    event.save(force_insert=True)
+    return event
 
 
 def open_requests_for_unit(unit: Unit) -> list[ServiceRequest]:
@@ -143,26 +155,36 @@ def request_create(
             raise InvalidInput({"address": _("地址不属于此客户。")})
         region, detail, lat, lon = address.region, address.detail, address.latitude, address.longitude
     with transaction.atomic():
-        request = ServiceRequest.objects.create(
-            # A placeholder until the id is known; random so concurrent creates never collide
-            # (a timestamp truncated to the column width did, within the same 100 µs).
-            number=f"TMP-{uuid.uuid4().hex[:16]}",
+        request = ServiceRequest(
             organization=organization, customer=customer, unit=unit, kind=kind, channel=channel,
             priority=priority, subject=subject[:200], description=description, fault_category=fault_category[:100],
             fulfilment=fulfilment, address_region=region, address_detail=detail, latitude=lat, longitude=lon,
             preferred_start=preferred_start, preferred_end=preferred_end, linked_to=link_to, created_by=by,
             created_at=now,
         )
-        request.number = _number(request)
-        ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
-        event_add(request=request, kind=RequestEvent.Kind.CREATED, by=by, to_status=Status.NEW,
-                  data={"channel": channel, "kind": kind}, at=now)
+        # Everything the create writes goes in together (one statement on PostgreSQL, whose
+        # sequence gives the id, and so the number, before anything is written).
+        rows = NewRows()
+        if rows.reserve(request):
+            request.number = _number(request)
+        else:
+            # A placeholder until the id is known; random so concurrent creates never collide
+            # (a timestamp truncated to the column width did, within the same 100 µs).
+            request.number = f"TMP-{uuid.uuid4().hex[:16]}"
+            request.save(force_insert=True)
+            request.number = _number(request)
+            ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
+        rows.add(event_new(request=request, kind=RequestEvent.Kind.CREATED, by=by, to_status=Status.NEW,
+                           data={"channel": channel, "kind": kind}, at=now))
         if link_to is not None:
-            event_add(request=request, kind=RequestEvent.Kind.LINK, by=by, data={"number": link_to.number}, at=now)
-            event_add(request=link_to, kind=RequestEvent.Kind.LINK, by=by, data={"number": request.number}, at=now)
-        sla_hooks.on_request_created(request=request, at=now)
+            rows.add(event_new(request=request, kind=RequestEvent.Kind.LINK, by=by, data={"number": link_to.number},
+                               at=now),
+                     event_new(request=link_to, kind=RequestEvent.Kind.LINK, by=by, data={"number": request.number},
+                               at=now))
+        sla_hooks.on_request_created(request=request, at=now, rows=rows)
         if notify:
-            notify_created(request)
+            notify_created(request, rows=rows)
+        rows.write()
     return request
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Organization, Role
+from aftersales.customers.models import Customer, Unit
 from aftersales.service.models import ServiceRequest
 from aftersales.sla.calendars import default_calendar
 from aftersales.sla.models import EscalationRule, Metric, ServiceCalendar, SlaPolicy, SlaTarget, TimeBasis
@@ -198,18 +199,21 @@ def active_policies(
 def _tier_and_category(request: ServiceRequest) -> tuple[str, int | None]:
     """The customer's tier and the unit's product category; no query when the request's customer
     (and its unit's product model, if it has a unit) are loaded already, as they are right after
-    ``request_create`` from the API, the portal or the console."""
+    ``request_create`` from the API, the portal or the console. Never reads the request's own row:
+    a create computes its clocks before that row is written."""
     customer = request._state.fields_cache.get("customer")
-    unit = request._state.fields_cache.get("unit") if request.unit_id is not None else None
+    if customer is not None:
+        tier = customer.tier or ""
+    else:
+        tier = Customer.objects.filter(pk=request.customer_id).values_list("tier", flat=True).first() or ""
+    if request.unit_id is None:
+        return tier, None
+    unit = request._state.fields_cache.get("unit")
     product_model = unit._state.fields_cache.get("product_model") if unit is not None else None
-    if customer is not None and (request.unit_id is None or product_model is not None):
-        return customer.tier or "", product_model.category_id if product_model is not None else None
-    row = (
-        ServiceRequest.objects.filter(pk=request.pk)
-        .values_list("customer__tier", "unit__product_model__category_id").first()
-    )
-    tier, category_id = row if row is not None else ("", None)
-    return tier or "", category_id
+    if product_model is not None:
+        return tier, product_model.category_id
+    category_id = Unit.objects.filter(pk=request.unit_id).values_list("product_model__category_id", flat=True).first()
+    return tier, category_id
 
 
 def policy_for(request: ServiceRequest, *, version: _PolicyVersion | None = None) -> SlaPolicy | None:

@@ -17,7 +17,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.service.models import Fulfilment, ServiceRequest, Status
+from aftersales.core.rows import NewRows
+from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.sla.calendar import BusinessCalendar, china_calendar
 from aftersales.sla.calendars import business_calendar, calendar_for
 from aftersales.sla.clock import ClockStatus, Pause, compute_clock
@@ -70,11 +71,12 @@ def station_for(request: ServiceRequest) -> int | None:
     return nearest_covering_id(request.organization_id, request.latitude, request.longitude)
 
 
-def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False) -> RequestSla:
+def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows: NewRows | None = None) -> RequestSla:
     """Give a new request its policy and clocks (first response, resolution… from creation).
 
-    ``new``: the request was inserted in this transaction (the created hook), so it has no SLA
-    row yet and none is looked for.
+    ``new``: the request is being created in this transaction (the created hook), so it has no
+    SLA row yet and none is looked for. ``rows``: add the new rows there for the caller to write
+    with the request's other rows, instead of writing them now.
     """
     default, version = sla_setup_versioned(organization=request.organization)
     station_id = station_for(request)
@@ -104,11 +106,13 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False) -> Re
         _met_set(clock, met)
         if clock_compute(clock, calendar_of(state), (), at):
             breaches.append(clock)
-    state.save(force_insert=True)
-    if clocks:
-        SlaClock.objects.bulk_create(clocks)
+    writer = rows if rows is not None else NewRows()
+    writer.add(state)
+    writer.add(*clocks)
     for clock in breaches:
-        breach_event(request=request, metric=clock.metric, due_at=clock.due_at, at=at)
+        writer.add(breach_event_new(request=request, metric=clock.metric, due_at=clock.due_at, at=at))
+    if rows is None:
+        writer.write()
     return state
 
 
@@ -281,6 +285,14 @@ def breach_reason(metric: str, due_at: datetime) -> str:
 def breach_event(*, request: ServiceRequest, metric: str, due_at: datetime, at: datetime) -> None:
     event_sla(request=request, action="breached", at=at, reason=breach_reason(metric, due_at), metric=metric,
               due_at=due_at.isoformat())
+
+
+def breach_event_new(*, request: ServiceRequest, metric: str, due_at: datetime, at: datetime) -> RequestEvent:
+    """``breach_event``'s event, not yet saved."""
+    from aftersales.service.services import event_new
+
+    return event_new(request=request, kind="sla", by=None, public=False, reason=breach_reason(metric, due_at),
+                     data={"action": "breached", "metric": metric, "due_at": due_at.isoformat()}, at=at)
 
 
 def calendar_of(state: RequestSla) -> BusinessCalendar:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
+from django.db import connection
 
 from aftersales.dispatch.travel import LatLon, check_point, haversine_between_m
 from aftersales.stations.models import ServiceStation
@@ -51,15 +53,22 @@ def covering(organization_id: int, point: LatLon | tuple[float, float]) -> list[
     return [d for d in distances(active_stations(organization_id), point) if d.covers]
 
 
+@lru_cache(maxsize=1)
+def _coverage_sql() -> str:
+    table = connection.ops.quote_name(ServiceStation._meta.db_table)
+    return (f"SELECT id, latitude, longitude, service_radius_km FROM {table} "  # noqa: S608
+            "WHERE organization_id = %s AND is_active = %s")
+
+
 def nearest_covering_id(organization_id: int, latitude: float, longitude: float) -> int | None:
     """The id of the nearest active station whose radius reaches the point, or None.
 
-    Reads plain tuples, not model instances: request creation calls it on every on-site request.
+    Reads plain tuples with SQL written once, not model instances through the ORM: request
+    creation calls it on every on-site request.
     """
-    rows = list(
-        ServiceStation.objects.filter(organization_id=organization_id, is_active=True)
-        .values_list("pk", "latitude", "longitude", "service_radius_km")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_coverage_sql(), [organization_id, True])
+        rows = cursor.fetchall()
     if not rows:
         return None
     metres = haversine_between_m([(latitude, longitude)], [(lat, lon) for _, lat, lon, _ in rows])[0]

@@ -1,0 +1,171 @@
+"""New rows of several models, written together: the hot write path of request intake.
+
+A create writes a request, its timeline event, its SLA state and clocks and its outbox messages.
+Saved one by one through the ORM that is six statements, each compiled by Django and each a
+round trip. ``NewRows`` collects the unsaved instances and writes them at once:
+
+* on PostgreSQL in **one statement**, a chain of ``INSERT`` common table expressions (every one of
+  them runs, in order, whether or not the final ``SELECT`` reads it). The SQL text depends only
+  on the models, columns and row counts, so it is built once per shape and the server prepares it;
+  ``reserve`` takes a row's id from its sequence up front, so rows that point at it (and text
+  that quotes it, such as a request number) can be built before anything is written;
+* elsewhere (SQLite) with ``bulk_create`` per model, in the order added, which also fills in the
+  ids of rows pointing at rows inserted just before them.
+
+Either way the rows are in the caller's transaction and have their ids afterwards (except those
+added with ``ignore_conflicts``, whose ids no database reports reliably, as with ``bulk_create``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
+
+
+@dataclass
+class _Group:
+    model: type[Model]
+    ignore_conflicts: bool
+    objs: list[Model] = field(default_factory=list)
+
+
+def _columns(model: type[Model], with_pk: bool) -> tuple[Field[Any, Any], ...]:
+    opts = model._meta
+    return tuple(f for f in opts.concrete_fields if not getattr(f, "generated", False)
+                 and (with_pk or f is not opts.pk))
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int, first: int, ignore_conflicts: bool,
+                returning: str | None, quote: Any) -> str:
+    """``INSERT`` of ``rows`` rows with PostgreSQL's numbered parameters from ``$first`` on."""
+    n = len(columns)
+    values = ", ".join("(" + ", ".join(f"${first + r * n + c}" for c in range(n)) + ")" for r in range(rows))
+    # Names come from model metadata, quoted; every value is a parameter.
+    sql = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES {values}"  # noqa: S608
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += f" RETURNING {quote(returning)}"
+    return sql
+
+
+@lru_cache(maxsize=64)
+def _sequence(connection_alias: str, table: str, column: str) -> str:
+    with connections[connection_alias].cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+        name = cursor.fetchone()[0]
+    if not name:
+        raise ValueError(f"{table}.{column} has no sequence")
+    return str(name)
+
+
+def _numbered_cursor(using: str) -> Any:
+    """A Django cursor over psycopg's ``RawCursor``: ``$1``-style parameters, sent as they are.
+    psycopg parses ``%s`` queries with a regular expression and caches the result only for short
+    ones with few parameters; a create's write has over a hundred."""
+    from psycopg import RawCursor
+
+    connection = connections[using]
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(RawCursor(connection.connection))  # type: ignore[attr-defined]
+
+
+class NewRows:
+    """Unsaved model instances to insert together, in the order added (parents first)."""
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+        self._groups: list[_Group] = []
+
+    @property
+    def connection(self) -> BaseDatabaseWrapper:
+        return connections[self.using]
+
+    def __len__(self) -> int:
+        return sum(len(g.objs) for g in self._groups)
+
+    def reserve(self, obj: Model) -> bool:
+        """Give ``obj`` its id now, without writing it, where the database can (a PostgreSQL
+        sequence): True, and it is then added. False elsewhere: the caller saves it itself."""
+        if self.connection.vendor != "postgresql":
+            return False
+        pk = obj._meta.pk
+        assert pk is not None
+        sequence = _sequence(self.using, obj._meta.db_table, pk.column)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            obj.pk = cursor.fetchone()[0]
+        self.add(obj)
+        return True
+
+    def add(self, *objs: Model | None, ignore_conflicts: bool = False) -> None:
+        for obj in objs:
+            if obj is None:
+                continue
+            last = self._groups[-1] if self._groups else None
+            if last is None or last.model is not type(obj) or last.ignore_conflicts != ignore_conflicts:
+                last = _Group(type(obj), ignore_conflicts)
+                self._groups.append(last)
+            last.objs.append(obj)
+
+    def write(self) -> None:
+        """Insert everything added so far, then start empty again."""
+        groups, self._groups = self._groups, []
+        if not groups:
+            return
+        if self.connection.vendor == "postgresql":
+            self._write_one_statement(groups)
+        else:
+            for g in groups:
+                g.model._default_manager.using(self.using).bulk_create(g.objs, ignore_conflicts=g.ignore_conflicts)
+
+    def _write_one_statement(self, groups: Sequence[_Group]) -> None:
+        connection = self.connection
+        quote = connection.ops.quote_name
+        parts: list[str] = []
+        params: list[Any] = []
+        selects: list[str] = []
+        returned: list[list[Model]] = []
+        for g in groups:
+            pk = g.model._meta.pk
+            assert pk is not None
+            for with_pk in (True, False):
+                objs = [o for o in g.objs if (o.pk is not None) is with_pk]
+                if not objs:
+                    continue
+                fields = _columns(g.model, with_pk)
+                returning = None if with_pk or g.ignore_conflicts else pk.column
+                first = len(params) + 1
+                for obj in objs:
+                    # Fill foreign keys from related objects given before they had ids (as save() does).
+                    obj._prepare_related_fields_for_save(operation_name="NewRows.write")  # type: ignore[attr-defined]
+                    params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+                name = f"w{len(parts)}"
+                parts.append(f"{name} AS ("
+                             + _insert_sql(g.model._meta.db_table, tuple(f.column for f in fields), len(objs),
+                                           first, g.ignore_conflicts, returning, quote)
+                             + ")")
+                if returning:
+                    selects.append(f"SELECT {len(returned)} AS g, {quote(returning)} AS id FROM {name}")  # noqa: S608
+                    returned.append(objs)
+        final = " UNION ALL ".join(selects) if selects else "SELECT NULL::int AS g, NULL::bigint AS id WHERE false"
+        with _numbered_cursor(self.using) as cursor:
+            cursor.execute(f"WITH {', '.join(parts)} {final}", params)
+            rows = cursor.fetchall()
+        cursors = [0] * len(returned)
+        for g_index, pk_value in rows:  # each INSERT's RETURNING rows come in VALUES order
+            objs = returned[g_index]
+            objs[cursors[g_index]].pk = pk_value
+            cursors[g_index] += 1
+        for g in groups:
+            for obj in g.objs:
+                obj._state.adding = False
+                obj._state.db = self.using
