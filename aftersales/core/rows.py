@@ -19,11 +19,12 @@ added with ``ignore_conflicts``, whose ids no database reports reliably, as with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.db import connections
+from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
@@ -35,6 +36,26 @@ class _Group:
     objs: list[Model] = field(default_factory=list)
 
 
+# Field classes whose database value is the Python value itself for these Python types: the
+# common values skip Django's get_db_prep_save chain (about 100 values on every request create).
+# Subclasses (an encrypted text field, say) are not in here and always go through it.
+_AS_IS: dict[type[Any], tuple[type, ...]] = {
+    models.CharField: (str,), models.TextField: (str,), models.SlugField: (str,), models.EmailField: (str,),
+    models.IntegerField: (int,), models.PositiveIntegerField: (int,), models.PositiveSmallIntegerField: (int,),
+    models.SmallIntegerField: (int,), models.BigIntegerField: (int,), models.BooleanField: (bool,),
+    models.FloatField: (float,), models.ForeignKey: (int,), models.OneToOneField: (int,),
+    models.DateTimeField: (), models.DateField: (),
+}
+
+
+def _db_value(f: Field[Any, Any], obj: Model, connection: BaseDatabaseWrapper) -> Any:
+    value = f.pre_save(obj, True)
+    as_is = _AS_IS.get(type(f))
+    if as_is is not None and (value is None or type(value) in as_is):
+        return value
+    return f.get_db_prep_save(value, connection)
+
+
 def _columns(model: type[Model], with_pk: bool) -> tuple[Field[Any, Any], ...]:
     opts = model._meta
     return tuple(f for f in opts.concrete_fields if not getattr(f, "generated", False)
@@ -44,9 +65,11 @@ def _columns(model: type[Model], with_pk: bool) -> tuple[Field[Any, Any], ...]:
 @lru_cache(maxsize=256)
 def _insert_sql(table: str, columns: tuple[str, ...], rows: int, first: int, ignore_conflicts: bool,
                 returning: str | None, quote: Any) -> str:
-    """``INSERT`` of ``rows`` rows with PostgreSQL's numbered parameters from ``$first`` on."""
+    """``INSERT`` of ``rows`` rows with PostgreSQL's numbered parameters from ``$first`` on
+    (``first`` 0: Django's ``%s`` ones)."""
     n = len(columns)
-    values = ", ".join("(" + ", ".join(f"${first + r * n + c}" for c in range(n)) + ")" for r in range(rows))
+    values = ", ".join("(" + ", ".join(f"${first + r * n + c}" if first else "%s" for c in range(n)) + ")"
+                       for r in range(rows))
     # Names come from model metadata, quoted; every value is a parameter.
     sql = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES {values}"  # noqa: S608
     if ignore_conflicts:
@@ -92,6 +115,14 @@ class NewRows:
     def __len__(self) -> int:
         return sum(len(g.objs) for g in self._groups)
 
+    def atomic(self) -> AbstractContextManager[Any]:
+        """The transaction for work whose every write goes through these rows: none on PostgreSQL,
+        where ``write`` is a single statement and atomic by itself (sparing BEGIN and COMMIT, two
+        round trips on every request create); ``transaction.atomic`` elsewhere."""
+        if self.connection.vendor == "postgresql":
+            return nullcontext()
+        return transaction.atomic(using=self.using)
+
     def reserve(self, obj: Model) -> bool:
         """Give ``obj`` its id now, without writing it, where the database can (a PostgreSQL
         sequence): True, and it is then added. False elsewhere: the caller saves it itself."""
@@ -130,6 +161,9 @@ class NewRows:
     def _write_one_statement(self, groups: Sequence[_Group]) -> None:
         connection = self.connection
         quote = connection.ops.quote_name
+        # Django's query log (DEBUG, tests counting queries) renders each statement with psycopg's
+        # %s parser, so while it records, the statement is sent the ordinary way.
+        numbered = not connection.queries_logged
         parts: list[str] = []
         params: list[Any] = []
         selects: list[str] = []
@@ -143,11 +177,11 @@ class NewRows:
                     continue
                 fields = _columns(g.model, with_pk)
                 returning = None if with_pk or g.ignore_conflicts else pk.column
-                first = len(params) + 1
+                first = len(params) + 1 if numbered else 0
                 for obj in objs:
                     # Fill foreign keys from related objects given before they had ids (as save() does).
                     obj._prepare_related_fields_for_save(operation_name="NewRows.write")  # type: ignore[attr-defined]
-                    params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+                    params.extend(_db_value(f, obj, connection) for f in fields)
                 name = f"w{len(parts)}"
                 parts.append(f"{name} AS ("
                              + _insert_sql(g.model._meta.db_table, tuple(f.column for f in fields), len(objs),
@@ -157,7 +191,7 @@ class NewRows:
                     selects.append(f"SELECT {len(returned)} AS g, {quote(returning)} AS id FROM {name}")  # noqa: S608
                     returned.append(objs)
         final = " UNION ALL ".join(selects) if selects else "SELECT NULL::int AS g, NULL::bigint AS id WHERE false"
-        with _numbered_cursor(self.using) as cursor:
+        with _numbered_cursor(self.using) if numbered else connection.cursor() as cursor:
             cursor.execute(f"WITH {', '.join(parts)} {final}", params)
             rows = cursor.fetchall()
         cursors = [0] * len(returned)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aftersales.notifications import outbox
+from aftersales.service.models import Kind
 
 if TYPE_CHECKING:
     from aftersales.core.rows import NewRows
@@ -56,7 +57,7 @@ def notify_created(request: ServiceRequest, *, rows: NewRows | None = None) -> N
     """``rows``: add the messages there (the create's own write) instead of writing them now."""
     key = f"request:{request.pk}:created"
     outbox.put_all([
-        *_customer_messages(request, key, f"我们已收到您的{request.get_kind_display()}申请，将尽快处理。"),
+        *_customer_messages(request, key, f"我们已收到您的{Kind(request.kind).label}申请，将尽快处理。"),
         *outbox.webhook_messages(organization=request.organization, event="request.created", key=key,
                                  data=request_payload(request)),
     ], rows=rows)

@@ -154,7 +154,8 @@ def request_create(
         if address.customer_id != customer.pk:
             raise InvalidInput({"address": _("地址不属于此客户。")})
         region, detail, lat, lon = address.region, address.detail, address.latitude, address.longitude
-    with transaction.atomic():
+    rows = NewRows()
+    with rows.atomic():
         request = ServiceRequest(
             organization=organization, customer=customer, unit=unit, kind=kind, channel=channel,
             priority=priority, subject=subject[:200], description=description, fault_category=fault_category[:100],
@@ -163,8 +164,8 @@ def request_create(
             created_at=now,
         )
         # Everything the create writes goes in together (one statement on PostgreSQL, whose
-        # sequence gives the id, and so the number, before anything is written).
-        rows = NewRows()
+        # sequence gives the id, and so the number, before anything is written; that statement
+        # is atomic on its own, so ``rows.atomic`` opens no transaction there).
         if rows.reserve(request):
             request.number = _number(request)
         else:
