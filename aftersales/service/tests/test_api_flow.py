@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service.models import RequestEvent, ServiceRequest
-from aftersales.testing.factories import CustomerFactory, UnitFactory
+from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +143,66 @@ def test_created_request_is_answered_as_it_is_read_back(client_for, alice, carol
     for body, reader in ((first, agent), (linked, agent), (mine, client_for(carol))):
         assert body == reader.get(f"/api/v1/requests/{body['number']}").json()
     assert linked["linked_to"] == first["number"] and linked["unit_serial"] == owned_unit.serial_number
+
+
+def test_an_api_create_takes_the_customers_default_address_from_its_first_read(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+    # The unit read brings the customer's default address (is_default first, then the oldest);
+    # the customer read of a consultation does the same.
+    customer = owned_unit.customer
+    AddressFactory(customer=customer, detail="旧地址1号", is_default=False, latitude=30.1, longitude=120.1)
+    AddressFactory(customer=customer, detail="默认地址8号", is_default=True, latitude=30.2, longitude=120.2)
+    agent = client_for(alice)
+    repair = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "不制冷", "customer_id": customer.pk,
+                                               "unit_serial": owned_unit.serial_number})
+    consult = _post(agent, "/api/v1/requests", {"kind": "consultation", "description": "怎么清洗", "customer_id": customer.pk})
+    carry_in = _post(agent, "/api/v1/requests", {"kind": "consultation", "description": "送修点在哪",
+                                                 "customer_id": customer.pk, "fulfilment": "carry_in"})
+    assert {repair.status_code, consult.status_code, carry_in.status_code} == {201}
+    for number in (repair.json()["number"], consult.json()["number"]):
+        sr = ServiceRequest.objects.get(number=number)
+        assert sr.address_detail == "默认地址8号" and sr.latitude == pytest.approx(30.2)
+    assert ServiceRequest.objects.get(number=carry_in.json()["number"]).address_detail == ""
+
+
+def test_an_api_create_for_a_customer_of_another_organization_is_refused(client_for, alice, org_b):  # type: ignore[no-untyped-def]
+    theirs = UnitFactory(organization=org_b)
+    agent = client_for(alice)
+    by_unit = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "坏了", "customer_id": theirs.customer_id,
+                                                "unit_serial": theirs.serial_number})
+    by_customer = _post(agent, "/api/v1/requests", {"kind": "consultation", "description": "问", "customer_id": theirs.customer_id})
+    assert by_unit.status_code == 422 and by_customer.status_code == 422
+    assert by_unit.json()["errors"][0]["field"] == "customer_id"
+    assert ServiceRequest.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's path")
+def test_a_postgresql_create_reads_a_few_rows_and_writes_once(client, alice, owned_unit):  # type: ignore[no-untyped-def]
+    # as an integration calls it: a bearer token
+    from aftersales.accounts.tokens import token_create
+
+    _token, raw = token_create(user=alice, name="erp")
+    agent = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = {"kind": "repair", "description": "不制冷", "customer_id": owned_unit.customer_id,
+            "unit_serial": owned_unit.serial_number, "channel": "phone"}
+    # the organization's first requests set up its SLA calendar and policies and load them into
+    # this process's caches: not these
+    for _ in range(2):
+        assert _post(agent, "/api/v1/requests", {"kind": "consultation", "description": "问",
+                                                 "customer_id": owned_unit.customer_id}).status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        r = _post(agent, "/api/v1/requests", body)
+    assert r.status_code == 201, r.content
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    # the request, its event, SLA state and clocks and the customer's email and SMS in one statement
+    assert len(writes) == 1 and writes[0].startswith("WITH")
+    for table in ("service_servicerequest", "service_requestevent", "sla_requestsla", "sla_slaclock",
+                  "notifications_outboxmessage"):
+        assert f'INSERT INTO "{table}"' in writes[0]
+    # token; unit with customer, model, address and open-request flag; request id; SLA calendar and
+    # policy version; webhooks; the write (stations are read only for an address with coordinates,
+    # which this customer has not)
+    assert len(queries) == 6, [q["sql"][:80] for q in queries.captured_queries]
+    sr = ServiceRequest.objects.get(number=r.json()["number"])
+    assert sr.number == f"SR-{sr.created_at.year}-{sr.pk:06d}"
+    assert sr.sla_clocks.count() >= 2 and sr.events.filter(kind="created").count() == 1
+    assert OutboxMessage.objects.filter(dedupe_key__endswith=f"request:{sr.pk}:created").count() == 2

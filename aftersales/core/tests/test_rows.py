@@ -1,0 +1,96 @@
+"""NewRows: rows of several models written together, with their ids, all or nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from aftersales.core.rows import NewRows
+from aftersales.customers.models import Customer, CustomerAddress
+from aftersales.notifications.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def _customer(org, name: str = "王芳") -> Customer:  # type: ignore[no-untyped-def]
+    return Customer(organization=org, name=name, phone="13800001111", email="wf@example.com")
+
+
+def _address(customer: Customer, detail: str) -> CustomerAddress:
+    return CustomerAddress(customer=customer, province="广东省", city="深圳市", district="南山区", detail=detail,
+                           latitude=22.5, longitude=113.9, is_default=True)
+
+
+def _message(org, key: str) -> OutboxMessage:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    return OutboxMessage(organization=org, channel=OutboxMessage.Channel.EMAIL, dedupe_key=key, recipient="a@b.cn",
+                         subject="s", body="b", next_attempt_at=timezone.now())
+
+
+def test_rows_of_several_models_are_written_with_their_ids_and_foreign_keys(org_a):  # type: ignore[no-untyped-def]
+    rows = NewRows()
+    with rows.atomic():
+        customer = _customer(org_a)
+        if not rows.reserve(customer):  # PostgreSQL gives the id now; elsewhere the row is saved first
+            customer.save()
+        first, second = _address(customer, "科技园1号"), _address(customer, "科技园2号")
+        rows.add(first, second)
+        rows.add(_message(org_a, "rows:1"), ignore_conflicts=True)
+        rows.write()
+    assert customer.pk is not None and first.pk is not None and second.pk is not None and first.pk != second.pk
+    assert not first._state.adding
+    stored = CustomerAddress.objects.filter(customer=customer).order_by("id")
+    assert [(a.pk, a.detail) for a in stored] == [(first.pk, "科技园1号"), (second.pk, "科技园2号")]
+    # the encrypted field went through its own preparation, and reads back as written
+    assert Customer.objects.get(pk=customer.pk).phone == "13800001111"
+    assert OutboxMessage.objects.filter(dedupe_key="rows:1").count() == 1
+    assert len(rows) == 0  # written rows are not written twice
+
+
+def test_a_conflict_is_skipped_only_where_asked(org_a):  # type: ignore[no-untyped-def]
+    OutboxMessage.objects.bulk_create([_message(org_a, "rows:dup")])
+    rows = NewRows()
+    rows.add(_message(org_a, "rows:dup"), _message(org_a, "rows:new"), ignore_conflicts=True)
+    rows.write()
+    assert set(OutboxMessage.objects.values_list("dedupe_key", flat=True)) == {"rows:dup", "rows:new"}
+    rows.add(_message(org_a, "rows:dup"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.write()
+
+
+def test_a_failing_write_leaves_none_of_its_rows(org_a):  # type: ignore[no-untyped-def]
+    OutboxMessage.objects.bulk_create([_message(org_a, "rows:taken")])
+    rows = NewRows()
+    with pytest.raises(IntegrityError), transaction.atomic(), rows.atomic():
+        customer = _customer(org_a, "李雷")
+        if not rows.reserve(customer):
+            customer.save()
+        rows.add(_address(customer, "学府路3号"))
+        rows.add(_message(org_a, "rows:taken"))  # the last row breaks the unique key
+        rows.write()
+    assert not Customer.objects.filter(name="李雷").exists()
+    assert not CustomerAddress.objects.filter(detail="学府路3号").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement is PostgreSQL's path")
+def test_postgresql_writes_everything_in_one_statement(org_a):  # type: ignore[no-untyped-def]
+    rows = NewRows()
+    customer = _customer(org_a)
+    assert rows.reserve(customer)
+    rows.add(_address(customer, "科技园1号"), _address(customer, "科技园2号"), _message(org_a, "rows:pg"))
+    with CaptureQueriesContext(connection) as queries:
+        rows.write()
+    assert len(queries) == 1
+    sql = queries.captured_queries[0]["sql"]
+    assert sql.startswith("WITH") and sql.count("INSERT INTO") == 3
+    assert CustomerAddress.objects.filter(customer_id=customer.pk).count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the transaction is skipped on PostgreSQL only")
+def test_postgresql_opens_no_transaction_for_a_one_statement_write():  # type: ignore[no-untyped-def]
+    rows = NewRows()
+    depth = len(connection.savepoint_ids)
+    with rows.atomic():
+        assert len(connection.savepoint_ids) == depth
