@@ -33,13 +33,17 @@ def columns(model: type[Model], alias: str, using: str = "default") -> str:
 
 
 @lru_cache(maxsize=128)
-def _converters(model: type[Model], vendor: str, using: str) -> tuple[tuple[Field[Any, Any], tuple[_Converter, ...]], ...]:
+def _loader(model: type[Model], using: str) -> tuple[list[str], tuple[tuple[Any, tuple[_Converter, ...]], ...]]:
+    """The attribute names ``from_db`` takes, and each column's expression and converters (the
+    backend's, such as SQLite's dates, then the field's own, such as decryption)."""
     connection = connections[using]
+    fields = _fields(model)
     out = []
-    for f in _fields(model):
+    for f in fields:
         col = f.get_col(model._meta.db_table)
-        out.append((f, tuple(connection.ops.get_db_converters(col)) + tuple(f.get_db_converters(connection))))
-    return tuple(out)
+        converters = tuple(connection.ops.get_db_converters(col)) + tuple(f.get_db_converters(connection))
+        out.append((col, converters))
+    return [f.attname for f in fields], tuple(out)
 
 
 def instance(model: type[M], values: Sequence[Any], using: str = "default") -> M | None:
@@ -48,13 +52,15 @@ def instance(model: type[M], values: Sequence[Any], using: str = "default") -> M
     if values[0] is None and all(v is None for v in values):
         return None
     connection = connections[using]
-    converted = []
-    for (f, converters), value in zip(_converters(model, connection.vendor, using), values, strict=True):
-        col = f.get_col(model._meta.db_table)
-        for converter in converters:
-            value = converter(value, col, connection)
-        converted.append(value)
-    return model.from_db(using, [f.attname for f in _fields(model)], converted)
+    attnames, columns_ = _loader(model, using)
+    converted = list(values)
+    for i, (col, converters) in enumerate(columns_):
+        if converters:
+            value = converted[i]
+            for converter in converters:
+                value = converter(value, col, connection)
+            converted[i] = value
+    return model.from_db(using, attnames, converted)
 
 
 def split(row: Sequence[Any], *models: type[Model], using: str = "default") -> tuple[list[Model | None], list[Any]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -48,14 +49,18 @@ _AS_IS: dict[type[Any], tuple[type, ...]] = {
 }
 
 
-def _db_value(f: Field[Any, Any], obj: Model, connection: BaseDatabaseWrapper) -> Any:
+def _pg_value(f: Field[Any, Any], obj: Model, connection: BaseDatabaseWrapper) -> Any:
+    """The parameter PostgreSQL gets for ``f`` of ``obj``, as ``get_db_prep_save`` gives it."""
     value = f.pre_save(obj, True)
     as_is = _AS_IS.get(type(f))
     if as_is is not None and (value is None or type(value) in as_is):
         return value
+    if type(f) is models.DateTimeField and type(value) is datetime and value.tzinfo is not None:
+        return value  # PostgreSQL's adapter passes an aware datetime through unchanged
     return f.get_db_prep_save(value, connection)
 
 
+@lru_cache(maxsize=256)
 def _columns(model: type[Model], with_pk: bool) -> tuple[Field[Any, Any], ...]:
     opts = model._meta
     return tuple(f for f in opts.concrete_fields if not getattr(f, "generated", False)
@@ -181,7 +186,7 @@ class NewRows:
                 for obj in objs:
                     # Fill foreign keys from related objects given before they had ids (as save() does).
                     obj._prepare_related_fields_for_save(operation_name="NewRows.write")  # type: ignore[attr-defined]
-                    params.extend(_db_value(f, obj, connection) for f in fields)
+                    params.extend(_pg_value(f, obj, connection) for f in fields)
                 name = f"w{len(parts)}"
                 parts.append(f"{name} AS ("
                              + _insert_sql(g.model._meta.db_table, tuple(f.column for f in fields), len(objs),
