@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, ServiceError
+from aftersales.core.paginator import IdsFirstPaginator
 from aftersales.customers.selectors import customer_search, customers_for_user, units_for_user
 from aftersales.customers.views import require
 from aftersales.service import intake, selectors, services
@@ -61,7 +61,7 @@ def request_queue(request: HttpRequest) -> HttpResponse:
     qs = selectors.request_queue(user=request.user, f=selectors.QueueFilter(**filters))
     if sort == "urgency":
         qs = sla_selectors.by_urgency(qs)
-    page = Paginator(sla_selectors.with_sla(qs), PER_PAGE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(sla_selectors.with_sla(qs), PER_PAGE).get_page(request.GET.get("page"))
     filters["sort"] = sort
     context = {
         "page": page, "filters": filters, "form": form, "querystring": request.GET.urlencode(),

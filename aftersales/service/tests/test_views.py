@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -174,6 +175,20 @@ def _rows(client, n: int, unit) -> int:  # type: ignore[no-untyped-def]
     return len(ctx.captured_queries)
 
 
+def test_queue_pages_come_in_their_sort_order(client_for, alice, org_a):  # type: ignore[no-untyped-def]
+    # The page's ids are picked first and its rows read by id: they must come back in the queue's
+    # order (newest first here), page after page, with nothing repeated or skipped.
+    unit = UnitFactory(organization=org_a)
+    made = [open_request(unit) for _ in range(30)]
+    client = client_for(alice)
+    seen: list[str] = []
+    for page in (1, 2):
+        body = client.get(f"/console/requests/?queue=all&sort=newest&page={page}").content.decode()
+        seen += re.findall(r'name="numbers" value="([^"]+)"', body)
+    expected = [sr.number for sr in sorted(made, key=lambda sr: (sr.created_at, sr.pk), reverse=True)]
+    assert seen == expected
+
+
 def test_queue_query_count_does_not_grow_with_rows(client_for, alice, org_a):
     client = client_for(alice)
     models = [ProductModelFactory(organization=org_a) for _ in range(3)]
@@ -186,9 +201,9 @@ def test_queue_query_count_does_not_grow_with_rows(client_for, alice, org_a):
 
     assert ServiceRequest.objects.count() == 30
     assert many == few
-    # session, user, the user's organization (menu), count, staff for the bulk select, the page of rows,
-    # and the SLA clocks of the page's rows in one prefetch
-    assert many <= 7
+    # session, user, the user's organization (menu), count, staff for the bulk select, the page's ids
+    # (sorted on the request table alone), the rows for those ids, and their SLA clocks in one prefetch
+    assert many <= 8
 
 
 # --- bulk actions ----------------------------------------------------------------------------
