@@ -51,12 +51,10 @@ def token_lookup(*, raw: str) -> ApiToken | None:
     organization loaded; None for an unknown or revoked one."""
     if not raw.startswith(PREFIX):
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_lookup_sql(), [_hash(raw)])
-        row = cursor.fetchone()
-    if row is None:
+    found = reads.one(_lookup_sql(), [_hash(raw)], ApiToken, User, Organization)
+    if found is None:
         return None
-    (token, user, org), _extra = reads.split(row, ApiToken, User, Organization)
+    (token, user, org), _extra = found
     assert isinstance(token, ApiToken) and isinstance(user, User) and isinstance(org, Organization)
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
         user.organization = org

@@ -23,7 +23,7 @@ _Converter = Callable[[Any, Any, Any], Any]
 
 @lru_cache(maxsize=128)
 def _fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
-    return tuple(f for f in model._meta.concrete_fields)
+    return tuple(model._meta.concrete_fields)
 
 
 def columns(model: type[Model], alias: str, using: str = "default") -> str:
@@ -73,3 +73,12 @@ def split(row: Sequence[Any], *models: type[Model], using: str = "default") -> t
         out.append(instance(model, row[at:at + n], using))
         at += n
     return out, list(row[at:])
+
+
+def one(sql: str, params: Sequence[Any], *models: type[Model],
+        using: str = "default") -> tuple[list[Model | None], list[Any]] | None:
+    """Run ``sql`` and ``split`` its first row; None when there is none."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else split(row, *models, using=using)

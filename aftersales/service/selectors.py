@@ -129,43 +129,40 @@ def _intake_sql(by_unit: bool, with_address: bool) -> str:
     return f"SELECT {', '.join(select)} FROM {customer_t} c{joins} WHERE c.organization_id = %s AND c.id = %s"  # noqa: S608
 
 
+def _with_customer(address: object, customer: Customer) -> CustomerAddress | None:
+    """The joined default address (None when the customer has none), pointing at ``customer``."""
+    if not isinstance(address, CustomerAddress):
+        return None
+    address.customer = customer
+    return address
+
+
 def intake_unit(*, organization_id: int, serial: str, customer_id: int,
                 with_address: bool) -> tuple[Unit, CustomerAddress | None] | None:
     """A staff create's unit by serial and customer within the organization, with its customer,
     product model and ``has_open_request`` loaded, and the customer's default address if asked:
     one query. None when the customer has no such unit."""
-    with connection.cursor() as cursor:
-        cursor.execute(_intake_sql(True, with_address),
-                       [Status.CLOSED, Status.CANCELLED, organization_id, serial, customer_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
     models = (Unit, Customer, ProductModel, CustomerAddress) if with_address else (Unit, Customer, ProductModel)
-    found, (has_open,) = reads.split(row, *models)
-    unit, customer, product_model = found[0], found[1], found[2]
+    found = reads.one(_intake_sql(True, with_address),
+                      [Status.CLOSED, Status.CANCELLED, organization_id, serial, customer_id], *models)
+    if found is None:
+        return None
+    (unit, customer, product_model, *address), (has_open,) = found
     assert isinstance(unit, Unit) and isinstance(customer, Customer) and isinstance(product_model, ProductModel)
     unit.customer = customer
     unit.product_model = product_model
     unit.has_open_request = bool(has_open)  # type: ignore[attr-defined]
-    address = found[3] if with_address else None
-    if isinstance(address, CustomerAddress):
-        address.customer = customer
-    return unit, address if isinstance(address, CustomerAddress) else None
+    return unit, _with_customer(address[0] if address else None, customer)
 
 
 def intake_customer(*, organization_id: int, customer_id: int,
                     with_address: bool) -> tuple[Customer, CustomerAddress | None] | None:
     """A staff create's customer within the organization and, if asked, their default address:
     one query. None when the organization has no such customer."""
-    with connection.cursor() as cursor:
-        cursor.execute(_intake_sql(False, with_address), [organization_id, customer_id])
-        row = cursor.fetchone()
-    if row is None:
+    models = (Customer, CustomerAddress) if with_address else (Customer,)
+    found = reads.one(_intake_sql(False, with_address), [organization_id, customer_id], *models)
+    if found is None:
         return None
-    found, _extra = reads.split(row, *((Customer, CustomerAddress) if with_address else (Customer,)))
-    customer = found[0]
+    (customer, *address), _extra = found
     assert isinstance(customer, Customer)
-    address = found[1] if with_address else None
-    if isinstance(address, CustomerAddress):
-        address.customer = customer
-    return customer, address if isinstance(address, CustomerAddress) else None
+    return customer, _with_customer(address[0] if address else None, customer)

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,14 +77,6 @@ def open_requests_for_unit(unit: Unit) -> list[ServiceRequest]:
     )
 
 
-def with_open_request_flag(units: QuerySet[Unit]) -> QuerySet[Unit]:
-    """Units annotated with ``has_open_request``: ``request_create`` trusts a False there and
-    skips its duplicate lookup, so the API reads the unit and the check in one query."""
-    return units.annotate(has_open_request=Exists(
-        ServiceRequest.objects.filter(unit=OuterRef("pk")).exclude(status__in=[Status.CLOSED, Status.CANCELLED])
-    ))
-
-
 def _number(request: ServiceRequest) -> str:
     return f"SR-{request.created_at.year}-{request.pk:06d}"
 
@@ -137,6 +128,8 @@ def request_create(
         errors["link_to"] = _("关联的服务单不存在。")
     if errors:
         raise InvalidInput(errors)
+    # ``has_open_request`` is read with the unit by the API (selectors.intake_unit); a False there
+    # spares the lookup.
     if unit is not None and link_to is None and not allow_duplicate and getattr(unit, "has_open_request", True):
         existing = open_requests_for_unit(unit)
         if existing:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -120,21 +121,22 @@ def _policy_version(organization_id: int) -> _PolicyVersion:
     return (n, at, top)
 
 
+@lru_cache(maxsize=1)
+def _setup_sql() -> str:
+    """The organization's default calendar and its policies' version, in one row."""
+    calendars = connection.ops.quote_name(ServiceCalendar._meta.db_table)
+    return (f"SELECT {reads.columns(ServiceCalendar, 'c')}, v.policy_n, v.policy_at, v.policy_top "  # noqa: S608
+            f"FROM {calendars} c, ({_version_sql()}) v "
+            "WHERE c.organization_id = %s AND c.station_id IS NULL ORDER BY c.id LIMIT 1")
+
+
 def sla_setup_versioned(*, organization: Organization) -> tuple[ServiceCalendar, _PolicyVersion | None]:
     """``sla_setup_organization``, and the version of the organization's policies read in the
     same query (None when the calendar had to be made): pass it on to ``active_policies``."""
-    calendars = connection.ops.quote_name(ServiceCalendar._meta.db_table)
-    with connection.cursor() as cursor:
-        # Every create runs this: SQL on a cursor, not a RawQuerySet, to spare the ORM's overhead.
-        cursor.execute(
-            f"SELECT {reads.columns(ServiceCalendar, 'c')}, v.policy_n, v.policy_at, v.policy_top "  # noqa: S608
-            f"FROM {calendars} c, ({_version_sql()}) v "
-            "WHERE c.organization_id = %s AND c.station_id IS NULL ORDER BY c.id LIMIT 1",
-            [organization.pk, organization.pk],
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        (existing,), (n, at, top) = reads.split(row, ServiceCalendar)
+    # Every create runs this: SQL built once, on a cursor, not a RawQuerySet compiled each time.
+    found = reads.one(_setup_sql(), [organization.pk, organization.pk], ServiceCalendar)
+    if found is not None:
+        (existing,), (n, at, top) = found
         assert isinstance(existing, ServiceCalendar)
         return existing, (n, at, top)
     with transaction.atomic():

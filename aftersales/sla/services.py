@@ -283,8 +283,7 @@ def breach_reason(metric: str, due_at: datetime) -> str:
 
 
 def breach_event(*, request: ServiceRequest, metric: str, due_at: datetime, at: datetime) -> None:
-    event_sla(request=request, action="breached", at=at, reason=breach_reason(metric, due_at), metric=metric,
-              due_at=due_at.isoformat())
+    breach_event_new(request=request, metric=metric, due_at=due_at, at=at).save(force_insert=True)
 
 
 def breach_event_new(*, request: ServiceRequest, metric: str, due_at: datetime, at: datetime) -> RequestEvent:
