@@ -65,7 +65,7 @@ def request_queue(*, user: AnyUser, f: QueueFilter) -> QuerySet[ServiceRequest]:
         qs = qs.filter(channel=f.channel)
     q = f.q.strip()
     if q:
-        cond = Q(number__iexact=q) | Q(subject__icontains=q) | Q(description__icontains=q) | Q(unit__serial_number__iexact=q)
+        cond = Q(number=q.upper()) | Q(subject__icontains=q) | Q(description__icontains=q) | Q(unit__serial_number__iexact=q)
         digits = "".join(ch for ch in q if ch.isdigit())
         if len(digits) >= 7 and not q.upper().startswith("SR-"):
             cond |= Q(customer__phone_hash=phone_hash(q))

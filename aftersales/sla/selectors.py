@@ -25,6 +25,10 @@ State = SlaClock.State
 # Amber from this share of the target on; red once breached.
 WARN_AT = 0.75
 OPEN_ATTR = "sla_open_clocks"
+# What a badge reads of a clock (``badge_clock``, ``tone``, ``zone_of`` and ``sla_tags.clock_context``):
+# a list page loads only these, and of the calendar only its time zone.
+BADGE_FIELDS = ("id", "request_id", "metric", "cycle", "calendar_id", "basis", "target_minutes", "due_at", "state",
+                "active", "outcome_at", "breached_by_minutes", "fraction_used", "confirmed")
 
 
 def by_urgency(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
@@ -38,10 +42,12 @@ def by_urgency(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
 
 def with_sla(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     """Prefetch what ``{% sla_badge %}`` needs, so a list page costs one query more, not one per row."""
-    return qs.prefetch_related(
-        Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("calendar").order_by("-active", "due_at", "-id"),
-                 to_attr=OPEN_ATTR)
+    clocks = (
+        SlaClock.objects.select_related("calendar")
+        .only(*BADGE_FIELDS, "calendar__timezone")
+        .order_by("-active", "due_at", "-id")
     )
+    return qs.prefetch_related(Prefetch("sla_clocks", queryset=clocks, to_attr=OPEN_ATTR))
 
 
 def clocks_of(request: ServiceRequest) -> list[SlaClock]:

@@ -151,6 +151,7 @@ def test_queue_filters_come_from_the_url(client_for, alice, tina, org_a, carols_
     assert numbers("queue=all&q=SN-OTHER-9") == {mine.number}
     assert numbers("queue=all&q=13812345678") == {urgent.number, phone.number, done.number}
     assert numbers(f"queue=all&q={done.number}") == {done.number}
+    assert numbers(f"queue=all&q={done.number.lower()}") == {done.number}  # typed in lower case
     # a value the URL should not have is ignored, not an error page
     assert numbers("priority=bogus&queue=nope") == {urgent.number, phone.number, mine.number}
 

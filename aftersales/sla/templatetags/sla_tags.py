@@ -1,7 +1,9 @@
 """Template tags the console and portal pages include: ``{% load sla_tags %}``.
 
-* ``{% sla_badge request %}``: a small coloured badge of the most urgent clock
-  (``sla/partials/_clock.html``); use ``aftersales.sla.selectors.with_sla`` on list querysets.
+* ``{% sla_badge request %}``: a small coloured badge of the most urgent clock; use
+  ``aftersales.sla.selectors.with_sla`` on list querysets. Built in Python (``badge_html``), not
+  from a template: a list page shows a hundred of them.
+* ``{% clock_badge row %}``: the same badge for a row of ``clock_context``, as the panel lists them.
 * ``{% sla_panel request %}``: every clock of the request with due times, for a staff detail
   page (``sla/partials/_clocks.html``).
 * ``{% sla_promise request %}``: the sentence for the customer portal, such as
@@ -15,6 +17,8 @@ from typing import Any
 
 from django import template
 from django.utils import dateformat
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from aftersales.service.models import ServiceRequest
@@ -62,9 +66,42 @@ def clock_context(clock: SlaClock | None) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("sla/partials/_clock.html")
-def sla_badge(request: ServiceRequest) -> dict[str, Any]:
-    return clock_context(selectors.badge_clock(request))
+def badge_html(row: dict[str, Any]) -> SafeString:
+    """The badge of a ``clock_context`` row: tone, what is left or how late, and the due time on hover."""
+    clock = row["clock"]
+    if clock is None:
+        return SafeString("")
+    title = row["metric_label"] + "：" + _("%(due)s 到期") % {"due": row["due_text"]}
+    if row["is_working_time"]:
+        title += "（" + _("工作时间") + "）"
+    if not clock.confirmed:
+        title += "，" + _("节假日安排未确认")
+    if clock.state == State.BREACHED:
+        text = _("超时 %(d)s") % {"d": sla_duration(clock.breached_by_minutes)}
+    elif clock.state == State.PAUSED:
+        text = _("时效暂停")
+    elif clock.state == State.MET:
+        text = _("时效达成")
+    elif clock.state == State.STOPPED:
+        text = _("时效停止")
+    else:
+        text = _("剩余 %(d)s") % {"d": sla_duration(row["remaining"])}
+    unconfirmed = format_html(' <span aria-label="{}">*</span>', _("未确认")) if not clock.confirmed else ""
+    return format_html(
+        '<span class="badge text-bg-{} sla-badge" data-sla-state="{}" data-sla-metric="{}" title="{}">'
+        '<i class="bi bi-stopwatch" aria-hidden="true"></i>\n{}{}</span>',
+        row["tone"], clock.state, clock.metric, title, text, unconfirmed,
+    )
+
+
+@register.simple_tag
+def sla_badge(request: ServiceRequest) -> SafeString:
+    return badge_html(clock_context(selectors.badge_clock(request)))
+
+
+@register.simple_tag
+def clock_badge(row: dict[str, Any]) -> SafeString:
+    return badge_html(row)
 
 
 @register.inclusion_tag("sla/partials/_clocks.html")

@@ -1,0 +1,33 @@
+"""Template filters any page can use: ``{% load labels %}``.
+
+* ``{{ obj|display:"kind" }}``: the label of a choices field's value, as ``obj.get_kind_display``
+  gives it, from a table built once per model, field and language. Django's own method rebuilds
+  and hashes the field's whole choices list on every call, and hashing a lazy label translates
+  it: on a 100-row console list that was a sixth of the page's time.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django import template
+from django.db import models
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@cache
+def _labels(model: type[models.Model], name: str, language: str | None) -> dict[Any, str]:
+    field = model._meta.get_field(name)
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}  # type: ignore[union-attr]
+
+
+@register.filter
+def display(obj: models.Model | None, name: str) -> Any:
+    if obj is None:
+        return ""
+    value = getattr(obj, name)
+    return _labels(type(obj), name, get_language()).get(make_hashable(value), value)
