@@ -58,6 +58,7 @@ class Command(BaseCommand):
     def _gunicorn(self, host: str, port: int, workers: int, threads: int) -> None:
         from gunicorn.app.base import BaseApplication
 
+        from aftersales.core.startup import settle
         from aftersales.wsgi import application
 
         class App(BaseApplication):  # type: ignore[misc]
@@ -77,4 +78,6 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
+        # In the arbiter, before it forks: the workers inherit the frozen, shared objects.
+        settle()
         App().run()
