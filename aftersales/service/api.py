@@ -282,7 +282,8 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
 @router.get("/requests", response=list[RequestOut])
 @paginate(LimitOffsetPagination)
 def list_requests(request: HttpRequest, filters: Query[QueueIn]) -> Any:
-    return selectors.request_queue(user=request.user, f=selectors.QueueFilter(**filters.dict()))
+    return selectors.request_queue(user=request.user, f=selectors.QueueFilter(**filters.dict())).select_related(
+        "organization")
 
 
 @router.get("/requests/{number}", response=RequestOut)

@@ -47,8 +47,10 @@ class QueueFilter:
 
 
 def request_queue(*, user: AnyUser, f: QueueFilter) -> QuerySet[ServiceRequest]:
-    """The console's list: one query for the page, whatever its size (the tests pin it)."""
-    qs = requests_for_user(user).select_related("customer", "unit", "unit__product_model", "assignee", "organization")
+    """The console's and the API's list, with the customer, unit and assignee every row shows
+    joined: one query for the page, whatever its size (the tests pin it). Callers join what else
+    they show."""
+    qs = requests_for_user(user).select_related("customer", "unit", "assignee")
     if f.queue == "mine":
         qs = qs.filter(assignee_id=getattr(user, "pk", None))
     elif f.queue == "unassigned":

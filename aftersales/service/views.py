@@ -59,11 +59,10 @@ def request_queue(request: HttpRequest) -> HttpResponse:
     filters = form.values()
     sort = filters.pop("sort")
     # The rows show neither the description nor the encrypted address and ID number: not read,
-    # not decrypted. Nor the organization, which is the agent's own.
+    # not decrypted.
     qs = (
         selectors.request_queue(user=request.user, f=selectors.QueueFilter(**filters))
-        .select_related(None)
-        .select_related("customer", "unit__product_model", "assignee")
+        .select_related("unit__product_model")
         .defer("description", "address_detail", "customer__id_number", "customer__notes")
     )
     if sort == "urgency":

@@ -37,3 +37,9 @@ def test_labels_follow_the_active_language() -> None:
 def test_unknown_value_and_missing_object() -> None:
     assert _render(ServiceRequest(kind="not-a-kind"), "kind") == "not-a-kind"
     assert _render(None, "kind") == ""
+
+
+def test_badge_is_coloured_by_value_and_shows_the_label() -> None:
+    sr = ServiceRequest(status="resolved")
+    html = Template('{% load labels %}{% badge sr "status" %}').render(Context({"sr": sr}))
+    assert html == f'<span class="badge status-badge status-resolved">{sr.get_status_display()}</span>'
