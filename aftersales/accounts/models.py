@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def new_config_stamp() -> int:
+    """A settings stamp no earlier state of any organization had (62 random bits; see
+    ``aftersales.accounts.config``)."""
+    return secrets.randbits(62)
 
 
 class Organization(models.Model):
@@ -16,6 +24,9 @@ class Organization(models.Model):
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.BRAND)
     timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai")
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Replaced whenever the settings a create reads change (calendars, policies, stations,
+    # webhooks): the key of each process's cache of them, see ``aftersales.accounts.config``.
+    config_stamp = models.BigIntegerField(default=new_config_stamp, editable=False)
 
     class Meta:
         verbose_name = _("组织")

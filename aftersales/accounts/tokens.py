@@ -9,6 +9,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aftersales.accounts.config import mark_fresh
 from aftersales.accounts.models import ApiToken, Organization, User
 from aftersales.core import reads
 
@@ -59,7 +60,7 @@ def token_lookup(*, raw: str) -> ApiToken | None:
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
         user.organization = org
     token.user = user
-    token.organization = org
+    token.organization = mark_fresh(org)  # read just now: its settings stamp can answer for the cache
     return token
 
 

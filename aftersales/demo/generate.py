@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from aftersales.accounts.config import config_touch
 from aftersales.accounts.models import Organization, Role, User
 from aftersales.catalog.models import PartWarrantyOverride, ProductCategory, ProductModel, SparePart
 from aftersales.core.crypto import phone_hash
@@ -108,6 +109,8 @@ def step_stations(ctx: DemoContext) -> None:
                 )
             )
     ServiceStation.objects.bulk_create(stations)
+    for organization_id in sorted({s.organization_id for s in stations}):
+        config_touch(organization_id)  # bulk_create sends no signals
     ctx.report(f"{len(stations)} service stations in {len({s.city for s in stations})} cities")
 
 

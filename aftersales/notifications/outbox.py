@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from aftersales.accounts import config
 from aftersales.accounts.models import Organization
 from aftersales.core import reads
 from aftersales.core.masking import mask_phone
@@ -77,7 +78,8 @@ def active_subscriptions(organization_id: int) -> list[WebhookSubscription]:
 def webhook_messages(*, organization: Organization, event: str, key: str, data: dict[str, Any]) -> list[OutboxMessage]:
     """One message per active subscription of the organization that wants ``event``."""
     out: list[OutboxMessage] = []
-    for sub in active_subscriptions(organization.pk):
+    subscriptions = config.cached(organization, "webhooks", lambda: (active_subscriptions(organization.pk), True))
+    for sub in subscriptions:
         if not sub.wants(event):
             continue
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{sub.pk}"))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from holidays import country_holidays
 
+from aftersales.accounts import config
 from aftersales.accounts.models import Organization
 from aftersales.sla.calendar import DEFAULT_WEEKLY_HOURS, BusinessCalendar, Hours, china_confirmed_years
 from aftersales.sla.models import CalendarDay, CalendarYear, ServiceCalendar, WorkingHours
@@ -33,7 +34,13 @@ def official_years(today: date | None = None) -> range:
 
 
 def calendar_touch(calendar_id: int) -> None:
+    """The calendar's hours, days or years changed: rebuild it on next use, in every process."""
     ServiceCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
+    config_touch_calendar(calendar_id)
+
+
+def config_touch_calendar(calendar_id: int) -> None:
+    config.config_touch(ServiceCalendar.objects.filter(pk=calendar_id).values_list("organization_id", flat=True).first())
 
 
 def calendar_create(
@@ -163,7 +170,8 @@ def calendar_for(
     """A station's own calendar when it has one, else the organization's default (``default``
     when the caller has just read it)."""
     if station_id is not None:
-        own = ServiceCalendar.objects.filter(station_id=station_id).first()
+        own = config.cached(organization, f"station_calendar:{station_id}",
+                            lambda: (ServiceCalendar.objects.filter(station_id=station_id).first(), True))
         if own is not None:
             return own
     return default if default is not None else default_calendar(organization)

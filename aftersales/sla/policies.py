@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts import config
 from aftersales.accounts.models import Organization, Role
 from aftersales.core import reads
 from aftersales.customers.models import Customer, Unit
@@ -178,6 +179,7 @@ def policies_touch(policy_ids: Any) -> None:
         now = timezone.now()
         stamp = max(now, latest + timedelta(microseconds=1)) if latest is not None else now
         touched.filter(organization_id=organization_id).update(updated_at=stamp)
+        config.config_touch(organization_id)
 
 
 def active_policies(

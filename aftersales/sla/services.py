@@ -17,6 +17,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts import config
 from aftersales.core.rows import NewRows
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.sla.calendar import BusinessCalendar, china_calendar
@@ -24,7 +25,7 @@ from aftersales.sla.calendars import business_calendar, calendar_for
 from aftersales.sla.clock import ClockStatus, Pause, compute_clock
 from aftersales.sla.models import Metric, RequestSla, SlaClock, SlaPause, SlaPolicy, SlaTarget, TimeBasis
 from aftersales.sla.policies import policy_for, sla_setup_versioned
-from aftersales.stations.coverage import nearest_covering_id
+from aftersales.stations.coverage import coverage_rows, nearest_covering_id
 from aftersales.stations.models import ServiceStation
 
 FIELD_KINDS = frozenset({"installation", "repair", "maintenance"})
@@ -68,7 +69,9 @@ def station_for(request: ServiceRequest) -> int | None:
     """The nearest active station whose service radius covers an on-site address, if any."""
     if request.latitude is None or request.longitude is None or request.fulfilment != Fulfilment.ONSITE:
         return None
-    return nearest_covering_id(request.organization_id, request.latitude, request.longitude)
+    org = request.organization
+    rows = config.cached(org, "coverage", lambda: (coverage_rows(org.pk), True))
+    return nearest_covering_id(org.pk, request.latitude, request.longitude, rows)
 
 
 def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows: NewRows | None = None) -> RequestSla:
@@ -78,7 +81,11 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows:
     SLA row yet and none is looked for. ``rows``: add the new rows there for the caller to write
     with the request's other rows, instead of writing them now.
     """
-    default, version = sla_setup_versioned(organization=request.organization)
+    org = request.organization
+    # Kept only when the calendar was there already (a version was read): one made just now is
+    # in this transaction, which may still roll back.
+    default, version = config.cached(org, "sla_setup", lambda: (
+        (found := sla_setup_versioned(organization=org)), found[1] is not None))
     station_id = station_for(request)
     calendar = calendar_for(request.organization, station_id, default=default)
     state = None if new else RequestSla.objects.filter(request=request).first()

@@ -11,9 +11,14 @@ from typing import Any
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from aftersales.accounts.config import watch
 from aftersales.catalog.models import ProductCategory
-from aftersales.sla.models import SlaPolicy, SlaTarget
+from aftersales.sla.models import ServiceCalendar, SlaPolicy, SlaTarget
 from aftersales.sla.policies import policies_touch
+
+# Request creates cache the default and station calendars, and the policies' version, per process.
+watch(ServiceCalendar)
+watch(SlaPolicy)
 
 
 @receiver(post_save, sender=SlaPolicy, dispatch_uid="sla_policy_saved")

@@ -60,15 +60,23 @@ def _coverage_sql() -> str:
             "WHERE organization_id = %s AND is_active = %s")
 
 
-def nearest_covering_id(organization_id: int, latitude: float, longitude: float) -> int | None:
-    """The id of the nearest active station whose radius reaches the point, or None.
+def coverage_rows(organization_id: int) -> list[tuple[int, float, float, float]]:
+    """(id, latitude, longitude, radius km) of the organization's active stations.
 
-    Reads plain tuples with SQL written once, not model instances through the ORM: request
-    creation calls it on every on-site request.
+    Plain tuples with SQL written once, not model instances through the ORM: request creation
+    needs them for every on-site request.
     """
     with connection.cursor() as cursor:
         cursor.execute(_coverage_sql(), [organization_id, True])
-        rows = cursor.fetchall()
+        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+def nearest_covering_id(organization_id: int, latitude: float, longitude: float,
+                        rows: Sequence[tuple[int, float, float, float]] | None = None) -> int | None:
+    """The id of the nearest active station whose radius reaches the point, or None. ``rows``:
+    the organization's ``coverage_rows`` when the caller has them."""
+    if rows is None:
+        rows = coverage_rows(organization_id)
     if not rows:
         return None
     metres = haversine_between_m([(latitude, longitude)], [(lat, lon) for _, lat, lon, _ in rows])[0]
