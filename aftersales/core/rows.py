@@ -94,6 +94,17 @@ def _sequence(connection_alias: str, table: str, column: str) -> str:
     return str(name)
 
 
+def next_id_sql(model: type[Model], using: str = "default") -> str | None:
+    """An SQL expression taking ``model``'s next id from its sequence, for a read that needs one
+    anyway to take it along (``NewRows.reserve(obj, pk)``); None where ids come from the insert."""
+    if connections[using].vendor != "postgresql":
+        return None
+    pk = model._meta.pk
+    assert pk is not None
+    sequence = _sequence(using, model._meta.db_table, pk.column)
+    return "nextval('{}')".format(sequence.replace("'", "''"))
+
+
 def _numbered_cursor(using: str) -> Any:
     """A Django cursor over psycopg's ``RawCursor``: ``$1``-style parameters, sent as they are.
     psycopg parses ``%s`` queries with a regular expression and caches the result only for short
@@ -128,17 +139,17 @@ class NewRows:
             return nullcontext()
         return transaction.atomic(using=self.using)
 
-    def reserve(self, obj: Model) -> bool:
+    def reserve(self, obj: Model, pk: int | None = None) -> bool:
         """Give ``obj`` its id now, without writing it, where the database can (a PostgreSQL
-        sequence): True, and it is then added. False elsewhere: the caller saves it itself."""
+        sequence): True, and it is then added. False elsewhere: the caller saves it itself.
+        ``pk``: an id the caller took already, with another read (``next_id_sql``)."""
         if self.connection.vendor != "postgresql":
             return False
-        pk = obj._meta.pk
-        assert pk is not None
-        sequence = _sequence(self.using, obj._meta.db_table, pk.column)
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s)", [sequence])
-            obj.pk = cursor.fetchone()[0]
+        if pk is None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SELECT {next_id_sql(type(obj), self.using)}")
+                pk = cursor.fetchone()[0]
+        obj.pk = pk
         self.add(obj)
         return True
 

@@ -202,6 +202,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
     data = payload.dict()
     address: CustomerAddress | None = None
     address_read = False  # the default address came with the customer's row
+    reserved_id = None  # the new request's id, when it came with the intake read
     if user.role == Role.CUSTOMER:
         if data["customer_id"] is not None or data["contact"] is not None:
             raise InvalidInput({"customer_id": "Customers open requests for themselves only."})
@@ -232,7 +233,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
             found = selectors.intake_unit(organization_id=org.pk, serial=data["unit_serial"],
                                           customer_id=data["customer_id"], with_address=default_address)
             if found is not None:
-                unit, address = found
+                unit, address, reserved_id = found.unit, found.address, found.next_id
                 address_read = default_address
         if unit is not None and unit.customer is not None:
             customer = unit.customer
@@ -241,7 +242,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
                                                        with_address=default_address)
             if found_customer is None:
                 raise InvalidInput({"customer_id": "No such customer in your organization."})
-            customer, address = found_customer
+            customer, address, reserved_id = found_customer.customer, found_customer.address, found_customer.next_id
             address_read = default_address
         elif data["contact"] is not None:
             c = data["contact"]
@@ -271,7 +272,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
         description=data["description"], subject=data["subject"], unit=unit, priority=data["priority"],
         fault_category=data["fault_category"], fulfilment=data["fulfilment"], address=address,
         preferred_start=data["preferred_start"], preferred_end=data["preferred_end"], link_to=link_to,
-        allow_duplicate=data["allow_duplicate"],
+        allow_duplicate=data["allow_duplicate"], reserved_id=reserved_id,
     )
     # Everything the response shows is on ``created`` already (its organization, customer, unit
     # and linked request are the objects passed in; nothing in the create changes the row after

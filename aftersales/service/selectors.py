@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -13,6 +13,7 @@ from aftersales.accounts.access import get_or_404, scope
 from aftersales.catalog.models import ProductModel
 from aftersales.core import reads
 from aftersales.core.crypto import phone_hash
+from aftersales.core.rows import next_id_sql
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import lifecycle
 from aftersales.service.models import Attachment, RequestEvent, ServiceRequest, Status
@@ -125,6 +126,12 @@ def _intake_sql(by_unit: bool, with_address: bool) -> str:
     if by_unit:
         # Whether the unit has an open request, for request_create's duplicate check.
         select.append(f"EXISTS(SELECT 1 FROM {request_t} r WHERE r.unit_id = u.id AND r.status NOT IN (%s, %s))")  # noqa: S608
+    # The new request's id, on PostgreSQL: taken here rather than in a statement of its own.
+    # An id taken by a create that then fails is a gap in the numbers, as a rolled-back insert's is.
+    next_id = next_id_sql(ServiceRequest)
+    if next_id:
+        select.append(next_id)
+    if by_unit:
         return (f"SELECT {', '.join(select)} FROM {unit_t} u{joins} "  # noqa: S608
                 "WHERE u.organization_id = %s AND u.serial_number = %s AND u.customer_id = %s "
                 "AND c.organization_id = u.organization_id LIMIT 1")
@@ -139,32 +146,39 @@ def _with_customer(address: object, customer: Customer) -> CustomerAddress | Non
     return address
 
 
-def intake_unit(*, organization_id: int, serial: str, customer_id: int,
-                with_address: bool) -> tuple[Unit, CustomerAddress | None] | None:
+class Intake(NamedTuple):
+    unit: Unit | None
+    customer: Customer
+    address: CustomerAddress | None
+    next_id: int | None  # the new request's id, for ``request_create(reserved_id=…)``; None off PostgreSQL
+
+
+def intake_unit(*, organization_id: int, serial: str, customer_id: int, with_address: bool) -> Intake | None:
     """A staff create's unit by serial and customer within the organization, with its customer,
-    product model and ``has_open_request`` loaded, and the customer's default address if asked:
-    one query. None when the customer has no such unit."""
+    product model and ``has_open_request`` loaded, the customer's default address if asked and
+    the new request's id: one query. None when the customer has no such unit."""
     models = (Unit, Customer, ProductModel, CustomerAddress) if with_address else (Unit, Customer, ProductModel)
     found = reads.one(_intake_sql(True, with_address),
                       [Status.CLOSED, Status.CANCELLED, organization_id, serial, customer_id], *models)
     if found is None:
         return None
-    (unit, customer, product_model, *address), (has_open,) = found
+    (unit, customer, product_model, *address), (has_open, *next_id) = found
     assert isinstance(unit, Unit) and isinstance(customer, Customer) and isinstance(product_model, ProductModel)
     unit.customer = customer
     unit.product_model = product_model
     unit.has_open_request = bool(has_open)  # type: ignore[attr-defined]
-    return unit, _with_customer(address[0] if address else None, customer)
+    return Intake(unit, customer, _with_customer(address[0] if address else None, customer),
+                  next_id[0] if next_id else None)
 
 
-def intake_customer(*, organization_id: int, customer_id: int,
-                    with_address: bool) -> tuple[Customer, CustomerAddress | None] | None:
-    """A staff create's customer within the organization and, if asked, their default address:
-    one query. None when the organization has no such customer."""
+def intake_customer(*, organization_id: int, customer_id: int, with_address: bool) -> Intake | None:
+    """A staff create's customer within the organization, their default address if asked and the
+    new request's id: one query. None when the organization has no such customer."""
     models = (Customer, CustomerAddress) if with_address else (Customer,)
     found = reads.one(_intake_sql(False, with_address), [organization_id, customer_id], *models)
     if found is None:
         return None
-    (customer, *address), _extra = found
+    (customer, *address), next_id = found
     assert isinstance(customer, Customer)
-    return customer, _with_customer(address[0] if address else None, customer)
+    return Intake(None, customer, _with_customer(address[0] if address else None, customer),
+                  next_id[0] if next_id else None)

@@ -101,7 +101,10 @@ def request_create(
     allow_duplicate: bool = False,
     created_at: datetime | None = None,
     notify: bool = True,
+    reserved_id: int | None = None,
 ) -> ServiceRequest:
+    """Open a request. ``reserved_id``: its id, when the caller took one from the sequence with
+    an earlier read (``selectors.intake_unit``)."""
     errors: dict[str, str] = {}
     description = (description or "").strip()
     if not description:
@@ -159,7 +162,7 @@ def request_create(
         # Everything the create writes goes in together (one statement on PostgreSQL, whose
         # sequence gives the id, and so the number, before anything is written; that statement
         # is atomic on its own, so ``rows.atomic`` opens no transaction there).
-        if rows.reserve(request):
+        if rows.reserve(request, reserved_id):
             request.number = _number(request)
         else:
             # A placeholder until the id is known; random so concurrent creates never collide
