@@ -94,3 +94,49 @@ def test_postgresql_opens_no_transaction_for_a_one_statement_write():  # type: i
     depth = len(connection.savepoint_ids)
     with rows.atomic():
         assert len(connection.savepoint_ids) == depth
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the hand-built parameters are PostgreSQL's path")
+def test_postgresql_rows_hold_what_the_orm_would_have_written(org_a, alice):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftersales.service.models import ServiceRequest
+    from aftersales.testing.factories import CustomerFactory
+
+    customer = CustomerFactory(organization=org_a)
+    at = timezone.now() - timedelta(days=3)
+
+    def request(number: str) -> ServiceRequest:
+        # text, an encrypted field, a float, foreign keys by object, aware datetimes, a None,
+        # defaults and an auto_now column
+        return ServiceRequest(number=number, organization=org_a, customer=customer, created_by=alice, kind="repair",
+                              channel="phone", subject="不制冷", description="开机十分钟后停机", address_detail="科技路9号",
+                              latitude=22.5, created_at=at, preferred_start=at + timedelta(days=1))
+
+    by_orm = request("SR-T-1")
+    by_orm.save(force_insert=True)
+    rows = NewRows()
+    by_rows = request("SR-T-2")
+    rows.add(by_rows)
+    rows.write()
+    assert by_rows.pk is not None
+    orm, written = (ServiceRequest.objects.filter(pk=pk).values().get() for pk in (by_orm.pk, by_rows.pk))
+    for column in ("id", "number", "updated_at"):
+        assert orm.pop(column) != written.pop(column)
+    assert written == orm
+    assert written["address_detail"] == "科技路9号" and written["created_by_id"] == alice.pk
+    # the encrypted column holds ciphertext, not the address
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT address_detail FROM service_servicerequest WHERE id = %s", [by_rows.pk])
+        assert "科技路" not in cursor.fetchone()[0]
+
+
+def test_a_row_pointing_at_an_unsaved_one_is_refused_as_save_refuses_it(org_a):  # type: ignore[no-untyped-def]
+    customer = _customer(org_a)  # never saved, no id
+    rows = NewRows()
+    rows.add(_address(customer, "科技园9号"))
+    with pytest.raises(ValueError, match="unsaved related object"), transaction.atomic():
+        rows.write()
+    assert not CustomerAddress.objects.filter(customer__organization=org_a).exists()
