@@ -77,6 +77,10 @@ def open_requests_for_unit(unit: Unit) -> list[ServiceRequest]:
     )
 
 
+# Each choice set's values, once: ``TextChoices.values`` builds a new list on every call.
+_VALUES: dict[type, frozenset[str]] = {c: frozenset(c.values) for c in (Kind, Channel, Priority, Fulfilment)}
+
+
 def _number(request: ServiceRequest) -> str:
     return f"SR-{request.created_at.year}-{request.pk:06d}"
 
@@ -111,13 +115,13 @@ def request_create(
         errors["description"] = _("请描述问题。")
     elif len(description) > MAX_DESCRIPTION:
         errors["description"] = _("问题描述最多 %(n)d 个字符。") % {"n": MAX_DESCRIPTION}
-    if kind not in Kind.values:
+    if kind not in _VALUES[Kind]:
         errors["kind"] = _("未知的服务类型。")
-    if channel not in Channel.values:
+    if channel not in _VALUES[Channel]:
         errors["channel"] = _("未知的渠道。")
-    if priority not in Priority.values:
+    if priority not in _VALUES[Priority]:
         errors["priority"] = _("未知的优先级。")
-    if fulfilment not in Fulfilment.values:
+    if fulfilment not in _VALUES[Fulfilment]:
         errors["fulfilment"] = _("未知的服务方式。")
     if customer.organization_id != organization.pk:
         errors["customer"] = _("客户不属于该组织。")
@@ -279,11 +283,11 @@ def request_update(*, request: ServiceRequest, by: User, version: int | None, **
     if unknown:
         raise InvalidInput({f: _("不能修改此字段。") for f in sorted(unknown)})
     errors: dict[str, str] = {}
-    if "priority" in changes and changes["priority"] not in Priority.values:
+    if "priority" in changes and changes["priority"] not in _VALUES[Priority]:
         errors["priority"] = _("未知的优先级。")
-    if "kind" in changes and changes["kind"] not in Kind.values:
+    if "kind" in changes and changes["kind"] not in _VALUES[Kind]:
         errors["kind"] = _("未知的服务类型。")
-    if "fulfilment" in changes and changes["fulfilment"] not in Fulfilment.values:
+    if "fulfilment" in changes and changes["fulfilment"] not in _VALUES[Fulfilment]:
         errors["fulfilment"] = _("未知的服务方式。")
     if "description" in changes and not (changes["description"] or "").strip():
         errors["description"] = _("请描述问题。")

@@ -65,6 +65,9 @@ def event_sla(*, request: ServiceRequest, action: str, reason: str, at: datetime
 # --- starting ------------------------------------------------------------------------------------
 
 
+METRICS = tuple(Metric.values)  # once: ``TextChoices.values`` builds a new list on every call
+
+
 def station_for(request: ServiceRequest) -> int | None:
     """The nearest active station whose service radius covers an on-site address, if any."""
     if request.latitude is None or request.longitude is None or request.fulfilment != Fulfilment.ONSITE:
@@ -104,7 +107,7 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows:
                  calendar_id=state.calendar_id, basis=target.basis, target_minutes=target.minutes,
                  started_at=request.created_at, applied_at=max(at, request.created_at), due_at=request.created_at,
                  owner_id=request.assignee_id, revision=1)
-        for metric in Metric.values
+        for metric in METRICS
         if metric != Metric.NEXT_RESPONSE and applies(metric, request) and (target := targets.get(metric)) is not None
     ]
     met = _met_of(request, None)
@@ -202,7 +205,7 @@ def policy_apply(
     if request.status not in DONE:
         targets = {t.metric: t for t in policy.targets.all()} if policy else {}
         latest = _latest_clocks(request)
-        for metric in Metric.values:
+        for metric in METRICS:
             target = targets.get(metric) if applies(metric, request) else None
             clock = latest.get(metric)
             if clock is None:
