@@ -4,13 +4,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.models import Role, User
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, PermissionDenied
+from aftersales.core.schemas import trusted
 from aftersales.customers.models import CustomerAddress
 from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import attachments as attach
@@ -196,8 +197,13 @@ def _get(request: HttpRequest, number: str) -> ServiceRequest:
     return selectors.request_for_user(user=request.user, number=number)
 
 
+def _out(request: HttpRequest, number: str) -> RequestOut:
+    """The request as the API shows it, read fresh (after a change, with its new version)."""
+    return trusted(RequestOut, _get(request, number))
+
+
 @router.post("/requests", response={201: RequestOut})
-def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, ServiceRequest]:
+def create_request(request: HttpRequest, payload: RequestIn) -> Status[RequestOut]:
     user: User = request.user  # type: ignore[assignment]
     data = payload.dict()
     address: CustomerAddress | None = None
@@ -277,7 +283,7 @@ def create_request(request: HttpRequest, payload: RequestIn) -> tuple[int, Servi
     # Everything the response shows is on ``created`` already (its organization, customer, unit
     # and linked request are the objects passed in; nothing in the create changes the row after
     # the number is written), so it is not read back.
-    return 201, created
+    return Status(201, trusted(RequestOut, created))
 
 
 @router.get("/requests", response=list[RequestOut])
@@ -288,8 +294,8 @@ def list_requests(request: HttpRequest, filters: Query[QueueIn]) -> Any:
 
 
 @router.get("/requests/{number}", response=RequestOut)
-def get_request(request: HttpRequest, number: str) -> ServiceRequest:
-    return _get(request, number)
+def get_request(request: HttpRequest, number: str) -> RequestOut:
+    return _out(request, number)
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -298,13 +304,13 @@ def _staff_only(request: HttpRequest) -> None:
 
 
 @router.patch("/requests/{number}", response=RequestOut)
-def update_request(request: HttpRequest, number: str, payload: RequestPatch) -> ServiceRequest:
+def update_request(request: HttpRequest, number: str, payload: RequestPatch) -> RequestOut:
     sr = _get(request, number)
     _staff_only(request)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version")
     services.request_update(request=sr, by=request.user, version=version, **changes)  # type: ignore[arg-type]
-    return _get(request, number)
+    return _out(request, number)
 
 
 @router.get("/requests/{number}/transitions", response=list[TransitionOut])
@@ -315,15 +321,15 @@ def list_transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 
 @router.post("/requests/{number}/transitions", response=RequestOut)
-def take_transition(request: HttpRequest, number: str, payload: TransitionIn) -> ServiceRequest:
+def take_transition(request: HttpRequest, number: str, payload: TransitionIn) -> RequestOut:
     sr = _get(request, number)
     services.request_transition(request=sr, name=payload.name, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
                                 version=payload.version)
-    return _get(request, number)
+    return _out(request, number)
 
 
 @router.post("/requests/{number}/assign", response=RequestOut)
-def assign(request: HttpRequest, number: str, payload: AssignIn) -> ServiceRequest:
+def assign(request: HttpRequest, number: str, payload: AssignIn) -> RequestOut:
     sr = _get(request, number)
     _staff_only(request)
     assignee = User.objects.filter(username=payload.username, organization_id=sr.organization_id).first()
@@ -331,7 +337,7 @@ def assign(request: HttpRequest, number: str, payload: AssignIn) -> ServiceReque
         raise InvalidInput({"username": "No such staff member in this organization."})
     services.request_assign(request=sr, assignee=assignee, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
                             version=payload.version)
-    return _get(request, number)
+    return _out(request, number)
 
 
 @router.get("/requests/{number}/messages", response=list[MessageOut])
