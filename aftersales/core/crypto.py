@@ -17,10 +17,11 @@ from django.conf import settings
 
 
 @lru_cache(maxsize=1)
-def _fernet() -> MultiFernet:
+def _fernet() -> tuple[Fernet, MultiFernet]:
     # Several comma-separated keys allow rotation: the first encrypts, all decrypt.
     keys = [k.strip() for k in settings.FIELD_ENCRYPTION_KEY.split(",") if k.strip()]
-    return MultiFernet([Fernet(k.encode()) for k in keys])
+    fernets = [Fernet(k.encode()) for k in keys]
+    return fernets[0], MultiFernet(fernets)
 
 
 @lru_cache(maxsize=1)
@@ -31,15 +32,37 @@ def _hash_key() -> bytes:
     return hmac.new(first, b"aftersales-lookup-hash-v1", hashlib.sha256).digest()
 
 
+class Sealed(str):
+    """A decrypted value that keeps its ciphertext, when that was made with the current key.
+
+    Written to an encrypted column again (an address copied onto a request, a phone onto an
+    outbox message), it is stored as that ciphertext rather than encrypted anew. Any string
+    operation gives a plain ``str``, so the two can never disagree.
+    """
+
+    token: str
+
+
 def encrypt(value: str) -> str:
-    return _fernet().encrypt(value.encode("utf-8")).decode("ascii")
+    if type(value) is Sealed:
+        return value.token
+    return _fernet()[0].encrypt(value.encode("utf-8")).decode("ascii")
 
 
 def decrypt(token: str) -> str:
+    """The plain value, as a ``Sealed`` one when the current key made ``token``."""
+    primary, every = _fernet()
     try:
-        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+        raw = token.encode("ascii")
+        try:
+            plain = primary.decrypt(raw).decode("utf-8")
+        except InvalidToken:
+            return every.decrypt(raw).decode("utf-8")  # an older key's, or none (raises)
     except (InvalidToken, ValueError) as exc:
         raise ValueError("stored value cannot be decrypted with the configured key") from exc
+    sealed = Sealed(plain)
+    sealed.token = token
+    return sealed
 
 
 _NON_DIGITS = re.compile(r"\D+")

@@ -24,4 +24,5 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        return crypto.encrypt(str(value))
+        # A value read from an encrypted column keeps its ciphertext (``crypto.Sealed``).
+        return crypto.encrypt(value if type(value) is crypto.Sealed else str(value))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import pickle
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -76,3 +79,48 @@ def test_a_wrong_key_is_a_clear_error(field_key):
 
     with pytest.raises(ValueError, match="cannot be decrypted"):
         crypto.decrypt(token)
+
+
+@pytest.mark.django_db
+def test_a_value_copied_between_encrypted_columns_keeps_its_ciphertext(org_a):
+    from django.db import connection
+    from django.utils import timezone
+
+    from aftersales.customers.models import Customer
+    from aftersales.notifications.models import OutboxMessage
+
+    def stored(table: str, column: str, pk: int) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608 - test constants
+            return str(cursor.fetchone()[0])
+
+    customer = Customer.objects.create(organization=org_a, name="王芳", phone="13812341234")
+    phone = Customer.objects.get(pk=customer.pk).phone
+    assert isinstance(phone, crypto.Sealed) and phone == "13812341234"
+    message = OutboxMessage.objects.create(organization=org_a, channel="sms", dedupe_key="copy", recipient="138****1234",
+                                           recipient_phone=phone, body="b", next_attempt_at=timezone.now())
+    token = stored("customers_customer", "phone", customer.pk)
+    assert stored("notifications_outboxmessage", "recipient_phone", message.pk) == token
+    assert OutboxMessage.objects.get(pk=message.pk).recipient_phone == "13812341234"
+    # any change to the value is a plain string again, encrypted anew
+    assert type(phone.strip()) is str and type(phone + "0") is str and type(str(phone)) is str
+    customer.phone = phone.replace("1234", "5678")
+    customer.save()
+    assert stored("customers_customer", "phone", customer.pk) != token
+    # and it is still an ordinary string to everything else
+    assert json.dumps({"p": phone}) == '{"p": "13812341234"}'
+    assert pickle.loads(pickle.dumps(phone)) == "13812341234"  # noqa: S301 - our own bytes (a cache)
+
+
+def test_a_value_sealed_under_an_older_key_is_encrypted_anew(field_key):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    field_key(old)
+    token = crypto.encrypt("建国路88号")
+    assert crypto.encrypt(crypto.decrypt(token)) == token  # the current key's: kept
+    field_key(f"{new},{old}")
+    plain = crypto.decrypt(token)
+    assert type(plain) is str and plain == "建国路88号"
+    again = crypto.encrypt(plain)
+    assert again != token
+    field_key(new)  # the old key retired: what was written since still reads
+    assert crypto.decrypt(again) == "建国路88号"
