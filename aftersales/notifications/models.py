@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Organization
@@ -26,7 +27,7 @@ class OutboxMessage(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)  # unique by a constraint in Meta: no LIKE index
     # For SMS this is the masked number; the number itself is kept encrypted beside it.
     recipient = models.CharField(max_length=500)
     recipient_phone = EncryptedTextField(blank=True, default="")
@@ -34,7 +35,7 @@ class OutboxMessage(models.Model):
     body = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
     subscription = models.ForeignKey(
-        "WebhookSubscription", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+        "WebhookSubscription", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox", db_index=False
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -47,7 +48,12 @@ class OutboxMessage(models.Model):
         verbose_name = _("待发消息")
         verbose_name_plural = _("待发消息")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # Partial: emails and texts have no subscription and skip it.
+            models.Index(fields=["subscription"], condition=Q(subscription__isnull=False), name="outbox_subscription"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="outbox_dedupe_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient} ({self.status})"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Organization
@@ -64,7 +65,7 @@ class Status(models.TextChoices):
 class ServiceRequest(models.Model):
     """服务单: one after-sales request from first contact to the customer's rating."""
 
-    number = models.CharField(_("单号"), max_length=20, unique=True)
+    number = models.CharField(_("单号"), max_length=20)  # unique by a constraint in Meta, see there
     # No single-column indexes on these three: the composite indexes in Meta start with each of
     # them, and every index is one more write on every create.
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.PROTECT, db_index=False)
@@ -100,12 +101,15 @@ class ServiceRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_requests",
+        db_index=False,
     )
     linked_to = models.ForeignKey(
-        "self", verbose_name=_("关联服务单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="linked"
+        "self", verbose_name=_("关联服务单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="linked",
+        db_index=False,
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("已合并到"), null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+        "self", verbose_name=_("已合并到"), null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
+        db_index=False,
     )
     reopen_count = models.PositiveSmallIntegerField(_("返修次数"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=1)
@@ -129,6 +133,17 @@ class ServiceRequest(models.Model):
             models.Index(fields=["organization", "kind", "status"]),
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["unit", "status"]),
+            # Partial: a new request has none of these, so its insert skips the three indexes.
+            # They serve the reverse lookups and a deleted user's or request's SET NULL.
+            models.Index(fields=["assignee"], condition=Q(assignee__isnull=False), name="service_request_assignee"),
+            models.Index(fields=["linked_to"], condition=Q(linked_to__isnull=False), name="service_request_linked_to"),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False),
+                         name="service_request_merged_into"),
+        ]
+        constraints = [
+            # A constraint rather than ``unique=True``, which on PostgreSQL adds a second index
+            # for LIKE 'prefix%' searches that nothing runs; numbers are matched exactly.
+            models.UniqueConstraint(fields=["number"], name="service_request_number_unique"),
         ]
 
     def __str__(self) -> str:

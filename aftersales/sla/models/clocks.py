@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Organization
@@ -19,7 +20,8 @@ class RequestSla(models.Model):
     request = models.OneToOneField(ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE, related_name="sla")
     policy = models.ForeignKey(SlaPolicy, verbose_name=_("时效政策"), null=True, blank=True, on_delete=models.SET_NULL)
     station = models.ForeignKey(
-        ServiceStation, verbose_name=_("服务网点"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ServiceStation, verbose_name=_("服务网点"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,  # partial, in Meta
     )
     calendar = models.ForeignKey(
         ServiceCalendar, verbose_name=_("日历"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -30,6 +32,7 @@ class RequestSla(models.Model):
     class Meta:
         verbose_name = _("服务单时效")
         verbose_name_plural = _("服务单时效")
+        indexes = [models.Index(fields=["station"], condition=Q(station__isnull=False), name="sla_request_station")]
 
     def __str__(self) -> str:
         return str(self.request_id)
@@ -95,7 +98,7 @@ class SlaClock(models.Model):
     confirmed = models.BooleanField(_("期限已确认"), default=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_index=False,  # partial, in Meta: a new clock has no owner yet
     )
     escalation_mark = models.FloatField(default=0)
     revision = models.PositiveIntegerField(default=0)
@@ -111,6 +114,7 @@ class SlaClock(models.Model):
             models.Index(fields=["active", "id"]),
             models.Index(fields=["request", "active", "due_at"]),
             models.Index(fields=["organization", "outcome_at"]),
+            models.Index(fields=["owner"], condition=Q(owner__isnull=False), name="sla_clock_owner"),
         ]
 
     def __str__(self) -> str:
