@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import BaseRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from aftersales.accounts.api_auth import SessionAuth, TokenAuth
 from aftersales.core.errors import ServiceError
@@ -39,8 +42,26 @@ class JsonParser(Parser):
         return data
 
 
+class JsonRenderer(BaseRenderer):
+    """ninja's JSON answers written by orjson: the same JSON, in a tenth of the time.
+
+    Dates and times still go through ninja's encoder (Django's format: milliseconds, ``Z`` for
+    UTC), as does anything orjson does not know (lazy translations, decimals, pydantic models);
+    keys that are not strings become strings, as ``json.dumps`` makes them. Text is UTF-8 rather
+    than escaped code points: the same JSON to any parser.
+    """
+
+    media_type = "application/json"
+    _encoder = NinjaJSONEncoder()
+    _options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return orjson.dumps(data, default=self._encoder.default, option=self._options)
+
+
 api = NinjaAPI(
     parser=JsonParser(),
+    renderer=JsonRenderer(),
     title="aftersales API",
     version="1",
     description="After-sales service platform. Errors are application/problem+json.",
