@@ -17,6 +17,8 @@ from typing import Any, TypeVar, cast
 from django.db import connections
 from django.db.models import Field, Model
 
+from aftersales.core import cursors
+
 M = TypeVar("M", bound=Model)
 _Converter = Callable[[Any, Any, Any], Any]
 
@@ -78,7 +80,7 @@ def split(row: Sequence[Any], *models: type[Model], using: str = "default") -> t
 def one(sql: str, params: Sequence[Any], *models: type[Model],
         using: str = "default") -> tuple[list[Model | None], list[Any]] | None:
     """Run ``sql`` and ``split`` its first row; None when there is none."""
-    with connections[using].cursor() as cursor:
+    with cursors.kept(using) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else split(row, *models, using=using)

@@ -29,6 +29,8 @@ from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
+from aftersales.core import cursors
+
 
 @dataclass
 class _Group:
@@ -152,16 +154,13 @@ def next_id_sql(model: type[Model], using: str = "default") -> str | None:
     return "nextval('{}')".format(sequence.replace("'", "''"))
 
 
-def _numbered_cursor(using: str) -> Any:
-    """A Django cursor over psycopg's ``RawCursor``: ``$1``-style parameters, sent as they are.
-    psycopg parses ``%s`` queries with a regular expression and caches the result only for short
-    ones with few parameters; a create's write has over a hundred."""
+def _raw_cursor(raw_connection: Any) -> Any:
+    """psycopg's ``RawCursor``: ``$1``-style parameters, sent as they are. psycopg parses ``%s``
+    queries with a regular expression and caches the result only for short ones with few
+    parameters; a create's write has over a hundred."""
     from psycopg import RawCursor
 
-    connection = connections[using]
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(RawCursor(connection.connection))  # type: ignore[attr-defined]
+    return RawCursor(raw_connection)
 
 
 class NewRows:
@@ -256,14 +255,14 @@ class NewRows:
                     selects.append(f"SELECT {len(returned)} AS g, {quote(returning)} AS id FROM {name}")  # noqa: S608
                     returned.append(objs)
         final = " UNION ALL ".join(selects) if selects else "SELECT NULL::int AS g, NULL::bigint AS id WHERE false"
-        with _numbered_cursor(self.using) if numbered else connection.cursor() as cursor:
+        with cursors.kept(self.using, "raw", _raw_cursor) if numbered else connection.cursor() as cursor:
             cursor.execute(f"WITH {', '.join(parts)} {final}", params)
             rows = cursor.fetchall()
-        cursors = [0] * len(returned)
+        at = [0] * len(returned)
         for g_index, pk_value in rows:  # each INSERT's RETURNING rows come in VALUES order
             objs = returned[g_index]
-            objs[cursors[g_index]].pk = pk_value
-            cursors[g_index] += 1
+            objs[at[g_index]].pk = pk_value
+            at[g_index] += 1
         for g in groups:
             for obj in g.objs:
                 obj._state.adding = False
