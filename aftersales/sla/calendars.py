@@ -36,10 +36,7 @@ def official_years(today: date | None = None) -> range:
 def calendar_touch(calendar_id: int) -> None:
     """The calendar's hours, days or years changed: rebuild it on next use, in every process."""
     ServiceCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
-    config_touch_calendar(calendar_id)
-
-
-def config_touch_calendar(calendar_id: int) -> None:
+    # ``update`` sends no signal: the organization's settings stamp is replaced here.
     config.config_touch(ServiceCalendar.objects.filter(pk=calendar_id).values_list("organization_id", flat=True).first())
 
 
