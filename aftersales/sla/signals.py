@@ -11,14 +11,19 @@ from typing import Any
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from aftersales.accounts.config import watch
+from aftersales.accounts.config import config_touch, watch
 from aftersales.catalog.models import ProductCategory
 from aftersales.sla.models import ServiceCalendar, SlaPolicy, SlaTarget
 from aftersales.sla.policies import policies_touch
 
-# Request creates cache the default and station calendars, and the policies' version, per process.
+# Request creates cache the default and station calendars per process; a policy's save replaces
+# the settings stamp through ``policies_touch`` (below), its delete here.
 watch(ServiceCalendar)
-watch(SlaPolicy)
+
+
+@receiver(post_delete, sender=SlaPolicy, dispatch_uid="sla_policy_deleted")
+def _policy_deleted(sender: Any, instance: SlaPolicy, **kwargs: Any) -> None:
+    config_touch(instance.organization_id)
 
 
 @receiver(post_save, sender=SlaPolicy, dispatch_uid="sla_policy_saved")
