@@ -15,6 +15,15 @@ from aftersales.testing.factories import OrganizationFactory, UserFactory
 PASSWORD = "pass-word-123"  # noqa: S105 - test fixture
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_accounts_listener(django_db_setup):  # type: ignore[no-untyped-def]
+    # The listener holds a connection to the test database, which would keep it from being dropped.
+    yield
+    from aftersales.accounts import changes
+
+    changes.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):  # type: ignore[no-untyped-def]
     # Argon2 is deliberately slow; tests that check hashing itself override this.

@@ -21,7 +21,7 @@ class TokenAuth(HttpBearer):
         now = timezone.now()
         # Writing on every call would turn each read into a write; a minute's precision is plenty.
         if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
-            type(found).objects.filter(pk=found.pk).update(last_used_at=now)
+            tokens.token_used(token=found, at=now)
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
         return found.user

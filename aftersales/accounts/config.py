@@ -9,10 +9,12 @@ replaced, in the same transaction, by every change to any of them:
 * code that writes around those signals (``QuerySet.update``, ``bulk_create``) calls
   ``config_touch`` itself, as ``calendar_touch`` and ``policies_touch`` do.
 
-The API's token lookup reads the organization row, stamp included, on every call and marks it
-``fresh``. For a fresh organization, ``cached`` answers from this process while the stamp is the
-one the value was loaded under; any other caller (a page, a job, a test holding an Organization
-for a while) reads the database as before, so nothing ever sees settings older than its request.
+The API's token lookup reads the organization row, stamp included, and marks it ``fresh``; on
+PostgreSQL it keeps that row between calls until the row changes (``aftersales.accounts.changes``:
+a trigger on the organization table tells every process, so a new stamp reaches the others within
+moments of its commit). For a fresh organization, ``cached`` answers from this process while the
+stamp is the one the value was loaded under; any other caller (a page, a job, a test holding an
+Organization for a while) reads the database as before.
 
 A random stamp, not a counter: a rolled-back change, a restored backup or a re-used id can never
 bring back a stamp that a stale value was stored under.
@@ -27,6 +29,7 @@ from typing import Any, TypeVar
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
+from aftersales.accounts import changes
 from aftersales.accounts.models import Organization, new_config_stamp
 
 T = TypeVar("T")
@@ -41,6 +44,7 @@ def config_touch(organization_id: int | None) -> None:
         return
     Organization.objects.filter(pk=organization_id).update(config_stamp=new_config_stamp())
     forget(organization_id)
+    changes.drop_all()  # kept token lookups hold the old stamp (other processes: the row's trigger)
 
 
 def forget(organization_id: int) -> None:

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Model
+from django.db.models.base import ModelState
 from django.utils import timezone
 
+from aftersales.accounts import changes
 from aftersales.accounts.config import mark_fresh
 from aftersales.accounts.models import ApiToken, Organization, User
 from aftersales.core import reads
 
 PREFIX = "as_"
+# Live tokens found, by hash: (token, user, organization) as read, never handed out themselves
+# (``_copy``). Emptied on any change to the three tables (``aftersales.accounts.changes``).
+_found = changes.store()
 
 
 def _hash(raw: str) -> str:
@@ -49,19 +57,48 @@ def _lookup_sql() -> str:
 
 def token_lookup(*, raw: str) -> ApiToken | None:
     """The live token with this clear value, its user (and the user's organization) and its
-    organization loaded; None for an unknown or revoked one."""
+    organization loaded; None for an unknown or revoked one. Kept in this process between calls
+    while nothing in the three tables changes (``aftersales.accounts.changes``)."""
     if not raw.startswith(PREFIX):
         return None
-    found = reads.one(_lookup_sql(), [_hash(raw)], ApiToken, User, Organization)
-    if found is None:
-        return None
-    (token, user, org), _extra = found
+    digest = _hash(raw)
+    use_kept = changes.usable()
+    kept: tuple[Any, ...] | None = changes.get(_found, digest) if use_kept else None
+    if kept is None:
+        since = changes.generation()
+        found = reads.one(_lookup_sql(), [digest], ApiToken, User, Organization)
+        if found is None:
+            return None
+        kept = tuple(found[0])
+        if use_kept:
+            changes.keep(_found, digest, kept, since)
+    token, user, org = (_copy(obj) for obj in kept)
     assert isinstance(token, ApiToken) and isinstance(user, User) and isinstance(org, Organization)
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
         user.organization = org
     token.user = user
-    token.organization = mark_fresh(org)  # read just now: its settings stamp can answer for the cache
+    token.organization = mark_fresh(org)  # read, or kept with no change since: its stamp can answer
     return token
+
+
+def token_used(*, token: ApiToken, at: datetime) -> None:
+    """Record that ``token`` was used at ``at`` (callers do so about once a minute)."""
+    type(token).objects.filter(pk=token.pk).update(last_used_at=at)
+    token.last_used_at = at
+    kept = changes.get(_found, token.token_hash)
+    if kept is not None:
+        kept[0].last_used_at = at  # not a change of rights: the trigger ignores it too
+
+
+def _copy(obj: Model) -> Model:
+    """A new instance with ``obj``'s field values (flat values only: no related objects, no
+    caches), so nothing a request does to it reaches the kept one."""
+    new = obj.__class__.__new__(obj.__class__)
+    new.__dict__.update(obj.__dict__)
+    new._state = ModelState()
+    new._state.adding = False
+    new._state.db = obj._state.db
+    return new
 
 
 def token_revoke(*, token: ApiToken) -> ApiToken:

@@ -1,0 +1,215 @@
+"""Token lookups kept per process, and every change that must end them: from this process, from
+another one (a separate connection, as another server process writes), by any kind of write."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from aftersales.accounts import changes, tokens
+from aftersales.accounts.models import ApiToken, Role
+from aftersales.accounts.tokens import token_create, token_lookup, token_revoke
+from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFactory
+
+on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the listener is PostgreSQL's LISTEN")
+
+
+def _queries(fn: Callable[[], Any]) -> tuple[Any, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        out = fn()
+    return out, len(ctx.captured_queries)
+
+
+def _other_process(sql: str, params: list[Any]) -> None:
+    """Write as another server process would: its own connection, committed."""
+    params_ = dict(connection.get_connection_params())
+    for name in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
+        params_.pop(name, None)
+    with psycopg.connect(**params_, autocommit=True) as other:
+        other.execute(sql, params)
+
+
+def _until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.fixture
+def kept_token(alice) -> Iterator[tuple[ApiToken, str]]:  # type: ignore[no-untyped-def]
+    """A token looked up once with the listener live, so the lookup is kept."""
+    token, raw = token_create(user=alice, name="erp")
+    assert token_lookup(raw=raw) is not None  # starts the listener
+    assert changes.wait_live(), "the listener did not start"
+    changes.drop_all()  # whatever was read before it listened
+    assert token_lookup(raw=raw) is not None
+    yield token, raw
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_lookup_costs_no_statement_and_gives_fresh_objects(kept_token) -> None:  # type: ignore[no-untyped-def]
+    token, raw = kept_token
+    first, n = _queries(lambda: token_lookup(raw=raw))
+    assert n == 0
+    assert first is not None and first.pk == token.pk and first.user.username == "alice"
+    assert first.organization.slug == "acme" and first.user.organization is first.organization
+    # what one request does to its objects never reaches the next one
+    first.user.role = Role.ORG_ADMIN
+    first.organization.name = "changed in memory"
+    second, _ = _queries(lambda: token_lookup(raw=raw))
+    assert second.user.role == Role.AGENT and second.organization.name == "Acme 家电"
+    assert second.user is not first.user
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_token_revoked_by_another_process_stops_working_within_moments(kept_token) -> None:  # type: ignore[no-untyped-def]
+    token, raw = kept_token
+    _other_process("UPDATE accounts_apitoken SET revoked_at = now() WHERE id = %s", [token.pk])
+    assert _until(lambda: token_lookup(raw=raw) is None)
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_user_deactivated_or_demoted_with_raw_sql_is_seen(kept_token, alice) -> None:  # type: ignore[no-untyped-def]
+    _token, raw = kept_token
+    _other_process("UPDATE accounts_user SET role = %s WHERE id = %s", [Role.TECHNICIAN, alice.pk])
+    assert _until(lambda: token_lookup(raw=raw).user.role == Role.TECHNICIAN)  # type: ignore[union-attr]
+    _other_process("UPDATE accounts_user SET is_active = false WHERE id = %s", [alice.pk])
+    assert _until(lambda: not token_lookup(raw=raw).user.is_active)  # type: ignore[union-attr]
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_organization_change_elsewhere_is_seen(kept_token, org_a) -> None:  # type: ignore[no-untyped-def]
+    _token, raw = kept_token
+    _other_process("UPDATE accounts_organization SET name = %s WHERE id = %s", ["Acme 售后", org_a.pk])
+    assert _until(lambda: token_lookup(raw=raw).organization.name == "Acme 售后")  # type: ignore[union-attr]
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_recording_use_is_not_a_change(kept_token, alice) -> None:  # type: ignore[no-untyped-def]
+    token, raw = kept_token
+    _other_process("UPDATE accounts_apitoken SET last_used_at = now() WHERE id = %s", [token.pk])
+    _other_process("UPDATE accounts_user SET last_login = now() WHERE id = %s", [alice.pk])
+    # a real change after them, as a marker: once it is seen, the two before it were handled too
+    _other_process("UPDATE accounts_apitoken SET name = 'erp-2' WHERE id = %s", [token.pk])
+    assert _until(lambda: token_lookup(raw=raw).name == "erp-2")  # type: ignore[union-attr]
+    _found, n = _queries(lambda: token_lookup(raw=raw))
+    assert n == 0  # kept again, and no use-only notice dropped it
+    _other_process("UPDATE accounts_apitoken SET last_used_at = now() WHERE id = %s", [token.pk])
+    time.sleep(0.3)
+    _found, n = _queries(lambda: token_lookup(raw=raw))
+    assert n == 0
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_this_process_sees_its_own_revoke_at_once(kept_token) -> None:  # type: ignore[no-untyped-def]
+    token, raw = kept_token
+    token_revoke(token=ApiToken.objects.get(pk=token.pk))
+    assert token_lookup(raw=raw) is None  # no waiting for the notice
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_kept_while_the_listener_is_down(kept_token) -> None:  # type: ignore[no-untyped-def]
+    token, raw = kept_token
+    # the listener's connection is killed (a database restart, a network cut)
+    _other_process("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   "WHERE query LIKE %s AND pid <> pg_backend_pid()", [f"LISTEN {changes.CHANNEL}%"])
+    assert _until(lambda: not changes._listener.live, timeout=5)
+    # meanwhile a revoke whose notice no one hears is still seen: every lookup reads
+    _other_process("UPDATE accounts_apitoken SET name = 'while down' WHERE id = %s", [token.pk])
+    if not changes._listener.live:
+        _found, n = _queries(lambda: token_lookup(raw=raw))
+        assert n == 1
+    # it reconnects by itself and keeps lookups again
+    assert changes.wait_live(timeout=10)
+    assert token_lookup(raw=raw).name == "while down"  # type: ignore[union-attr]
+    _found, n = _queries(lambda: token_lookup(raw=raw))
+    assert n == 0
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lookup_inside_a_transaction_is_not_kept(alice) -> None:  # type: ignore[no-untyped-def]
+    _token, raw = token_create(user=alice, name="erp")
+    token_lookup(raw=raw)
+    assert changes.wait_live()
+    changes.drop_all()
+    with transaction.atomic():
+        # this transaction's own, uncommitted changes could be in what it reads
+        for _ in range(2):
+            _found, n = _queries(lambda: token_lookup(raw=raw))
+            assert n == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lookup_that_crossed_a_change_is_not_kept(alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _token, raw = token_create(user=alice, name="erp")
+    token_lookup(raw=raw)
+    assert changes.wait_live()
+    changes.drop_all()
+    real_one = tokens.reads.one
+
+    def one_then_a_change(*args: Any, **kwargs: Any) -> Any:
+        out = real_one(*args, **kwargs)
+        changes.drop_all()  # a notice handled while the row was on its way
+        return out
+
+    monkeypatch.setattr(tokens.reads, "one", one_then_a_change)
+    token_lookup(raw=raw)
+    monkeypatch.setattr(tokens.reads, "one", real_one)
+    _found, n = _queries(lambda: token_lookup(raw=raw))
+    assert n == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_api_creates_with_a_kept_token_take_two_statements_and_revoking_ends_them(alice, org_a) -> None:  # type: ignore[no-untyped-def]
+    token, raw = token_create(user=alice, name="erp")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    customer = CustomerFactory(organization=org_a, email="c@example.com")
+    AddressFactory(customer=customer)
+    unit = UnitFactory(organization=org_a, customer=customer)
+    body = json.dumps({"kind": "repair", "description": "不制冷", "customer_id": customer.pk,
+                       "unit_serial": unit.serial_number, "allow_duplicate": True})
+
+    def create() -> Any:
+        return api.post("/api/v1/requests", data=body, content_type="application/json")
+
+    assert create().status_code == 201
+    assert changes.wait_live()
+    for _ in range(3):  # warm: the token kept, the settings cached
+        assert create().status_code == 201
+    r, n = _queries(create)
+    assert r.status_code == 201
+    assert n == 2  # the intake read and the write: no token statement
+    token_revoke(token=ApiToken.objects.get(pk=token.pk))
+    assert create().status_code == 401
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="off PostgreSQL nothing is kept")
+@pytest.mark.django_db(transaction=True)
+def test_off_postgres_every_lookup_reads(alice) -> None:  # type: ignore[no-untyped-def]
+    token, raw = token_create(user=alice, name="erp")
+    for _ in range(3):
+        found, n = _queries(lambda: token_lookup(raw=raw))
+        assert n == 1 and found is not None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at="2026-01-01T00:00:00Z")  # no signal
+    assert token_lookup(raw=raw) is None
