@@ -73,16 +73,22 @@ class SlaClock(models.Model):
         STOPPED = "stopped", _("已停止")
 
     # No single-column indexes on these two: the composite ones below start with them, and a
-    # table rewritten every minute pays for every index it carries.
+    # table rewritten every minute pays for every index it carries. For the same reason the
+    # organization, policy and calendar carry no database constraint: they are copies (the
+    # request's organization, the policy and calendar in force when the clock was set), checked
+    # by the code that sets them, and the request's own keys are constrained. Deleting a policy
+    # or calendar still clears them (Django's SET_NULL); a deleted organization takes its
+    # requests, and with them their clocks.
     request = models.ForeignKey(ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE,
                                 related_name="sla_clocks", db_index=False)
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+",
-                                     db_index=False)
+                                     db_index=False, db_constraint=False)
     metric = models.CharField(_("指标"), max_length=20, choices=Metric.choices)
     cycle = models.PositiveSmallIntegerField(_("轮次"), default=1)
     policy = models.ForeignKey(SlaPolicy, verbose_name=_("时效政策"), null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    calendar = models.ForeignKey(ServiceCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+                               related_name="+", db_index=False, db_constraint=False)
+    calendar = models.ForeignKey(ServiceCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_index=False, db_constraint=False)
     basis = models.CharField(_("计时方式"), max_length=10, choices=TimeBasis.choices)
     target_minutes = models.PositiveIntegerField(_("时限（分钟）"))
     started_at = models.DateTimeField(_("开始"))
@@ -112,7 +118,6 @@ class SlaClock(models.Model):
         ]
         indexes = [
             models.Index(fields=["active", "id"]),
-            models.Index(fields=["request", "active", "due_at"]),
             models.Index(fields=["organization", "outcome_at"]),
             models.Index(fields=["owner"], condition=Q(owner__isnull=False), name="sla_clock_owner"),
         ]
