@@ -20,8 +20,9 @@ create, ``benchmarks/intake.py``). A kept entry is only as good as the word that
   ``MAX_AGE`` seconds.
 
 What this leaves: another process keeps serving a revoked token for the moment between the
-commit and its listener thread handling the notice (well under a second). Off PostgreSQL there
-is no listener and nothing is kept: every call reads the token.
+commit and its listener thread handling the notice (well under a second). Off PostgreSQL, or with
+``AFTERSALES_ACCOUNTS_CACHE=0`` (needed behind a pooler in transaction mode, which delivers no
+notices), there is no listener and nothing is kept: every call reads the token.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from django.db import connections
 log = logging.getLogger(__name__)
 
 CHANNEL = "aftersales_accounts_changed"
-MAX_AGE = 300.0  # seconds an entry is trusted even without any notice: a last line of defence
+MAX_AGE = 60.0  # seconds an entry is trusted even without any notice: a last line of defence
 
 _lock = threading.Lock()
 _generation = 0  # bumped on every drop; an entry read across a bump is not kept

@@ -204,6 +204,26 @@ def test_api_creates_with_a_kept_token_take_two_statements_and_revoking_ends_the
     assert create().status_code == 401
 
 
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_lookup_expires_even_without_a_notice(kept_token, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _token, raw = kept_token
+    later = time.monotonic() + changes.MAX_AGE + 1
+    monkeypatch.setattr(changes.time, "monotonic", lambda: later)
+    _found, n = _queries(lambda: token_lookup(raw=raw))
+    assert n == 1
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_switched_off_every_lookup_reads(kept_token, settings) -> None:  # type: ignore[no-untyped-def]
+    _token, raw = kept_token
+    settings.AFTERSALES_ACCOUNTS_CACHE = False  # behind a transaction-mode pooler: no notices
+    for _ in range(2):
+        _found, n = _queries(lambda: token_lookup(raw=raw))
+        assert n == 1
+
+
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="off PostgreSQL nothing is kept")
 @pytest.mark.django_db(transaction=True)
 def test_off_postgres_every_lookup_reads(alice) -> None:  # type: ignore[no-untyped-def]
