@@ -11,16 +11,19 @@ create, ``benchmarks/intake.py``). A kept entry is only as good as the word that
 * Each process LISTENs on its own connection, in a daemon thread started on first use, and drops
   everything it keeps on any notice. Changes are rare (a token revoked, a role changed, a
   setting edited), so dropping everything is simpler than tracking what depends on what.
-* Signals drop this process's entries at once on a save or delete through the ORM, before the
-  commit, so the process that made a change never serves the old state after it.
-* Nothing is kept unless the listener is connected and listening; when the connection breaks,
+* Signals drop this process's entries at once on a save or delete through the ORM, and again
+  when it commits, so the process that made a change never serves the old state after it.
+* Nothing is kept unless the listener is connected and listening, which it proves every
+  ``HEARTBEAT`` seconds by a notice to itself that must come back within ``HEARTBEAT_WAIT``; when
+  the connection breaks or goes silent (a firewall dropping it, a pooler that delivers nothing),
   everything is dropped and kept again only once it listens anew. An entry read while a notice
   arrived is not kept (``generation``), and none is read inside a transaction, whose view may
   include changes of its own that could still roll back. Every entry also expires after
   ``MAX_AGE`` seconds.
 
 What this leaves: another process keeps serving a revoked token for the moment between the
-commit and its listener thread handling the notice (well under a second). Off PostgreSQL, or with
+commit and its listener thread handling the notice (well under a second), or, if its connection
+went silent unnoticed, until its next heartbeat fails (under ten seconds). Off PostgreSQL, or with
 ``AFTERSALES_ACCOUNTS_CACHE=0`` (needed behind a pooler in transaction mode, which delivers no
 notices), there is no listener and nothing is kept: every call reads the token.
 """
@@ -34,13 +37,17 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "aftersales_accounts_changed"
 MAX_AGE = 60.0  # seconds an entry is trusted even without any notice: a last line of defence
+HEARTBEAT = 5.0  # seconds between the listener's checks that its notices still arrive
+HEARTBEAT_WAIT = 3.0  # how long its own check may take to come back before it gives up
+PING = "ping:"  # notices the listeners send themselves; they say nothing changed
 
+_now = time.monotonic
 _lock = threading.Lock()
 _generation = 0  # bumped on every drop; an entry read across a bump is not kept
 _stores: list[dict[Any, Any]] = []  # every store kept under this scheme, emptied together
@@ -51,7 +58,8 @@ class _Listener:
         self.pid = 0
         self.thread: threading.Thread | None = None
         self.live = False
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()  # this thread's own: a thread that outlives stop() stays stopped
+        self.heard = 0  # notices of changes handled (tests)
 
 
 _listener = _Listener()
@@ -96,63 +104,108 @@ def keep(d: dict[Any, Any], key: Any, value: Any, since: int, using: str = "defa
     if not usable(using):
         return
     with _lock:
-        if _generation == since and _listener.live:
-            d[key] = (time.monotonic() + MAX_AGE, value)
+        if _generation == since and _listener.live and _listener.pid == os.getpid():
+            d[key] = (_now() + MAX_AGE, value)
 
 
 def get(d: dict[Any, Any], key: Any) -> Any:
     """The value kept under ``key``, or None (also once it has expired or the listener is down)."""
     hit = d.get(key)
-    if hit is None or not _listener.live or hit[0] < time.monotonic():
+    if hit is None or not _listener.live or hit[0] < _now() or _listener.pid != os.getpid():
         return None
     return hit[1]
+
+
+def _after_fork() -> None:
+    """In a forked child: nothing of the parent's (its lock may have been held, its listener
+    thread does not exist here, its entries were heard by that thread)."""
+    global _lock, _generation
+    _lock = threading.Lock()
+    _generation += 1
+    _listener.live = False
+    _listener.thread = None
+    _listener.stopping = threading.Event()
+    _listener.pid = 0
+    for d in _stores:
+        d.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _start(using: str) -> None:
     with _lock:
         if _listener.pid == os.getpid():
             return
-        # A forked child (gunicorn's workers) inherits the parent's state but not its thread.
-        _listener.pid = os.getpid()
         _listener.live = False
-        _listener.stopping.clear()
         for d in _stores:
             d.clear()
         params = dict(connections[using].get_connection_params())
-    for name in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
-        params.pop(name, None)
-    _listener.thread = threading.Thread(target=_listen, args=(params,), name="accounts-changes", daemon=True)
+        for name in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
+            params.pop(name, None)
+        # A dead peer must be noticed: keepalives below the heartbeat, and a bounded connect.
+        params.setdefault("connect_timeout", 5)
+        params.update(keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
+                      application_name="aftersales accounts listener")
+        stopping = _listener.stopping = threading.Event()
+        _listener.thread = threading.Thread(target=_listen, args=(params, stopping), name="accounts-changes",
+                                            daemon=True)
+        _listener.pid = os.getpid()
     _listener.thread.start()
 
 
-def _listen(params: dict[str, Any]) -> None:
+def _connect(params: dict[str, Any]) -> Any:
     import psycopg
 
+    return psycopg.connect(**params, autocommit=True)
+
+
+def _listen(params: dict[str, Any], stopping: threading.Event) -> None:
     backoff = 0.5
-    while not _listener.stopping.is_set():
+    while not stopping.is_set():
         try:
-            with psycopg.connect(**params, autocommit=True) as conn:
+            with _connect(params) as conn:
                 conn.execute(f"LISTEN {CHANNEL}")
                 drop_all()  # anything read before listening may have missed its notice
-                _listener.live = True
-                backoff = 0.5
-                while not _listener.stopping.is_set():
-                    for _notice in conn.notifies(timeout=1.0):
-                        drop_all()
+                _hear(conn, stopping)
         except Exception:  # noqa: BLE001 - any failure: stop serving kept entries, then retry
-            if not _listener.stopping.is_set():
+            if not stopping.is_set():
                 log.warning("accounts change listener lost its connection; retrying", exc_info=True)
         finally:
             _listener.live = False
             drop_all()
-        _listener.stopping.wait(backoff)
+        stopping.wait(backoff)
         backoff = min(backoff * 2, 30.0)
+
+
+def _hear(conn: Any, stopping: threading.Event) -> None:
+    """Drop everything on every notice. Every ``HEARTBEAT`` seconds send one to this connection
+    itself: until it comes back (within ``HEARTBEAT_WAIT``) the listener is not live, and when it
+    does not, the connection is given up (a peer gone silent, a pooler that delivers nothing)."""
+    pid, sent = os.getpid(), 0
+    waiting: tuple[str, float] | None = None
+    next_ping = _now()
+    while not stopping.is_set():
+        if waiting is None and _now() >= next_ping:
+            sent += 1
+            waiting = (f"{PING}{pid}:{sent}", _now())
+            conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, waiting[0]])
+        for notice in conn.notifies(timeout=0.5):
+            if notice.payload.startswith(PING):
+                if waiting is not None and notice.payload == waiting[0]:
+                    waiting, next_ping = None, _now() + HEARTBEAT
+                    _listener.live = True
+                continue
+            _listener.heard += 1
+            drop_all()
+        if waiting is not None and _now() - waiting[1] > HEARTBEAT_WAIT:
+            raise ConnectionError("the listener's own notice did not come back")
 
 
 def wait_live(timeout: float = 5.0) -> bool:
     """Block until this process's listener is listening (tests, warm-up); False on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    deadline = _now() + timeout
+    while _now() < deadline:
         if _listener.live:
             return True
         time.sleep(0.01)
@@ -161,7 +214,7 @@ def wait_live(timeout: float = 5.0) -> bool:
 
 def stop(timeout: float = 5.0) -> None:
     """Stop this process's listener and forget everything (before dropping the database)."""
-    _listener.stopping.set()
+    _listener.stopping.set()  # that thread's own event: a new start gets a new one
     thread = _listener.thread
     if thread is not None and thread.is_alive():
         thread.join(timeout)
@@ -180,11 +233,18 @@ def _saved(sender: Any, instance: Any, created: bool = False, update_fields: Any
         return  # nothing kept can point at a new row
     if update_fields and set(update_fields) <= _USE_ONLY.get(sender.__name__, set()):
         return
-    drop_all()
+    changed()
 
 
 def _deleted(sender: Any, **kwargs: Any) -> None:
+    changed()
+
+
+def changed(using: str = "default") -> None:
+    """This process changed a watched row: drop everything now, and again once the change
+    commits (a request in another thread may have read and kept the old row in between)."""
     drop_all()
+    transaction.on_commit(drop_all, using=using, robust=True)
 
 
 def connect() -> None:

@@ -44,7 +44,7 @@ def config_touch(organization_id: int | None) -> None:
         return
     Organization.objects.filter(pk=organization_id).update(config_stamp=new_config_stamp())
     forget(organization_id)
-    changes.drop_all()  # kept token lookups hold the old stamp (other processes: the row's trigger)
+    changes.changed()  # kept token lookups hold the old stamp (other processes: the row's trigger)
 
 
 def forget(organization_id: int) -> None:

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from aftersales.accounts import changes, tokens
 from aftersales.accounts.models import ApiToken, Role
@@ -54,6 +55,7 @@ def kept_token(alice) -> Iterator[tuple[ApiToken, str]]:  # type: ignore[no-unty
     assert changes.wait_live(), "the listener did not start"
     changes.drop_all()  # whatever was read before it listened
     assert token_lookup(raw=raw) is not None
+    assert _queries(lambda: token_lookup(raw=raw))[1] == 0, "the lookup was not kept"
     yield token, raw
 
 
@@ -103,45 +105,81 @@ def test_an_organization_change_elsewhere_is_seen(kept_token, org_a) -> None:  #
 @pytest.mark.django_db(transaction=True)
 def test_recording_use_is_not_a_change(kept_token, alice) -> None:  # type: ignore[no-untyped-def]
     token, raw = kept_token
+    heard = changes._listener.heard
+    # use recorded the ways the app does it, and as another process would
+    tokens.token_used(token=token, at=timezone.now())
+    alice.last_login = timezone.now()
+    alice.save(update_fields=["last_login"])
     _other_process("UPDATE accounts_apitoken SET last_used_at = now() WHERE id = %s", [token.pk])
     _other_process("UPDATE accounts_user SET last_login = now() WHERE id = %s", [alice.pk])
-    # a real change after them, as a marker: once it is seen, the two before it were handled too
+    _found, n = _queries(lambda: token_lookup(raw=raw))
+    assert n == 0  # no signal dropped it
+    # then a real change, as a marker: notices arrive in commit order, so once the marker is
+    # heard any notice of the four before it would have been heard too
     _other_process("UPDATE accounts_apitoken SET name = 'erp-2' WHERE id = %s", [token.pk])
-    assert _until(lambda: token_lookup(raw=raw).name == "erp-2")  # type: ignore[union-attr]
-    _found, n = _queries(lambda: token_lookup(raw=raw))
-    assert n == 0  # kept again, and no use-only notice dropped it
-    _other_process("UPDATE accounts_apitoken SET last_used_at = now() WHERE id = %s", [token.pk])
-    time.sleep(0.3)
-    _found, n = _queries(lambda: token_lookup(raw=raw))
-    assert n == 0
+    assert _until(lambda: changes._listener.heard > heard)
+    assert changes._listener.heard == heard + 1
+    assert token_lookup(raw=raw).name == "erp-2"  # type: ignore[union-attr]
 
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
 def test_this_process_sees_its_own_revoke_at_once(kept_token) -> None:  # type: ignore[no-untyped-def]
     token, raw = kept_token
-    token_revoke(token=ApiToken.objects.get(pk=token.pk))
-    assert token_lookup(raw=raw) is None  # no waiting for the notice
+    with transaction.atomic():
+        token_revoke(token=ApiToken.objects.get(pk=token.pk))
+        assert tokens._found == {}  # dropped by the signal, before any notice could come
+    assert token_lookup(raw=raw) is None
+
+
+def _kill_listener() -> None:
+    _other_process("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                   "WHERE application_name = 'aftersales accounts listener' AND pid <> pg_backend_pid()", [])
 
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_nothing_is_kept_while_the_listener_is_down(kept_token) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_kept_while_the_listener_is_down(kept_token, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     token, raw = kept_token
-    # the listener's connection is killed (a database restart, a network cut)
-    _other_process("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                   "WHERE query LIKE %s AND pid <> pg_backend_pid()", [f"LISTEN {changes.CHANNEL}%"])
-    assert _until(lambda: not changes._listener.live, timeout=5)
-    # meanwhile a revoke whose notice no one hears is still seen: every lookup reads
+    real_connect = changes._connect
+
+    def refused(params: dict[str, Any]) -> Any:
+        raise OSError("connection refused")
+
+    # the database goes away: the listener's connection is cut and it cannot reconnect
+    monkeypatch.setattr(changes, "_connect", refused)
+    _kill_listener()
+    assert _until(lambda: not changes._listener.live)
+    assert tokens._found == {}
+    # a change whose notice no one hears is still seen: every lookup reads
     _other_process("UPDATE accounts_apitoken SET name = 'while down' WHERE id = %s", [token.pk])
-    if not changes._listener.live:
-        _found, n = _queries(lambda: token_lookup(raw=raw))
-        assert n == 1
-    # it reconnects by itself and keeps lookups again
-    assert changes.wait_live(timeout=10)
-    assert token_lookup(raw=raw).name == "while down"  # type: ignore[union-attr]
+    for _ in range(2):
+        found, n = _queries(lambda: token_lookup(raw=raw))
+        assert n == 1 and found.name == "while down"
+    # the database is back: the listener reconnects by itself and lookups are kept again
+    monkeypatch.setattr(changes, "_connect", real_connect)
+    assert changes.wait_live(timeout=40)
+    token_lookup(raw=raw)
     _found, n = _queries(lambda: token_lookup(raw=raw))
     assert n == 0
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_listener_whose_notices_stop_arriving_stops_keeping(kept_token, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _token, raw = kept_token
+    monkeypatch.setattr(changes, "HEARTBEAT", 0.2)
+    monkeypatch.setattr(changes, "HEARTBEAT_WAIT", 0.5)
+    # its own notices go where it does not listen, as behind a pooler that delivers none
+    monkeypatch.setattr(changes, "CHANNEL", "aftersales_nobody_listens")
+    try:
+        # within one heartbeat (5 s, set before the change) and its wait
+        assert _until(lambda: not changes._listener.live, timeout=10)
+        assert tokens._found == {}
+        _found, n = _queries(lambda: token_lookup(raw=raw))
+        assert n == 1
+    finally:
+        changes.stop()  # it may have started listening on the wrong channel: the next test starts afresh
 
 
 @on_postgres
@@ -209,7 +247,7 @@ def test_api_creates_with_a_kept_token_take_two_statements_and_revoking_ends_the
 def test_a_kept_lookup_expires_even_without_a_notice(kept_token, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _token, raw = kept_token
     later = time.monotonic() + changes.MAX_AGE + 1
-    monkeypatch.setattr(changes.time, "monotonic", lambda: later)
+    monkeypatch.setattr(changes, "_now", lambda: later)
     _found, n = _queries(lambda: token_lookup(raw=raw))
     assert n == 1
 
