@@ -119,30 +119,35 @@ def get(d: dict[Any, Any], key: Any) -> Any:
 def _after_fork() -> None:
     """In a forked child: nothing of the parent's (its lock may have been held, its listener
     thread does not exist here, its entries were heard by that thread)."""
-    global _lock, _generation
+    global _lock
     _lock = threading.Lock()
-    _generation += 1
-    _listener.live = False
-    _listener.thread = None
     _listener.stopping = threading.Event()
-    _listener.pid = 0
-    for d in _stores:
-        d.clear()
+    _forget_listener()
 
 
 os.register_at_fork(after_in_child=_after_fork)
 
 
+def _forget_listener() -> None:
+    _listener.thread = None
+    _listener.pid = 0
+    _listener.live = False
+    drop_all()
+
+
+def connect_params(using: str = "default") -> dict[str, Any]:
+    """``psycopg.connect`` arguments for a connection of its own to ``using``'s database."""
+    params = dict(connections[using].get_connection_params())
+    for name in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
+        params.pop(name, None)  # Django's own, not libpq's
+    return params
+
+
 def _start(using: str) -> None:
     with _lock:
         if _listener.pid == os.getpid():
-            return
-        _listener.live = False
-        for d in _stores:
-            d.clear()
-        params = dict(connections[using].get_connection_params())
-        for name in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
-            params.pop(name, None)
+            return  # another thread started it just now (a forked child has pid 0: _after_fork)
+        params = connect_params(using)
         # A dead peer must be noticed: keepalives below the heartbeat, and a bounded connect.
         params.setdefault("connect_timeout", 5)
         params.update(keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
@@ -218,10 +223,7 @@ def stop(timeout: float = 5.0) -> None:
     thread = _listener.thread
     if thread is not None and thread.is_alive():
         thread.join(timeout)
-    _listener.thread = None
-    _listener.pid = 0
-    _listener.live = False
-    drop_all()
+    _forget_listener()
 
 
 # What only records use: a save of these fields alone changes no one's rights.

@@ -63,16 +63,19 @@ def token_lookup(*, raw: str) -> ApiToken | None:
         return None
     digest = _hash(raw)
     use_kept = changes.usable()
-    kept: tuple[Any, ...] | None = changes.get(_found, digest) if use_kept else None
-    if kept is None:
+    objs: tuple[Any, ...] | None = changes.get(_found, digest) if use_kept else None
+    if objs is not None:
+        objs = tuple(_copy(obj) for obj in objs)
+    else:
         since = changes.generation()
         found = reads.one(_lookup_sql(), [digest], ApiToken, User, Organization)
         if found is None:
             return None
-        kept = tuple(found[0])
+        objs = tuple(found[0])
         if use_kept:
-            changes.keep(_found, digest, kept, since)
-    token, user, org = (_copy(obj) for obj in kept)
+            changes.keep(_found, digest, objs, since)  # these are kept: hand out copies
+            objs = tuple(_copy(obj) for obj in objs)
+    token, user, org = objs
     assert isinstance(token, ApiToken) and isinstance(user, User) and isinstance(org, Organization)
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
         user.organization = org

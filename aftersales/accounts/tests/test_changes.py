@@ -31,10 +31,7 @@ def _queries(fn: Callable[[], Any]) -> tuple[Any, int]:
 
 def _other_process(sql: str, params: list[Any]) -> None:
     """Write as another server process would: its own connection, committed."""
-    params_ = dict(connection.get_connection_params())
-    for name in ("cursor_factory", "context", "prepare_threshold", "server_side_binding"):
-        params_.pop(name, None)
-    with psycopg.connect(**params_, autocommit=True) as other:
+    with psycopg.connect(**changes.connect_params(), autocommit=True) as other:
         other.execute(sql, params)
 
 
