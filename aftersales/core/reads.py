@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 from django.db import connections
 from django.db.models import Field, Model
 
-from aftersales.core import cursors
+from aftersales.core import cursors, rows
 
 M = TypeVar("M", bound=Model)
 _Converter = Callable[[Any, Any, Any], Any]
@@ -62,7 +62,7 @@ def instance(model: type[M], values: Sequence[Any], using: str = "default") -> M
             for converter in converters:
                 value = converter(value, col, connection)
             converted[i] = value
-    return model.from_db(using, attnames, converted)
+    return rows.from_db(model, using, attnames, converted)
 
 
 def split(row: Sequence[Any], *models: type[Model], using: str = "default") -> tuple[list[Model | None], list[Any]]:

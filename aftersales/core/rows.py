@@ -23,13 +23,133 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import (
+    ForeignKeyDeferredAttribute,
+    ForwardManyToOneDescriptor,
+)
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 from aftersales.core import cursors
+
+M = TypeVar("M", bound=Model)
+
+
+# How ``new`` sets each field: its value as it is, a many-to-one given as an object or an id, or
+# (a custom descriptor) through ``setattr`` as ``Model.__init__`` does.
+_PLAIN, _RELATED, _SETATTR = 0, 1, 2
+# Per field: how, name, attribute name, default (a value, or the field's default callable when
+# ``callable_default``), callable_default, related model, related model's attribute for the key.
+_Build = tuple[tuple[int, str, str, Any, bool, "type[Model] | None", str], ...]
+
+
+@lru_cache(maxsize=256)
+def _build_plan(model: type[Model]) -> _Build | None:
+    """How ``new`` builds ``model``; None when a field needs ``Model.__init__`` (a one-to-one, a
+    composite or custom relation)."""
+    out = []
+    for f in model._meta.fields:
+        if f.column is None or getattr(f, "generated", False):
+            continue  # as Model.__init__: no value of its own
+        callable_default = f.has_default() and callable(f.default)
+        default = f._get_default if callable_default else f.get_default()  # type: ignore[attr-defined]
+        if f.is_relation:
+            if (not f.many_to_one or f.one_to_one or len(f.related_fields) != 1  # type: ignore[attr-defined]
+                    or type(model.__dict__.get(f.name)) is not ForwardManyToOneDescriptor
+                    or type(model.__dict__.get(f.attname)) is not ForeignKeyDeferredAttribute):
+                return None
+            remote = f.related_fields[0][1]  # type: ignore[attr-defined]
+            out.append((_RELATED, f.name, f.attname, default, callable_default,
+                        f.remote_field.model._meta.concrete_model, remote.attname))  # type: ignore[union-attr]
+        elif f.attname != f.name:
+            return None
+        else:
+            how = _PLAIN if type(model.__dict__.get(f.name)) is DeferredAttribute else _SETATTR
+            out.append((how, f.name, f.attname, default, callable_default, None, ""))
+    return tuple(out)
+
+
+def new(model: type[M], /, **values: Any) -> M:
+    """``model(**values)``: an unsaved instance, for the rows every request create writes.
+
+    ``Model.__init__`` is generic (each field goes through keyword lookups, descriptors and the
+    database router), and building a create's eight rows with it cost more CPU than writing
+    them. This sets the same attributes, defaults and related-object cache directly. What it does
+    not cover (init signals, database routers, keywords that are not fields, a related object of
+    the wrong model or from another database) goes to ``model(**values)``.
+    """
+    plan = _build_plan(model)
+    if plan is None or router.routers or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(**values)
+    obj = model.__new__(model)
+    attrs = obj.__dict__
+    state = attrs["_state"] = ModelState()
+    used = 0
+    for how, name, attname, default, callable_default, related_model, remote_attname in plan:
+        if name in values:
+            value = values[name]
+            used += 1
+            if how == _RELATED:
+                if value is not None:
+                    if not isinstance(value, related_model):  # type: ignore[arg-type]
+                        return model(**values)
+                    # What the descriptor does with one database and no routers: both objects
+                    # take the one either has, or the default; they must agree.
+                    db = state.db or value._state.db or DEFAULT_DB_ALIAS
+                    if value._state.db is None:
+                        value._state.db = db
+                    if value._state.db != db:
+                        return model(**values)
+                    state.db = db
+                    value = getattr(value, remote_attname)
+                state.fields_cache[name] = values[name]
+            elif how == _SETATTR:
+                setattr(obj, attname, value)
+                continue
+            attrs[attname] = value
+            continue
+        if how == _RELATED and attname in values:
+            attrs[attname] = values[attname]
+            used += 1
+            continue
+        value = default() if callable_default else default
+        if how == _SETATTR:
+            setattr(obj, attname, value)
+        else:
+            attrs[attname] = value
+    if used != len(values):
+        return model(**values)  # properties, or names that are not fields (Django's TypeError)
+    return obj
+
+
+@lru_cache(maxsize=256)
+def _plain_load(model: type[Model]) -> bool:
+    """Whether ``from_db`` may put every column's value straight into the instance."""
+    plan = _build_plan(model)
+    return (plan is not None and all(how != _SETATTR for how, *_ in plan)
+            and getattr(model.from_db, "__func__", None) is Model.from_db.__func__)  # type: ignore[attr-defined]
+
+
+def from_db(model: type[M], using: str, attnames: Sequence[str], values: Sequence[Any]) -> M:
+    """``model.from_db(using, attnames, values)`` for a row with every concrete column (what
+    ``aftersales.core.reads`` loads), without ``Model.__init__``'s per-field work."""
+    if (not _plain_load(model) or len(values) != len(model._meta.concrete_fields) or pre_init.has_listeners(model)
+            or post_init.has_listeners(model)):
+        return model.from_db(using, attnames, values)  # type: ignore[return-value]
+    obj = model.__new__(model)
+    state = ModelState()
+    state.adding = False
+    state.db = using
+    attrs = obj.__dict__
+    attrs["_state"] = state
+    attrs.update(zip(attnames, values, strict=True))
+    return obj
 
 
 @dataclass
@@ -133,6 +253,31 @@ def _insert_sql(table: str, columns: tuple[str, ...], rows: int, first: int, ign
     return sql
 
 
+@lru_cache(maxsize=256)
+def _statement(shape: tuple[tuple[type[Model], bool, int, bool], ...], numbered: bool, quote: Any) -> str:
+    """The one statement writing rows of this shape (per part: model, whether the rows have their
+    ids, how many, whether conflicts are skipped): a chain of ``INSERT`` CTEs whose final
+    ``SELECT`` gives each new id with the index of its part among those that return ids."""
+    parts: list[str] = []
+    selects: list[str] = []
+    count = 0
+    for model, with_pk, n, ignore_conflicts in shape:
+        pk = model._meta.pk
+        assert pk is not None
+        fields = _columns(model, with_pk)
+        returning = None if with_pk or ignore_conflicts else pk.column
+        name = f"w{len(parts)}"
+        parts.append(f"{name} AS ("
+                     + _insert_sql(model._meta.db_table, tuple(f.column for f in fields), n,
+                                   count + 1 if numbered else 0, ignore_conflicts, returning, quote)
+                     + ")")
+        count += n * len(fields)
+        if returning:
+            selects.append(f"SELECT {len(selects)} AS g, {quote(returning)} AS id FROM {name}")  # noqa: S608
+    final = " UNION ALL ".join(selects) if selects else "SELECT NULL::int AS g, NULL::bigint AS id WHERE false"
+    return f"WITH {', '.join(parts)} {final}"
+
+
 @lru_cache(maxsize=64)
 def _sequence(connection_alias: str, table: str, column: str) -> str:
     with connections[connection_alias].cursor() as cursor:
@@ -222,41 +367,29 @@ class NewRows:
 
     def _write_one_statement(self, groups: Sequence[_Group]) -> None:
         connection = self.connection
-        quote = connection.ops.quote_name
         # Django's query log (DEBUG, tests counting queries) renders each statement with psycopg's
         # %s parser, so while it records, the statement is sent the ordinary way.
         numbered = not connection.queries_logged
-        parts: list[str] = []
+        shape: list[tuple[type[Model], bool, int, bool]] = []
         params: list[Any] = []
-        selects: list[str] = []
         returned: list[list[Model]] = []
         for g in groups:
-            pk = g.model._meta.pk
-            assert pk is not None
             for with_pk in (True, False):
                 objs = [o for o in g.objs if (o.pk is not None) is with_pk]
                 if not objs:
                     continue
-                fields = _columns(g.model, with_pk)
                 plan = _plan(g.model, with_pk)
-                returning = None if with_pk or g.ignore_conflicts else pk.column
-                first = len(params) + 1 if numbered else 0
                 for obj in objs:
                     # Fill foreign keys from related objects given before they had ids (as save() does).
                     if _needs_related_prep(g.model, obj):
                         obj._prepare_related_fields_for_save(operation_name="NewRows.write")  # type: ignore[attr-defined]
                     params.extend(_pg_values(plan, obj, connection))
-                name = f"w{len(parts)}"
-                parts.append(f"{name} AS ("
-                             + _insert_sql(g.model._meta.db_table, tuple(f.column for f in fields), len(objs),
-                                           first, g.ignore_conflicts, returning, quote)
-                             + ")")
-                if returning:
-                    selects.append(f"SELECT {len(returned)} AS g, {quote(returning)} AS id FROM {name}")  # noqa: S608
+                shape.append((g.model, with_pk, len(objs), g.ignore_conflicts))
+                if not with_pk and not g.ignore_conflicts:
                     returned.append(objs)
-        final = " UNION ALL ".join(selects) if selects else "SELECT NULL::int AS g, NULL::bigint AS id WHERE false"
+        sql = _statement(tuple(shape), numbered, connection.ops.quote_name)
         with cursors.kept(self.using, "raw", _raw_cursor) if numbered else connection.cursor() as cursor:
-            cursor.execute(f"WITH {', '.join(parts)} {final}", params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         at = [0] * len(returned)
         for g_index, pk_value in rows:  # each INSERT's RETURNING rows come in VALUES order

@@ -17,6 +17,7 @@ from aftersales.accounts.models import Organization
 from aftersales.core import reads
 from aftersales.core.masking import mask_phone
 from aftersales.core.rows import NewRows
+from aftersales.core.rows import new as rows_new
 from aftersales.notifications import channels
 from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, WebhookSubscription
 
@@ -48,14 +49,14 @@ def _put(message: OutboxMessage) -> OutboxMessage | None:
 def email_message(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
     if not to:
         return None
-    return OutboxMessage(organization=organization, channel=OutboxMessage.Channel.EMAIL, dedupe_key=f"email:{key}",
+    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.EMAIL, dedupe_key=f"email:{key}",
                          recipient=to, subject=subject, body=body)
 
 
 def sms_message(*, organization: Organization, key: str, phone: str, text: str) -> OutboxMessage | None:
     if not phone:
         return None
-    return OutboxMessage(organization=organization, channel=OutboxMessage.Channel.SMS, dedupe_key=f"sms:{key}",
+    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.SMS, dedupe_key=f"sms:{key}",
                          recipient=mask_phone(phone), recipient_phone=phone, body=text)
 
 
@@ -84,7 +85,7 @@ def webhook_messages(*, organization: Organization, event: str, key: str, data: 
             continue
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{sub.pk}"))
         payload = {"id": event_id, "event": event, "created_at": timezone.now().isoformat(), "data": data}
-        out.append(OutboxMessage(organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
+        out.append(rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
                                  dedupe_key=f"webhook:{key}:{sub.pk}", recipient=sub.url, subscription=sub,
                                  payload=payload))
     return out

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.core.rows import NewRows
+from aftersales.core.rows import new as rows_new
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import lifecycle
 from aftersales.service.models import (
@@ -54,8 +55,8 @@ def event_new(
     from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
 ) -> RequestEvent:
     """A timeline event, not yet saved (``event_add`` saves it)."""
-    return RequestEvent(
-        request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=reason,
+    return rows_new(
+        RequestEvent, request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=reason,
         from_status=from_status, to_status=to_status, data=data or {}, created_at=at or timezone.now(),
     )
 
@@ -156,8 +157,8 @@ def request_create(
         region, detail, lat, lon = address.region, address.detail, address.latitude, address.longitude
     rows = NewRows()
     with rows.atomic():
-        request = ServiceRequest(
-            organization=organization, customer=customer, unit=unit, kind=kind, channel=channel,
+        request = rows_new(
+            ServiceRequest, organization=organization, customer=customer, unit=unit, kind=kind, channel=channel,
             priority=priority, subject=subject[:200], description=description, fault_category=fault_category[:100],
             fulfilment=fulfilment, address_region=region, address_detail=detail, latitude=lat, longitude=lon,
             preferred_start=preferred_start, preferred_end=preferred_end, linked_to=link_to, created_by=by,

@@ -201,6 +201,9 @@ def active_policies(
         .prefetch_related("product_categories", "targets").order_by("position", "id")
     )
     loaded = [(policy, frozenset(c.pk for c in policy.product_categories.all())) for policy in policies]
+    for policy, _categories in loaded:
+        # Every create asks for its policy's targets by metric; asked once here.
+        policy.targets_by_metric = {t.metric: t for t in policy.targets.all()}  # type: ignore[attr-defined]
     with _policy_lock:
         _policy_cache[organization_id] = (version, loaded)
     return loaded

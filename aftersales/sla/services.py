@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts import config
 from aftersales.core.rows import NewRows
+from aftersales.core.rows import new as rows_new
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.sla.calendar import BusinessCalendar, china_calendar
 from aftersales.sla.calendars import business_calendar, calendar_for
@@ -100,10 +101,10 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows:
     # that can fail on a broken calendar (ValueError) runs before the first write, so the created
     # hook needs no savepoint to leave the request's transaction clean.
     policy = policy_for(request, version=version)
-    state = RequestSla(request=request, policy=policy, station_id=station_id, calendar=calendar, applied_at=at)
-    targets = {} if request.status in DONE or policy is None else {t.metric: t for t in policy.targets.all()}
+    state = rows_new(RequestSla, request=request, policy=policy, station_id=station_id, calendar=calendar, applied_at=at)
+    targets = {} if request.status in DONE or policy is None else policy_targets(policy)
     clocks = [
-        SlaClock(request=request, organization_id=request.organization_id, metric=metric, cycle=1, policy=policy,
+        rows_new(SlaClock, request=request, organization_id=request.organization_id, metric=metric, cycle=1, policy=policy,
                  calendar_id=state.calendar_id, basis=target.basis, target_minutes=target.minutes,
                  started_at=request.created_at, applied_at=max(at, request.created_at), due_at=request.created_at,
                  owner_id=request.assignee_id, revision=1)
@@ -124,6 +125,12 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows:
     if rows is None:
         writer.write()
     return state
+
+
+def policy_targets(policy: SlaPolicy) -> dict[str, SlaTarget]:
+    """The policy's targets by metric (kept with the shared instances ``active_policies`` gives)."""
+    found = getattr(policy, "targets_by_metric", None)
+    return found if found is not None else {t.metric: t for t in policy.targets.all()}
 
 
 def sla_state(*, request: ServiceRequest, at: datetime) -> tuple[RequestSla, bool]:

@@ -140,3 +140,88 @@ def test_a_row_pointing_at_an_unsaved_one_is_refused_as_save_refuses_it(org_a): 
     with pytest.raises(ValueError, match="unsaved related object"), transaction.atomic():
         rows.write()
     assert not CustomerAddress.objects.filter(customer__organization=org_a).exists()
+
+
+# ``new`` and ``from_db``: the hot path's rows built without Model.__init__, the same as with it.
+
+
+def _same_instance(a, b) -> None:  # type: ignore[no-untyped-def]
+    plain_a = {k: v for k, v in a.__dict__.items() if k != "_state"}
+    plain_b = {k: v for k, v in b.__dict__.items() if k != "_state"}
+    assert plain_a == plain_b
+    assert a._state.adding == b._state.adding and a._state.db == b._state.db
+    assert a._state.fields_cache == b._state.fields_cache
+
+
+def test_new_builds_what_the_model_constructor_builds(org_a, alice):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from aftersales.core.rows import new
+    from aftersales.service.models import RequestEvent, ServiceRequest
+    from aftersales.testing.factories import CustomerFactory
+
+    customer = CustomerFactory(organization=org_a)
+    now = timezone.now()
+    request_kwargs = {"organization": org_a, "customer": customer, "unit": None, "kind": "repair", "channel": "api",
+                      "description": "不制冷", "address_detail": "科技园1号", "latitude": 22.5, "created_by": alice,
+                      "created_at": now, "linked_to": None}
+    built, made = new(ServiceRequest, **request_kwargs), ServiceRequest(**request_kwargs)
+    _same_instance(built, made)
+    # Defaults filled in as the constructor fills them: a status, a version, an empty JSON dict
+    # that is a fresh object on every instance.
+    assert built.status == "new" and built.version == made.version and built.number == ""
+    assert built.customer is customer and built.organization_id == org_a.pk and built.unit is None
+    event_kwargs = {"request": built, "kind": "created", "actor": None, "created_at": now}
+    first, second = new(RequestEvent, **event_kwargs), new(RequestEvent, **event_kwargs)
+    _same_instance(first, RequestEvent(**event_kwargs))
+    assert first.data == {} and first.data is not second.data
+    # A key given by id, an unsaved related object (its id filled in when written).
+    by_id = new(RequestEvent, request_id=123, kind="note", actor_id=alice.pk)
+    _same_instance(by_id, RequestEvent(request_id=123, kind="note", actor_id=alice.pk))
+    assert by_id.request_id == 123 and "request" not in by_id._state.fields_cache
+
+
+def test_new_refuses_what_the_model_constructor_refuses(org_a):  # type: ignore[no-untyped-def]
+    from aftersales.core.rows import new
+    from aftersales.service.models import ServiceRequest
+
+    with pytest.raises(TypeError, match="no_such_field"):
+        new(ServiceRequest, organization=org_a, no_such_field=1)
+    with pytest.raises(ValueError, match="must be a"):
+        new(ServiceRequest, organization=org_a, customer=org_a)  # an organization where a customer goes
+
+
+def test_new_written_by_rows_reads_back_like_a_saved_one(org_a, alice):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from aftersales.core.rows import new
+    from aftersales.service import services
+    from aftersales.service.models import RequestEvent
+    from aftersales.testing.factories import CustomerFactory
+
+    request = services.request_create(organization=org_a, customer=CustomerFactory(organization=org_a), by=alice,
+                                      kind="consultation", channel="phone", description="滤网多久换？")
+    rows = NewRows()
+    with rows.atomic():
+        event = new(RequestEvent, request=request, kind="note", actor=alice, actor_label="alice",
+                    data={"k": [1, 2]}, created_at=timezone.now())
+        rows.add(event)
+        rows.write()
+    saved = RequestEvent.objects.get(pk=event.pk)
+    assert (saved.request_id, saved.actor_id, saved.data, saved.kind) == (request.pk, alice.pk, {"k": [1, 2]}, "note")
+    assert saved.public is True and event._state.adding is False
+
+
+def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-untyped-def]
+    from aftersales.core import reads
+    from aftersales.testing.factories import CustomerFactory
+
+    customer = CustomerFactory(organization=org_a)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {reads.columns(Customer, 'c')} FROM customers_customer c WHERE c.id = %s",  # noqa: S608
+                       [customer.pk])
+        row = cursor.fetchone()
+    loaded, orm = reads.instance(Customer, row), Customer.objects.get(pk=customer.pk)
+    _same_instance(loaded, orm)
+    assert loaded.phone == customer.phone  # decrypted by the field's converter
+    assert loaded._state.adding is False and loaded._state.db == "default"
