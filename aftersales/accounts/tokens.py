@@ -16,7 +16,7 @@ from django.utils import timezone
 from aftersales.accounts import changes
 from aftersales.accounts.config import mark_fresh
 from aftersales.accounts.models import ApiToken, Organization, User
-from aftersales.core import reads
+from aftersales.core import reads, rows
 
 PREFIX = "as_"
 # Live tokens found, by hash: (token, user, organization) as read, never handed out themselves
@@ -78,9 +78,9 @@ def token_lookup(*, raw: str) -> ApiToken | None:
     token, user, org = objs
     assert isinstance(token, ApiToken) and isinstance(user, User) and isinstance(org, Organization)
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
-        user.organization = org
-    token.user = user
-    token.organization = mark_fresh(org)  # read, or kept with no change since: its stamp can answer
+        rows.relate(user, "organization", org)
+    rows.relate(token, "user", user)
+    rows.relate(token, "organization", mark_fresh(org))  # read, or kept with no change since: its stamp can answer
     return token
 
 

@@ -32,6 +32,7 @@ from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import (
     ForeignKeyDeferredAttribute,
     ForwardManyToOneDescriptor,
+    ForwardOneToOneDescriptor,
 )
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
@@ -41,18 +42,20 @@ from aftersales.core import cursors
 M = TypeVar("M", bound=Model)
 
 
-# How ``new`` sets each field: its value as it is, a many-to-one given as an object or an id, or
-# (a custom descriptor) through ``setattr`` as ``Model.__init__`` does.
+# How ``new`` sets each field: its value as it is, a many-to-one or one-to-one given as an object
+# or an id, or (a custom descriptor) through ``setattr`` as ``Model.__init__`` does.
 _PLAIN, _RELATED, _SETATTR = 0, 1, 2
 # Per field: how, name, attribute name, default (a value, or the field's default callable when
-# ``callable_default``), callable_default, related model, related model's attribute for the key.
-_Build = tuple[tuple[int, str, str, Any, bool, "type[Model] | None", str], ...]
+# ``callable_default``), callable_default, related model, related model's attribute for the key,
+# and for a one-to-one its reverse side (which caches the new instance on the related object).
+_Build = tuple[tuple[int, str, str, Any, bool, "type[Model] | None", str, Any], ...]
+_DESCRIPTORS = {ForwardManyToOneDescriptor: False, ForwardOneToOneDescriptor: True}
 
 
 @lru_cache(maxsize=256)
 def _build_plan(model: type[Model]) -> _Build | None:
-    """How ``new`` builds ``model``; None when a field needs ``Model.__init__`` (a one-to-one, a
-    composite or custom relation)."""
+    """How ``new`` builds ``model``; None when a field needs ``Model.__init__`` (a parent link,
+    a composite or custom relation)."""
     out = []
     for f in model._meta.fields:
         if f.column is None or getattr(f, "generated", False):
@@ -60,18 +63,19 @@ def _build_plan(model: type[Model]) -> _Build | None:
         callable_default = f.has_default() and callable(f.default)
         default = f._get_default if callable_default else f.get_default()  # type: ignore[attr-defined]
         if f.is_relation:
-            if (not f.many_to_one or f.one_to_one or len(f.related_fields) != 1  # type: ignore[attr-defined]
-                    or type(model.__dict__.get(f.name)) is not ForwardManyToOneDescriptor
+            one_to_one = _DESCRIPTORS.get(type(model.__dict__.get(f.name)))  # type: ignore[arg-type]
+            if (one_to_one is None or one_to_one is not bool(f.one_to_one) or len(f.related_fields) != 1 or f.remote_field.parent_link  # type: ignore[attr-defined,union-attr]
                     or type(model.__dict__.get(f.attname)) is not ForeignKeyDeferredAttribute):
                 return None
             remote = f.related_fields[0][1]  # type: ignore[attr-defined]
             out.append((_RELATED, f.name, f.attname, default, callable_default,
-                        f.remote_field.model._meta.concrete_model, remote.attname))  # type: ignore[union-attr]
+                        f.remote_field.model._meta.concrete_model,  # type: ignore[union-attr]
+                        remote.attname, f.remote_field if one_to_one else None))
         elif f.attname != f.name:
             return None
         else:
             how = _PLAIN if type(model.__dict__.get(f.name)) is DeferredAttribute else _SETATTR
-            out.append((how, f.name, f.attname, default, callable_default, None, ""))
+            out.append((how, f.name, f.attname, default, callable_default, None, "", None))
     return tuple(out)
 
 
@@ -91,7 +95,7 @@ def new(model: type[M], /, **values: Any) -> M:
     attrs = obj.__dict__
     state = attrs["_state"] = ModelState()
     used = 0
-    for how, name, attname, default, callable_default, related_model, remote_attname in plan:
+    for how, name, attname, default, callable_default, related_model, remote_attname, reverse in plan:
         if name in values:
             value = values[name]
             used += 1
@@ -107,6 +111,8 @@ def new(model: type[M], /, **values: Any) -> M:
                     if value._state.db != db:
                         return model(**values)
                     state.db = db
+                    if reverse is not None:
+                        reverse.set_cached_value(value, obj)  # request.sla, for a new RequestSla
                     value = getattr(value, remote_attname)
                 state.fields_cache[name] = values[name]
             elif how == _SETATTR:
@@ -126,6 +132,29 @@ def new(model: type[M], /, **values: Any) -> M:
     if used != len(values):
         return model(**values)  # properties, or names that are not fields (Django's TypeError)
     return obj
+
+
+@lru_cache(maxsize=256)
+def _relations(model: type[Model]) -> dict[str, tuple[str, type[Model], str]]:
+    """The many-to-ones ``relate`` can set: name to (attribute, related model, its key's attribute)."""
+    plan = _build_plan(model) or ()
+    return {name: (attname, related_model, remote_attname)  # type: ignore[misc]
+            for how, name, attname, _d, _c, related_model, remote_attname, reverse in plan
+            if how == _RELATED and reverse is None}
+
+
+def relate(obj: Model, name: str, value: Model | None) -> None:
+    """``setattr(obj, name, value)`` for a many-to-one, as its descriptor does it with one
+    database and no routers, for rows a hot read joins together (see ``new``)."""
+    found = _relations(type(obj)).get(name)
+    if (found is None or value is None or router.routers or not isinstance(value, found[1])
+            or value._state.db is None or value._state.db != (obj._state.db or value._state.db)):
+        setattr(obj, name, value)
+        return
+    attname, _model, remote_attname = found
+    obj._state.db = value._state.db
+    obj.__dict__[attname] = getattr(value, remote_attname)
+    obj._state.fields_cache[name] = value
 
 
 @lru_cache(maxsize=256)

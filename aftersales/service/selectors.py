@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from aftersales.accounts.access import get_or_404, scope
 from aftersales.catalog.models import ProductModel
-from aftersales.core import reads
+from aftersales.core import reads, rows
 from aftersales.core.crypto import phone_hash
 from aftersales.core.rows import next_id_sql
 from aftersales.customers.models import Customer, CustomerAddress, Unit
@@ -142,7 +142,7 @@ def _with_customer(address: object, customer: Customer) -> CustomerAddress | Non
     """The joined default address (None when the customer has none), pointing at ``customer``."""
     if not isinstance(address, CustomerAddress):
         return None
-    address.customer = customer
+    rows.relate(address, "customer", customer)
     return address
 
 
@@ -164,8 +164,8 @@ def intake_unit(*, organization_id: int, serial: str, customer_id: int, with_add
         return None
     (unit, customer, product_model, *address), (has_open, *next_id) = found
     assert isinstance(unit, Unit) and isinstance(customer, Customer) and isinstance(product_model, ProductModel)
-    unit.customer = customer
-    unit.product_model = product_model
+    rows.relate(unit, "customer", customer)
+    rows.relate(unit, "product_model", product_model)
     unit.has_open_request = bool(has_open)  # type: ignore[attr-defined]
     return Intake(unit, customer, _with_customer(address[0] if address else None, customer),
                   next_id[0] if next_id else None)

@@ -225,3 +225,27 @@ def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-unty
     _same_instance(loaded, orm)
     assert loaded.phone == customer.phone  # decrypted by the field's converter
     assert loaded._state.adding is False and loaded._state.db == "default"
+
+
+def test_new_sets_a_one_to_one_on_both_sides_as_the_constructor_does(org_a):  # type: ignore[no-untyped-def]
+    from aftersales.core.rows import new
+    from aftersales.service.models import ServiceRequest
+    from aftersales.sla.models import RequestSla
+
+    request, other = ServiceRequest(organization=org_a), ServiceRequest(organization=org_a)
+    built, made = new(RequestSla, request=request, station_id=None), RequestSla(request=other, station_id=None)
+    assert request.sla is built and other.sla is made  # the reverse side knows its new row
+    assert built.__dict__.keys() == made.__dict__.keys() and built.request is request
+
+
+def test_relate_sets_a_loaded_row_as_assignment_does(org_a, alice):  # type: ignore[no-untyped-def]
+    from aftersales.accounts.models import User
+    from aftersales.core.rows import relate
+
+    first, second = User.objects.get(pk=alice.pk), User.objects.get(pk=alice.pk)
+    relate(first, "organization", org_a)
+    second.organization = org_a
+    _same_instance(first, second)
+    assert first.organization is org_a
+    with pytest.raises(ValueError, match="must be a"):
+        relate(first, "organization", alice)  # the wrong model: the descriptor's own error
