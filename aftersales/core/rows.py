@@ -55,7 +55,9 @@ _DESCRIPTORS = {ForwardManyToOneDescriptor: False, ForwardOneToOneDescriptor: Tr
 @lru_cache(maxsize=256)
 def _build_plan(model: type[Model]) -> _Build | None:
     """How ``new`` builds ``model``; None when a field needs ``Model.__init__`` (a parent link,
-    a composite or custom relation)."""
+    a composite or custom relation) or the model has an ``__init__`` of its own."""
+    if model.__init__ is not Model.__init__:
+        return None
     out = []
     for f in model._meta.fields:
         if f.column is None or getattr(f, "generated", False):

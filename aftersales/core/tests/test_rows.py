@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from aftersales.core.rows import NewRows
 from aftersales.customers.models import Customer, CustomerAddress
@@ -249,3 +249,34 @@ def test_relate_sets_a_loaded_row_as_assignment_does(org_a, alice):  # type: ign
     assert first.organization is org_a
     with pytest.raises(ValueError, match="must be a"):
         relate(first, "organization", alice)  # the wrong model: the descriptor's own error
+
+
+@isolate_apps("aftersales.customers")
+def test_a_model_with_its_own_init_is_built_and_loaded_through_it():  # type: ignore[no-untyped-def]
+    from django.db import models
+
+    from aftersales.core.rows import from_db, new
+
+    class Tracked(models.Model):  # noqa: DJ008
+        name = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "customers"
+
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            self.seen = True
+
+    class Plain(models.Model):  # noqa: DJ008
+        name = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "customers"
+
+    assert new(Tracked, name="王芳").seen is True
+    assert from_db(Tracked, "default", ["id", "name"], [1, "王芳"]).seen is True
+    # The same model without its own __init__ takes the direct path and is still complete.
+    plain = new(Plain, name="王芳")
+    assert (plain.pk, plain.name, plain._state.adding) == (None, "王芳", True)
+    loaded = from_db(Plain, "default", ["id", "name"], [1, "王芳"])
+    assert (loaded.pk, loaded.name, loaded._state.adding, loaded._state.db) == (1, "王芳", False, "default")
