@@ -69,6 +69,7 @@ FAULTS: dict[str, list[tuple[str, str, str]]] = {
     "ev": [("V1", "续航明显下降", "电池包单体不一致"), ("V3", "无法充电", "车载充电机故障")],
 }
 DEFAULT_FAULTS = [("G1", "功能异常", "部件老化")]
+TRAVEL_BETWEEN_SITES = timedelta(minutes=15)  # the least a technician takes from one visit to the next
 _DRAFTS = itertools.count()  # unique numbers until the ids, and so the real numbers, are known
 
 
@@ -149,12 +150,12 @@ class _Day:
 
 
 def _book_day(ctx: DemoContext, org: Organization, stations: list[ServiceStation], techs: dict[int, list[Technician]],
-              *, today: date, per_station: int, used: set[int]) -> _Day:
-    """Book each station's visits for ``today`` into windows the technicians can keep."""
+              *, today: date, per_station: int, used: set[int], now: datetime) -> _Day:
+    """Book each station's visits for ``today`` into windows the technicians can keep; those
+    whose time has come by ``now`` are under way or done."""
     from aftersales.dispatch import skills as sk
 
     rng = ctx.rng
-    now = timezone.now()
     zone = config.zone_of(org)
     policy = DispatchPolicy(organization=org)
     addresses = {a.customer_id: a for a in CustomerAddress.objects.filter(customer__organization=org, is_default=True)
@@ -168,6 +169,7 @@ def _book_day(ctx: DemoContext, org: Organization, stations: list[ServiceStation
         units[unit.customer_id or 0].append(unit)
     dispatcher = User.objects.filter(organization=org, role=Role.DISPATCHER).first()
     out = _Day()
+    booked_for: list[Technician] = []  # the technician of each booked visit, in booking order
     for station in stations:
         crew = techs.get(station.pk, [])
         if not crew:
@@ -213,7 +215,13 @@ def _book_day(ctx: DemoContext, org: Organization, stations: list[ServiceStation
                                       window_start=start, window_end=start + timedelta(hours=2), booked_by=dispatcher,
                                       created_at=out.requests[-1].created_at + timedelta(minutes=20))
             out.appointments.append(appointment)
-            out.events.append(_progress(rng, out.requests[-1], appointment, tech, dispatcher, now))
+            out.events.append([])
+            booked_for.append(tech)
+    # The day so far, each technician's visits in the order of their windows: one site at a
+    # time, so a visit starts only after the one before it ended (and travel).
+    free_at: dict[int, datetime] = {}
+    for i in sorted(range(len(booked_for)), key=lambda i: out.appointments[i].window_start):
+        out.events[i] = _progress(rng, out.requests[i], out.appointments[i], booked_for[i], dispatcher, now, free_at)
     return out
 
 
@@ -244,8 +252,9 @@ def _request(ctx: DemoContext, org: Organization, unit: Unit, address: CustomerA
 
 
 def _progress(rng: random.Random, sr: ServiceRequest, appointment: Appointment, tech: Technician,
-              dispatcher: User | None, now: datetime) -> list[RequestEvent]:
-    """The request's timeline so far; visits whose window has passed are done, the current one under way."""
+              dispatcher: User | None, now: datetime, free_at: dict[int, datetime]) -> list[RequestEvent]:
+    """The request's timeline so far; visits whose window has passed are done, the current one under way.
+    ``free_at``: when each technician left their previous site (updated here)."""
     name = tech.user.get_full_name() or tech.user.username
     who = (dispatcher.get_full_name() or dispatcher.username) if dispatcher else "系统"
     created = sr.created_at
@@ -268,6 +277,10 @@ def _progress(rng: random.Random, sr: ServiceRequest, appointment: Appointment, 
     sr.assignee = tech.user
     sr.version = 5
     arrive = appointment.window_start + timedelta(minutes=rng.randint(5, 50))
+    if tech.pk in free_at:
+        arrive = max(arrive, free_at[tech.pk] + TRAVEL_BETWEEN_SITES)
+    leave = arrive + timedelta(minutes=config.service_minutes(sr.kind) + rng.randint(-10, 20))
+    free_at[tech.pk] = leave
     if arrive > now:
         return events
     appointment.checked_in_at = arrive
@@ -275,7 +288,6 @@ def _progress(rng: random.Random, sr: ServiceRequest, appointment: Appointment, 
                                to_status="in_progress", created_at=arrive, data={"transition": "start"},
                                reason=f"工程师 {name} 到达现场签到"))
     sr.status = "in_progress"
-    leave = arrive + timedelta(minutes=config.service_minutes(sr.kind) + rng.randint(-10, 20))
     if leave > now:
         return events
     appointment.checked_out_at = leave
@@ -408,6 +420,7 @@ def step_dispatch(ctx: DemoContext) -> None:
     from aftersales.demo.data import ORGS
 
     password = User.objects.filter(role=Role.TECHNICIAN).values_list("password", flat=True).first() or "!"
+    now = ctx.now or timezone.now()
     totals = {"technicians": 0, "visits": 0, "records": 0, "parts": 0, "planned": 0}
     for spec in ORGS:
         org = ctx.orgs[spec["slug"]]
@@ -418,9 +431,10 @@ def step_dispatch(ctx: DemoContext) -> None:
         _requirements(org, categories)
         used: set[int] = set()
         tomorrow = ctx.today + timedelta(days=1)
-        day = _book_day(ctx, org, stations, techs, today=ctx.today, per_station=VISITS_PER_STATION, used=used)
+        day = _book_day(ctx, org, stations, techs, today=ctx.today, per_station=VISITS_PER_STATION, used=used,
+                        now=now)
         # Tomorrow too, so the board has a whole planned day to show whatever the time the demo loads.
-        ahead = _book_day(ctx, org, stations, techs, today=tomorrow, per_station=VISITS_TOMORROW, used=used)
+        ahead = _book_day(ctx, org, stations, techs, today=tomorrow, per_station=VISITS_TOMORROW, used=used, now=now)
         day.requests += ahead.requests
         day.appointments += ahead.appointments
         day.events += ahead.events
@@ -432,7 +446,7 @@ def step_dispatch(ctx: DemoContext) -> None:
             for when in (ctx.today, tomorrow):
                 if any(a.station_id == station.pk and _local(a.window_start).date() == when for a in day.appointments):
                     # Keeping the booked technicians: a reassignment would notify customers about history.
-                    plan = plan_day(station=station, day=when, by=None, time_limit_s=PLAN_SECONDS,
+                    plan = plan_day(station=station, day=when, by=None, now=now, time_limit_s=PLAN_SECONDS,
                                     keep_technicians=True)
                     totals["planned"] += plan.stops.count()
         totals["technicians"] += sum(len(c) for c in techs.values())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ class DemoContext:
     customers: dict[str, list[Customer]] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, org
     extra: dict[str, Any] = field(default_factory=dict)
+    now: datetime | None = None  # the moment today's visits are shown at (tests fix it); the clock's when None
 
 
 def _person_name(rng: random.Random) -> str:

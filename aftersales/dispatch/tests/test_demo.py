@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -24,7 +24,11 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         from django.db import transaction
 
         with transaction.atomic():
-            ctx = DemoContext(rng=random.Random(2026), today=timezone.localdate(), report=lambda line: None)
+            # Mid-morning, whenever the tests run: the first visits of the day under way or done, and
+            # technicians with more than one visit in the first window (at most one can be under way).
+            today = timezone.localdate()
+            ctx = DemoContext(rng=random.Random(2026), today=today, report=lambda line: None,
+                              now=timezone.make_aware(datetime.combine(today, time(9, 40))))
             for _title, step in STEPS:
                 step(ctx)
             yield ctx
@@ -61,3 +65,16 @@ def test_closed_field_requests_of_the_year_have_repair_records(demo):  # type: i
     assert {"covered", "charged"} <= coverages
     assert RepairRecord.objects.filter(first_time_fix=False).exists()
     assert RepairRecord.objects.filter(logistics_cost__gt=0).exists()  # mail-in repairs
+
+
+def test_a_technician_is_at_one_site_at_a_time(demo):  # type: ignore[no-untyped-def]
+    visits = Appointment.objects.filter(window_start__date=demo.today, checked_in_at__isnull=False)
+    assert visits.filter(checked_out_at__isnull=True).exists()  # at 09:40 some visits are under way
+    assert visits.filter(checked_out_at__isnull=False).exists()  # and some are done
+    by_technician: dict[int, list[Appointment]] = {}
+    for visit in visits.order_by("checked_in_at"):
+        by_technician.setdefault(visit.technician_id, []).append(visit)
+    for day in by_technician.values():
+        assert sum(v.checked_out_at is None for v in day) <= 1
+        for before, after in zip(day, day[1:], strict=False):
+            assert before.checked_out_at is not None and before.checked_out_at < after.checked_in_at
