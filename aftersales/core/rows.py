@@ -66,7 +66,9 @@ def _build_plan(model: type[Model]) -> _Build | None:
         default = f._get_default if callable_default else f.get_default()  # type: ignore[attr-defined]
         if f.is_relation:
             one_to_one = _DESCRIPTORS.get(type(model.__dict__.get(f.name)))  # type: ignore[arg-type]
-            if (one_to_one is None or one_to_one is not bool(f.one_to_one) or len(f.related_fields) != 1 or f.remote_field.parent_link  # type: ignore[attr-defined,union-attr]
+            if (one_to_one is None or one_to_one is not bool(f.one_to_one)
+                    or len(f.related_fields) != 1  # type: ignore[attr-defined]
+                    or f.remote_field.parent_link  # type: ignore[union-attr]
                     or type(model.__dict__.get(f.attname)) is not ForeignKeyDeferredAttribute):
                 return None
             remote = f.related_fields[0][1]  # type: ignore[attr-defined]
@@ -79,6 +81,26 @@ def _build_plan(model: type[Model]) -> _Build | None:
             how = _PLAIN if type(model.__dict__.get(f.name)) is DeferredAttribute else _SETATTR
             out.append((how, f.name, f.attname, default, callable_default, None, "", None))
     return tuple(out)
+
+
+def _link(obj: Model, name: str, attname: str, value: Model, related_model: Any, remote_attname: str,
+          reverse: Any) -> bool:
+    """Point ``obj``'s relation ``name`` at ``value`` as its descriptor does with one database and
+    no routers: both objects take the database either has (or the default) and must agree, the key
+    and the cache are set, and a one-to-one's reverse side learns of ``obj``. False, with nothing
+    changed, where the descriptor is needed (the wrong model, another database)."""
+    if not isinstance(value, related_model):
+        return False
+    state = obj._state
+    db = state.db or value._state.db or DEFAULT_DB_ALIAS
+    if (value._state.db or db) != db:
+        return False
+    value._state.db = state.db = db
+    if reverse is not None:
+        reverse.set_cached_value(value, obj)  # request.sla, for a new RequestSla
+    obj.__dict__[attname] = getattr(value, remote_attname)
+    state.fields_cache[name] = value
+    return True
 
 
 def new(model: type[M], /, **values: Any) -> M:
@@ -95,38 +117,24 @@ def new(model: type[M], /, **values: Any) -> M:
         return model(**values)
     obj = model.__new__(model)
     attrs = obj.__dict__
-    state = attrs["_state"] = ModelState()
+    attrs["_state"] = ModelState()
     used = 0
     for how, name, attname, default, callable_default, related_model, remote_attname, reverse in plan:
         if name in values:
             value = values[name]
             used += 1
             if how == _RELATED:
-                if value is not None:
-                    if not isinstance(value, related_model):  # type: ignore[arg-type]
-                        return model(**values)
-                    # What the descriptor does with one database and no routers: both objects
-                    # take the one either has, or the default; they must agree.
-                    db = state.db or value._state.db or DEFAULT_DB_ALIAS
-                    if value._state.db is None:
-                        value._state.db = db
-                    if value._state.db != db:
-                        return model(**values)
-                    state.db = db
-                    if reverse is not None:
-                        reverse.set_cached_value(value, obj)  # request.sla, for a new RequestSla
-                    value = getattr(value, remote_attname)
-                state.fields_cache[name] = values[name]
-            elif how == _SETATTR:
-                setattr(obj, attname, value)
+                if value is None:
+                    attrs[attname] = None
+                    obj._state.fields_cache[name] = None
+                elif not _link(obj, name, attname, value, related_model, remote_attname, reverse):
+                    return model(**values)
                 continue
-            attrs[attname] = value
-            continue
-        if how == _RELATED and attname in values:
-            attrs[attname] = values[attname]
+        elif how == _RELATED and attname in values:
+            value = values[attname]
             used += 1
-            continue
-        value = default() if callable_default else default
+        else:
+            value = default() if callable_default else default
         if how == _SETATTR:
             setattr(obj, attname, value)
         else:
@@ -137,26 +145,20 @@ def new(model: type[M], /, **values: Any) -> M:
 
 
 @lru_cache(maxsize=256)
-def _relations(model: type[Model]) -> dict[str, tuple[str, type[Model], str]]:
-    """The many-to-ones ``relate`` can set: name to (attribute, related model, its key's attribute)."""
-    plan = _build_plan(model) or ()
-    return {name: (attname, related_model, remote_attname)  # type: ignore[misc]
-            for how, name, attname, _d, _c, related_model, remote_attname, reverse in plan
-            if how == _RELATED and reverse is None}
+def _relations(model: type[Model]) -> dict[str, tuple[str, Any, str, Any]]:
+    """The relations ``relate`` can set: name to (attribute, related model, its key's attribute,
+    reverse side)."""
+    return {name: (attname, related_model, remote_attname, reverse)
+            for how, name, attname, _d, _c, related_model, remote_attname, reverse in _build_plan(model) or ()
+            if how == _RELATED}
 
 
 def relate(obj: Model, name: str, value: Model | None) -> None:
-    """``setattr(obj, name, value)`` for a many-to-one, as its descriptor does it with one
-    database and no routers, for rows a hot read joins together (see ``new``)."""
+    """``setattr(obj, name, value)`` for a relation, as its descriptor does it with one database
+    and no routers, for rows a hot read joins together (see ``new``)."""
     found = _relations(type(obj)).get(name)
-    if (found is None or value is None or router.routers or not isinstance(value, found[1])
-            or value._state.db is None or value._state.db != (obj._state.db or value._state.db)):
+    if found is None or value is None or router.routers or not _link(obj, name, found[0], value, *found[1:]):
         setattr(obj, name, value)
-        return
-    attname, _model, remote_attname = found
-    obj._state.db = value._state.db
-    obj.__dict__[attname] = getattr(value, remote_attname)
-    obj._state.fields_cache[name] = value
 
 
 @lru_cache(maxsize=256)

@@ -49,15 +49,15 @@ def _put(message: OutboxMessage) -> OutboxMessage | None:
 def email_message(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
     if not to:
         return None
-    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.EMAIL, dedupe_key=f"email:{key}",
-                         recipient=to, subject=subject, body=body)
+    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.EMAIL,
+                    dedupe_key=f"email:{key}", recipient=to, subject=subject, body=body)
 
 
 def sms_message(*, organization: Organization, key: str, phone: str, text: str) -> OutboxMessage | None:
     if not phone:
         return None
-    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.SMS, dedupe_key=f"sms:{key}",
-                         recipient=mask_phone(phone), recipient_phone=phone, body=text)
+    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.SMS,
+                    dedupe_key=f"sms:{key}", recipient=mask_phone(phone), recipient_phone=phone, body=text)
 
 
 @lru_cache(maxsize=1)
@@ -86,8 +86,8 @@ def webhook_messages(*, organization: Organization, event: str, key: str, data: 
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{sub.pk}"))
         payload = {"id": event_id, "event": event, "created_at": timezone.now().isoformat(), "data": data}
         out.append(rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
-                                 dedupe_key=f"webhook:{key}:{sub.pk}", recipient=sub.url, subscription=sub,
-                                 payload=payload))
+                            dedupe_key=f"webhook:{key}:{sub.pk}", recipient=sub.url, subscription=sub,
+                            payload=payload))
     return out
 
 

@@ -101,11 +101,12 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows:
     # that can fail on a broken calendar (ValueError) runs before the first write, so the created
     # hook needs no savepoint to leave the request's transaction clean.
     policy = policy_for(request, version=version)
-    state = rows_new(RequestSla, request=request, policy=policy, station_id=station_id, calendar=calendar, applied_at=at)
+    state = rows_new(RequestSla, request=request, policy=policy, station_id=station_id, calendar=calendar,
+                     applied_at=at)
     targets = {} if request.status in DONE or policy is None else policy_targets(policy)
     clocks = [
-        rows_new(SlaClock, request=request, organization_id=request.organization_id, metric=metric, cycle=1, policy=policy,
-                 calendar_id=state.calendar_id, basis=target.basis, target_minutes=target.minutes,
+        rows_new(SlaClock, request=request, organization_id=request.organization_id, metric=metric, cycle=1,
+                 policy=policy, calendar_id=state.calendar_id, basis=target.basis, target_minutes=target.minutes,
                  started_at=request.created_at, applied_at=max(at, request.created_at), due_at=request.created_at,
                  owner_id=request.assignee_id, revision=1)
         for metric in METRICS
