@@ -25,7 +25,8 @@ class OutboxMessage(models.Model):
         SENT = "sent", _("已发送")
         FAILED = "failed", _("失败")
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    # No database constraint: see "Hot parents" in ``aftersales/service/models.py``.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, db_constraint=False)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     dedupe_key = models.CharField(max_length=200)  # unique by a constraint in Meta: no LIKE index
     # For SMS this is the masked number; the number itself is kept encrypted beside it.

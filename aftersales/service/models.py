@@ -62,13 +62,27 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+# Hot parents. Every create writes rows that point at the same organization and, from one
+# integration, the same user. A foreign-key constraint checks each such row by locking its parent
+# row (FOR KEY SHARE); with many creates at once PostgreSQL records the overlapping locks as
+# multixacts, about a sixth of its CPU per create (``benchmarks/intake.py``). So the keys to the
+# organization and to the acting user on the rows every create writes (a request's organization
+# and creator, an event's actor, an outbox message's organization) carry no database constraint.
+# What a constraint would add is little: they are set from the signed-in user by the code that
+# writes them, staff leave by being deactivated, and a deletion through Django (the admin) still
+# protects, cascades or clears them (``on_delete``). The keys a request's own rows hold (customer,
+# unit, request) keep their constraints.
+
+
 class ServiceRequest(models.Model):
     """服务单: one after-sales request from first contact to the customer's rating."""
 
     number = models.CharField(_("单号"), max_length=20)  # unique by a constraint in Meta, see there
     # No single-column indexes on these three: the composite indexes in Meta start with each of
     # them, and every index is one more write on every create.
-    organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.PROTECT, db_index=False)
+    # The organization and the creator carry no database constraint (see "Hot parents" above).
+    organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.PROTECT, db_index=False,
+                                     db_constraint=False)
     customer = models.ForeignKey(
         Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="service_requests", db_index=False
     )
@@ -115,7 +129,9 @@ class ServiceRequest(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        # No database constraint (see "Hot parents" above) and no index: nothing looks requests up
+        # by creator but the clearing of it when a user is deleted, which is rare.
+        related_name="+", db_constraint=False, db_index=False,
     )
     created_at = models.DateTimeField(_("创建时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -178,8 +194,11 @@ class RequestEvent(models.Model):
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # No database constraint (see "Hot parents" above) and no index: events are read through
+    # their request, and the one lookup by actor, clearing it when a user is deleted, is rare.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_constraint=False, db_index=False,
     )
     actor_label = models.CharField(max_length=100, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
@@ -188,7 +207,7 @@ class RequestEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     # Internal notes, field edits and assignments to named staff stay off the customer's view.
     public = models.BooleanField(default=True)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()  # ordered within a request: the request's index serves
 
     class Meta:
         verbose_name = _("服务单事件")

@@ -96,9 +96,12 @@ def compute_clock(
         cursor = pause_end
     due_at = _add_working(calendar, cursor, left)
 
-    used = _working_between(calendar, start, end_point) - sum(
-        (_working_between(calendar, a, b) for a, b in spans), timedelta(0)
-    )
+    if end_point == start:  # a clock computed as it starts (every new request's): nothing used
+        used = timedelta(0)
+    else:
+        used = _working_between(calendar, start, end_point) - sum(
+            (_working_between(calendar, a, b) for a, b in spans), timedelta(0)
+        )
     remaining = target - used
     breached = end_point > due_at
     if breached:

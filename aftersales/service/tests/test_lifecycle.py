@@ -217,3 +217,26 @@ def test_description_required_and_unit_must_belong(org_a, org_b, carol):  # type
                                 description="  ", unit=foreign)
     assert {"description", "unit"} <= set(exc.value.errors)
     assert ServiceRequest.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_staff_or_an_organization_still_minds_the_unconstrained_keys(org_a, alice) -> None:
+    """The organization, creator and event actor keys carry no database constraint ("Hot
+    parents" in the models): Django's on_delete still clears or protects them."""
+    from django.db.models import ProtectedError
+
+    customer = CustomerFactory(organization=org_a)
+    request = services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation",
+                                      channel="phone", description="滤网多久清洗一次？")
+    assert request.created_by_id == alice.pk
+    assert RequestEvent.objects.filter(request=request, actor=alice).exists()
+    outbox = OutboxMessage.objects.filter(organization=org_a).count()
+    assert outbox > 0
+    with pytest.raises(ProtectedError):
+        org_a.delete()
+    assert ServiceRequest.objects.filter(pk=request.pk).exists()
+    assert OutboxMessage.objects.filter(organization=org_a).count() == outbox
+    alice.delete()
+    request.refresh_from_db()
+    assert request.created_by_id is None
+    assert not RequestEvent.objects.filter(request=request, actor_id__isnull=False).exists()

@@ -36,6 +36,21 @@ def test_running_clock_in_calendar_time():
     assert state.confirmed
 
 
+@pytest.mark.parametrize("calendar", [None, CAL])
+@pytest.mark.parametrize("start", [sh(*MON, 10), sh(*SAT, 10)])
+def test_a_clock_computed_as_it_starts_has_used_nothing(calendar, start):
+    fresh = compute_clock(calendar=calendar, start=start, target_minutes=90, now=start)
+    assert fresh.state == ClockStatus.RUNNING
+    assert fresh.remaining_minutes == 90
+    assert fresh.fraction_used == 0.0
+    # A second later (outside working hours, still nothing) the same due time.
+    later = compute_clock(calendar=calendar, start=start, target_minutes=90, now=start + timedelta(seconds=1))
+    assert fresh.due_at == later.due_at
+    paused = compute_clock(calendar=calendar, start=start, target_minutes=90, now=start, pauses=[(start, None)])
+    assert paused.state == ClockStatus.PAUSED
+    assert paused.remaining_minutes == 90
+
+
 def test_working_time_clock_waits_over_the_weekend_where_calendar_time_breaches():
     start, now = sh(*FRI, 17, 30), sh(*SAT, 12)
     working = compute_clock(calendar=CAL, start=start, target_minutes=60, now=now)
