@@ -80,7 +80,7 @@ def split(row: Sequence[Any], *models: type[Model], using: str = "default") -> t
 def one(sql: str, params: Sequence[Any], *models: type[Model],
         using: str = "default") -> tuple[list[Model | None], list[Any]] | None:
     """Run ``sql`` and ``split`` its first row; None when there is none."""
-    with cursors.kept(using) as cursor:
+    with cursors.kept(using, sql=sql) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else split(row, *models, using=using)

@@ -421,7 +421,7 @@ class NewRows:
                 if not with_pk and not g.ignore_conflicts:
                     returned.append(objs)
         sql = _statement(tuple(shape), numbered, connection.ops.quote_name)
-        with cursors.kept(self.using, "raw", _raw_cursor) if numbered else connection.cursor() as cursor:
+        with cursors.kept(self.using, "raw", _raw_cursor, sql) if numbered else connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         at = [0] * len(returned)

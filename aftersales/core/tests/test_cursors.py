@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from aftersales.core import cursors
@@ -43,3 +43,41 @@ def test_database_errors_arrive_as_djangos(org_a) -> None:  # type: ignore[no-un
                        "SELECT name, slug, kind, timezone, created_at, config_stamp FROM " + table)
     _cursor, answer = _value()  # and the kept cursor still works afterwards
     assert answer == 42
+
+
+def _run(sql: str, params: list[object]) -> tuple[object, object, object]:
+    with cursors.kept(sql=sql) as cursor:
+        cursor.execute(sql, params)
+        return cursor, cursor.cursor._tx, cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="kept on PostgreSQL only")
+def test_statements_taking_turns_keep_their_own_cursors_and_adapters() -> None:
+    """psycopg starts a cursor's adapters anew whenever it runs another statement; with a cursor
+    per statement, two that take turns (a repair's write, a consultation's) keep theirs."""
+    a, b = "SELECT %s::int + 1", "SELECT %s::text || 'x'"
+    cur_a, tx_a, one = _run(a, [1])
+    cur_b, tx_b, text = _run(b, ["y"])
+    again_a, again_tx_a, two = _run(a, [2])
+    again_b, again_tx_b, _ = _run(b, ["z"])
+    assert (one, text, two) == (2, "yx", 3)
+    assert cur_a is again_a and cur_b is again_b and cur_a is not cur_b
+    assert tx_a is again_tx_a and tx_b is again_tx_b
+    # One shared cursor, as before, starts over on each change of statement.
+    shared_tx = []
+    for sql, params in ((a, [1]), (b, ["y"]), (a, [2])):
+        with cursors.kept() as cursor:
+            cursor.execute(sql, params)
+            shared_tx.append(cursor.cursor._tx)
+    assert shared_tx[0] is not shared_tx[2]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="kept on PostgreSQL only")
+def test_cursors_kept_per_statement_are_bounded() -> None:
+    first, _tx, _ = _run("SELECT %s::int", [0])
+    for n in range(1, cursors.KEEP_AT_MOST + 5):
+        _run(f"SELECT %s::int + {n}", [n])
+    assert len(connections["default"].__dict__["_kept_cursors"]) <= cursors.KEEP_AT_MOST
+    assert first.cursor.closed  # dropped ones are closed, not left for the collector
+    again, _tx, value = _run("SELECT %s::int", [7])
+    assert value == 7 and again is not first
