@@ -12,9 +12,10 @@ def mask_phone(phone: str) -> str:
     return "*" * max(len(phone) - 2, 0) + phone[-2:]
 
 
-def mask_address(region: str, detail: str) -> str:
+def mask_address(region: str, detail: object) -> str:
     """``北京市朝阳区`` + ``建国路88号`` → ``北京市朝阳区****``: the region stays for routing and
-    analysis, the street and door number are hidden."""
+    analysis, the street and door number are hidden. Only whether there is a ``detail`` counts, so
+    it may be given still encrypted (``fields.stored``)."""
     if not detail:
         return region
     return f"{region}****"

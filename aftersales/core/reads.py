@@ -37,13 +37,16 @@ def columns(model: type[Model], alias: str, using: str = "default") -> str:
 @lru_cache(maxsize=128)
 def _loader(model: type[Model], using: str) -> tuple[list[str], tuple[tuple[Any, tuple[_Converter, ...]], ...]]:
     """The attribute names ``from_db`` takes, and each column's expression and converters (the
-    backend's, such as SQLite's dates, then the field's own, such as decryption)."""
+    backend's, such as SQLite's dates, then the field's own; an encrypted field's decrypts only
+    when its value is read, ``EncryptedTextField.read_later``)."""
     connection = connections[using]
     fields = _fields(model)
     out = []
     for f in fields:
         col = f.get_col(model._meta.db_table)
-        converters = tuple(connection.ops.get_db_converters(col)) + tuple(f.get_db_converters(connection))
+        # An encrypted field's value stays encrypted until read (``fields.Ciphertext``).
+        own = (read_later,) if (read_later := getattr(f, "read_later", None)) else f.get_db_converters(connection)
+        converters = tuple(connection.ops.get_db_converters(col)) + tuple(own)
         out.append((col, converters))
     return [f.attname for f in fields], tuple(out)
 

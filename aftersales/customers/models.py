@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.models import Organization
 from aftersales.catalog.models import ProductModel
 from aftersales.core import masking
-from aftersales.core.fields import EncryptedTextField
+from aftersales.core.fields import EncryptedTextField, stored
 
 
 class Customer(models.Model):
@@ -101,7 +101,7 @@ class CustomerAddress(models.Model):
 
     @property
     def masked(self) -> str:
-        return masking.mask_address(self.region, self.detail)
+        return masking.mask_address(self.region, stored(self, "detail"))
 
     @property
     def full(self) -> str:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Organization
 from aftersales.core import masking
-from aftersales.core.fields import EncryptedTextField
+from aftersales.core.fields import EncryptedTextField, stored
 from aftersales.customers.models import Customer, Unit
 
 
@@ -171,7 +171,7 @@ class ServiceRequest(models.Model):
 
     @property
     def masked_address(self) -> str:
-        return masking.mask_address(self.address_region, self.address_detail)
+        return masking.mask_address(self.address_region, stored(self, "address_detail"))
 
 
 class RequestEvent(models.Model):

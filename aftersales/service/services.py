@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.core.fields import stored
 from aftersales.core.rows import NewRows
 from aftersales.core.rows import new as rows_new
 from aftersales.customers.models import Customer, CustomerAddress, Unit
@@ -154,7 +155,8 @@ def request_create(
     if address is not None:
         if address.customer_id != customer.pk:
             raise InvalidInput({"address": _("地址不属于此客户。")})
-        region, detail, lat, lon = address.region, address.detail, address.latitude, address.longitude
+        # The detail as stored: copied to the request's encrypted column without decrypting it.
+        region, detail, lat, lon = address.region, stored(address, "detail"), address.latitude, address.longitude
     rows = NewRows()
     with rows.atomic():
         request = rows_new(

@@ -45,3 +45,51 @@ def test_a_left_join_that_found_nothing_is_none(org_a):  # type: ignore[no-untyp
     customer, address, _extra = _joined(stored.pk)
     assert customer is not None and customer.pk == stored.pk
     assert address is None
+
+
+def _column(table: str, column: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608 - test constants
+        return str(cursor.fetchone()[0])
+
+
+def test_encrypted_values_are_decrypted_only_when_read(org_a, monkeypatch):  # type: ignore[no-untyped-def]
+    import pickle
+
+    from aftersales.core import crypto
+    from aftersales.core.fields import Ciphertext, stored
+    from aftersales.service.models import ServiceRequest
+
+    saved = CustomerFactory(organization=org_a, phone="13912345678")
+    AddressFactory(customer=saved, province="浙江省", city="杭州市", district="西湖区", detail="文三路1号")
+    decrypted: list[str] = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: decrypted.append(token) or real(token))
+    customer, address, _extra = _joined(saved.pk)
+    assert customer is not None and address is not None
+    assert decrypted == []  # nothing yet
+    token = _column("customers_customeraddress", "detail", address.pk)
+    held = stored(address, "detail")
+    assert type(held) is Ciphertext and held.token == token and "文三路" not in repr(held)
+    assert address.masked == "浙江省杭州市西湖区****" and decrypted == []  # whether there is one is enough
+    # Copied to another encrypted column, it is written as the same ciphertext, still unread.
+    request = ServiceRequest.objects.create(organization=org_a, customer=customer, kind="repair", channel="web",
+                                            number="SR-T-1", description="d", address_region=address.region,
+                                            address_detail=held, created_at=saved.created_at)
+    assert decrypted == []
+    assert _column("service_servicerequest", "address_detail", request.pk) == token
+    assert request.masked_address == "浙江省杭州市西湖区****" and decrypted == []
+    # Read, it is the plain value, decrypted once and kept.
+    assert address.detail == "文三路1号" and address.detail == "文三路1号" and decrypted == [token]
+    assert type(stored(address, "detail")) is crypto.Sealed
+    assert customer.phone == "13912345678" and len(decrypted) == 2
+    assert ServiceRequest.objects.get(pk=request.pk).address_detail == "文三路1号"
+    # A pickled copy (a cache) still decrypts on first read; assigning a value replaces it.
+    _c, again, _e = _joined(saved.pk)
+    assert again is not None
+    copy = pickle.loads(pickle.dumps(again))  # noqa: S301 - our own bytes
+    assert type(stored(copy, "detail")) is Ciphertext and copy.detail == "文三路1号"
+    again.detail = "文二路2号"
+    assert again.detail == "文二路2号" and stored(again, "detail") == "文二路2号"
+    again.save()
+    assert CustomerAddress.objects.get(pk=again.pk).detail == "文二路2号"
