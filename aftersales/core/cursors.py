@@ -16,6 +16,8 @@ from typing import Any
 
 from django.db import connections
 
+from aftersales.core import pgtypes
+
 # Cursors kept per connection, at most: one per statement the creates run, with room to spare.
 KEEP_AT_MOST = 32
 
@@ -47,6 +49,7 @@ def kept(using: str = "default", kind: str = "default",
                 old.close()
             store.clear()
         cursor = connection.cursor() if make is None else _fresh(connection, make)
+        pgtypes.adopt(connection, cursor.cursor)
         store[key] = cursor
     yield cursor
 
