@@ -18,13 +18,18 @@ class RequestSla(models.Model):
     """The SLA facts of one request that are not per target."""
 
     request = models.OneToOneField(ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE, related_name="sla")
-    policy = models.ForeignKey(SlaPolicy, verbose_name=_("时效政策"), null=True, blank=True, on_delete=models.SET_NULL)
+    # No index on the policy or the calendar: nothing looks these rows up by either but the
+    # clearing of it when a policy or calendar is deleted, which is rare, and each index is one
+    # more write on every request create (the clocks carry none for the same reason).
+    policy = models.ForeignKey(SlaPolicy, verbose_name=_("时效政策"), null=True, blank=True, on_delete=models.SET_NULL,
+                               db_index=False)
     station = models.ForeignKey(
         ServiceStation, verbose_name=_("服务网点"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         db_index=False,  # partial, in Meta
     )
     calendar = models.ForeignKey(
-        ServiceCalendar, verbose_name=_("日历"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ServiceCalendar, verbose_name=_("日历"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     escalation_level = models.PositiveSmallIntegerField(_("升级层级"), default=0)
     applied_at = models.DateTimeField(_("政策应用时间"))
