@@ -4,8 +4,8 @@ Making a cursor costs Django and psycopg more than the short reads it serves (a 
 with its transformer, Django's wrapper, the thread and health checks). ``kept`` hands out the same
 wrapped PostgreSQL cursor (per statement, when asked) for the life of the database connection,
 and an ordinary one whenever Django is recording queries (DEBUG, tests counting them) or code has
-installed execute wrappers: then every statement goes through Django's usual path. Errors still come through Django's
-``wrap_database_errors``, as ``CursorWrapper.execute`` applies it.
+installed execute wrappers: then every statement goes through Django's usual path. Errors still
+come through Django's ``wrap_database_errors``, as ``CursorWrapper.execute`` applies it.
 """
 
 from __future__ import annotations

@@ -203,10 +203,16 @@ def active_policies(
     loaded = [(policy, frozenset(c.pk for c in policy.product_categories.all())) for policy in policies]
     for policy, _categories in loaded:
         # Every create asks for its policy's targets by metric; asked once here.
-        policy.targets_by_metric = {t.metric: t for t in policy.targets.all()}  # type: ignore[attr-defined]
+        policy.targets_by_metric = policy_targets(policy)  # type: ignore[attr-defined]
     with _policy_lock:
         _policy_cache[organization_id] = (version, loaded)
     return loaded
+
+
+def policy_targets(policy: SlaPolicy) -> dict[str, SlaTarget]:
+    """The policy's targets by metric (kept with the shared instances ``active_policies`` gives)."""
+    found = getattr(policy, "targets_by_metric", None)
+    return found if found is not None else {t.metric: t for t in policy.targets.all()}
 
 
 def _tier_and_category(request: ServiceRequest) -> tuple[str, int | None]:

@@ -25,7 +25,7 @@ from aftersales.sla.calendar import BusinessCalendar, china_calendar
 from aftersales.sla.calendars import business_calendar, calendar_for
 from aftersales.sla.clock import ClockStatus, Pause, compute_clock
 from aftersales.sla.models import Metric, RequestSla, SlaClock, SlaPause, SlaPolicy, SlaTarget, TimeBasis
-from aftersales.sla.policies import policy_for, sla_setup_versioned
+from aftersales.sla.policies import policy_for, policy_targets, sla_setup_versioned
 from aftersales.stations.coverage import coverage_rows, nearest_covering_id
 from aftersales.stations.models import ServiceStation
 
@@ -126,12 +126,6 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows:
     if rows is None:
         writer.write()
     return state
-
-
-def policy_targets(policy: SlaPolicy) -> dict[str, SlaTarget]:
-    """The policy's targets by metric (kept with the shared instances ``active_policies`` gives)."""
-    found = getattr(policy, "targets_by_metric", None)
-    return found if found is not None else {t.metric: t for t in policy.targets.all()}
 
 
 def sla_state(*, request: ServiceRequest, at: datetime) -> tuple[RequestSla, bool]:
