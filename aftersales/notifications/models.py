@@ -19,6 +19,9 @@ class OutboxMessage(models.Model):
         EMAIL = "email", _("邮件")
         SMS = "sms", _("短信")
         WEBHOOK = "webhook", _("Webhook")
+        # One row for everything an event sends, expanded into the rows above by the delivery
+        # job (``outbox.expand_notices``).
+        NOTICE = "notice", _("事件通知")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待发送")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -76,19 +76,88 @@ def active_subscriptions(organization_id: int) -> list[WebhookSubscription]:
     return [sub for sub in found if sub is not None]
 
 
-def webhook_messages(*, organization: Organization, event: str, key: str, data: dict[str, Any]) -> list[OutboxMessage]:
-    """One message per active subscription of the organization that wants ``event``."""
+def webhook_messages(
+    *, organization: Organization, event: str, key: str, data: dict[str, Any], at: str | None = None
+) -> list[OutboxMessage]:
+    """One message per active subscription of the organization that wants ``event``; ``at``: when
+    it happened (ISO 8601), if not now."""
     out: list[OutboxMessage] = []
     subscriptions = config.cached(organization, "webhooks", lambda: (active_subscriptions(organization.pk), True))
     for sub in subscriptions:
         if not sub.wants(event):
             continue
         event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{sub.pk}"))
-        payload = {"id": event_id, "event": event, "created_at": timezone.now().isoformat(), "data": data}
+        payload = {"id": event_id, "event": event, "created_at": at or timezone.now().isoformat(), "data": data}
         out.append(rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
                             dedupe_key=f"webhook:{key}:{sub.pk}", recipient=sub.url, subscription=sub,
                             payload=payload))
     return out
+
+
+# Notices: one row standing for everything an event sends, written by the event's own
+# transaction and turned into its messages (an email, an SMS, a webhook per subscription) by the
+# delivery job. Creating a request writes one row instead of one per channel, and renders,
+# encrypts and masks nothing: the job does, reading the customer's contact details as they are
+# then. The messages keep the dedupe keys they had when written directly, so a notice expanded
+# twice (a worker killed between the two) still queues each message once.
+
+Expander = Callable[[OutboxMessage], Iterable["OutboxMessage | None"]]
+_expanders: dict[str, Expander] = {}
+
+
+def expands(source: str) -> Callable[[Expander], Expander]:
+    """Register the function that turns notices from ``source`` (``payload["source"]``) into messages."""
+
+    def register(expand: Expander) -> Expander:
+        _expanders[source] = expand
+        return expand
+
+    return register
+
+
+def notice(*, organization: Organization, source: str, key: str, label: str, **payload: Any) -> OutboxMessage:
+    """A notice to expand later; ``label`` shows in the admin's recipient column (a request number)."""
+    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.NOTICE,
+                    dedupe_key=f"notice:{key}", recipient=label, payload={"source": source, "key": key, **payload})
+
+
+def expand_notices(*, limit: int = 200) -> int:
+    """Turn the due notices into their messages; returns how many messages they stood for (those
+    queued already, by an earlier try, are counted and skipped).
+
+    Each notice is expanded in its own savepoint, together with marking it done, so a crash
+    leaves it pending as a whole; one whose expansion fails is retried with the messages' backoff.
+    """
+    queued = 0
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(channel=OutboxMessage.Channel.NOTICE, status=OutboxMessage.Status.PENDING,
+                    next_attempt_at__lte=now)
+            .select_related("organization").order_by("next_attempt_at", "id")[:limit]
+        )
+        for item in due:
+            item.attempts += 1
+            try:
+                with transaction.atomic():
+                    expand = _expanders[item.payload.get("source", "")]
+                    messages = [m for m in expand(item) if m is not None]
+                    put_all(messages)
+            except Exception as exc:
+                log.exception("outbox notice failed to expand", extra={"outbox_id": item.pk})
+                failed = item.attempts >= MAX_ATTEMPTS
+                OutboxMessage.objects.filter(pk=item.pk).update(
+                    attempts=item.attempts, next_attempt_at=now + backoff(item.attempts),
+                    status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
+                    last_error=f"{type(exc).__name__}: {exc}",
+                )
+                continue
+            OutboxMessage.objects.filter(pk=item.pk).update(
+                attempts=item.attempts, status=OutboxMessage.Status.SENT, sent_at=now, last_error="",
+            )
+            queued += len(messages)
+    return queued
 
 
 def put_all(messages: Iterable[OutboxMessage | None], *, rows: NewRows | None = None) -> None:
@@ -139,10 +208,13 @@ def _send(message: OutboxMessage) -> channels.SendResult:
 
 
 def deliver_due(*, limit: int = 200) -> int:
-    """Deliver what is due; returns how many were sent. Safe to run in several workers at once."""
+    """Expand the due notices, then deliver what is due (their messages included); returns how
+    many were sent. Safe to run in several workers at once."""
+    expand_notices(limit=limit)
     now = timezone.now()
     due = list(
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
+        .exclude(channel=OutboxMessage.Channel.NOTICE)
         .select_related("subscription").order_by("next_attempt_at", "id")[:limit]
     )
     sent = 0

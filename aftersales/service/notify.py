@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aftersales.notifications import outbox
-from aftersales.service.models import Kind
+from aftersales.service.models import Kind, ServiceRequest
 
 if TYPE_CHECKING:
     from aftersales.core.rows import NewRows
     from aftersales.notifications.models import OutboxMessage
-    from aftersales.service.models import Message, ServiceRequest
+    from aftersales.service.models import Message
 
 STATUS_TEXT = {
     "new": "已收到",
@@ -41,10 +42,10 @@ def request_payload(request: ServiceRequest) -> dict[str, Any]:
     }
 
 
-def _customer_messages(request: ServiceRequest, key: str, text: str) -> list[OutboxMessage | None]:
+def _customer_messages(request: ServiceRequest, key: str, text: str, status: str) -> list[OutboxMessage | None]:
     customer = request.customer
     org = request.organization
-    subject = f"【{org.name}】服务单 {request.number}：{STATUS_TEXT.get(request.status, request.status)}"
+    subject = f"【{org.name}】服务单 {request.number}：{STATUS_TEXT.get(status, status)}"
     body = f"{customer.name}，您好：\n\n{text}\n\n服务单号：{request.number}\n\n{org.name} 售后服务"
     return [
         outbox.email_message(organization=org, key=key, to=customer.email, subject=subject, body=body),
@@ -53,23 +54,46 @@ def _customer_messages(request: ServiceRequest, key: str, text: str) -> list[Out
     ]
 
 
+# A request's change is written as one notice (see ``outbox.notice``) holding what the change
+# was: the event, the request's state for webhooks, and when. ``expand`` writes the messages
+# from it in the delivery job, to the customer's email and phone as they are then.
+
+
+def _notice(request: ServiceRequest, key: str, event: str, data: dict[str, Any], at: datetime) -> OutboxMessage:
+    return outbox.notice(organization=request.organization, source="request", key=key, label=request.number,
+                         request=request.pk, event=event, data=data, at=at.isoformat())
+
+
 def notify_created(request: ServiceRequest, *, rows: NewRows | None = None) -> None:
-    """``rows``: add the messages there (the create's own write) instead of writing them now."""
-    key = f"request:{request.pk}:created"
-    outbox.put_all([
-        *_customer_messages(request, key, f"我们已收到您的{Kind(request.kind).label}申请，将尽快处理。"),
-        *outbox.webhook_messages(organization=request.organization, event="request.created", key=key,
-                                 data=request_payload(request)),
-    ], rows=rows)
+    """``rows``: add the notice there (the create's own write) instead of writing it now."""
+    outbox.put_all([_notice(request, f"request:{request.pk}:created", "request.created", request_payload(request),
+                            request.created_at)], rows=rows)
 
 
 def notify_status(request: ServiceRequest, old_status: str) -> None:
-    key = f"request:{request.pk}:v{request.version}:status"
-    outbox.put_all([
-        *_customer_messages(request, key, f"您的服务单状态更新为：{STATUS_TEXT.get(request.status, request.status)}。"),
-        *outbox.webhook_messages(organization=request.organization, event="request.status_changed", key=key,
-                                 data={**request_payload(request), "from_status": old_status}),
-    ])
+    outbox.put_all([_notice(request, f"request:{request.pk}:v{request.version}:status", "request.status_changed",
+                            {**request_payload(request), "from_status": old_status}, request.updated_at)])
+
+
+@outbox.expands("request")
+def expand(notice: OutboxMessage) -> list[OutboxMessage | None]:
+    """The email and SMS to the customer and a webhook per subscription; nothing when the request
+    is gone."""
+    payload = notice.payload
+    request = ServiceRequest.objects.select_related("customer", "organization").filter(pk=payload["request"]).first()
+    if request is None:
+        return []
+    key, data = payload["key"], payload["data"]
+    status = data["status"]
+    if payload["event"] == "request.created":
+        text = f"我们已收到您的{Kind(request.kind).label}申请，将尽快处理。"
+    else:
+        text = f"您的服务单状态更新为：{STATUS_TEXT.get(status, status)}。"
+    return [
+        *_customer_messages(request, key, text, status),
+        *outbox.webhook_messages(organization=request.organization, event=payload["event"], key=key, data=data,
+                                 at=payload.get("at")),
+    ]
 
 
 def notify_message(request: ServiceRequest, message: Message) -> None:

@@ -1,4 +1,4 @@
-"""The per-process cache of an organization's settings: every change reaches the next API create."""
+"""The per-process cache of an organization's settings: every change reaches the next API call."""
 
 from __future__ import annotations
 
@@ -44,27 +44,34 @@ def _create(api: Client, unit: object, **extra: object) -> ServiceRequest:
     return ServiceRequest.objects.get(number=r.json()["number"])
 
 
-def _webhook_recipients(sr: ServiceRequest) -> list[str]:
-    return sorted(OutboxMessage.objects.filter(channel="webhook", dedupe_key__contains=f"request:{sr.pk}:created")
+def _reply_webhooks(api: Client, sr: ServiceRequest) -> list[str]:
+    """Where the webhooks queued by a staff reply through the API go. A reply's are queued in the
+    request, from the organization's cached subscriptions (a create's by the delivery job)."""
+    before = list(OutboxMessage.objects.filter(channel="webhook").values_list("pk", flat=True))
+    r = api.post(f"/api/v1/requests/{sr.number}/messages", data=json.dumps({"body": "好的"}),
+                 content_type="application/json")
+    assert r.status_code == 201, r.content
+    return sorted(OutboxMessage.objects.filter(channel="webhook").exclude(pk__in=before)
                   .values_list("recipient", flat=True))
 
 
-def test_a_webhook_added_changed_or_removed_reaches_the_next_create(api, unit, org_a):  # type: ignore[no-untyped-def]
+def test_a_webhook_added_changed_or_removed_reaches_the_next_reply(api, unit, org_a):  # type: ignore[no-untyped-def]
+    sr = _create(api, unit)
     # given an organization whose settings this process has cached (no webhooks yet)
     for _ in range(2):
-        assert _webhook_recipients(_create(api, unit)) == []
-    # when an admin subscribes a receiver, the very next create queues a delivery to it
+        assert _reply_webhooks(api, sr) == []
+    # when an admin subscribes a receiver, the very next reply queues a delivery to it
     sub = WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/a", secret="s")
-    assert _webhook_recipients(_create(api, unit)) == ["https://hooks.example.com/a"]
+    assert _reply_webhooks(api, sr) == ["https://hooks.example.com/a"]
     # a second one, then the first switched off
     WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/b", secret="s")
-    assert _webhook_recipients(_create(api, unit)) == ["https://hooks.example.com/a", "https://hooks.example.com/b"]
+    assert _reply_webhooks(api, sr) == ["https://hooks.example.com/a", "https://hooks.example.com/b"]
     sub.is_active = False
     sub.save()
-    assert _webhook_recipients(_create(api, unit)) == ["https://hooks.example.com/b"]
+    assert _reply_webhooks(api, sr) == ["https://hooks.example.com/b"]
     # and removed altogether
     WebhookSubscription.objects.all().delete()
-    assert _webhook_recipients(_create(api, unit)) == []
+    assert _reply_webhooks(api, sr) == []
 
 
 def test_a_station_opened_or_moved_reaches_the_next_create(api, unit, org_a):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from aftersales.notifications import outbox
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service.models import RequestEvent, ServiceRequest
 from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFactory
@@ -56,7 +57,9 @@ def test_field_job_from_creation_to_rating(client_for, alice, carol, owned_unit)
     assert r.status_code == 201 and r.json()["average"] == pytest.approx(4.4)
     kinds = list(RequestEvent.objects.filter(request__number=number).values_list("kind", flat=True))
     assert kinds.count("status") == 6 and "rating" in kinds
-    # every status change was queued for the customer by email
+    # the create and every status change were queued for the customer by email (by the delivery
+    # job, from the notices the changes wrote)
+    outbox.expand_notices()
     assert OutboxMessage.objects.filter(channel="email", recipient="carol@example.com").count() >= 7
 
 
@@ -193,17 +196,41 @@ def test_a_postgresql_create_reads_a_few_rows_and_writes_once(client, alice, own
         r = _post(agent, "/api/v1/requests", body)
     assert r.status_code == 201, r.content
     writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
-    # the request, its event, SLA state and clocks and the customer's email and SMS in one statement
+    # the request, its event, SLA state and clocks and the notice to the customer in one statement
     assert len(writes) == 1 and writes[0].startswith("WITH")
     for table in ("service_servicerequest", "service_requestevent", "sla_requestsla", "sla_slaclock",
                   "notifications_outboxmessage"):
         assert f'INSERT INTO "{table}"' in writes[0]
     # token (with the organization's settings stamp); unit with customer, model, address, open-request
-    # flag and the new request's id; the write. The SLA calendar and policies, webhooks and stations
-    # come from this process's cache while the stamp stands (aftersales.accounts.config).
+    # flag and the new request's id; the write. The SLA calendar and policies and stations come
+    # from this process's cache while the stamp stands (aftersales.accounts.config); webhooks are
+    # the delivery job's business.
     assert len(queries) == 3, [q["sql"][:80] for q in queries.captured_queries]
     assert "nextval(" in queries.captured_queries[1]["sql"]
     sr = ServiceRequest.objects.get(number=r.json()["number"])
     assert sr.number == f"SR-{sr.created_at.year}-{sr.pk:06d}"
     assert sr.sla_clocks.count() >= 2 and sr.events.filter(kind="created").count() == 1
-    assert OutboxMessage.objects.filter(dedupe_key__endswith=f"request:{sr.pk}:created").count() == 2
+    assert list(OutboxMessage.objects.filter(dedupe_key__endswith=f"request:{sr.pk}:created")
+                .values_list("channel", flat=True)) == ["notice"]
+
+
+def test_an_api_create_neither_decrypts_nor_encrypts_personal_data(client_for, alice, owned_unit, monkeypatch):  # type: ignore[no-untyped-def]
+    # The address is copied to the request as stored and shown masked, and the customer's phone is
+    # read by the delivery job when it writes the SMS: a create spends no time on the cipher.
+    from aftersales.core import crypto
+    from aftersales.testing.factories import AddressFactory
+
+    AddressFactory(customer=owned_unit.customer, detail="科技路 1 号")
+    agent = client_for(alice)
+    calls: list[str] = []
+    for name in ("encrypt", "decrypt"):
+        real = getattr(crypto, name)
+        monkeypatch.setattr(crypto, name, lambda value, _name=name, _real=real: calls.append(_name) or _real(value))
+    r = _post(agent, "/api/v1/requests", {"kind": "repair", "description": "不制冷", "customer_id": owned_unit.customer_id,
+                                          "unit_serial": owned_unit.serial_number})
+    assert r.status_code == 201, r.content
+    assert calls == []
+    sr = ServiceRequest.objects.get(number=r.json()["number"])
+    assert sr.address_detail == "科技路 1 号" and calls == ["decrypt"]  # the copy reads back as the address
+    outbox.expand_notices()
+    assert OutboxMessage.objects.get(channel="sms").recipient_phone == owned_unit.customer.phone

@@ -15,6 +15,7 @@ from aftersales.accounts.tokens import token_create
 from aftersales.customers.models import Customer
 from aftersales.jobs import runner
 from aftersales.jobs.registry import enqueue
+from aftersales.notifications import outbox
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service import intake, services
 from aftersales.service.models import Attachment, Message, RequestEvent, ServiceRequest
@@ -74,6 +75,7 @@ def test_new_message_opens_a_consultation_for_a_new_customer(org_a):  # type: ig
     assert (message.author_kind, message.channel, message.email_message_id) == ("customer", "email", "<first@example.com>")
     assert list(sr.events.values_list("kind", flat=True)) == ["created", "message"]
     # and the customer is told, by email, that it was received
+    outbox.expand_notices()
     ack = OutboxMessage.objects.get(channel="email", recipient="wangfang@example.com")
     assert sr.number in ack.subject
 

@@ -1,4 +1,5 @@
-"""What a request's changes send out: queued in the same transaction, delivered later."""
+"""What a request's changes send out: a notice queued in the same transaction, expanded into an
+email, an SMS and webhooks by the delivery job, delivered by it."""
 
 from __future__ import annotations
 
@@ -35,30 +36,105 @@ def repair(org_a, customer, alice):  # type: ignore[no-untyped-def]
 
 
 def _queued(channel: str) -> list[OutboxMessage]:
+    """The messages of ``channel`` once the delivery job has expanded the notices."""
+    outbox.expand_notices()
     return list(OutboxMessage.objects.filter(channel=channel).order_by("id"))
+
+
+def _notices() -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.filter(channel="notice").order_by("id"))
 
 
 def test_creating_a_request_tells_the_customer(org_a, customer, alice):  # type: ignore[no-untyped-def]
     sr = services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation",
                                  channel="phone", description="怎么清洗滤网")
+    # the create writes one notice, naming the request and holding no contact details
+    [queued] = OutboxMessage.objects.all()
+    assert (queued.channel, queued.status, queued.recipient) == ("notice", "pending", sr.number)
+    assert queued.payload["event"] == "request.created" and queued.payload["data"]["number"] == sr.number
+    assert queued.recipient_phone == "" and PHONE not in json.dumps(queued.payload)
+    # the delivery job turns it into the customer's email and SMS
     [mail] = _queued("email")
     assert mail.recipient == "wangfang@example.com" and sr.number in mail.subject and "咨询" in mail.body
     [sms] = _queued("sms")
     assert sms.recipient_phone == PHONE and sms.recipient == "139****5678" and sr.number in sms.body
+    [done] = _notices()
+    assert (done.status, done.attempts) == ("sent", 1) and done.sent_at is not None
 
 
 def test_every_status_change_queues_an_email_and_an_sms(repair, alice):  # type: ignore[no-untyped-def]
     for name in ("accept", "assign", "start", "resolve"):
         services.request_transition(request=repair, name=name, by=alice)
+    assert len(_notices()) == 4 and not OutboxMessage.objects.exclude(channel="notice").exists()
     emails, texts = _queued("email"), _queued("sms")
     assert len(emails) == len(texts) == 4
     assert {m.recipient for m in emails} == {"wangfang@example.com"} and {m.recipient_phone for m in texts} == {PHONE}
+    # each says the state it changed to, though all four were expanded after the last change
     for mail, text, said in zip(emails, texts, ["已受理", "已安排工程师", "正在处理", "请验收"], strict=True):
         assert said in mail.subject and said in text.body
         assert repair.number in mail.body and repair.number in text.body
     # the same change notified again (a retried job, say) is not queued twice
     notify.notify_status(ServiceRequest.objects.get(pk=repair.pk), "in_progress")
-    assert OutboxMessage.objects.count() == 8
+    assert len(_notices()) == 4 and len(_queued("email")) == 4 and OutboxMessage.objects.count() == 12
+
+
+def test_a_notice_expanded_twice_queues_each_message_once(repair, alice):  # type: ignore[no-untyped-def]
+    # given a notice expanded once, then found pending again (its worker died before recording it)
+    services.request_transition(request=repair, name="accept", by=alice)
+    assert outbox.expand_notices() == 2
+    OutboxMessage.objects.filter(channel="notice").update(status="pending")
+    # when it is expanded again, nothing new is queued and it is recorded as done
+    assert outbox.expand_notices() == 2  # the two it stands for, found queued already
+    assert len(_queued("email")) == len(_queued("sms")) == 1
+    assert [n.status for n in _notices()] == ["sent"]
+
+
+def test_messages_go_to_the_contact_details_the_customer_has_when_they_are_sent(repair, alice, customer):  # type: ignore[no-untyped-def]
+    services.request_transition(request=repair, name="accept", by=alice)
+    customer.email, customer.phone = "fang.wang@example.com", "13700001111"
+    customer.save()
+    [mail], [sms] = _queued("email"), _queued("sms")
+    assert mail.recipient == "fang.wang@example.com" and sms.recipient_phone == "13700001111"
+
+
+def test_a_notice_that_cannot_be_expanded_is_retried_without_holding_up_the_others(repair, alice, monkeypatch):  # type: ignore[no-untyped-def]
+    services.request_transition(request=repair, name="accept", by=alice)
+    services.request_transition(request=repair, name="assign", by=alice)
+    first, second = _notices()
+    real = notify.expand
+
+    def broken_for_the_first(item):  # type: ignore[no-untyped-def]
+        if item.pk == first.pk:
+            raise RuntimeError("template bug")
+        return real(item)
+
+    monkeypatch.setitem(outbox._expanders, "request", broken_for_the_first)
+    assert outbox.expand_notices() == 2  # the second's email and SMS
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == ("pending", 1) and "template bug" in first.last_error
+    assert first.next_attempt_at > second.next_attempt_at
+    assert [m.subject for m in OutboxMessage.objects.filter(channel="email")] == [
+        f"【{repair.organization.name}】服务单 {repair.number}：已安排工程师"]
+    # fixed, and due again: it goes out
+    monkeypatch.undo()
+    OutboxMessage.objects.filter(pk=first.pk).update(next_attempt_at=second.next_attempt_at)
+    assert outbox.expand_notices() == 2
+    first.refresh_from_db()
+    assert (first.status, first.attempts, first.last_error) == ("sent", 2, "")
+    # one that never can be gives up after the outbox's limit of tries
+    monkeypatch.setitem(outbox._expanders, "request", broken_for_the_first)
+    OutboxMessage.objects.filter(pk=first.pk).update(status="pending", attempts=outbox.MAX_ATTEMPTS - 1,
+                                                     next_attempt_at=second.next_attempt_at)
+    assert outbox.expand_notices() == 0
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == ("failed", outbox.MAX_ATTEMPTS)
+
+
+def test_a_notice_for_a_request_that_is_gone_sends_nothing(repair, alice):  # type: ignore[no-untyped-def]
+    services.request_transition(request=repair, name="accept", by=alice)
+    ServiceRequest.objects.filter(pk=repair.pk).delete()
+    assert outbox.expand_notices() == 0
+    assert [n.status for n in _notices()] == ["sent"] and OutboxMessage.objects.count() == 1
 
 
 def test_a_rolled_back_transition_queues_nothing(repair, alice):  # type: ignore[no-untyped-def]
@@ -67,10 +143,10 @@ def test_a_rolled_back_transition_queues_nothing(repair, alice):  # type: ignore
 
     with pytest.raises(Abort), transaction.atomic():
         services.request_transition(request=repair, name="accept", by=alice)
-        assert OutboxMessage.objects.count() == 2  # visible inside the transaction …
+        assert OutboxMessage.objects.count() == 1  # the notice, visible inside the transaction …
         raise Abort
     # … and gone with it: no email, no SMS, no event, no status change
-    assert OutboxMessage.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0 and outbox.expand_notices() == 0
     assert not RequestEvent.objects.filter(request=repair, kind="status").exists()
     assert ServiceRequest.objects.get(pk=repair.pk).status == "new"
 
@@ -138,6 +214,7 @@ def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):  # type: 
 
     services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation", channel="phone",
                             description="咨询")
+    outbox.expand_notices()
     with connection.cursor() as cursor:
         cursor.execute("SELECT recipient, recipient_phone FROM notifications_outboxmessage WHERE channel = 'sms'")
         rows = cursor.fetchall()
