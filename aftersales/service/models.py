@@ -145,10 +145,14 @@ class ServiceRequest(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "status", "-created_at"]),
-            models.Index(fields=["organization", "assignee", "status"]),
             models.Index(fields=["organization", "kind", "status"]),
             models.Index(fields=["customer", "-created_at"]),
-            models.Index(fields=["unit", "status"]),
+            # Partial, as the ones below: a new request has no assignee, and a consultation no
+            # unit, so their inserts skip these. "Mine" asks for an assignee and the duplicate
+            # check for a unit; the unassigned queue is served by the status index above.
+            models.Index(fields=["organization", "assignee", "status"], condition=Q(assignee__isnull=False),
+                         name="service_request_org_assignee"),
+            models.Index(fields=["unit", "status"], condition=Q(unit__isnull=False), name="service_request_unit"),
             # Partial: a new request has none of these, so its insert skips the three indexes.
             # They serve the reverse lookups and a deleted user's or request's SET NULL.
             models.Index(fields=["assignee"], condition=Q(assignee__isnull=False), name="service_request_assignee"),
