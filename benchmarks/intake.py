@@ -11,7 +11,8 @@ threads (http.client, keep-alive) post for a fixed time to
 * ``POST /bench/insert``: a bare Django view doing one INSERT (only routed when the server runs
   with ``AFTERSALES_BENCH_ENDPOINT=1``, as here), the floor for this machine and database;
 * ``POST /api/v1/requests``: real creates (half repairs on a unit, half consultations), through
-  token auth, validation, the duplicate check, the request row, its event and the outbox rows.
+  token auth, validation, the duplicate check, the request row, its event, SLA state and clocks and the
+  outbox notice that the delivery job (not running here) turns into the email and SMS.
 
 It prints creates per second, latency percentiles and the server's CPU time per request (user +
 system of gunicorn and its workers, from /proc: unlike wall time, not inflated by other work on a
@@ -293,7 +294,7 @@ BREAKDOWN = [
     ("    request_create", "aftersales/service/services.py", "request_create"),
     ("      the request's id from its sequence", "aftersales/core/rows.py", "reserve"),
     ("      SLA policy, calendar and clocks", "aftersales/sla/hooks.py", "on_request_created"),
-    ("      outbox: email, SMS, webhooks", "aftersales/service/notify.py", "notify_created"),
+    ("      outbox notice (email, SMS, webhooks)", "aftersales/service/notify.py", "notify_created"),
     ("      the write (one statement on PostgreSQL)", "aftersales/core/rows.py", "write"),
     ("  ninja: serialise the response", "ninja/operation.py", "_result_to_response"),
 ]
