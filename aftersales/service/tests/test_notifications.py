@@ -219,3 +219,19 @@ def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):  # type: 
         cursor.execute("SELECT recipient, recipient_phone FROM notifications_outboxmessage WHERE channel = 'sms'")
         rows = cursor.fetchall()
     assert rows and all(PHONE not in (r[0] + r[1]) for r in rows)
+
+
+def test_a_webhook_tells_what_the_request_was_when_the_event_happened(org_a, customer, alice, receiver):  # type: ignore[no-untyped-def]  # noqa: F811
+    # given an integrator subscribed to everything, and a request accepted before the job ran
+    WebhookSubscription.objects.create(organization=org_a, url=receiver.url, secret="s")
+    sr = services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation",
+                                 channel="api", description="保修期多久")
+    services.request_transition(request=sr, name="accept", by=alice)
+    outbox.deliver_due()
+    # then the created event still says "new", stamped when the request was created
+    events = {e["event"]: e for e in (json.loads(got.body) for got in receiver.received)}
+    assert set(events) == {"request.created", "request.status_changed"}
+    created = events["request.created"]
+    assert (created["data"]["number"], created["data"]["status"], created["data"]["version"]) == (sr.number, "new", 1)
+    assert created["created_at"] == sr.created_at.isoformat()
+    assert events["request.status_changed"]["data"]["status"] == "accepted"
