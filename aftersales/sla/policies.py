@@ -19,7 +19,16 @@ from aftersales.core import reads
 from aftersales.customers.models import Customer, Unit
 from aftersales.service.models import ServiceRequest
 from aftersales.sla.calendars import default_calendar
-from aftersales.sla.models import EscalationRule, Metric, ServiceCalendar, SlaPolicy, SlaTarget, TimeBasis
+from aftersales.sla.models import (
+    EscalationRule,
+    Metric,
+    RequestSla,
+    ServiceCalendar,
+    SlaPause,
+    SlaPolicy,
+    SlaTarget,
+    TimeBasis,
+)
 
 W, C = TimeBasis.WORKING, TimeBasis.CALENDAR
 HOUR = 60
@@ -102,10 +111,38 @@ def policies_seed(*, organization: Organization) -> list[SlaPolicy]:
 def sla_setup_organization(*, organization: Organization) -> ServiceCalendar:
     """Give an organization its default calendar and, the first time only, the default policies.
 
-    Safe to call on every request: the calendar is the marker, so an admin who deletes the
-    default policies on purpose does not get them back.
+    Safe to call on every request. The default calendar's ``policies_seeded_at`` is the marker:
+    whichever app made the calendar first, the policies follow once, and an admin who deletes
+    the default policies on purpose does not get them back.
     """
     return sla_setup_versioned(organization=organization)[0]
+
+
+def _seed_once(organization: Organization) -> ServiceCalendar:
+    """The default calendar, with the default policies given once (under the calendar's row lock,
+    so two first requests at once seed one set)."""
+    with transaction.atomic():
+        calendar = default_calendar(organization)
+        locked = ServiceCalendar.objects.select_for_update().get(pk=calendar.pk)
+        if locked.policies_seeded_at is None:
+            if not SlaPolicy.objects.filter(organization=organization).exists():
+                policies_seed(organization=organization)
+                _replay_unmatched(organization)
+            locked.policies_seeded_at = timezone.now()
+            ServiceCalendar.objects.filter(pk=locked.pk).update(policies_seeded_at=locked.policies_seeded_at)
+    return locked
+
+
+def _replay_unmatched(organization: Organization) -> None:
+    """Requests that got SLA rows while the organization had no policy at all (the calendar had
+    been made by another app first) lose those rows, so the backfill replays their timelines
+    against the policies just seeded and they get the clocks they should have had."""
+    orphans = RequestSla.objects.filter(request__organization=organization, policy__isnull=True)
+    request_ids = list(orphans.values_list("request_id", flat=True))
+    for start in range(0, len(request_ids), 1000):
+        chunk = request_ids[start:start + 1000]
+        SlaPause.objects.filter(request_id__in=chunk).delete()
+        RequestSla.objects.filter(request_id__in=chunk).delete()
 
 
 def _version_sql() -> str:
@@ -139,17 +176,16 @@ def sla_setup_versioned(*, organization: Organization) -> tuple[ServiceCalendar,
     if found is not None:
         (existing,), (n, at, top) = found
         assert isinstance(existing, ServiceCalendar)
-        return existing, (n, at, top)
-    with transaction.atomic():
-        calendar = default_calendar(organization)
-        if not SlaPolicy.objects.filter(organization=organization).exists():
-            policies_seed(organization=organization)
-    return calendar, None
+        if existing.policies_seeded_at is not None:
+            return existing, (n, at, top)
+    return _seed_once(organization), None
 
 
 def sla_setup_all() -> int:
-    """Set up every organization that has no SLA calendar yet; returns how many."""
-    having = ServiceCalendar.objects.filter(station__isnull=True).values("organization_id")
+    """Set up every organization whose default policies were never given (no default calendar
+    yet, or one made by another app); returns how many."""
+    having = ServiceCalendar.objects.filter(station__isnull=True, policies_seeded_at__isnull=False).values(
+        "organization_id")
     missing = Organization.objects.exclude(pk__in=having).order_by("pk")
     count = 0
     for org in missing:

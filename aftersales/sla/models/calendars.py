@@ -88,6 +88,10 @@ class ServiceCalendar(models.Model):
     )
     # Part of the cache key of the built calendar: every change to hours, days or years touches it.
     updated_at = models.DateTimeField(_("更新时间"), default=dj_timezone.now)
+    # On the organization's default calendar: when the organization was given its default SLA
+    # policies. Its own marker, not the calendar's existence: other apps (dispatch's station
+    # calendars, the board) make the default calendar too, before any request is created.
+    policies_seeded_at = models.DateTimeField(_("默认时效政策生成时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("服务日历")
