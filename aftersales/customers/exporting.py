@@ -1,10 +1,9 @@
-"""Export customers and units to CSV or XLSX, in the same columns the importer reads."""
+"""The rows of the customer and unit exports, in the same columns the importer reads; written
+as CSV or XLSX by ``aftersales.core.exports``."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -37,29 +36,3 @@ def customer_rows(qs: QuerySet[Customer], *, reveal: bool) -> Iterator[list[Any]
             c.pk, c.name, c.phone if reveal else masking.mask_phone(c.phone), c.email, c.tier,
             getattr(c, "unit_count", ""), c.created_at.isoformat(),
         ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so spreadsheet programs open Chinese text as UTF-8
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
-
-
-def xlsx_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("data")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.catalog.models import ProductModel
 from aftersales.core import crypto
+from aftersales.core.exports import unneutralize
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _noop(phase: str, done: int, total: int) -> None:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
-        return value.strip()
+        return unneutralize(value.strip())
     return value
 
 

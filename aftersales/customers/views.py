@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404, scope
 from aftersales.accounts.roles import Cap, can
+from aftersales.core import exports
 from aftersales.core.errors import ServiceError
 from aftersales.core.models import RevealLog
 from aftersales.customers import exporting, selectors, services
@@ -292,11 +293,11 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Streamin
     response: HttpResponse | StreamingHttpResponse
     if fmt == "csv":
         response = StreamingHttpResponse(
-            exporting.csv_stream(header, rows), content_type="text/csv; charset=utf-8"
+            exports.csv_stream(header, rows), content_type="text/csv; charset=utf-8"
         )
     elif fmt == "xlsx":
         response = HttpResponse(
-            exporting.xlsx_bytes(header, rows),
+            exports.xlsx_bytes(header, rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from aftersales.customers.exporting import csv_stream, xlsx_bytes
+from aftersales.core.exports import csv_stream, xlsx_bytes
 from aftersales.service.models import Kind
 from aftersales.sla import reports
 from aftersales.sla.models import Metric

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from aftersales.core.models import RevealLog
 from aftersales.customers import importing
 from aftersales.customers.exporting import CUSTOMER_COLUMNS, UNIT_COLUMNS
+from aftersales.customers.models import Customer
 from aftersales.testing.factories import ProductModelFactory, UnitFactory
 
 PHONE = "13812341234"
@@ -109,3 +110,36 @@ def test_unit_export_reimports_into_another_organization(client_for, alice, sold
 
     assert result.committed and result.errors == []
     assert result.units_created == 1
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/","点我")', "+1+2", "-3+4", "@SUM(A1)", "\tTAB", "\rCR"]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_name_that_looks_like_a_formula_is_text_in_the_csv(client_for, alice, org_a, name):
+    UnitFactory(organization=org_a, customer__name=name, customer__phone=PHONE)
+    response = client_for(alice).get("/console/export/customers.csv")
+    rows = _rows(response)
+    assert rows[1][1] == "'" + name, "an apostrophe makes spreadsheet programs read text"
+
+
+def test_xlsx_cells_are_strings_never_formulas(client_for, alice, org_a):
+    UnitFactory(organization=org_a, customer__name=FORMULAS[0], customer__phone=PHONE)
+    response = client_for(alice).get("/console/export/customers.xlsx")
+    book = load_workbook(io.BytesIO(response.content))
+    cell = book.worksheets[0]["B2"]
+    assert cell.data_type == "s"
+    assert cell.value == FORMULAS[0], "XLSX keeps the text exactly as typed"
+
+
+def test_a_neutralized_export_reimports_with_the_name_as_typed(client_for, alice, org_a, org_b):
+    unit = UnitFactory(organization=org_a, customer__name="=1+1 王", customer__phone=PHONE)
+    ProductModelFactory(organization=org_b, model_number=unit.product_model.model_number)
+    content = b"".join(client_for(alice).get("/console/export/units.csv", {"reveal": "1"}).streaming_content)
+    assert b"'=1+1" in content
+
+    result = importing.import_sales(organization=org_b, source=io.BytesIO(content), filename="units.csv",
+                                    mode="good_only")
+
+    assert result.committed and result.errors == []
+    assert Customer.objects.get(organization=org_b).name == "=1+1 王"
