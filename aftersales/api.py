@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -16,6 +18,7 @@ from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from aftersales.accounts.api_auth import SessionAuth, TokenAuth
+from aftersales.core import apierrors
 from aftersales.core.errors import ServiceError
 from aftersales.core.problem import problem_response
 
@@ -132,6 +135,44 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             422, "The request body cannot be read.", errors=[{"field": "body", "reason": str(exc.__cause__)}]
         )
     return problem_response(exc.status_code, str(exc))
+
+
+@api.exception_handler(ProtectedError)
+def on_protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
+    return apierrors.still_referenced_response(exc)
+
+
+@api.exception_handler(RestrictedError)
+def on_restricted(request: HttpRequest, exc: RestrictedError) -> HttpResponse:
+    return apierrors.still_referenced_response(exc)
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    return apierrors.out_of_range_response(request)
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    if apierrors.is_out_of_range(exc) or apierrors.out_of_range_fields(request):
+        return apierrors.out_of_range_response(request)
+    return on_unexpected(request, exc)
+
+
+@api.exception_handler(IntegrityError)
+def on_integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    # SQLite reports a LIMIT/OFFSET beyond 64 bits as "datatype mismatch".
+    if apierrors.out_of_range_fields(request):
+        return apierrors.out_of_range_response(request)
+    return on_unexpected(request, exc)
+
+
+@api.exception_handler(OperationalError)
+def on_database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    if apierrors.is_out_of_range(exc):
+        return apierrors.out_of_range_response(request)
+    log.warning("database unavailable", extra={"path": request.path, "error": str(exc)})
+    return apierrors.database_unavailable_response()
 
 
 @api.exception_handler(Exception)

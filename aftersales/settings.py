@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "aftersales.core.middleware.HtmxLoginRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
     "aftersales.core.idempotency.IdempotencyMiddleware",
+    "aftersales.core.middleware.DatabaseErrorMiddleware",
 ]
 
 ROOT_URLCONF = "aftersales.urls"

@@ -54,5 +54,5 @@ def scope(
 def get_or_404(qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return qs.get(**lookup)
-    except (ObjectDoesNotExist, MultipleObjectsReturned, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, MultipleObjectsReturned, ValueError, TypeError, OverflowError) as exc:
         raise Http404(str(qs.model._meta.verbose_name)) from exc

@@ -1,4 +1,5 @@
-"""Request middleware: a structured log line per request, NUL rejection, HTMX login redirects."""
+"""Request middleware: a structured log line per request, NUL rejection, HTMX login redirects,
+database errors as 404/503 pages."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import DataError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
+from django.template.loader import render_to_string
 from django_htmx.http import HttpResponseClientRedirect
 
+from aftersales.core import apierrors
 from aftersales.core.problem import problem_response
 
 log = logging.getLogger("aftersales.request")
@@ -82,3 +86,28 @@ class HtmxLoginRedirectMiddleware:
             if urlsplit(location).path == resolve_url(settings.LOGIN_URL):
                 return HttpResponseClientRedirect(location)
         return response
+
+
+class DatabaseErrorMiddleware:
+    """Pages answer what a database error means instead of a 500: a lost connection is a 503 to
+    retry (with ``Retry-After``), and a number too large for any row id means no such page (404).
+    The API answers the same in problem+json through its own exception handlers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError) or (
+            isinstance(exception, (DataError, OperationalError)) and apierrors.is_out_of_range(exception)
+        ):
+            return render(request, "404.html", status=404)
+        if isinstance(exception, OperationalError):
+            log.warning("database unavailable", extra={"path": request.path, "error": str(exception)})
+            response = HttpResponse(
+                render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8")
+            response["Retry-After"] = str(apierrors.RETRY_AFTER_SECONDS)
+            return response
+        return None

@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from aftersales.accounts.roles import Cap, can
 from aftersales.catalog.selectors import product_models_for_user
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.core.patching import patch_changes
 from aftersales.customers import selectors, services
 from aftersales.customers.models import Customer, Unit
 
@@ -103,7 +104,7 @@ def get_customer(request: HttpRequest, customer_id: int) -> Customer:
 @router.patch("/customers/{int:customer_id}", response=CustomerDetailOut)
 def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Customer:
     customer = selectors.customer_for_user(user=request.user, pk=customer_id)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, Customer)
     services.customer_update(customer=customer, by=request.user, **changes)  # type: ignore[arg-type]
     return selectors.customer_for_user(user=request.user, pk=customer_id)
 
@@ -232,7 +233,7 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
 @router.patch("/units/{serial}", response=UnitOut)
 def update_unit(request: HttpRequest, serial: str, payload: UnitPatch, model: str | None = None) -> Unit:
     unit = _unit_by_serial(request, serial, model)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, Unit, nullable=frozenset({"customer_id"}))
     if "customer_id" in changes:
         customer_id = changes.pop("customer_id")
         customer = None

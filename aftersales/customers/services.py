@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,8 +123,15 @@ def customer_update(*, customer: Customer, by: User, **changes: Any) -> Customer
 def customer_delete(*, customer: Customer, by: User) -> None:
     _require(by, Cap.DELETE_CUSTOMERS)
     with transaction.atomic():
-        # Units are the organization's installed base; they stay, without an owner.
-        customer.delete()
+        # Units are the organization's installed base; they stay, without an owner. Service
+        # requests protect their customer: the history is kept for warranty and statistics.
+        try:
+            customer.delete()
+        except ProtectedError as exc:
+            raise Conflict(
+                _("该客户有服务记录，不能删除：服务历史要为保修和统计保留。"),
+                {"id": _("仍被服务单等记录引用")},
+            ) from exc
 
 
 def address_add(

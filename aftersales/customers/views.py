@@ -126,7 +126,11 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_user(user=request.user, pk=pk)
-    services.customer_delete(customer=customer, by=request.user)  # type: ignore[arg-type]
+    try:
+        services.customer_delete(customer=customer, by=request.user)  # type: ignore[arg-type]
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:detail", pk=customer.pk)
     messages.success(request, _("客户已删除。"))
     return redirect("customers:list")
 

@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from aftersales.accounts.models import Role, User
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, PermissionDenied
+from aftersales.core.patching import patch_changes
 from aftersales.core.schemas import trusted
 from aftersales.customers.models import CustomerAddress
 from aftersales.customers.selectors import customers_for_user, units_for_user
@@ -307,7 +308,7 @@ def _staff_only(request: HttpRequest) -> None:
 def update_request(request: HttpRequest, number: str, payload: RequestPatch) -> RequestOut:
     sr = _get(request, number)
     _staff_only(request)
-    changes = payload.dict(exclude_unset=True)
+    changes = patch_changes(payload, ServiceRequest)
     version = changes.pop("version")
     services.request_update(request=sr, by=request.user, version=version, **changes)  # type: ignore[arg-type]
     return _out(request, number)
