@@ -13,9 +13,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.core.errors import InvalidInput
 from aftersales.entitlement import quotes as quote_services
-from aftersales.entitlement import recorded
+from aftersales.entitlement import recorded, selectors
 from aftersales.entitlement import rma as rma_services
-from aftersales.entitlement import selectors
 from aftersales.entitlement.facts import lineage, sale_terms_of
 from aftersales.entitlement.models import EntitlementDecision, Quote, ReturnAuthorization, UnitFacts
 from aftersales.entitlement.present import option_json

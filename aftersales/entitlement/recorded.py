@@ -97,7 +97,7 @@ def repair_facts_save(
                 value = value.strip()
             old = getattr(record, name)
             if old != value:
-                changes[str(RepairRecord._meta.get_field(name).verbose_name)] = [old, value]
+                changes[str(RepairRecord._meta.get_field(name).verbose_name)] = [old, value]  # type: ignore[union-attr]
                 setattr(record, name, value)
         if changes:
             record.save()

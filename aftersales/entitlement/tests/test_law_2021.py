@@ -12,7 +12,15 @@ from decimal import Decimal
 
 import pytest
 
-from aftersales.entitlement.policy import FaultType, OptionKind, OrgRules, RepairVisit, Request, RequestKind, evaluate
+from aftersales.entitlement.policy import (
+    FaultType,
+    OptionKind,
+    OrgRules,
+    RepairVisit,
+    Request,
+    RequestKind,
+    evaluate,
+)
 from aftersales.entitlement.policy.validation import InvalidFacts
 
 from .factories import CAR, ask, car, day, goods, online
@@ -58,7 +66,7 @@ def test_no_loaner_for_a_car_past_the_repair_warranty_mileage(km: int, loaner: b
 
     decision = ask(facts, day(108))
 
-    assert ((OptionKind.LOANER in decision.kinds())) is loaner
+    assert (OptionKind.LOANER in decision.kinds()) is loaner
 
 
 def test_the_loaner_rule_reads_the_mileage_at_drop_off_when_the_record_has_it() -> None:
