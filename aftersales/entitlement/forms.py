@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.catalog.models import SparePart
 from aftersales.core.forms import BootstrapMixin
 from aftersales.dispatch.models import RepairRecord
-from aftersales.entitlement.models import ConditionReport, QuoteLine, ReturnAuthorization, SaleTerms, UnitFacts
+from aftersales.entitlement.models import (
+    ConditionReport,
+    QuoteLine,
+    ReturnAuthorization,
+    SaleTerms,
+    UnitFacts,
+)
 from aftersales.entitlement.models.returns import FaultType, RefundMethod
 
 CHECK_KINDS = [

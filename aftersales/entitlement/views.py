@@ -28,9 +28,15 @@ from aftersales.entitlement.forms import (
     SaleTermsForm,
     UnitFactsForm,
 )
-from aftersales.entitlement.models import EntitlementDecision, ExtendedWarrantyContract, Quote, SaleTerms, UnitFacts
-from aftersales.entitlement.policy import InvalidFacts
+from aftersales.entitlement.models import (
+    EntitlementDecision,
+    ExtendedWarrantyContract,
+    Quote,
+    SaleTerms,
+    UnitFacts,
+)
 from aftersales.entitlement.permissions import Act, may
+from aftersales.entitlement.policy import InvalidFacts
 from aftersales.entitlement.present import present
 from aftersales.entitlement.quotes import QUOTABLE
 from aftersales.service.models import Kind
