@@ -381,12 +381,33 @@ class RouteStop(models.Model):
 
 
 class RepairRecord(models.Model):
-    """维修记录: what one visit (or one mail-in repair) found, used and cost; kept for analysis."""
+    """维修记录: what one visit (or one mail-in repair) found, used and cost; kept for analysis.
+
+    The three 三包 facts at the end feed the entitlement rules: a repair of a serious safety fault
+    (严重安全性能故障, counted by 《家用汽车产品修理更换退货责任规定》第二十四条), the system the fault
+    was in, and whether the repairer carries the 三包 duty (a repair elsewhere is not counted).
+    """
 
     class Coverage(models.TextChoices):
         COVERED = "covered", _("保内免费")
         PARTLY = "partly", _("部分收费")
         CHARGED = "charged", _("保外收费")
+
+    class FaultSystem(models.TextChoices):
+        """The systems 《家用汽车产品修理更换退货责任规定》第二十四条 names, and the rest."""
+
+        ENGINE = "engine", _("发动机")
+        TRANSMISSION = "transmission", _("变速器")
+        POWER_BATTERY = "power_battery", _("动力蓄电池")
+        DRIVE_MOTOR = "drive_motor", _("行驶驱动电机")
+        STEERING = "steering", _("转向系统")
+        BRAKE = "brake", _("制动系统")
+        SUSPENSION = "suspension", _("悬架系统")
+        DRIVETRAIN = "drivetrain", _("传动系统")
+        EMISSION_CONTROL = "emission_control", _("污染控制装置")
+        BODY = "body", _("车身")
+        ELECTRICAL = "electrical", _("电气系统")
+        OTHER = "other", _("其他")
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
     request = models.ForeignKey(
@@ -427,6 +448,19 @@ class RepairRecord(models.Model):
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # 三包 facts (see the class docstring).
+    serious_safety = models.BooleanField(
+        _("严重安全性能故障"), default=False,
+        help_text=_("危及人身、财产安全，致使无法安全使用的质量问题；三包有效期内累计修理2次仍未排除或又出现的，"
+                    "可换车或退车（《家用汽车产品修理更换退货责任规定》第二十四条）。"),
+    )
+    fault_system = models.CharField(_("故障系统"), max_length=20, choices=FaultSystem.choices, blank=True)
+    authorized_repairer = models.BooleanField(
+        _("由承担三包责任的修理者修理"), default=True,
+        help_text=_("取消勾选表示由未授权的修理者修理：该次修理不计入三包修理次数和时间。"),
+    )
+    repairer_name = models.CharField(_("修理者"), max_length=100, blank=True)
+    odometer_km = models.PositiveIntegerField(_("送修里程（公里）"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("维修记录")

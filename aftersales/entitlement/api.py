@@ -13,10 +13,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.core.errors import InvalidInput
 from aftersales.entitlement import quotes as quote_services
+from aftersales.entitlement import recorded, selectors
 from aftersales.entitlement import rma as rma_services
-from aftersales.entitlement import selectors
 from aftersales.entitlement.facts import lineage, sale_terms_of
-from aftersales.entitlement.models import EntitlementDecision, Quote, ReturnAuthorization
+from aftersales.entitlement.models import EntitlementDecision, Quote, ReturnAuthorization, UnitFacts
 from aftersales.entitlement.present import option_json
 from aftersales.service.selectors import request_for_user
 
@@ -148,6 +148,96 @@ def entitlements(request: HttpRequest, params: Query[CheckIn]) -> dict[str, Any]
     unit = selectors.unit_by_serial(user=request.user, serial=params.serial, model=params.model)
     return _entitlement(selectors.check_unit(unit=unit, kind=params.kind, fault=params.fault, part=params.part,
                                              odometer_km=params.odometer_km, on=params.on))
+
+
+# --- Facts the rules turn on ---------------------------------------------------------------------
+
+VoucherLit = Literal["present", "missing", "altered", "mismatched"]
+UsageLit = Literal["household", "commercial"]
+FaultSystemLit = Literal["", "engine", "transmission", "power_battery", "drive_motor", "steering", "brake",
+                         "suspension", "drivetrain", "emission_control", "body", "electrical", "other"]
+
+
+class UnitFactsOut(Schema):
+    serial: str
+    voucher: str = Field(description="present, missing (with no invoice: no 三包), altered or mismatched (no 三包).")
+    usage: str = Field(description="household, or commercial (a car used for hire is not a 家用汽车: no car 三包).")
+    note: str = ""
+    updated_at: datetime | None = None
+
+
+class UnitFactsIn(Schema):
+    model: str = Field("", max_length=100, description="Model number, when two models share the serial.")
+    voucher: VoucherLit | None = None
+    usage: UsageLit | None = None
+    note: str | None = Field(None, max_length=300)
+
+
+def _unit_facts(unit: Any, facts: UnitFacts | None) -> dict[str, Any]:
+    return {"serial": unit.serial_number, "voucher": facts.voucher if facts else "present",
+            "usage": facts.usage if facts else "household", "note": facts.note if facts else "",
+            "updated_at": facts.updated_at if facts else None}
+
+
+@router.get("/units/{serial}/entitlement-facts", response=UnitFactsOut)
+def get_unit_facts(request: HttpRequest, serial: str, model: str = "") -> dict[str, Any]:
+    """The unit's voucher status and use, as the 三包 rules read them."""
+    unit = selectors.unit_by_serial(user=request.user, serial=serial, model=model)
+    return _unit_facts(unit, UnitFacts.objects.filter(unit=unit).first())
+
+
+@router.patch("/units/{serial}/entitlement-facts", response=UnitFactsOut)
+def patch_unit_facts(request: HttpRequest, serial: str, payload: UnitFactsIn) -> dict[str, Any]:
+    """Record the unit's voucher status and use; fields left out keep their value."""
+    unit = selectors.unit_by_serial(user=request.user, serial=serial, model=payload.model)
+    facts = recorded.unit_facts_save(unit=unit, by=request.user, voucher=payload.voucher,  # type: ignore[arg-type]
+                                     usage=payload.usage, note=payload.note)
+    return _unit_facts(unit, facts)
+
+
+class RepairFactsOut(Schema):
+    request: str
+    serious_safety: bool
+    fault_system: str
+    authorized_repairer: bool
+    repairer_name: str
+    odometer_km: int | None
+
+
+class RepairFactsIn(Schema):
+    serious_safety: bool | None = Field(None, description="A repair of a 严重安全性能故障 (counted by 第二十四条).")
+    fault_system: FaultSystemLit | None = None
+    authorized_repairer: bool | None = Field(
+        None, description="False: repaired by someone without the 三包 duty; the repair does not count.")
+    repairer_name: str | None = Field(None, max_length=100)
+    odometer_km: int | None = Field(None, description="The car's reading at drop-off.")
+
+
+def _repair_facts(sr: Any, record: Any) -> dict[str, Any]:
+    return {"request": sr.number, "serious_safety": bool(record and record.serious_safety),
+            "fault_system": record.fault_system if record else "",
+            "authorized_repairer": record.authorized_repairer if record else True,
+            "repairer_name": record.repairer_name if record else "",
+            "odometer_km": record.odometer_km if record else None}
+
+
+@router.get("/requests/{number}/repair-record", response=RepairFactsOut)
+def get_repair_facts(request: HttpRequest, number: str) -> dict[str, Any]:
+    """The 三包 facts of the request's latest repair record."""
+    sr = request_for_user(user=request.user, number=number)
+    return _repair_facts(sr, recorded.repair_record_of(sr))
+
+
+@router.patch("/requests/{number}/repair-record", response=RepairFactsOut)
+def patch_repair_facts(request: HttpRequest, number: str, payload: RepairFactsIn) -> dict[str, Any]:
+    """Record the repair's 三包 facts; fields left out keep their value."""
+    sr = request_for_user(user=request.user, number=number)
+    record = recorded.repair_facts_save(
+        request=sr, by=request.user, serious_safety=payload.serious_safety,  # type: ignore[arg-type]
+        fault_system=payload.fault_system, authorized_repairer=payload.authorized_repairer,
+        repairer_name=payload.repairer_name, odometer_km=payload.odometer_km,
+    )
+    return _repair_facts(sr, record)
 
 
 # --- Returns -----------------------------------------------------------------------------------

@@ -6,21 +6,24 @@ left out, so that a decision taken later is still the one the customer was owed 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from holidays import country_holidays
 
 from aftersales.accounts.models import Organization
 from aftersales.catalog.models import ProductCategory, ProductModel, SparePart
 from aftersales.customers.models import Unit
-from aftersales.dispatch.models import PartUsage
+from aftersales.dispatch.models import PartUsage, RepairRecord
 from aftersales.entitlement import models as m
 from aftersales.entitlement.policy import (
     CategoryExtension,
@@ -150,7 +153,37 @@ def org_rules_for(organization: Organization, category: ProductCategory | None =
     qs = m.CategoryPolicy.objects.filter(category__organization=organization).select_related("category")
     if category is not None:
         qs = qs.filter(category=category)
-    return OrgRules(organization.name, tuple(extension_for(p) for p in qs.prefetch_related("extra_main_parts")))
+    return OrgRules(organization.name, tuple(extension_for(p) for p in qs.prefetch_related("extra_main_parts")),
+                    holiday_extends_no_reason=holiday_extends(organization))
+
+
+def holiday_extends(organization: Organization) -> bool:
+    """The organization's reading of 《民法典》第二百零三条 for the no-reason period (default: extend)."""
+    found = m.EntitlementSettings.objects.filter(organization=organization).values_list(
+        "no_reason_holiday_extends", flat=True).first()
+    return True if found is None else bool(found)
+
+
+# --- Statutory rest days -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _official_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """China's public holidays and 调休 working weekends of one year, from the ``holidays`` package."""
+    official = country_holidays("CN", years=[year])
+    return frozenset(official.keys()), frozenset(getattr(official, "weekend_workdays", ()))
+
+
+def rest_days(start: date, end: date) -> tuple[date, ...]:
+    """法定休假日 from start to end: public holidays and weekends not made working days by 调休."""
+    found: list[date] = []
+    day = start
+    while day <= end:
+        holidays, workdays = _official_year(day.year)
+        if day in holidays or (day.weekday() >= 5 and day not in workdays):
+            found.append(day)
+        day += timedelta(days=1)
+    return tuple(found)
 
 
 # --- The unit's history ----------------------------------------------------------------------
@@ -274,10 +307,12 @@ def repair_visits(
         to_attr="status_events",
     )
     paid = Prefetch("quotes", queryset=m.Quote.objects.filter(status=m.Quote.Status.APPROVED), to_attr="paid_quotes")
+    records = Prefetch("repair_records", queryset=RepairRecord.objects.order_by("created_at", "id"),
+                       to_attr="sanbao_records")
     requests = list(
         ServiceRequest.objects.filter(unit__in=units, kind=Kind.REPAIR, merged_into__isnull=True)
         .exclude(status__in=[Status.CANCELLED, Status.NEW])
-        .prefetch_related(status_events, paid)
+        .prefetch_related(status_events, paid, records)
         .order_by("created_at", "id")
     )
     parts = parts_replaced(requests, on=on, organization=organization)
@@ -298,11 +333,19 @@ def repair_visits(
             hours = Decimal((finished_at - sr.created_at).total_seconds() / 3600).quantize(Decimal("0.1"))
         waiting = min(_days_waiting_for_parts(sr.status_events, end, organization),  # type: ignore[attr-defined]
                       (end - dropped_off).days)
+        recorded: list[RepairRecord] = sr.sanbao_records  # type: ignore[attr-defined]
+        readings = [r.odometer_km for r in recorded if r.odometer_km is not None]
+        fault = sr.fault_category or next((r.fault_code or r.fault_system for r in recorded
+                                           if r.fault_code or r.fault_system), "")
         visits.append(
             RepairVisit(
-                dropped_off=dropped_off, returned=returned, fault=sr.fault_category,
+                dropped_off=dropped_off, returned=returned, fault=fault,
                 days_waiting_for_parts=max(waiting, 0), quality_fault=not sr.paid_quotes,  # type: ignore[attr-defined]
                 hours=hours, part_replaced=part_replaced(parts.get(sr.pk, []), car=car),
+                # A repair by someone without the 三包 duty is not one of "the" repairs the rules count.
+                authorized=all(r.authorized_repairer for r in recorded),
+                serious_safety=any(r.serious_safety for r in recorded),
+                odometer_km=min(readings) if readings else None,
             )
         )
     return tuple(visits)
@@ -325,10 +368,17 @@ def contracts_for(units: list[Unit], *, on: date) -> tuple[ExtendedWarrantyContr
     )
 
 
+_CONDITION_FLAGS = tuple(f.name for f in dataclasses.fields(ConditionReport))
+
+
 def condition_of(report: m.ConditionReport | None) -> ConditionReport | None:
     if report is None:
         return None
-    return ConditionReport(**{name: getattr(report, name) for name in m.ConditionReport.FLAGS})
+    return ConditionReport(**{name: getattr(report, name) for name in _CONDITION_FLAGS})
+
+
+def unit_facts_of(unit: Unit) -> m.UnitFacts | None:
+    return m.UnitFacts.objects.filter(unit=unit).first()
 
 
 def latest_report(unit: Unit) -> m.ConditionReport | None:
@@ -369,13 +419,25 @@ def facts_for_unit(
     policy = _policy(model.category)
     exchanges = tuple(Exchange(on=day) for _, day in chain if day is not None and day <= on)
     sale = sale_terms_of(units)
+    recorded = unit_facts_of(unit)
+    voucher = recorded.voucher if recorded is not None else m.VoucherStatus.PRESENT
+    channel = SaleChannel(original.sales_channel)
+    days_off: tuple[date, ...] = ()
+    if channel == SaleChannel.ONLINE and original.delivery_date is not None:
+        window = max(7, (policy.no_reason_days or 0) if policy is not None else 0)
+        days_off = rest_days(original.delivery_date, original.delivery_date + timedelta(days=window + 30))
     return Facts(
         terms=product_terms(model),
         price=price,
         purchased_on=original.purchase_date,
         invoiced_on=original.purchase_date if original.invoice_number else None,
         delivered_on=original.delivery_date,
-        channel=SaleChannel(original.sales_channel),
+        channel=channel,
+        has_voucher=voucher != m.VoucherStatus.MISSING,
+        voucher_altered=voucher == m.VoucherStatus.ALTERED or bool(report and report.voucher_altered),
+        voucher_matches=voucher != m.VoucherStatus.MISMATCHED and not (report and report.voucher_mismatch),
+        commercial_use=recorded is not None and recorded.usage == m.Usage.COMMERCIAL,
+        rest_days=days_off,
         repairs=repair_visits(units, on=on, organization=unit.organization,
                               car=model.category.kind == ProductCategory.Kind.CAR),
         exchanges=exchanges,

@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.catalog.models import SparePart
 from aftersales.core.forms import BootstrapMixin
-from aftersales.entitlement.models import ConditionReport, QuoteLine, ReturnAuthorization, SaleTerms
+from aftersales.dispatch.models import RepairRecord
+from aftersales.entitlement.models import (
+    ConditionReport,
+    QuoteLine,
+    ReturnAuthorization,
+    SaleTerms,
+    UnitFacts,
+)
 from aftersales.entitlement.models.returns import FaultType, RefundMethod
 
 CHECK_KINDS = [
@@ -244,3 +251,19 @@ class SaleTermsForm(BootstrapMixin, forms.ModelForm):
         model = SaleTerms
         fields = ["buyer_confirmed_no_return", "confirmed_at", "confirmed_via", "confirmation_reference", "gifts"]
         widgets = {"confirmed_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+
+
+class UnitFactsForm(BootstrapMixin, forms.ModelForm):
+    """The unit's voucher status and use: facts that take it out of 三包."""
+
+    class Meta:
+        model = UnitFacts
+        fields = ["voucher", "usage", "note"]
+
+
+class RepairFactsForm(BootstrapMixin, forms.ModelForm):
+    """A repair's 三包 facts on its repair record."""
+
+    class Meta:
+        model = RepairRecord
+        fields = ["serious_safety", "fault_system", "authorized_repairer", "repairer_name", "odometer_km"]

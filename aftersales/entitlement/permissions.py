@@ -19,6 +19,7 @@ class Act(StrEnum):
     HANDLE_GOODS = "handle_goods"  # receive and inspect returned goods
     QUOTE = "quote"  # build and send repair quotes
     SELL_WARRANTY = "sell_warranty"  # extended-warranty contracts and claims
+    RECORD_FACTS = "record_facts"  # a unit's voucher and use, a repair's 三包 facts
 
 
 _ALL = frozenset(Act)
@@ -26,7 +27,7 @@ ACTS: dict[str, frozenset[Act]] = {
     Role.AGENT: _ALL,
     Role.ORG_ADMIN: _ALL,
     Role.PLATFORM_ADMIN: _ALL,
-    Role.TECHNICIAN: frozenset({Act.CHECK, Act.HANDLE_GOODS, Act.QUOTE}),
+    Role.TECHNICIAN: frozenset({Act.CHECK, Act.HANDLE_GOODS, Act.QUOTE, Act.RECORD_FACTS}),
     Role.PARTS_MANAGER: frozenset({Act.CHECK, Act.HANDLE_GOODS}),
     Role.DISPATCHER: frozenset({Act.CHECK}),
     Role.QUALITY_MANAGER: frozenset({Act.CHECK}),

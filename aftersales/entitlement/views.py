@@ -16,11 +16,27 @@ from django.views.decorators.http import require_GET, require_POST
 from aftersales.accounts.access import get_or_404, scope
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, ServiceError
-from aftersales.entitlement import selectors, services
+from aftersales.dispatch.models import RepairRecord
+from aftersales.entitlement import recorded, selectors, services
 from aftersales.entitlement import snapshot as snap
-from aftersales.entitlement.forms import CheckForm, ClaimForm, ContractForm, ReasonForm, SaleTermsForm
-from aftersales.entitlement.models import EntitlementDecision, ExtendedWarrantyContract, Quote, SaleTerms
+from aftersales.entitlement.forms import (
+    CheckForm,
+    ClaimForm,
+    ContractForm,
+    ReasonForm,
+    RepairFactsForm,
+    SaleTermsForm,
+    UnitFactsForm,
+)
+from aftersales.entitlement.models import (
+    EntitlementDecision,
+    ExtendedWarrantyContract,
+    Quote,
+    SaleTerms,
+    UnitFacts,
+)
 from aftersales.entitlement.permissions import Act, may
+from aftersales.entitlement.policy import InvalidFacts
 from aftersales.entitlement.present import present
 from aftersales.entitlement.quotes import QUOTABLE
 from aftersales.service.models import Kind
@@ -119,6 +135,7 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
     view = context["view"]
     needs_quote = view is not None and any(o.requires_quote for o in view.options)
     context["can_quote"] = needs_quote and sr.kind in QUOTABLE and sr.is_open and may(request.user, Act.QUOTE)
+    context["can_record_repair"] = sr.kind == Kind.REPAIR and may(request.user, Act.RECORD_FACTS)
     return render(request, "entitlement/partials/_request_panel.html", context)
 
 
@@ -132,7 +149,47 @@ def unit_section(request: HttpRequest, pk: int) -> HttpResponse:
         "can_sell": may(request.user, Act.SELL_WARRANTY),
         "sale_terms": SaleTerms.objects.filter(unit=unit).first(),
         "can_edit_sale": can(request.user, Cap.EDIT_CUSTOMERS),
+        "unit_facts": UnitFacts.objects.filter(unit=unit).first(),
+        "can_record_facts": may(request.user, Act.RECORD_FACTS),
     })
+
+
+@staff(Act.RECORD_FACTS)
+def unit_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit's voucher status and use (an altered voucher or a car used for hire leaves 三包)."""
+    unit = selectors.unit_for_user(user=request.user, pk=pk)
+    facts = UnitFacts.objects.filter(unit=unit).first() or UnitFacts(unit=unit)
+    form = UnitFactsForm(request.POST if request.method == "POST" else None, instance=facts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded.unit_facts_save(unit=unit, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("三包凭证与用途已保存。"))
+            return redirect("customers:unit-detail", pk=unit.pk)
+    return render(request, "entitlement/unit_facts_form.html", {"form": form, "unit": unit},
+                  status=422 if form.errors else 200)
+
+
+@staff(Act.RECORD_FACTS)
+def repair_facts_edit(request: HttpRequest, number: str) -> HttpResponse:
+    """A repair's 三包 facts: serious safety fault, fault system, who repaired it, the mileage."""
+    sr = request_for_user(user=request.user, number=number)
+    if sr.kind != Kind.REPAIR:
+        raise Http404
+    record = recorded.repair_record_of(sr) or RepairRecord(organization_id=sr.organization_id, request=sr)
+    form = RepairFactsForm(request.POST if request.method == "POST" else None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded.repair_facts_save(request=sr, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ServiceError as exc:
+            show_errors(form, exc)
+        else:
+            messages.success(request, _("维修记录的三包事实已保存。"))
+            return redirect("service:detail", number=sr.number)
+    return render(request, "entitlement/repair_facts_form.html", {"form": form, "sr": sr},
+                  status=422 if form.errors else 200)
 
 
 @staff(Act.CHECK)
@@ -218,8 +275,13 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
                               request.user), pk=pk)
     stored = present(record.decision)
     again = None
+    rerun_error = ""
     if record.decision.get("options") is not None:
-        again = present(snap.decision_json(services.explain(record)))
+        try:
+            again = present(snap.decision_json(services.explain(record)))
+        except InvalidFacts as exc:
+            # e.g. a use-compensation coefficient the repealed 2013 text allowed and the 2021 one does not.
+            rerun_error = "; ".join(f"{field}: {reason}" for field, reason in exc.errors)
     return render(request, "entitlement/decision_detail.html", {
-        "record": record, "stored": stored, "again": again, "facts": record.facts,
+        "record": record, "stored": stored, "again": again, "facts": record.facts, "rerun_error": rerun_error,
     })

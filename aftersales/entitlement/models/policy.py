@@ -53,8 +53,9 @@ class CategoryPolicy(models.Model):
     )
     use_compensation_rate = models.DecimalField(
         _("汽车合理使用补偿系数 n"), max_digits=5, decimal_places=4, default=Decimal("0.0050"),
-        validators=[MinValueValidator(Decimal("0.005")), MaxValueValidator(Decimal("0.008"))],
-        help_text=_("仅家用汽车：0.005～0.008。"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.005"))],
+        help_text=_("仅家用汽车：由生产者确定并在三包凭证上明示，不得高于0.5%（0.005）"
+                    "（《家用汽车产品修理更换退货责任规定》2021年版；2013年旧规的0.5%～0.8%已废止）。"),
     )
     # The organization's promises (empty: the legal minimum applies).
     return_days = models.PositiveSmallIntegerField(_("性能故障退货期（日）"), null=True, blank=True, validators=_days())

@@ -130,6 +130,7 @@ class ConditionReport(models.Model):
         "package_opened", "tested", "seal_broken", "activated", "personal_data_traces", "serial_or_label_damaged",
         "unauthorized_repair", "wear_marks", "accessories_missing", "tags_removed", "soiled_or_damaged",
         "misuse_or_storage_damage", "unauthorized_disassembly", "force_majeure_damage",
+        "voucher_altered", "voucher_mismatch",
     )
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
@@ -152,6 +153,9 @@ class ConditionReport(models.Model):
     misuse_or_storage_damage = models.BooleanField(_("因使用、维护、保管不当损坏"), default=False)
     unauthorized_disassembly = models.BooleanField(_("被非授权修理者拆动"), default=False)
     force_majeure_damage = models.BooleanField(_("因不可抗力损坏"), default=False)
+    # The voucher as checked at inspection (不实行三包的情形: 凭证型号与修理产品型号不符或者涂改).
+    voucher_altered = models.BooleanField(_("三包凭证被涂改"), default=False)
+    voucher_mismatch = models.BooleanField(_("三包凭证型号与产品不符"), default=False)
     odometer_km = models.PositiveIntegerField(_("里程表读数（公里）"), null=True, blank=True)
     notes = models.TextField(_("检测说明"), blank=True)
     photos = models.ManyToManyField("service.Attachment", verbose_name=_("照片"), blank=True, related_name="+")

@@ -204,11 +204,21 @@ def use_compensation(price: Decimal, km: int, rate: Decimal) -> Decimal:
 
 
 def _loaners(ctx: Context, warranty_end: date) -> list[Option]:
-    """第二十一条: from the 6th day of one repair within the repair warranty, a loaner or transport money."""
+    """第二十一条: from the 6th day of one repair within the repair warranty, a loaner or transport money.
+
+    "Within the repair warranty" is both its months and its kilometres (包修期: 3 years or 60,000 km,
+    whichever comes first). The reading at drop-off decides when the repair
+    record has one; otherwise the reading the customer gives now (the car has not driven further
+    while in the workshop, so for an unfinished repair it is the drop-off reading).
+    """
     options: list[Option] = []
+    limit_km = ctx.rules.car_warranty_km.effective
     for visit in ctx.visits:
         days = car_repair_days(visit, ctx.on)
         if days <= CAR_LOANER_AFTER_DAYS or visit.dropped_off > warranty_end:
+            continue
+        reading = visit.odometer_km if visit.odometer_km is not None else ctx.facts.odometer_km
+        if reading is not None and reading - ctx.start_km > limit_km:
             continue
         if visit.returned is None:
             zh = f"{visit.dropped_off}送修已{days}日（超过5日），自第6日起提供备用车或交通费用补偿"

@@ -32,7 +32,9 @@ GOODS_CATALOGUE = Basis(GOODS_DOC, None, "附件《实施三包的部分商品�
 # Cars (2021).
 CAR_PERIODS = Basis(CAR_DOC, None, "包修期不低于3年或6万公里、三包有效期不低于2年或5万公里，以先到者为准")
 CAR_FREE_REPAIR = Basis(CAR_DOC, None, "包修期内因质量问题由修理者免费修理")
-CAR_LOANER = Basis(CAR_DOC, "第二十一条", "包修期内单次修理超过5日，自第6日起提供备用车或交通费用补偿")
+CAR_LOANER = Basis(
+    CAR_DOC, "第二十一条", "包修期内因质量问题单次修理时间超过5日（含等待零部件时间），自第6日起提供备用车或交通费用补偿"
+)
 CAR_CORE_7D = Basis(CAR_DOC, None, "三包有效期起算之日起7日内需更换发动机、变速器、动力蓄电池或行驶驱动电机")
 CAR_SEVERE_60D = Basis(
     CAR_DOC, "第二十三条", "60日内或3000公里内转向、制动失效，车身开裂，燃油泄漏或动力蓄电池起火，免费更换或退货"
@@ -42,8 +44,13 @@ CAR_CORE_TWICE = Basis(CAR_DOC, "第二十四条", "发动机、变速器、动�
 CAR_PART_TWICE = Basis(CAR_DOC, "第二十四条", "同一主要零部件累计更换2次仍不能正常使用")
 CAR_REPAIR_DAYS = Basis(CAR_DOC, "第二十四条", "因质量问题累计修理时间超过30日")
 CAR_SAME_FAULT = Basis(CAR_DOC, "第二十四条", "因同一质量问题累计修理超过4次")
-CAR_USE_COMPENSATION = Basis(CAR_DOC, None, "合理使用补偿费用=车价款×行驶里程÷1000×n（n为0.5%～0.8%）")
-CAR_EXCLUDED = Basis(CAR_DOC, None, "经营者可以不承担三包责任的情形")
+# The 2021 text lowered n from the repealed 2013 range of 0.5%–0.8% to "不得高于0.5%".
+CAR_USE_COMPENSATION = Basis(
+    CAR_DOC, None, "合理使用补偿费用=车价款×行驶里程÷1000×n（n由生产者确定并在三包凭证上明示，不得高于0.5%）"
+)
+CAR_EXCLUDED = Basis(
+    CAR_DOC, None, "经营者可以不承担三包责任的情形（如用于出租或者其他营运目的、无有效发票和三包凭证）"
+)
 CAR_OUT_OF_PERIOD = Basis(CAR_DOC, None, "已超出包修期，修理收费")
 
 # Online seven-day no-reason return (2017, amended 2020).
@@ -62,3 +69,14 @@ def org_basis(org_name: str, clause: str) -> Basis:
 
 def contract_basis(contract_id: str, clause: str) -> Basis:
     return Basis(f"延保合同 {contract_id}", None, clause)
+
+# Laws the regulations sit under.
+CONSUMER_LAW_DOC = "《中华人民共和国消费者权益保护法》"
+CIVIL_CODE_DOC = "《中华人民共和国民法典》"
+# A return, exchange or repair for a quality problem: the seller pays the carriage (第二十四条第二款).
+CONSUMER_LAW_24 = Basis(CONSUMER_LAW_DOC, "第二十四条", "依照国家规定、当事人约定退货、更换、修理的，经营者应当承担运输等必要费用")
+CONSUMER_LAW_25 = Basis(
+    CONSUMER_LAW_DOC, "第二十五条", "网络等远程购物自收到商品之日起七日内无理由退货；退回商品的运费由消费者承担，另有约定的按照约定"
+)
+# The last day of a period on a statutory rest day (unsettled for the no-reason return: an organization setting).
+CIVIL_CODE_203 = Basis(CIVIL_CODE_DOC, "第二百零三条", "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日")

@@ -129,6 +129,12 @@ class RepairVisit:
     own time). returned is None while the unit is still there. fault is a fault code: two visits
     with the same code are "the same fault". hours, when known, measures a car repair exactly
     (a repair under 24 hours counts as one day).
+
+    authorized is False for a repair by someone who does not carry the 三包 duty (the rules count
+    only the repairs of the repairer that does); serious_safety marks a repair of a 严重安全性能故障
+    (《家用汽车产品修理更换退货责任规定》第二十四条第一款第一项 counts them); odometer_km is the
+    car's reading at drop-off, when recorded (the loaner rule of 第二十一条 holds only inside the
+    repair warranty's mileage).
     """
 
     dropped_off: date
@@ -140,6 +146,7 @@ class RepairVisit:
     quality_fault: bool = True
     serious_safety: bool = False
     hours: Decimal | None = None
+    odometer_km: int | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,9 @@ class Facts:
     same_model_available: bool = True
     seller_pays_return_shipping: bool = False
     commercial_use: bool = False
+    # Statutory rest days (法定休假日: weekends not made working days by 调休, and public holidays)
+    # from sign-off on: where the no-reason period's last day is one, 《民法典》第二百零三条 may move it.
+    rest_days: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)

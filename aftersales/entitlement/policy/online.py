@@ -63,11 +63,11 @@ def evaluate(ctx: Context) -> Findings:
             _refusal("尚未签收，七日期间自签收次日起算", "Not signed for yet: the 7 days start the day after sign-off")
         )
         return out
-    deadline = facts.delivered_on + timedelta(days=setting.effective)
+    deadline, note_zh, note_en = _deadline(ctx, facts.delivered_on + timedelta(days=setting.effective))
     out.facts["no_reason_deadline"] = deadline
     if ctx.on > deadline:
         out.refusals.append(
-            _refusal(f"无理由退货期已于{deadline}届满（节假日不顺延）", f"The no-reason window ended on {deadline}")
+            _refusal(f"无理由退货期已于{deadline}届满{note_zh}", f"The no-reason window ended on {deadline}{note_en}")
         )
         return out
 
@@ -104,11 +104,37 @@ def evaluate(ctx: Context) -> Findings:
     if condition is None:
         notes_zh.append("退回商品须完好（可打开包装查验、合理调试）")
         notes_en.append("the goods must come back in good condition (opening and reasonable testing are fine)")
-    out.options.append(_option(ctx, deadline, notes_zh, notes_en))
+    out.options.append(_option(ctx, deadline, notes_zh, notes_en, note_zh, note_en))
     return out
 
 
-def _option(ctx: Context, deadline: date, notes_zh: list[str], notes_en: list[str]) -> Option:
+def _deadline(ctx: Context, last_day: date) -> tuple[date, str, str]:
+    """The period's last day, moved past statutory rest days when the organization extends it.
+
+    《民法典》第二百零三条: a period whose last day is a statutory rest day ends on the day after
+    the rest days. Whether that reaches the seven days of 《消费者权益保护法》第二十五条 is unsettled,
+    so the organization chooses (default: extend, which never gives the customer less).
+    """
+    rest = set(ctx.facts.rest_days)
+    if last_day not in rest:
+        return last_day, "", ""
+    if not ctx.rules.holiday_extends_no_reason:
+        return (
+            last_day, f"（最后一日{last_day}为法定休假日，按本机构设置不顺延）",
+            f" (its last day, {last_day}, is a statutory rest day; this organization does not extend it)",
+        )
+    moved = last_day
+    while moved in rest:
+        moved += timedelta(days=1)
+    return (
+        moved, f"（最后一日{last_day}为法定休假日，依《民法典》第二百零三条顺延至{moved}）",
+        f" (its last day, {last_day}, is a statutory rest day, so it runs to {moved} under 《民法典》 Art. 203)",
+    )
+
+
+def _option(
+    ctx: Context, deadline: date, notes_zh: list[str], notes_en: list[str], extended_zh: str, extended_en: str,
+) -> Option:
     facts, setting = ctx.facts, ctx.rules.no_reason_days
     kept = [gift for gift in facts.gifts if not gift.returned]
     gift_charge = money(sum((gift.stated_price for gift in kept), start=ZERO))
@@ -119,10 +145,10 @@ def _option(ctx: Context, deadline: date, notes_zh: list[str], notes_en: list[st
     basis = cite.ONLINE_RETURN
     if age > setting.legal_minimum:
         basis = cite.org_basis(ctx.rules.org_name, f"网购无理由退货期延长至{setting.effective}日")
-    zh = f"网购商品签收后第{age}日，可七日无理由退货，截止{deadline}；收到退货后7日内按原支付方式退款"
+    zh = f"网购商品签收后第{age}日，可七日无理由退货，截止{deadline}{extended_zh}；收到退货后7日内按原支付方式退款"
     en = (
-        f"Online purchase, day {age} after sign-off: no-reason return until {deadline}; refund within 7 days "
-        "of receiving the goods, by the original payment method"
+        f"Online purchase, day {age} after sign-off: no-reason return until {deadline}{extended_en}; refund within "
+        "7 days of receiving the goods, by the original payment method"
     )
     if kept:
         zh += f"；未退回赠品按标明价格扣除{gift_charge}元"
@@ -135,7 +161,8 @@ def _option(ctx: Context, deadline: date, notes_zh: list[str], notes_en: list[st
         amounts=Amounts(refund=refund, gift_charge=gift_charge), cost_borne_by=Payer.SELLER,
         return_shipping_paid_by=Payer.SELLER if seller_ships else Payer.CUSTOMER,
         refund_due_days=REFUND_DUE_DAYS, refund_method="original_payment",
-        supporting=(cite.ONLINE_GOOD_CONDITION,),
+        supporting=(cite.ONLINE_GOOD_CONDITION, cite.CONSUMER_LAW_24 if ctx.has_fault else cite.CONSUMER_LAW_25)
+        + ((cite.CIVIL_CODE_203,) if extended_zh and ctx.rules.holiday_extends_no_reason else ()),
     )
 
 

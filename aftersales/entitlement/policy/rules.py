@@ -35,8 +35,10 @@ CAR_REPAIRS_BEFORE_EXCHANGE = 2
 CAR_REPAIR_DAYS_LIMIT = 30
 CAR_SAME_FAULT_LIMIT = 4
 CAR_LOANER_AFTER_DAYS = 5
-USE_COMPENSATION_MIN = Decimal("0.005")
-USE_COMPENSATION_MAX = Decimal("0.008")
+# 2021 text: n is set by the producer, shown on the 三包 voucher, and may not exceed 0.5%.
+# (The repealed 2013 text had 0.5%–0.8%.) Zero, no compensation at all, is the customer's gain.
+USE_COMPENSATION_MIN = Decimal("0")
+USE_COMPENSATION_MAX = Decimal("0.005")
 
 
 class PolicyConfigError(ValueError):
@@ -93,8 +95,17 @@ class CategoryExtension:
 
 @dataclass(frozen=True)
 class OrgRules:
+    """The organization's promises per category, and its reading of unsettled law.
+
+    holiday_extends_no_reason: whether a no-reason-return period whose last day is a statutory
+    rest day runs on to the next working day (《民法典》第二百零三条). Whether that general rule
+    reaches the seven days of 《消费者权益保护法》第二十五条 is not settled; extending is never less
+    than the law may require, so it is the default.
+    """
+
     name: str = ""
     extensions: tuple[CategoryExtension, ...] = ()
+    holiday_extends_no_reason: bool = True
 
     def for_category(self, category: str) -> CategoryExtension:
         for extension in self.extensions:
@@ -118,6 +129,7 @@ class EffectiveTerms:
     car_warranty_km: Setting
     car_sanbao_months: Setting
     car_sanbao_km: Setting
+    holiday_extends_no_reason: bool = True
 
     def months_for(self, part: str | None) -> Setting:
         """The period that covers a fault in this part: its own if longer than the whole unit's."""
@@ -183,6 +195,7 @@ def resolve(terms: ProductTerms, org_rules: OrgRules | None = None) -> Effective
         car_sanbao_km=Setting(
             "car.sanbao_km", "三包有效期（里程）", "三包 period (km)", "km", CAR_SANBAO_KM, ext.car_sanbao_km,
         ),
+        holiday_extends_no_reason=org.holiday_extends_no_reason,
     )
 
 

@@ -101,7 +101,8 @@ def _terms(facts: Facts) -> Iterator[tuple[str, str]]:
     if terms.kind == CategoryKind.CAR:
         n = terms.use_compensation_rate
         if not n.is_finite() or not USE_COMPENSATION_MIN <= n <= USE_COMPENSATION_MAX:
-            yield "terms.use_compensation_rate", "must be between 0.005 and 0.008 (0.5%–0.8%)"
+            yield "terms.use_compensation_rate", (
+                "must be between 0 and 0.005: 《家用汽车产品修理更换退货责任规定》 (2021) caps n at 0.5%")
 
 
 def _money(name: str, value: Decimal) -> Iterator[tuple[str, str]]:

@@ -28,7 +28,7 @@ TV = ProductTerms(
 )
 CAR = ProductTerms(
     "sedan", kind=CategoryKind.CAR, main_parts=("steering_rack", "brake_master_cylinder"),
-    use_compensation_rate=Decimal("0.006"),
+    use_compensation_rate=Decimal("0.005"),
 )
 
 

@@ -148,12 +148,12 @@ def test_use_compensation_is_price_times_km_over_1000_times_n() -> None:
 
     option = ask(facts, day(300)).find(OptionKind.RETURN, "car.same_fault_5")
 
-    # 200,000 × 12,000 ÷ 1,000 × 0.6%
+    # 200,000 × 12,000 ÷ 1,000 × 0.5% (the 2021 ceiling)
     assert option is not None
-    assert option.amounts.use_compensation == Decimal("14400.00")
-    assert option.amounts.refund == Decimal("185600.00")
+    assert option.amounts.use_compensation == Decimal("12000.00")
+    assert option.amounts.refund == Decimal("188000.00")
     exchange = ask(facts, day(300)).find(OptionKind.EXCHANGE, "car.same_fault_5")
-    assert exchange is not None and exchange.amounts.use_compensation == Decimal("14400.00")
+    assert exchange is not None and exchange.amounts.use_compensation == Decimal("12000.00")
     assert "合理使用补偿" in option.supporting[0].clause
 
 

@@ -52,7 +52,8 @@ def fields(facts: Facts, on: date = TODAY) -> list[str]:
         (car(exchanges=(Exchange(day(50), odometer_km=2000),), odometer_km=1500), "odometer_km"),
         (car(exchanges=(Exchange(day(50), odometer_km=-3),)), "exchanges[0].odometer_km"),
         (car(terms=replace(CAR, use_compensation_rate=Decimal("0.009"))), "terms.use_compensation_rate"),
-        (car(terms=replace(CAR, use_compensation_rate=Decimal("0.004"))), "terms.use_compensation_rate"),
+        (car(terms=replace(CAR, use_compensation_rate=Decimal("0.006"))), "terms.use_compensation_rate"),
+        (car(terms=replace(CAR, use_compensation_rate=Decimal("-0.001"))), "terms.use_compensation_rate"),
         (goods(terms=replace(TV, depreciation_rate_per_day=Decimal("2"))), "terms.depreciation_rate_per_day"),
     ],
 )
