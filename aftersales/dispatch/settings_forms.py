@@ -23,7 +23,7 @@ def _style(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
+        if name in (form._errors or {}):  # not .errors: that would validate now
             css += " is-invalid"
         widget.attrs["class"] = css
 

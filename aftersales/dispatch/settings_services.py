@@ -55,7 +55,7 @@ def dispatch_policy_update(*, organization: Organization, actor: User, values: M
 def _requirement_write(row: SkillRequirement, values: Mapping[str, Any]) -> None:
     for name in REQUIREMENT_FIELDS:
         setattr(row, name, values.get(name, getattr(row, name)))
-    if row.category_id is not None and row.category.organization_id != row.organization_id:
+    if row.category is not None and row.category.organization_id != row.organization_id:
         raise ValueError("category of another organization")
     row.full_clean(exclude=["organization"])
     row.save()

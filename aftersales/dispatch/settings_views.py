@@ -12,20 +12,42 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.models import Organization
+from aftersales.accounts.settings_area import settings_context
 from aftersales.dispatch import settings_services as svc
 from aftersales.dispatch.config import policy_for
 from aftersales.dispatch.models import Certification, SkillRequirement
 from aftersales.dispatch.settings_forms import DispatchPolicyForm, SkillRequirementForm
 
 
+def _org(request: HttpRequest) -> Organization:
+    """The admin's organization (``settings_admin_required`` made sure there is one)."""
+    org = request.user.organization  # type: ignore[union-attr]
+    assert org is not None
+    return org
+
+
+def _org_id(request: HttpRequest) -> int:
+    org_id = request.user.organization_id  # type: ignore[union-attr]
+    assert org_id is not None
+    return int(org_id)
+
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """``render`` with the settings area's side menu (``context["settings_section"]`` highlighted)."""
+    return render(request, template, settings_context(context["settings_section"]) | context, status=status)
+
+
+
 def _requirements(request: HttpRequest) -> Any:
-    return SkillRequirement.objects.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    return SkillRequirement.objects.filter(organization_id=_org_id(request))
 
 
 def _page(request: HttpRequest, *, form: DispatchPolicyForm | None = None,
           requirement_form: SkillRequirementForm | None = None, editing: SkillRequirement | None = None) -> HttpResponse:
-    org = request.user.organization  # type: ignore[union-attr]
-    return render(request, "dispatch/settings/assignment.html", {
+    org = _org(request)
+    return _render(request, "dispatch/settings/assignment.html", {
         "settings_section": "assignment",
         "form": form or DispatchPolicyForm(instance=policy_for(org)),
         "requirement_form": requirement_form or SkillRequirementForm(organization=org, instance=editing),
@@ -36,7 +58,7 @@ def _page(request: HttpRequest, *, form: DispatchPolicyForm | None = None,
 
 @settings_admin_required
 def assignment(request: HttpRequest) -> HttpResponse:
-    org = request.user.organization  # type: ignore[union-attr]
+    org = _org(request)
     if request.method == "POST":
         form = DispatchPolicyForm(request.POST, instance=policy_for(org))
         if not form.is_valid():
@@ -50,7 +72,7 @@ def assignment(request: HttpRequest) -> HttpResponse:
 
 @settings_admin_required
 def requirement_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    org = request.user.organization  # type: ignore[union-attr]
+    org = _org(request)
     row = get_or_404(_requirements(request), pk=pk) if pk is not None else None
     if request.method != "POST":
         return _page(request, editing=row)

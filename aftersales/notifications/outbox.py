@@ -19,7 +19,12 @@ from aftersales.core.masking import mask_phone
 from aftersales.core.rows import NewRows
 from aftersales.core.rows import new as rows_new
 from aftersales.notifications import channels
-from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, OutboxSettings, WebhookSubscription
+from aftersales.notifications.models import (
+    DeliveryAttempt,
+    OutboxMessage,
+    OutboxSettings,
+    WebhookSubscription,
+)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8

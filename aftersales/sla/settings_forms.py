@@ -34,15 +34,13 @@ class _Bootstrap:
     def _style(self) -> None:
         for name, bound in self.fields.items():  # type: ignore[attr-defined]
             widget = bound.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple):
-                continue
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:  # type: ignore[attr-defined]
+            if name in (self._errors or {}):  # type: ignore[attr-defined]  # not .errors: that validates
                 css += " is-invalid"
             widget.attrs["class"] = css
 

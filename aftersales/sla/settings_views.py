@@ -18,12 +18,21 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.models import Organization
+from aftersales.accounts.settings_area import settings_context
 from aftersales.customers.models import Customer
 from aftersales.service.models import Channel, Kind, Priority
 from aftersales.sla import settings_services as svc
 from aftersales.sla import yeargrid
 from aftersales.sla.calendars import default_calendar, official_years
-from aftersales.sla.models import CalendarDay, CalendarYear, EscalationRule, ServiceCalendar, SlaPolicy, SlaTarget
+from aftersales.sla.models import (
+    CalendarDay,
+    CalendarYear,
+    EscalationRule,
+    ServiceCalendar,
+    SlaPolicy,
+    SlaTarget,
+)
 from aftersales.sla.models.calendars import WEEKDAYS, format_hours
 from aftersales.sla.settings_forms import (
     CalendarForm,
@@ -38,16 +47,33 @@ from aftersales.sla.settings_forms import (
 )
 
 
-def _org(request: HttpRequest) -> Any:
-    return request.user.organization  # type: ignore[union-attr]
+def _org(request: HttpRequest) -> Organization:
+    """The admin's organization (``settings_admin_required`` made sure there is one)."""
+    org = request.user.organization  # type: ignore[union-attr]
+    assert org is not None
+    return org
+
+
+def _org_id(request: HttpRequest) -> int:
+    org_id = request.user.organization_id  # type: ignore[union-attr]
+    assert org_id is not None
+    return int(org_id)
+
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """``render`` with the settings area's side menu (``context["settings_section"]`` highlighted)."""
+    return render(request, template, settings_context(context["settings_section"]) | context, status=status)
+
+
 
 
 def _policies(request: HttpRequest) -> Any:
-    return SlaPolicy.objects.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    return SlaPolicy.objects.filter(organization_id=_org_id(request))
 
 
 def _calendars(request: HttpRequest) -> Any:
-    return ServiceCalendar.objects.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    return ServiceCalendar.objects.filter(organization_id=_org_id(request))
 
 
 def _describe_minutes(minutes: int, basis: str) -> str:
@@ -85,7 +111,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
                 .annotate(rule_count=Count("escalation_rules", distinct=True)))
     rows = [(p, _conditions(p), [(t, _describe_minutes(t.minutes, t.basis)) for t in p.targets.all()])
             for p in policies]
-    return render(request, "sla/settings/policies.html", {"settings_section": "sla", "rows": rows})
+    return _render(request, "sla/settings/policies.html", {"settings_section": "sla", "rows": rows})
 
 
 @settings_admin_required
@@ -96,7 +122,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
                                    data=form.data_out())
         messages.success(request, _("已创建时效政策“%(name)s”，请添加时效目标。") % {"name": policy.name})
         return redirect("sla:settings-policy", pk=policy.pk)
-    return render(request, "sla/settings/policy_form.html", {"settings_section": "sla", "form": form, "policy": None})
+    return _render(request, "sla/settings/policy_form.html", {"settings_section": "sla", "form": form, "policy": None})
 
 
 def _policy_page(request: HttpRequest, policy: SlaPolicy, *, form: PolicyForm | None = None,
@@ -109,7 +135,7 @@ def _policy_page(request: HttpRequest, policy: SlaPolicy, *, form: PolicyForm | 
         "target_form": target_form or TargetForm(),
         "rules": policy.escalation_rules.select_related("reassign_to").order_by("position", "id"),
     }
-    return render(request, "sla/settings/policy_form.html", context, status=status)
+    return _render(request, "sla/settings/policy_form.html", context, status=status)
 
 
 @settings_admin_required
@@ -166,7 +192,7 @@ def target_delete(request: HttpRequest, pk: int, target_id: int) -> HttpResponse
 def rule_list(request: HttpRequest) -> HttpResponse:
     policies = _policies(request).order_by("position", "id").prefetch_related(
         Prefetch("escalation_rules", EscalationRule.objects.select_related("reassign_to").order_by("position", "id")))
-    return render(request, "sla/settings/rules.html", {"settings_section": "escalation", "policies": policies})
+    return _render(request, "sla/settings/rules.html", {"settings_section": "escalation", "policies": policies})
 
 
 @settings_admin_required
@@ -177,13 +203,13 @@ def rule_new(request: HttpRequest, pk: int) -> HttpResponse:
         svc.rule_create(policy=policy, actor=request.user, data=form.data_out())  # type: ignore[arg-type]
         messages.success(request, _("升级规则已创建。"))
         return redirect("sla:settings-escalation")
-    return render(request, "sla/settings/rule_form.html",
+    return _render(request, "sla/settings/rule_form.html",
                   {"settings_section": "escalation", "form": form, "policy": policy, "rule": None})
 
 
 @settings_admin_required
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = get_or_404(EscalationRule.objects.filter(policy__organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    rule = get_or_404(EscalationRule.objects.filter(policy__organization_id=_org_id(request))
                       .select_related("policy"), pk=pk)
     if request.method == "POST":
         form = RuleForm(request.POST, organization=_org(request))
@@ -193,14 +219,14 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("sla:settings-escalation")
     else:
         form = RuleForm(initial=RuleForm.initial_for(rule), organization=_org(request))
-    return render(request, "sla/settings/rule_form.html",
+    return _render(request, "sla/settings/rule_form.html",
                   {"settings_section": "escalation", "form": form, "policy": rule.policy, "rule": rule})
 
 
 @settings_admin_required
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = get_or_404(EscalationRule.objects.filter(policy__organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    rule = get_or_404(EscalationRule.objects.filter(policy__organization_id=_org_id(request))
                       .select_related("policy__organization"), pk=pk)
     svc.rule_delete(rule=rule, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("升级规则已删除。"))
@@ -225,7 +251,7 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
             by_day.setdefault(h.weekday, []).append((h.start, h.end))
         rows.append((calendar, [(label, format_hours(tuple(by_day.get(d, ())))) for d, label in WEEKDAYS]))
     form = StationCalendarForm(organization=_org(request), initial={"timezone": _org(request).timezone or "Asia/Shanghai"})
-    return render(request, "sla/settings/calendars.html", {
+    return _render(request, "sla/settings/calendars.html", {
         "settings_section": "calendars", "rows": rows, "form": form, "year": timezone.localdate().year})
 
 
@@ -240,7 +266,7 @@ def calendar_new(request: HttpRequest) -> HttpResponse:
             name=d["name"].strip() or d["station"].name, tz=d["timezone"], holiday_source=d["holiday_source"])
         messages.success(request, _("网点日历已创建。"))
         return redirect("sla:settings-calendar", pk=calendar.pk)
-    return render(request, "sla/settings/calendar_new.html", {"settings_section": "calendars", "form": form},
+    return _render(request, "sla/settings/calendar_new.html", {"settings_section": "calendars", "form": form},
                   status=200)
 
 
@@ -248,7 +274,7 @@ def _calendar_page(request: HttpRequest, calendar: ServiceCalendar, *, form: Cal
                    hours_form: WeeklyHoursForm | None = None) -> HttpResponse:
     weekly = svc.weekly_hours(calendar)
     years = list(CalendarYear.objects.filter(calendar=calendar).order_by("year"))
-    return render(request, "sla/settings/calendar.html", {
+    return _render(request, "sla/settings/calendar.html", {
         "settings_section": "calendars", "calendar": calendar, "years": years,
         "form": form or CalendarForm(initial={"name": calendar.name, "timezone": calendar.timezone,
                                               "holiday_source": calendar.holiday_source}),
@@ -305,7 +331,7 @@ def calendar_year(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     months = yeargrid.year_months(year, weekdays, facts)
     row = CalendarYear.objects.filter(calendar=calendar, year=year).first()
     form = YearForm(initial={"confirmed": row.confirmed if row else False, "note": row.note if row else ""})
-    return render(request, "sla/settings/calendar_year.html", {
+    return _render(request, "sla/settings/calendar_year.html", {
         "settings_section": "calendars", "calendar": calendar, "year": year, "months": months,
         "counts": yeargrid.counts(months), "year_row": row, "form": form,
         "weekday_labels": [label for _d, label in WEEKDAYS], "today": timezone.localdate(),
@@ -380,7 +406,7 @@ def calendar_day(request: HttpRequest, pk: int, day: str) -> HttpResponse:
         form = DayForm(initial={"kind": row.kind if row else default_kind, "hours": row.hours if row else "",
                                 "name": row.name if row else ""})
     fact = yeargrid.DayFact(row.kind, row.source, row.name, row.hours) if row else None
-    return render(request, "sla/settings/calendar_day.html", {
+    return _render(request, "sla/settings/calendar_day.html", {
         "settings_section": "calendars", "calendar": calendar, "day": when, "row": row, "form": form, "back": back,
         "current": yeargrid.classify(when, frozenset(_working_weekdays(calendar)), fact),
     })
