@@ -23,7 +23,7 @@ def _style(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if name in (form._errors or {}):  # not .errors: that would validate now
+        if name in (getattr(form, "_errors", None) or {}):  # not .errors: that would validate now
             css += " is-invalid"
         widget.attrs["class"] = css
 

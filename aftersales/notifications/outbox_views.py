@@ -53,7 +53,7 @@ class OutboxSettingsForm(forms.ModelForm):
 
     def _style(self) -> None:
         for name, field in self.fields.items():
-            invalid = " is-invalid" if name in (self._errors or {}) else ""  # .errors would validate
+            invalid = " is-invalid" if name in (getattr(self, "_errors", None) or {}) else ""  # .errors validates
             field.widget.attrs["class"] = "form-control" + invalid
 
 
