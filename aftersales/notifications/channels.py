@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from email.utils import formataddr
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -58,7 +57,11 @@ def send_email(*, to: str, subject: str, body: str, sender_name: str = "", reply
     """``sender_name``: the display name before the deployment's address; ``reply_to``: where
     replies go (both from the organization's sending settings)."""
     started = time.perf_counter()
-    sender = formataddr((sender_name, settings.DEFAULT_FROM_EMAIL)) if sender_name else settings.DEFAULT_FROM_EMAIL
+    sender = settings.DEFAULT_FROM_EMAIL
+    if sender_name:
+        # Quoted as is; Django encodes a non-ASCII name when it writes the header.
+        quoted = sender_name.replace("\\", "\\\\").replace('"', '\\"')
+        sender = f'"{quoted}" <{settings.DEFAULT_FROM_EMAIL}>'
     try:
         if reply_to:
             EmailMessage(subject, body, sender, [to], reply_to=[reply_to]).send(fail_silently=False)

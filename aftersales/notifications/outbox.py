@@ -262,7 +262,8 @@ def deliver_due(*, limit: int = 200) -> int:
             continue
         message.attempts += 1
         try:
-            result = _send(message, sending.of(message.organization_id))
+            found = sending.of(message.organization_id)
+            result = _send(message) if found is None else _send(message, found)
         except Exception as exc:
             # A receiver answering garbage (http.client.BadStatusLine) or a gateway bug: a failed
             # try like any other, not the end of this batch with the rest left unsent.
