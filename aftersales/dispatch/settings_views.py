@@ -18,6 +18,7 @@ from aftersales.dispatch import settings_services as svc
 from aftersales.dispatch.config import policy_for
 from aftersales.dispatch.models import Certification, SkillRequirement
 from aftersales.dispatch.settings_forms import DispatchPolicyForm, SkillRequirementForm
+from aftersales.service.models import Kind
 
 
 def _org(request: HttpRequest) -> Organization:
@@ -47,11 +48,13 @@ def _requirements(request: HttpRequest) -> Any:
 def _page(request: HttpRequest, *, form: DispatchPolicyForm | None = None,
           requirement_form: SkillRequirementForm | None = None, editing: SkillRequirement | None = None) -> HttpResponse:
     org = _org(request)
+    kinds = dict(Kind.choices)
     return _render(request, "dispatch/settings/assignment.html", {
         "settings_section": "assignment",
         "form": form or DispatchPolicyForm(instance=policy_for(org)),
         "requirement_form": requirement_form or SkillRequirementForm(organization=org, instance=editing),
-        "requirements": _requirements(request).select_related("category").order_by("category__name", "request_kind"),
+        "requirements": [(r, str(kinds.get(r.request_kind, r.request_kind))) for r in
+                         _requirements(request).select_related("category").order_by("category__name", "request_kind")],
         "editing": editing, "certifications": Certification.choices,
     })
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
-from aftersales.accounts.models import Organization
+from aftersales.accounts.models import Organization, Role
 from aftersales.accounts.settings_area import settings_context
 from aftersales.customers.models import Customer
 from aftersales.service.models import Channel, Kind, Priority
@@ -190,8 +190,12 @@ def target_delete(request: HttpRequest, pk: int, target_id: int) -> HttpResponse
 
 @settings_admin_required
 def rule_list(request: HttpRequest) -> HttpResponse:
-    policies = _policies(request).order_by("position", "id").prefetch_related(
-        Prefetch("escalation_rules", EscalationRule.objects.select_related("reassign_to").order_by("position", "id")))
+    policies = list(_policies(request).order_by("position", "id").prefetch_related(
+        Prefetch("escalation_rules", EscalationRule.objects.select_related("reassign_to").order_by("position", "id"))))
+    roles = dict(Role.choices)
+    for policy in policies:
+        for rule in policy.escalation_rules.all():
+            rule.role_labels = ", ".join(str(roles.get(r, r)) for r in rule.notify_roles)  # type: ignore[attr-defined]
     return _render(request, "sla/settings/rules.html", {"settings_section": "escalation", "policies": policies})
 
 
