@@ -26,6 +26,7 @@ urlpatterns = [
     path("console/", include("aftersales.customers.urls")),
     path("console/", include("aftersales.catalog.urls")),
     path("console/", include("aftersales.sla.urls")),
+    path("console/settings/outbox/", include("aftersales.notifications.outbox_urls")),
     path("", include("aftersales.dispatch.urls")),
     path("portal/requests/", include("aftersales.service.portal_urls")),
     path("portal/", include("aftersales.customers.portal_urls")),

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class DispatchConfig(AppConfig):
     name = "aftersales.dispatch"
     verbose_name = _("派单与上门服务")
+
+    def ready(self) -> None:
+        from aftersales.accounts.settings_area import SettingsSection, register_section
+
+        register_section(SettingsSection(
+            key="assignment", label=_("派单规则"), url_name="dispatch:settings-assignment", icon="bi-diagram-3",
+            order=30, description=_("自动派单、预约时段、收费标准，以及某类工作需要的技能资质。")))

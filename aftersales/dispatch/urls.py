@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.dispatch import booking_views, technician_views, views
+from aftersales.dispatch import booking_views, settings_views, technician_views, views
 
 app_name = "dispatch"
 urlpatterns = [
@@ -13,6 +13,12 @@ urlpatterns = [
     path("console/dispatch/panel/<str:number>/", views.request_panel, name="request-panel"),
     path("console/dispatch/mail-in/<str:number>/", views.mail_in, name="mail-in"),
     path("console/dispatch/coverage/", views.coverage, name="coverage"),
+    # the organization admin's settings
+    path("console/settings/assignment/", settings_views.assignment, name="settings-assignment"),
+    path("console/settings/assignment/skills/", settings_views.requirement_save, name="settings-skill-new"),
+    path("console/settings/assignment/skills/<int:pk>/", settings_views.requirement_save, name="settings-skill"),
+    path("console/settings/assignment/skills/<int:pk>/delete/", settings_views.requirement_delete,
+         name="settings-skill-delete"),
     # customer portal
     path("portal/requests/<str:number>/book/", booking_views.portal_book, name="portal-book"),
     path("portal/requests/<str:number>/mail-in/", views.portal_mail_in, name="portal-mail-in"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,20 @@ def sms_gateway() -> SmsGateway:
     return gateway
 
 
-def send_email(*, to: str, subject: str, body: str) -> SendResult:
+def send_email(*, to: str, subject: str, body: str, sender_name: str = "", reply_to: str = "") -> SendResult:
+    """``sender_name``: the display name before the deployment's address; ``reply_to``: where
+    replies go (both from the organization's sending settings)."""
     started = time.perf_counter()
+    sender = settings.DEFAULT_FROM_EMAIL
+    if sender_name:
+        # Quoted as is; Django encodes a non-ASCII name when it writes the header.
+        quoted = sender_name.replace("\\", "\\\\").replace('"', '\\"')
+        sender = f'"{quoted}" <{settings.DEFAULT_FROM_EMAIL}>'
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False)
+        if reply_to:
+            EmailMessage(subject, body, sender, [to], reply_to=[reply_to]).send(fail_silently=False)
+        else:
+            send_mail(subject, body, sender, [to], fail_silently=False)
     except Exception as exc:  # SMTP errors come in many types; all mean "try again later"
         return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
     return SendResult(ok=True, duration_ms=int((time.perf_counter() - started) * 1000))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -102,3 +104,60 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} {'ok' if self.ok else 'failed'}"
+
+
+class OutboxSettings(models.Model):
+    """How an organization's email and SMS leave: sender, signature, how long to keep trying.
+
+    Organizations without a row use the defaults below (the deployment's ``DEFAULT_FROM_EMAIL``
+    with no display name, no SMS signature, 8 tries from 30 seconds apart up to 6 hours apart).
+    """
+
+    organization = models.OneToOneField(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="outbox_settings"
+    )
+    email_sender_name = models.CharField(
+        _("邮件发件人名称"), max_length=60, blank=True,
+        help_text=_("收件人看到的发件人，如“Acme 客服中心”；地址仍是部署配置的发信地址。"),
+    )
+    email_reply_to = models.EmailField(
+        _("回复地址"), blank=True, help_text=_("客户点“回复”时寄往的地址，如客服邮箱；留空则回复到发信地址。")
+    )
+    sms_signature = models.CharField(
+        _("短信签名"), max_length=12, blank=True,
+        help_text=_("2–12 个字，不含【】，发送时自动加在短信开头，如【Acme家电】；须与短信服务商处报备的签名一致。"),
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("最多尝试次数"), default=8, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("邮件、短信和 Webhook 投递失败后重试，达到次数后标为失败。"),
+    )
+    retry_first_seconds = models.PositiveIntegerField(
+        _("首次重试间隔（秒）"), default=30, validators=[MinValueValidator(10), MaxValueValidator(3600)],
+        help_text=_("之后每次间隔翻倍。"),
+    )
+    retry_max_hours = models.PositiveSmallIntegerField(
+        _("最长重试间隔（小时）"), default=6, validators=[MinValueValidator(1), MaxValueValidator(48)],
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("发送设置")
+        verbose_name_plural = _("发送设置")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+    def clean(self) -> None:
+        signature = self.sms_signature.strip()
+        if signature and ("【" in signature or "】" in signature or "[" in signature or "]" in signature):
+            raise ValidationError({"sms_signature": _("签名不要包含【】，发送时会自动加上。")})
+        if signature and len(signature) < 2:
+            raise ValidationError({"sms_signature": _("签名至少 2 个字。")})
+        if self.retry_first_seconds and self.retry_max_hours and self.retry_first_seconds > self.retry_max_hours * 3600:
+            raise ValidationError({"retry_first_seconds": _("首次重试间隔不能长于最长重试间隔。")})
+
+    def signed(self, text: str) -> str:
+        """``text`` with the signature in front, unless it already starts with one."""
+        if not self.sms_signature or text.startswith("【"):
+            return text
+        return f"【{self.sms_signature}】{text}"

@@ -19,7 +19,12 @@ from aftersales.core.masking import mask_phone
 from aftersales.core.rows import NewRows
 from aftersales.core.rows import new as rows_new
 from aftersales.notifications import channels
-from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, WebhookSubscription
+from aftersales.notifications.models import (
+    DeliveryAttempt,
+    OutboxMessage,
+    OutboxSettings,
+    WebhookSubscription,
+)
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -28,6 +33,29 @@ MAX_ATTEMPTS = 8
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min … capped at 6 h: a receiver that is down for a day still gets it."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+class _Sending:
+    """Each organization's sending settings (``OutboxSettings``), read once per delivery run."""
+
+    def __init__(self) -> None:
+        self._found: dict[int, OutboxSettings | None] = {}
+
+    def of(self, organization_id: int) -> OutboxSettings | None:
+        if organization_id not in self._found:
+            self._found[organization_id] = OutboxSettings.objects.filter(organization_id=organization_id).first()
+        return self._found[organization_id]
+
+    def max_attempts(self, organization_id: int) -> int:
+        found = self.of(organization_id)
+        return found.max_attempts if found is not None else MAX_ATTEMPTS
+
+    def backoff(self, organization_id: int, attempts: int) -> timedelta:
+        found = self.of(organization_id)
+        if found is None:
+            return backoff(attempts)
+        return timedelta(seconds=min(found.retry_first_seconds * 2 ** max(attempts - 1, 0),
+                                     found.retry_max_hours * 3600))
 
 
 def _put(message: OutboxMessage) -> OutboxMessage | None:
@@ -130,6 +158,7 @@ def expand_notices(*, limit: int = 200) -> int:
     """
     queued = 0
     now = timezone.now()
+    sending = _Sending()
     with transaction.atomic():
         due = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -146,9 +175,9 @@ def expand_notices(*, limit: int = 200) -> int:
                     put_all(messages)
             except Exception as exc:
                 log.exception("outbox notice failed to expand", extra={"outbox_id": item.pk})
-                failed = item.attempts >= MAX_ATTEMPTS
+                failed = item.attempts >= sending.max_attempts(item.organization_id)
                 OutboxMessage.objects.filter(pk=item.pk).update(
-                    attempts=item.attempts, next_attempt_at=now + backoff(item.attempts),
+                    attempts=item.attempts, next_attempt_at=now + sending.backoff(item.organization_id, item.attempts),
                     status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
                     last_error=f"{type(exc).__name__}: {exc}",
                 )
@@ -195,11 +224,15 @@ def queue_webhooks(*, organization: Organization, event: str, key: str, data: di
     return len(messages)
 
 
-def _send(message: OutboxMessage) -> channels.SendResult:
+def _send(message: OutboxMessage, sending: OutboxSettings | None = None) -> channels.SendResult:
     if message.channel == OutboxMessage.Channel.EMAIL:
+        if sending is not None and (sending.email_sender_name or sending.email_reply_to):
+            return channels.send_email(to=message.recipient, subject=message.subject, body=message.body,
+                                       sender_name=sending.email_sender_name, reply_to=sending.email_reply_to)
         return channels.send_email(to=message.recipient, subject=message.subject, body=message.body)
     if message.channel == OutboxMessage.Channel.SMS:
-        return channels.sms_gateway().send(phone=message.recipient_phone, text=message.body)
+        text = sending.signed(message.body) if sending is not None else message.body
+        return channels.sms_gateway().send(phone=message.recipient_phone, text=text)
     sub = message.subscription
     if sub is None or not sub.is_active:
         return channels.SendResult(ok=False, error="subscription removed or disabled")
@@ -218,16 +251,19 @@ def deliver_due(*, limit: int = 200) -> int:
         .select_related("subscription").order_by("next_attempt_at", "id")[:limit]
     )
     sent = 0
+    sending = _Sending()
     for message in due:
         # Claim by pushing the next attempt out; a concurrent worker's update then matches nothing.
         claimed = OutboxMessage.objects.filter(
             pk=message.pk, status=OutboxMessage.Status.PENDING, attempts=message.attempts
-        ).update(attempts=message.attempts + 1, next_attempt_at=now + backoff(message.attempts + 1))
+        ).update(attempts=message.attempts + 1,
+                 next_attempt_at=now + sending.backoff(message.organization_id, message.attempts + 1))
         if not claimed:
             continue
         message.attempts += 1
         try:
-            result = _send(message)
+            found = sending.of(message.organization_id)
+            result = _send(message) if found is None else _send(message, found)
         except Exception as exc:
             # A receiver answering garbage (http.client.BadStatusLine) or a gateway bug: a failed
             # try like any other, not the end of this batch with the rest left unsent.
@@ -240,7 +276,7 @@ def deliver_due(*, limit: int = 200) -> int:
         if result.ok:
             OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error="")
             sent += 1
-        elif message.attempts >= MAX_ATTEMPTS:
+        elif message.attempts >= sending.max_attempts(message.organization_id):
             OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.FAILED, last_error=result.error)
             log.warning("outbox message gave up", extra={"outbox_id": message.pk, "channel": message.channel})
         else:
