@@ -1,16 +1,9 @@
 from django.urls import path
 
-from aftersales.accounts import settings_views as views
+from aftersales.accounts import settings_views
 
-app_name = "accounts_settings"
+app_name = "settings"
 urlpatterns = [
-    path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/", views.token_edit, name="token"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
-    path("users/", views.users, name="users"),
-    path("users/invite/", views.user_invite, name="user-invite"),
-    path("users/<int:pk>/", views.user_detail, name="user"),
-    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
-    path("users/<int:pk>/reactivate/", views.user_reactivate, name="user-reactivate"),
-    path("users/<int:pk>/reset-password/", views.user_reset_password, name="user-reset-password"),
+    path("", settings_views.settings_index, name="index"),
+    path("log/", settings_views.settings_log, name="log"),
 ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_accounts_changed_triggers'),
+        ('accounts', '0004_settings_change'),
     ]
 
     operations = [
