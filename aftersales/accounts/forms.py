@@ -106,3 +106,37 @@ class RoleForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         role: forms.ChoiceField = self.fields["role"]  # type: ignore[assignment]
         role.choices = [(r.value, r.label) for r in ORG_ROLES]
+
+
+class SettingsLogFilterForm(BootstrapMixin, forms.Form):
+    """The settings log's filters; the choices are the organization's own areas and people."""
+
+    area = forms.ChoiceField(label=_("设置项"), required=False)
+    actor = forms.ModelChoiceField(label=_("操作人"), required=False, queryset=User.objects.none(),
+                                   empty_label=_("全部"))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              help_text=_("含当天，按组织时区。"))
+
+    def __init__(self, *args: object, organization: Organization, areas: list[tuple[str, object]],
+                 **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.organization = organization
+        area: forms.ChoiceField = self.fields["area"]  # type: ignore[assignment]
+        area.choices = [("", _("全部")), *areas]
+        actor: forms.ModelChoiceField = self.fields["actor"]  # type: ignore[assignment]
+        actor.queryset = User.objects.filter(organization=organization).order_by("username")
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return data
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The filter's days as instants: from the first day's midnight to the last day's end."""
+        zone = ZoneInfo(self.organization.timezone)
+        start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+        return (datetime.combine(start, time.min, tzinfo=zone) if start else None,
+                datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone) if end else None)

@@ -80,7 +80,7 @@ def token_issue(
         token, raw = token_create(user=user, name=name, organization=organization, access=access,
                                   all_resources=all_resources, resources=resources, expires_at=expires_at)
         settings_change_log(organization=organization, actor=actor, area=TOKENS_AREA, action="created",
-                            target=str(token), detail={"after": _scope_detail(token)})
+                            target=str(token), detail=_created(_scope_detail(token)))
     return token, raw
 
 
@@ -128,9 +128,13 @@ def token_withdraw(*, token: ApiToken, actor: User) -> ApiToken:
     return locked
 
 
-def _diff(before: dict[str, object], after: dict[str, object]) -> dict[str, object]:
-    changed = [k for k in after if before.get(k) != after.get(k)]
-    return {"before": {k: before.get(k) for k in changed}, "after": {k: after[k] for k in changed}}
+def _diff(before: dict[str, object], after: dict[str, object]) -> dict[str, list[object]]:
+    """The settings log's detail: ``{"field": [before, after]}`` for each field that changed."""
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after.get(k)}
+
+
+def _created(after: dict[str, object]) -> dict[str, list[object]]:
+    return {k: [None, v] for k, v in after.items()}
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -202,8 +206,15 @@ def user_invite(
         user.save()
         _link_mail(user=user, base_url=base_url, kind="invite")
         settings_change_log(organization=organization, actor=actor, area=USERS_AREA, action="invited",
-                            target=user.username, detail={"after": _user_detail(user)})
+                            target=user.username, detail=_created(_user_detail(user)))
     return user
+
+
+def _lock_admins(user: User) -> None:
+    """Lock the organization's admins first, in one order, so two admins demoting or deactivating
+    each other at once cannot both pass the last-admin check."""
+    list(User.objects.select_for_update().filter(organization_id=user.organization_id or 0, role=Role.ORG_ADMIN)
+         .order_by("pk").values_list("pk", flat=True))
 
 
 def _locked_member(user: User) -> User:
@@ -214,10 +225,7 @@ def user_change_role(*, user: User, actor: User, role: str) -> User:
     if role not in ORG_ROLES:
         raise InvalidInput({"role": _("请选择本组织的员工角色。")})
     with transaction.atomic():
-        # Lock the organization's admins first, in one order, so two admins demoting each other at
-        # once cannot both pass the last-admin check.
-        list(User.objects.select_for_update().filter(organization_id=user.organization_id, role=Role.ORG_ADMIN)
-             .order_by("pk").values_list("pk", flat=True))
+        _lock_admins(user)
         locked = _locked_member(user)
         if locked.role == role:
             return locked
@@ -238,8 +246,7 @@ def user_change_role(*, user: User, actor: User, role: str) -> User:
 def user_set_active(*, user: User, actor: User, active: bool) -> User:
     """Deactivate (cannot log in; their API tokens stop working) or reactivate a staff account."""
     with transaction.atomic():
-        list(User.objects.select_for_update().filter(organization_id=user.organization_id, role=Role.ORG_ADMIN)
-             .order_by("pk").values_list("pk", flat=True))
+        _lock_admins(user)
         locked = _locked_member(user)
         if locked.is_active == active:
             return locked
@@ -270,7 +277,7 @@ def user_send_reset(*, user: User, actor: User, base_url: str) -> User:
     with transaction.atomic():
         _link_mail(user=user, base_url=base_url, kind="reset")
         settings_change_log(organization=org, actor=actor, area=USERS_AREA, action="password_reset_sent",
-                            target=user.username, detail={"after": {"email": user.email}})
+                            target=user.username, detail={"email": [None, user.email]})
     return user
 
 

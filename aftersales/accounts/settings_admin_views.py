@@ -18,17 +18,19 @@ from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
 from aftersales.accounts.forms import InviteForm, RoleForm, TokenForm, expiry_day
 from aftersales.accounts.models import ApiToken, Role, User
+from aftersales.accounts.settings_area import settings_context
+from aftersales.accounts.settings_request import settings_actor, settings_org, settings_org_id
 from aftersales.core.errors import ServiceError
 
 
 def _org_tokens(request: HttpRequest) -> Any:
-    return ApiToken.objects.filter(organization_id=request.user.organization_id).select_related("user")  # type: ignore[union-attr]
+    return ApiToken.objects.filter(organization_id=settings_org_id(request)).select_related("user", "organization")
 
 
 def _org_users(request: HttpRequest) -> Any:
     # Only the organization's staff: its customers' portal logins and platform admins have no
     # organization, so they never appear here.
-    return User.objects.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    return User.objects.filter(organization_id=settings_org_id(request))
 
 
 # --- API tokens ---------------------------------------------------------------------------------
@@ -56,7 +58,7 @@ def _token_rows(request: HttpRequest) -> list[dict[str, Any]]:
 def tokens(request: HttpRequest) -> HttpResponse:
     """The list, and a new token's form; a created token's clear value is shown on this answer
     only (never stored, so a reload cannot show it again)."""
-    org = request.user.organization  # type: ignore[union-attr]
+    org = settings_org(request)
     created_raw = None
     created = None
     form = TokenForm(request.POST or None, organization=org, initial={"user": request.user.pk})
@@ -64,7 +66,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             created, created_raw = services.token_issue(
-                organization=org, actor=request.user, user=data["user"], name=data["name"],  # type: ignore[arg-type]
+                organization=org, actor=settings_actor(request), user=data["user"], name=data["name"],
                 access=data["access"], all_resources=data["all_resources"], resources=list(data["resources"]),
                 expires_at=form.expires_at)
         except ServiceError as exc:
@@ -72,8 +74,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
         else:
             form = TokenForm(organization=org, initial={"user": request.user.pk})
     status = 422 if request.method == "POST" and created is None else 200
-    return render(request, "accounts/settings/tokens.html", {
-        "settings_section": "tokens", "rows": _token_rows(request), "form": form,
+    return render(request, "accounts/settings/tokens.html", settings_context("tokens") | {
+        "rows": _token_rows(request), "form": form,
         "created_raw": created_raw, "created": created,
     }, status=status)
 
@@ -88,7 +90,7 @@ def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and token.revoked_at is None and form.is_valid():
         data = form.cleaned_data
         try:
-            services.token_change(token=token, actor=request.user, name=data["name"], access=data["access"],  # type: ignore[arg-type]
+            services.token_change(token=token, actor=settings_actor(request), name=data["name"], access=data["access"],
                                   all_resources=data["all_resources"], resources=list(data["resources"]),
                                   expires_at=form.expires_at)
         except ServiceError as exc:
@@ -96,8 +98,8 @@ def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("令牌已更新，立即生效。"))
             return redirect("accounts_settings:tokens")
-    return render(request, "accounts/settings/token_edit.html", {
-        "settings_section": "tokens", "token": token, "form": form,
+    return render(request, "accounts/settings/token_edit.html", settings_context("tokens") | {
+        "token": token, "form": form,
     }, status=422 if request.method == "POST" else 200)
 
 
@@ -105,7 +107,7 @@ def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_or_404(_org_tokens(request), pk=pk)
-    services.token_withdraw(token=token, actor=request.user)  # type: ignore[arg-type]
+    services.token_withdraw(token=token, actor=settings_actor(request))
     messages.success(request, _("令牌已吊销。"))
     return redirect("accounts_settings:tokens")
 
@@ -127,8 +129,8 @@ def users(request: HttpRequest) -> HttpResponse:
     if state in ("active", "inactive"):
         qs = qs.filter(is_active=state == "active")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/settings/users.html", {
-        "settings_section": "users", "page": page, "q": q, "role": role, "state": state,
+    return render(request, "accounts/settings/users.html", settings_context("users") | {
+        "page": page, "q": q, "role": role, "state": state,
         "roles": [(r.value, r.label) for r in services.ORG_ROLES],
     })
 
@@ -140,7 +142,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = services.user_invite(
-                organization=request.user.organization, actor=request.user,  # type: ignore[arg-type, union-attr]
+                organization=settings_org(request), actor=settings_actor(request),
                 username=data["username"], email=data["email"], role=data["role"], first_name=data["first_name"],
                 last_name=data["last_name"], base_url=request.build_absolute_uri("/"))
         except ServiceError as exc:
@@ -149,15 +151,15 @@ def user_invite(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已创建账号 %(username)s，设置密码的链接已发到 %(email)s。") % {
                 "username": user.username, "email": user.email})
             return redirect("accounts_settings:user", pk=user.pk)
-    return render(request, "accounts/settings/user_invite.html", {"settings_section": "users", "form": form},
+    return render(request, "accounts/settings/user_invite.html", settings_context("users") | {"form": form},
                   status=422 if request.method == "POST" else 200)
 
 
 def _user_page(request: HttpRequest, member: User, role_form: RoleForm, status: int = 200) -> HttpResponse:
     admins = _org_users(request).filter(role=Role.ORG_ADMIN, is_active=True).count()
     last_admin = member.role == Role.ORG_ADMIN and member.is_active and admins <= 1
-    return render(request, "accounts/settings/user.html", {
-        "settings_section": "users", "member": member, "role_form": role_form,
+    return render(request, "accounts/settings/user.html", settings_context("users") | {
+        "member": member, "role_form": role_form,
         "is_self": member.pk == request.user.pk, "last_admin": last_admin,
         "tokens": member.api_tokens.filter(revoked_at__isnull=True).count(),
     }, status=status)
@@ -169,7 +171,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoleForm(request.POST or None, initial={"role": member.role})
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_change_role(user=member, actor=request.user, role=form.cleaned_data["role"])  # type: ignore[arg-type]
+            services.user_change_role(user=member, actor=settings_actor(request), role=form.cleaned_data["role"])
         except ServiceError as exc:
             form.add_service_error(exc)
             messages.error(request, exc.message)
@@ -181,7 +183,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     member = get_or_404(_org_users(request), pk=pk)
-    actor: User = request.user  # type: ignore[assignment]
+    actor = settings_actor(request)
     try:
         if action == "deactivate":
             services.user_set_active(user=member, actor=actor, active=False)

@@ -9,8 +9,12 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from aftersales.accounts import mail
         from aftersales.accounts.config import watch
+        from aftersales.accounts.settings_area import SettingsSection, register_section
         from aftersales.notifications import outbox
         from aftersales.notifications.models import WebhookSubscription
 
         watch(WebhookSubscription)  # request creates cache the subscriptions per process
         mail.register(outbox.queue_email)  # invitations and password resets go through the outbox
+        register_section(SettingsSection(
+            key="webhooks", label=_("Webhook"), url_name="webhooks:list", icon="bi-broadcast", order=60,
+            description=_("事件推送到您的系统：地址、签名密钥、事件、测试发送和投递记录。")))

@@ -19,7 +19,7 @@ from aftersales.notifications import events, outbox
 from aftersales.notifications.models import OutboxMessage, WebhookSubscription
 
 AREA = "webhooks"
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a label, not a secret
 URL_SCHEMES = ("http", "https")
 _url_validator = URLValidator(schemes=list(URL_SCHEMES))
 
@@ -67,7 +67,7 @@ def webhook_create(*, organization: Organization, actor: User, url: str, all_eve
     with transaction.atomic():
         sub = WebhookSubscription.objects.create(organization=organization, url=url, secret=secret, events=wanted)
         settings_change_log(organization=organization, actor=actor, area=AREA, action="created", target=sub.url,
-                            detail={"after": _detail(sub)})
+                            detail={k: [None, v] for k, v in _detail(sub).items()})
     return sub, secret
 
 
@@ -81,10 +81,9 @@ def webhook_update(*, subscription: WebhookSubscription, actor: User, url: str, 
         locked.save(update_fields=["url", "events", "is_active"])
         after = _detail(locked)
         if before != after:
-            changed = [k for k in after if before[k] != after[k]]
             settings_change_log(organization=locked.organization, actor=actor, area=AREA, action="changed",
-                                target=locked.url, detail={"before": {k: before[k] for k in changed},
-                                                           "after": {k: after[k] for k in changed}})
+                                target=locked.url,
+                                detail={k: [before[k], after[k]] for k in after if before[k] != after[k]})
     return locked
 
 
@@ -97,7 +96,7 @@ def webhook_set_active(*, subscription: WebhookSubscription, actor: User, active
             locked.save(update_fields=["is_active"])
             settings_change_log(organization=locked.organization, actor=actor, area=AREA,
                                 action="enabled" if active else "disabled", target=locked.url,
-                                detail={"before": {"is_active": not active}, "after": {"is_active": active}})
+                                detail={"is_active": [not active, active]})
     return locked
 
 
@@ -127,6 +126,5 @@ def webhook_test(*, subscription: WebhookSubscription, actor: User) -> OutboxMes
                                              "sent_at": sent_at.isoformat()})
         assert message is not None  # a fresh key
         settings_change_log(organization=subscription.organization, actor=actor, area=AREA, action="sent",
-                            target=subscription.url, detail={"after": {"event": events.PING,
-                                                                       "message": message.pk}})
+                            target=subscription.url, detail={"event": [None, events.PING]})
     return message

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.settings_area import settings_context
+from aftersales.accounts.settings_request import settings_actor, settings_org, settings_org_id
 from aftersales.core.errors import ServiceError
 from aftersales.notifications import events, services
 from aftersales.notifications.forms import WebhookForm
@@ -24,7 +26,7 @@ LOG_PAGE = 20
 
 
 def _org_subscriptions(request: HttpRequest) -> Any:
-    return WebhookSubscription.objects.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    return WebhookSubscription.objects.filter(organization_id=settings_org_id(request))
 
 
 def _form_data(form: WebhookForm) -> dict[str, Any]:
@@ -41,7 +43,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
                       last_at=Max("outbox__created_at")))
     rows = [{"sub": s, "hint": services.secret_hint(s.secret),
              "events": [events.label_of(c) for c in s.events]} for s in subs]
-    return render(request, "notifications/settings/list.html", {"settings_section": "webhooks", "rows": rows})
+    return render(request, "notifications/settings/list.html", settings_context("webhooks") | {"rows": rows})
 
 
 def _detail(request: HttpRequest, sub: WebhookSubscription, *, secret: str | None = None,
@@ -51,8 +53,8 @@ def _detail(request: HttpRequest, sub: WebhookSubscription, *, secret: str | Non
     page = Paginator(qs, LOG_PAGE).get_page(request.GET.get("page"))
     log = [{"message": m, "event": m.payload.get("event", ""), "event_label": events.label_of(m.payload.get("event", "")),
             "attempts": list(m.deliveries.all())} for m in page]
-    context = {
-        "settings_section": "webhooks", "sub": sub, "hint": services.secret_hint(sub.secret), "secret": secret,
+    context = settings_context("webhooks") | {
+        "sub": sub, "hint": services.secret_hint(sub.secret), "secret": secret,
         "form": form or WebhookForm(editing=True, initial={
             "url": sub.url, "all_events": not sub.events, "events": sub.events, "is_active": sub.is_active}),
         "page": page, "log": log, "pending": any(m.status == OutboxMessage.Status.PENDING for m in page),
@@ -67,15 +69,15 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            sub, secret = services.webhook_create(organization=request.user.organization,  # type: ignore[arg-type, union-attr]
-                                                  actor=request.user, **_form_data(form))  # type: ignore[arg-type]
+            sub, secret = services.webhook_create(organization=settings_org(request),
+                                                  actor=settings_actor(request), **_form_data(form))
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             # The secret is shown on this answer only: it is stored for signing, never shown again.
             messages.success(request, _("订阅已创建。"))
             return _detail(request, sub, secret=secret, status=201)
-    return render(request, "notifications/settings/create.html", {"settings_section": "webhooks", "form": form},
+    return render(request, "notifications/settings/create.html", settings_context("webhooks") | {"form": form},
                   status=422 if request.method == "POST" else 200)
 
 
@@ -87,7 +89,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = WebhookForm(request.POST, editing=True)
     if form.is_valid():
         try:
-            services.webhook_update(subscription=sub, actor=request.user, is_active=form.cleaned_data["is_active"],  # type: ignore[arg-type]
+            services.webhook_update(subscription=sub, actor=settings_actor(request), is_active=form.cleaned_data["is_active"],
                                     **_form_data(form))
         except ServiceError as exc:
             form.add_service_error(exc)
@@ -102,7 +104,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def webhook_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     sub = get_or_404(_org_subscriptions(request), pk=pk)
     active = request.POST.get("active") == "1"
-    services.webhook_set_active(subscription=sub, actor=request.user, active=active)  # type: ignore[arg-type]
+    services.webhook_set_active(subscription=sub, actor=settings_actor(request), active=active)
     messages.success(request, _("订阅已启用。") if active else _("订阅已停用，不再推送。"))
     return redirect("webhooks:detail", pk=sub.pk)
 
@@ -111,7 +113,7 @@ def webhook_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     sub = get_or_404(_org_subscriptions(request), pk=pk)
-    sub, secret = services.webhook_rotate_secret(subscription=sub, actor=request.user)  # type: ignore[arg-type]
+    sub, secret = services.webhook_rotate_secret(subscription=sub, actor=settings_actor(request))
     messages.success(request, _("已生成新密钥，旧密钥立即失效。"))
     return _detail(request, sub, secret=secret)
 
@@ -121,7 +123,7 @@ def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
     sub = get_or_404(_org_subscriptions(request), pk=pk)
     try:
-        services.webhook_test(subscription=sub, actor=request.user)  # type: ignore[arg-type]
+        services.webhook_test(subscription=sub, actor=settings_actor(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

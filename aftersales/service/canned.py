@@ -22,7 +22,7 @@ def _clean(*, organization: Organization, title: str, body: str, exclude: int | 
     title, body = title.strip(), body.strip()
     if not title:
         errors["title"] = _("请填写标题。")
-    elif CannedReply.objects.filter(organization=organization, title=title).exclude(pk=exclude).exists():
+    elif CannedReply.objects.filter(organization=organization, title=title).exclude(pk=exclude or 0).exists():
         errors["title"] = _("已有同名的快捷回复。")
     if not body:
         errors["body"] = _("请填写内容。")
@@ -47,7 +47,7 @@ def canned_create(*, organization: Organization, actor: User, title: str, body: 
     with transaction.atomic():
         reply = CannedReply.objects.create(organization=organization, title=title, body=body)
         settings_change_log(organization=organization, actor=actor, area=AREA, action="created", target=title,
-                            detail={"after": {"title": title, "body": body}})
+                            detail={"title": [None, title], "body": [None, body]})
     return reply
 
 
@@ -59,16 +59,15 @@ def canned_update(*, reply: CannedReply, actor: User, title: str, body: str) -> 
         locked.title, locked.body = title, body
         locked.save(update_fields=["title", "body"])
         after = {"title": title, "body": body}
-        changed = [k for k in after if before[k] != after[k]]
+        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if changed:
             settings_change_log(organization=locked.organization, actor=actor, area=AREA, action="changed",
-                                target=title, detail={"before": {k: before[k] for k in changed},
-                                                      "after": {k: after[k] for k in changed}})
+                                target=title, detail=changed)
     return locked
 
 
 def canned_delete(*, reply: CannedReply, actor: User) -> None:
     with transaction.atomic():
         settings_change_log(organization=reply.organization, actor=actor, area=AREA, action="deleted",
-                            target=reply.title, detail={"before": {"title": reply.title, "body": reply.body}})
+                            target=reply.title, detail={"title": [reply.title, None], "body": [reply.body, None]})
         reply.delete()

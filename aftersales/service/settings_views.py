@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.settings_area import settings_context
+from aftersales.accounts.settings_request import settings_actor, settings_org, settings_org_id
 from aftersales.core.errors import ServiceError
 from aftersales.service import canned
 from aftersales.service.forms import CannedReplyForm
@@ -20,7 +22,7 @@ from aftersales.service.models import CannedReply
 
 
 def _org_replies(request: HttpRequest) -> Any:
-    return CannedReply.objects.filter(organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    return CannedReply.objects.filter(organization_id=settings_org_id(request))
 
 
 @settings_admin_required
@@ -30,7 +32,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
     return render(request, "service/settings/canned_list.html",
-                  {"settings_section": "canned_replies", "replies": qs, "q": q})
+                  settings_context("canned_replies") | {"replies": qs, "q": q})
 
 
 @settings_admin_required
@@ -42,17 +44,17 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         data = form.cleaned_data
         try:
             if reply is None:
-                canned.canned_create(organization=request.user.organization, actor=request.user,  # type: ignore[arg-type, union-attr]
+                canned.canned_create(organization=settings_org(request), actor=settings_actor(request),
                                      title=data["title"], body=data["body"])
             else:
-                canned.canned_update(reply=reply, actor=request.user, title=data["title"], body=data["body"])  # type: ignore[arg-type]
+                canned.canned_update(reply=reply, actor=settings_actor(request), title=data["title"], body=data["body"])
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             messages.success(request, _("快捷回复已保存。"))
             return redirect("canned:list")
-    return render(request, "service/settings/canned_edit.html", {
-        "settings_section": "canned_replies", "reply": reply, "form": form, "placeholders": canned.PLACEHOLDERS,
+    return render(request, "service/settings/canned_edit.html", settings_context("canned_replies") | {
+        "reply": reply, "form": form, "placeholders": canned.PLACEHOLDERS,
     }, status=422 if request.method == "POST" else 200)
 
 
@@ -60,6 +62,6 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_or_404(_org_replies(request), pk=pk)
-    canned.canned_delete(reply=reply, actor=request.user)  # type: ignore[arg-type]
+    canned.canned_delete(reply=reply, actor=settings_actor(request))
     messages.success(request, _("快捷回复已删除。"))
     return redirect("canned:list")
