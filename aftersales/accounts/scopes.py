@@ -27,7 +27,7 @@ class Resource:
 
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource("requests", _("服务单（含消息、附件、评价、时效、邮件接入）"), ("requests", "inbound")),
+    Resource("requests", _("服务单（含消息、附件、时效）"), ("requests", "inbound")),
     Resource("customers", _("客户"), ("customers",)),
     Resource("units", _("机器"), ("units",)),
     Resource("catalog", _("产品型号与备件"), ("product-models", "spare-parts")),

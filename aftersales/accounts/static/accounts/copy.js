@@ -9,6 +9,7 @@ document.addEventListener("click", function (event) {
     var label = button.querySelector(".copy-label");
     if (label) label.textContent = ok ? button.getAttribute("data-copied") : button.getAttribute("data-failed");
     button.classList.toggle("btn-success", ok);
+    button.classList.toggle("btn-outline-dark", !ok);
     button.dataset.copied = ok ? "1" : "0";
   }
   function fallback() {
