@@ -111,3 +111,22 @@ def test_the_log_filters_by_area_user_and_date_and_shows_before_and_after(client
     assert "date_from" in bad.context["form"].errors and 'value="2026-13-45"' in bad.content.decode()
     reversed_range = client.get("/console/settings/log/", {"date_from": "2026-12-07", "date_to": "2026-12-01"})
     assert "date_to" in reversed_range.context["form"].errors
+
+
+def test_the_settings_pages_speak_english(client_for, olga, objects):
+    import re
+
+    client = client_for(olga)
+    client.cookies["django_language"] = "en"
+    data = {"受理确认", "您好", "家电"}  # the objects' own words, and the organization's name
+    for method, url in _urls(objects):
+        if method != "get":
+            continue
+        body = client.get(url).content.decode()
+        body = re.sub(r'<(script|option value="zh-hans").*?</\1>', "", body, flags=re.S)
+        for word in data:
+            body = body.replace(word, "")
+        body = body.replace('lang="zh-hans">中文', "")
+        left = sorted(set(re.findall(r"[\u4e00-\u9fff]+", body)))
+        assert left == [], (url, left)
+    assert "Send test" in client.get(f"/console/settings/webhooks/{objects['sub']}/").content.decode()
