@@ -207,3 +207,26 @@ def test_another_organizations_subscription_is_404_everywhere(client_for, olga, 
     assert theirs.url == "https://bolt.example.com/h" and theirs.is_active
     assert theirs.secret == "whsec_bolt_secret_value_123456"
     assert OutboxMessage.objects.count() == 0 and DeliveryAttempt.objects.count() == 0
+
+
+def test_the_list_and_the_log_take_the_same_queries_however_long(client_for, olga, receiver):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(olga)
+    _create(client, receiver.url, all_events=True)
+    sub = WebhookSubscription.objects.get()
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    client.post(f"{BASE}{sub.pk}/test/")
+    deliver()
+    few = count(f"{BASE}{sub.pk}/"), count(BASE)
+    for _ in range(15):
+        client.post(f"{BASE}{sub.pk}/test/")
+    _create(client, receiver.url + "/2", "quote.sent")
+    deliver()
+    assert (count(f"{BASE}{sub.pk}/"), count(BASE)) == few
