@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from aftersales.accounts.models import SettingsChange
-from aftersales.notifications.tasks import deliver
 from aftersales.notifications import events
 from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, WebhookSubscription
+from aftersales.notifications.tasks import deliver
 
 pytestmark = pytest.mark.django_db
 
