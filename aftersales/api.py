@@ -116,7 +116,9 @@ def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    response = problem_response(401, "Send a valid API token (Authorization: Bearer …) or log in.")
+    # ninja's own is a bare "Unauthorized"; ours (an expired token) say what is wrong.
+    said = exc.message if isinstance(exc, AuthenticationError) and exc.message != "Unauthorized" else ""
+    response = problem_response(401, said or "Send a valid API token (Authorization: Bearer …) or log in.")
     response["WWW-Authenticate"] = 'Bearer realm="aftersales"'
     return response
 

@@ -33,7 +33,6 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "te
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +53,10 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.demo",
     "aftersales.jobs",
+    # After the project's apps: templates are looked up in this order, and the admin ships its own
+    # registration/password_change_form.html and password_reset_*.html, which would otherwise
+    # give organization staff the admin's look on those pages.
+    "django.contrib.admin",
 ]
 
 MIDDLEWARE = [

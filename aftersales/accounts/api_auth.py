@@ -7,10 +7,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
-from aftersales.accounts import tokens
+from aftersales.accounts import scopes, tokens
+from aftersales.accounts.models import ApiToken
 
 
 class TokenAuth(HttpBearer):
@@ -19,6 +21,15 @@ class TokenAuth(HttpBearer):
         if found is None or not found.user.is_active:
             return None
         now = timezone.now()
+        # The scope and expiry are read with the token (kept per process like it, and dropped on
+        # any change to the row, ``aftersales.accounts.changes``), so checking them costs no query.
+        if scopes.expired(found.expires_at, now):
+            raise AuthenticationError(message="This API token has expired.")
+        try:
+            scopes.check(read_only=found.access == ApiToken.Access.READ, all_resources=found.all_resources,
+                         resources=found.resources or (), method=request.method or "GET", path=request.path_info)
+        except scopes.Denied as exc:
+            raise AuthorizationError(message=str(exc)) from exc
         # Writing on every call would turn each read into a write; a minute's precision is plenty.
         if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
             tokens.token_used(token=found, at=now)

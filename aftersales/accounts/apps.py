@@ -8,5 +8,12 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from aftersales.accounts import changes
+        from aftersales.accounts.settings_area import SettingsSection, register_section
 
         changes.connect()
+        register_section(SettingsSection(
+            key="tokens", label=_("API 令牌"), url_name="accounts_settings:tokens", icon="bi-key", order=80,
+            description=_("供 ERP、电商店铺等系统调用 API：只读或读写、可访问的资源、有效期。")))
+        register_section(SettingsSection(
+            key="users", label=_("用户与角色"), url_name="accounts_settings:users", icon="bi-people", order=90,
+            description=_("邀请员工、分配角色、停用账号、发送重置密码链接。")))

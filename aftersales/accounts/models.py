@@ -92,7 +92,15 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A secret for integrations. Only its hash is stored; the clear value is shown once."""
+    """A secret for integrations. Only its hash is stored; the clear value is shown once.
+
+    What it may do is the user's role narrowed by the token's own scope: read-only or read-write,
+    all resources or some (``aftersales.accounts.scopes``), until ``expires_at`` if set.
+    """
+
+    class Access(models.TextChoices):
+        READ = "read", _("只读")
+        READ_WRITE = "read_write", _("读写")
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="api_tokens"
@@ -104,6 +112,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    access = models.CharField(_("权限"), max_length=10, choices=Access.choices, default=Access.READ_WRITE)
+    all_resources = models.BooleanField(_("全部资源"), default=True)
+    resources = models.JSONField(_("资源"), default=list, blank=True,
+                                 help_text=_("全部资源为否时，令牌只能访问这些资源。"))
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")

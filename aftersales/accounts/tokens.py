@@ -30,8 +30,20 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_create(*, user: User, name: str, organization: Organization | None = None) -> tuple[ApiToken, str]:
-    """Returns the token row and the clear value, which is never stored or shown again."""
+def token_create(
+    *,
+    user: User,
+    name: str,
+    organization: Organization | None = None,
+    access: str = ApiToken.Access.READ_WRITE,
+    all_resources: bool = True,
+    resources: list[str] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Returns the token row and the clear value, which is never stored or shown again.
+
+    By default the token may do whatever its user may; ``access``, ``resources`` and
+    ``expires_at`` narrow that (``aftersales.accounts.scopes``)."""
     org = organization or user.organization
     if org is None:
         raise ValueError("API tokens belong to an organization; this user has none")
@@ -39,7 +51,9 @@ def token_create(*, user: User, name: str, organization: Organization | None = N
         prefix = secrets.token_hex(4)
         raw = f"{PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
         token = ApiToken.objects.create(
-            organization=org, user=user, name=name[:100] or "token", prefix=prefix, token_hash=_hash(raw)
+            organization=org, user=user, name=name[:100] or "token", prefix=prefix, token_hash=_hash(raw),
+            access=access, all_resources=all_resources, resources=[] if all_resources else sorted(resources or []),
+            expires_at=expires_at,
         )
     return token, raw
 

@@ -1,9 +1,8 @@
 from django.urls import path
-
-from aftersales.accounts import views
+from django.views.generic import RedirectView
 
 app_name = "accounts"
 urlpatterns = [
-    path("tokens/", views.token_list, name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token-revoke"),
+    # The tokens page moved into the settings area; old bookmarks land there.
+    path("tokens/", RedirectView.as_view(pattern_name="accounts_settings:tokens", query_string=True), name="tokens"),
 ]

@@ -51,8 +51,6 @@ def menu_for(user: Any, path: str) -> list[NavItem]:
             entries.append((_("服务时效"), reverse("sla:report"), "bi-stopwatch"))
         if can(user, Cap.IMPORT_DATA):
             entries.append((_("导入"), reverse("customers:imports"), "bi-upload"))
-        if can(user, Cap.MANAGE_TOKENS):
-            entries.append((_("API 令牌"), reverse("accounts:tokens"), "bi-key"))
         if may_manage_settings(user):
             entries.append((_("设置"), reverse("settings:index"), "bi-sliders"))
     # The longest matching link is the active one: /portal/requests/new/ is 报修, not 我的产品.

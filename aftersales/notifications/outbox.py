@@ -109,17 +109,26 @@ def webhook_messages(
 ) -> list[OutboxMessage]:
     """One message per active subscription of the organization that wants ``event``; ``at``: when
     it happened (ISO 8601), if not now."""
-    out: list[OutboxMessage] = []
     subscriptions = config.cached(organization, "webhooks", lambda: (active_subscriptions(organization.pk), True))
-    for sub in subscriptions:
-        if not sub.wants(event):
-            continue
-        event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{sub.pk}"))
-        payload = {"id": event_id, "event": event, "created_at": at or timezone.now().isoformat(), "data": data}
-        out.append(rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
-                            dedupe_key=f"webhook:{key}:{sub.pk}", recipient=sub.url, subscription=sub,
-                            payload=payload))
-    return out
+    return [webhook_message(organization=organization, subscription=sub, event=event, key=key, data=data, at=at)
+            for sub in subscriptions if sub.wants(event)]
+
+
+def webhook_message(*, organization: Organization, subscription: WebhookSubscription, event: str, key: str,
+                    data: dict[str, Any], at: str | None = None) -> OutboxMessage:
+    """The message delivering ``event`` to one subscription (not saved)."""
+    event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{subscription.pk}"))
+    payload = {"id": event_id, "event": event, "created_at": at or timezone.now().isoformat(), "data": data}
+    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
+                    dedupe_key=f"webhook:{key}:{subscription.pk}", recipient=subscription.url,
+                    subscription=subscription, payload=payload)
+
+
+def queue_webhook(*, subscription: WebhookSubscription, event: str, key: str, data: dict[str, Any]) -> OutboxMessage | None:
+    """Queue ``event`` for this one subscription, whatever events it asked for (a test send);
+    None when this key was queued already."""
+    return _put(webhook_message(organization=subscription.organization, subscription=subscription, event=event,
+                                key=key, data=data))
 
 
 # Notices: one row standing for everything an event sends, written by the event's own

@@ -324,3 +324,10 @@ class RatingForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for name in self.DIMENSIONS:
             self.fields[name].error_messages["required"] = _("请给出 1 到 5 星。")
+
+
+class CannedReplyForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=100, help_text=_("客服在回复框的下拉列表里按标题选择。"))
+    body = forms.CharField(
+        label=_("内容"), widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("可用占位符：{customer_name} 客户姓名、{number} 服务单号、{status} 当前状态、{agent_name} 客服姓名、{model} 产品型号。"))

@@ -17,7 +17,7 @@ STAFF_MENUS = {
     Role.TECHNICIAN: ["客户", "机器"],
     Role.PARTS_MANAGER: ["产品型号", "备件"],
     Role.QUALITY_MANAGER: ["客户", "产品型号"],
-    Role.ORG_ADMIN: ["客户", "导入", "API 令牌"],
+    Role.ORG_ADMIN: ["客户", "导入", "设置"],
 }
 
 
