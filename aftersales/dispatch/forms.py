@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.forms import BootstrapMixin
-from aftersales.dispatch.models import MailInShipment, VisitPhoto
+from aftersales.dispatch.models import BalanceBy, MailInShipment, PlanObjective, VisitPhoto
 
 
 class SlotField(forms.CharField):
@@ -47,6 +47,10 @@ class ReassignForm(forms.Form):
 class PlanForm(forms.Form):
     station = forms.IntegerField(min_value=1)
     date = forms.DateField()
+    objective = forms.ChoiceField(label=_("规划目标"), choices=PlanObjective.choices, required=False)
+    balance_by = forms.ChoiceField(label=_("均衡依据"), choices=BalanceBy.choices, required=False)
+    max_spread = forms.IntegerField(label=_("最大差距"), min_value=0, max_value=200, required=False,
+                                    help_text=_("单数：最忙与最闲的工程师相差的单数；工时：相差占平均工时的百分比。"))
 
 
 class CheckInForm(forms.Form):

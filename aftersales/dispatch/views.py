@@ -21,7 +21,7 @@ from aftersales.accounts.models import Role
 from aftersales.core.errors import ServiceError
 from aftersales.dispatch import assignment, booking, config, mailin, planning, selectors
 from aftersales.dispatch.forms import MailInStepForm, PlanForm, ReassignForm
-from aftersales.dispatch.models import MailInShipment
+from aftersales.dispatch.models import BalanceBy, MailInShipment, PlanObjective
 from aftersales.service.selectors import request_for_user, requests_for_user
 from aftersales.stations.models import ServiceStation
 
@@ -151,13 +151,25 @@ def reassign(request: HttpRequest) -> HttpResponse:
 def plan(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST)
     station = _station(request, request.POST.get("station"))
-    if station is None or not form.is_valid():
+    if station is None:
         raise Http404
+    if not form.is_valid():
+        day = _day(request.POST.get("date"), timezone.localdate())
+        errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
+        if not getattr(request, "htmx", False):
+            messages.error(request, errors)
+            return redirect(f"{reverse('dispatch:board')}?station={station.pk}&date={day.isoformat()}")
+        return _render_board(request, station, day, status=422, error=errors, choice=_choice(request.POST))
     day = form.cleaned_data["date"]
+    data = form.cleaned_data
     error = notice = ""
     status = 200
     try:
-        stored = planning.plan_day(station=station, day=day, by=request.user)  # type: ignore[arg-type]
+        stored = planning.plan_day(
+            station=station, day=day, by=request.user,  # type: ignore[arg-type]
+            objective=data.get("objective") or PlanObjective.LEAST_TRAVEL, balance_by=data.get("balance_by") or None,
+            max_spread=data.get("max_spread"),
+        )
         notice = _("已规划：%(n)d 个上门，%(left)d 个未排入，总里程 %(km).1f 公里。") % {
             "n": stored.stops.count(), "left": len(stored.unassigned), "km": stored.distance_m / 1000}
     except ServiceError as exc:
@@ -165,7 +177,14 @@ def plan(request: HttpRequest) -> HttpResponse:
     if not getattr(request, "htmx", False):
         (messages.error if error else messages.success)(request, error or notice)
         return redirect(f"{reverse('dispatch:board')}?station={station.pk}&date={day.isoformat()}")
-    return _render_board(request, station, day, status=status, error=error, notice=notice)
+    return _render_board(request, station, day, status=status, error=error, notice=notice,
+                         choice=_choice(request.POST) if error else None)
+
+
+def _choice(values: Any) -> dict[str, Any]:
+    """The planning objective as typed, to show again with an error."""
+    return {"objective": values.get("objective", ""), "balance_by": values.get("balance_by", ""),
+            "max_spread": values.get("max_spread", "")}
 
 
 @roles(selectors.BOARD_ROLES)
