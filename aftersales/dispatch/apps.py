@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class DispatchConfig(AppConfig):
     name = "aftersales.dispatch"
     verbose_name = _("派单与上门服务")
+
+    def ready(self) -> None:
+        from aftersales.accounts.settings_area import SettingsSection, register_section
+
+        register_section(SettingsSection(
+            key="map", label=_("地图"), url_name="dispatch:settings-map", icon="bi-map", order=70,
+            description=_("派单看板地图使用的瓦片服务（高德、天地图或 OpenStreetMap）及其密钥。"),
+        ))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from aftersales.accounts.settings_log import settings_change_log
 from aftersales.dispatch.models import MapSettings
 
 if TYPE_CHECKING:
@@ -86,17 +87,19 @@ def tile_config(organization: Organization) -> dict[str, Any] | None:
     }
 
 
+def _key_state(key: str) -> str:
+    return "set" if key else ""
+
+
 def map_settings_update(
     *, organization: Organization, by: User, provider: str, url_template: str, api_key: str | None, attribution: str,
 ) -> MapSettings:
     """Save the organization's tile service; ``api_key`` None keeps the stored key, "" clears it."""
-    from aftersales.accounts.settings_log import settings_change_log
-
     with transaction.atomic():
         current = MapSettings.objects.select_for_update().filter(organization=organization).first()
         row = current or MapSettings(organization=organization)
         before = {"provider": row.provider, "url_template": row.url_template, "attribution": row.attribution,
-                  "api_key": "set" if row.api_key else ""}
+                  "api_key": _key_state(row.api_key)}
         row.provider = provider
         row.url_template = url_template.strip()
         row.attribution = attribution.strip()
@@ -104,10 +107,12 @@ def map_settings_update(
             row.api_key = api_key.strip()
         row.save()
         after = {"provider": row.provider, "url_template": row.url_template, "attribution": row.attribution,
-                 "api_key": "set" if row.api_key else ""}
-        changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
-        if api_key is not None and api_key.strip() and current is not None and "api_key" not in changed:
-            changed["api_key"] = {"before": "set", "after": "replaced"}  # never the key itself
-        settings_change_log(organization=organization, actor=by, area="map", action="created" if current is None
-                            else "changed", target=str(MapSettings._meta.verbose_name), detail=changed)
+                 "api_key": _key_state(row.api_key)}
+        # The key itself never goes into the log, only whether one is set or was replaced.
+        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if api_key and current is not None and before["api_key"] and "api_key" not in changes:
+            changes["api_key"] = [before["api_key"], "replaced"]
+        settings_change_log(organization=organization, actor=by, area="map",
+                            action="created" if current is None else "changed",
+                            target=str(MapSettings._meta.verbose_name), detail=changes)
     return row

@@ -306,7 +306,8 @@ def plan_day(
             station=station, day=day,
             defaults={"organization": organization, "solver": plan.solver, "planned_at": timezone.now(),
                       "planned_by": by, "distance_m": plan.distance_m, "unassigned": unassigned,
-                      "stats": {k: round(float(v), 3) for k, v in plan.stats.items()},
+                      "stats": {**{k: round(float(v), 3) for k, v in plan.stats.items()},
+                                **{f"route_m:{data.technicians[r.technician_id].pk}": r.distance_m for r in plan.routes}},
                       "objective": objective, "balance_by": balance_by if balance else BalanceBy.VISITS,
                       "max_spread": balance.max_spread if balance else None},
         )

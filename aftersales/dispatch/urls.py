@@ -13,6 +13,7 @@ urlpatterns = [
     path("console/dispatch/panel/<str:number>/", views.request_panel, name="request-panel"),
     path("console/dispatch/mail-in/<str:number>/", views.mail_in, name="mail-in"),
     path("console/dispatch/coverage/", views.coverage, name="coverage"),
+    path("console/settings/map/", views.map_settings, name="settings-map"),
     # customer portal
     path("portal/requests/<str:number>/book/", booking_views.portal_book, name="portal-book"),
     path("portal/requests/<str:number>/mail-in/", views.portal_mail_in, name="portal-mail-in"),

@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.accounts.access import get_or_404
+from aftersales.accounts.decorators import settings_admin_required
 from aftersales.accounts.models import Role
+from aftersales.accounts.settings_area import settings_context
 from aftersales.core.errors import ServiceError
-from aftersales.dispatch import assignment, booking, config, mailin, planning, selectors
-from aftersales.dispatch.forms import MailInStepForm, PlanForm, ReassignForm
-from aftersales.dispatch.models import BalanceBy, MailInShipment, PlanObjective
+from aftersales.dispatch import assignment, booking, config, mailin, maps, planning, selectors
+from aftersales.dispatch.forms import MailInStepForm, MapSettingsForm, PlanForm, ReassignForm
+from aftersales.dispatch.models import BalanceBy, MailInShipment, MapSettings, PlanObjective
 from aftersales.service.selectors import request_for_user, requests_for_user
 from aftersales.stations.models import ServiceStation
 
@@ -80,14 +82,34 @@ def _board_context(request: HttpRequest, station: ServiceStation, day: date, **e
     slots = [config.midnight(day, zone) + timedelta(hours=h) for h in range(FIRST_SLOT_HOUR, 20, slot_hours)]
     offset = slots[0].strftime("%z")
     map_data = selectors.map_data(b)
-    map_data["labels"] = {"station": _("网点"), "jobs": _("上门"), "lon": _("经度"), "lat": _("纬度")}
+    map_data["tiles"] = maps.tile_config(station.organization)
+    map_data["labels"] = {
+        "station": _("网点"), "radius": _("服务半径 %(km)s 公里"), "start": _("出发点"), "unplanned": _("未规划的上门"),
+        "schematic": _("示意图：无底图，按公里比例绘制；圆圈为网点服务半径。"), "km": _("公里"),
+        "tiles_failed": _("地图瓦片无法加载，已切换为示意图。"), "visits": _("单"),
+    }
+    for row in b.rows:
+        for block in row.blocks:
+            block.why = planning.explain(block.reasons)
+    choice = extra.pop("choice", None) or _plan_choice(b)
     return {
         "board": b, "day": day, "station": station, "stations": selectors.stations_for_staff(request.user),
         "pending": pending, "map": map_data, "slots": slots, "slot_hours": slot_hours, "first_slot": FIRST_SLOT_HOUR,
         "offset": f"{offset[:3]}:{offset[3:]}",
         "prev_day": day.fromordinal(day.toordinal() - 1), "next_day": day.fromordinal(day.toordinal() + 1),
-        "today": timezone.localtime(timezone.now(), zone).date(), **extra,
+        "today": timezone.localtime(timezone.now(), zone).date(), "choice": choice,
+        "objectives": PlanObjective.choices, "balance_bys": BalanceBy.choices, **extra,
     }
+
+
+def _plan_choice(b: selectors.Board) -> dict[str, Any]:
+    """The objective the day was last planned with (least travel for a day not planned yet)."""
+    plan = b.plan
+    if plan is None or plan.objective != PlanObjective.BALANCED:
+        return {"objective": plan.objective if plan else PlanObjective.LEAST_TRAVEL, "balance_by": BalanceBy.VISITS,
+                "max_spread": planning.DEFAULT_SPREAD[BalanceBy.VISITS]}
+    return {"objective": plan.objective, "balance_by": plan.balance_by,
+            "max_spread": plan.max_spread if plan.max_spread is not None else planning.DEFAULT_SPREAD[BalanceBy.VISITS]}
 
 
 def _render_board(request: HttpRequest, station: ServiceStation, day: date, status: int = 200, **extra: Any) -> HttpResponse:
@@ -289,3 +311,33 @@ def portal_mail_in(request: HttpRequest, number: str) -> HttpResponse:
         return _mail_in_post(request, sr, portal=True)
     return _mail_in_page(request, sr, portal=True)
 
+
+
+# --- settings: the board's map ------------------------------------------------------------------
+
+
+@settings_admin_required
+@require_http_methods(["GET", "POST"])
+def map_settings(request: HttpRequest) -> HttpResponse:
+    organization = request.user.organization  # type: ignore[union-attr]
+    assert organization is not None  # settings_admin_required
+    current = maps.settings_of(organization)
+    initial = {"provider": current.provider, "url_template": current.url_template, "attribution": current.attribution}
+    status = 200
+    if request.method == "POST":
+        form = MapSettingsForm(request.POST, initial=initial, has_key=bool(current.api_key))
+        if form.is_valid():
+            data = form.cleaned_data
+            key = "" if data["clear_key"] else (data["api_key"] or None)
+            maps.map_settings_update(organization=organization, by=request.user,  # type: ignore[arg-type]
+                                     provider=data["provider"], url_template=data["url_template"], api_key=key,
+                                     attribution=data["attribution"])
+            messages.success(request, _("地图设置已保存。"))
+            return redirect("dispatch:settings-map")
+        status = 422
+    else:
+        form = MapSettingsForm(initial=initial, has_key=bool(current.api_key))
+    defaults = [(value, label, maps.DEFAULTS.get(value)) for value, label in MapSettings.Provider.choices]
+    context = settings_context("map") | {"form": form, "masked_key": maps.masked(current.api_key),
+                                         "defaults": defaults}
+    return render(request, "dispatch/settings_map.html", context, status=status)
