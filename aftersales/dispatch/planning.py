@@ -345,7 +345,7 @@ def _reasons(data: DayInput, station: ServiceStation, route: Route, stop: Stop, 
         out.append({"code": "kept"})
     out.append({"code": "skills", "skills": data.needed.get(job.id, ""), "others": others})
     km = float(haversine_between_m([(station.latitude, station.longitude)], [job.location])[0, 0]) / 1000
-    radius = float(station.service_radius_km or 0)
+    radius = int(station.service_radius_km or 0)
     out.append({"code": "coverage", "station": station.name, "km": round(km, 1), "radius": radius,
                 "inside": radius <= 0 or km <= radius})
     out.append({"code": "leg", "km": round(stop.travel_m / 1000, 1), "minutes": round(stop.travel_s / 60),

@@ -84,9 +84,10 @@ def _board_context(request: HttpRequest, station: ServiceStation, day: date, **e
     map_data = selectors.map_data(b)
     map_data["tiles"] = maps.tile_config(station.organization)
     map_data["labels"] = {
-        "station": _("网点"), "radius": _("服务半径 %(km)s 公里"), "start": _("出发点"), "unplanned": _("未规划的上门"),
+        "station": _("网点"), "radius": _("服务半径 %(km)s 公里"), "unplanned": _("未规划的上门"),
         "schematic": _("示意图：无底图，按公里比例绘制；圆圈为网点服务半径。"), "km": _("公里"),
         "tiles_failed": _("地图瓦片无法加载，已切换为示意图。"), "visits": _("单"),
+        "grid": _("网格每格 %(km)s 公里。"),
     }
     for row in b.rows:
         for block in row.blocks:

@@ -102,9 +102,10 @@
     d.stations.forEach(function (s) {
       var c = project(s.lat, s.lon);
       if (s.radius_km > 0) {
-        L.circle(c, { radius: s.radius_km * radiusUnit, color: "#6f42c1", weight: 1, fillOpacity: s.current ? 0.06 : 0.03,
-          dashArray: s.current ? null : "4 4", className: "station-radius" })
+        var circle = L.circle(c, { radius: s.radius_km * radiusUnit, color: "#6f42c1", weight: 1,
+          fillOpacity: s.current ? 0.06 : 0.03, dashArray: s.current ? null : "4 4", className: "station-radius" })
           .bindTooltip(s.name + " · " + d.labels.radius.replace("%(km)s", s.radius_km)).addTo(map);
+        if (s.current) { bounds.push(circle.getBounds().getNorthEast(), circle.getBounds().getSouthWest()); }
       }
       L.circleMarker(c, { radius: 7, color: "#fff", weight: 2, fillColor: "#6f42c1", fillOpacity: 1, className: "station-marker" })
         .bindTooltip(d.labels.station + "：" + s.name).addTo(map);
@@ -143,8 +144,9 @@
     map.setView([0, 0], 2);
     draw(map, d, project, 1);
     // A kilometre grid stands in for the base map.
-    var b = map.getBounds().pad(2), span = Math.max(b.getEast() - b.getWest(), b.getNorth() - b.getSouth());
-    var step = [1, 2, 5, 10, 20, 50, 100].find(function (s) { return span / s <= 24; }) || 200;
+    var seen = map.getBounds(), span = Math.max(seen.getEast() - seen.getWest(), seen.getNorth() - seen.getSouth());
+    var step = [1, 2, 5, 10, 20, 50, 100].find(function (s) { return span / s <= 10; }) || 200;
+    var b = seen.pad(3);
     for (var x = Math.floor(b.getWest() / step) * step; x <= b.getEast(); x += step) {
       L.polyline([[b.getSouth(), x], [b.getNorth(), x]], { color: "#dee2e6", weight: 1, interactive: false }).addTo(map).bringToBack();
     }
@@ -152,7 +154,7 @@
       L.polyline([[y, b.getWest()], [y, b.getEast()]], { color: "#dee2e6", weight: 1, interactive: false }).addTo(map).bringToBack();
     }
     var mode = document.getElementById("map-mode");
-    if (mode) { mode.textContent = (why ? why + " " : "") + d.labels.schematic + " " + step + " " + d.labels.km + " / □"; }
+    if (mode) { mode.textContent = (why ? why + " " : "") + d.labels.schematic + " " + d.labels.grid.replace("%(km)s", step); }
     el.dataset.mode = "schematic";
     return map;
   }
@@ -194,7 +196,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", bind);
-  document.addEventListener("htmx:afterSwap", bind);
+  // After settling, not swapping: htmx's settle step resets the class attribute of elements whose
+  // id it kept, which would strip Leaflet's classes from the map container.
+  document.addEventListener("htmx:afterSettle", bind);
   window.addEventListener("resize", function () {
     var el = document.getElementById("dispatch-map");
     if (el && el._dispatchMap) { el._dispatchMap.invalidateSize(); }
