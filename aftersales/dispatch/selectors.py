@@ -106,6 +106,7 @@ class Row:
     blocks: list[Block] = field(default_factory=list)
     colour: str = ""
     km: float = 0.0
+    idle: bool = False  # the plan found none of the day's visits this technician could take
 
     @property
     def load(self) -> int:
@@ -184,6 +185,7 @@ def board(*, station: ServiceStation, day: date) -> Board:
         if route_m is None:  # a plan stored before routes kept their length: to the last visit
             route_m = sum(s.travel_m for s in stops if s.technician_id == row.technician.pk)
         row.km = round(float(route_m) / 1000, 1)
+        row.idle = bool(plan and plan.stats.get(f"idle:T{row.technician.pk}"))
     return Board(station, day, list(rows.values()), plan, unplaced, list(range(AXIS_START_H, AXIS_END_H)), stops)
 
 

@@ -44,7 +44,7 @@ from pyvrp.stop import MaxRuntime
 
 from aftersales.dispatch.travel import GreatCircleTravel, IntMatrix, TravelTimeProvider
 
-from .balance import capped, needs_refining, spread
+from .balance import capped, needs_refining, spread, team
 from .model import Job, Plan, Problem, RoutingInputError, Unassigned
 from .schedule import assemble, explain_left_out, fits, insert_cheapest
 from .workspace import Workspace
@@ -326,6 +326,10 @@ class PyVRPSolver:
                 over_limit = frozenset(ws.jobs[j].id for seq in sequences.values() for j in seq if j not in before)
             stats["spread"] = spread(base, balance, sequences)
             stats["over_limit"] = len(over_limit)
+        members = set(team(base))
+        for t, tech in enumerate(base.technicians):
+            if t not in members:
+                stats[f"idle:{tech.id}"] = 1  # could take none of the day's visits (skills, shift, distance)
         stats["total_s"] = time.perf_counter() - started
         return assemble(base, sequences, left_out, solver=self.name, stats=stats, over_limit=over_limit)
 
