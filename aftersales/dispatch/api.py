@@ -291,6 +291,9 @@ class PlanIn(Schema):
     station: int = Field(..., ge=1)
     date: dt.date
     time_limit_s: float = Field(2.0, gt=0, le=10)
+    objective: Literal["least_travel", "balanced"] = "least_travel"
+    balance_by: Literal["visits", "work_time"] = "visits"
+    max_spread: int | None = Field(None, ge=0, le=200, description="visits apart, or % of the average on-site time")
 
 
 class StopOut(Schema):
@@ -302,6 +305,8 @@ class StopOut(Schema):
     departure: datetime
     travel_m: int
     fixed: bool
+    reasons: list[dict[str, Any]]
+    why: list[str]
 
 
 class RouteOut(Schema):
@@ -323,6 +328,9 @@ class PlanOut(Schema):
     solver: str
     planned_at: datetime
     distance_m: int
+    objective: str
+    balance_by: str | None
+    max_spread: int | None
     routes: list[RouteOut]
     unassigned: list[UnassignedOut]
 
@@ -335,9 +343,13 @@ def _plan_out(plan: DayPlan) -> dict[str, Any]:
                                                        "technician": stop.technician.name, "stops": []})
         route["stops"].append({"appointment": stop.appointment_id, "request": stop.appointment.request.number,
                                "sequence": stop.sequence, "arrival": stop.arrival_at, "start": stop.start_at,
-                               "departure": stop.departure_at, "travel_m": stop.travel_m, "fixed": stop.fixed})
+                               "departure": stop.departure_at, "travel_m": stop.travel_m, "fixed": stop.fixed,
+                               "reasons": stop.reasons, "why": planning.explain(stop.reasons)})
+    balanced = plan.objective == "balanced"
     return {"station_id": plan.station_id, "date": plan.day, "solver": plan.solver, "planned_at": plan.planned_at,
-            "distance_m": plan.distance_m, "routes": list(routes.values()),
+            "distance_m": plan.distance_m, "objective": plan.objective,
+            "balance_by": plan.balance_by if balanced else None, "max_spread": plan.max_spread if balanced else None,
+            "routes": list(routes.values()),
             "unassigned": [{k: u.get(k, "") for k in ("appointment", "number", "reason", "message")}
                            for u in plan.unassigned]}
 
@@ -349,7 +361,8 @@ def plan_day(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     station = get_or_404(selectors.stations_for_staff(request.user).select_related("organization"),
                          pk=payload.station)
     stored = planning.plan_day(station=station, day=payload.date, by=request.user,  # type: ignore[arg-type]
-                               time_limit_s=payload.time_limit_s)
+                               time_limit_s=payload.time_limit_s, objective=payload.objective,
+                               balance_by=payload.balance_by, max_spread=payload.max_spread)
     return _plan_out(stored)
 
 

@@ -12,3 +12,7 @@ class DispatchConfig(AppConfig):
         register_section(SettingsSection(
             key="assignment", label=_("派单规则"), url_name="dispatch:settings-assignment", icon="bi-diagram-3",
             order=30, description=_("自动派单、预约时段、收费标准，以及某类工作需要的技能资质。")))
+        register_section(SettingsSection(
+            key="map", label=_("地图"), url_name="dispatch:settings-map", icon="bi-map", order=70,
+            description=_("派单看板地图使用的瓦片服务（高德、天地图或 OpenStreetMap）及其密钥。"),
+        ))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.forms import BootstrapMixin
-from aftersales.dispatch.models import MailInShipment, VisitPhoto
+from aftersales.dispatch.models import BalanceBy, MailInShipment, MapSettings, PlanObjective, VisitPhoto
 
 
 class SlotField(forms.CharField):
@@ -47,6 +47,10 @@ class ReassignForm(forms.Form):
 class PlanForm(forms.Form):
     station = forms.IntegerField(min_value=1)
     date = forms.DateField()
+    objective = forms.ChoiceField(label=_("规划目标"), choices=PlanObjective.choices, required=False)
+    balance_by = forms.ChoiceField(label=_("均衡依据"), choices=BalanceBy.choices, required=False)
+    max_spread = forms.IntegerField(label=_("最大差距"), min_value=0, max_value=200, required=False,
+                                    help_text=_("单数：最忙与最闲的工程师相差的单数；工时：相差占平均工时的百分比。"))
 
 
 class CheckInForm(forms.Form):
@@ -98,3 +102,45 @@ class MailInStepForm(BootstrapMixin, forms.Form):
     diagnosis = forms.CharField(label=_("维修说明"), max_length=5000, required=False,
                                 widget=forms.Textarea(attrs={"rows": 2}))
     fault_code = forms.CharField(label=_("故障代码"), max_length=30, required=False)
+
+
+class MapSettingsForm(BootstrapMixin, forms.Form):
+    """The board's tile service. The key field starts empty: leaving it empty keeps the stored key."""
+
+    provider = forms.ChoiceField(label=_("地图服务"), choices=MapSettings.Provider.choices)
+    url_template = forms.CharField(
+        label=_("瓦片地址模板"), max_length=500, required=False,
+        help_text=_("留空使用该服务的默认地址；可用 {z} {x} {y} {s} {key}。"),
+    )
+    api_key = forms.CharField(
+        label=_("密钥"), max_length=200, required=False, widget=forms.PasswordInput(render_value=True),
+        help_text=_("服务商控制台里为本系统域名申请的浏览器端密钥（天地图必填）；留空保留已保存的密钥。"),
+    )
+    clear_key = forms.BooleanField(label=_("删除已保存的密钥"), required=False)
+    attribution = forms.CharField(
+        label=_("署名与审图号"), max_length=300, required=False,
+        help_text=_("显示在地图右下角，例如服务商要求的署名和审图号。"),
+    )
+
+    def __init__(self, *args: Any, has_key: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_key = has_key
+
+    def clean_url_template(self) -> str:
+        url = self.cleaned_data["url_template"].strip()
+        if url and not url.startswith("https://"):
+            raise forms.ValidationError(_("地址须以 https:// 开头（页面通过 HTTPS 提供，混合内容会被浏览器拦截）。"))
+        if url and not all(part in url for part in ("{x}", "{y}", "{z}")):
+            raise forms.ValidationError(_("地址模板须包含 {x}、{y} 和 {z}。"))
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        provider = data.get("provider")
+        key_left = bool(data.get("api_key")) or (self.has_key and not data.get("clear_key"))
+        if provider == MapSettings.Provider.TIANDITU and not key_left:
+            self.add_error("api_key", _("天地图需要密钥（tk）。"))
+        url = data.get("url_template") or ""
+        if "{key}" in url and not key_left:
+            self.add_error("api_key", _("地址模板里有 {key}，请填写密钥。"))
+        return data

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Organization
 from aftersales.catalog.models import ProductCategory, SparePart
+from aftersales.core.fields import EncryptedTextField
 from aftersales.dispatch.travel import LatLon
 from aftersales.service.models import Attachment, ServiceRequest
 from aftersales.stations.models import ServiceStation
@@ -328,6 +329,16 @@ class Appointment(models.Model):
         return self.status in self.ACTIVE
 
 
+class PlanObjective(models.TextChoices):
+    LEAST_TRAVEL = "least_travel", _("总里程最短")
+    BALANCED = "balanced", _("均衡工作量")
+
+
+class BalanceBy(models.TextChoices):
+    VISITS = "visits", _("上门单数")
+    WORK_TIME = "work_time", _("现场工时")
+
+
 class DayPlan(models.Model):
     """The planned routes of one station's day; re-planning replaces it."""
 
@@ -344,6 +355,11 @@ class DayPlan(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     # [{"appointment": id, "number": "SR-…", "reason": code, "message": "…"}]
     unassigned = models.JSONField(_("未排入"), default=list, blank=True)
+    objective = models.CharField(_("规划目标"), max_length=20, choices=PlanObjective.choices,
+                                 default=PlanObjective.LEAST_TRAVEL)
+    balance_by = models.CharField(_("均衡依据"), max_length=20, choices=BalanceBy.choices, default=BalanceBy.VISITS)
+    # visits between the busiest and the least busy technician, or % of the average on-site time
+    max_spread = models.PositiveSmallIntegerField(_("最大差距"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("日线路规划")
@@ -369,6 +385,9 @@ class RouteStop(models.Model):
     travel_m = models.PositiveIntegerField(_("路程（米）"), default=0)
     travel_s = models.PositiveIntegerField(_("路上时间（秒）"), default=0)
     fixed = models.BooleanField(_("进行中"), default=False)
+    # Why the visit went to this technician: [{"code": "...", ...parameters}], put into words
+    # in the reader's language when shown (``planning.explain``).
+    reasons = models.JSONField(_("派单理由"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("线路站点")
@@ -557,3 +576,39 @@ class MailInShipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.status}"
+
+
+class MapSettings(models.Model):
+    """The tile service the dispatcher board's map draws on, per organization.
+
+    The product ships no map data: publishing a map of China needs an approval number
+    (审图号, 《地图管理条例》第十五条), which licensed tile services carry for their tiles.
+    """
+
+    class Provider(models.TextChoices):
+        NONE = "none", _("不使用在线地图（示意图）")
+        OSM = "osm", _("OpenStreetMap")
+        AMAP = "amap", _("高德地图")
+        TIANDITU = "tianditu", _("天地图")
+
+    organization = models.OneToOneField(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="map_settings"
+    )
+    provider = models.CharField(_("地图服务"), max_length=20, choices=Provider.choices, default=Provider.NONE)
+    url_template = models.CharField(
+        _("瓦片地址模板"), max_length=500, blank=True,
+        help_text=_("留空使用该服务的默认地址；可用 {z} {x} {y} {s} {key}。"),
+    )
+    api_key = EncryptedTextField(_("密钥"), blank=True, default="")
+    attribution = models.CharField(
+        _("署名与审图号"), max_length=300, blank=True,
+        help_text=_("显示在地图右下角，例如服务商要求的署名和审图号。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("地图设置")
+        verbose_name_plural = _("地图设置")
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.get_provider_display()}"

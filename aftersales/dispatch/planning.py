@@ -23,8 +23,18 @@ from aftersales.core.errors import InvalidInput
 from aftersales.customers.models import Customer
 from aftersales.dispatch import config, skills
 from aftersales.dispatch.assignment import category_names, request_point, technicians_of
-from aftersales.dispatch.models import Appointment, DayPlan, RouteStop, SkillRequirement, Technician, TimeOff
+from aftersales.dispatch.models import (
+    Appointment,
+    BalanceBy,
+    DayPlan,
+    PlanObjective,
+    RouteStop,
+    SkillRequirement,
+    Technician,
+    TimeOff,
+)
 from aftersales.dispatch.routing import (
+    Balance,
     Job,
     Plan,
     Problem,
@@ -37,7 +47,7 @@ from aftersales.dispatch.routing import (
     UnassignedReason,
 )
 from aftersales.dispatch.routing import Technician as RoutingTechnician
-from aftersales.dispatch.travel import InvalidCoordinatesError, LatLon
+from aftersales.dispatch.travel import InvalidCoordinatesError, LatLon, haversine_between_m
 from aftersales.dispatch.workdays import StationCalendars
 from aftersales.service import services as service_services
 from aftersales.service.models import Priority, ServiceRequest, Status
@@ -111,7 +121,9 @@ class DayInput:
     broken: list[dict[str, Any]]  # appointments that could not even become a job
 
 
-def build_day(station: ServiceStation, day: date, *, now: datetime, keep_technicians: bool = False) -> DayInput:
+def build_day(
+    station: ServiceStation, day: date, *, now: datetime, keep_technicians: bool = False, balance: Balance | None = None
+) -> DayInput:
     organization = station.organization
     zone = config.zone_of(organization)
     today = timezone.localtime(now, zone).date()
@@ -132,6 +144,7 @@ def build_day(station: ServiceStation, day: date, *, now: datetime, keep_technic
     names = category_names(organization.pk)
 
     finished: dict[int, int] = defaultdict(int)
+    finished_s: dict[int, int] = defaultdict(int)
     last_place: dict[int, tuple[datetime, LatLon]] = {}
     jobs: list[Job] = []
     by_job: dict[str, Appointment] = {}
@@ -142,6 +155,7 @@ def build_day(station: ServiceStation, day: date, *, now: datetime, keep_technic
         done = appt.status == Appointment.Status.DONE or appt.checked_out_at is not None
         if done and appt.technician_id is not None:
             finished[appt.technician_id] += 1
+            finished_s[appt.technician_id] += config.service_minutes(appt.request.kind) * 60
             point = request_point(appt.request)
             if appt.checked_out_latitude is not None and appt.checked_out_longitude is not None:
                 point = LatLon(appt.checked_out_latitude, appt.checked_out_longitude)
@@ -170,6 +184,7 @@ def build_day(station: ServiceStation, day: date, *, now: datetime, keep_technic
         routing_techs.append(RoutingTechnician(
             id=ident, start=start, end=tech.end_point, shift=shift, skills=skills.technician_tokens(tech),
             max_jobs=max(0, tech.max_jobs_per_day - finished.get(tech.pk, 0)),
+            done_jobs=finished.get(tech.pk, 0), done_work_s=finished_s.get(tech.pk, 0),
         ))
 
     for appt in appointments:
@@ -200,7 +215,7 @@ def build_day(station: ServiceStation, day: date, *, now: datetime, keep_technic
             continue
         jobs.append(job)
         by_job[ident] = appt
-    problem = Problem(jobs=jobs, technicians=routing_techs, now_s=now_s)
+    problem = Problem(jobs=jobs, technicians=routing_techs, now_s=now_s, balance=balance)
     return DayInput(problem, by_job, tech_by_id, needed_text, broken)
 
 
@@ -217,6 +232,26 @@ def _warm_start(plan: DayPlan | None, problem: Problem) -> Plan | None:
     return Plan(tuple(Route(t, 0, 0, tuple(s), 0, 0) for t, s in routes.items()), (), "stored")
 
 
+DEFAULT_SPREAD = {BalanceBy.VISITS: 1, BalanceBy.WORK_TIME: 30}
+
+
+def balance_of(objective: str, balance_by: str, max_spread: int | None) -> Balance | None:
+    """The routing limit for a dispatcher's choice; ``None`` for least travel."""
+    if objective == PlanObjective.LEAST_TRAVEL:
+        return None
+    if objective != PlanObjective.BALANCED:
+        raise InvalidInput({"objective": _("请选择规划目标。")})
+    if balance_by not in BalanceBy.values:
+        raise InvalidInput({"balance_by": _("请选择均衡依据。")})
+    spread = DEFAULT_SPREAD[BalanceBy(balance_by)] if max_spread is None else max_spread
+    try:
+        return Balance(by=balance_by, max_spread=spread)  # type: ignore[arg-type]
+    except RoutingInputError:
+        if balance_by == BalanceBy.VISITS:
+            raise InvalidInput({"max_spread": _("单数差距须在 1 到 50 之间。")}) from None
+        raise InvalidInput({"max_spread": _("工时差距须在 0 到 200% 之间。")}) from None
+
+
 def plan_day(
     *,
     station: ServiceStation,
@@ -226,18 +261,30 @@ def plan_day(
     time_limit_s: float = 2.0,
     solver: RoutingSolver | None = None,
     keep_technicians: bool = False,
+    objective: str | None = None,
+    balance_by: str | None = None,
+    max_spread: int | None = None,
 ) -> DayPlan:
     """Plan (or re-plan) ``station``'s ``day`` and store the routes; returns the stored plan.
 
     ``keep_technicians``: only order each technician's own visits, move none to someone else.
+    ``objective``: least travel, or balanced (least travel among plans whose spread of visits,
+    or of on-site time, stays within ``max_spread``); left out, the stored plan's choice is kept
+    (a re-plan after a booking), else least travel.
     """
     now = now or timezone.now()
     organization = station.organization
     zone = config.zone_of(organization)
     if day < timezone.localtime(now, zone).date():
         raise InvalidInput({"date": _("不能规划已经过去的日期。")})
-    data = build_day(station, day, now=now, keep_technicians=keep_technicians)
     existing = DayPlan.objects.filter(station=station, day=day).first()
+    if objective is None:
+        objective = existing.objective if existing else PlanObjective.LEAST_TRAVEL
+        if existing and objective == PlanObjective.BALANCED:
+            balance_by, max_spread = balance_by or existing.balance_by, max_spread or existing.max_spread
+    balance_by = balance_by or BalanceBy.VISITS
+    balance = balance_of(objective, balance_by, max_spread)
+    data = build_day(station, day, now=now, keep_technicians=keep_technicians, balance=balance)
     if solver is None:
         solver = PyVRPSolver(travel=config.travel_for(config.policy_for(organization), station.city))
     plan = solver.solve(data.problem, time_limit_s=time_limit_s, warm_start=_warm_start(existing, data.problem))
@@ -259,23 +306,114 @@ def plan_day(
             station=station, day=day,
             defaults={"organization": organization, "solver": plan.solver, "planned_at": timezone.now(),
                       "planned_by": by, "distance_m": plan.distance_m, "unassigned": unassigned,
-                      "stats": {k: round(float(v), 3) for k, v in plan.stats.items()}},
+                      "stats": {**{k: round(float(v), 3) for k, v in plan.stats.items()},
+                                **{f"route_m:{data.technicians[r.technician_id].pk}": r.distance_m for r in plan.routes}},
+                      "objective": objective, "balance_by": balance_by if balance else BalanceBy.VISITS,
+                      "max_spread": balance.max_spread if balance else None},
         )
         stored.stops.all().delete()
         rows = []
         for route in plan.routes:
             tech = data.technicians[route.technician_id]
+            previous: str | None = None
             for n, stop in enumerate(route.stops, start=1):
                 appt = data.appointments[stop.job.id]
                 rows.append(RouteStop(
                     plan=stored, appointment=appt, technician=tech, sequence=n, arrival_at=at(stop.arrival_s),
                     start_at=at(stop.start_s), departure_at=at(stop.departure_s), travel_m=stop.travel_m,
                     travel_s=stop.travel_s, fixed=stop.fixed,
+                    reasons=_reasons(data, station, route, stop, previous, plan, at),
                 ))
+                previous = appt.request.number
                 if appt.technician_id != tech.pk and not stop.fixed:
                     _reassign(appt, tech, by)
         RouteStop.objects.bulk_create(rows)
     return stored
+
+
+def _reasons(data: DayInput, station: ServiceStation, route: Route, stop: Stop, previous: str | None, plan: Plan,
+             at: Any) -> list[dict[str, Any]]:
+    """Why ``stop`` is in this technician's route, as codes with parameters (``explain`` words them)."""
+    job = stop.job
+    if stop.fixed:
+        return [{"code": "on_site"}]
+    problem = data.problem
+    me = next(t for t in problem.technicians if t.id == route.technician_id)
+    others = sum(1 for t in problem.technicians if t.id != me.id and t.qualified_for(job))
+    out: list[dict[str, Any]] = []
+    if job.fixed_technician is not None:
+        out.append({"code": "kept"})
+    out.append({"code": "skills", "skills": data.needed.get(job.id, ""), "others": others})
+    km = float(haversine_between_m([(station.latitude, station.longitude)], [job.location])[0, 0]) / 1000
+    radius = int(station.service_radius_km or 0)
+    out.append({"code": "coverage", "station": station.name, "km": round(km, 1), "radius": radius,
+                "inside": radius <= 0 or km <= radius})
+    out.append({"code": "leg", "km": round(stop.travel_m / 1000, 1), "minutes": round(stop.travel_s / 60),
+                "from": previous or ""})
+    window = job.window
+    out.append({"code": "window", "start": at(stop.start_s).strftime("%H:%M"),
+                "window": f"{at(window.start):%H:%M}–{at(window.end):%H:%M}", "wait": max(0, round(stop.wait_s / 60))})
+    balance = problem.balance
+    if balance is None:
+        out.append({"code": "least_travel"})
+    elif job.id in plan.over_limit:
+        out.append({"code": "over_limit", "by": str(balance.by), "limit": balance.max_spread})
+    else:
+        mine = sum(1 for s in route.stops) + me.done_jobs
+        out.append({"code": "balance", "by": str(balance.by), "limit": balance.max_spread, "visits": mine})
+    return out
+
+
+def explain(reasons: list[dict[str, Any]]) -> list[str]:
+    """``RouteStop.reasons`` in the reader's language."""
+    lines = []
+    for r in reasons:
+        code = r.get("code")
+        if code == "on_site":
+            lines.append(_("工程师已在现场，保持不动"))
+        elif code == "kept":
+            lines.append(_("只调整顺序，保留原工程师"))
+        elif code == "skills":
+            if r.get("skills"):
+                text = _("具备所需技能：%(skills)s") % {"skills": r["skills"]}
+            else:
+                text = _("无特殊技能要求")
+            others = int(r.get("others", 0))
+            if others == 0:
+                text += _("（唯一符合条件的在岗工程师）")
+            else:
+                text += _("（另有 %(n)d 位符合条件）") % {"n": others}
+            lines.append(text)
+        elif code == "coverage":
+            values = {"station": r.get("station", ""), "km": r.get("km", 0), "radius": r.get("radius", 0)}
+            if r.get("inside", True):
+                lines.append(_("距%(station)s %(km)s 公里，在 %(radius)s 公里服务半径内") % values)
+            else:
+                lines.append(_("距%(station)s %(km)s 公里，超出 %(radius)s 公里服务半径") % values)
+        elif code == "leg":
+            values = {"km": r.get("km", 0), "min": r.get("minutes", 0), "from": r.get("from", "")}
+            if r.get("from"):
+                lines.append(_("从上一单 %(from)s 过来 %(km)s 公里，约 %(min)s 分钟") % values)
+            else:
+                lines.append(_("从出发点过来 %(km)s 公里，约 %(min)s 分钟") % values)
+        elif code == "window":
+            values = {"start": r.get("start", ""), "window": r.get("window", ""), "wait": r.get("wait", 0)}
+            if r.get("wait"):
+                lines.append(_("%(start)s 开始服务，在预约时段 %(window)s 内（提前到达等候 %(wait)s 分钟）") % values)
+            else:
+                lines.append(_("%(start)s 开始服务，在预约时段 %(window)s 内") % values)
+        elif code == "least_travel":
+            lines.append(_("目标：总里程最短"))
+        elif code in ("balance", "over_limit"):
+            limit = r.get("limit", 0)
+            rule = (_("每人上门单数相差不超过 %(n)s 单") if r.get("by") == BalanceBy.VISITS
+                    else _("每人现场工时相差不超过平均的 %(n)s%%")) % {"n": limit}
+            if code == "balance":
+                lines.append(_("目标：均衡工作量（%(rule)s），本人当天 %(visits)s 单") % {
+                    "rule": rule, "visits": r.get("visits", 0)})
+            else:
+                lines.append(_("超出均衡限制（%(rule)s）：限制内没有别人能接这一单") % {"rule": rule})
+    return lines
 
 
 def _reassign(appointment: Appointment, technician: Technician, by: User | None) -> None:

@@ -95,6 +95,8 @@ class Block:
     sequence: int | None = None
     arrival: datetime | None = None
     late: bool = False
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)  # ``reasons`` in words, filled by the view
 
 
 @dataclass
@@ -102,6 +104,9 @@ class Row:
     technician: Technician
     shift: str
     blocks: list[Block] = field(default_factory=list)
+    colour: str = ""
+    km: float = 0.0
+    idle: bool = False  # the plan found none of the day's visits this technician could take
 
     @property
     def load(self) -> int:
@@ -165,7 +170,8 @@ def board(*, station: ServiceStation, day: date) -> Board:
         # The ETA shown is the planned start: with time to spare the technician leaves later than the
         # earliest moment the plan could have them at the door, and arrives as the visit begins.
         block = Block(appt, start, end, column, span, stop.sequence if stop else None,
-                      stop.start_at if stop else None, late=bool(stop and stop.start_at > appt.window_end))
+                      stop.start_at if stop else None, late=bool(stop and stop.start_at > appt.window_end),
+                      reasons=list(stop.reasons) if stop else [])
         owner = appt.technician_id
         if stop is not None and not appt.checked_in_at:
             owner = stop.technician_id
@@ -173,6 +179,13 @@ def board(*, station: ServiceStation, day: date) -> Board:
             rows[owner].blocks.append(block)
         elif appt.is_active:
             unplaced.append(appt)
+    for n, row in enumerate(rows.values()):
+        row.colour = route_colour(n)
+        route_m = plan.stats.get(f"route_m:{row.technician.pk}") if plan else None
+        if route_m is None:  # a plan stored before routes kept their length: to the last visit
+            route_m = sum(s.travel_m for s in stops if s.technician_id == row.technician.pk)
+        row.km = round(float(route_m) / 1000, 1)
+        row.idle = bool(plan and plan.stats.get(f"idle:T{row.technician.pk}"))
     return Board(station, day, list(rows.values()), plan, unplaced, list(range(AXIS_START_H, AXIS_END_H)), stops)
 
 
@@ -180,36 +193,49 @@ def _shift_text(shift: Shift | None) -> str:
     return f"{shift.start:%H:%M}–{shift.end:%H:%M}" if shift else ""
 
 
+# One colour per technician's route, told apart also by people with the common colour blindnesses
+# (Okabe-Ito, then Tableau's), repeated past ten.
+ROUTE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8C6D31", "#F0E442",
+                 "#7F7F7F", "#17BECF")
+NEARBY_STATIONS_KM = 150
+
+
+def route_colour(n: int) -> str:
+    return ROUTE_COLOURS[n % len(ROUTE_COLOURS)]
+
+
 def map_data(b: Board) -> dict[str, Any]:
-    """Points for the board's map: the station, each visit, and each technician's planned path."""
+    """What the board's map draws: stations with their service radius, each technician's route
+    in their colour (start, visits in order, end), and the visits no route holds yet."""
     st = b.station
-    jobs = []
-    for row in b.rows:
-        for block in row.blocks:
+    zone = config.zone_of(st.organization)
+    stations = [st, *(
+        s for s in ServiceStation.objects.filter(organization_id=st.organization_id, is_active=True).exclude(pk=st.pk)
+        if abs(s.latitude - st.latitude) < NEARBY_STATIONS_KM / 111 and abs(s.longitude - st.longitude) < NEARBY_STATIONS_KM / 85
+    )]
+    routes = []
+    loose: list[dict[str, Any]] = []
+    for n, row in enumerate(b.rows):
+        tech = row.technician
+        start, end = tech.start_point, tech.end_point
+        visits: list[dict[str, Any]] = []
+        for block in sorted(row.blocks, key=lambda x: (x.sequence or 99, x.start)):
             r = block.appointment.request
             if r.latitude is None or r.longitude is None:
                 continue
-            jobs.append({"name": r.number, "value": [r.longitude, r.latitude], "tech": row.technician.name,
-                         "seq": block.sequence})
-    paths = []
-    by_tech: dict[int, list[RouteStop]] = {}
-    for stop in b.stops:
-        by_tech.setdefault(stop.technician_id, []).append(stop)
-    appts = {block.appointment.pk: block.appointment for row in b.rows for block in row.blocks}
-    for tech_id, stops in by_tech.items():
-        tech = next((r.technician for r in b.rows if r.technician.pk == tech_id), None)
-        if tech is None:
-            continue
-        start = tech.start_point
-        coords = [[start.lon, start.lat]]
-        for stop in stops:
-            appt = appts.get(stop.appointment_id)
-            if appt is not None and appt.request.latitude is not None and appt.request.longitude is not None:
-                coords.append([appt.request.longitude, appt.request.latitude])
-        end = tech.end_point
-        coords.append([end.lon, end.lat])
-        paths.append({"name": tech.name, "coords": coords})
-    return {"stations": [{"name": st.name, "value": [st.longitude, st.latitude]}], "jobs": jobs, "paths": paths}
+            point = {"number": r.number, "lat": float(r.latitude), "lon": float(r.longitude), "seq": block.sequence,
+                     "window": f"{timezone.localtime(block.appointment.window_start, zone):%H:%M}"}
+            (visits if block.sequence else loose).append(point)
+        path = [[start.lat, start.lon], *([v["lat"], v["lon"]] for v in visits), [end.lat, end.lon]] if visits else []
+        routes.append({"technician": tech.name, "colour": row.colour or route_colour(n), "visits": visits,
+                       "path": path, "km": row.km})
+    return {
+        "stations": [{"name": s.name, "lat": s.latitude, "lon": s.longitude, "radius_km": float(s.service_radius_km or 0),
+                      "current": s.pk == st.pk} for s in stations],
+        "routes": routes,
+        "loose": loose,
+        "centre": [st.latitude, st.longitude],
+    }
 
 
 def pending_requests(*, station: ServiceStation, limit: int = 10) -> list[ServiceRequest]:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/settings/assignment/skills/<int:pk>/", settings_views.requirement_save, name="settings-skill"),
     path("console/settings/assignment/skills/<int:pk>/delete/", settings_views.requirement_delete,
          name="settings-skill-delete"),
+    path("console/settings/map/", views.map_settings, name="settings-map"),
     # customer portal
     path("portal/requests/<str:number>/book/", booking_views.portal_book, name="portal-book"),
     path("portal/requests/<str:number>/mail-in/", views.portal_mail_in, name="portal-mail-in"),

@@ -17,11 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.accounts.access import get_or_404
+from aftersales.accounts.decorators import settings_admin_required
 from aftersales.accounts.models import Role
+from aftersales.accounts.settings_area import settings_context
 from aftersales.core.errors import ServiceError
-from aftersales.dispatch import assignment, booking, config, mailin, planning, selectors
-from aftersales.dispatch.forms import MailInStepForm, PlanForm, ReassignForm
-from aftersales.dispatch.models import MailInShipment
+from aftersales.dispatch import assignment, booking, config, mailin, maps, planning, selectors
+from aftersales.dispatch.forms import MailInStepForm, MapSettingsForm, PlanForm, ReassignForm
+from aftersales.dispatch.models import BalanceBy, MailInShipment, MapSettings, PlanObjective
 from aftersales.service.selectors import request_for_user, requests_for_user
 from aftersales.stations.models import ServiceStation
 
@@ -80,14 +82,35 @@ def _board_context(request: HttpRequest, station: ServiceStation, day: date, **e
     slots = [config.midnight(day, zone) + timedelta(hours=h) for h in range(FIRST_SLOT_HOUR, 20, slot_hours)]
     offset = slots[0].strftime("%z")
     map_data = selectors.map_data(b)
-    map_data["labels"] = {"station": _("网点"), "jobs": _("上门"), "lon": _("经度"), "lat": _("纬度")}
+    map_data["tiles"] = maps.tile_config(station.organization)
+    map_data["labels"] = {
+        "station": _("网点"), "radius": _("服务半径 %(km)s 公里"), "unplanned": _("未规划的上门"),
+        "schematic": _("示意图：无底图，按公里比例绘制；圆圈为网点服务半径。"), "km": _("公里"),
+        "tiles_failed": _("地图瓦片无法加载，已切换为示意图。"), "visits": _("单"),
+        "grid": _("网格每格 %(km)s 公里。"),
+    }
+    for row in b.rows:
+        for block in row.blocks:
+            block.why = planning.explain(block.reasons)
+    choice = extra.pop("choice", None) or _plan_choice(b)
     return {
         "board": b, "day": day, "station": station, "stations": selectors.stations_for_staff(request.user),
         "pending": pending, "map": map_data, "slots": slots, "slot_hours": slot_hours, "first_slot": FIRST_SLOT_HOUR,
         "offset": f"{offset[:3]}:{offset[3:]}",
         "prev_day": day.fromordinal(day.toordinal() - 1), "next_day": day.fromordinal(day.toordinal() + 1),
-        "today": timezone.localtime(timezone.now(), zone).date(), **extra,
+        "today": timezone.localtime(timezone.now(), zone).date(), "choice": choice,
+        "objectives": PlanObjective.choices, "balance_bys": BalanceBy.choices, **extra,
     }
+
+
+def _plan_choice(b: selectors.Board) -> dict[str, Any]:
+    """The objective the day was last planned with (least travel for a day not planned yet)."""
+    plan = b.plan
+    if plan is None or plan.objective != PlanObjective.BALANCED:
+        return {"objective": plan.objective if plan else PlanObjective.LEAST_TRAVEL, "balance_by": BalanceBy.VISITS,
+                "max_spread": planning.DEFAULT_SPREAD[BalanceBy.VISITS]}
+    return {"objective": plan.objective, "balance_by": plan.balance_by,
+            "max_spread": plan.max_spread if plan.max_spread is not None else planning.DEFAULT_SPREAD[BalanceBy.VISITS]}
 
 
 def _render_board(request: HttpRequest, station: ServiceStation, day: date, status: int = 200, **extra: Any) -> HttpResponse:
@@ -151,13 +174,25 @@ def reassign(request: HttpRequest) -> HttpResponse:
 def plan(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST)
     station = _station(request, request.POST.get("station"))
-    if station is None or not form.is_valid():
+    if station is None:
         raise Http404
+    if not form.is_valid():
+        day = _day(request.POST.get("date"), timezone.localdate())
+        errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
+        if not getattr(request, "htmx", False):
+            messages.error(request, errors)
+            return redirect(f"{reverse('dispatch:board')}?station={station.pk}&date={day.isoformat()}")
+        return _render_board(request, station, day, status=422, error=errors, choice=_choice(request.POST))
     day = form.cleaned_data["date"]
+    data = form.cleaned_data
     error = notice = ""
     status = 200
     try:
-        stored = planning.plan_day(station=station, day=day, by=request.user)  # type: ignore[arg-type]
+        stored = planning.plan_day(
+            station=station, day=day, by=request.user,  # type: ignore[arg-type]
+            objective=data.get("objective") or PlanObjective.LEAST_TRAVEL, balance_by=data.get("balance_by") or None,
+            max_spread=data.get("max_spread"),
+        )
         notice = _("已规划：%(n)d 个上门，%(left)d 个未排入，总里程 %(km).1f 公里。") % {
             "n": stored.stops.count(), "left": len(stored.unassigned), "km": stored.distance_m / 1000}
     except ServiceError as exc:
@@ -165,7 +200,14 @@ def plan(request: HttpRequest) -> HttpResponse:
     if not getattr(request, "htmx", False):
         (messages.error if error else messages.success)(request, error or notice)
         return redirect(f"{reverse('dispatch:board')}?station={station.pk}&date={day.isoformat()}")
-    return _render_board(request, station, day, status=status, error=error, notice=notice)
+    return _render_board(request, station, day, status=status, error=error, notice=notice,
+                         choice=_choice(request.POST) if error else None)
+
+
+def _choice(values: Any) -> dict[str, Any]:
+    """The planning objective as typed, to show again with an error."""
+    return {"objective": values.get("objective", ""), "balance_by": values.get("balance_by", ""),
+            "max_spread": values.get("max_spread", "")}
 
 
 @roles(selectors.BOARD_ROLES)
@@ -270,3 +312,33 @@ def portal_mail_in(request: HttpRequest, number: str) -> HttpResponse:
         return _mail_in_post(request, sr, portal=True)
     return _mail_in_page(request, sr, portal=True)
 
+
+
+# --- settings: the board's map ------------------------------------------------------------------
+
+
+@settings_admin_required
+@require_http_methods(["GET", "POST"])
+def map_settings(request: HttpRequest) -> HttpResponse:
+    organization = request.user.organization  # type: ignore[union-attr]
+    assert organization is not None  # settings_admin_required
+    current = maps.settings_of(organization)
+    initial = {"provider": current.provider, "url_template": current.url_template, "attribution": current.attribution}
+    status = 200
+    if request.method == "POST":
+        form = MapSettingsForm(request.POST, initial=initial, has_key=bool(current.api_key))
+        if form.is_valid():
+            data = form.cleaned_data
+            key = "" if data["clear_key"] else (data["api_key"] or None)
+            maps.map_settings_update(organization=organization, by=request.user,  # type: ignore[arg-type]
+                                     provider=data["provider"], url_template=data["url_template"], api_key=key,
+                                     attribution=data["attribution"])
+            messages.success(request, _("地图设置已保存。"))
+            return redirect("dispatch:settings-map")
+        status = 422
+    else:
+        form = MapSettingsForm(initial=initial, has_key=bool(current.api_key))
+    defaults = [(value, label, maps.DEFAULTS.get(value)) for value, label in MapSettings.Provider.choices]
+    context = settings_context("map") | {"form": form, "masked_key": maps.masked(current.api_key),
+                                         "defaults": defaults}
+    return render(request, "dispatch/settings_map.html", context, status=status)

@@ -7,7 +7,10 @@ Pure Python, no Django: the dispatch app converts its rows into ``Problem`` and 
 from .greedy import GreedyDispatcher
 from .model import (
     DEFAULT_SERVICE_MINUTES,
+    Balance,
+    BalanceBy,
     Job,
+    Objective,
     Plan,
     Problem,
     Route,
@@ -24,8 +27,11 @@ from .pyvrp_solver import PyVRPSolver, solve_data
 
 __all__ = [
     "DEFAULT_SERVICE_MINUTES",
+    "Balance",
+    "BalanceBy",
     "GreedyDispatcher",
     "Job",
+    "Objective",
     "Plan",
     "Problem",
     "PyVRPSolver",

@@ -138,7 +138,11 @@ class Job:
 
 @dataclass(frozen=True)
 class Technician:
-    """Who can work: where the day starts and ends, when, with which skills, how many visits."""
+    """Who can work: where the day starts and ends, when, with which skills, how many visits.
+
+    ``done_jobs`` and ``done_work_s`` are the visits (and their on-site seconds) already behind
+    the technician today: a balanced re-plan counts them in each person's share.
+    """
 
     id: str
     start: LatLon
@@ -146,6 +150,8 @@ class Technician:
     skills: frozenset[str] = frozenset()
     end: LatLon | None = None  # defaults to ``start``
     max_jobs: int | None = None
+    done_jobs: int = 0
+    done_work_s: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -158,6 +164,8 @@ class Technician:
         object.__setattr__(self, "skills", _skills(self.skills, f"{label} skills"))
         if self.max_jobs is not None:
             _check_int(self.max_jobs, f"{label} max_jobs", minimum=0, maximum=10_000)
+        _check_int(self.done_jobs, f"{label} done_jobs", minimum=0, maximum=10_000)
+        _check_int(self.done_work_s, f"{label} done_work_s", minimum=0, maximum=MAX_TIME_S)
 
     @property
     def end_point(self) -> LatLon:
@@ -166,6 +174,39 @@ class Technician:
 
     def qualified_for(self, job: Job) -> bool:
         return job.skills_required <= self.skills
+
+
+class Objective(enum.StrEnum):
+    """What the planner minimises. ``BALANCED`` still minimises travel, but only among plans
+    whose workload spread stays within ``Balance``."""
+
+    LEAST_TRAVEL = "least_travel"
+    BALANCED = "balanced"
+
+
+class BalanceBy(enum.StrEnum):
+    VISITS = "visits"  # max_spread: visits between the busiest and the least busy technician
+    WORK_TIME = "work_time"  # max_spread: on-site minutes between them, in % of the average share
+
+
+MAX_SPREAD = {BalanceBy.VISITS: 50, BalanceBy.WORK_TIME: 200}
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A limit on how unevenly the day may be shared among the technicians who can take work."""
+
+    by: BalanceBy = BalanceBy.VISITS
+    max_spread: int = 1
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "by", BalanceBy(self.by))
+        except ValueError:
+            known = ", ".join(b.value for b in BalanceBy)
+            raise RoutingInputError(f"balance by: {self.by!r} is not one of {known}") from None
+        minimum = 1 if self.by is BalanceBy.VISITS else 0
+        _check_int(self.max_spread, "balance max_spread", minimum=minimum, maximum=MAX_SPREAD[self.by])
 
 
 @dataclass(frozen=True)
@@ -180,6 +221,11 @@ class Problem:
     jobs: Sequence[Job]
     technicians: Sequence[Technician]
     now_s: int | None = None
+    balance: Balance | None = None  # None: least travel
+
+    @property
+    def objective(self) -> Objective:
+        return Objective.LEAST_TRAVEL if self.balance is None else Objective.BALANCED
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "jobs", tuple(self.jobs))
@@ -266,6 +312,8 @@ class Plan:
     unassigned: tuple[Unassigned, ...]
     solver: str
     stats: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    # Jobs placed beyond the balance limit because no one within it could take them.
+    over_limit: frozenset[str] = frozenset()
 
     @property
     def distance_m(self) -> int:

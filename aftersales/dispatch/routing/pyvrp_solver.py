@@ -14,6 +14,9 @@ How the field-service day maps onto PyVRP 0.14:
   fit, never an infeasible solution with late arrivals.
 * re-planning: a technician on site starts from that job's location when it ends; the job
   itself never reaches the solver, so it cannot move.
+* a balanced day (``Problem.balance``): the same capacity, cut to each technician's share
+  (``balance``), and for a limit on working time a second load dimension, each job's on-site
+  seconds against the technician's share of them. PyVRP then minimises travel within them.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from pyvrp.stop import MaxRuntime
 
 from aftersales.dispatch.travel import GreatCircleTravel, IntMatrix, TravelTimeProvider
 
+from .balance import capped, needs_refining, spread, team
 from .model import Job, Plan, Problem, RoutingInputError, Unassigned
 from .schedule import assemble, explain_left_out, fits, insert_cheapest
 from .workspace import Workspace
@@ -122,7 +126,8 @@ def encode(
 
     profile_of: dict[tuple[int, ...], int] = {}
     distances: list[IntMatrix] = []
-    type_key_of: dict[tuple[int, int, int, int, int, int], int] = {}
+    work_cap = ws.work_cap_s
+    type_key_of: dict[tuple[int, int, int, int, int, int, int], int] = {}
     type_techs: list[list[int]] = []
     for t in useful:
         # Profiles follow skills and pinning only, not reachability: reachability differs per
@@ -138,6 +143,7 @@ def encode(
             ws.technicians[t].shift.end,
             min(ws.capacity[t], len(clients)),
             profile_of[allowed],
+            -1 if work_cap is None else work_cap[t],
         )
         if key not in type_key_of:
             type_key_of[key] = len(type_techs)
@@ -145,11 +151,11 @@ def encode(
         type_techs[type_key_of[key]].append(t)
 
     vehicle_types = []
-    for (start, end, ready, shift_end, capacity, profile), techs in zip(type_key_of, type_techs, strict=True):
+    for (start, end, ready, shift_end, capacity, profile, work), techs in zip(type_key_of, type_techs, strict=True):
         vehicle_types.append(
             VehicleType(
                 num_available=len(techs),
-                capacity=[capacity],
+                capacity=[capacity] if work_cap is None else [capacity, work],
                 start_depot=start,
                 end_depot=end,
                 tw_early=ready,
@@ -167,7 +173,7 @@ def encode(
         pyvrp_clients.append(
             Client(
                 location=n_depots + c,
-                delivery=[1],
+                delivery=[1] if work_cap is None else [1, job.service_s],
                 service_duration=job.service_s,
                 tw_early=job.window.start,
                 tw_late=job.window.end,
@@ -283,11 +289,16 @@ class PyVRPSolver:
         if not time_limit_s > 0:
             raise RoutingInputError(f"time_limit_s must be positive, got {time_limit_s}")
         started = time.perf_counter()
-        ws = Workspace.build(problem, self.travel)
+        base = Workspace.build(problem, self.travel)
+        balance = problem.balance
+        ws = base if balance is None else capped(base, balance)
         stats: dict[str, float] = {"prepare_s": time.perf_counter() - started}
         sequences = _sequences_of(ws, warm_start) if warm_start is not None else {}
         for n, (share, prize_of) in enumerate(self.phases, start=1):
             if n > 1:
+                if n == 2 and balance is not None and needs_refining(base, balance):
+                    # Shares that differ per technician, the larger ones to those the first search loaded most.
+                    ws = capped(base, balance, loads={t: len(seq) for t, seq in sequences.items()})
                 _settle(ws, sequences)  # so that the next phase starts feasible and repaired
             served = frozenset(j for seq in sequences.values() for j in seq) if n > 1 else frozenset()
             clients = ws.plannable if prize_of is not None else tuple(sorted(served))
@@ -305,8 +316,22 @@ class PyVRPSolver:
             stats[f"phase{n}_s"] = result.runtime
             stats[f"phase{n}_iterations"] = result.num_iterations
         left_out = _settle(ws, sequences)
+        over_limit: frozenset[str] = frozenset()
+        if balance is not None:
+            if left_out:
+                # A visit nobody can take within the limit (skills, windows) is still planned,
+                # beyond it, rather than left out: the plan says which ones.
+                before = {j for seq in sequences.values() for j in seq}
+                left_out = _settle(base, sequences)
+                over_limit = frozenset(ws.jobs[j].id for seq in sequences.values() for j in seq if j not in before)
+            stats["spread"] = spread(base, balance, sequences)
+            stats["over_limit"] = len(over_limit)
+        members = set(team(base))
+        for t, tech in enumerate(base.technicians):
+            if t not in members:
+                stats[f"idle:{tech.id}"] = 1  # could take none of the day's visits (skills, shift, distance)
         stats["total_s"] = time.perf_counter() - started
-        return assemble(ws, sequences, left_out, solver=self.name, stats=stats)
+        return assemble(base, sequences, left_out, solver=self.name, stats=stats, over_limit=over_limit)
 
 
 def _settle(ws: Workspace, sequences: dict[int, list[int]]) -> list[Unassigned]:

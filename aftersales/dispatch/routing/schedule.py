@@ -56,8 +56,16 @@ def time_sequence(ws: Workspace, tech: int, seq: Sequence[int]) -> Timing:
     return Timing(depart, tuple(visits), back, late, max(0, back - shift_end))
 
 
+def work_s(ws: Workspace, seq: Sequence[int]) -> int:
+    return sum(ws.problem.jobs[j].service_s for j in seq)
+
+
 def fits(ws: Workspace, tech: int, seq: Sequence[int]) -> bool:
-    return len(seq) <= ws.capacity[tech] and time_sequence(ws, tech, seq).feasible
+    if len(seq) > ws.capacity[tech]:
+        return False
+    if ws.work_cap_s is not None and work_s(ws, seq) > ws.work_cap_s[tech]:
+        return False
+    return time_sequence(ws, tech, seq).feasible
 
 
 def sequence_distance(ws: Workspace, tech: int, seq: Sequence[int]) -> int:
@@ -74,6 +82,8 @@ def insert_cheapest(ws: Workspace, sequences: dict[int, list[int]], j_idx: int) 
         t = int(tech)
         seq = sequences.setdefault(t, [])
         if len(seq) >= ws.capacity[t]:
+            continue
+        if ws.work_cap_s is not None and work_s(ws, [*seq, j_idx]) > ws.work_cap_s[t]:
             continue
         path = [ws.start_point[t], *(ws.job_point[j] for j in seq), ws.end_point[t]]
         for pos in range(len(seq) + 1):
@@ -115,6 +125,7 @@ def assemble(
     *,
     solver: str,
     stats: Mapping[str, float] | None = None,
+    over_limit: frozenset[str] = frozenset(),
 ) -> Plan:
     routes: list[Route] = []
     dist = ws.distance_m
@@ -150,4 +161,4 @@ def assemble(
         )
     order = {job.id: i for i, job in enumerate(ws.problem.jobs)}
     unassigned = sorted([*ws.screened, *left_out], key=lambda u: order[u.job.id])
-    return Plan(tuple(routes), tuple(unassigned), solver, dict(stats or {}))
+    return Plan(tuple(routes), tuple(unassigned), solver, dict(stats or {}), over_limit)

@@ -39,6 +39,8 @@ class Workspace:
     reachable: BoolMatrix  # [technician, job]: fits in the shift as the only visit
     screened: tuple[Unassigned, ...]
     plannable: tuple[int, ...]  # job indices to hand to a solver
+    # per technician: on-site seconds still allowed today (a balance limit); None: no limit
+    work_cap_s: tuple[int, ...] | None = None
 
     @property
     def jobs(self) -> tuple[Job, ...]:

@@ -80,6 +80,17 @@ def test_plan_a_day_and_read_it_back(client_for, dave, alice, station, carol_req
     assert client.get(f"{API}/plans", {"station": station.pk, "date": day}).json()["distance_m"] == plan["distance_m"]
     past = post_json(client, f"{API}/plans", {"station": station.pk, "date": "2001-01-01"})
     assert past.status_code == 422
+    assert plan["objective"] == "least_travel" and plan["max_spread"] is None
+    assert "skills" in [r["code"] for r in plan["routes"][0]["stops"][0]["reasons"]]
+    assert plan["routes"][0]["stops"][0]["why"]
+    # balanced, with a limit the planner refuses: a problem naming the field
+    bad = post_json(client, f"{API}/plans", {"station": station.pk, "date": day, "time_limit_s": 0.2,
+                                            "objective": "balanced", "max_spread": 0})
+    assert bad.status_code == 422 and bad["Content-Type"] == "application/problem+json"
+    assert "max_spread" in bad.content.decode()
+    balanced = post_json(client, f"{API}/plans", {"station": station.pk, "date": day, "time_limit_s": 0.2,
+                                                 "objective": "balanced", "max_spread": 2}).json()
+    assert balanced["objective"] == "balanced" and balanced["balance_by"] == "visits" and balanced["max_spread"] == 2
 
 
 def test_technicians_list_with_skills_and_shifts(client_for, dave, tina_tech, carol):
