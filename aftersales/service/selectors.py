@@ -73,30 +73,22 @@ def request_queue(*, user: AnyUser, f: QueueFilter) -> QuerySet[ServiceRequest]:
     return qs.order_by("-created_at", "-id")
 
 
-# Ids of matching customers and units a phone or code search hands the request condition as a
-# literal list. A tail's customers are ~n/10,000 of an organization's, so this caps nothing
-# before an organization has millions.
-MATCH_IDS = 500
-
-
 def request_match(*, user: AnyUser, term: lookup.Term) -> Q:
     """The requests ``term`` finds (``customers.lookup``): by number, by the serial, invoice or
     order number of the unit, by the customer's phone (full, last four, masked) or name, and
     for free text by words of the subject or description.
 
-    A phone or a code is first turned into the ids of the customers and units it finds (their
-    own indexes), and the requests are taken by those ids: an ``OR`` of literal lists the
-    database answers from the request's number, customer and unit indexes, where a join on
-    each condition would make it read every request of the organization.
+    Units and a phone's customers are first turned into ids (each through its own index) and
+    the requests taken by those ids: an ``OR`` of literal lists the database answers from the
+    request's number, customer and unit indexes, where a join for each condition would make it
+    read every request of the organization. Free text reads them anyway (``icontains``).
     """
-    units = units_for_user(user).filter(lookup.unit_q(term)).values_list("pk", flat=True)[:MATCH_IDS]
-    cond = Q(number__in=term.codes + term.numbers) | Q(unit_id__in=list(units))
+    units = units_for_user(user).filter(lookup.unit_q(term)).values_list("pk", flat=True)
+    cond = Q(number__in=term.codes + term.numbers) | Q(unit_id__in=list(units[: lookup.PHONE_MATCHES]))
+    cond |= lookup.customer_q(term, customers_for_user(user), "customer")
     if term.free_text:
-        return (cond | lookup.customer_q(term, customers_for_user(user), "customer")
-                | Q(subject__icontains=term.text) | Q(description__icontains=term.text))
-    visible = customers_for_user(user)
-    customers = visible.filter(lookup.customer_q(term, visible))
-    return cond | Q(customer_id__in=list(customers.values_list("pk", flat=True)[:MATCH_IDS]))
+        cond |= Q(subject__icontains=term.text) | Q(description__icontains=term.text)
+    return cond
 
 
 def timeline_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet[RequestEvent]:
