@@ -64,7 +64,8 @@ def parse(raw: str) -> Term:
     if not text:
         return Term(text="")
     compact = _SEPARATORS.sub("", text)
-    codes = tuple(dict.fromkeys((text, text.upper(), text.lower())))
+    # A number read out in groups ("4880 0202 …") is stored without the spaces.
+    codes = tuple(dict.fromkeys(v for t in (text, compact) for v in (t, t.upper(), t.lower())))
     numbers: tuple[str, ...] = ()
     found = _NUMBER.match(compact)
     if found and (compact.upper().startswith("SR") or "-" in text or len(compact) > 4):

@@ -26,7 +26,7 @@ def customer_match(*, user: AnyUser, term: lookup.Term) -> Q:
     """The customers ``term`` finds (``lookup``): by name, e-mail, phone (full, last four or
     masked) or the serial, invoice or order number of one of their units."""
     visible = customers_for_user(user)
-    units = units_for_user(user).filter(lookup.unit_q(term)).values("customer_id")
+    units = units_for_user(user).filter(lookup.unit_q(term)).values_list("customer_id", flat=True)
     if term.is_phone:
         # Literal ids, read by key (see ``lookup.customer_q``); a number's own units are few.
         return lookup.customer_q(term, visible) | Q(pk__in=list(units[: lookup.PHONE_MATCHES]))

@@ -155,6 +155,16 @@ def test_by_serial_invoice_and_order_number(client_for, alice, callers):  # type
         assert callers["wang_sr"].number in _group(response, "requests")
 
 
+def test_an_invoice_number_of_digits_only_is_found_as_well_as_a_phone(client_for, alice, callers):  # type: ignore[no-untyped-def]
+    # Chinese e-invoice numbers are 20 digits: read as a phone too, and still found as an invoice.
+    UnitFactory(organization=callers["zhang"].organization, customer=callers["zhang"], serial_number="SN-ZW-0009",
+                invoice_number="48800202325843031588")
+    for q in ("48800202325843031588", "4880 0202 3258 4303 1588"):
+        response = _search(client_for(alice), q)
+        assert "SN-ZW-0009" in _group(response, "units"), q
+        assert "张伟" in _group(response, "customers"), q
+
+
 def test_by_free_text_of_the_request(client_for, alice, callers):  # type: ignore[no-untyped-def]
     response = _search(client_for(alice), "压缩机")
     assert _count(response, "requests") == 1 and callers["wang_sr"].number in _group(response, "requests")
