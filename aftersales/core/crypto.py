@@ -84,3 +84,27 @@ def lookup_hash(value: str) -> str:
 
 def phone_hash(phone: str) -> str:
     return lookup_hash("phone:" + normalize_phone(phone))
+
+
+def phone_tail_hash(phone: str) -> str:
+    """The keyed hash of a phone's last four digits, for "尾号1234" and ``138****1234`` lookups;
+    "" for a number shorter than four digits (or none).
+
+    A keyed hash rather than the four digits in plain. The masked display (``138****1234``)
+    already shows them to staff, so plain digits would be defensible; but a column of plain
+    tails next to plain names is a re-identification aid for anyone holding a copy of the
+    database without the keys, and the hash costs the same: one HMAC per write, the same
+    equality lookup on the same index. With only 10,000 possible tails the hash is exactly as
+    strong as the key (one could hash all of them with it), which is held apart from the
+    database like the encryption key it is derived from (``_hash_key``). Computed by
+    ``fields.PhoneTailHashField`` on every save, so no create or import path can forget it.
+    """
+    digits = normalize_phone(phone)
+    if len(digits) < 4:
+        return ""
+    return lookup_hash("phone-tail:" + digits[-4:])
+
+
+def tail_hash(last4: str) -> str:
+    """``phone_tail_hash`` of a number ending in these four digits (a search term)."""
+    return lookup_hash("phone-tail:" + last4)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from aftersales.accounts.access import get_or_404, scope
-from aftersales.core.crypto import phone_hash
+from aftersales.customers import lookup
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 
 if TYPE_CHECKING:
@@ -18,26 +18,28 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser
 
 
-def _looks_like_phone(text: str) -> bool:
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return len(digits) >= 7 and len(digits) >= len(text.replace(" ", "").replace("-", "").replace("+", "")) - 1
-
-
 def customers_for_user(user: AnyUser) -> QuerySet[Customer]:
     return scope(Customer.objects.all(), user, customer_field="user")
 
 
+def customer_match(*, user: AnyUser, term: lookup.Term) -> Q:
+    """The customers ``term`` finds (``lookup``): by name, e-mail, phone (full, last four or
+    masked) or the serial, invoice or order number of one of their units."""
+    visible = customers_for_user(user)
+    units = units_for_user(user).filter(lookup.unit_q(term)).values_list("customer_id", flat=True)
+    if term.is_phone:
+        # Literal ids, read by key (see ``lookup.customer_q``); a number's own units are few.
+        return lookup.customer_q(term, visible) | Q(pk__in=list(units[: lookup.PHONE_MATCHES]))
+    return lookup.customer_q(term, visible) | Q(pk__in=units)
+
+
 def customer_search(*, user: AnyUser, q: str = "", tier: str = "") -> QuerySet[Customer]:
-    """Search by name, exact phone (through its keyed hash), email, serial or invoice number."""
+    """Search by name, phone (full, last four or masked, through keyed hashes), email, serial,
+    invoice or order number: the reading of ``lookup.parse``."""
     qs = customers_for_user(user).select_related("organization").annotate(unit_count=Count("units"))
-    q = q.strip()
-    if q:
-        cond = Q(name__icontains=q) | Q(email__iexact=q)
-        if _looks_like_phone(q):
-            cond |= Q(phone_hash=phone_hash(q))
-        unit_match = Unit.objects.filter(Q(serial_number__iexact=q) | Q(invoice_number__iexact=q))
-        cond |= Q(pk__in=unit_match.values("customer_id"))
-        qs = qs.filter(cond)
+    term = lookup.parse(q)
+    if term:
+        qs = qs.filter(customer_match(user=user, term=term))
     if tier:
         qs = qs.filter(tier=tier)
     return qs.order_by("-created_at", "-id")
@@ -60,22 +62,23 @@ def units_for_user(user: AnyUser) -> QuerySet[Unit]:
     return scope(Unit.objects.all(), user, customer_field="customer__user")
 
 
+def unit_match(*, user: AnyUser, term: lookup.Term) -> Q:
+    """The units ``term`` finds: by serial, invoice or order number (exact, in any case), by
+    their customer (``customer_match``'s reading of names and phones) or, for free text, by
+    model number."""
+    cond = lookup.unit_q(term) | lookup.customer_q(term, customers_for_user(user), "customer")
+    if term.free_text:
+        cond |= Q(product_model__model_number__icontains=term.text)
+    return cond
+
+
 def unit_search(
     *, user: AnyUser, q: str = "", serial: str = "", channel: str = "", model_id: int | None = None
 ) -> QuerySet[Unit]:
     qs = units_for_user(user).select_related("product_model", "product_model__category", "customer", "organization")
-    q = q.strip()
-    if q:
-        cond = (
-            Q(serial_number__iexact=q)
-            | Q(invoice_number__iexact=q)
-            | Q(order_number__iexact=q)
-            | Q(product_model__model_number__icontains=q)
-            | Q(customer__name__icontains=q)
-        )
-        if _looks_like_phone(q):
-            cond |= Q(customer__phone_hash=phone_hash(q))
-        qs = qs.filter(cond)
+    term = lookup.parse(q)
+    if term:
+        qs = qs.filter(unit_match(user=user, term=term))
     if serial:
         qs = qs.filter(serial_number=serial)
     if channel:

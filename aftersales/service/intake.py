@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from aftersales.core.crypto import lookup_hash, phone_hash
+from aftersales.core.crypto import lookup_hash, phone_hash, phone_tail_hash
 from aftersales.core.errors import InvalidInput
 from aftersales.customers.models import Customer
 from aftersales.customers.services import clean_phone
@@ -47,8 +47,10 @@ def customer_for_contact(*, organization: Organization, name: str, phone: str = 
             if phone and not found.phone:
                 # First known by email only (its key is the email's hash); now the phone is known
                 # too, so a later call finds the same person by phone.
-                Customer.objects.filter(pk=found.pk).update(phone=phone, phone_hash=phone_hash(phone))
-                found.phone, found.phone_hash = phone, phone_hash(phone)
+                # An update() skips the fields' pre_save: the tail hash is set here, as the hash is.
+                keys = {"phone_hash": phone_hash(phone), "phone_tail_hash": phone_tail_hash(phone)}
+                Customer.objects.filter(pk=found.pk).update(phone=phone, **keys)
+                found.phone, found.phone_hash, found.phone_tail_hash = phone, keys["phone_hash"], keys["phone_tail_hash"]
             return found
     if not phone and not email_address:
         raise InvalidInput({"phone": _("请提供手机号或邮箱。")})

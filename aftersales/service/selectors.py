@@ -12,9 +12,10 @@ from django.db.models import Q, QuerySet
 from aftersales.accounts.access import get_or_404, scope
 from aftersales.catalog.models import ProductModel
 from aftersales.core import reads, rows
-from aftersales.core.crypto import phone_hash
 from aftersales.core.rows import next_id_sql
+from aftersales.customers import lookup
 from aftersales.customers.models import Customer, CustomerAddress, Unit
+from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import lifecycle
 from aftersales.service.models import Attachment, RequestEvent, ServiceRequest, Status
 
@@ -66,14 +67,28 @@ def request_queue(*, user: AnyUser, f: QueueFilter) -> QuerySet[ServiceRequest]:
         qs = qs.filter(priority=f.priority)
     if f.channel:
         qs = qs.filter(channel=f.channel)
-    q = f.q.strip()
-    if q:
-        cond = Q(number=q.upper()) | Q(subject__icontains=q) | Q(description__icontains=q) | Q(unit__serial_number__iexact=q)
-        digits = "".join(ch for ch in q if ch.isdigit())
-        if len(digits) >= 7 and not q.upper().startswith("SR-"):
-            cond |= Q(customer__phone_hash=phone_hash(q))
-        qs = qs.filter(cond)
+    term = lookup.parse(f.q)
+    if term:
+        qs = qs.filter(request_match(user=user, term=term))
     return qs.order_by("-created_at", "-id")
+
+
+def request_match(*, user: AnyUser, term: lookup.Term) -> Q:
+    """The requests ``term`` finds (``customers.lookup``): by number, by the serial, invoice or
+    order number of the unit, by the customer's phone (full, last four, masked) or name, and
+    for free text by words of the subject or description.
+
+    Units and a phone's customers are first turned into ids (each through its own index) and
+    the requests taken by those ids: an ``OR`` of literal lists the database answers from the
+    request's number, customer and unit indexes, where a join for each condition would make it
+    read every request of the organization. Free text reads them anyway (``icontains``).
+    """
+    units = units_for_user(user).filter(lookup.unit_q(term)).values_list("pk", flat=True)
+    cond = Q(number__in=term.codes + term.numbers) | Q(unit_id__in=list(units[: lookup.PHONE_MATCHES]))
+    cond |= lookup.customer_q(term, customers_for_user(user), "customer")
+    if term.free_text:
+        cond |= Q(subject__icontains=term.text) | Q(description__icontains=term.text)
+    return cond
 
 
 def timeline_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet[RequestEvent]:

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from aftersales.service import views
+from aftersales.service import search_views, views
 
 app_name = "service"
 urlpatterns = [
+    path("console/search/", search_views.search, name="search"),
     path("console/requests/", views.request_queue, name="queue"),
     path("console/requests/bulk/", views.request_bulk, name="bulk"),
     path("console/requests/new/", views.request_new, name="new"),
