@@ -24,7 +24,14 @@ from aftersales.service import attachments as attach
 from aftersales.service import selectors, services
 from aftersales.service.forms import PortalReplyForm, PortalRequestForm, RatingForm, RejectForm
 from aftersales.service.models import Channel, Fulfilment, Rating, ServiceRequest, Status
-from aftersales.service.pages import duplicates_of, post_reply, read_uploads, timeline_entries
+from aftersales.service.pages import (
+    KeptUploads,
+    duplicates_of,
+    fresh_uploads,
+    keep_uploads,
+    post_reply,
+    timeline_entries,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -104,39 +111,56 @@ def request_new(request: HttpRequest) -> HttpResponse:
         initial["unit"] = chosen.pk
     form = PortalRequestForm(request.POST or None, request.FILES or None, units=units, initial=initial)
     duplicates: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            unit = _my_unit(request, data, units)
-            customer = unit.customer if unit else customers_for_user(request.user).order_by("id").first()
-            if customer is None:
-                raise InvalidInput({"serial": _("请先选择产品或输入序列号。")})
-            uploads = read_uploads(data["photos"], field="photos")
-            # Home visits go to the customer's default address; the agent can change the plan.
-            address = customer.addresses.order_by("-is_default", "id").first()
-            # The request and its photos are stored together or not at all.
-            with transaction.atomic():
-                sr = services.request_create(
-                    organization=customer.organization, customer=customer, by=request.user,  # type: ignore[arg-type]
-                    kind=data["kind"], channel=Channel.WEB, description=data["description"], unit=unit,
-                    fulfilment=Fulfilment.ONSITE, address=address, preferred_start=data["preferred_start"],
-                    preferred_end=data["preferred_end"], allow_duplicate=data["allow_duplicate"],
-                )
-                for name, content in uploads:
-                    attach.attachment_add(request=sr, by=request.user, name=name, data=content,  # type: ignore[arg-type]
-                                          field="photos")
-        except ServiceError as exc:
-            duplicates = duplicates_of(exc)
-            if duplicates:
-                form.add_error(None, _("这台产品已有未完成的服务单，可以先查看进度；如果是新的问题，仍可提交。"))
-            else:
-                form.add_service_error(exc)
-        else:
-            messages.success(request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": sr.number})
-            return redirect("portal_requests:detail", number=sr.number)
+    kept = fresh_uploads("photos")
+    if request.method == "POST":
+        valid = form.is_valid()
+        # The photos are kept before anything else is judged: a warning or an error below
+        # re-shows the form with them listed, and the confirming submit attaches them.
+        kept, refused = keep_uploads(request, field="photos")
+        if refused:
+            form.add_error("photos", refused)
+            valid = False
+        if valid:
+            created = _create(request, form, units, kept, duplicates)
+            if created is not None:
+                messages.success(request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": created.number})
+                return redirect("portal_requests:detail", number=created.number)
     return render(request, "service/portal/new.html",
-                  {"form": form, "units": units, "duplicates": duplicates},
+                  {"form": form, "units": units, "duplicates": duplicates, "kept": kept},
                   status=422 if form.errors else 200)
+
+
+def _create(request: HttpRequest, form: PortalRequestForm, units: list[Any], kept: KeptUploads,
+            duplicates: list[str]) -> ServiceRequest | None:
+    """The request with its photos, or None with the form's errors (and ``duplicates``) filled in."""
+    data = form.cleaned_data
+    try:
+        unit = _my_unit(request, data, units)
+        customer = unit.customer if unit else customers_for_user(request.user).order_by("id").first()
+        if customer is None:
+            raise InvalidInput({"serial": _("请先选择产品或输入序列号。")})
+        # Home visits go to the customer's default address; the agent can change the plan.
+        address = customer.addresses.order_by("-is_default", "id").first()
+        # The request and its photos are stored together or not at all.
+        with transaction.atomic():
+            sr = services.request_create(
+                organization=customer.organization, customer=customer, by=request.user,  # type: ignore[arg-type]
+                kind=data["kind"], channel=Channel.WEB, description=data["description"], unit=unit,
+                fulfilment=Fulfilment.ONSITE, address=address, preferred_start=data["preferred_start"],
+                preferred_end=data["preferred_end"], allow_duplicate=data["allow_duplicate"],
+            )
+            for name, content in kept.contents():
+                attach.attachment_add(request=sr, by=request.user, name=name, data=content,  # type: ignore[arg-type]
+                                      field="photos")
+            kept.release()
+    except ServiceError as exc:
+        duplicates.extend(duplicates_of(exc))
+        if duplicates:
+            form.add_error(None, _("这台产品已有未完成的服务单，可以先查看进度；如果是新的问题，仍可提交。"))
+        else:
+            form.add_service_error(exc)
+        return None
+    return sr
 
 
 def _progress(sr: ServiceRequest) -> list[dict[str, Any]]:
@@ -162,6 +186,7 @@ def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, 
         if rating else [],
         "can_rate": sr.status == Status.CLOSED and rating is None and sr.merged_into_id is None,
         "reply_form": PortalReplyForm(),
+        "reply_kept": fresh_uploads("photos"),
         "reject_form": RejectForm(),
         "rating_form": RatingForm(),
     }
@@ -224,17 +249,23 @@ def request_reject(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def request_reply(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
-    form = PortalReplyForm(request.POST, request.FILES)
-    if form.is_valid():
+    kept, refused = keep_uploads(request, field="photos")
+    form = PortalReplyForm(request.POST, request.FILES, kept=len(kept.items))
+    valid = form.is_valid()
+    if refused:
+        form.add_error("photos", refused)
+        valid = False
+    if valid:
         try:
-            uploads = read_uploads(form.cleaned_data["photos"], field="photos")
-            post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=uploads, internal=False,
-                       field="photos")
+            with transaction.atomic():
+                post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=kept.contents(),
+                           internal=False, field="photos")
+                kept.release()
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             return _done(request, number, _("留言已发送。"), "#timeline")
-    return _render_detail(request, _get(request, number), status=422, reply_form=form)
+    return _render_detail(request, _get(request, number), status=422, reply_form=form, reply_kept=kept)
 
 
 @customer_only
