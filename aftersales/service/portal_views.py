@@ -21,7 +21,7 @@ from aftersales.accounts.models import Role
 from aftersales.core.errors import InvalidInput, ServiceError
 from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import attachments as attach
-from aftersales.service import selectors, services
+from aftersales.service import lifecycle, selectors, services
 from aftersales.service.forms import PortalReplyForm, PortalRequestForm, RatingForm, RejectForm
 from aftersales.service.models import Channel, Fulfilment, Rating, ServiceRequest, Status
 from aftersales.service.pages import (
@@ -50,12 +50,25 @@ NEXT_STEP = {
     Status.CANCELLED: gettext_lazy("服务单已取消。"),
 }
 
-# Steps shown as a progress bar: where a request usually goes, in order.
-PROGRESS = [Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
-PROGRESS_OF = {
-    Status.SCHEDULED: Status.ASSIGNED, Status.AWAITING_PARTS: Status.IN_PROGRESS,
-    Status.AWAITING_CUSTOMER: Status.IN_PROGRESS, Status.REOPENED: Status.IN_PROGRESS,
+# Steps shown as a progress bar, per kind: where such a request usually goes, in order. A field
+# job booked for a home visit has its own 已预约 step; desk work (consultations, complaints,
+# returns) has no dispatch steps at all.
+FIELD_STEPS = (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.SCHEDULED, Status.IN_PROGRESS, Status.RESOLVED,
+               Status.CLOSED)
+DESK_STEPS = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)
+# A status without a step of its own shows as the step it belongs to.
+STEP_OF = {
+    Status.AWAITING_PARTS: Status.IN_PROGRESS, Status.AWAITING_CUSTOMER: Status.IN_PROGRESS,
+    Status.REOPENED: Status.IN_PROGRESS, Status.SCHEDULED: Status.ASSIGNED, Status.ASSIGNED: Status.ACCEPTED,
 }
+
+
+def steps_for(sr: ServiceRequest) -> tuple[Status, ...]:
+    if lifecycle.find(sr.kind, "schedule") is None:  # no visits in this kind's flow
+        return DESK_STEPS
+    if sr.fulfilment != Fulfilment.ONSITE:  # mailed in or brought in: nothing to book
+        return tuple(s for s in FIELD_STEPS if s != Status.SCHEDULED)
+    return FIELD_STEPS
 
 
 def customer_only(view: View) -> View:
@@ -164,9 +177,13 @@ def _create(request: HttpRequest, form: PortalRequestForm, units: list[Any], kep
 
 
 def _progress(sr: ServiceRequest) -> list[dict[str, Any]]:
-    here = PROGRESS_OF.get(Status(sr.status), Status(sr.status))
-    reached = PROGRESS.index(here) if here in PROGRESS else -1
-    return [{"label": s.label, "done": i < reached, "current": i == reached} for i, s in enumerate(PROGRESS)]
+    steps = steps_for(sr)
+    here: Status | None = Status(sr.status)
+    while here is not None and here not in steps:
+        here = STEP_OF.get(here)
+    reached = steps.index(here) if here is not None else -1
+    return [{"status": s.value, "label": s.label, "done": i < reached, "current": i == reached}
+            for i, s in enumerate(steps)]
 
 
 def _status_context(request: HttpRequest, sr: ServiceRequest) -> dict[str, Any]:
