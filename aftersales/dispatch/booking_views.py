@@ -6,6 +6,7 @@ back as a form error on the same page (409), never as a crash.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -14,12 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import InvalidInput, ServiceError
-from aftersales.dispatch import booking, mailin, selectors
+from aftersales.dispatch import booking, config, mailin, selectors
 from aftersales.dispatch.forms import BookForm, CancelForm, MailInStartForm
 from aftersales.dispatch.models import Technician
 from aftersales.service import services as service_services
@@ -66,14 +68,31 @@ def _context(request: HttpRequest, sr: ServiceRequest, *, portal: bool, **extra:
         ids = {i for slot in avail.slots for i in slot.technician_ids}
         technicians = {t.pk: t for t in Technician.objects.filter(pk__in=ids).select_related("user")}
     here = "dispatch:portal-book" if portal else "dispatch:book"
+    book_form = extra.pop("book_form", None) or BookForm()
     return {
         "sr": sr, "appointment": appointment, "avail": avail, "problem": problem, "portal": portal,
         "technicians": technicians, "action_url": reverse(here, args=[sr.number]),
         "back_url": reverse("portal_requests:detail" if portal else "service:detail", args=[sr.number]),
-        "mail_in": selectors.mail_in_of(sr), "book_form": extra.pop("book_form", None) or BookForm(),
+        "mail_in": selectors.mail_in_of(sr), "book_form": book_form,
+        "days": _days(avail, sr, str(book_form.data.get("slot", "")) if book_form.is_bound else ""),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(),
         "mail_form": extra.pop("mail_form", None) or MailInStartForm(), **extra,
     }
+
+
+def _days(avail: booking.Availability | None, sr: ServiceRequest, chosen: str) -> list[dict[str, Any]]:
+    """The bookable days as tabs, each with its slots; the tab open first holds the chosen slot
+    (a form shown again after an error), else the earliest day."""
+    if avail is None:
+        return []
+    zone = config.zone_of(sr.organization)
+    today = timezone.localtime(timezone.now(), zone).date()
+    names = {today: _("今天"), today + timedelta(days=1): _("明天"), today + timedelta(days=2): _("后天")}
+    days = [{"day": day, "key": day.strftime("%Y%m%d"), "slots": slots, "name": names.get(day, ""),
+             "active": any(s.key == chosen for s in slots)} for day, slots in avail.by_day()]
+    if days and not any(d["active"] for d in days):
+        days[0]["active"] = True
+    return days
 
 
 def _page(request: HttpRequest, sr: ServiceRequest, *, portal: bool, status: int = 200, **extra: Any) -> HttpResponse:

@@ -182,6 +182,9 @@ class NewRequestForm(ServiceErrorsMixin, forms.Form):
     priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL)
     fulfilment = forms.ChoiceField(label=_("服务方式"), choices=Fulfilment.choices, initial=Fulfilment.ONSITE)
     description = forms.CharField(label=_("问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    uploads = MultipleFileField(label=_("附件（照片、视频或 PDF）"), required=False,
+                                help_text=_("可多选；提示或出错后已上传的文件会保留。"),
+                                widget=MultipleFileInput(attrs={"accept": "image/*,video/*,application/pdf"}))
     link_to = forms.CharField(max_length=20, required=False, widget=forms.HiddenInput)
     allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -221,15 +224,17 @@ class ReplyForm(ServiceErrorsMixin, forms.Form):
                                    widget=forms.RadioSelect)
     uploads = MultipleFileField(label=_("附件"), required=False)
 
-    def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organization_id: int | None = None, kept: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.kept = kept  # files kept from an earlier submit count as chosen
         field: forms.ModelChoiceField = self.fields["canned"]  # type: ignore[assignment]
         field.queryset = CannedReply.objects.filter(organization_id=organization_id or 0)
         self.fields["visibility"].widget.attrs["class"] = "form-check-input"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("body") or "").strip() and not data.get("uploads") and "uploads" not in self.errors:
+        if (not (data.get("body") or "").strip() and not data.get("uploads") and not self.kept
+                and "uploads" not in self.errors):
             self.add_error("body", _("请填写内容或选择附件。"))
         return data
 
@@ -270,7 +275,7 @@ class PortalRequestForm(ServiceErrorsMixin, forms.Form):
     description = forms.CharField(label=_("问题描述"), max_length=5000, widget=forms.Textarea(
         attrs={"rows": 4, "placeholder": _("例如：空调开机后不制冷，室外机不转")}))
     photos = MultipleFileField(label=_("照片或视频"), required=False,
-                               help_text=_("可多选；出错时需要重新选择文件。"))
+                               help_text=_("可多选；提示或出错后已上传的文件会保留。"))
     preferred_start = forms.DateTimeField(label=_("希望上门时间（最早）"), required=False,
                                           widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
     preferred_end = forms.DateTimeField(label=_("希望上门时间（最晚）"), required=False,
@@ -295,13 +300,15 @@ class PortalReplyForm(ServiceErrorsMixin, forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultipleFileField(label=_("照片或视频"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kept: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.kept = kept  # files kept from an earlier submit count as chosen
         self.fields["photos"].widget.attrs.update({"accept": "image/*,video/*", "capture": "environment"})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("body") or "").strip() and not data.get("photos") and "photos" not in self.errors:
+        if (not (data.get("body") or "").strip() and not data.get("photos") and not self.kept
+                and "photos" not in self.errors):
             self.add_error("body", _("请填写留言或选择照片。"))
         return data
 

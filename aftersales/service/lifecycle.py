@@ -123,6 +123,19 @@ FLOWS: dict[str, tuple[Transition, ...]] = {
 }
 
 
+# Ownership and field work are separate: giving a request to someone moves its status forward only
+# from where nobody had taken it on yet (accepted, or reopened for rework). A request that is
+# already assigned, scheduled or under way keeps its status when its owner changes; its visit
+# still belongs to the technician, and only the visit's own steps (cancel, reschedule) move it.
+ASSIGN_ADVANCES_FROM = frozenset({S.ACCEPTED, S.REOPENED})
+
+
+def assign_moves_status(kind: str, status: str) -> bool:
+    """Whether a change of owner takes the ``assign`` transition from ``status``."""
+    transition = find(kind, "assign")
+    return transition is not None and Status(status) in transition.sources and Status(status) in ASSIGN_ADVANCES_FROM
+
+
 def transitions_for(kind: str) -> tuple[Transition, ...]:
     try:
         return FLOWS[kind]

@@ -329,3 +329,37 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def _pending_path(instance: PendingUpload, filename: str) -> str:
+    return f"pending/{instance.owner_id}/{instance.token}/{filename}"
+
+
+class PendingUpload(models.Model):
+    """A file uploaded with a form that came back (a warning to confirm, an error to fix).
+
+    Kept server-side, keyed to the user and the form's token, so the re-shown form lists it and
+    the confirming submit attaches it; what is never claimed is removed by a job.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=43)
+    field = models.CharField(max_length=30)
+    file = models.FileField(upload_to=_pending_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("待提交的附件")
+        verbose_name_plural = _("待提交的附件")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["owner", "token"], name="service_pending_owner_token")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

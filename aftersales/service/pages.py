@@ -6,14 +6,17 @@ Used by the agent console (``views``) and the customer portal (``portal_views``)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
+from django.http import HttpRequest
 
 from aftersales.core.errors import Conflict, InvalidInput, ServiceError
 from aftersales.service import attachments as attach
-from aftersales.service import selectors, services
+from aftersales.service import pending, selectors, services
 from aftersales.service.forms import EVENT_LABELS
 from aftersales.service.models import (
     Attachment,
@@ -21,6 +24,7 @@ from aftersales.service.models import (
     Fulfilment,
     Kind,
     Message,
+    PendingUpload,
     Priority,
     RequestEvent,
     ServiceRequest,
@@ -61,6 +65,50 @@ def read_uploads(files: Iterable[Any], *, field: str) -> list[tuple[str, bytes]]
     if problems:
         raise InvalidInput({field: " ".join(problems)})
     return uploads
+
+
+@dataclass
+class KeptUploads:
+    """A form's files kept server-side: what the re-shown form lists and the final submit attaches."""
+
+    token: str
+    field: str
+    items: list[PendingUpload] = dataclass_field(default_factory=list)
+
+    def contents(self) -> list[tuple[str, bytes]]:
+        return pending.pending_read(self.items)
+
+    def release(self) -> None:
+        """Call in the transaction that attached them."""
+        pending.pending_release(self.items)
+
+
+def fresh_uploads(field: str) -> KeptUploads:
+    """A form shown for the first time: a new token, nothing kept yet."""
+    return KeptUploads(pending.new_token(), field)
+
+
+def keep_uploads(request: HttpRequest, *, field: str) -> tuple[KeptUploads, str]:
+    """This submit's files: those kept from an earlier submit that the user left ticked, plus the
+    newly chosen ones that pass the content check, all stored under the form's token.
+
+    Returns them and the reasons any new file was refused ("" when none was), so the form can
+    show the refusal while keeping the good files and everything typed.
+    """
+    user: Any = request.user
+    token = pending.clean_token(request.POST.get("upload_token"))
+    kept = pending.pending_list(owner=user, token=token, field=field, ids=request.POST.getlist("pending_upload"))
+    pending.pending_discard(owner=user, token=token, field=field, keep={i.pk for i in kept})
+    problems = []
+    for upload in request.FILES.getlist(field):
+        name = upload.name or "file"
+        data = attach.read_upload(upload)
+        try:
+            kept.append(pending.pending_add(owner=user, token=token, field=field, name=name, data=data))
+        except InvalidInput as exc:
+            reason = exc.errors.get(field, exc.message)
+            problems.append(reason if name in reason else f"{name}：{reason}")
+    return KeptUploads(token, field, kept), " ".join(problems)
 
 
 def post_reply(

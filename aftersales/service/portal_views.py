@@ -21,10 +21,17 @@ from aftersales.accounts.models import Role
 from aftersales.core.errors import InvalidInput, ServiceError
 from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import attachments as attach
-from aftersales.service import selectors, services
+from aftersales.service import lifecycle, selectors, services
 from aftersales.service.forms import PortalReplyForm, PortalRequestForm, RatingForm, RejectForm
 from aftersales.service.models import Channel, Fulfilment, Rating, ServiceRequest, Status
-from aftersales.service.pages import duplicates_of, post_reply, read_uploads, timeline_entries
+from aftersales.service.pages import (
+    KeptUploads,
+    duplicates_of,
+    fresh_uploads,
+    keep_uploads,
+    post_reply,
+    timeline_entries,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -43,12 +50,25 @@ NEXT_STEP = {
     Status.CANCELLED: gettext_lazy("服务单已取消。"),
 }
 
-# Steps shown as a progress bar: where a request usually goes, in order.
-PROGRESS = [Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
-PROGRESS_OF = {
-    Status.SCHEDULED: Status.ASSIGNED, Status.AWAITING_PARTS: Status.IN_PROGRESS,
-    Status.AWAITING_CUSTOMER: Status.IN_PROGRESS, Status.REOPENED: Status.IN_PROGRESS,
+# Steps shown as a progress bar, per kind: where such a request usually goes, in order. A field
+# job booked for a home visit has its own 已预约 step; desk work (consultations, complaints,
+# returns) has no dispatch steps at all.
+FIELD_STEPS = (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.SCHEDULED, Status.IN_PROGRESS, Status.RESOLVED,
+               Status.CLOSED)
+DESK_STEPS = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)
+# A status without a step of its own shows as the step it belongs to.
+STEP_OF = {
+    Status.AWAITING_PARTS: Status.IN_PROGRESS, Status.AWAITING_CUSTOMER: Status.IN_PROGRESS,
+    Status.REOPENED: Status.IN_PROGRESS, Status.SCHEDULED: Status.ASSIGNED, Status.ASSIGNED: Status.ACCEPTED,
 }
+
+
+def steps_for(sr: ServiceRequest) -> tuple[Status, ...]:
+    if lifecycle.find(sr.kind, "schedule") is None:  # no visits in this kind's flow
+        return DESK_STEPS
+    if sr.fulfilment != Fulfilment.ONSITE:  # mailed in or brought in: nothing to book
+        return tuple(s for s in FIELD_STEPS if s != Status.SCHEDULED)
+    return FIELD_STEPS
 
 
 def customer_only(view: View) -> View:
@@ -104,45 +124,66 @@ def request_new(request: HttpRequest) -> HttpResponse:
         initial["unit"] = chosen.pk
     form = PortalRequestForm(request.POST or None, request.FILES or None, units=units, initial=initial)
     duplicates: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            unit = _my_unit(request, data, units)
-            customer = unit.customer if unit else customers_for_user(request.user).order_by("id").first()
-            if customer is None:
-                raise InvalidInput({"serial": _("请先选择产品或输入序列号。")})
-            uploads = read_uploads(data["photos"], field="photos")
-            # Home visits go to the customer's default address; the agent can change the plan.
-            address = customer.addresses.order_by("-is_default", "id").first()
-            # The request and its photos are stored together or not at all.
-            with transaction.atomic():
-                sr = services.request_create(
-                    organization=customer.organization, customer=customer, by=request.user,  # type: ignore[arg-type]
-                    kind=data["kind"], channel=Channel.WEB, description=data["description"], unit=unit,
-                    fulfilment=Fulfilment.ONSITE, address=address, preferred_start=data["preferred_start"],
-                    preferred_end=data["preferred_end"], allow_duplicate=data["allow_duplicate"],
-                )
-                for name, content in uploads:
-                    attach.attachment_add(request=sr, by=request.user, name=name, data=content,  # type: ignore[arg-type]
-                                          field="photos")
-        except ServiceError as exc:
-            duplicates = duplicates_of(exc)
-            if duplicates:
-                form.add_error(None, _("这台产品已有未完成的服务单，可以先查看进度；如果是新的问题，仍可提交。"))
-            else:
-                form.add_service_error(exc)
-        else:
-            messages.success(request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": sr.number})
-            return redirect("portal_requests:detail", number=sr.number)
+    kept = fresh_uploads("photos")
+    if request.method == "POST":
+        valid = form.is_valid()
+        # The photos are kept before anything else is judged: a warning or an error below
+        # re-shows the form with them listed, and the confirming submit attaches them.
+        kept, refused = keep_uploads(request, field="photos")
+        if refused:
+            form.add_error("photos", refused)
+            valid = False
+        if valid:
+            created = _create(request, form, units, kept, duplicates)
+            if created is not None:
+                messages.success(request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": created.number})
+                return redirect("portal_requests:detail", number=created.number)
     return render(request, "service/portal/new.html",
-                  {"form": form, "units": units, "duplicates": duplicates},
+                  {"form": form, "units": units, "duplicates": duplicates, "kept": kept},
                   status=422 if form.errors else 200)
 
 
+def _create(request: HttpRequest, form: PortalRequestForm, units: list[Any], kept: KeptUploads,
+            duplicates: list[str]) -> ServiceRequest | None:
+    """The request with its photos, or None with the form's errors (and ``duplicates``) filled in."""
+    data = form.cleaned_data
+    try:
+        unit = _my_unit(request, data, units)
+        customer = unit.customer if unit else customers_for_user(request.user).order_by("id").first()
+        if customer is None:
+            raise InvalidInput({"serial": _("请先选择产品或输入序列号。")})
+        # Home visits go to the customer's default address; the agent can change the plan.
+        address = customer.addresses.order_by("-is_default", "id").first()
+        # The request and its photos are stored together or not at all.
+        with transaction.atomic():
+            sr = services.request_create(
+                organization=customer.organization, customer=customer, by=request.user,  # type: ignore[arg-type]
+                kind=data["kind"], channel=Channel.WEB, description=data["description"], unit=unit,
+                fulfilment=Fulfilment.ONSITE, address=address, preferred_start=data["preferred_start"],
+                preferred_end=data["preferred_end"], allow_duplicate=data["allow_duplicate"],
+            )
+            for name, content in kept.contents():
+                attach.attachment_add(request=sr, by=request.user, name=name, data=content,  # type: ignore[arg-type]
+                                      field="photos")
+            kept.release()
+    except ServiceError as exc:
+        duplicates.extend(duplicates_of(exc))
+        if duplicates:
+            form.add_error(None, _("这台产品已有未完成的服务单，可以先查看进度；如果是新的问题，仍可提交。"))
+        else:
+            form.add_service_error(exc)
+        return None
+    return sr
+
+
 def _progress(sr: ServiceRequest) -> list[dict[str, Any]]:
-    here = PROGRESS_OF.get(Status(sr.status), Status(sr.status))
-    reached = PROGRESS.index(here) if here in PROGRESS else -1
-    return [{"label": s.label, "done": i < reached, "current": i == reached} for i, s in enumerate(PROGRESS)]
+    steps = steps_for(sr)
+    here: Status | None = Status(sr.status)
+    while here is not None and here not in steps:
+        here = STEP_OF.get(here)
+    reached = steps.index(here) if here is not None else -1
+    return [{"status": s.value, "label": s.label, "done": i < reached, "current": i == reached}
+            for i, s in enumerate(steps)]
 
 
 def _status_context(request: HttpRequest, sr: ServiceRequest) -> dict[str, Any]:
@@ -162,6 +203,7 @@ def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, 
         if rating else [],
         "can_rate": sr.status == Status.CLOSED and rating is None and sr.merged_into_id is None,
         "reply_form": PortalReplyForm(),
+        "reply_kept": fresh_uploads("photos"),
         "reject_form": RejectForm(),
         "rating_form": RatingForm(),
     }
@@ -224,17 +266,23 @@ def request_reject(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def request_reply(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
-    form = PortalReplyForm(request.POST, request.FILES)
-    if form.is_valid():
+    kept, refused = keep_uploads(request, field="photos")
+    form = PortalReplyForm(request.POST, request.FILES, kept=len(kept.items))
+    valid = form.is_valid()
+    if refused:
+        form.add_error("photos", refused)
+        valid = False
+    if valid:
         try:
-            uploads = read_uploads(form.cleaned_data["photos"], field="photos")
-            post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=uploads, internal=False,
-                       field="photos")
+            with transaction.atomic():
+                post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=kept.contents(),
+                           internal=False, field="photos")
+                kept.release()
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             return _done(request, number, _("留言已发送。"), "#timeline")
-    return _render_detail(request, _get(request, number), status=422, reply_form=form)
+    return _render_detail(request, _get(request, number), status=422, reply_form=form, reply_kept=kept)
 
 
 @customer_only

@@ -263,8 +263,8 @@ def request_assign(
     with transaction.atomic():
         locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
         _check_version(locked, version)
-        can_move = lifecycle.find(locked.kind, "assign")
-        if can_move and lifecycle.Status(locked.status) in can_move.sources and locked.status != Status.ASSIGNED:
+        # A new owner never sends the request back (已预约 stays 已预约; see lifecycle).
+        if lifecycle.assign_moves_status(locked.kind, locked.status):
             locked = request_transition(request=locked, name="assign", by=by, reason=reason)
         previous = locked.assignee
         locked.assignee = assignee

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from aftersales.accounts.models import Organization
 from aftersales.jobs.registry import job
-from aftersales.service import intake
+from aftersales.service import intake, pending
 
 log = logging.getLogger(__name__)
 MAX_FILES_PER_RUN = 500
@@ -92,3 +92,9 @@ def ingest_mailbox() -> dict[str, int]:
         # "created" is a LogRecord attribute of its own, so the counts get a prefix.
         log.info("mailbox ingested", extra={f"mail_{k}": n for k, n in totals.items()})
     return totals
+
+
+@job("service.expire_pending_uploads", every=timedelta(hours=1))
+def expire_pending_uploads() -> int:
+    """Files kept for a re-shown form that no submit claimed within a day; safe to run twice."""
+    return pending.expire_pending()

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from aftersales.core.errors import InvalidInput, ServiceError
 from aftersales.core.paginator import IdsFirstPaginator
 from aftersales.customers.selectors import customer_search, customers_for_user, units_for_user
 from aftersales.customers.views import require
+from aftersales.service import attachments as attach
 from aftersales.service import intake, selectors, services
 from aftersales.service.forms import (
     TRANSITION_LABELS,
@@ -39,9 +41,11 @@ from aftersales.service.models import (
 )
 from aftersales.service.pages import (
     STATUS_LABELS,
+    KeptUploads,
     duplicates_of,
+    fresh_uploads,
+    keep_uploads,
     post_reply,
-    read_uploads,
     reason_of,
     timeline_entries,
 )
@@ -163,46 +167,63 @@ def request_new(request: HttpRequest) -> HttpResponse:
     org = request.user.organization  # type: ignore[union-attr]
     if org is None:
         raise Http404  # a platform admin opens requests as one of the organization's staff
-    form = NewRequestForm(request.POST or None)
+    form = NewRequestForm(request.POST or None, request.FILES or None)
     picked = None
     duplicates: list[str] = []
+    kept = fresh_uploads("uploads")
     if request.method == "GET" and request.GET.get("customer", "").isdigit():
         picked = customers_for_user(request.user).filter(pk=request.GET["customer"]).first()
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            picked = _customer_for(request, data)
-            unit = _unit_for(request, picked, data)
-            link_to = None
-            if data["link_to"]:
-                link_to = selectors.requests_for_user(request.user).filter(number=data["link_to"]).first()
-                if link_to is None:
-                    raise InvalidInput({"link_to": _("关联的服务单不存在。")})
-            address = None
-            if data["fulfilment"] == Fulfilment.ONSITE:
-                address = picked.addresses.order_by("-is_default", "id").first()
-            sr = services.request_create(
-                organization=org, customer=picked, by=request.user, kind=data["kind"],  # type: ignore[arg-type]
-                channel=data["channel"], description=data["description"], unit=unit, priority=data["priority"],
-                fulfilment=data["fulfilment"], address=address, link_to=link_to,
-                allow_duplicate=data["allow_duplicate"],
-            )
-        except ServiceError as exc:
-            duplicates = duplicates_of(exc)
-            if duplicates:
-                form.add_error(None, exc.message)
+    if request.method == "POST":
+        valid = form.is_valid()
+        # Kept before anything is judged, so a duplicate warning or an error keeps the files too.
+        kept, refused = keep_uploads(request, field="uploads")
+        if refused:
+            form.add_error("uploads", refused)
+            valid = False
+        if valid:
+            try:
+                picked = _customer_for(request, form.cleaned_data)
+                sr = _create(request, org, picked, form.cleaned_data, kept)
+            except ServiceError as exc:
+                duplicates = duplicates_of(exc)
+                if duplicates:
+                    form.add_error(None, exc.message)
+                else:
+                    form.add_service_error(exc)
             else:
-                form.add_service_error(exc)
-        else:
-            messages.success(request, _("服务单 %(number)s 已创建。") % {"number": sr.number})
-            return redirect("service:detail", number=sr.number)
-    elif request.method == "POST" and form.cleaned_data.get("customer"):
-        picked = customers_for_user(request.user).filter(pk=form.cleaned_data["customer"]).first()
+                messages.success(request, _("服务单 %(number)s 已创建。") % {"number": sr.number})
+                return redirect("service:detail", number=sr.number)
+        if picked is None and form.cleaned_data.get("customer"):
+            picked = customers_for_user(request.user).filter(pk=form.cleaned_data["customer"]).first()
     context = {
         "form": form, "picked": picked, "found": [picked] if picked else [], "duplicates": duplicates,
-        "units": _customer_units(request, picked),
+        "units": _customer_units(request, picked), "kept": kept,
     }
     return render(request, "service/console/new.html", context, status=422 if form.errors else 200)
+
+
+def _create(request: HttpRequest, org: Any, picked: Any, data: dict[str, Any], kept: KeptUploads) -> ServiceRequest:
+    """The request with its files, in one transaction."""
+    with transaction.atomic():
+        unit = _unit_for(request, picked, data)
+        link_to = None
+        if data["link_to"]:
+            link_to = selectors.requests_for_user(request.user).filter(number=data["link_to"]).first()
+            if link_to is None:
+                raise InvalidInput({"link_to": _("关联的服务单不存在。")})
+        address = None
+        if data["fulfilment"] == Fulfilment.ONSITE:
+            address = picked.addresses.order_by("-is_default", "id").first()
+        sr = services.request_create(
+            organization=org, customer=picked, by=request.user, kind=data["kind"],  # type: ignore[arg-type]
+            channel=data["channel"], description=data["description"], unit=unit, priority=data["priority"],
+            fulfilment=data["fulfilment"], address=address, link_to=link_to,
+            allow_duplicate=data["allow_duplicate"],
+        )
+        for name, content in kept.contents():
+            attach.attachment_add(request=sr, by=request.user, name=name, data=content, field="uploads")  # type: ignore[arg-type]
+        kept.release()
+    return sr
 
 
 @require(Cap.EDIT_CUSTOMERS)
@@ -249,6 +270,7 @@ def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, 
         "transitions": _transitions(request, sr),
         "timeline": timeline_entries(user=request.user, sr=sr),
         "reply_form": ReplyForm(organization_id=org_id),
+        "reply_kept": fresh_uploads("uploads"),
         "edit_form": _edit_form(sr),
         "assign_form": AssignForm(organization_id=org_id, initial={"assignee": sr.assignee_id}),
         "merge_form": MergeForm(),
@@ -316,18 +338,24 @@ def request_assign(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def request_reply(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
-    form = ReplyForm(request.POST, request.FILES, organization_id=sr.organization_id)
-    if form.is_valid():
+    kept, refused = keep_uploads(request, field="uploads")
+    form = ReplyForm(request.POST, request.FILES, organization_id=sr.organization_id, kept=len(kept.items))
+    valid = form.is_valid()
+    if refused:
+        form.add_error("uploads", refused)
+        valid = False
+    if valid:
         internal = form.cleaned_data["visibility"] == "internal"
         try:
-            uploads = read_uploads(form.cleaned_data["uploads"], field="uploads")
-            post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=uploads, internal=internal,
-                       field="uploads")
+            with transaction.atomic():
+                post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=kept.contents(),
+                           internal=internal, field="uploads")
+                kept.release()
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             return _done(request, number, _("内部备注已保存。") if internal else _("回复已发送。"), "#timeline")
-    return _render_detail(request, _get(request, number), status=422, reply_form=form)
+    return _render_detail(request, _get(request, number), status=422, reply_form=form, reply_kept=kept)
 
 
 @require(Cap.VIEW_CUSTOMERS)
