@@ -8,4 +8,7 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers how the delivery job expands a request's notices (``outbox.expands``).
-        from aftersales.service import notify  # noqa: F401
+        from aftersales.service import (
+            event_codes,  # noqa: F401 - registers the timeline's sentences
+            notify,  # noqa: F401
+        )

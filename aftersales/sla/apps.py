@@ -7,4 +7,7 @@ class SlaConfig(AppConfig):
     verbose_name = _("服务时效")
 
     def ready(self) -> None:
-        from aftersales.sla import signals  # noqa: F401 - registers the policy-cache receivers
+        from aftersales.sla import (
+            event_codes,  # noqa: F401 - registers the timeline's sentences
+            signals,  # noqa: F401 - registers the policy-cache receivers
+        )
