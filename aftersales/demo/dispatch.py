@@ -24,6 +24,7 @@ from aftersales.accounts.models import Organization, Role, User
 from aftersales.catalog.models import PartWarrantyOverride, SparePart
 from aftersales.customers.models import CustomerAddress, Unit
 from aftersales.dispatch import config
+from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.charges import _add_months, money
 from aftersales.dispatch.daybook import TechDay, Visit, can_take
 from aftersales.dispatch.models import (
@@ -40,6 +41,7 @@ from aftersales.dispatch.models import (
 from aftersales.dispatch.planning import plan_day
 from aftersales.dispatch.routing import TimeWindow
 from aftersales.dispatch.travel import LatLon
+from aftersales.service.event_text import fields, text
 from aftersales.service.models import RequestEvent, ServiceRequest
 from aftersales.stations.coverage import uncovered_mask
 from aftersales.stations.models import ServiceStation
@@ -259,6 +261,7 @@ def _progress(rng: random.Random, sr: ServiceRequest, appointment: Appointment, 
     who = (dispatcher.get_full_name() or dispatcher.username) if dispatcher else "系统"
     created = sr.created_at
     window = f"{_local(appointment.window_start):%Y-%m-%d %H:%M}–{_local(appointment.window_end):%H:%M}"
+    booked = text(codes.BOOKED, technician=name)  # written as codes, as the booking service writes them
     events = [
         RequestEvent(kind="created", actor_label=sr.customer.name, to_status="new", created_at=created,
                      data={"channel": sr.channel, "kind": sr.kind}),
@@ -266,13 +269,13 @@ def _progress(rng: random.Random, sr: ServiceRequest, appointment: Appointment, 
                      created_at=created + timedelta(minutes=5), data={"transition": "accept"}),
         RequestEvent(kind="status", actor=dispatcher, actor_label=who, from_status="accepted", to_status="assigned",
                      created_at=created + timedelta(minutes=20), data={"transition": "assign"},
-                     reason=f"预约上门，派给 {name}"),
-        RequestEvent(kind="assignment", actor=dispatcher, actor_label=who, public=False, reason=f"预约上门，派给 {name}",
+                     **fields(booked)),
+        RequestEvent(kind="assignment", actor=dispatcher, actor_label=who, public=False, **fields(booked),
                      created_at=created + timedelta(minutes=20),
                      data={"from": None, "to": tech.user.username, "to_name": name}),
         RequestEvent(kind="status", actor=dispatcher, actor_label=who, from_status="assigned", to_status="scheduled",
                      created_at=created + timedelta(minutes=21), data={"transition": "schedule"},
-                     reason=f"预约上门：{window}"),
+                     **fields(text(codes.SCHEDULED, why=booked, window=window))),
     ]
     sr.assignee = tech.user
     sr.version = 5
@@ -286,7 +289,7 @@ def _progress(rng: random.Random, sr: ServiceRequest, appointment: Appointment, 
     appointment.checked_in_at = arrive
     events.append(RequestEvent(kind="status", actor=tech.user, actor_label=name, from_status="scheduled",
                                to_status="in_progress", created_at=arrive, data={"transition": "start"},
-                               reason=f"工程师 {name} 到达现场签到"))
+                               **fields(text(codes.CHECKED_IN, technician=name))))
     sr.status = "in_progress"
     if leave > now:
         return events
@@ -296,7 +299,7 @@ def _progress(rng: random.Random, sr: ServiceRequest, appointment: Appointment, 
     sr.resolved_at = leave
     events.append(RequestEvent(kind="status", actor=tech.user, actor_label=name, from_status="in_progress",
                                to_status="resolved", created_at=leave, data={"transition": "resolve"},
-                               reason=f"现场维修完成，{sr.customer.name} 已签字确认"))
+                               **fields(text(codes.SIGNED, who=sr.customer.name))))
     return events
 
 

@@ -25,7 +25,9 @@ from aftersales.accounts.models import Role, User
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.demo import request_texts as texts
 from aftersales.demo.request_paths import FIELD_KINDS, path_for
+from aftersales.service import event_codes as codes
 from aftersales.service import lifecycle
+from aftersales.service.event_text import EventText, fields, text
 from aftersales.service.models import CannedReply, Message, Rating, RequestEvent, ServiceRequest
 
 if TYPE_CHECKING:
@@ -255,13 +257,13 @@ class _Builder:
         if transition is None or lifecycle.Status(sr.status) not in transition.sources or actor not in transition.actors:
             raise AssertionError(f"demo path breaks the lifecycle table: {sr.kind} {sr.status} --{name}--> ({actor})")
         old = sr.status
-        reason = ""
+        reason: str | EventText = ""  # what people typed, or the system's sentence as a code
         if name == "customer_reject":
             reason = self.rng.choice(texts.REJECT_REASONS)
         elif name == "cancel":
             reason = self.rng.choice(texts.CANCEL_REASONS)
         elif name == "close":
-            reason = "客户7天内未验收，系统自动关闭"
+            reason = text(codes.AUTO_CLOSED, days=7)
         sr.status = transition.target.value
         if transition.target == lifecycle.Status.RESOLVED:
             sr.resolved_at = at
@@ -273,15 +275,15 @@ class _Builder:
         if actor == Actor.STAFF and sr.first_response_at is None:
             sr.first_response_at = at
         walk.version += 1
-        self._event(walk, RequestEvent.Kind.STATUS, at, by, label, from_status=old, to_status=sr.status, reason=reason,
-                    data={"transition": name})
+        self._event(walk, RequestEvent.Kind.STATUS, at, by, label, from_status=old, to_status=sr.status,
+                    **fields(reason), data={"transition": name})
         if name == "assign":
             previous = sr.assignee
             sr.assignee = self._assignee_for(sr) if previous is None else self.rng.choice(
                 [t for t in self.staff.technicians if t != previous] or [previous])
             walk.version += 1
             self._event(walk, RequestEvent.Kind.ASSIGNMENT, at, by, label, public=False,
-                        reason="原工程师请假，改派" if previous else "",
+                        **fields(text(codes.REASSIGNED_ON_LEAVE) if previous else ""),
                         data={"from": previous.username if previous else None, "to": sr.assignee.username,
                               "to_name": _name(sr.assignee)})
         if name == "schedule":
@@ -290,7 +292,7 @@ class _Builder:
             sr.preferred_start = timezone.make_aware(datetime.combine(day, time(hour)))
             sr.preferred_end = sr.preferred_start + timedelta(hours=3)
         if name == "customer_reject" and by is not None and by.role == Role.CUSTOMER:
-            self._say(walk, at, by, reason, author="customer")
+            self._say(walk, at, by, str(reason), author="customer")
         self._talk(walk, name, old, at, by, tag)
 
     def _rate(self, walk: Walk) -> None:

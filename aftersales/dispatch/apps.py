@@ -7,6 +7,7 @@ class DispatchConfig(AppConfig):
     verbose_name = _("派单与上门服务")
 
     def ready(self) -> None:
+        from aftersales.dispatch import event_codes  # noqa: F401 - registers the timeline's sentences
         from aftersales.accounts.settings_area import SettingsSection, register_section
 
         register_section(SettingsSection(

@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 
 from aftersales.catalog.models import ProductCategory
 from aftersales.core.errors import Conflict
+from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch import skills
 from aftersales.dispatch.models import DispatchPolicy, SkillRequirement, Technician
 from aftersales.dispatch.travel import InvalidCoordinatesError, LatLon
 from aftersales.service import services as service_services
+from aftersales.service.event_text import EventText, text
 from aftersales.service.models import ServiceRequest, Status
 from aftersales.stations.coverage import covering, distances
 
@@ -97,16 +99,22 @@ class Proposal:
 
 
 def explain(best: Candidate, *, needed: str, others: list[Candidate], load_label: str = "") -> str:
-    parts = [_("技能匹配（%(skills)s）") % {"skills": needed}]
+    parts: list[str | EventText] = list(explain_clauses(best, needed=needed, others=others))
+    if load_label:
+        parts[-1] = load_label
+    return _("；").join(str(p) for p in parts)
+
+
+def explain_clauses(best: Candidate, *, needed: str, others: list[Candidate]) -> list[EventText]:
+    """Why ``best``, clause by clause, stored as codes on the timeline."""
+    parts = [text(codes.WHY_SKILLS, skills=needed)]
     if best.distance_km is not None:
-        parts.append(_("%(station)s覆盖该地址（%(km).1f 公里）") % {"station": best.technician.home_station.name,
-                                                               "km": best.distance_km})
+        parts.append(text(codes.WHY_STATION, station=best.technician.home_station.name, km=f"{best.distance_km:.1f}"))
     if best.previous:
-        parts.append(_("曾为这台机器服务"))
+        parts.append(text(codes.WHY_PREVIOUS))
     fewest = all(best.load <= o.load for o in others)
-    text = load_label or _("在办 %(n)d 单") % {"n": best.load}
-    parts.append(text + (_("（最少）") if fewest and others else ""))
-    return "；".join(parts)
+    parts.append(text(codes.WHY_LOAD_FEWEST if fewest and others else codes.WHY_LOAD, n=best.load))
+    return parts
 
 
 def rank(
@@ -209,9 +217,10 @@ def assignment_apply(
     best = proposal.best
     if best is None:
         raise Conflict(proposal.problem, {"technician": proposal.problem})
-    prefix = _("自动派单") if by is None else _("按派单建议")
+    why = explain_clauses(best, needed=proposal.needed, others=proposal.candidates[1:])
+    reason = text(codes.ASSIGN_AUTO if by is None else codes.ASSIGN_SUGGESTED, why=why)
     return service_services.request_assign(
-        request=request, assignee=best.technician.user, by=by, reason=f"{prefix}：{proposal.reason}", version=version
+        request=request, assignee=best.technician.user, by=by, reason=reason, version=version
     )
 
 

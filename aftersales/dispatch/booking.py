@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import config, skills
+from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.assignment import category_names, request_point
 from aftersales.dispatch.models import Appointment, Technician
 from aftersales.dispatch.slots import (
@@ -29,6 +31,7 @@ from aftersales.dispatch.slots import (
     window_text,
 )
 from aftersales.service import services as service_services
+from aftersales.service.event_text import EventText, text
 from aftersales.service.models import RequestEvent, ServiceRequest, Status
 from aftersales.stations.coverage import covering
 
@@ -106,7 +109,8 @@ def _find_slot(avail: Availability, start: datetime, end: datetime) -> Slot:
     raise Conflict(detail, {"start": detail})
 
 
-def _move_request(request: ServiceRequest, *, technician: Technician, by: User | None, text: str, why: str) -> None:
+def _move_request(request: ServiceRequest, *, technician: Technician, by: User | None, window: str,
+                  why: EventText) -> None:
     """Assign (when needed) and schedule, through the request services so the timeline says why."""
     staff = _staff(by)
     if request.status == Status.NEW:
@@ -115,9 +119,10 @@ def _move_request(request: ServiceRequest, *, technician: Technician, by: User |
         request = service_services.request_assign(request=request, assignee=technician.user, by=staff, reason=why)
     if request.status in HOLD_STATUS:
         service_services.event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
-                                   data={"changes": {_("上门预约"): [None, text]}})
+                                   data={"changes": {gettext_noop("上门预约"): [None, window]}})
         return
-    service_services.request_transition(request=request, name="schedule", by=staff, reason=f"{why}：{text}")
+    service_services.request_transition(request=request, name="schedule", by=staff,
+                                        reason=text(codes.SCHEDULED, why=why, window=window))
 
 
 def appointment_book(
@@ -147,9 +152,9 @@ def appointment_book(
             organization=locked.organization, request=locked, technician=chosen, station=chosen.home_station,
             window_start=start, window_end=end, booked_by=by, created_at=timezone.now(),
         )
-        who = _("客户自助预约") if by is not None and by.role == Role.CUSTOMER else _("预约上门")
-        _move_request(locked, technician=chosen, by=by, text=window_text(start, end, zone),
-                      why=_("%(who)s，派给 %(name)s") % {"who": who, "name": chosen.name})
+        by_customer = by is not None and by.role == Role.CUSTOMER
+        why = text(codes.BOOKED_BY_CUSTOMER if by_customer else codes.BOOKED, technician=chosen.name)
+        _move_request(locked, technician=chosen, by=by, window=window_text(start, end, zone), why=why)
         _replan_soon(appointment)
     return appointment
 
@@ -197,18 +202,18 @@ def appointment_reschedule(
         old = window_text(locked.window_start, locked.window_end, zone)
         new = window_text(start, end, zone)
         if (start, end) == (locked.window_start, locked.window_end):
-            why = _("改派：由 %(name)s 上门，预约时段不变") % {"name": chosen.name}
+            why = text(codes.MOVED_TECHNICIAN, technician=chosen.name)
         elif chosen.pk == locked.technician_id:
-            why = _("改约（原 %(old)s）") % {"old": old}
+            why = text(codes.RESCHEDULED, old=old)
         else:
-            why = _("改约（原 %(old)s），由 %(name)s 上门") % {"old": old, "name": chosen.name}
+            why = text(codes.RESCHEDULED_TECHNICIAN, old=old, technician=chosen.name)
         locked.window_start, locked.window_end = start, end
         locked.technician, locked.station = chosen, chosen.home_station
         locked.status = Appointment.Status.RESCHEDULED
         locked.version += 1
         locked.save()
         locked.stops.all().delete()  # its planned place is gone; the next plan places it again
-        _move_request(sr, technician=chosen, by=by, text=new, why=why)
+        _move_request(sr, technician=chosen, by=by, window=new, why=why)
         _replan_soon(locked)
     return locked
 
@@ -226,14 +231,14 @@ def appointment_cancel(*, appointment: Appointment, by: User | None, reason: str
         locked.save()
         locked.stops.all().delete()
         zone = config.zone_of(locked.organization)
-        text = window_text(locked.window_start, locked.window_end, zone)
+        window = window_text(locked.window_start, locked.window_end, zone)
         if sr.status == Status.SCHEDULED:
             # Back to "assigned": the technician keeps the job but no time is promised any more.
             service_services.request_transition(request=sr, name="assign", by=_staff(by),
-                                                reason=_("预约 %(w)s 已取消：%(r)s") % {"w": text, "r": reason})
+                                                reason=text(codes.CANCELLED, window=window, reason=reason))
         else:
             service_services.event_add(request=sr, kind=RequestEvent.Kind.FIELD, by=by, public=True,
-                                       data={"changes": {_("上门预约"): [text, _("已取消")]}})
+                                       data={"changes": {gettext_noop("上门预约"): [window, gettext_noop("已取消")]}})
     return locked
 
 

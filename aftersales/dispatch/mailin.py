@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import charges, config
+from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.models import MailInShipment, RepairRecord
 from aftersales.service import services as service_services
+from aftersales.service.event_text import text
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.stations.models import ServiceStation
 
@@ -52,7 +55,7 @@ def _guard(request: ServiceRequest, by: User | None) -> None:
 
 def _event(request: ServiceRequest, by: User | None, old: str | None, new: str) -> None:
     service_services.event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
-                               data={"changes": {_("寄修进度"): [old, new]}})
+                               data={"changes": {gettext_noop("寄修进度"): [old, new]}})
 
 
 def mail_in_start(
@@ -140,7 +143,7 @@ def mail_in_step(
         _event(request, by, old, label)
         staff = by if by is not None and by.role != Role.CUSTOMER else None
         if step == Step.RECEIVED and request.status in (Status.ASSIGNED, Status.SCHEDULED, Status.REOPENED):
-            service_services.request_transition(request=request, name="start", by=staff, reason=_("维修中心已签收"))
+            service_services.request_transition(request=request, name="start", by=staff, reason=text(codes.MAIL_IN_RECEIVED))
         if step == Step.REPAIRED:
             _record(locked, by, diagnosis=diagnosis, fault_code=fault_code)
         if step == Step.SHIPPED_BACK:
@@ -148,7 +151,7 @@ def mail_in_step(
                 logistics_cost=locked.logistics_cost)
             if request.status == Status.IN_PROGRESS:
                 service_services.request_transition(request=request, name="resolve", by=staff,
-                                                    reason=_("已修复并寄回：%(c)s %(t)s") % {"c": carrier, "t": tracking})
+                                                    reason=text(codes.MAIL_IN_RETURNED, carrier=carrier, tracking=tracking))
     return locked
 
 

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.core.errors import InvalidInput
 from aftersales.customers.models import Customer
 from aftersales.dispatch import config, skills
+from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.assignment import category_names, request_point, technicians_of
 from aftersales.dispatch.models import (
     Appointment,
@@ -50,6 +52,7 @@ from aftersales.dispatch.routing import Technician as RoutingTechnician
 from aftersales.dispatch.travel import InvalidCoordinatesError, LatLon, haversine_between_m
 from aftersales.dispatch.workdays import StationCalendars
 from aftersales.service import services as service_services
+from aftersales.service.event_text import text
 from aftersales.service.models import Priority, ServiceRequest, Status
 from aftersales.stations.models import ServiceStation
 
@@ -417,7 +420,7 @@ def explain(reasons: list[dict[str, Any]]) -> list[str]:
 
 
 def _reassign(appointment: Appointment, technician: Technician, by: User | None) -> None:
-    before = appointment.technician.name if appointment.technician else _("无")
+    before = appointment.technician.name if appointment.technician else gettext_noop("无")
     Appointment.objects.filter(pk=appointment.pk).update(technician=technician, version=appointment.version + 1)
     appointment.technician = technician
     appointment.version += 1
@@ -425,7 +428,7 @@ def _reassign(appointment: Appointment, technician: Technician, by: User | None)
     if request.assignee_id == technician.user_id:
         return
     was = request.status
-    why = _("线路优化：同一预约时段由 %(old)s 改为 %(new)s") % {"old": before, "new": technician.name}
+    why = text(codes.ROUTE_REASSIGNED, old=before, new=technician.name)
     request = service_services.request_assign(request=request, assignee=technician.user, by=by, reason=why)
     if was == Status.SCHEDULED and request.status == Status.ASSIGNED:
         # Assigning steps a scheduled request back; the promised window has not changed.

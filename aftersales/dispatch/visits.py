@@ -23,11 +23,13 @@ from aftersales.accounts.models import Role
 from aftersales.catalog.models import SparePart
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import charges, config
+from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.assignment import request_point
 from aftersales.dispatch.models import Appointment, PartUsage, RepairRecord, RouteStop, VisitPhoto
 from aftersales.dispatch.travel import InvalidCoordinatesError, LatLon, check_point
 from aftersales.service import attachments
 from aftersales.service import services as service_services
+from aftersales.service.event_text import text
 from aftersales.service.models import RequestEvent, ServiceRequest, Status
 
 if TYPE_CHECKING:
@@ -92,7 +94,7 @@ def visit_check_in(
         locked.version += 1
         locked.save()
         request = locked.request
-        why = _("工程师 %(name)s 到达现场签到") % {"name": locked.technician.name if locked.technician else by}
+        why = text(codes.CHECKED_IN, technician=locked.technician.name if locked.technician else str(by))
         if request.status in (Status.AWAITING_PARTS, Status.AWAITING_CUSTOMER):
             service_services.request_transition(request=request, name="resume", by=by, reason=why, at=now)
         elif request.status != Status.IN_PROGRESS:
@@ -325,6 +327,6 @@ def visit_complete(
         _reprice(record)
         record.save()
         total = record.charge_total
-        text = _("现场维修完成，%(who)s 已签字确认；应收 ¥%(total)s") % {"who": signed_by, "total": total}
-        service_services.request_transition(request=request, name="resolve", by=by, reason=text, at=now)
+        done = text(codes.SIGNED_CHARGED, who=signed_by, total=str(total))
+        service_services.request_transition(request=request, name="resolve", by=by, reason=done, at=now)
     return record

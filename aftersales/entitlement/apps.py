@@ -7,6 +7,7 @@ class EntitlementConfig(AppConfig):
     verbose_name = _("保修、三包与退换货")
 
     def ready(self) -> None:
+        from aftersales.entitlement import event_codes  # noqa: F401 - registers the timeline's sentences
         from aftersales.accounts.settings_area import SettingsSection, register_section
 
         register_section(SettingsSection(

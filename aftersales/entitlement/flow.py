@@ -16,7 +16,7 @@ from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict
 from aftersales.service import lifecycle
 from aftersales.service.models import ServiceRequest
-from aftersales.service.services import request_transition
+from aftersales.service.services import Reason, request_transition
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
@@ -44,7 +44,7 @@ def path(kind: str, source: str, target: str, allow: frozenset[str] = frozenset(
 
 
 def drive(
-    request: ServiceRequest, *, to: str, by: User | None, reason: str = "", allow: frozenset[str] = frozenset(),
+    request: ServiceRequest, *, to: str, by: User | None, reason: Reason = "", allow: frozenset[str] = frozenset(),
 ) -> ServiceRequest:
     """Take the request to status ``to``; Conflict if its table has no way there from where it is."""
     fresh = ServiceRequest.objects.get(pk=request.pk)

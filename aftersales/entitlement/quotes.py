@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
 from aftersales.catalog.models import SparePart
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import flow, notify, snapshot
 from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, QuoteLine
@@ -26,6 +28,7 @@ from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, Option, OptionKind, Payer
 from aftersales.entitlement.rma import org_language
 from aftersales.entitlement.services import _decimal, claim_add, evaluate_inputs, require, same_org
+from aftersales.service.event_text import text
 from aftersales.service.models import Kind, RequestEvent, ServiceRequest, Status
 from aftersales.service.services import event_add
 
@@ -34,6 +37,10 @@ if TYPE_CHECKING:
 
 QUOTABLE = {Kind.REPAIR, Kind.MAINTENANCE, Kind.INSTALLATION}
 MAX_LINES = 50
+
+# The timeline's changes keep the source words; pages translate them when shown.
+_QUOTE_STATUS = {Quote.Status.SENT: gettext_noop("待客户确认"), Quote.Status.APPROVED: gettext_noop("客户已同意"),
+                 Quote.Status.DECLINED: gettext_noop("客户已拒绝"), Quote.Status.WITHDRAWN: gettext_noop("已撤回")}
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,8 @@ def quote_create(
         QuoteLine.objects.bulk_create(rows)
         with org_language():
             event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=False,
-                      reason=_("已创建报价 ¥%(t)s") % {"t": quote.total},
-                      data={"quote": quote.pk, "changes": {_("报价"): [None, f"¥{quote.total}"]}})
+                      reason=text(codes.QUOTE_CREATED, t=str(quote.total)),
+                      data={"quote": quote.pk, "changes": {gettext_noop("报价"): [None, f"¥{quote.total}"]}})
         if send:
             quote = quote_send(quote=quote, by=by)
     return quote
@@ -171,12 +178,11 @@ def quote_send(*, quote: Quote, by: User | None) -> Quote:
         locked.sent_at = timezone.now()
         locked.save(update_fields=["status", "sent_at"])
         with org_language():
-            text = _("维修报价 %(t)s 元（其中您需支付 %(p)s 元），请在服务单中确认是否维修。") % {
-                "t": locked.total, "p": locked.payable}
-            flow.drive(locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=_("等待客户确认报价"))
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=text,
-                      data={"quote": locked.pk, "changes": {_("报价"): [None, f"¥{locked.total}"]}})
-            notify.quote_step(locked, "sent", text)
+            said = text(codes.QUOTE_SENT, t=str(locked.total), p=str(locked.payable))
+            flow.drive(locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=text(codes.QUOTE_WAITING))
+            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said,
+                      data={"quote": locked.pk, "changes": {gettext_noop("报价"): [None, f"¥{locked.total}"]}})
+            notify.quote_step(locked, "sent", str(said))
     return locked
 
 
@@ -202,12 +208,12 @@ def quote_approve(*, quote: Quote, by: User | None) -> Quote:
             claim_add(contract=locked.contract, by=None, amount=locked.covered, request=locked.request, quote=locked,
                       description=_("报价单 %(q)s") % {"q": locked.pk})
         with org_language():
-            text = _("客户同意报价 %(t)s 元，继续维修。") % {"t": locked.total}
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=text,
-                      data={"quote": locked.pk, "decision": "approved", "changes": {_("报价"): [
-                          str(Quote.Status.SENT.label), str(Quote.Status.APPROVED.label)]}})
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=text)
-            notify.quote_step(locked, "approved", text)
+            said = text(codes.QUOTE_APPROVED, t=str(locked.total))
+            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said,
+                      data={"quote": locked.pk, "decision": "approved", "changes": {gettext_noop("报价"): [
+                          _QUOTE_STATUS[Quote.Status.SENT], _QUOTE_STATUS[Quote.Status.APPROVED]]}})
+            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
+            notify.quote_step(locked, "approved", str(said))
     return locked
 
 
@@ -225,13 +231,13 @@ def quote_decline(*, quote: Quote, by: User | None, reason: str) -> Quote:
         locked.decided_by, locked.decided_at, locked.decline_reason = by, timezone.now(), reason
         locked.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
         with org_language():
-            text = _("客户拒绝报价，不进行收费维修：%(r)s") % {"r": reason}
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=text,
-                      data={"quote": locked.pk, "decision": "declined", "changes": {_("报价"): [
-                          str(Quote.Status.SENT.label), str(Quote.Status.DECLINED.label)]}})
+            said = text(codes.QUOTE_DECLINED, r=reason)
+            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said,
+                      data={"quote": locked.pk, "decision": "declined", "changes": {gettext_noop("报价"): [
+                          _QUOTE_STATUS[Quote.Status.SENT], _QUOTE_STATUS[Quote.Status.DECLINED]]}})
             # Back to staff, who return the unit unrepaired (resolve) or offer another quote.
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=text)
-            notify.quote_step(locked, "declined", text)
+            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
+            notify.quote_step(locked, "declined", str(said))
     return locked
 
 
@@ -245,9 +251,10 @@ def quote_withdraw(*, quote: Quote, by: User | None) -> Quote:
         locked.status = Quote.Status.WITHDRAWN
         locked.save(update_fields=["status"])
         with org_language():
-            text = _("报价已撤回。")
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=text, public=was_sent,
-                      data={"quote": locked.pk, "changes": {_("报价"): [None, str(Quote.Status.WITHDRAWN.label)]}})
+            said = text(codes.QUOTE_WITHDRAWN)
+            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said, public=was_sent,
+                      data={"quote": locked.pk, "changes": {gettext_noop("报价"): [
+                          None, _QUOTE_STATUS[Quote.Status.WITHDRAWN]]}})
             if was_sent and ServiceRequest.objects.filter(pk=locked.request_id, status=Status.AWAITING_CUSTOMER).exists():
-                flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=text)
+                flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
     return locked

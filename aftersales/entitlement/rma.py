@@ -23,10 +23,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.customers.services import unit_create
+from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import flow, notify, snapshot
 from aftersales.entitlement.models import (
@@ -47,7 +49,10 @@ from aftersales.entitlement.services import (
     same_org,
     unit_is_returned,
 )
+from aftersales.service import event_text
 from aftersales.service.attachments import attachment_add, check_upload
+from aftersales.service.event_text import EventText
+from aftersales.service.event_text import text as ev
 from aftersales.service.models import Attachment, Fulfilment, Kind, RequestEvent, ServiceRequest, Status
 from aftersales.service.services import event_add, request_create, request_transition
 
@@ -112,10 +117,12 @@ def _save(rma: ReturnAuthorization, *fields: str) -> None:
     rma.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _event(rma: ReturnAuthorization, by: User | None, step: str, text: str, changes: Mapping[str, list[Any]],
-           public: bool = True, **data: Any) -> None:
-    # The request's timeline lists a field event's changes; the step's text goes in as one of them.
-    rows = {**changes, _("说明"): [None, text]}
+def _event(rma: ReturnAuthorization, by: User | None, step: str, text: str | EventText,
+           changes: Mapping[str, list[Any]], public: bool = True, **data: Any) -> None:
+    # The request's timeline lists a field event's changes; the step's text goes in as one of them
+    # (as its code when it has one, so the page shows it in the reader's language).
+    said = event_text.as_value(text)
+    rows = {**changes, gettext_noop("说明"): [None, said]}
     event_add(request=rma.request, kind=RequestEvent.Kind.FIELD, by=by, public=public, reason=text,
               data={"rma": rma.number, "step": step, "changes": rows, **data})
 
@@ -297,7 +304,7 @@ def rma_approve(
                 "res": locked.get_resolution_display(), "basis": basis}
             if reason:
                 text += _("说明：%(r)s") % {"r": reason}
-            flow.drive(locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=_("已批准，等待寄回商品"))
+            flow.drive(locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=ev(codes.RMA_APPROVED_WAITING))
             _event(locked, by, "approved", text, {_("退换货状态"): [old, locked.get_status_display()]},
                    option=f"{locked.option_kind}:{locked.option_rule_id}", goodwill=chosen is None)
             notify.rma_step(locked, "approved", text)
@@ -344,12 +351,12 @@ def rma_reject(*, rma: ReturnAuthorization, by: User | None, reason: str, versio
         with org_language():
             if before_goods:
                 flow.drive(locked.request, to=Status.CANCELLED, by=by, reason=reason, allow=frozenset({"cancel"}))
-                text = _("很抱歉，您的申请未获批准：%(r)s") % {"r": reason}
+                said = ev(codes.RMA_REJECTED, r=reason)
             else:
                 flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=reason)
-                text = _("很抱歉，检测后无法办理：%(r)s。商品将寄还给您。") % {"r": reason}
-            _event(locked, by, "rejected", text, {_("退换货状态"): [old, locked.get_status_display()]})
-            notify.rma_step(locked, "rejected", text)
+                said = ev(codes.RMA_REJECTED_AFTER, r=reason)
+            _event(locked, by, "rejected", said, {_("退换货状态"): [old, locked.get_status_display()]})
+            notify.rma_step(locked, "rejected", str(said))
     return locked
 
 
@@ -387,10 +394,10 @@ def rma_ship(
         locked.return_carrier, locked.return_tracking, locked.return_shipped_on = carrier, tracking, shipped_on
         _save(locked, "status", "return_carrier", "return_tracking", "return_shipped_on")
         with org_language():
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=_("商品已寄回"))
-            text = _("已登记寄回：%(c)s %(t)s。") % {"c": carrier, "t": tracking}
-            _event(locked, by, "shipped", text, {_("寄回运单"): [" ".join(filter(None, old)) or None, f"{carrier} {tracking}"]})
-            notify.rma_step(locked, "shipped", text)
+            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=ev(codes.RMA_GOODS_SHIPPED))
+            said = ev(codes.RMA_SHIPPED, c=carrier, t=tracking)
+            _event(locked, by, "shipped", said, {_("寄回运单"): [" ".join(filter(None, old)) or None, f"{carrier} {tracking}"]})
+            notify.rma_step(locked, "shipped", str(said))
     return locked
 
 
@@ -416,10 +423,10 @@ def rma_receive(
         locked.received_on, locked.received_by = received_on, by
         _save(locked, "status", "received_on", "received_by")
         with org_language():
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=_("已收到退回商品"))
-            text = _("我们已于 %(d)s 收到您寄回的商品，正在检测。") % {"d": received_on}
-            _event(locked, by, "received", text, {_("退换货状态"): [old, locked.get_status_display()]})
-            notify.rma_step(locked, "received", text)
+            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=ev(codes.RMA_GOODS_RECEIVED))
+            said = ev(codes.RMA_RECEIVED, d=str(received_on))
+            _event(locked, by, "received", said, {_("退换货状态"): [old, locked.get_status_display()]})
+            notify.rma_step(locked, "received", str(said))
     return locked
 
 
@@ -542,11 +549,10 @@ def rma_refund(
         locked.refund_amount, locked.refund_method, locked.refund_due_on = value, method, due
         _save(locked, "status", "resolution", "refund_amount", "refund_method", "refund_due_on")
         with org_language():
-            text = _("将退款 %(a)s 元（%(m)s），最晚于 %(d)s 前到账。") % {
-                "a": value, "m": RefundMethod(method).label, "d": due}
-            _event(locked, by, "refund_pending", text, {_("退换货状态"): [old, locked.get_status_display()],
+            said = ev(codes.RMA_REFUND_PENDING, a=str(value), m=method, d=str(due))
+            _event(locked, by, "refund_pending", said, {_("退换货状态"): [old, locked.get_status_display()],
                                                          _("退款"): [None, f"¥{value}"]}, refund_due_on=due.isoformat())
-            notify.rma_step(locked, "refund_pending", text)
+            notify.rma_step(locked, "refund_pending", str(said))
     return locked
 
 
@@ -579,12 +585,11 @@ def rma_refund_paid(
         _save(locked, "status", "refunded_on", "refund_reference")
         _mark_returned(locked, locked.received_on or refunded_on)
         with org_language():
-            text = _("已退款 %(a)s 元（%(m)s）。") % {"a": locked.refund_amount,
-                                                  "m": RefundMethod(locked.refund_method).label}
-            flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=text)
-            _event(locked, by, "refunded", text, {_("退换货状态"): [old, locked.get_status_display()]},
+            said = ev(codes.RMA_REFUNDED, a=str(locked.refund_amount), m=locked.refund_method)
+            flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=said)
+            _event(locked, by, "refunded", said, {_("退换货状态"): [old, locked.get_status_display()]},
                    late=refunded_on > (locked.refund_due_on or refunded_on))
-            notify.rma_step(locked, "refunded", text)
+            notify.rma_step(locked, "refunded", str(said))
     return locked
 
 
@@ -669,9 +674,9 @@ def rma_close(*, rma: ReturnAuthorization, by: User | None, version: int | None 
         locked.closed_at = timezone.now()
         _save(locked, "status", "closed_at")
         with org_language():
-            text = _("退换货单 %(n)s 已完成。") % {"n": locked.number}
-            _event(locked, by, "closed", text, {_("退换货状态"): [old, locked.get_status_display()]})
-            notify.rma_step(locked, "closed", text)
+            said = ev(codes.RMA_CLOSED, n=locked.number)
+            _event(locked, by, "closed", said, {_("退换货状态"): [old, locked.get_status_display()]})
+            notify.rma_step(locked, "closed", str(said))
     return locked
 
 
@@ -706,14 +711,11 @@ def refunds_escalate(*, now: Any = None) -> int:
                 continue
             rma.escalation_level = level
             with org_language():
-                if level == 2:
-                    text = _("退款已逾期：%(n)s 应于 %(d)s 前退款 %(a)s 元，请立即处理。")
-                else:
-                    text = _("退款即将到期：%(n)s 应于 %(d)s 前退款 %(a)s 元。")
-                text = text % {"n": rma.number, "d": rma.refund_due_on, "a": rma.refund_amount}
-                event_add(request=rma.request, kind=RequestEvent.Kind.SLA, by=None, public=False, reason=text,
+                said = ev(codes.RMA_REFUND_OVERDUE if level == 2 else codes.RMA_REFUND_DUE_SOON,
+                          n=rma.number, d=str(rma.refund_due_on), a=str(rma.refund_amount))
+                event_add(request=rma.request, kind=RequestEvent.Kind.SLA, by=None, public=False, reason=said,
                           data={"rma": rma.number, "refund_due_on": rma.refund_due_on.isoformat(), "level": level},
                           at=now)
-                notify.rma_escalation(rma, level, text)
+                notify.rma_escalation(rma, level, str(said))
         raised += 1
     return raised

@@ -131,12 +131,12 @@ def _render(request: HttpRequest, rma: ReturnAuthorization, bound: dict[str, for
     for e in timeline_for_user(user=request.user, request=rma.request):
         if e.kind == RequestEvent.Kind.STATUS:
             text = f"{labels.get(e.from_status, e.from_status)} → {labels.get(e.to_status, e.to_status)}"
-            text += f"：{e.reason}" if e.reason else ""
+            text += f"：{e.text}" if e.text else ""
         elif e.kind == RequestEvent.Kind.SLA or (e.kind == RequestEvent.Kind.FIELD and e.data.get("rma")):
-            text = e.reason
+            text = e.text
         else:
             continue
-        events.append({"actor": e.actor_label, "at": e.created_at, "public": e.public, "text": text})
+        events.append({"actor": e.actor_text, "at": e.created_at, "public": e.public, "text": text})
     inspection = rma.inspections.all()[0] if rma.inspections.all() else None
     context = {
         "rma": rma, "sr": rma.request, "live": live, "live_error": live_error, "forms": made,

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import snapshot
 from aftersales.entitlement.errors import invalid_input
@@ -32,6 +33,7 @@ from aftersales.entitlement.models import (
 from aftersales.entitlement.permissions import Act, may
 from aftersales.entitlement.policy import Decision, InvalidFacts, Option, OrgRules, Setting, effective_rules
 from aftersales.entitlement.present import english
+from aftersales.service.event_text import text
 from aftersales.service.models import RequestEvent
 from aftersales.service.services import event_add
 
@@ -195,8 +197,8 @@ def contract_create(
             contract.number = f"EW-{starts.year}-{contract.pk:06d}"
             contract.save(update_fields=["number"])
         if request is not None:
-            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, reason=_("已登记延保合同"),
-                      data={"contract": contract.number, "changes": {"延保合同": [None, contract.number]}})
+            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, reason=text(codes.CONTRACT_ADDED),
+                      data={"contract": contract.number, "changes": {gettext_noop("延保合同"): [None, contract.number]}})
     return contract
 
 
@@ -249,9 +251,9 @@ def claim_add(
             description=(description or "").strip()[:200], created_by=by,
         )
         if request is not None:
-            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, reason=_("延保理赔"),
+            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, reason=text(codes.CLAIM_ADDED),
                       data={"contract": locked.number, "amount": str(value),
-                            "changes": {"延保理赔": [None, f"{locked.number} ¥{value}"]}})
+                            "changes": {gettext_noop("延保理赔"): [None, f"{locked.number} ¥{value}"]}})
     return claim
 
 

@@ -171,10 +171,13 @@ class MessageOut(Schema):
 
 class EventOut(Schema):
     kind: str
-    actor: str = Field(alias="actor_label")
+    actor: str = Field(alias="actor_text")
     from_status: str
     to_status: str
-    reason: str
+    reason: str = Field(description="The reason as stored: typed by a person, or the system's sentence in Chinese.")
+    code: str = Field(description="The system sentence's code (empty for text people typed).")
+    params: dict[str, Any] = Field(description="The code's parameters.")
+    text: str = Field(description="The reason in the request's language (Accept-Language).")
     data: dict[str, Any]
     public: bool
     created_at: datetime

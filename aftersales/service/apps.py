@@ -9,7 +9,10 @@ class ServiceConfig(AppConfig):
     def ready(self) -> None:
         # Registers how the delivery job expands a request's notices (``outbox.expands``).
         from aftersales.accounts.settings_area import SettingsSection, register_section
-        from aftersales.service import notify  # noqa: F401
+        from aftersales.service import (
+            event_codes,  # noqa: F401 - registers the timeline's sentences
+            notify,  # noqa: F401
+        )
 
         register_section(SettingsSection(
             key="canned_replies", label=_("快捷回复"), url_name="canned:list", icon="bi-chat-left-quote", order=70,

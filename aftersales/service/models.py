@@ -10,6 +10,7 @@ from aftersales.accounts.models import Organization
 from aftersales.core import masking
 from aftersales.core.fields import EncryptedTextField, stored
 from aftersales.customers.models import Customer, Unit
+from aftersales.service import event_text
 
 
 class Kind(models.TextChoices):
@@ -178,6 +179,10 @@ class ServiceRequest(models.Model):
         return masking.mask_address(self.address_region, stored(self, "address_detail"))
 
 
+# How the system signed events before they were rendered at display time.
+SYSTEM_LABELS = frozenset({"", "系统", "System"})
+
+
 class RequestEvent(models.Model):
     """One line of a request's timeline and audit trail."""
 
@@ -208,6 +213,11 @@ class RequestEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     reason = models.TextField(blank=True)
+    # A system-written sentence as a code and its parameters (``service.event_text``), rendered
+    # in the reader's language; ``reason`` then keeps the Chinese sentence for raw readers.
+    # Empty for text people typed, which ``reason`` holds as typed.
+    code = models.CharField(max_length=60, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     data = models.JSONField(default=dict, blank=True)
     # Internal notes, field edits and assignments to named staff stay off the customer's view.
     public = models.BooleanField(default=True)
@@ -220,6 +230,20 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """The reason in the active language: rendered from the code, or as typed."""
+        if self.code:
+            return event_text.render(self.code, self.params, fallback=self.reason)
+        return self.reason
+
+    @property
+    def actor_text(self) -> str:
+        """Who, in the active language: the system's label was stored in the writer's language."""
+        if self.actor_id is None and self.actor_label in SYSTEM_LABELS:
+            return str(_("系统"))
+        return self.actor_label
 
 
 class Message(models.Model):

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 from aftersales.core.errors import Conflict, InvalidInput, ServiceError
 from aftersales.service import attachments as attach
-from aftersales.service import pending, selectors, services
+from aftersales.service import event_text, pending, selectors, services
 from aftersales.service.forms import EVENT_LABELS
 from aftersales.service.models import (
     Attachment,
@@ -132,15 +132,25 @@ _CHOICE_LABELS: dict[str, dict[str, Any]] = {
 }
 
 
+def _change_value(value: Any, names: dict[str, Any]) -> str:
+    if isinstance(value, dict) and "code" in value:  # a sentence kept as its code (event_text)
+        return event_text.render(value["code"], value.get("params") or {}) or "—"
+    if value in names:
+        return str(names[value])
+    # Other words the system wrote were kept in the source language; people's text is left alone
+    # (gettext returns what it does not know).
+    return event_text.word(value) if isinstance(value, str) else str(value or "—") or "—"
+
+
 def _field_changes(data: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows = []
     for field, (old, new) in (data.get("changes") or {}).items():
         try:
             label = str(getattr(ServiceRequest._meta.get_field(field), "verbose_name", field))
-        except FieldDoesNotExist:  # an old event may name a field that has since gone
-            label = field
+        except FieldDoesNotExist:  # not a request field: a label the system wrote, in the source language
+            label = event_text.word(field)
         names = _CHOICE_LABELS.get(field, {})
-        rows.append((label, str(names.get(old, old) or "—"), str(names.get(new, new) or "—")))
+        rows.append((label, _change_value(old, names) or "—", _change_value(new, names) or "—"))
     return rows
 
 

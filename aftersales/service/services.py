@@ -16,7 +16,7 @@ from aftersales.core.fields import stored
 from aftersales.core.rows import NewRows
 from aftersales.core.rows import new as rows_new
 from aftersales.customers.models import Customer, CustomerAddress, Unit
-from aftersales.service import lifecycle
+from aftersales.service import event_text, lifecycle
 from aftersales.service.models import (
     Channel,
     Fulfilment,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 UNIT_REQUIRED = {Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE, Kind.RETURN, Kind.EXCHANGE, Kind.REFUND,
                  Kind.EXTENDED_WARRANTY}
 MAX_DESCRIPTION = 5000
+Reason = str | event_text.EventText  # typed by a person, or a system sentence as a code
 
 
 def actor_of(user: User | None) -> lifecycle.Actor:
@@ -47,23 +48,26 @@ def actor_of(user: User | None) -> lifecycle.Actor:
 
 def _label(user: User | None) -> str:
     if user is None:
-        return _("系统")
+        return "系统"  # the source word, shown in the reader's language (``RequestEvent.actor_text``)
     return user.get_full_name() or user.username
 
 
 def event_new(
-    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: str = "",
+    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: Reason = "",
     from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
 ) -> RequestEvent:
-    """A timeline event, not yet saved (``event_add`` saves it)."""
+    """A timeline event, not yet saved (``event_add`` saves it). A system-written ``reason`` is an
+    ``event_text.text(code, ...)``, stored as its code and rendered in the reader's language."""
+    sentence, code, params = event_text.split(reason)
     return rows_new(
-        RequestEvent, request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=reason,
-        from_status=from_status, to_status=to_status, data=data or {}, created_at=at or timezone.now(),
+        RequestEvent, request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=sentence,
+        code=code, params=params, from_status=from_status, to_status=to_status, data=data or {},
+        created_at=at or timezone.now(),
     )
 
 
 def event_add(
-    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: str = "",
+    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: Reason = "",
     from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
 ) -> RequestEvent:
     event = event_new(request=request, kind=kind, by=by, public=public, reason=reason, from_status=from_status,
@@ -210,13 +214,14 @@ def request_transition(
     request: ServiceRequest,
     name: str,
     by: User | None,
-    reason: str = "",
+    reason: Reason = "",
     version: int | None = None,
     at: datetime | None = None,
     notify: bool = True,
 ) -> ServiceRequest:
     """Take transition ``name``; raises Conflict naming the allowed ones when it is not possible."""
-    reason = (reason or "").strip()
+    if not isinstance(reason, event_text.EventText):
+        reason = (reason or "").strip()
     with transaction.atomic():
         locked = ServiceRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
         _guard_actor(locked, by)
@@ -256,7 +261,7 @@ def request_transition(
 
 
 def request_assign(
-    *, request: ServiceRequest, assignee: User, by: User | None, reason: str = "", version: int | None = None
+    *, request: ServiceRequest, assignee: User, by: User | None, reason: Reason = "", version: int | None = None
 ) -> ServiceRequest:
     if assignee.organization_id != request.organization_id or assignee.role == Role.CUSTOMER:
         raise InvalidInput({"assignee": _("处理人必须是本组织员工。")})

@@ -8,7 +8,10 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from aftersales.accounts.settings_area import SettingsSection, register_section
-        from aftersales.sla import signals  # noqa: F401 - registers the policy-cache receivers
+        from aftersales.sla import (
+            event_codes,  # noqa: F401 - registers the timeline's sentences
+            signals,  # noqa: F401 - registers the policy-cache receivers
+        )
 
         register_section(SettingsSection(
             key="sla", label=_("服务时效"), url_name="sla:settings-policies", icon="bi-stopwatch", order=20,

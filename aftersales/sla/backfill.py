@@ -17,10 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
+from aftersales.service import event_text
+from aftersales.service.event_text import EventText, text
 from aftersales.service.models import Message, RequestEvent, ServiceRequest, Status
+from aftersales.sla import event_codes as codes
 from aftersales.sla.calendar import BusinessCalendar
 from aftersales.sla.calendars import business_calendar, calendar_for
 from aftersales.sla.clock import Pause
@@ -62,7 +64,7 @@ class _Replay:
     pauses: list[list[Any]] = field(default_factory=list)  # [start, end | None, status]
     cycles: dict[str, list[_Cycle]] = field(default_factory=dict)
     done_at: datetime | None = None
-    events: list[tuple[datetime, str, str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[datetime, str, EventText, dict[str, Any]]] = field(default_factory=list)
 
 
 def _match(policies: list[tuple[SlaPolicy, set[int]]], request: ServiceRequest) -> SlaPolicy | None:
@@ -88,11 +90,11 @@ def _replay(request: ServiceRequest, targets: dict[str, SlaTarget], pause_status
         if open_pause is not None and not pausing:
             open_pause[1] = at
             minutes = max(0, int((at - open_pause[0]).total_seconds() // 60))
-            out.events.append((at, "resumed", _("时效恢复计时（暂停 %(minutes)d 分钟）") % {"minutes": minutes},
+            out.events.append((at, "resumed", text(codes.RESUMED, minutes=minutes),
                                {"from_status": open_pause[2], "paused_minutes": minutes}))
         elif open_pause is None and pausing:
             out.pauses.append([at, None, new])
-            out.events.append((at, "paused", _("时效暂停计时：%(status)s") % {"status": Status(new).label},
+            out.events.append((at, "paused", text(codes.PAUSED, status=new),
                                {"status": new}))
         for met_metric in _MET_BY.get(new, ()):
             if met_metric in out.cycles:
@@ -141,7 +143,7 @@ def _clocks_for(
     request: ServiceRequest, calendar: ServiceCalendar, bcal: BusinessCalendar,
     policies: list[tuple[SlaPolicy, set[int]]], status_events: list[RequestEvent], messages: list[Message],
     assignments: list[tuple[datetime, str]], usernames: dict[str, int], now: datetime,
-) -> tuple[SlaPolicy | None, list[SlaClock], list[tuple[datetime, str, str, dict[str, Any]]], _Replay]:
+) -> tuple[SlaPolicy | None, list[SlaClock], list[tuple[datetime, str, EventText, dict[str, Any]]], _Replay]:
     policy = _match(policies, request)
     targets = {t.metric: t for t in policy.targets.all()} if policy else {}
     pause_statuses = set(policy.pause_statuses or ()) if policy else set(DEFAULT_PAUSE_STATUSES)
@@ -241,8 +243,9 @@ def _replay_batch(ids: list[int], now: datetime) -> int:
                 SlaPause.objects.bulk_create(
                     SlaPause(request=request, status=p[2], started_at=p[0], ended_at=p[1]) for p in replay.pauses)
                 RequestEvent.objects.bulk_create(
-                    RequestEvent(request=request, kind=RequestEvent.Kind.SLA, actor=None, actor_label=_("系统"),
-                                 public=False, reason=reason, data={"action": action, **data}, created_at=at)
+                    RequestEvent(request=request, kind=RequestEvent.Kind.SLA, actor=None, actor_label="系统",
+                                 public=False, **event_text.fields(reason), data={"action": action, **data},
+                                 created_at=at)
                     for at, action, reason, data in events)
         except IntegrityError:
             continue  # a hook started this request's SLA meanwhile

@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import User
 from aftersales.notifications import outbox
+from aftersales.service.event_text import EventText, text
 from aftersales.service.models import Priority, RequestEvent, ServiceRequest
-from aftersales.sla.models import Escalation, EscalationRule, Metric, RequestSla, SlaClock
+from aftersales.sla import event_codes as codes
+from aftersales.sla.models import Escalation, EscalationRule, RequestSla, SlaClock
 from aftersales.sla.services import event_sla, policy_apply
 
 PRIORITY_UP = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
@@ -55,14 +57,13 @@ def _recipients(request: ServiceRequest, rule: EscalationRule) -> list[User]:
     return list(people.values())
 
 
-def _describe(clock: SlaClock, rule: EscalationRule) -> str:
-    metric = Metric(clock.metric).label
+def _describe(clock: SlaClock, rule: EscalationRule) -> EventText:
     if clock.state == SlaClock.State.BREACHED:
-        return _("%(metric)s已超时 %(minutes)d 分钟") % {"metric": metric, "minutes": clock.breached_by_minutes}
-    return _("%(metric)s已用时限的 %(percent)d%%") % {"metric": metric, "percent": round(clock.fraction_used * 100)}
+        return text(codes.WHAT_BREACHED, metric=clock.metric, minutes=clock.breached_by_minutes)
+    return text(codes.WHAT_USED, metric=clock.metric, percent=round(clock.fraction_used * 100))
 
 
-def priority_raise(*, request: ServiceRequest, at: datetime, reason: str) -> str | None:
+def priority_raise(*, request: ServiceRequest, at: datetime, reason: EventText) -> str | None:
     """One step up (low → normal → high → urgent); re-applies the policy. Returns the new one."""
     new = PRIORITY_UP.get(Priority(request.priority))
     if new is None:
@@ -121,17 +122,17 @@ def escalate(*, clock_id: int, rule: EscalationRule, at: datetime | None = None)
             RequestSla.objects.filter(request=request, escalation_level__lt=rule.level).update(
                 escalation_level=rule.level)
             actions["level"] = rule.level
-        event_sla(request=request, action="escalated", at=at, reason=_("时效升级：%(rule)s（%(what)s）") % {
-            "rule": rule.name, "what": what}, rule=rule.name, level=rule.level, metric=clock.metric, notified=notified)
+        event_sla(request=request, action="escalated", at=at, reason=text(codes.ESCALATED, rule=rule.name, what=what),
+                  rule=rule.name, level=rule.level, metric=clock.metric, notified=notified)
         if rule.raise_priority:
-            actions["priority"] = priority_raise(request=request, at=at, reason=_("时效升级：%(rule)s") % {"rule": rule.name})
+            actions["priority"] = priority_raise(request=request, at=at, reason=text(codes.ESCALATED_RULE, rule=rule.name))
         if rule.reassign_to_id and rule.reassign_to_id != request.assignee_id:
             target = User.objects.filter(pk=rule.reassign_to_id, is_active=True,
                                          organization_id=request.organization_id).first()
             if target is not None:
                 from aftersales.service.services import request_assign
 
-                request_assign(request=request, assignee=target, by=None, reason=_("时效升级：%(rule)s") % {"rule": rule.name})
+                request_assign(request=request, assignee=target, by=None, reason=text(codes.ESCALATED_RULE, rule=rule.name))
                 actions["reassigned_to"] = target.username
         escalation.actions = actions
         escalation.save(update_fields=["actions"])

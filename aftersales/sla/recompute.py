@@ -16,8 +16,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
-from django.utils.translation import gettext as _
 
+from aftersales.service import event_text
 from aftersales.service.models import RequestEvent
 from aftersales.sla.backfill import sla_backfill
 from aftersales.sla.calendar import BusinessCalendar
@@ -150,8 +150,8 @@ def _record_breaches(breaches: list[tuple[int, int, str, datetime]], now: dateti
     for clock_id, request_id, metric, due_at in breaches:
         if clock_id in applied and claim_breach(clock_id, max(due_at, applied[clock_id])):
             events.append(RequestEvent(
-                request_id=request_id, kind=RequestEvent.Kind.SLA, actor=None, actor_label=_("系统"), public=False,
-                reason=breach_reason(metric, due_at),
+                request_id=request_id, kind=RequestEvent.Kind.SLA, actor=None, actor_label="系统", public=False,
+                **event_text.fields(breach_reason(metric, due_at)),
                 data={"action": "breached", "metric": metric, "due_at": due_at.isoformat()}, created_at=now,
             ))
     RequestEvent.objects.bulk_create(events, batch_size=1000)

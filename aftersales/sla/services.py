@@ -15,12 +15,14 @@ from typing import Any
 
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.accounts import config
 from aftersales.core.rows import NewRows
 from aftersales.core.rows import new as rows_new
+from aftersales.service.event_text import EventText, text
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
+from aftersales.sla import event_codes as codes
 from aftersales.sla.calendar import BusinessCalendar, china_calendar
 from aftersales.sla.calendars import business_calendar, calendar_for
 from aftersales.sla.clock import ClockStatus, Pause, compute_clock
@@ -56,7 +58,7 @@ def fallback_calendar() -> BusinessCalendar:
     return china_calendar()
 
 
-def event_sla(*, request: ServiceRequest, action: str, reason: str, at: datetime, **data: Any) -> None:
+def event_sla(*, request: ServiceRequest, action: str, reason: EventText, at: datetime, **data: Any) -> None:
     from aftersales.service.services import event_add
 
     event_add(request=request, kind="sla", by=None, public=False, reason=reason, data={"action": action, **data},
@@ -237,7 +239,7 @@ def policy_apply(
     state.save(update_fields=["policy", "calendar", "applied_at"])
     if changed and not quiet:
         event_sla(request=request, action="policy_applied", at=at,
-                  reason=_("时效政策已重新应用：%(name)s") % {"name": policy.name if policy else _("无")},
+                  reason=text(codes.POLICY_APPLIED, name=policy.name if policy else gettext_noop("无")),
                   policy=policy.name if policy else None)
     recompute_request(request=request, state=state, at=at)
     return policy
@@ -289,9 +291,8 @@ def claim_breach(clock_id: int, breached_at: datetime) -> bool:
     )
 
 
-def breach_reason(metric: str, due_at: datetime) -> str:
-    return _("%(metric)s已超时（期限 %(due)s）") % {
-        "metric": Metric(metric).label, "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}
+def breach_reason(metric: str, due_at: datetime) -> EventText:
+    return text(codes.BREACHED, metric=metric, due=timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"))
 
 
 def breach_event(*, request: ServiceRequest, metric: str, due_at: datetime, at: datetime) -> None:
@@ -373,11 +374,11 @@ def status_changed(*, request: ServiceRequest, old: str, at: datetime) -> None:
         SlaPause.objects.filter(request=request, ended_at__isnull=True).update(ended_at=at)
         minutes = max(0, int((at - open_pause.started_at).total_seconds() // 60))
         event_sla(request=request, action="resumed", at=at, from_status=open_pause.status, paused_minutes=minutes,
-                  reason=_("时效恢复计时（暂停 %(minutes)d 分钟）") % {"minutes": minutes})
+                  reason=text(codes.RESUMED, minutes=minutes))
     elif open_pause is None and pausing:
         SlaPause.objects.create(request=request, status=new, started_at=at)
         event_sla(request=request, action="paused", at=at, status=new,
-                  reason=_("时效暂停计时：%(status)s") % {"status": Status(new).label})
+                  reason=text(codes.PAUSED, status=new))
     met: dict[str, datetime] = {}
     if new == Status.IN_PROGRESS:
         met[Metric.ONSITE_ARRIVAL] = at
