@@ -7,8 +7,8 @@ class DispatchConfig(AppConfig):
     verbose_name = _("派单与上门服务")
 
     def ready(self) -> None:
-        from aftersales.dispatch import event_codes  # noqa: F401 - registers the timeline's sentences
         from aftersales.accounts.settings_area import SettingsSection, register_section
+        from aftersales.dispatch import event_codes  # noqa: F401 - registers the timeline's sentences
 
         register_section(SettingsSection(
             key="assignment", label=_("派单规则"), url_name="dispatch:settings-assignment", icon="bi-diagram-3",

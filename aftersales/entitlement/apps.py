@@ -7,8 +7,8 @@ class EntitlementConfig(AppConfig):
     verbose_name = _("保修、三包与退换货")
 
     def ready(self) -> None:
-        from aftersales.entitlement import event_codes  # noqa: F401 - registers the timeline's sentences
         from aftersales.accounts.settings_area import SettingsSection, register_section
+        from aftersales.entitlement import event_codes  # noqa: F401 - registers the timeline's sentences
 
         register_section(SettingsSection(
             key="entitlement", label=_("三包与退换货规则"), url_name="entitlement_settings:index",

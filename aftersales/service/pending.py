@@ -91,7 +91,7 @@ def pending_release(items: Iterable[PendingUpload]) -> int:
     items = list(items)
     if not items:
         return 0
-    names = [i.file.name for i in items if i.file]
+    names = [i.file.name for i in items if i.file and i.file.name]
     storage = items[0].file.storage
     deleted, _counts = PendingUpload.objects.filter(pk__in=[i.pk for i in items]).delete()
     transaction.on_commit(lambda: _delete_files(names, storage))
