@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from aftersales.accounts.forms import TokenCreateForm
 from aftersales.accounts.models import ApiToken
 from aftersales.accounts.roles import Cap, can
 from aftersales.accounts.tokens import token_create, token_revoke
+from aftersales.core.start import start_url
 
 
 def _require_tokens(request: HttpRequest) -> None:
@@ -41,3 +43,10 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token_revoke(token=token)
     messages.success(request, _("令牌已吊销。"))
     return redirect("accounts:tokens")
+
+
+class LoginView(auth_views.LoginView):
+    """The login form; without a page asked for, each role lands where its work is."""
+
+    def get_default_redirect_url(self) -> str:
+        return start_url(self.request.user)
