@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("aftersales.accounts.urls")),
+    path("console/settings/", include("aftersales.accounts.settings_urls")),
     path("console/", include("aftersales.customers.urls")),
     path("console/", include("aftersales.catalog.urls")),
     path("console/", include("aftersales.sla.urls")),

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.accounts.models import ApiToken, Organization, User
+from aftersales.accounts.models import ApiToken, Organization, SettingsChange, User
 
 
 @admin.register(Organization)
@@ -25,3 +25,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "prefix", "organization", "user", "created_at", "last_used_at", "revoked_at")
     list_filter = ("organization",)
     readonly_fields = ("prefix", "token_hash", "created_at", "last_used_at")
+
+
+@admin.register(SettingsChange)
+class SettingsChangeAdmin(admin.ModelAdmin):
+    list_display = ("at", "organization", "actor", "area", "action", "target")
+    list_filter = ("organization", "area", "action")
+    readonly_fields = ("organization", "actor", "area", "action", "target", "detail", "at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

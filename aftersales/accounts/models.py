@@ -116,3 +116,32 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SettingsChange(models.Model):
+    """One change an organization admin made to the organization's settings: the settings log.
+
+    Written by ``aftersales.accounts.settings_log.settings_change_log`` in the same transaction as
+    the change, so the log never shows a change that did not happen or misses one that did.
+    """
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="settings_changes"
+    )
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    area = models.CharField(_("设置项"), max_length=40)
+    action = models.CharField(_("操作"), max_length=20)
+    target = models.CharField(_("对象"), max_length=200)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("设置变更")
+        verbose_name_plural = _("设置日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organization", "-at"], name="settings_change_org_at")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.action} {self.target}"

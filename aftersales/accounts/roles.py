@@ -23,6 +23,7 @@ class Cap(StrEnum):
     IMPORT_DATA = "import_data"
     EXPORT_DATA = "export_data"
     MANAGE_TOKENS = "manage_tokens"
+    MANAGE_SETTINGS = "manage_settings"
 
 
 _STAFF_READ = {Cap.VIEW_CUSTOMERS, Cap.VIEW_CATALOG}

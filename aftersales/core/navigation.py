@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.decorators import may_manage_settings
 from aftersales.accounts.models import Role
 from aftersales.accounts.roles import Cap, can
 from aftersales.sla.reports import can_view_reports as can_view_sla_reports
@@ -52,6 +53,8 @@ def menu_for(user: Any, path: str) -> list[NavItem]:
             entries.append((_("导入"), reverse("customers:imports"), "bi-upload"))
         if can(user, Cap.MANAGE_TOKENS):
             entries.append((_("API 令牌"), reverse("accounts:tokens"), "bi-key"))
+        if may_manage_settings(user):
+            entries.append((_("设置"), reverse("settings:index"), "bi-sliders"))
     # The longest matching link is the active one: /portal/requests/new/ is 报修, not 我的产品.
     matches = [url for _label, url, _icon in entries if path == url or (url != "/" and path.startswith(url))]
     current = max(matches, key=len, default=None)
