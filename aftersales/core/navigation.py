@@ -51,7 +51,7 @@ def menu_for(user: Any, path: str) -> list[NavItem]:
             entries.append((_("服务时效"), reverse("sla:report"), "bi-stopwatch"))
         if can(user, Cap.IMPORT_DATA):
             entries.append((_("导入"), reverse("customers:imports"), "bi-upload"))
-        if can(user, Cap.MANAGE_TOKENS):
+        if can(user, Cap.MANAGE_TOKENS) and user.organization_id is not None:  # tokens are an organization's
             entries.append((_("API 令牌"), reverse("accounts:tokens"), "bi-key"))
         if may_manage_settings(user):
             entries.append((_("设置"), reverse("settings:index"), "bi-sliders"))

@@ -38,6 +38,12 @@ PER_QUERY_PATH = 3  # query-string variants of one path followed
 CLOSED = [Status.CLOSED, Status.CANCELLED]
 
 
+@pytest.fixture(autouse=True)
+def _fast_hasher():  # type: ignore[no-untyped-def]
+    """Not the suite's MD5-only hasher: the demo's accounts carry the Argon2 hash the demo made."""
+    yield
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock(), transaction.atomic():
