@@ -27,7 +27,12 @@ from aftersales.customers.models import Unit
 from aftersales.entitlement import quotes as quote_steps
 from aftersales.entitlement import rma as steps
 from aftersales.entitlement import services as ew
-from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, ReturnAuthorization
+from aftersales.entitlement.models import (
+    ExtendedWarrantyContract,
+    Quote,
+    ReturnAuthorization,
+    UnitDisposition,
+)
 from aftersales.entitlement.models.returns import RefundMethod
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service.models import ServiceRequest, Status
@@ -91,6 +96,9 @@ def _free_units(org: Organization) -> list[Unit]:
                .exclude(status__in=[Status.CLOSED, Status.CANCELLED]).values_list("unit_id", flat=True))
     units = (Unit.objects.filter(organization=org, customer__isnull=False)
              .select_related("customer__user", "product_model__category", "organization").order_by("purchase_date", "id"))
+    # Nor a unit already returned, or with a return under way (a second run on loaded data).
+    busy |= set(ReturnAuthorization.objects.filter(organization=org).values_list("unit_id", flat=True))
+    busy |= set(UnitDisposition.objects.filter(unit__organization=org).values_list("unit_id", flat=True))
     return [u for u in units if u.pk not in busy]
 
 
