@@ -33,6 +33,9 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "te
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First: the product's own registration/ templates (password change, reset, logged out) win
+    # over the admin's, which Django would otherwise find first.
+    "aftersales.core",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,7 +44,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
-    "aftersales.core",
     "aftersales.accounts",
     "aftersales.catalog",
     "aftersales.customers",

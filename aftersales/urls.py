@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from aftersales.accounts import forms as accounts_forms
+from aftersales.accounts import views as accounts_views
 from aftersales.accounts.forms import LoginForm
 from aftersales.api import api
 from aftersales.core import views as core_views
@@ -16,9 +18,17 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        accounts_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
+    # The account pages Django provides, with the product's forms (its templates: core/registration/).
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(form_class=accounts_forms.PasswordChangeForm),
+         name="password_change"),
+    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=accounts_forms.PasswordResetForm),
+         name="password_reset"),
+    path("accounts/reset/<uidb64>/<token>/",
+         auth_views.PasswordResetConfirmView.as_view(form_class=accounts_forms.SetPasswordForm),
+         name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("aftersales.accounts.urls")),
     path("console/settings/", include("aftersales.accounts.settings_urls")),

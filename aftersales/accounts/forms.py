@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from aftersales.accounts.services import ORG_ROLES, ROLE_HELP
 from aftersales.core.forms import BootstrapMixin
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(BootstrapMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("用户名"), widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
     )
@@ -140,3 +141,16 @@ class SettingsLogFilterForm(BootstrapMixin, forms.Form):
         start, end = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
         return (datetime.combine(start, time.min, tzinfo=zone) if start else None,
                 datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone) if end else None)
+
+
+# The account pages in the product's own look (Django's forms, Bootstrap's classes).
+class PasswordChangeForm(BootstrapMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(BootstrapMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(BootstrapMixin, auth_forms.SetPasswordForm):
+    pass

@@ -45,8 +45,11 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def part_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     page = _page(request, selectors.spare_part_search(user=request.user, q=q))
+    can_edit = can(request.user, Cap.EDIT_CATALOG)
+    # A new part belongs to the user's organization (part_edit answers 404 without one).
+    can_create = can_edit and request.user.organization_id is not None  # type: ignore[union-attr]
     return render(
-        request, "catalog/part_list.html", {"page": page, "q": q, "can_edit": can(request.user, Cap.EDIT_CATALOG)}
+        request, "catalog/part_list.html", {"page": page, "q": q, "can_edit": can_edit, "can_create": can_create}
     )
 
 

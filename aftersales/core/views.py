@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from aftersales.accounts.models import Role
 from aftersales.core.problem import problem_response
-from aftersales.customers.selectors import customers_for_user, units_for_user
+from aftersales.core.start import figures_for, start_url
 
 
 @login_required
@@ -17,11 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.role == Role.CUSTOMER:  # type: ignore[union-attr]
         return redirect("portal:home")
-    stats = {
-        "customers": customers_for_user(user).count(),
-        "units": units_for_user(user).count(),
-    }
-    return render(request, "core/home.html", {"stats": stats})
+    return render(request, "core/home.html", {"figures": figures_for(user), "start": start_url(user)})
 
 
 @never_cache

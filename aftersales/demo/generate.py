@@ -270,3 +270,8 @@ def step_sla(ctx: DemoContext) -> None:
 
 
 STEPS.append(("service time limits", step_sla))
+
+from aftersales.demo.entitlement import step_entitlement  # noqa: E402 - a later step, in its own module
+
+# After the SLA set-up: the services start these requests' clocks as they open them.
+STEPS.append(("returns, extended warranties and quotes", step_entitlement))

@@ -114,7 +114,9 @@ def _lines(organization_id: int, lines: Sequence[LineIn], contract: ExtendedWarr
 
 def quote_create(
     *, request: ServiceRequest, by: User | None, lines: Sequence[LineIn], note: str = "", send: bool = False,
+    odometer_km: int | None = None,
 ) -> Quote:
+    """A quote on the engine's paid-repair option; a car's facts need its odometer reading."""
     require(by, Act.QUOTE)
     same_org(by, request.organization_id)
     if request.kind not in QUOTABLE or request.unit is None:
@@ -123,7 +125,7 @@ def quote_create(
         raise Conflict(_("服务单已结束。"), {"request": request.status})
     if Quote.objects.filter(request=request, status=Quote.Status.SENT).exists():
         raise Conflict(_("已有待客户确认的报价，请先撤回。"), {"request": _("已有待确认报价")})
-    inputs = build.inputs_for_request(request)
+    inputs = build.inputs_for_request(request, odometer_km=odometer_km)
     decision = evaluate_inputs(inputs)
     basis = quote_basis(decision)
     if basis is None:

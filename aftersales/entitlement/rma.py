@@ -136,10 +136,20 @@ def _not_future(errors: dict[str, str], field: str, day: date | None, today: dat
         errors[field] = _("日期不能晚于今天。")
 
 
+def _requested_odometer(rma: ReturnAuthorization) -> int | None:
+    """The odometer reading given with the request (a car's facts need one before any inspection)."""
+    facts = ((rma.eligibility or {}).get("requested") or {}).get("facts") or {}
+    value = (facts.get("facts") or {}).get("odometer_km")
+    return value if isinstance(value, int) else None
+
+
 def _inputs(rma: ReturnAuthorization, report: object = build._LATEST) -> build.Inputs:
     if report is build._LATEST:
         report = rma.inspections.order_by("-inspected_at", "-id").first() or build.latest_report(rma.unit)
-    return build.inputs_for_request(rma.request, report=report)
+    # An inspection's reading wins; until one is taken the reading given with the request stands.
+    read = getattr(report, "odometer_km", None)
+    return build.inputs_for_request(rma.request, report=report, odometer_km=None if read is not None else
+                                    _requested_odometer(rma))
 
 
 def _wanted(rma: ReturnAuthorization) -> OptionKind:

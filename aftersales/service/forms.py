@@ -110,6 +110,7 @@ class ServiceErrorsMixin(BootstrapMixin):
 
 
 SORTS = [("urgency", _("按紧急程度")), ("newest", _("最新创建"))]
+CLOCKS = [("", _("全部时效")), ("due_soon", _("即将超时")), ("breached", _("已超时"))]
 
 
 class QueueForm(forms.Form):
@@ -120,6 +121,7 @@ class QueueForm(forms.Form):
     channel = forms.ChoiceField(choices=_blank(Channel.choices, _("全部渠道")), required=False)
     q = forms.CharField(max_length=100, required=False, strip=True)
     sort = forms.ChoiceField(choices=SORTS, required=False)
+    sla = forms.ChoiceField(choices=CLOCKS, required=False)
 
     def values(self) -> dict[str, str]:
         """The filters that parsed; a bad value in the URL is ignored rather than an error page."""

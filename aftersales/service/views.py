@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -62,6 +63,7 @@ def request_queue(request: HttpRequest) -> HttpResponse:
     form = QueueForm(request.GET)
     filters = form.values()
     sort = filters.pop("sort")
+    clock = filters.pop("sla")
     # The rows show neither the description nor the encrypted address and ID number: not read,
     # not decrypted.
     qs = (
@@ -69,6 +71,9 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         .select_related("unit__product_model")
         .defer("description", "address_detail", "customer__id_number", "customer__notes")
     )
+    if clock:
+        qs = qs.filter(sla_selectors.clock_q(clock, timezone.now()))
+    filters["sla"] = clock
     if sort == "urgency":
         qs = sla_selectors.by_urgency(qs)
     page = IdsFirstPaginator(sla_selectors.with_sla(qs), PER_PAGE).get_page(request.GET.get("page"))

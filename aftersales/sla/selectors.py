@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from aftersales.service.models import ServiceRequest
@@ -29,6 +29,22 @@ OPEN_ATTR = "sla_open_clocks"
 # a list page loads only these, and of the calendar only its time zone.
 BADGE_FIELDS = ("id", "request_id", "metric", "cycle", "calendar_id", "basis", "target_minutes", "due_at", "state",
                 "active", "outcome_at", "breached_by_minutes", "fraction_used", "confirmed")
+
+
+# "Due soon" on the start page and the queue's filter: a running clock due within this long.
+DUE_SOON = timedelta(hours=8)
+CLOCK_FILTERS = ("due_soon", "breached")
+
+
+def clock_q(which: str, now: datetime) -> Q:
+    """Requests with an active clock already past due ("breached") or due within ``DUE_SOON``
+    ("due_soon"); one EXISTS on the clocks' (request, active) index, whatever the page size."""
+    active = SlaClock.objects.filter(request=OuterRef("pk"), active=True)
+    if which == "breached":
+        return Q(Exists(active.filter(Q(state=State.BREACHED) | Q(state=State.RUNNING, due_at__lt=now))))
+    if which == "due_soon":
+        return Q(Exists(active.filter(state=State.RUNNING, due_at__gte=now, due_at__lt=now + DUE_SOON)))
+    return Q()
 
 
 def by_urgency(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:

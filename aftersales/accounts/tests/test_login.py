@@ -20,7 +20,7 @@ def test_login_through_the_form_starts_a_session(alice):
     response = client.post(LOGIN, {"username": "alice", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/console/requests/?queue=mine"  # an agent starts on their queue
     assert client.session[SESSION_KEY] == str(alice.pk)
     home = client.get("/")
     assert home.status_code == 200

@@ -88,7 +88,12 @@ def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: igno
             resolved = status == "resolved" or (resolved and status != "reopened")
             reopened += status == "reopened"
         assert status == sr.status, sr.number
-        assert sr.updated_at == last_event[sr.pk]
+        if any(e["kind"] == "field" for e in events):
+            # A return's or quote's own steps (received, inspected, a quote drafted) are timeline
+            # events that move the request's status only when the step implies one.
+            assert sr.updated_at <= last_event[sr.pk]
+        else:
+            assert sr.updated_at == last_event[sr.pk]
         assert (sr.closed_at is not None) == (sr.status in ("closed", "cancelled"))
         assert (sr.resolved_at is not None) == resolved and sr.reopen_count == reopened, sr.number
 
