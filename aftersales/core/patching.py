@@ -12,8 +12,8 @@ from aftersales.core.errors import InvalidInput
 
 
 def patch_changes(payload: Schema, model: type[Model], *, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The fields the client sent. An explicit ``null`` for a field whose column cannot be empty
-    is refused (422, naming the field) rather than reaching the database; ``nullable`` names
+    """The fields the client sent. An explicit ``null`` for a field that cannot be empty (a
+    required column) is refused (422, naming the field) rather than reaching the database; ``nullable`` names
     payload fields that take null although they are not model columns (``customer_id``)."""
     changes: dict[str, Any] = payload.dict(exclude_unset=True)
     refused = {}
@@ -25,7 +25,8 @@ def patch_changes(payload: Schema, model: type[Model], *, nullable: frozenset[st
         except FieldDoesNotExist:
             refused[name] = "may not be null"
             continue
-        if not field.null:
+        if not field.null and not getattr(field, "blank", False):
+            # A field that may be empty takes null as "clear it" (the service stores "").
             refused[name] = "may not be null; leave the field out to keep its value"
     if refused:
         raise InvalidInput(refused)

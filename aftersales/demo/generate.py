@@ -267,6 +267,26 @@ def step_sla(ctx: DemoContext) -> None:
     while n := sla_backfill(now=timezone.now(), limit=5000):
         clocked += n
     ctx.report(f"SLA clocks for {clocked} requests")
+    ctx.report(f"SLA escalations for {_recent_escalations(timezone.now())} clocks")
+
+
+def _recent_escalations(now: datetime) -> int:
+    """The backfill treats thresholds already passed as handled, so that a replayed year sends no
+    old warnings. The last three days' breaches of open work are escalated as the job would have
+    done, so the demo's supervisors and timelines show escalations."""
+    from aftersales.sla.escalation import escalate, rules_by_policy, rules_due
+    from aftersales.sla.models import SlaClock
+
+    clocks = list(SlaClock.objects.filter(active=True, breached_at__gte=now - timedelta(days=3))
+                  .select_related("request__sla").order_by("id"))
+    rules = rules_by_policy(c.request.sla.policy_id for c in clocks)
+    escalated = 0
+    for clock in clocks:
+        due = rules_due(rules.get(clock.request.sla.policy_id or 0, []), metric=clock.metric,
+                        target_minutes=clock.target_minutes, fraction_used=clock.fraction_used, mark=-1.0)
+        applied = [escalate(clock_id=clock.pk, rule=rule, at=now) for rule in due]
+        escalated += any(applied)
+    return escalated
 
 
 STEPS.append(("service time limits", step_sla))

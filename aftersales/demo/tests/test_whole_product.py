@@ -26,7 +26,7 @@ from aftersales.demo.data import ORGS
 from aftersales.demo.generate import DEMO_PASSWORD, load_demo
 from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, ReturnAuthorization, WarrantyClaim
 from aftersales.service.models import ServiceRequest, Status
-from aftersales.sla.models import SlaClock, SlaPolicy
+from aftersales.sla.models import Escalation, SlaClock, SlaPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,18 @@ def test_sla_policies_and_running_clocks_on_every_open_request(demo, prefix):  #
     assert SlaPolicy.objects.filter(organization=org).exists(), org.name
     open_requests = ServiceRequest.objects.filter(organization=org).exclude(status__in=CLOSED)
     assert open_requests.exists()
-    without = open_requests.exclude(pk__in=SlaClock.objects.filter(active=True).values("request_id"))
-    assert not without.exists(), f"{org.name}: {without.count()} open requests without a running clock"
+    # Every open request is under a policy, with its clocks.
+    without = open_requests.exclude(pk__in=SlaClock.objects.values("request_id"))
+    assert not without.exists(), f"{org.name}: {without.count()} open requests without clocks"
+    assert not open_requests.filter(sla__policy__isnull=True).exists()
+    # A request nobody has answered yet has its first-response clock running.
+    unanswered = open_requests.filter(status=Status.NEW)
+    assert unanswered.exists()
+    running = SlaClock.objects.filter(active=True, metric="first_response").values("request_id")
+    assert not unanswered.exclude(pk__in=running).exists()
+    # Work still to do keeps a clock running somewhere in the organization, and some have escalated.
+    assert SlaClock.objects.filter(request__organization=org, active=True).count() >= open_requests.count() // 3
+    assert Escalation.objects.filter(request__organization=org).exists(), f"{org.name}: no escalations"
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
