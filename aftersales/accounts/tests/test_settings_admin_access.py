@@ -118,7 +118,9 @@ def test_the_settings_pages_speak_english(client_for, olga, objects):
 
     client = client_for(olga)
     client.cookies["django_language"] = "en"
-    data = {"受理确认", "您好", "家电"}  # the objects' own words, and the organization's name
+    # the objects' own words, the organization's name, and the legal term English text glosses
+    # in Chinese beside its translation (三包)
+    data = {"受理确认", "您好", "家电", "三包"}
     for method, url in _urls(objects):
         if method != "get":
             continue

@@ -16,6 +16,8 @@ register = template.Library()
 
 @register.filter
 def can(user: Any, cap: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False  # a template rendered for no one (an e-mail, a test) offers no actions
     return role_can(user, Cap(cap))
 
 
@@ -24,6 +26,8 @@ def may(user: Any, act: str) -> bool:
     from aftersales.entitlement.permissions import Act
     from aftersales.entitlement.permissions import may as act_may
 
+    if not getattr(user, "is_authenticated", False):
+        return False
     return act_may(user, Act(act))
 
 
@@ -32,4 +36,6 @@ def dispatch_role(user: Any, roles: str) -> bool:
     """``user|dispatch_role:"BOARD_ROLES"``: the dispatch views' role check (dispatch.selectors)."""
     from aftersales.dispatch import selectors
 
+    if not getattr(user, "is_authenticated", False):
+        return False
     return selectors.role_in(user, getattr(selectors, roles))

@@ -220,8 +220,11 @@ def test_the_includes_for_the_request_pages(rf, carol_request, carol, client_for
 
     portal = render_to_string("dispatch/includes/portal_booking.html", {"sr": carol_request})
     assert f"/portal/requests/{carol_request.number}/book/" in portal
-    console = render_to_string("dispatch/includes/request_panel.html", {"sr": carol_request})
+    console = render_to_string("dispatch/includes/request_panel.html", {"sr": carol_request, "user": quinn})
     assert f"/console/dispatch/panel/{carol_request.number}/" in console
+    # a page rendered for no one offers no panel
+    assert "/console/dispatch/panel/" not in render_to_string("dispatch/includes/request_panel.html",
+                                                              {"sr": carol_request})
     # every staff role may load the panel; only booking roles get the booking link
     panel = client_for(quinn).get(f"/console/dispatch/panel/{carol_request.number}/")
     assert panel.status_code == 200 and "预约上门" not in panel.content.decode()

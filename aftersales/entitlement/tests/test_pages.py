@@ -242,12 +242,12 @@ def test_rma_list_queries_do_not_grow_with_rows(client_for, alice, carol, online
     assert page.content.decode().count('class="rma-row"') == 2
 
 
-def test_the_includes_for_the_request_and_unit_pages_point_at_their_panels(carol, online_unit):  # type: ignore[no-untyped-def]
+def test_the_includes_for_the_request_and_unit_pages_point_at_their_panels(carol, alice, online_unit):  # type: ignore[no-untyped-def]
     from django.template.loader import render_to_string
 
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
 
-    console = render_to_string("entitlement/includes/request_panel.html", {"sr": rma.request})
+    console = render_to_string("entitlement/includes/request_panel.html", {"sr": rma.request, "user": alice})
     portal = render_to_string("entitlement/includes/portal_request_panel.html", {"sr": rma.request})
     unit = render_to_string("entitlement/includes/unit_section.html", {"unit": online_unit})
 
