@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from aftersales.accounts.config import config_touch
@@ -274,9 +275,12 @@ def _recent_escalations(now: datetime) -> int:
     """The backfill treats thresholds already passed as handled, so that a replayed year sends no
     old warnings. The last three days' breaches of open work are escalated as the job would have
     done, so the demo's supervisors and timelines show escalations."""
+    from aftersales.notifications.models import OutboxMessage
+    from aftersales.service.models import ServiceRequest
     from aftersales.sla.escalation import escalate, rules_by_policy, rules_due
     from aftersales.sla.models import SlaClock
 
+    queued_before = OutboxMessage.objects.aggregate(m=Max("id"))["m"] or 0
     clocks = list(SlaClock.objects.filter(active=True, breached_at__gte=now - timedelta(days=3))
                   .select_related("request__sla").order_by("id"))
     rules = rules_by_policy(c.request.sla.policy_id for c in clocks)
@@ -286,6 +290,10 @@ def _recent_escalations(now: datetime) -> int:
                         target_minutes=clock.target_minutes, fraction_used=clock.fraction_used, mark=-1.0)
         applied = [escalate(clock_id=clock.pk, rule=rule, at=now) for rule in due]
         escalated += any(applied)
+    # History, not news: its warnings are not sent, and a raised priority dates from the
+    # escalation's own time, like the rest of the demo's timelines.
+    OutboxMessage.objects.filter(id__gt=queued_before).delete()
+    ServiceRequest.objects.filter(pk__in={c.request_id for c in clocks}, updated_at__gt=now).update(updated_at=now)
     return escalated
 
 
