@@ -77,6 +77,7 @@ def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: igno
     # clocks, not a change to the request, so they do not move its updated time.
     last_event = dict(RequestEvent.objects.exclude(kind=RequestEvent.Kind.SLA).values_list("request_id")
                       .annotate(m=Max("created_at")))
+    last_any = dict(RequestEvent.objects.values_list("request_id").annotate(m=Max("created_at")))
     for sr in ServiceRequest.objects.all():
         events = timelines[sr.pk]
         assert events[0]["kind"] == "created"
@@ -96,7 +97,7 @@ def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: igno
             # A return's or quote's own steps (received, inspected, a quote drafted) are timeline
             # events that move the request's status only when the step implies one; an escalation
             # that raises the priority moves the request at the escalation's time.
-            assert sr.updated_at <= last_event[sr.pk]
+            assert sr.updated_at <= last_any[sr.pk]
         else:
             assert sr.updated_at == last_event[sr.pk]
         assert (sr.closed_at is not None) == (sr.status in ("closed", "cancelled"))
