@@ -123,7 +123,7 @@ def _seed_once(organization: Organization) -> ServiceCalendar:
     so two first requests at once seed one set)."""
     with transaction.atomic():
         calendar = default_calendar(organization)
-        locked = ServiceCalendar.objects.select_for_update().get(pk=calendar.pk)
+        locked = ServiceCalendar.objects.select_for_update(of=("self",)).get(pk=calendar.pk)
         if locked.policies_seeded_at is None:
             if not SlaPolicy.objects.filter(organization=organization).exists():
                 policies_seed(organization=organization)

@@ -253,7 +253,7 @@ def station_calendar_create(
 
 def calendar_update(*, calendar: ServiceCalendar, actor: User, name: str, tz: str, holiday_source: str) -> ServiceCalendar:
     with transaction.atomic():
-        calendar = ServiceCalendar.objects.select_for_update().get(pk=calendar.pk)
+        calendar = ServiceCalendar.objects.select_for_update(of=("self",)).get(pk=calendar.pk)
         before = _calendar_facts(calendar)
         calendar.name, calendar.timezone, calendar.holiday_source = name, tz, holiday_source
         calendar.full_clean(exclude=["organization", "station"])
@@ -273,7 +273,7 @@ def calendar_update(*, calendar: ServiceCalendar, actor: User, name: str, tz: st
 def calendar_hours_set(*, calendar: ServiceCalendar, actor: User, weekly: Mapping[int, Hours]) -> None:
     """Replace the weekly working hours (several intervals a day make breaks)."""
     with transaction.atomic():
-        ServiceCalendar.objects.select_for_update().filter(pk=calendar.pk).first()
+        ServiceCalendar.objects.select_for_update(of=("self",)).filter(pk=calendar.pk).first()
         before = {str(d): format_hours(h) for d, h in weekly_hours(calendar).items()}
         WorkingHours.objects.filter(calendar=calendar).delete()
         WorkingHours.objects.bulk_create(
