@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
+
+from aftersales.accounts.models import Organization
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,21 @@ def sections() -> list[SettingsSection]:
 
 def settings_context(current: str | None) -> dict[str, Any]:
     return {"settings_sections": sections(), "settings_section": current}
+
+
+def settings_org(request: HttpRequest) -> Organization:
+    """The admin's organization (``settings_admin_required`` made sure there is one)."""
+    org = request.user.organization  # type: ignore[union-attr]
+    assert org is not None
+    return org
+
+
+def settings_org_id(request: HttpRequest) -> int:
+    org_id = request.user.organization_id  # type: ignore[union-attr]
+    assert org_id is not None
+    return int(org_id)
+
+
+def settings_render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """``render`` with the settings area's side menu (``context["settings_section"]`` highlighted)."""
+    return render(request, template, settings_context(context["settings_section"]) | context, status=status)

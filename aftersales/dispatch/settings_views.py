@@ -6,38 +6,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
-from aftersales.accounts.models import Organization
-from aftersales.accounts.settings_area import settings_context
+from aftersales.accounts.settings_area import settings_org, settings_org_id, settings_render
 from aftersales.dispatch import settings_services as svc
 from aftersales.dispatch.config import policy_for
 from aftersales.dispatch.models import Certification, SkillRequirement
 from aftersales.dispatch.settings_forms import DispatchPolicyForm, SkillRequirementForm
 from aftersales.service.models import Kind
 
-
-def _org(request: HttpRequest) -> Organization:
-    """The admin's organization (``settings_admin_required`` made sure there is one)."""
-    org = request.user.organization  # type: ignore[union-attr]
-    assert org is not None
-    return org
-
-
-def _org_id(request: HttpRequest) -> int:
-    org_id = request.user.organization_id  # type: ignore[union-attr]
-    assert org_id is not None
-    return int(org_id)
-
-
-
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    """``render`` with the settings area's side menu (``context["settings_section"]`` highlighted)."""
-    return render(request, template, settings_context(context["settings_section"]) | context, status=status)
+_org = settings_org
+_org_id = settings_org_id
+_render = settings_render
 
 
 

@@ -8,33 +8,17 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.decorators import settings_admin_required
-from aftersales.accounts.models import Organization
-from aftersales.accounts.settings_area import settings_context
+from aftersales.accounts.settings_area import settings_org, settings_org_id, settings_render
 from aftersales.notifications.models import OutboxSettings
 from aftersales.notifications.outbox_settings import FIELDS, outbox_settings_for, outbox_settings_update
 
-
-def _org(request: HttpRequest) -> Organization:
-    """The admin's organization (``settings_admin_required`` made sure there is one)."""
-    org = request.user.organization  # type: ignore[union-attr]
-    assert org is not None
-    return org
-
-
-def _org_id(request: HttpRequest) -> int:
-    org_id = request.user.organization_id  # type: ignore[union-attr]
-    assert org_id is not None
-    return int(org_id)
-
-
-
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    """``render`` with the settings area's side menu (``context["settings_section"]`` highlighted)."""
-    return render(request, template, settings_context(context["settings_section"]) | context, status=status)
+_org = settings_org
+_org_id = settings_org_id
+_render = settings_render
 
 
 

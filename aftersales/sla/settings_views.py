@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
-from aftersales.accounts.models import Organization, Role
-from aftersales.accounts.settings_area import settings_context
+from aftersales.accounts.models import Role
+from aftersales.accounts.settings_area import settings_org, settings_org_id, settings_render
 from aftersales.customers.models import Customer
 from aftersales.service.models import Channel, Kind, Priority
 from aftersales.sla import settings_services as svc
@@ -46,24 +46,9 @@ from aftersales.sla.settings_forms import (
     split_minutes,
 )
 
-
-def _org(request: HttpRequest) -> Organization:
-    """The admin's organization (``settings_admin_required`` made sure there is one)."""
-    org = request.user.organization  # type: ignore[union-attr]
-    assert org is not None
-    return org
-
-
-def _org_id(request: HttpRequest) -> int:
-    org_id = request.user.organization_id  # type: ignore[union-attr]
-    assert org_id is not None
-    return int(org_id)
-
-
-
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    """``render`` with the settings area's side menu (``context["settings_section"]`` highlighted)."""
-    return render(request, template, settings_context(context["settings_section"]) | context, status=status)
+_org = settings_org
+_org_id = settings_org_id
+_render = settings_render
 
 
 
