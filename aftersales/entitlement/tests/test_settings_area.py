@@ -136,6 +136,7 @@ def test_turning_the_extension_off_is_logged_and_changes_the_deadline(client_for
     assert "不顺延" in option["reason_zh"]
 
 
+@pytest.mark.official_calendar
 def test_rest_days_follow_the_official_schedule() -> None:
     from datetime import date
 
