@@ -4,6 +4,7 @@ database errors as 404/503 pages."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -111,3 +112,65 @@ class DatabaseErrorMiddleware:
             response["Retry-After"] = str(apierrors.RETRY_AFTER_SECONDS)
             return response
         return None
+
+
+# --- 三包 explained once per page for English readers --------------------------------------------
+
+SANBAO_GLOSS = " (sānbāo: the statutory duty to repair, replace or take back faulty goods)"
+_TOKENS = re.compile(r"<!--.*?-->|<[^>]*>|[^<]+", re.S)
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9]+)")
+# Text inside these is not prose a reader takes in order (or cannot hold markup).
+_NO_GLOSS = frozenset({"script", "style", "textarea", "option", "select", "title", "button", "a", "th", "code"})
+
+
+def gloss_first_sanbao(html: str) -> str:
+    """Add the English gloss after the first 三包 in the page's running text, and only there.
+
+    English pages keep the term 三包 (it is what the customer's voucher says), so its first
+    occurrence in the main content is explained. Tags, attributes, form fields, links and
+    buttons are left alone: the gloss goes where it reads as part of a sentence.
+    """
+    start = html.find("<main")
+    if start < 0 or "三包" not in html[start:]:
+        return html
+    open_skips: list[str] = []
+    for token in _TOKENS.finditer(html, start):
+        text = token.group(0)
+        if text.startswith("<"):
+            name = _TAG_NAME.match(text)
+            if name is None or text.startswith("<!--"):
+                continue
+            tag = name.group(1).lower()
+            if tag in _NO_GLOSS:
+                if text.startswith("</"):
+                    if tag in open_skips:
+                        open_skips.remove(tag)
+                elif not text.endswith("/>"):
+                    open_skips.append(tag)
+            continue
+        if open_skips or "三包" not in text:
+            continue
+        at = token.start() + text.index("三包") + len("三包")
+        return f'{html[:at]}<span class="gloss">{SANBAO_GLOSS}</span>{html[at:]}'
+    return html
+
+
+class SanbaoGlossMiddleware:
+    """English HTML pages explain 三包 the first time it appears (issue: one gloss per page)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            getattr(request, "LANGUAGE_CODE", "").startswith("en")
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and "三包".encode() in response.content
+        ):
+            charset = response.charset or "utf-8"
+            response.content = gloss_first_sanbao(response.content.decode(charset)).encode(charset)
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response

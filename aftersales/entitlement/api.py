@@ -45,10 +45,12 @@ class CheckIn(Schema):
 
 
 class BasisOut(Schema):
-    document: str
-    article: str | None
+    document: str = Field(description="The statute's official Chinese title, e.g. 《民法典》.")
+    article: str | None = Field(description="The article as the statute numbers it (第二百零三条); null where the clause is cited.")
     clause: str
-    citation: str
+    clause_en: str = ""
+    citation: str = Field(description="Title and article in Chinese.")
+    citation_en: str = Field("", description="The statute's English name, its Chinese title and the article as Art. N.")
 
 
 class OptionOut(Schema):

@@ -10,6 +10,8 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.entitlement.policy import statutes
+
 KIND_LABELS: dict[str, Promise] = {
     "return": _("退货"),
     "exchange": _("换货"),
@@ -106,6 +108,12 @@ def _reason(raw: Mapping[str, Any]) -> str:
 
 
 def _basis(raw: Mapping[str, Any]) -> dict[str, str]:
+    """The citation and clause in the reader's language; decisions stored before English existed fall back."""
+    if english():
+        return {
+            "citation": raw.get("citation_en") or statutes.citation_en(raw["document"], raw.get("article")),
+            "clause": raw.get("clause_en") or raw["clause"],
+        }
     return {
         "citation": raw.get("citation") or f"{raw['document']}{raw.get('article') or ''}",
         "clause": raw["clause"],

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from aftersales.entitlement.policy import Decision, Facts, OrgRules, Request
+from aftersales.entitlement.policy.outcome import Basis
 
 T = TypeVar("T")
 
@@ -85,7 +86,14 @@ def inputs_from_json(data: Mapping[str, Any]) -> tuple[Facts, Request, OrgRules 
 def decision_json(decision: Decision) -> dict[str, Any]:
     out: dict[str, Any] = dump(decision)
     for option, raw in zip(decision.options, out["options"], strict=True):
-        raw["basis"]["citation"] = option.basis.citation()
+        _cite(option.basis, raw["basis"])
+        for basis, supporting in zip(option.supporting, raw.get("supporting") or (), strict=True):
+            _cite(basis, supporting)
     for refusal, raw in zip(decision.refusals, out["refusals"], strict=True):
-        raw["basis"]["citation"] = refusal.basis.citation()
+        _cite(refusal.basis, raw["basis"])
     return out
+
+
+def _cite(basis: Basis, raw: dict[str, Any]) -> None:
+    raw["citation"] = basis.citation()
+    raw["citation_en"] = basis.citation_en()

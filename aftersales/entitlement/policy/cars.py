@@ -246,7 +246,8 @@ def _extended(ctx: Context, months: Setting, km: Setting, legal: Basis) -> Basis
     legal_end = add_months(ctx.start, months.legal_minimum)
     if ctx.on <= legal_end and ctx.km <= km.legal_minimum:
         return legal
-    return cite.org_basis(ctx.rules.org_name, f"{months.label_zh}延长至{months.effective}个月/{km.effective}公里")
+    return cite.org_basis(ctx.rules.org_name, f"{months.label_zh}延长至{months.effective}个月/{km.effective}公里",
+                          f"{months.label_en} extended to {months.effective} months / {km.effective} km")
 
 
 _FAULT_ZH = {

@@ -14,7 +14,7 @@ from .outcome import Basis, Decision, Findings, Option, OptionKind, Payer
 from .rules import OrgRules, resolve
 from .validation import validate
 
-NO_OPTION = Basis("—", None, "无适用的退货、换货或修理规则")
+NO_OPTION = Basis("—", None, "无适用的退货、换货或修理规则", "No return, exchange or repair rule applies")
 
 
 def evaluate(facts: Facts, request: Request, org_rules: OrgRules | None = None) -> Decision:
@@ -60,7 +60,7 @@ def _carriage_on_seller(option: Option) -> Option:
     return replace(
         option, return_shipping_paid_by=Payer.SELLER, supporting=(*option.supporting, cite.CONSUMER_LAW_24),
         reason_zh=f"{option.reason_zh}；运输等必要费用由经营者承担（《消费者权益保护法》第二十四条）",
-        reason_en=f"{option.reason_en}; the seller pays the carriage (《消费者权益保护法》 Art. 24)",
+        reason_en=f"{option.reason_en}; the seller pays the carriage (the Consumer Rights Protection Law (《消费者权益保护法》) Art. 24)",
     )
 
 

@@ -22,7 +22,7 @@ def evaluate(ctx: Context) -> Findings:
         problem = _problem(ctx, contract)
         if problem is not None:
             zh, en = problem
-            basis = cite.contract_basis(contract.contract_id, "延保状态")
+            basis = cite.contract_basis(contract.contract_id, "延保状态", "Contract status")
             out.refusals.append(Refusal(OptionKind.FREE_REPAIR, rule_id, basis, zh, en))
             continue
         remaining = _remaining(contract)
@@ -40,7 +40,8 @@ def evaluate(ctx: Context) -> Findings:
             en += f"; {remaining} of cover remains"
         out.options.append(
             Option(
-                OptionKind.FREE_REPAIR, rule_id, cite.contract_basis(contract.contract_id, f"保障范围：{covered_zh}"),
+                OptionKind.FREE_REPAIR, rule_id, cite.contract_basis(contract.contract_id, f"保障范围：{covered_zh}",
+                                                                    f"Covers: {covered_en}"),
                 contract.ends, zh, en, amounts=Amounts(coverage_remaining=remaining),
                 cost_borne_by=Payer.WARRANTY_PROVIDER, requires_quote=bool(unpaid_zh),
             )

@@ -224,5 +224,6 @@ def _beyond(ctx: Context, setting: Setting, beyond_legal: bool, legal: Basis) ->
     if not beyond_legal:
         return legal
     unit = {"days": "日", "months": "个月"}.get(setting.unit, setting.unit)
-    return cite.org_basis(ctx.rules.org_name, f"{setting.label_zh}延长至{setting.effective}{unit}")
+    return cite.org_basis(ctx.rules.org_name, f"{setting.label_zh}延长至{setting.effective}{unit}",
+                          f"{setting.label_en} extended to {setting.effective} {setting.unit}")
 

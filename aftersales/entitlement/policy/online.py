@@ -128,7 +128,7 @@ def _deadline(ctx: Context, last_day: date) -> tuple[date, str, str]:
         moved += timedelta(days=1)
     return (
         moved, f"（最后一日{last_day}为法定休假日，依《民法典》第二百零三条顺延至{moved}）",
-        f" (its last day, {last_day}, is a statutory rest day, so it runs to {moved} under 《民法典》 Art. 203)",
+        f" (its last day, {last_day}, is a statutory rest day, so it runs to {moved} under the Civil Code (《民法典》) Art. 203)",
     )
 
 
@@ -144,7 +144,8 @@ def _option(
     age = ctx.days_since(facts.delivered_on or ctx.on)
     basis = cite.ONLINE_RETURN
     if age > setting.legal_minimum:
-        basis = cite.org_basis(ctx.rules.org_name, f"网购无理由退货期延长至{setting.effective}日")
+        basis = cite.org_basis(ctx.rules.org_name, f"网购无理由退货期延长至{setting.effective}日",
+                               f"No-reason return period for online purchases extended to {setting.effective} days")
     zh = f"网购商品签收后第{age}日，可七日无理由退货，截止{deadline}{extended_zh}；收到退货后7日内按原支付方式退款"
     en = (
         f"Online purchase, day {age} after sign-off: no-reason return until {deadline}{extended_en}; refund within "

@@ -8,6 +8,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from . import statutes
+
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
@@ -40,9 +42,14 @@ class Basis:
     document: str
     article: str | None
     clause: str
+    clause_en: str = ""
 
     def citation(self) -> str:
         return f"{self.document}{self.article or ''}"
+
+    def citation_en(self) -> str:
+        """The statute's English name beside its Chinese title, and the article as "Art. N"."""
+        return statutes.citation_en(self.document, self.article)
 
 
 @dataclass(frozen=True)
