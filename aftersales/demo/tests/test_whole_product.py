@@ -8,8 +8,10 @@ answers 2xx, with no link on those pages to a page that answers 4xx (or 5xx).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -24,8 +26,9 @@ from aftersales.core.navigation import menu_for
 from aftersales.core.start import start_url
 from aftersales.demo.data import ORGS
 from aftersales.demo.generate import DEMO_PASSWORD, load_demo
+from aftersales.dispatch.models import Technician
 from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, ReturnAuthorization, WarrantyClaim
-from aftersales.service.models import ServiceRequest, Status
+from aftersales.service.models import RequestEvent, ServiceRequest, Status
 from aftersales.sla.models import Escalation, SlaClock, SlaPolicy
 
 pytestmark = pytest.mark.django_db
@@ -299,3 +302,50 @@ def _client(username: str) -> Client:
     client = Client()
     client.force_login(User.objects.get(username=username))
     return client
+
+
+# --- English readers ---------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
+
+
+def _people_and_places(organization_id: int) -> set[str]:
+    """What the organization's people typed or are called: shown as written in every language."""
+    names = {u.get_full_name() for u in User.objects.filter(organization_id=organization_id)}
+    names |= set(Technician.objects.filter(organization_id=organization_id).values_list("name", flat=True))
+    for rma in ReturnAuthorization.objects.filter(organization_id=organization_id):
+        names |= {rma.return_carrier, rma.exchange_carrier}
+    return {n for n in names if n}
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_english_timelines_speak_english(demo, prefix):  # type: ignore[no-untyped-def]
+    """One request for every kind of event (and event code) the organization has, read in English.
+
+    What people wrote (messages, notes) and their names stay as written; everything the system
+    says — transitions, SLA events, return steps and their notes — is English.
+    """
+    org = User.objects.get(username=f"{prefix}-org-admin").organization
+    assert org is not None
+    picks: dict[tuple[str, str], int] = {}
+    for kind, code, request_id in RequestEvent.objects.filter(request__organization=org).values_list(
+            "kind", "data__code", "request_id"):
+        picks.setdefault((kind, str(code)), request_id)
+    allowed = sorted(_people_and_places(org.pk), key=len, reverse=True)
+    client = _client(f"{prefix}-org-admin")
+    client.cookies["django_language"] = "en"
+    leftovers: dict[str, str] = {}
+    for number in ServiceRequest.objects.filter(pk__in=set(picks.values())).values_list("number", flat=True):
+        html = client.get(f"/console/requests/{number}/").content.decode()
+        timeline = re.search(r'<ol class="timeline.*?</ol>', html, re.S)
+        assert timeline, number
+        text = re.sub(r'<div class="message-body.*?</div>|<span class="fw-semibold text-body">.*?</span>', " ",
+                      timeline.group(0), flags=re.S)
+        text = unescape(re.sub(r"<[^>]+>", " ", text))
+        for name in allowed:
+            text = text.replace(name, " ")
+        for line in text.splitlines():
+            if CJK.search(line):
+                leftovers.setdefault(" ".join(line.split())[:120], number)
+    assert len(picks) > 10
+    assert not leftovers, leftovers
