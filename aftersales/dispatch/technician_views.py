@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.accounts.models import Role
 from aftersales.catalog.models import SparePart
 from aftersales.core.errors import ServiceError
 from aftersales.core.models import RevealLog
@@ -34,6 +35,9 @@ def technician_only(view: View) -> View:
     @login_required
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if selectors.technician_of(request.user) is None:
+            if getattr(request.user, "role", None) == Role.TECHNICIAN:
+                # An invited technician whose profile the admin has not made yet: say so, not 404.
+                return render(request, "dispatch/tech/no_profile.html", status=200)
             raise Http404
         return view(request, *args, **kwargs)
 

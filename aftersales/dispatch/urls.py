@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.dispatch import booking_views, settings_views, technician_views, views
+from aftersales.dispatch import booking_views, settings_views, technician_settings, technician_views, views
 
 app_name = "dispatch"
 urlpatterns = [
@@ -20,6 +20,9 @@ urlpatterns = [
     path("console/settings/assignment/skills/<int:pk>/delete/", settings_views.requirement_delete,
          name="settings-skill-delete"),
     path("console/settings/map/", views.map_settings, name="settings-map"),
+    path("console/settings/technicians/", technician_settings.technicians, name="settings-technicians"),
+    path("console/settings/technicians/<int:user_id>/", technician_settings.technician_edit,
+         name="settings-technician"),
     # customer portal
     path("portal/requests/<str:number>/book/", booking_views.portal_book, name="portal-book"),
     path("portal/requests/<str:number>/mail-in/", views.portal_mail_in, name="portal-mail-in"),
