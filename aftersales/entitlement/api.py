@@ -506,6 +506,8 @@ class QuoteIn(Schema):
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=50)
     note: str = Field("", max_length=2000)
     send: bool = True
+    odometer_km: int | None = Field(None, ge=0, le=10_000_000,
+                                    description="Cars: the odometer reading, which decides whether the repair is still free.")
 
 
 class QuoteLineOut(Schema):
@@ -556,7 +558,7 @@ def create_quote(request: HttpRequest, payload: QuoteIn) -> tuple[int, Quote]:
     lines = [quote_services.LineIn(kind=line.kind, part=line.part, description=line.description,
                                    quantity=line.quantity, unit_price=line.unit_price) for line in payload.lines]
     quote = quote_services.quote_create(request=sr, by=request.user, lines=lines, note=payload.note,  # type: ignore[arg-type]
-                                        send=payload.send)
+                                        send=payload.send, odometer_km=payload.odometer_km)
     return 201, _quote(request, quote.pk)
 
 

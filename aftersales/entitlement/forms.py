@@ -185,6 +185,8 @@ QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3, max_num=50, val
 class QuoteForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     send = forms.BooleanField(label=_("立即发送给客户确认"), required=False, initial=True)
+    odometer_km = forms.IntegerField(label=_("里程表读数（公里）"), required=False, min_value=0, max_value=10_000_000,
+                                     help_text=_("仅家用汽车：包修期按时间和里程先到者为准，报价前需要当前读数。"))
 
 
 # --- Sale terms ---------------------------------------------------------------------------------

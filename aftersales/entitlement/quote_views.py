@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.catalog.models import ProductCategory
 from aftersales.core.errors import ServiceError
 from aftersales.entitlement import quotes as steps
 from aftersales.entitlement import selectors
@@ -28,12 +29,18 @@ def quote_new(request: HttpRequest) -> HttpResponse:
     form = QuoteForm(request.POST or None, initial={"send": True})
     lines = QuoteLineFormSet(request.POST or None, form_kwargs={"organization_id": sr.organization_id},
                              initial=[{"kind": "part"}, {"kind": "labour"}, {"kind": "travel"}] if not request.POST else None)
+    is_car = sr.unit is not None and sr.unit.product_model.category.kind == ProductCategory.Kind.CAR
+    valid = request.method == "POST" and form.is_valid()
+    odometer = form.cleaned_data.get("odometer_km") if valid else None
     entitlement = None
-    try:
-        entitlement = present(selectors.check_request(user=request.user, number=sr.number).data)
-    except ServiceError as exc:
-        form.add_error(None, " ".join(exc.errors.values()) or exc.message)
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    preview_error = ""
+    if not is_car or odometer is not None:  # a car's entitlement needs the reading the form asks for
+        try:
+            entitlement = present(selectors.check_request(user=request.user, number=sr.number,
+                                                          odometer_km=odometer).data)
+        except ServiceError as exc:  # shown above the form; the form itself is still valid input
+            preview_error = " ".join(str(e) for e in exc.errors.values()) or exc.message
+    if valid and lines.is_valid():
         rows = [
             steps.LineIn(kind=d["kind"], part=d["part"].part_number if d.get("part") else "",
                          description=d.get("description", ""), quantity=d["quantity"], unit_price=d.get("unit_price"))
@@ -41,7 +48,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
         ]
         try:
             quote = steps.quote_create(request=sr, by=request.user, lines=rows, note=form.cleaned_data["note"],  # type: ignore[arg-type]
-                                       send=form.cleaned_data["send"])
+                                       send=form.cleaned_data["send"], odometer_km=form.cleaned_data["odometer_km"])
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -49,7 +56,8 @@ def quote_new(request: HttpRequest) -> HttpResponse:
             return redirect("entitlement:quote-detail", pk=quote.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "entitlement/quote_form.html",
-                  {"sr": sr, "form": form, "lines": lines, "view": entitlement}, status=status)
+                  {"sr": sr, "form": form, "lines": lines, "view": entitlement, "is_car": is_car,
+                   "preview_error": preview_error}, status=status)
 
 
 @staff(Act.CHECK)

@@ -184,3 +184,23 @@ def test_quotes_through_the_api(client_for, alice, carol, old_unit):  # type: ig
     r = post(customer, f"/api/v1/quotes/{quote['id']}/decline", {"reason": "不修了"})
     assert r.json()["status"] == "declined"
     assert customer.get(f"/api/v1/requests/{sr}").json()["status"] == "in_progress"
+
+
+def test_a_car_quote_takes_the_odometer_that_decides_whether_the_repair_is_free(client_for, alice, car_model,  # type: ignore[no-untyped-def]
+                                                                               carol_customer):
+    UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
+                serial_number="CAR009", purchase_date=ago(400), delivery_date=ago(400), invoice_amount=150000)
+    agent = client_for(alice)
+    sr = post(agent, "/api/v1/requests", {"kind": "repair", "description": "异响", "customer_id": carol_customer.pk,
+                                          "unit_serial": "CAR009"}).json()["number"]
+    post(agent, f"/api/v1/requests/{sr}/transitions", {"name": "accept"})
+    labour = [{"kind": "labour", "description": "工时", "unit_price": "300"}]
+
+    missing = post(agent, "/api/v1/quotes", {"request": sr, "lines": labour})
+    within = post(agent, "/api/v1/quotes", {"request": sr, "lines": labour, "odometer_km": 20_000})
+    past = post(agent, "/api/v1/quotes", {"request": sr, "lines": labour, "odometer_km": 70_000})
+
+    assert missing.status_code == 422 and "odometer_km" in missing.content.decode()
+    assert within.status_code == 409  # inside 3 years / 60,000 km the repair is free: nothing to quote
+    assert past.status_code == 201, past.content
+    assert past.json()["payable"] == "300.00"

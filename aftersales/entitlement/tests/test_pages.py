@@ -11,6 +11,7 @@ from aftersales.entitlement import quotes as quote_steps
 from aftersales.entitlement import rma as steps
 from aftersales.entitlement.models import ConditionReport, ExtendedWarrantyContract, ReturnAuthorization
 from aftersales.service.services import request_create, request_transition
+from aftersales.testing.factories import UnitFactory
 
 from .conftest import ago, today
 
@@ -210,6 +211,25 @@ def test_console_quote_builder(client_for, alice, old_unit):  # type: ignore[no-
     assert posted.status_code == 302, posted.content.decode()[:2000]
     detail = agent.get(posted["Location"]).content.decode()
     assert "¥1000.00" in detail and "待客户确认" in detail
+
+
+def test_console_car_quote_asks_for_the_odometer_and_keeps_it_on_an_error(client_for, alice, car_model,  # type: ignore[no-untyped-def]
+                                                                          carol_customer):
+    unit = UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
+                       serial_number="CAR010", purchase_date=ago(400), delivery_date=ago(400), invoice_amount=150000)
+    sr = request_create(organization=unit.organization, customer=unit.customer, by=alice, kind="repair",
+                        channel="phone", description="异响", unit=unit)
+    agent = client_for(alice)
+    assert 'name="odometer_km"' in agent.get("/console/quotes/new/", {"request": sr.number}).content.decode()
+    base = {"request": sr.number, "send": "on", "note": "", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0",
+            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "50", "form-0-kind": "labour",
+            "form-0-description": "检查", "form-0-quantity": "1", "form-0-unit_price": "300"}
+
+    refused = agent.post("/console/quotes/new/", base | {"odometer_km": "-5"})
+    assert refused.status_code == 422 and 'value="-5"' in refused.content.decode()
+    posted = agent.post("/console/quotes/new/", base | {"odometer_km": "70000"})
+    assert posted.status_code == 302, posted.content.decode()[:2000]
+    assert "¥300.00" in agent.get(posted["Location"]).content.decode()
 
 
 def test_reach_other_organizations_and_customers_get_404(client_for, bob, cody, alice, carol, online_unit):  # type: ignore[no-untyped-def]
