@@ -93,6 +93,8 @@ def request_open(
     serial = (unit_serial or "").strip()
     if by.role != Role.CUSTOMER and (not can(by, Cap.EDIT_CUSTOMERS) or by.organization is None):
         raise PermissionDenied(_("您的角色不能新建服务单。"))
+    if any(item.owner_id != by.pk for item in uploads):
+        raise PermissionDenied(_("只能附上您自己上传的文件。"))
     new_customer = by.role != Role.CUSTOMER and customer_id is None and contact is not None
     with _one_transaction(new_customer or bool(uploads)):
         if by.role == Role.CUSTOMER:

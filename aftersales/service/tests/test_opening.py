@@ -167,6 +167,16 @@ def test_request_open_refused_as_a_duplicate_keeps_the_files_for_the_confirming_
     assert ServiceRequest.objects.count() == 1
 
 
+def test_request_open_attaches_only_the_users_own_kept_files(alice, carol, carols_unit):
+    theirs = pending.pending_add(owner=carol, token=pending.new_token(), field="photos", name="a.png", data=png_bytes())
+
+    with pytest.raises(PermissionDenied):
+        request_open(by=alice, kind="repair", description="x", channel="phone", customer_id=carols_unit.customer_id,
+                     unit_id=carols_unit.pk, uploads=[theirs])
+
+    assert not ServiceRequest.objects.exists() and PendingUpload.objects.filter(pk=theirs.pk).exists()
+
+
 def test_request_open_takes_only_the_customers_own_address_and_units(alice, org_a, carols_unit):
     someone_else = UnitFactory(organization=org_a)
     other_address = AddressFactory(customer=someone_else.customer)
