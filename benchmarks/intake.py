@@ -12,7 +12,8 @@ threads (http.client, keep-alive) post for a fixed time to
   with ``AFTERSALES_BENCH_ENDPOINT=1``, as here), the floor for this machine and database;
 * ``POST /api/v1/requests``: real creates (half repairs on a unit, half consultations), through
   token auth, validation, the duplicate check, the request row, its event, SLA state and clocks and the
-  outbox notice that the delivery job (not running here) turns into the email and SMS.
+  outbox notice that the delivery job (not running here) turns into the email and SMS
+  (``service.opening.request_open``, the intake the console and portal forms use too).
 
 It prints creates per second, latency percentiles and the server's CPU time per request (user +
 system of gunicorn and its workers, from /proc: unlike wall time, not inflated by other work on a
@@ -289,13 +290,14 @@ BREAKDOWN = [
     ("  token authentication", "aftersales/accounts/api_auth.py", "authenticate"),
     ("  ninja: parse and validate the body", "ninja/operation.py", "_get_values"),
     ("  view create_request", "aftersales/service/api.py", "create_request"),
-    ("    unit, customer, address and open-request flag", "aftersales/service/selectors.py", "intake_unit"),
-    ("    customer and address (consultations)", "aftersales/service/selectors.py", "intake_customer"),
-    ("    request_create", "aftersales/service/services.py", "request_create"),
-    ("      the request's id from its sequence", "aftersales/core/rows.py", "reserve"),
-    ("      SLA policy, calendar and clocks", "aftersales/sla/hooks.py", "on_request_created"),
-    ("      outbox notice (email, SMS, webhooks)", "aftersales/service/notify.py", "notify_created"),
-    ("      the write (one statement on PostgreSQL)", "aftersales/core/rows.py", "write"),
+    ("    request_open (the intake service)", "aftersales/service/opening.py", "request_open"),
+    ("      unit, customer, address and open-request flag", "aftersales/service/selectors.py", "intake_unit"),
+    ("      customer and address (consultations)", "aftersales/service/selectors.py", "intake_customer"),
+    ("      request_create", "aftersales/service/services.py", "request_create"),
+    ("        the request's id from its sequence", "aftersales/core/rows.py", "reserve"),
+    ("        SLA policy, calendar and clocks", "aftersales/sla/hooks.py", "on_request_created"),
+    ("        outbox notice (email, SMS, webhooks)", "aftersales/service/notify.py", "notify_created"),
+    ("        the write (one statement on PostgreSQL)", "aftersales/core/rows.py", "write"),
     ("  ninja: serialise the response", "ninja/operation.py", "_result_to_response"),
 ]
 

@@ -33,3 +33,14 @@ class Conflict(ServiceError):
 
 class PermissionDenied(ServiceError):
     status = 403
+
+
+def renamed(exc: ServiceError, names: Mapping[str, str]) -> ServiceError:
+    """``exc`` with its fields called what the caller's input calls them (a form's field names
+    for a service whose arguments are named otherwise); the same error when none is renamed."""
+    if not isinstance(exc, InvalidInput) or not set(exc.errors) & set(names):
+        return exc
+    errors = {names.get(k, k): v for k, v in exc.errors.items()}
+    # A message built from the fields is built again from the new names; a written one is kept.
+    written = exc.message != InvalidInput(exc.errors).message
+    return InvalidInput(errors, exc.message if written else "")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -77,7 +78,7 @@ class RevealOut(Schema):
 
 def _staff(request: HttpRequest, cap: Cap) -> None:
     if not can(request.user, cap):
-        raise PermissionDenied("Your role may not do this.")
+        raise PermissionDenied(_("您的角色不能执行此操作。"))
 
 
 @router.get("/customers", response=list[CustomerOut])
@@ -91,7 +92,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
     _staff(request, Cap.EDIT_CUSTOMERS)
     org = request.user.organization  # type: ignore[union-attr]
     if org is None:
-        raise InvalidInput({"organization": "Only organization staff can create customers."})
+        raise InvalidInput({"organization": _("只有组织员工可以新建客户。")})
     customer = services.customer_create(organization=org, by=request.user, **payload.dict())  # type: ignore[arg-type]
     return 201, selectors.customer_for_user(user=request.user, pk=customer.pk)
 
@@ -184,8 +185,8 @@ def _unit_by_serial(request: HttpRequest, serial: str, model: str | None) -> Uni
     if len(units) > 1:
         models = sorted({u.product_model.model_number for u in units})
         raise Conflict(
-            "Several models share this serial number; add ?model=… to choose one.",
-            {"model": "one of: " + ", ".join(models)},
+            _("多个型号使用这个序列号，请加上 ?model=… 选择其中一个。"),
+            {"model": _("可选：%(models)s") % {"models": ", ".join(models)}},
         )
     return units[0]
 
@@ -212,18 +213,18 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
     _staff(request, Cap.EDIT_CUSTOMERS)
     org = request.user.organization  # type: ignore[union-attr]
     if org is None:
-        raise InvalidInput({"organization": "Only organization staff can register units."})
+        raise InvalidInput({"organization": _("只有组织员工可以登记机器。")})
     data = payload.dict()
     try:
         product_model = product_models_for_user(request.user).get(pk=data.pop("product_model_id"))
     except Exception:
-        raise InvalidInput({"product_model_id": "No such product model in your organization."}) from None
+        raise InvalidInput({"product_model_id": _("本组织没有这个产品型号。")}) from None
     customer = None
     customer_id = data.pop("customer_id")
     if customer_id is not None:
         customer = selectors.customers_for_user(request.user).filter(pk=customer_id).first()
         if customer is None:
-            raise InvalidInput({"customer_id": "No such customer in your organization."})
+            raise InvalidInput({"customer_id": _("没有这个客户。")})
     unit = services.unit_create(
         organization=org, by=request.user, product_model=product_model, customer=customer, **data  # type: ignore[arg-type]
     )
@@ -240,7 +241,7 @@ def update_unit(request: HttpRequest, serial: str, payload: UnitPatch, model: st
         if customer_id is not None:
             customer = selectors.customers_for_user(request.user).filter(pk=customer_id).first()
             if customer is None:
-                raise InvalidInput({"customer_id": "No such customer in your organization."})
+                raise InvalidInput({"customer_id": _("没有这个客户。")})
         changes["customer"] = customer
     services.unit_update(unit=unit, by=request.user, **changes)  # type: ignore[arg-type]
     return selectors.unit_for_user(user=request.user, pk=unit.pk)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -146,7 +147,7 @@ def entitlements(request: HttpRequest, params: Query[CheckIn]) -> dict[str, Any]
         return _entitlement(selectors.check_request(user=request.user, number=params.request,
                                                     odometer_km=params.odometer_km))
     if not params.serial:
-        raise InvalidInput({"serial": "Give serial or request."})
+        raise InvalidInput({"serial": _("请提供序列号（serial）或服务单号（request）。")})
     unit = selectors.unit_by_serial(user=request.user, serial=params.serial, model=params.model)
     return _entitlement(selectors.check_unit(unit=unit, kind=params.kind, fault=params.fault, part=params.part,
                                              odometer_km=params.odometer_km, on=params.on))

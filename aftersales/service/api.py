@@ -4,19 +4,17 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.models import Role, User
-from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, PermissionDenied
 from aftersales.core.patching import patch_changes
 from aftersales.core.schemas import trusted
-from aftersales.customers.models import CustomerAddress
-from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import attachments as attach
-from aftersales.service import intake, selectors, services
+from aftersales.service import intake, opening, selectors, services
 from aftersales.service.models import Attachment, Message, Rating, ServiceRequest
 
 router = Router(tags=["service requests"])
@@ -208,82 +206,10 @@ def _out(request: HttpRequest, number: str) -> RequestOut:
 
 @router.post("/requests", response={201: RequestOut})
 def create_request(request: HttpRequest, payload: RequestIn) -> Status[RequestOut]:
-    user: User = request.user  # type: ignore[assignment]
     data = payload.dict()
-    address: CustomerAddress | None = None
-    address_read = False  # the default address came with the customer's row
-    reserved_id = None  # the new request's id, when it came with the intake read
-    if user.role == Role.CUSTOMER:
-        if data["customer_id"] is not None or data["contact"] is not None:
-            raise InvalidInput({"customer_id": "Customers open requests for themselves only."})
-        unit = None
-        if data["unit_serial"]:
-            unit = (units_for_user(user).filter(serial_number=data["unit_serial"])
-                    .select_related("customer", "product_model").first())
-            if unit is None:
-                raise InvalidInput({"unit_serial": "No unit with this serial number is registered to you."})
-            customer = unit.customer
-        else:
-            customer = customers_for_user(user).order_by("id").first()
-        if customer is None:
-            raise InvalidInput({"unit_serial": "Give the serial number of one of your units."})
-        org = customer.organization
-        channel = data["channel"] if data["channel"] in ("web", "app") else "app"
-    else:
-        if not can(user, Cap.EDIT_CUSTOMERS) or user.organization is None:
-            raise PermissionDenied("Your role may not open requests.")
-        org = user.organization
-        unit = None
-        # The default address comes with the first read when it will be needed.
-        default_address = data["address_id"] is None and data["fulfilment"] == "onsite"
-        if data["customer_id"] is not None and data["unit_serial"]:
-            # The common case of an integration (a customer and their unit) in one query: the
-            # unit with its customer, product model (the SLA policy's category), open-request
-            # flag (the duplicate check) and the customer's default address.
-            found = selectors.intake_unit(organization_id=org.pk, serial=data["unit_serial"],
-                                          customer_id=data["customer_id"], with_address=default_address)
-            if found is not None:
-                unit, address, reserved_id = found.unit, found.address, found.next_id
-                address_read = default_address
-        if unit is not None and unit.customer is not None:
-            customer = unit.customer
-        elif data["customer_id"] is not None:
-            found_customer = selectors.intake_customer(organization_id=org.pk, customer_id=data["customer_id"],
-                                                       with_address=default_address)
-            if found_customer is None:
-                raise InvalidInput({"customer_id": "No such customer in your organization."})
-            customer, address, reserved_id = found_customer.customer, found_customer.address, found_customer.next_id
-            address_read = default_address
-        elif data["contact"] is not None:
-            c = data["contact"]
-            customer = intake.customer_for_contact(organization=org, name=c["name"], phone=c["phone"],
-                                                   email_address=c["email"])
-        else:
-            raise InvalidInput({"customer_id": "Give customer_id or contact."})
-        if data["unit_serial"] and unit is None:
-            unit = (units_for_user(user).filter(serial_number=data["unit_serial"], customer=customer)
-                    .select_related("product_model").first())
-            if unit is None:
-                raise InvalidInput({"unit_serial": "No unit with this serial number belongs to this customer."})
-        channel = data["channel"]
-    if data["address_id"] is not None:
-        address = customer.addresses.filter(pk=data["address_id"]).first()
-        if address is None:
-            raise InvalidInput({"address_id": "No such address for this customer."})
-    elif data["fulfilment"] == "onsite" and not address_read:
-        address = customer.addresses.order_by("-is_default", "id").first()
-    link_to = None
-    if data["link_to"]:
-        link_to = selectors.requests_for_user(user).filter(number=data["link_to"]).first()
-        if link_to is None:
-            raise InvalidInput({"link_to": "No such request."})
-    created = services.request_create(
-        organization=org, customer=customer, by=user, kind=data["kind"], channel=channel,
-        description=data["description"], subject=data["subject"], unit=unit, priority=data["priority"],
-        fault_category=data["fault_category"], fulfilment=data["fulfilment"], address=address,
-        preferred_start=data["preferred_start"], preferred_end=data["preferred_end"], link_to=link_to,
-        allow_duplicate=data["allow_duplicate"], reserved_id=reserved_id,
-    )
+    contact = data.pop("contact")
+    created = opening.request_open(by=request.user, contact=opening.Contact(**contact) if contact else None,  # type: ignore[arg-type]
+                                   **data)
     # Everything the response shows is on ``created`` already (its organization, customer, unit
     # and linked request are the objects passed in; nothing in the create changes the row after
     # the number is written), so it is not read back.
@@ -304,7 +230,7 @@ def get_request(request: HttpRequest, number: str) -> RequestOut:
 
 def _staff_only(request: HttpRequest) -> None:
     if request.user.role == Role.CUSTOMER:  # type: ignore[union-attr]
-        raise PermissionDenied("Only staff may do this.")
+        raise PermissionDenied(_("只有员工可以执行此操作。"))
 
 
 @router.patch("/requests/{number}", response=RequestOut)
@@ -338,7 +264,7 @@ def assign(request: HttpRequest, number: str, payload: AssignIn) -> RequestOut:
     _staff_only(request)
     assignee = User.objects.filter(username=payload.username, organization_id=sr.organization_id).first()
     if assignee is None:
-        raise InvalidInput({"username": "No such staff member in this organization."})
+        raise InvalidInput({"username": _("本组织没有这名员工。")})
     services.request_assign(request=sr, assignee=assignee, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
                             version=payload.version)
     return _out(request, number)
@@ -376,7 +302,7 @@ def add_attachment(
 ) -> tuple[int, Attachment]:
     sr = _get(request, number)
     if internal and request.user.role == Role.CUSTOMER:  # type: ignore[union-attr]
-        raise PermissionDenied("Customers cannot add internal attachments.")
+        raise PermissionDenied(_("客户不能添加内部附件。"))
     data = attach.read_upload(file)
     return 201, attach.attachment_add(request=sr, by=request.user, name=file.name or "file", data=data,  # type: ignore[arg-type]
                                       public=not internal)
@@ -404,12 +330,12 @@ def inbound_email(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     """Post a raw RFC 822 message (Content-Type: message/rfc822) from a mail gateway."""
     user: User = request.user  # type: ignore[assignment]
     if user.organization is None or user.role == Role.CUSTOMER:
-        raise PermissionDenied("Only an organization's integration token may post email.")
+        raise PermissionDenied(_("只有组织的集成令牌可以提交邮件。"))
     if not request.body:
-        raise InvalidInput({"body": "Send the raw message as the request body."})
+        raise InvalidInput({"body": _("请把原始邮件作为请求正文发送。")})
     try:
         sr, created = intake.ingest_email(organization=user.organization, raw=request.body)
     except ValueError as exc:
-        raise InvalidInput({"body": f"Not an RFC 822 message: {exc}"}) from exc
+        raise InvalidInput({"body": _("不是 RFC 822 格式的邮件：%(error)s") % {"error": exc}}) from exc
     return (201 if created else 200), {"number": sr.number, "created": created}
 

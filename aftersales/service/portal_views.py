@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.models import Role
-from aftersales.core.errors import InvalidInput, ServiceError
-from aftersales.customers.selectors import customers_for_user, units_for_user
-from aftersales.service import attachments as attach
-from aftersales.service import lifecycle, selectors, services
+from aftersales.core.errors import ServiceError, renamed
+from aftersales.customers.selectors import units_for_user
+from aftersales.service import lifecycle, opening, selectors, services
 from aftersales.service.forms import PortalReplyForm, PortalRequestForm, RatingForm, RejectForm
 from aftersales.service.models import Channel, Fulfilment, Rating, ServiceRequest, Status
 from aftersales.service.pages import (
@@ -96,19 +95,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
     return render(request, "service/portal/list.html", {"page": page})
 
 
-def _my_unit(request: HttpRequest, data: dict[str, Any], units: list[Any]) -> Any:
-    if data.get("unit"):
-        unit = next((u for u in units if u.pk == data["unit"]), None)
-        if unit is None:
-            raise InvalidInput({"unit": _("请选择您名下的产品。")})
-        return unit
-    serial = (data.get("serial") or "").strip()
-    if serial:
-        unit = next((u for u in units if u.serial_number.upper() == serial.upper()), None)
-        if unit is None:
-            raise InvalidInput({"serial": _("序列号“%(serial)s”没有登记在您名下，请核对或联系客服。") % {"serial": serial}})
-        return unit
-    return None
+# The portal form's names for ``request_open``'s arguments.
+PORTAL_FIELDS = {"unit_id": "unit", "unit_serial": "serial"}
 
 
 @customer_only
@@ -134,7 +122,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
             form.add_error("photos", refused)
             valid = False
         if valid:
-            created = _create(request, form, units, kept, duplicates)
+            created = _create(request, form, kept, duplicates)
             if created is not None:
                 messages.success(request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": created.number})
                 return redirect("portal_requests:detail", number=created.number)
@@ -143,37 +131,25 @@ def request_new(request: HttpRequest) -> HttpResponse:
                   status=422 if form.errors else 200)
 
 
-def _create(request: HttpRequest, form: PortalRequestForm, units: list[Any], kept: KeptUploads,
+def _create(request: HttpRequest, form: PortalRequestForm, kept: KeptUploads,
             duplicates: list[str]) -> ServiceRequest | None:
     """The request with its photos, or None with the form's errors (and ``duplicates``) filled in."""
     data = form.cleaned_data
     try:
-        unit = _my_unit(request, data, units)
-        customer = unit.customer if unit else customers_for_user(request.user).order_by("id").first()
-        if customer is None:
-            raise InvalidInput({"serial": _("请先选择产品或输入序列号。")})
         # Home visits go to the customer's default address; the agent can change the plan.
-        address = customer.addresses.order_by("-is_default", "id").first()
-        # The request and its photos are stored together or not at all.
-        with transaction.atomic():
-            sr = services.request_create(
-                organization=customer.organization, customer=customer, by=request.user,  # type: ignore[arg-type]
-                kind=data["kind"], channel=Channel.WEB, description=data["description"], unit=unit,
-                fulfilment=Fulfilment.ONSITE, address=address, preferred_start=data["preferred_start"],
-                preferred_end=data["preferred_end"], allow_duplicate=data["allow_duplicate"],
-            )
-            for name, content in kept.contents():
-                attach.attachment_add(request=sr, by=request.user, name=name, data=content,  # type: ignore[arg-type]
-                                      field="photos")
-            kept.release()
+        return opening.request_open(
+            by=request.user, kind=data["kind"], channel=Channel.WEB, description=data["description"],  # type: ignore[arg-type]
+            unit_id=data["unit"], unit_serial=data["serial"], fulfilment=Fulfilment.ONSITE,
+            preferred_start=data["preferred_start"], preferred_end=data["preferred_end"],
+            allow_duplicate=data["allow_duplicate"], uploads=kept.items,
+        )
     except ServiceError as exc:
         duplicates.extend(duplicates_of(exc))
         if duplicates:
             form.add_error(None, _("这台产品已有未完成的服务单，可以先查看进度；如果是新的问题，仍可提交。"))
         else:
-            form.add_service_error(exc)
+            form.add_service_error(renamed(exc, PORTAL_FIELDS))
         return None
-    return sr
 
 
 def _progress(sr: ServiceRequest) -> list[dict[str, Any]]:

@@ -17,12 +17,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.roles import Cap, can
-from aftersales.core.errors import InvalidInput, ServiceError
+from aftersales.core.errors import ServiceError, renamed
 from aftersales.core.paginator import IdsFirstPaginator
 from aftersales.customers.selectors import customer_search, customers_for_user, units_for_user
 from aftersales.customers.views import require
-from aftersales.service import attachments as attach
-from aftersales.service import intake, selectors, services
+from aftersales.service import opening, selectors, services
 from aftersales.service.forms import (
     TRANSITION_LABELS,
     AssignForm,
@@ -37,7 +36,6 @@ from aftersales.service.forms import (
 )
 from aftersales.service.models import (
     Attachment,
-    Fulfilment,
     ServiceRequest,
 )
 from aftersales.service.pages import (
@@ -134,31 +132,8 @@ def request_bulk(request: HttpRequest) -> HttpResponse:
 # --- new request (phone intake) --------------------------------------------------------------
 
 
-def _customer_for(request: HttpRequest, data: dict[str, Any]) -> Any:
-    if data.get("customer"):
-        customer = customers_for_user(request.user).filter(pk=data["customer"]).first()
-        if customer is None:
-            raise InvalidInput({"customer": _("没有这个客户。")})
-        return customer
-    return intake.customer_for_contact(
-        organization=request.user.organization, name=data["name"], phone=data["phone"]  # type: ignore[union-attr, arg-type]
-    )
-
-
-def _unit_for(request: HttpRequest, customer: Any, data: dict[str, Any]) -> Any:
-    mine = units_for_user(request.user).filter(customer=customer)
-    if data.get("unit"):
-        unit = mine.filter(pk=data["unit"]).first()
-        if unit is None:
-            raise InvalidInput({"unit": _("该机器不属于此客户。")})
-        return unit
-    serial = (data.get("serial") or "").strip()
-    if serial:
-        unit = mine.filter(serial_number__iexact=serial).first()
-        if unit is None:
-            raise InvalidInput({"serial": _("此客户名下没有序列号为“%(serial)s”的机器。") % {"serial": serial}})
-        return unit
-    return None
+# The console form's names for ``request_open``'s arguments.
+CONSOLE_FIELDS = {"customer_id": "customer", "unit_id": "unit", "unit_serial": "serial"}
 
 
 def _customer_units(request: HttpRequest, customer: Any) -> Any:
@@ -187,14 +162,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
             valid = False
         if valid:
             try:
-                picked = _customer_for(request, form.cleaned_data)
-                sr = _create(request, org, picked, form.cleaned_data, kept)
+                sr = _create(request, form.cleaned_data, kept)
             except ServiceError as exc:
                 duplicates = duplicates_of(exc)
                 if duplicates:
                     form.add_error(None, exc.message)
                 else:
-                    form.add_service_error(exc)
+                    form.add_service_error(renamed(exc, CONSOLE_FIELDS))
             else:
                 messages.success(request, _("服务单 %(number)s 已创建。") % {"number": sr.number})
                 return redirect("service:detail", number=sr.number)
@@ -207,28 +181,15 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "service/console/new.html", context, status=422 if form.errors else 200)
 
 
-def _create(request: HttpRequest, org: Any, picked: Any, data: dict[str, Any], kept: KeptUploads) -> ServiceRequest:
-    """The request with its files, in one transaction."""
-    with transaction.atomic():
-        unit = _unit_for(request, picked, data)
-        link_to = None
-        if data["link_to"]:
-            link_to = selectors.requests_for_user(request.user).filter(number=data["link_to"]).first()
-            if link_to is None:
-                raise InvalidInput({"link_to": _("关联的服务单不存在。")})
-        address = None
-        if data["fulfilment"] == Fulfilment.ONSITE:
-            address = picked.addresses.order_by("-is_default", "id").first()
-        sr = services.request_create(
-            organization=org, customer=picked, by=request.user, kind=data["kind"],  # type: ignore[arg-type]
-            channel=data["channel"], description=data["description"], unit=unit, priority=data["priority"],
-            fulfilment=data["fulfilment"], address=address, link_to=link_to,
-            allow_duplicate=data["allow_duplicate"],
-        )
-        for name, content in kept.contents():
-            attach.attachment_add(request=sr, by=request.user, name=name, data=content, field="uploads")  # type: ignore[arg-type]
-        kept.release()
-    return sr
+def _create(request: HttpRequest, data: dict[str, Any], kept: KeptUploads) -> ServiceRequest:
+    """The request with its files, in one transaction (``request_open``)."""
+    return opening.request_open(
+        by=request.user, kind=data["kind"], channel=data["channel"], description=data["description"],  # type: ignore[arg-type]
+        priority=data["priority"], fulfilment=data["fulfilment"], customer_id=data["customer"],
+        contact=opening.Contact(name=data["name"], phone=data["phone"]), unit_id=data["unit"],
+        unit_serial=data["serial"], link_to=data["link_to"], allow_duplicate=data["allow_duplicate"],
+        uploads=kept.items,
+    )
 
 
 @require(Cap.EDIT_CUSTOMERS)

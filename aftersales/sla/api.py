@@ -6,6 +6,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -146,7 +147,7 @@ class PolicyOut(Schema):
 
 def _staff(request: HttpRequest) -> None:
     if getattr(request.user, "role", None) == "customer":
-        raise PermissionDenied("Only staff may read SLA policies.")
+        raise PermissionDenied(_("只有员工可以查看服务时效政策。"))
 
 
 @router.get("/sla-policies", response=list[PolicyOut])
@@ -191,7 +192,7 @@ class ComplianceOut(Schema):
 
 def _report_filter(request: HttpRequest, params: ReportIn) -> reports.ReportFilter:
     if not reports.can_view_reports(request.user):
-        raise PermissionDenied("Your role may not read SLA reports.")
+        raise PermissionDenied(_("您的角色不能查看服务时效报表。"))
     data = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.dict().items() if v}
     return reports.ReportFilter.from_params(data)
 
