@@ -32,6 +32,7 @@ from aftersales.dispatch.slots import (
 )
 from aftersales.service import services as service_services
 from aftersales.service.event_text import EventText, text
+from aftersales.service.events import event_add
 from aftersales.service.models import RequestEvent, ServiceRequest, Status
 from aftersales.stations.coverage import covering
 
@@ -118,7 +119,7 @@ def _move_request(request: ServiceRequest, *, technician: Technician, by: User |
     if request.assignee_id != technician.user_id or request.status in (Status.ACCEPTED, Status.REOPENED):
         request = service_services.request_assign(request=request, assignee=technician.user, by=staff, reason=why)
     if request.status in HOLD_STATUS:
-        service_services.event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
+        event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
                                    data={"changes": {gettext_noop("上门预约"): [None, window]}})
         return
     service_services.request_transition(request=request, name="schedule", by=staff,
@@ -237,7 +238,7 @@ def appointment_cancel(*, appointment: Appointment, by: User | None, reason: str
             service_services.request_transition(request=sr, name="assign", by=_staff(by),
                                                 reason=text(codes.CANCELLED, window=window, reason=reason))
         else:
-            service_services.event_add(request=sr, kind=RequestEvent.Kind.FIELD, by=by, public=True,
+            event_add(request=sr, kind=RequestEvent.Kind.FIELD, by=by, public=True,
                                        data={"changes": {gettext_noop("上门预约"): [window, gettext_noop("已取消")]}})
     return locked
 

@@ -34,8 +34,8 @@ from aftersales.entitlement.permissions import Act, may
 from aftersales.entitlement.policy import Decision, InvalidFacts, Option, OrgRules, Setting, effective_rules
 from aftersales.entitlement.present import english
 from aftersales.service.event_text import text
+from aftersales.service.events import event_add
 from aftersales.service.models import RequestEvent
-from aftersales.service.services import event_add
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
