@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from aftersales.jobs.models import Job
 from aftersales.jobs.registry import load_all
 from aftersales.jobs.runner import run_pending, schedule_periodic
+from aftersales.sla.clocks import recompute_request
 from aftersales.sla.models import RequestSla, SlaClock
 from aftersales.sla.policies import sla_setup_all
 from aftersales.sla.recompute import recompute_open_clocks
-from aftersales.sla.services import recompute_request
 
 from .conftest import sh, walk
 
