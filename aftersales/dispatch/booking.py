@@ -21,7 +21,7 @@ from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import config, skills
 from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.assignment import category_names, request_point
-from aftersales.dispatch.models import Appointment, Technician
+from aftersales.dispatch.models import Appointment, DayPlan, Technician
 from aftersales.dispatch.slots import (
     HOLD_STATUS,
     Availability,
@@ -30,6 +30,7 @@ from aftersales.dispatch.slots import (
     check_bookable,
     window_text,
 )
+from aftersales.jobs.registry import enqueue
 from aftersales.service import services as service_services
 from aftersales.service.event_text import EventText, text
 from aftersales.service.events import event_add
@@ -245,9 +246,6 @@ def appointment_cancel(*, appointment: Appointment, by: User | None, reason: str
 
 def _replan_soon(appointment: Appointment) -> None:
     """A visit booked or moved into today's planned day triggers a re-plan of that day."""
-    from aftersales.dispatch.models import DayPlan
-    from aftersales.jobs.registry import enqueue
-
     if appointment.station_id is None:
         return
     day = timezone.localtime(appointment.window_start, config.zone_of(appointment.organization)).date()

@@ -16,11 +16,10 @@ from django.utils import timezone
 
 from aftersales.celery import configured_app
 from aftersales.jobs.models import Job
+from aftersales.jobs.spec import JobSpec
 
 if TYPE_CHECKING:
     from celery import Celery
-
-    from aftersales.jobs.registry import JobSpec
 
 
 class Backend(Protocol):

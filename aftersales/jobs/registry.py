@@ -15,7 +15,6 @@ arguments and must be safe to run twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from importlib import import_module
 from typing import Any
@@ -23,15 +22,7 @@ from typing import Any
 from django.apps import apps
 
 from aftersales.jobs import backends
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    name: str
-    func: Callable[..., Any]
-    every: timedelta | None
-    max_attempts: int
-
+from aftersales.jobs.spec import JobSpec
 
 REGISTRY: dict[str, JobSpec] = {}
 
