@@ -7,8 +7,12 @@ carol and cody are customers; pat is the platform admin.
 
 from __future__ import annotations
 
-import pytest
+import os
 
+import pytest
+from playwright.sync_api import sync_playwright
+
+from aftersales.accounts import changes
 from aftersales.accounts.models import Role
 from aftersales.testing.factories import OrganizationFactory, UserFactory
 
@@ -19,8 +23,6 @@ PASSWORD = "pass-word-123"  # noqa: S105 - test fixture
 def _stop_accounts_listener(django_db_setup):  # type: ignore[no-untyped-def]
     # The listener holds a connection to the test database, which would keep it from being dropped.
     yield
-    from aftersales.accounts import changes
-
     changes.stop()
 
 
@@ -118,12 +120,9 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="session")
 def _playwright():  # type: ignore[no-untyped-def]
-    import os
-
     # Playwright's sync API runs an event loop in this thread; Django's ORM must still be
     # usable from the test body.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         yield pw

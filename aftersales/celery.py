@@ -1,7 +1,10 @@
 """Celery app for deployments with a broker (``CELERY_BROKER_URL``: Redis or RabbitMQ).
 
-The same job functions registered with ``aftersales.jobs.registry.job`` become Celery tasks
-with the same names, and their schedules become beat entries.
+Importing this module only configures the app: it neither sets Django up nor imports any job.
+The jobs app registers every job declared with ``aftersales.jobs.registry.job`` here, under the
+same name and with its schedule as a beat entry, from ``JobsConfig.ready()``; a worker started
+with ``celery -A aftersales.celery`` gets there through Celery's Django fixup, which sets Django
+up before the worker takes its first task.
 """
 
 from __future__ import annotations
@@ -9,16 +12,9 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-
-from aftersales.jobs.registry import REGISTRY, load_all  # noqa: E402
 
 app = Celery("aftersales", broker=settings.CELERY_BROKER_URL or "memory://")
 app.conf.update(
@@ -29,10 +25,6 @@ app.conf.update(
     timezone=settings.TIME_ZONE,
     broker_connection_retry_on_startup=True,
 )
-
-load_all()
-for _spec in REGISTRY.values():
-    app.task(name=_spec.name, bind=False)(_spec.func)
 
 
 def configured_app() -> Celery:
@@ -48,10 +40,3 @@ def configured_app() -> Celery:
         app._pool = None
         app.amqp._producer_pool = None
     return app
-
-
-app.conf.beat_schedule = {
-    spec.name: {"task": spec.name, "schedule": spec.every.total_seconds()}
-    for spec in REGISTRY.values()
-    if spec.every is not None
-}

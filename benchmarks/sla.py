@@ -54,10 +54,10 @@ def main() -> None:
     from aftersales.service.models import ServiceRequest
     from aftersales.sla.calendars import business_calendar
     from aftersales.sla.clock import ClockStatus, compute_clock
+    from aftersales.sla.clocks import UNPAUSED
     from aftersales.sla.models import Metric, RequestSla, SlaClock, SlaPause, TimeBasis
     from aftersales.sla.policies import sla_setup_organization
     from aftersales.sla.recompute import recompute_open_clocks, sla_check
-    from aftersales.sla.services import UNPAUSED
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -36,8 +36,12 @@ import threading
 import time
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models.signals import post_delete, post_save
+
+from aftersales.accounts.models import ApiToken, Organization, User
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +164,6 @@ def _start(using: str) -> None:
 
 
 def _connect(params: dict[str, Any]) -> Any:
-    import psycopg
-
     return psycopg.connect(**params, autocommit=True)
 
 
@@ -252,10 +254,6 @@ def changed(using: str = "default") -> None:
 def connect() -> None:
     """Drop this process's entries at once on an ORM save or delete of the three models (the
     triggers tell the other processes, after the commit)."""
-    from django.db.models.signals import post_delete, post_save
-
-    from aftersales.accounts.models import ApiToken, Organization, User
-
     for model in (Organization, User, ApiToken):
         post_save.connect(_saved, sender=model, dispatch_uid=f"accounts-changed:{model.__name__}:save")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"accounts-changed:{model.__name__}:delete")

@@ -15,13 +15,13 @@ from datetime import UTC
 from functools import lru_cache
 from typing import Any
 
+from psycopg import adapters, postgres
+from psycopg.pq import Format
+
 
 @lru_cache(maxsize=1)
 def compiled_loader() -> type[Any] | None:
     """psycopg's compiled text loader for ``timestamptz``, or None without the compiled package."""
-    from psycopg import adapters, postgres
-    from psycopg.pq import Format
-
     loader = adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
     if loader is None or loader.__module__.split(".")[0] != "psycopg_binary":
         return None
@@ -40,8 +40,6 @@ def same_as_djangos(connection: Any) -> bool:
 def adopt(connection: Any, cursor: Any) -> None:
     """Have the psycopg ``cursor`` of Django's ``connection`` read timestamps with the compiled
     loader, where it gives the same values."""
-    from psycopg import postgres
-
     compiled = compiled_loader()
     if compiled is not None and same_as_djangos(connection):
         cursor.adapters.register_loader(postgres.types["timestamptz"].oid, compiled)

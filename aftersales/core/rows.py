@@ -36,6 +36,7 @@ from django.db.models.fields.related_descriptors import (
 )
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
+from psycopg import RawCursor
 
 from aftersales.core import cursors
 
@@ -336,8 +337,6 @@ def _raw_cursor(raw_connection: Any) -> Any:
     """psycopg's ``RawCursor``: ``$1``-style parameters, sent as they are. psycopg parses ``%s``
     queries with a regular expression and caches the result only for short ones with few
     parameters; a create's write has over a hundred."""
-    from psycopg import RawCursor
-
     return RawCursor(raw_connection)
 
 

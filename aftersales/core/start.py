@@ -20,9 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Role
 from aftersales.accounts.roles import Cap, can
+from aftersales.dispatch.models import Appointment
+from aftersales.entitlement.models import ReturnAuthorization
+from aftersales.entitlement.selectors import rmas_for_user
 from aftersales.service.models import Kind, Status
 from aftersales.service.selectors import requests_for_user
 from aftersales.sla.reports import can_view_reports
+from aftersales.sla.selectors import clock_q
 
 CLOSED = (Status.CLOSED, Status.CANCELLED)
 FIELD_KINDS = (Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE)
@@ -60,8 +64,6 @@ def _queue(**params: str) -> str:
 
 def _request_counts(user: Any, now: datetime) -> dict[str, int]:
     """Every request figure in one query: conditional counts over the open requests the user may see."""
-    from aftersales.sla.selectors import clock_q
-
     mine = Q(assignee_id=user.pk)
     aggregates = {
         "open": Count("pk"),
@@ -80,8 +82,6 @@ def _request_counts(user: Any, now: datetime) -> dict[str, int]:
 
 
 def _visits_today(user: Any, now: datetime) -> int:
-    from aftersales.dispatch.models import Appointment
-
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     qs = Appointment.objects.live().filter(window_start__gte=start, window_start__lt=start + timedelta(days=1))
     if user.role == Role.TECHNICIAN:
@@ -90,9 +90,6 @@ def _visits_today(user: Any, now: datetime) -> int:
 
 
 def _returns_waiting(user: Any) -> dict[str, int]:
-    from aftersales.entitlement.models import ReturnAuthorization
-    from aftersales.entitlement.selectors import rmas_for_user
-
     S = ReturnAuthorization.Status
     return rmas_for_user(user).aggregate(
         to_decide=Count("pk", filter=Q(status__in=[S.REQUESTED, S.INSPECTED])),

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from aftersales.catalog.models import ProductModel
 from aftersales.core import crypto
@@ -133,8 +134,6 @@ def _read_csv(source: IO[bytes] | Path) -> tuple[list[str], Iterator[tuple[int, 
 
 
 def _read_xlsx(source: IO[bytes] | Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file

@@ -16,15 +16,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from aftersales.accounts.models import Organization, Role, User
 from aftersales.catalog.models import PartWarrantyOverride, SparePart
 from aftersales.customers.models import CustomerAddress, Unit
+from aftersales.demo import request_texts as texts
+from aftersales.demo.context import DemoContext, person_name
+from aftersales.demo.data import ORGS
+from aftersales.demo.requests import stamp_last_activity
 from aftersales.dispatch import config
 from aftersales.dispatch import event_codes as codes
+from aftersales.dispatch import skills as sk
 from aftersales.dispatch.charges import _add_months, money
 from aftersales.dispatch.daybook import TechDay, Visit, can_take
 from aftersales.dispatch.models import (
@@ -45,9 +49,6 @@ from aftersales.service.event_text import fields, text
 from aftersales.service.models import RequestEvent, ServiceRequest
 from aftersales.stations.coverage import uncovered_mask
 from aftersales.stations.models import ServiceStation
-
-if TYPE_CHECKING:
-    from aftersales.demo.generate import DemoContext
 
 TECHS_PER_STATION = 3
 VISITS_PER_STATION = 6
@@ -97,10 +98,8 @@ def _technicians(ctx: DemoContext, org: Organization, stations: list[ServiceStat
             if n < len(existing):
                 users.append(existing[n])
                 continue
-            from aftersales.demo.generate import _person_name
-
             user = User(username=f"{spec_prefix}-tech-{s_idx + 1:02d}-{j + 1}", role=Role.TECHNICIAN, organization=org,
-                        first_name=_person_name(rng), email=f"{spec_prefix}-tech-{s_idx + 1:02d}-{j + 1}@demo.aftersales.local",
+                        first_name=person_name(rng), email=f"{spec_prefix}-tech-{s_idx + 1:02d}-{j + 1}@demo.aftersales.local",
                         password=password)
             users.append(user)
             new_users.append(user)
@@ -155,8 +154,6 @@ def _book_day(ctx: DemoContext, org: Organization, stations: list[ServiceStation
               *, today: date, per_station: int, used: set[int], now: datetime) -> _Day:
     """Book each station's visits for ``today`` into windows the technicians can keep; those
     whose time has come by ``now`` are under way or done."""
-    from aftersales.dispatch import skills as sk
-
     rng = ctx.rng
     zone = config.zone_of(org)
     policy = DispatchPolicy(organization=org)
@@ -237,8 +234,6 @@ def _shift(tech: Technician, day: object) -> TimeWindow:
 def _request(ctx: DemoContext, org: Organization, unit: Unit, address: CustomerAddress, kind: str,
              before: datetime) -> ServiceRequest:
     """A request opened 14–40 hours before `before` (now, or the visit's window if that started already)."""
-    from aftersales.demo import request_texts as texts
-
     rng = ctx.rng
     created = before - timedelta(hours=rng.randint(14, 40), minutes=rng.randint(0, 59))
     problems = texts.CATEGORY.get(unit.product_model.category.code, {}).get(kind) or []
@@ -318,9 +313,7 @@ def _save_day(day: _Day) -> None:
             events.append(event)
     RequestEvent.objects.bulk_create(events)
     if day.requests:
-        from aftersales.demo.requests import _stamp_last_activity
-
-        _stamp_last_activity(day.requests[0].pk, day.requests[-1].pk)
+        stamp_last_activity(day.requests[0].pk, day.requests[-1].pk)
 
 
 # --- a year of repair records --------------------------------------------------------------------
@@ -420,8 +413,6 @@ def _records(ctx: DemoContext, org: Organization, techs_by_user: dict[int, Techn
 
 
 def step_dispatch(ctx: DemoContext) -> None:
-    from aftersales.demo.data import ORGS
-
     password = User.objects.filter(role=Role.TECHNICIAN).values_list("password", flat=True).first() or "!"
     now = ctx.now or timezone.now()
     totals = {"technicians": 0, "visits": 0, "records": 0, "parts": 0, "planned": 0}

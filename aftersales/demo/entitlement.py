@@ -39,7 +39,7 @@ from aftersales.service.models import ServiceRequest, Status
 from aftersales.service.services import request_assign, request_create, request_transition
 
 if TYPE_CHECKING:
-    from aftersales.demo.generate import DemoContext
+    from aftersales.demo.context import DemoContext
 
 S = ReturnAuthorization.Status
 # The state each demo return is left in, with how many days ago it was opened; the closed and

@@ -22,8 +22,10 @@ from django.db.models.functions import Cast, Concat, ExtractYear, LPad
 from django.utils import timezone
 
 from aftersales.accounts.models import Role, User
+from aftersales.catalog.models import SparePart
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.demo import request_texts as texts
+from aftersales.demo.context import DemoContext
 from aftersales.demo.request_paths import FIELD_KINDS, path_for
 from aftersales.service import event_codes as codes
 from aftersales.service import lifecycle
@@ -32,7 +34,6 @@ from aftersales.service.models import CannedReply, Message, Rating, RequestEvent
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import Organization
-    from aftersales.demo.generate import DemoContext
 
 Actor = lifecycle.Actor
 REQUESTS_PER_ORG = {"qingchuan": 1400, "youpin": 1100, "huajun": 500}
@@ -440,8 +441,6 @@ class _Builder:
 
 
 def _parts_by_category(org: Organization) -> dict[str, list[str]]:
-    from aftersales.catalog.models import SparePart
-
     out: dict[str, list[str]] = {}
     for part in SparePart.objects.filter(organization=org).prefetch_related("fits__category"):
         for model in part.fits.all():
@@ -474,10 +473,10 @@ def _save(walks: list[Walk]) -> None:
     RequestEvent.objects.bulk_create(events, batch_size=1000)
     ratings = [w.rating for w in walks if w.rating is not None]
     Rating.objects.bulk_create(ratings, batch_size=1000)
-    _stamp_last_activity(requests[0].pk, requests[-1].pk)
+    stamp_last_activity(requests[0].pk, requests[-1].pk)
 
 
-def _stamp_last_activity(first: int, last: int) -> None:
+def stamp_last_activity(first: int, last: int) -> None:
     """updated_at := the request's latest timeline event (auto_now stamped the insert's time).
 
     UPDATE … FROM a grouped subquery (SQLite ≥ 3.33, PostgreSQL): one hash join. The ORM's

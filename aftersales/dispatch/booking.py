@@ -21,7 +21,7 @@ from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import config, skills
 from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.assignment import category_names, request_point
-from aftersales.dispatch.models import Appointment, Technician
+from aftersales.dispatch.models import Appointment, DayPlan, Technician
 from aftersales.dispatch.slots import (
     HOLD_STATUS,
     Availability,
@@ -30,8 +30,10 @@ from aftersales.dispatch.slots import (
     check_bookable,
     window_text,
 )
+from aftersales.jobs.registry import enqueue
 from aftersales.service import services as service_services
 from aftersales.service.event_text import EventText, text
+from aftersales.service.events import event_add
 from aftersales.service.models import RequestEvent, ServiceRequest, Status
 from aftersales.stations.coverage import covering
 
@@ -118,7 +120,7 @@ def _move_request(request: ServiceRequest, *, technician: Technician, by: User |
     if request.assignee_id != technician.user_id or request.status in (Status.ACCEPTED, Status.REOPENED):
         request = service_services.request_assign(request=request, assignee=technician.user, by=staff, reason=why)
     if request.status in HOLD_STATUS:
-        service_services.event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
+        event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
                                    data={"changes": {gettext_noop("上门预约"): [None, window]}})
         return
     service_services.request_transition(request=request, name="schedule", by=staff,
@@ -237,16 +239,13 @@ def appointment_cancel(*, appointment: Appointment, by: User | None, reason: str
             service_services.request_transition(request=sr, name="assign", by=_staff(by),
                                                 reason=text(codes.CANCELLED, window=window, reason=reason))
         else:
-            service_services.event_add(request=sr, kind=RequestEvent.Kind.FIELD, by=by, public=True,
+            event_add(request=sr, kind=RequestEvent.Kind.FIELD, by=by, public=True,
                                        data={"changes": {gettext_noop("上门预约"): [window, gettext_noop("已取消")]}})
     return locked
 
 
 def _replan_soon(appointment: Appointment) -> None:
     """A visit booked or moved into today's planned day triggers a re-plan of that day."""
-    from aftersales.dispatch.models import DayPlan
-    from aftersales.jobs.registry import enqueue
-
     if appointment.station_id is None:
         return
     day = timezone.localtime(appointment.window_start, config.zone_of(appointment.organization)).date()

@@ -12,7 +12,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Protocol
 
 from django.utils.translation import gettext as _
 
@@ -58,37 +58,31 @@ def warranty_cover(*, unit: Unit, part: SparePart | None, on: date) -> Cover:
     return Cover(False, _("已过%(what)s期（%(m)d 个月，至 %(end)s）") % {"what": what, "m": months, "end": end})
 
 
-def _entitlement_check() -> Any:
-    try:
-        from aftersales.entitlement.selectors import check_unit
-    except ImportError:  # the entitlement app is optional here; fall back to the catalogue terms
-        return None
-    return check_unit
+class CoverCheck(Protocol):
+    """Another app's answer to "is this covered?", or None to leave it to the catalogue's terms."""
+
+    def __call__(self, *, unit: Unit, part: SparePart | None, on: date) -> Cover | None: ...
+
+
+# The entitlement engine registers its check here when it is ready (``EntitlementConfig.ready``):
+# that app sits above this one (its decisions read repair records), so this one never imports it.
+COVER_CHECKS: list[CoverCheck] = []
+
+
+def cover_check_register(check: CoverCheck) -> None:
+    if check not in COVER_CHECKS:
+        COVER_CHECKS.append(check)
 
 
 def cover_for(*, unit: Unit | None, part: SparePart | None, on: date) -> Cover:
     """Is this part (or, with ``part=None``, the labour) covered for ``unit`` on ``on``?"""
     if unit is None:
         return Cover(False, _("没有关联机器，按收费维修处理"))
-    check = _entitlement_check()
-    if check is None:
-        return warranty_cover(unit=unit, part=part, on=on)
-    from aftersales.core.errors import InvalidInput
-    from aftersales.entitlement.policy import OptionKind, Payer
-
-    try:
-        decision = check(unit=unit, kind="repair", part=part.part_number if part else "", on=on).decision
-    except InvalidInput:
-        return warranty_cover(unit=unit, part=part, on=on)
-    free = decision.find(OptionKind.FREE_REPAIR)
-    if free is not None:
-        return Cover(True, free.reason_zh)
-    for option in decision.options:
-        if option.kind == OptionKind.PAID_REPAIR and option.cost_borne_by == Payer.WARRANTY_PROVIDER:
-            return Cover(True, option.reason_zh)
-    paid = decision.find(OptionKind.PAID_REPAIR)
-    refusal = next((r for r in decision.refusals if r.kind == OptionKind.FREE_REPAIR), None)
-    return Cover(False, (paid.reason_zh if paid else "") or (refusal.reason_zh if refusal else "") or _("保外收费维修"))
+    for check in COVER_CHECKS:
+        cover = check(unit=unit, part=part, on=on)
+        if cover is not None:
+            return cover
+    return warranty_cover(unit=unit, part=part, on=on)
 
 
 def recompute(record: RepairRecord, policy: DispatchPolicy, *, labour: Cover) -> RepairRecord:

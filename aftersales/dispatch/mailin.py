@@ -23,6 +23,7 @@ from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.models import MailInShipment, RepairRecord
 from aftersales.service import services as service_services
 from aftersales.service.event_text import text
+from aftersales.service.events import event_add
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.stations.models import ServiceStation
 
@@ -54,7 +55,7 @@ def _guard(request: ServiceRequest, by: User | None) -> None:
 
 
 def _event(request: ServiceRequest, by: User | None, old: str | None, new: str) -> None:
-    service_services.event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
+    event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
                                data={"changes": {gettext_noop("寄修进度"): [old, new]}})
 
 

@@ -8,7 +8,11 @@ class EntitlementConfig(AppConfig):
 
     def ready(self) -> None:
         from aftersales.accounts.settings_area import SettingsSection, register_section
+        from aftersales.dispatch import charges
         from aftersales.entitlement import event_codes  # noqa: F401 - registers the timeline's sentences
+        from aftersales.entitlement.cover import repair_cover
+
+        charges.cover_check_register(repair_cover)
 
         register_section(SettingsSection(
             key="entitlement", label=_("三包与退换货规则"), url_name="entitlement_settings:index",

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict
 from aftersales.service import lifecycle
+from aftersales.service.events import Reason
 from aftersales.service.models import ServiceRequest
-from aftersales.service.services import Reason, request_transition
+from aftersales.service.services import request_transition
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User

@@ -29,8 +29,8 @@ from aftersales.entitlement.policy import Decision, Option, OptionKind, Payer
 from aftersales.entitlement.rma import org_language
 from aftersales.entitlement.services import _decimal, claim_add, evaluate_inputs, require, same_org
 from aftersales.service.event_text import text
+from aftersales.service.events import event_add
 from aftersales.service.models import Kind, RequestEvent, ServiceRequest, Status
-from aftersales.service.services import event_add
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User

@@ -18,8 +18,8 @@ from aftersales.dispatch.models import RepairRecord
 from aftersales.entitlement.models import UnitFacts, Usage, VoucherStatus
 from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.services import require, same_org
+from aftersales.service.events import event_add
 from aftersales.service.models import Kind, RequestEvent
-from aftersales.service.services import event_add
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User

@@ -31,11 +31,19 @@ from aftersales.entitlement.models import (
     WarrantyClaim,
 )
 from aftersales.entitlement.permissions import Act, may
-from aftersales.entitlement.policy import Decision, InvalidFacts, Option, OrgRules, Setting, effective_rules
+from aftersales.entitlement.policy import (
+    Decision,
+    InvalidFacts,
+    Option,
+    OrgRules,
+    Setting,
+    effective_rules,
+    evaluate,
+)
 from aftersales.entitlement.present import english
 from aftersales.service.event_text import text
+from aftersales.service.events import event_add
 from aftersales.service.models import RequestEvent
-from aftersales.service.services import event_add
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
@@ -82,7 +90,6 @@ def decision_record(
 def explain(record: EntitlementDecision) -> Decision:
     """The engine's answer recomputed from the stored facts: how a past decision is explained."""
     facts, request, rules = snapshot.inputs_from_json(record.facts)
-    from aftersales.entitlement.policy import evaluate
 
     return evaluate(facts, request, rules)
 

@@ -8,28 +8,21 @@ transaction commits. Where it runs depends on configuration only:
 * with a broker (Redis or RabbitMQ): a Celery message, run by ``aftersales worker`` processes,
   with ``aftersales scheduler`` (Celery beat) for the periodic ones.
 
-Job functions take JSON-serialisable keyword arguments and must be safe to run twice.
+``jobs.backends`` holds the two ways of sending. Job functions take JSON-serialisable keyword
+arguments and must be safe to run twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.apps import apps
 
-
-@dataclass(frozen=True)
-class JobSpec:
-    name: str
-    func: Callable[..., Any]
-    every: timedelta | None
-    max_attempts: int
-
+from aftersales.jobs import backends
+from aftersales.jobs.spec import JobSpec
 
 REGISTRY: dict[str, JobSpec] = {}
 
@@ -46,42 +39,19 @@ def job(
     return register
 
 
-def uses_celery() -> bool:
-    return bool(settings.CELERY_BROKER_URL)
-
-
 def enqueue(name: str, *, delay: timedelta | None = None, **kwargs: Any) -> None:
     """Queue ``name`` to run after the surrounding transaction commits (now, if none)."""
     if name not in REGISTRY:
-        # A web process imports no ``tasks`` module by itself; the job is registered there.
+        # Jobs are registered when the jobs app is ready (``JobsConfig.ready``); one whose module
+        # was unloaded since (tests) is registered again here.
         load_all()
     if name not in REGISTRY:
         raise KeyError(f"unknown job {name!r}")
-    if uses_celery():
-        from aftersales.celery import configured_app
-
-        app = configured_app()
-        countdown = delay.total_seconds() if delay else None
-        transaction.on_commit(lambda: app.send_task(name, kwargs=kwargs, countdown=countdown))
-        return
-    from aftersales.jobs.models import Job
-
-    # A Job row written in the caller's transaction: if the caller rolls back, so does the job,
-    # and a committed job survives a restart.
-    Job.objects.create(
-        name=name,
-        kwargs=kwargs,
-        run_after=timezone.now() + (delay or timedelta(0)),
-        max_attempts=REGISTRY[name].max_attempts,
-    )
+    backends.backend().send(REGISTRY[name], kwargs, delay)
 
 
 def load_all() -> None:
     """Import every app's ``tasks`` module so their jobs are registered."""
-    from importlib import import_module
-
-    from django.apps import apps
-
     for config in apps.get_app_configs():
         if config.name.startswith("aftersales."):
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 
 from django.utils import timezone
@@ -21,9 +23,6 @@ def purge_finished(days: int = 14) -> int:
 @job("jobs.ping")
 def ping(marker: str) -> None:
     """Records that a worker ran it; used to check that workers are alive."""
-    import os
-    import socket
-
     Heartbeat.objects.update_or_create(
         marker=marker, defaults={"seen_at": timezone.now(), "worker": f"{socket.gethostname()}:{os.getpid()}"}
     )

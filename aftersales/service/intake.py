@@ -18,7 +18,10 @@ from aftersales.core.crypto import lookup_hash, phone_hash, phone_tail_hash
 from aftersales.core.errors import InvalidInput
 from aftersales.customers.models import Customer
 from aftersales.customers.services import clean_phone
-from aftersales.service.models import Channel, Kind, ServiceRequest
+from aftersales.service import attachments as attach
+from aftersales.service import services
+from aftersales.service.events import event_add
+from aftersales.service.models import Channel, Kind, Message, ServiceRequest
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import Organization
@@ -137,10 +140,6 @@ def _strip_quoted(body: str) -> str:
 def ingest_email(*, organization: Organization, raw: bytes) -> tuple[ServiceRequest, bool]:
     """A new message makes a request; a reply (number in the subject or a known Message-ID) is
     appended to it. Returns the request and whether it was created. Safe to run twice."""
-    from aftersales.service import attachments as attach
-    from aftersales.service import services
-    from aftersales.service.models import Message
-
     parsed = parse_email(raw)
     if parsed.message_id:
         seen = Message.objects.filter(request__organization=organization, email_message_id=parsed.message_id).first()
@@ -169,6 +168,6 @@ def ingest_email(*, organization: Organization, raw: bytes) -> tuple[ServiceRequ
             try:
                 attach.attachment_add(request=target, by=None, name=filename, data=data, message=message)
             except InvalidInput:
-                services.event_add(request=target, kind="attachment", by=None, public=False,
-                                   data={"rejected": filename})
+                event_add(request=target, kind="attachment", by=None, public=False,
+                          data={"rejected": filename})
     return target, created

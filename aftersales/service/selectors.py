@@ -17,6 +17,7 @@ from aftersales.customers import lookup
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import lifecycle
+from aftersales.service.events import actor_of
 from aftersales.service.models import Attachment, RequestEvent, ServiceRequest, Status
 
 if TYPE_CHECKING:
@@ -113,8 +114,6 @@ def attachments_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet[
 
 
 def allowed_transitions(*, user: AnyUser, request: ServiceRequest) -> list[lifecycle.Transition]:
-    from aftersales.service.services import actor_of
-
     if not user.is_authenticated:
         return []
     return lifecycle.allowed(request.kind, request.status, actor_of(user))  # type: ignore[arg-type]

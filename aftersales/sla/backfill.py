@@ -2,7 +2,7 @@
 bulk-written year, requests from before the SLA engine was installed.
 
 Each request's timeline (status events, public messages, assignments) is replayed in memory by
-the same rules the hooks apply live (``aftersales.sla.services``), and the final state of every
+the same rules the hooks apply live (``aftersales.sla.handlers``), and the final state of every
 clock is computed by the same ``clock_compute``; a test pins that replaying gives what the
 hooks would have stored. History does not escalate: thresholds already passed count as handled,
 so the outbox is not flooded with year-old warnings.
@@ -26,6 +26,15 @@ from aftersales.sla import event_codes as codes
 from aftersales.sla.calendar import BusinessCalendar
 from aftersales.sla.calendars import business_calendar, calendar_for
 from aftersales.sla.clock import Pause
+from aftersales.sla.clocks import (
+    CYCLED,
+    DEFAULT_PAUSE_STATUSES,
+    DONE,
+    applies,
+    breach_reason,
+    clock_compute,
+    station_for,
+)
 from aftersales.sla.models import (
     Metric,
     RequestSla,
@@ -36,18 +45,9 @@ from aftersales.sla.models import (
     SlaTarget,
 )
 from aftersales.sla.policies import sla_setup_organization
-from aftersales.sla.services import (
-    CYCLED,
-    DEFAULT_PAUSE_STATUSES,
-    DONE,
-    applies,
-    breach_reason,
-    clock_compute,
-    station_for,
-)
 
 State = SlaClock.State
-# Entering these statuses meets these targets (as ``services.status_changed`` does live).
+# Entering these statuses meets these targets (as ``handlers.status_changed`` does live).
 _MET_BY: dict[str, tuple[str, ...]] = {
     Status.IN_PROGRESS: (Metric.ONSITE_ARRIVAL,), Status.RESOLVED: (Metric.RESOLUTION, Metric.RETURN_PROCESSING)}
 log = logging.getLogger(__name__)

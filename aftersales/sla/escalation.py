@@ -18,10 +18,13 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.models import User
 from aftersales.notifications import outbox
 from aftersales.service.event_text import EventText, text
+from aftersales.service.events import event_add
 from aftersales.service.models import Priority, RequestEvent, ServiceRequest
+from aftersales.service.services import request_assign
 from aftersales.sla import event_codes as codes
+from aftersales.sla.clocks import event_sla
 from aftersales.sla.models import Escalation, EscalationRule, RequestSla, SlaClock
-from aftersales.sla.services import event_sla, policy_apply
+from aftersales.sla.services import policy_apply
 
 PRIORITY_UP = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
 _EPSILON = 1e-6
@@ -72,8 +75,6 @@ def priority_raise(*, request: ServiceRequest, at: datetime, reason: EventText) 
     request.priority = new
     request.version += 1
     request.save(update_fields=["priority", "version", "updated_at"])
-    from aftersales.service.services import event_add
-
     event_add(request=request, kind=RequestEvent.Kind.FIELD, by=None, public=False, reason=reason,
               data={"changes": {"priority": [old, new.value]}}, at=at)
     policy_apply(request=request, at=at)
@@ -130,8 +131,6 @@ def escalate(*, clock_id: int, rule: EscalationRule, at: datetime | None = None)
             target = User.objects.filter(pk=rule.reassign_to_id, is_active=True,
                                          organization_id=request.organization_id).first()
             if target is not None:
-                from aftersales.service.services import request_assign
-
                 request_assign(request=request, assignee=target, by=None, reason=text(codes.ESCALATED_RULE, rule=rule.name))
                 actions["reassigned_to"] = target.username
         escalation.actions = actions

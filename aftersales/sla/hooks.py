@@ -1,7 +1,7 @@
 """The SLA engine's entry points, called by ``aftersales.service.services`` at each change.
 
-One line per call site, inside the caller's transaction. Imports are deferred: the service
-module imports this one while it is itself being imported.
+One line per call site, inside the caller's transaction. Nothing here imports the service
+module back: the SLA side writes its timeline events through ``aftersales.service.events``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+
+from aftersales.sla import handlers, services
 
 if TYPE_CHECKING:
     from aftersales.core.rows import NewRows
@@ -32,8 +34,6 @@ def _guarded(name: str, request: ServiceRequest, work: Callable[[], object]) -> 
 
 
 def on_request_created(*, request: ServiceRequest, at: datetime | None = None, rows: NewRows | None = None) -> None:
-    from aftersales.sla import services
-
     # Called by ``request_create`` in the transaction that creates the request: it has no SLA row.
     # No savepoint (one fewer round trip on every create): ``sla_start`` with ``new`` computes
     # everything that can raise before it writes anything. With ``rows`` it only adds its rows
@@ -45,28 +45,20 @@ def on_request_created(*, request: ServiceRequest, at: datetime | None = None, r
 
 
 def on_status_changed(*, request: ServiceRequest, old: str, at: datetime | None = None) -> None:
-    from aftersales.sla import services
-
     _guarded("status", request,
-             lambda: services.status_changed(request=request, old=old, at=at or timezone.now()))
+             lambda: handlers.status_changed(request=request, old=old, at=at or timezone.now()))
 
 
 def on_message(*, request: ServiceRequest, message: Message) -> None:
-    from aftersales.sla import services
-
-    _guarded("message", request, lambda: services.message_added(
+    _guarded("message", request, lambda: handlers.message_added(
         request=request, author_kind=message.author_kind, internal=message.internal, at=message.created_at))
 
 
 def on_request_updated(*, request: ServiceRequest, changed: Iterable[str], at: datetime | None = None) -> None:
-    from aftersales.sla import services
-
     fields = list(changed)
     _guarded("updated", request,
-             lambda: services.fields_changed(request=request, changed=fields, at=at or timezone.now()))
+             lambda: handlers.fields_changed(request=request, changed=fields, at=at or timezone.now()))
 
 
 def on_assigned(*, request: ServiceRequest, at: datetime | None = None) -> None:
-    from aftersales.sla import services
-
-    _guarded("assigned", request, lambda: services.assigned(request=request, at=at or timezone.now()))
+    _guarded("assigned", request, lambda: handlers.assigned(request=request, at=at or timezone.now()))

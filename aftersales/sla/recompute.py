@@ -23,10 +23,10 @@ from aftersales.sla.backfill import sla_backfill
 from aftersales.sla.calendar import BusinessCalendar
 from aftersales.sla.calendars import business_calendars
 from aftersales.sla.clock import ClockStatus, Pause, compute_clock
+from aftersales.sla.clocks import UNPAUSED, breach_reason, claim_breach, fallback_calendar
 from aftersales.sla.escalation import escalate_due, rules_by_policy, rules_due
 from aftersales.sla.models import EscalationRule, SlaClock, SlaPause, TimeBasis
 from aftersales.sla.policies import sla_setup_all
-from aftersales.sla.services import UNPAUSED, breach_reason, claim_breach, fallback_calendar
 
 log = logging.getLogger(__name__)
 State = SlaClock.State

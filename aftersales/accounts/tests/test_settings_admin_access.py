@@ -4,6 +4,7 @@ reads and writes alike, and changes nothing; the settings log filters by area, u
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -114,8 +115,6 @@ def test_the_log_filters_by_area_user_and_date_and_shows_before_and_after(client
 
 
 def test_the_settings_pages_speak_english(client_for, olga, objects):
-    import re
-
     client = client_for(olga)
     client.cookies["django_language"] = "en"
     # the objects' own words, the organization's name, and the legal term English text glosses

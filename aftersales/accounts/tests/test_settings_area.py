@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from aftersales.accounts import settings_area
 from aftersales.accounts.models import SettingsChange
 from aftersales.accounts.settings_area import SettingsSection, register_section, sections
 from aftersales.accounts.settings_log import settings_change_log
@@ -40,8 +41,6 @@ def test_org_admin_sees_the_settings_menu_and_index(client_for, olga, alice):
 
 @pytest.fixture
 def _own_registry(monkeypatch):
-    from aftersales.accounts import settings_area
-
     monkeypatch.setattr(settings_area, "_sections", dict(settings_area._sections))
 
 

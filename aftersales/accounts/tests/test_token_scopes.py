@@ -21,6 +21,7 @@ from django.utils import timezone
 from aftersales.accounts import changes, scopes
 from aftersales.accounts.models import ApiToken, SettingsChange
 from aftersales.accounts.tokens import token_create, token_lookup
+from aftersales.api import api
 from aftersales.testing.factories import CustomerFactory, UnitFactory
 
 TOKENS = "/console/settings/tokens/"
@@ -129,7 +130,6 @@ def test_existing_tokens_keep_read_write_on_everything_without_expiry(olga):
 
 def test_every_api_path_belongs_to_a_resource():
     # a path no resource claims is closed to narrowed tokens: say which resource each one is
-    from aftersales.api import api
 
     schema = api.get_openapi_schema()
     unclaimed = [p for p in schema["paths"] if scopes.resource_of(p) is None]

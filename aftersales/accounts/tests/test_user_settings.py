@@ -9,8 +9,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from aftersales.accounts import services
 from aftersales.accounts.models import Role, SettingsChange, User
 from aftersales.accounts.tokens import token_create
+from aftersales.core.errors import Conflict
 from aftersales.notifications.models import OutboxMessage
 from aftersales.notifications.tasks import deliver
 from conftest import PASSWORD
@@ -134,8 +136,6 @@ def test_another_admin_can_be_deactivated_reactivated_and_demoted(client_for, ol
 def test_the_last_org_admin_cannot_be_removed(org_a, olga):
     # Through the pages the acting admin is always a second one; the rule bites when two admins
     # remove each other at once (the second finds the first already gone): here, olga is gone.
-    from aftersales.accounts import services
-    from aftersales.core.errors import Conflict
 
     other = User.objects.create_user(username="otto", password=PASSWORD, role=Role.ORG_ADMIN, organization=org_a)
     User.objects.filter(pk=olga.pk).update(is_active=False)

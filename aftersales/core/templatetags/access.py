@@ -10,6 +10,9 @@ from django import template
 
 from aftersales.accounts.roles import Cap
 from aftersales.accounts.roles import can as role_can
+from aftersales.dispatch import selectors
+from aftersales.entitlement.permissions import Act
+from aftersales.entitlement.permissions import may as act_may
 
 register = template.Library()
 
@@ -23,9 +26,6 @@ def can(user: Any, cap: str) -> bool:
 
 @register.filter
 def may(user: Any, act: str) -> bool:
-    from aftersales.entitlement.permissions import Act
-    from aftersales.entitlement.permissions import may as act_may
-
     if not getattr(user, "is_authenticated", False):
         return False
     return act_may(user, Act(act))
@@ -34,8 +34,6 @@ def may(user: Any, act: str) -> bool:
 @register.filter
 def dispatch_role(user: Any, roles: str) -> bool:
     """``user|dispatch_role:"BOARD_ROLES"``: the dispatch views' role check (dispatch.selectors)."""
-    from aftersales.dispatch import selectors
-
     if not getattr(user, "is_authenticated", False):
         return False
     return selectors.role_in(user, getattr(selectors, roles))

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from aftersales.accounts.models import Role
+from aftersales.core.models import RevealLog
 from aftersales.testing.factories import CustomerFactory, UnitFactory, UserFactory
 from conftest import browser_login
 
@@ -97,7 +98,6 @@ def test_agent_reveals_a_phone_number_with_a_reason(page, alice, shop):  # type:
     page.click("button.reveal-btn[data-field=phone]")
     page.wait_for_selector("#phone-value .revealed")
     assert page.locator("#phone-value").inner_text() == customer.phone
-    from aftersales.core.models import RevealLog
 
     log = RevealLog.objects.get()
     assert (log.user_id, log.field, log.reason) == (alice.pk, "phone", "客户来电核实")

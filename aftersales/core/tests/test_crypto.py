@@ -7,8 +7,12 @@ import pickle
 
 import pytest
 from cryptography.fernet import Fernet
+from django.db import connection
+from django.utils import timezone
 
 from aftersales.core import crypto
+from aftersales.customers.models import Customer
+from aftersales.notifications.models import OutboxMessage
 
 
 @pytest.fixture
@@ -83,12 +87,6 @@ def test_a_wrong_key_is_a_clear_error(field_key):
 
 @pytest.mark.django_db
 def test_a_value_copied_between_encrypted_columns_keeps_its_ciphertext(org_a):
-    from django.db import connection
-    from django.utils import timezone
-
-    from aftersales.customers.models import Customer
-    from aftersales.notifications.models import OutboxMessage
-
     def stored(table: str, column: str, pk: int) -> str:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608 - test constants

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import OperationalError
 
+from aftersales.customers import api as customers_api
 from aftersales.customers.models import Customer
 from aftersales.service import services
 from aftersales.testing.factories import CustomerFactory, UnitFactory
@@ -92,7 +93,6 @@ def test_patching_a_customer_name_to_null_is_refused(client_for, alice, requeste
 @pytest.mark.django_db
 def test_a_lost_database_answers_503_with_retry_after(client_for, alice, monkeypatch):
     # The database going away mid-request, as psycopg or sqlite3 report it.
-    from aftersales.customers import api as customers_api
 
     def gone(**kwargs):  # type: ignore[no-untyped-def]
         raise OperationalError("server closed the connection unexpectedly")

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from psycopg import postgres
+from psycopg.pq import Format
 
 from aftersales.core import cursors, pgtypes
 
@@ -26,9 +28,6 @@ SQL = "SELECT " + ", ".join(["%s::timestamptz"] * len(VALUES))
 
 
 def _loader(cursor) -> type:  # type: ignore[no-untyped-def]
-    from psycopg import postgres
-    from psycopg.pq import Format
-
     return cursor.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)  # type: ignore[no-any-return]
 
 

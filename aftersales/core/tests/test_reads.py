@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from django.db import connection
 
-from aftersales.core import reads
+from aftersales.core import crypto, fields, reads
+from aftersales.core.fields import Ciphertext
 from aftersales.customers.models import Customer, CustomerAddress
+from aftersales.service.models import ServiceRequest
 from aftersales.testing.factories import AddressFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,12 +58,6 @@ def _column(table: str, column: str, pk: int) -> str:
 
 
 def test_encrypted_values_are_decrypted_only_when_read(org_a, monkeypatch):  # type: ignore[no-untyped-def]
-    import pickle
-
-    from aftersales.core import crypto
-    from aftersales.core.fields import Ciphertext, stored
-    from aftersales.service.models import ServiceRequest
-
     saved = CustomerFactory(organization=org_a, phone="13912345678")
     AddressFactory(customer=saved, province="浙江省", city="杭州市", district="西湖区", detail="文三路1号")
     decrypted: list[str] = []
@@ -69,7 +67,7 @@ def test_encrypted_values_are_decrypted_only_when_read(org_a, monkeypatch):  # t
     assert customer is not None and address is not None
     assert decrypted == []  # nothing yet
     token = _column("customers_customeraddress", "detail", address.pk)
-    held = stored(address, "detail")
+    held = fields.stored(address, "detail")
     assert type(held) is Ciphertext and held.token == token and "文三路" not in repr(held)
     assert address.masked == "浙江省杭州市西湖区****" and decrypted == []  # whether there is one is enough
     # Copied to another encrypted column, it is written as the same ciphertext, still unread.
@@ -81,15 +79,15 @@ def test_encrypted_values_are_decrypted_only_when_read(org_a, monkeypatch):  # t
     assert request.masked_address == "浙江省杭州市西湖区****" and decrypted == []
     # Read, it is the plain value, decrypted once and kept.
     assert address.detail == "文三路1号" and address.detail == "文三路1号" and decrypted == [token]
-    assert type(stored(address, "detail")) is crypto.Sealed
+    assert type(fields.stored(address, "detail")) is crypto.Sealed
     assert customer.phone == "13912345678" and len(decrypted) == 2
     assert ServiceRequest.objects.get(pk=request.pk).address_detail == "文三路1号"
     # A pickled copy (a cache) still decrypts on first read; assigning a value replaces it.
     _c, again, _e = _joined(saved.pk)
     assert again is not None
     copy = pickle.loads(pickle.dumps(again))  # noqa: S301 - our own bytes
-    assert type(stored(copy, "detail")) is Ciphertext and copy.detail == "文三路1号"
+    assert type(fields.stored(copy, "detail")) is Ciphertext and copy.detail == "文三路1号"
     again.detail = "文二路2号"
-    assert again.detail == "文二路2号" and stored(again, "detail") == "文二路2号"
+    assert again.detail == "文二路2号" and fields.stored(again, "detail") == "文二路2号"
     again.save()
     assert CustomerAddress.objects.get(pk=again.pk).detail == "文二路2号"

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
-from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext, isolate_apps
+from datetime import timedelta
 
-from aftersales.core.rows import NewRows
+import pytest
+from django.db import IntegrityError, connection, models, transaction
+from django.test.utils import CaptureQueriesContext, isolate_apps
+from django.utils import timezone
+
+from aftersales.accounts.models import User
+from aftersales.core import reads
+from aftersales.core.fields import Ciphertext
+from aftersales.core.rows import NewRows, from_db, new, relate
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.notifications.models import OutboxMessage
+from aftersales.service import services
+from aftersales.service.models import RequestEvent, ServiceRequest
+from aftersales.sla.models import RequestSla
+from aftersales.testing.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +33,6 @@ def _address(customer: Customer, detail: str) -> CustomerAddress:
 
 
 def _message(org, key: str) -> OutboxMessage:  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
     return OutboxMessage(organization=org, channel=OutboxMessage.Channel.EMAIL, dedupe_key=key, recipient="a@b.cn",
                          subject="s", body="b", next_attempt_at=timezone.now())
 
@@ -98,13 +106,6 @@ def test_postgresql_opens_no_transaction_for_a_one_statement_write():  # type: i
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the hand-built parameters are PostgreSQL's path")
 def test_postgresql_rows_hold_what_the_orm_would_have_written(org_a, alice):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from aftersales.service.models import ServiceRequest
-    from aftersales.testing.factories import CustomerFactory
-
     customer = CustomerFactory(organization=org_a)
     at = timezone.now() - timedelta(days=3)
 
@@ -154,12 +155,6 @@ def _same_instance(a, b) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_new_builds_what_the_model_constructor_builds(org_a, alice):  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
-    from aftersales.core.rows import new
-    from aftersales.service.models import RequestEvent, ServiceRequest
-    from aftersales.testing.factories import CustomerFactory
-
     customer = CustomerFactory(organization=org_a)
     now = timezone.now()
     request_kwargs = {"organization": org_a, "customer": customer, "unit": None, "kind": "repair", "channel": "api",
@@ -182,9 +177,6 @@ def test_new_builds_what_the_model_constructor_builds(org_a, alice):  # type: ig
 
 
 def test_new_refuses_what_the_model_constructor_refuses(org_a):  # type: ignore[no-untyped-def]
-    from aftersales.core.rows import new
-    from aftersales.service.models import ServiceRequest
-
     with pytest.raises(TypeError, match="no_such_field"):
         new(ServiceRequest, organization=org_a, no_such_field=1)
     with pytest.raises(ValueError, match="must be a"):
@@ -192,13 +184,6 @@ def test_new_refuses_what_the_model_constructor_refuses(org_a):  # type: ignore[
 
 
 def test_new_written_by_rows_reads_back_like_a_saved_one(org_a, alice):  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
-    from aftersales.core.rows import new
-    from aftersales.service import services
-    from aftersales.service.models import RequestEvent
-    from aftersales.testing.factories import CustomerFactory
-
     request = services.request_create(organization=org_a, customer=CustomerFactory(organization=org_a), by=alice,
                                       kind="consultation", channel="phone", description="滤网多久换？")
     rows = NewRows()
@@ -213,10 +198,6 @@ def test_new_written_by_rows_reads_back_like_a_saved_one(org_a, alice):  # type:
 
 
 def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-untyped-def]
-    from aftersales.core import reads
-    from aftersales.core.fields import Ciphertext
-    from aftersales.testing.factories import CustomerFactory
-
     customer = CustomerFactory(organization=org_a)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {reads.columns(Customer, 'c')} FROM customers_customer c WHERE c.id = %s",  # noqa: S608
@@ -230,10 +211,6 @@ def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-unty
 
 
 def test_new_sets_a_one_to_one_on_both_sides_as_the_constructor_does(org_a):  # type: ignore[no-untyped-def]
-    from aftersales.core.rows import new
-    from aftersales.service.models import ServiceRequest
-    from aftersales.sla.models import RequestSla
-
     request, other = ServiceRequest(organization=org_a), ServiceRequest(organization=org_a)
     built, made = new(RequestSla, request=request, station_id=None), RequestSla(request=other, station_id=None)
     assert request.sla is built and other.sla is made  # the reverse side knows its new row
@@ -241,9 +218,6 @@ def test_new_sets_a_one_to_one_on_both_sides_as_the_constructor_does(org_a):  # 
 
 
 def test_relate_sets_a_loaded_row_as_assignment_does(org_a, alice):  # type: ignore[no-untyped-def]
-    from aftersales.accounts.models import User
-    from aftersales.core.rows import relate
-
     first, second = User.objects.get(pk=alice.pk), User.objects.get(pk=alice.pk)
     relate(first, "organization", org_a)
     second.organization = org_a
@@ -255,10 +229,6 @@ def test_relate_sets_a_loaded_row_as_assignment_does(org_a, alice):  # type: ign
 
 @isolate_apps("aftersales.customers")
 def test_a_model_with_its_own_init_is_built_and_loaded_through_it():  # type: ignore[no-untyped-def]
-    from django.db import models
-
-    from aftersales.core.rows import from_db, new
-
     class Tracked(models.Model):  # noqa: DJ008
         name = models.CharField(max_length=10)
 

@@ -8,10 +8,13 @@ from datetime import datetime, time
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from aftersales.demo.generate import STEPS, DemoContext
+from aftersales.demo.context import DemoContext
+from aftersales.demo.generate import STEPS
+from aftersales.dispatch.models import Appointment
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service import lifecycle
 from aftersales.service.models import (
@@ -37,15 +40,12 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     when a timeline drawn backwards from "now" would go wrong (a request opened after its own visit).
     """
     late = timezone.make_aware(datetime.combine(timezone.localdate(), time(23, 50)))
-    with django_db_blocker.unblock(), time_machine.travel(late, tick=True):
-        from django.db import transaction
-
-        with transaction.atomic():
-            ctx = DemoContext(rng=random.Random(2026), today=timezone.localdate(), report=lambda line: None)
-            for _title, step in STEPS:
-                step(ctx)
-            yield ctx
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), time_machine.travel(late, tick=True), transaction.atomic():
+        ctx = DemoContext(rng=random.Random(2026), today=timezone.localdate(), report=lambda line: None)
+        for _title, step in STEPS:
+            step(ctx)
+        yield ctx
+        transaction.set_rollback(True)
 
 
 def test_about_three_thousand_requests_in_every_kind_channel_and_state(demo):  # type: ignore[no-untyped-def]
@@ -162,8 +162,6 @@ def test_history_queued_no_notifications(demo):  # type: ignore[no-untyped-def]
 
 
 def test_booked_visits_were_requested_before_their_window(demo):  # type: ignore[no-untyped-def]
-    from aftersales.dispatch.models import Appointment
-
     visits = list(Appointment.objects.select_related("request"))
     assert len(visits) > 100
     for visit in visits:

@@ -24,8 +24,9 @@ from django.utils import timezone
 from aftersales.accounts.models import Organization, User
 from aftersales.core.navigation import menu_for
 from aftersales.core.start import start_url
+from aftersales.demo.context import DEMO_PASSWORD
 from aftersales.demo.data import ORGS
-from aftersales.demo.generate import DEMO_PASSWORD, load_demo
+from aftersales.demo.generate import load_demo
 from aftersales.dispatch.models import Technician
 from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, ReturnAuthorization, WarrantyClaim
 from aftersales.service.models import RequestEvent, ServiceRequest, Status

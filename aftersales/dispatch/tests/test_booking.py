@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
 
-from aftersales.core.errors import Conflict, InvalidInput
+from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.customers.models import Customer
 from aftersales.dispatch import booking
 from aftersales.dispatch.models import Appointment, Technician
 from aftersales.dispatch.services import time_off_add
+from aftersales.service import services
 from aftersales.service.models import RequestEvent, ServiceRequest, Status
 from aftersales.testing.factories import CustomerFactory
 
@@ -75,8 +76,6 @@ def test_booked_jobs_travel_and_the_daily_limit_close_slots(org_a, station, caro
 
 
 def test_vip_and_urgent_requests_may_be_booked_the_same_day(org_a, station, ac_model, tina_tech):
-    from datetime import datetime
-
     vip = CustomerFactory(organization=org_a, tier=Customer.Tier.VIP)
     sr = field_request(org_a, vip, ac_model)
     morning = datetime.combine(today(), time(7, 0), tzinfo=day_at(today(), 0).tzinfo)
@@ -230,8 +229,6 @@ def test_cancelling_releases_the_slot_and_steps_the_request_back(org_a, carol_cu
 
 
 def test_a_customer_cannot_book_someone_elses_request(carol_request, cody):
-    from aftersales.core.errors import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=cody)
 
@@ -253,8 +250,6 @@ def test_the_earlier_technician_of_the_unit_is_preferred_for_the_slot(org_a, sta
 
 
 def test_a_request_cancelled_elsewhere_releases_its_visit(org_a, carol_customer, ac_model, carol_request, tina_tech):
-    from aftersales.service import services
-
     tina_tech.max_jobs_per_day = 1
     tina_tech.save()
     booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)

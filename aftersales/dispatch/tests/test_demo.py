@@ -6,8 +6,11 @@ import random
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from aftersales.demo.context import DemoContext
+from aftersales.demo.generate import STEPS
 from aftersales.dispatch.models import Appointment, DayPlan, RepairRecord, Technician
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service.models import ServiceRequest
@@ -18,21 +21,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    from aftersales.demo.generate import STEPS, DemoContext
-
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        with transaction.atomic():
-            # Mid-morning, whenever the tests run: the first visits of the day under way or done, and
-            # technicians with more than one visit in the first window (at most one can be under way).
-            today = timezone.localdate()
-            ctx = DemoContext(rng=random.Random(2026), today=today, report=lambda line: None,
-                              now=timezone.make_aware(datetime.combine(today, time(9, 40))))
-            for _title, step in STEPS:
-                step(ctx)
-            yield ctx
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        # Mid-morning, whenever the tests run: the first visits of the day under way or done, and
+        # technicians with more than one visit in the first window (at most one can be under way).
+        today = timezone.localdate()
+        ctx = DemoContext(rng=random.Random(2026), today=today, report=lambda line: None,
+                          now=timezone.make_aware(datetime.combine(today, time(9, 40))))
+        for _title, step in STEPS:
+            step(ctx)
+        yield ctx
+        transaction.set_rollback(True)
 
 
 def test_every_station_has_technicians_and_a_day_of_visits(demo):  # type: ignore[no-untyped-def]

@@ -22,7 +22,7 @@ from aftersales.dispatch.routing import (
 )
 from aftersales.dispatch.travel import LatLon
 
-from .conftest import STATION, make_technician, near, today, tomorrow_at
+from .conftest import STATION, field_request, make_technician, near, today, tomorrow_at
 
 FAST = 0.4
 H = 3600
@@ -110,8 +110,6 @@ def test_a_balance_limit_out_of_range_names_the_field():
 
 @pytest.mark.django_db
 def test_the_quiet_day_in_the_database_balanced_persisted_and_explained(org_a, station, carol_customer, ac_model):
-    from .conftest import field_request
-
     techs = [make_technician(org_a, station, name) for name in ("amy", "ben", "cai")]
     for i, hour in enumerate((8, 10, 12, 14, 14)):
         sr = field_request(org_a, carol_customer, ac_model, where=near(14 + 2 * i, 1 - i))

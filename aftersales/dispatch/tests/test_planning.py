@@ -9,7 +9,9 @@ import pytest
 from aftersales.core.errors import InvalidInput
 from aftersales.dispatch import booking, planning
 from aftersales.dispatch.models import Appointment, DayPlan, RouteStop, SkillRequirement
+from aftersales.dispatch.tasks import replan
 from aftersales.dispatch.visits import visit_check_in
+from aftersales.jobs.models import Job
 from aftersales.service.models import Status
 
 from .conftest import EVERY_DAY, day_at, field_request, make_technician, near, today, tomorrow_at
@@ -95,9 +97,6 @@ def test_replanning_replaces_the_stored_plan(carol_request, station):
 
 
 def test_a_visit_booked_into_a_planned_day_queues_a_re_plan(org_a, station, carol_customer, ac_model, carol_request):
-    from aftersales.dispatch.tasks import replan
-    from aftersales.jobs.models import Job
-
     booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)
     assert not Job.objects.filter(name="dispatch.plan_day").exists()  # no plan yet: nothing to redo
     day = today() + timedelta(days=1)

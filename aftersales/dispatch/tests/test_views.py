@@ -6,11 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from aftersales.dispatch import booking
+from aftersales.dispatch.mailin import mail_in_start
 from aftersales.dispatch.models import Appointment, DayPlan, MailInShipment
+from aftersales.service import services
 from aftersales.service.models import Fulfilment, Status
+from aftersales.stations.models import ServiceStation
 
 from .conftest import field_request, make_technician, today, tomorrow_at
 
@@ -124,9 +128,6 @@ def test_outside_the_network_the_customer_chooses_mail_in(client_for, carol, org
 
 def test_mail_in_steps_in_the_console_resolve_the_request(client_for, alice, org_a, station, carol_customer, ac_model,
                                                          tina_tech):
-    from aftersales.dispatch.mailin import mail_in_start
-    from aftersales.service import services
-
     sr = field_request(org_a, carol_customer, ac_model)
     services.request_assign(request=sr, assignee=tina_tech.user, by=alice)
     mail_in_start(request=sr, by=alice, method="pickup")
@@ -209,15 +210,11 @@ def test_other_organizations_and_customers_get_404(client_for, bob, cody, dave, 
 
 
 def _station_b(org_b):  # type: ignore[no-untyped-def]
-    from aftersales.stations.models import ServiceStation
-
     return ServiceStation.objects.create(organization=org_b, code="b1", name="B 网点", province="上海市",
                                          city="上海市", address="x", latitude=31.2, longitude=121.4)
 
 
 def test_the_includes_for_the_request_pages(rf, carol_request, carol, client_for, quinn):
-    from django.template.loader import render_to_string
-
     portal = render_to_string("dispatch/includes/portal_booking.html", {"sr": carol_request})
     assert f"/portal/requests/{carol_request.number}/book/" in portal
     console = render_to_string("dispatch/includes/request_panel.html", {"sr": carol_request, "user": quinn})

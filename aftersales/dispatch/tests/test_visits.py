@@ -13,6 +13,7 @@ from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import booking, charges, visits
 from aftersales.dispatch.models import Appointment, RepairRecord
 from aftersales.service.models import Attachment, Status
+from aftersales.testing.factories import SparePartFactory
 
 from .conftest import field_request, make_technician, tomorrow_at
 
@@ -37,7 +38,7 @@ def visit_for(org, customer, model, *, days_old: int = 60) -> Appointment:  # ty
 def coverage_source(request, monkeypatch):  # type: ignore[no-untyped-def]
     """Both ways of deciding coverage: the entitlement engine, and the catalogue's warranty months."""
     if request.param == "catalogue":
-        monkeypatch.setattr(charges, "_entitlement_check", lambda: None)
+        monkeypatch.setattr(charges, "COVER_CHECKS", [])
     return request.param
 
 
@@ -103,8 +104,6 @@ def test_a_visit_cannot_be_completed_without_diagnosis_or_signature(org_a, carol
 
 
 def test_bad_part_input_is_refused(org_a, carol_customer, ac_model, parts, tina_tech, org_b):
-    from aftersales.testing.factories import SparePartFactory
-
     foreign = SparePartFactory(organization=org_b, part_number="B-1")
     appointment = visit_for(org_a, carol_customer, ac_model)
     visits.visit_check_in(appointment=appointment, by=tina_tech.user)

@@ -14,6 +14,7 @@ import pytest
 
 from aftersales.core.errors import Conflict
 from aftersales.dispatch import booking, planning, workdays
+from aftersales.dispatch.selectors import board
 from aftersales.sla import calendars as sla_calendars
 from aftersales.sla.calendar import china_calendar
 from aftersales.sla.models import CalendarDay
@@ -127,8 +128,6 @@ def test_the_board_labels_shifts_by_the_station_calendar(client_for, dave, org_a
     client = client_for(dave)
 
     def shift_label(day: date) -> str:
-        from aftersales.dispatch.selectors import board
-
         rows = {row.technician.pk: row.shift for row in board(station=station, day=day).rows}
         page = client.get("/console/dispatch/board/", {"station": station.pk, "date": day.isoformat()})
         assert page.status_code == 200

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from aftersales.catalog.models import ProductCategory
+from aftersales.entitlement import facts
 from aftersales.service.models import Kind, RequestEvent, ServiceRequest, Status
 from aftersales.testing.factories import (
     CategoryFactory,
@@ -49,8 +50,6 @@ def no_rest_days(request, monkeypatch):  # type: ignore[no-untyped-def]
     either pass their own rest days or are marked ``official_calendar``.
     """
     if request.node.get_closest_marker("official_calendar") is None:
-        from aftersales.entitlement import facts
-
         monkeypatch.setattr(facts, "rest_days", lambda start, end: ())
 
 

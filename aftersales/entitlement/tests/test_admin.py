@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aftersales.entitlement import rma as steps
 from aftersales.entitlement.models import CategoryPolicy
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +48,6 @@ def test_a_longer_promise_is_saved_and_the_effective_rules_are_shown(client_for,
 
 
 def test_workflow_records_are_read_only_in_the_admin(client_for, pat, alice, carol, online_unit):  # type: ignore[no-untyped-def]
-    from aftersales.entitlement import rma as steps
-
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     admin = client_for(pat)
 

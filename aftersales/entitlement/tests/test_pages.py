@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.loader import render_to_string
 
 from aftersales.entitlement import quotes as quote_steps
 from aftersales.entitlement import rma as steps
@@ -95,8 +97,6 @@ def test_unit_page_shows_contracts_and_a_contract_can_be_sold(client_for, alice,
 
 
 def test_console_rma_steps_with_photos_and_refund(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     agent = client_for(alice)
     listing = agent.get("/console/returns/")
@@ -263,8 +263,6 @@ def test_rma_list_queries_do_not_grow_with_rows(client_for, alice, carol, online
 
 
 def test_the_includes_for_the_request_and_unit_pages_point_at_their_panels(carol, alice, online_unit):  # type: ignore[no-untyped-def]
-    from django.template.loader import render_to_string
-
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
 
     console = render_to_string("entitlement/includes/request_panel.html", {"sr": rma.request, "user": alice})

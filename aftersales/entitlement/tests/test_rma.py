@@ -14,8 +14,10 @@ from aftersales.entitlement import rma as steps
 from aftersales.entitlement.models import EntitlementDecision, ReturnAuthorization, UnitDisposition
 from aftersales.entitlement.policy import OptionKind, RequestKind
 from aftersales.entitlement.tasks import escalate_refunds
+from aftersales.jobs.registry import REGISTRY, load_all
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service.models import RequestEvent, ServiceRequest
+from aftersales.service.services import request_create
 from aftersales.testing.factories import UnitFactory
 
 from .conftest import ago, repair, today
@@ -240,8 +242,6 @@ def test_refund_escalation_runs_once_per_level(online_unit, carol, alice, olga):
 
 
 def test_a_return_opened_by_phone_joins_the_workflow(online_unit, alice):  # type: ignore[no-untyped-def]
-    from aftersales.service.services import request_create
-
     sr = request_create(organization=online_unit.organization, customer=online_unit.customer, by=alice,
                         kind="return", channel="phone", description="电话申请退货", unit=online_unit)
 
@@ -267,8 +267,6 @@ def test_an_old_repair_history_counts_for_a_later_exchange(online_unit, carol, a
 
 
 def test_the_escalation_job_is_registered_as_periodic() -> None:
-    from aftersales.jobs.registry import REGISTRY, load_all
-
     load_all()
 
     spec = REGISTRY["entitlement.escalate_refunds"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from aftersales.accounts.models import SettingsChange
+from aftersales.entitlement import facts as build
+from aftersales.entitlement.facts import rest_days
 from aftersales.entitlement.models import CategoryPolicy, EntitlementSettings
 from aftersales.testing.factories import CategoryFactory
 
@@ -115,8 +117,6 @@ def test_the_holiday_setting_defaults_to_extend_and_is_explained(client_for, olg
 def test_turning_the_extension_off_is_logged_and_changes_the_deadline(client_for, olga, alice, online_unit,  # type: ignore[no-untyped-def]
                                                                     monkeypatch):
     """The unit was signed for 3 days ago; with its last day made a rest day the two settings differ."""
-    from aftersales.entitlement import facts as build
-
     last = online_unit.delivery_date + timedelta(days=7)
     monkeypatch.setattr(build, "rest_days", lambda start, end: (last,))
     api = client_for(alice)
@@ -138,10 +138,6 @@ def test_turning_the_extension_off_is_logged_and_changes_the_deadline(client_for
 
 @pytest.mark.official_calendar
 def test_rest_days_follow_the_official_schedule() -> None:
-    from datetime import date
-
-    from aftersales.entitlement.facts import rest_days
-
     # 2024: 1 Oct (National Day) is a holiday; Sunday 29 Sep and Saturday 12 Oct were 调休 working days.
     days = set(rest_days(date(2024, 9, 28), date(2024, 10, 13)))
     assert date(2024, 10, 1) in days and date(2024, 10, 7) in days

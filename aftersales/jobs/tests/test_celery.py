@@ -7,7 +7,10 @@ import time
 import uuid
 
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
 
+from aftersales.celery import app
 from aftersales.jobs.models import Heartbeat, Job
 from aftersales.jobs.registry import enqueue
 
@@ -17,11 +20,6 @@ REDIS_URL = os.environ.get("AFTERSALES_TEST_REDIS_URL", "")
 @pytest.mark.redis
 @pytest.mark.skipif(not REDIS_URL, reason="set AFTERSALES_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run")
 def test_ping_job_runs_on_a_celery_worker_through_redis(transactional_db, settings):
-    import redis
-    from celery.contrib.testing.worker import start_worker
-
-    from aftersales.celery import app
-
     # given: the broker is configured after aftersales.celery was imported, as in a test run
     settings.CELERY_BROKER_URL = REDIS_URL
     queue = app.conf.task_default_queue

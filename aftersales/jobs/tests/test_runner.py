@@ -6,14 +6,18 @@ import sys
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aftersales import celery as celery_module
 from aftersales.jobs import registry, runner
 from aftersales.jobs.models import Heartbeat, Job
-from aftersales.jobs.registry import REGISTRY, JobSpec, enqueue, job
+from aftersales.jobs.registry import REGISTRY, enqueue, job
+from aftersales.jobs.spec import JobSpec
 
 
 @pytest.fixture
@@ -92,8 +96,6 @@ def test_enqueue_finds_jobs_whose_tasks_module_is_not_imported_yet(db, monkeypat
 
 
 def test_with_a_broker_enqueue_sends_only_after_commit(settings, db, monkeypatch, django_capture_on_commit_callbacks):
-    from aftersales import celery as celery_module
-
     settings.CELERY_BROKER_URL = "memory://"
     sent: list[tuple[str, dict]] = []
     monkeypatch.setattr(celery_module.app, "send_task", lambda name, kwargs, countdown: sent.append((name, kwargs)))
@@ -295,10 +297,6 @@ def test_purge_finished_forgets_old_done_jobs_only(db):
 
 
 def test_runjobs_once_command_runs_what_is_due(db):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     enqueue("jobs.ping", marker="from-cli")
     out = StringIO()
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aftersales.jobs import runner
@@ -47,8 +48,6 @@ def test_a_duplicate_inside_a_transaction_does_not_break_it(org_a):  # type: ign
 
 
 def test_one_insert_queues_an_events_messages_and_skips_those_queued_already(org_a):  # type: ignore[no-untyped-def]
-    from django.test.utils import CaptureQueriesContext
-
     sub = WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/a", secret="s")
     WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/b", secret="s",
                                        events=["request.status_changed"])

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aftersales.accounts.models import SettingsChange
-from aftersales.notifications import outbox
+from aftersales.notifications import channels, outbox
 from aftersales.notifications.models import OutboxMessage, OutboxSettings
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,6 @@ def test_admin_saves_the_settings_and_delivery_uses_them(client_for, olga, mailo
 
 def test_retries_follow_the_organizations_settings(client_for, olga, monkeypatch):  # type: ignore[no-untyped-def]
     client_for(olga).post(reverse("outbox:settings"), GOOD)
-    from aftersales.notifications import channels
 
     monkeypatch.setattr(channels, "send_email", lambda **kw: channels.SendResult(ok=False, error="down"))
     message = outbox.queue_email(organization=olga.organization, key="t:r", to="c@example.com", subject="s", body="b")

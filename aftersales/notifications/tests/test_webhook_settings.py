@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from aftersales.accounts.models import SettingsChange
 from aftersales.notifications import events
@@ -210,9 +212,6 @@ def test_another_organizations_subscription_is_404_everywhere(client_for, olga, 
 
 
 def test_the_list_and_the_log_take_the_same_queries_however_long(client_for, olga, receiver):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = client_for(olga)
     _create(client, receiver.url, all_events=True)
     sub = WebhookSubscription.objects.get()

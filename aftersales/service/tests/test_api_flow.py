@@ -9,6 +9,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from aftersales.accounts.tokens import token_create
+from aftersales.core import crypto
 from aftersales.notifications import outbox
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service.models import RequestEvent, ServiceRequest
@@ -181,7 +183,6 @@ def test_an_api_create_for_a_customer_of_another_organization_is_refused(client_
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's path")
 def test_a_postgresql_create_reads_a_few_rows_and_writes_once(client, alice, owned_unit):  # type: ignore[no-untyped-def]
     # as an integration calls it: a bearer token
-    from aftersales.accounts.tokens import token_create
 
     _token, raw = token_create(user=alice, name="erp")
     agent = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -217,8 +218,6 @@ def test_a_postgresql_create_reads_a_few_rows_and_writes_once(client, alice, own
 def test_an_api_create_neither_decrypts_nor_encrypts_personal_data(client_for, alice, owned_unit, monkeypatch):  # type: ignore[no-untyped-def]
     # The address is copied to the request as stored and shown masked, and the customer's phone is
     # read by the delivery job when it writes the SMS: a create spends no time on the cipher.
-    from aftersales.core import crypto
-    from aftersales.testing.factories import AddressFactory
 
     AddressFactory(customer=owned_unit.customer, detail="科技路 1 号")
     agent = client_for(alice)

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from aftersales.core.errors import InvalidInput
@@ -64,7 +65,6 @@ def test_size_limit(request_, carol, monkeypatch):  # type: ignore[no-untyped-de
 
 def test_api_upload_answers_422_problem_for_a_disguised_exe(client_for, carol, request_):  # type: ignore[no-untyped-def]
     c = client_for(carol)
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     r = c.post(f"/api/v1/requests/{request_.number}/attachments", {"file": SimpleUploadedFile("a.jpg", EXE, "image/jpeg")})
     assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"

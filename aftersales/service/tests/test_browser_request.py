@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from aftersales.service import services
 from aftersales.service.models import Attachment, CannedReply, Rating, ServiceRequest
 from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFactory
 from conftest import browser_login
@@ -138,8 +139,6 @@ def test_repair_from_report_to_rating(page, phone_page, screenshot, carols_unit,
 
 
 def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_unit, alice):  # type: ignore[no-untyped-def]
-    from aftersales.service import services
-
     # given the unit already has an open request
     earlier = services.request_create(
         organization=carols_unit.organization, customer=carols_unit.customer, by=None, kind="repair",
@@ -176,8 +175,6 @@ def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_u
 
 
 def test_console_fits_a_phone(phone_page, screenshot, carols_unit, tina):  # type: ignore[no-untyped-def]
-    from aftersales.service import services
-
     sr = services.request_create(
         organization=carols_unit.organization, customer=carols_unit.customer, by=None, kind="repair",
         channel="web", description="滚筒不转", unit=carols_unit, notify=False,

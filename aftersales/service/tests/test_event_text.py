@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.utils import translation
 
-from aftersales.service import event_codes, event_text, services
+from aftersales.service import event_codes, event_text, events, services
 from aftersales.service.models import RequestEvent
 from aftersales.testing.factories import CustomerFactory, UnitFactory
 
@@ -28,8 +28,8 @@ def sr(org_a, alice):  # type: ignore[no-untyped-def]
 def test_an_event_with_a_code_reads_in_either_language(sr, alice):  # type: ignore[no-untyped-def]
     # given a booking event written while the writer's page was in English
     with translation.override("en"):
-        event = services.event_add(request=sr, kind=RequestEvent.Kind.NOTE, by=None, public=False,
-                                   reason=event_text.text("visit.booked_by_customer", technician="王师傅"))
+        event = events.event_add(request=sr, kind=RequestEvent.Kind.NOTE, by=None, public=False,
+                                 reason=event_text.text("visit.booked_by_customer", technician="王师傅"))
     event.refresh_from_db()
     # then it is stored as a code, with the Chinese sentence kept for raw readers
     assert event.code == "visit.booked_by_customer"
@@ -47,10 +47,10 @@ def test_an_event_with_a_code_reads_in_either_language(sr, alice):  # type: igno
 def test_nested_sentences_and_choice_labels_render_in_english(sr):  # type: ignore[no-untyped-def]
     services.request_transition(request=sr, name="accept", by=None)
     why = event_text.text("visit.booked", technician="Li")
-    event = services.event_add(request=sr, kind="status", by=None,
-                               reason=event_text.text("visit.scheduled", why=why, window="2026-12-08 09:00–11:00"))
-    paused = services.event_add(request=sr, kind="sla", by=None,
-                                reason=event_text.text("sla.paused", status="awaiting_customer"))
+    event = events.event_add(request=sr, kind="status", by=None,
+                             reason=event_text.text("visit.scheduled", why=why, window="2026-12-08 09:00–11:00"))
+    paused = events.event_add(request=sr, kind="sla", by=None,
+                              reason=event_text.text("sla.paused", status="awaiting_customer"))
     with translation.override("en"):
         assert event.text == "Visit booked, assigned to Li: 2026-12-08 09:00–11:00"
         assert not CJK.search(paused.text), paused.text
@@ -99,8 +99,8 @@ def test_the_data_migration_converts_known_sentences_only(sr):  # type: ignore[n
 
 
 def test_the_api_returns_code_params_and_text_in_the_requests_language(sr, alice, client_for):  # type: ignore[no-untyped-def]
-    services.event_add(request=sr, kind="sla", by=None, public=False,
-                       reason=event_text.text("visit.checked_in", technician="Wang"))
+    events.event_add(request=sr, kind="sla", by=None, public=False,
+                     reason=event_text.text("visit.checked_in", technician="Wang"))
     client = client_for(alice)
     rows = client.get(f"/api/v1/requests/{sr.number}/events", HTTP_ACCEPT_LANGUAGE="en").json()
     row = next(r for r in rows if r["code"] == "visit.checked_in")

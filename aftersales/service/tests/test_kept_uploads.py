@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from aftersales.core.errors import InvalidInput
 from aftersales.service import pending, services
 from aftersales.service.models import Attachment, Message, PendingUpload, ServiceRequest
 from aftersales.service.tasks import expire_pending_uploads
@@ -260,8 +261,6 @@ def test_expiry_removes_the_stored_file(carol, django_capture_on_commit_callback
 
 
 def test_pending_uploads_are_checked_by_content(carol):
-    from aftersales.core.errors import InvalidInput
-
     with pytest.raises(InvalidInput) as exc:
         pending.pending_add(owner=carol, token=pending.new_token(), field="photos", name="x.png", data=EXE)
     assert "photos" in exc.value.errors and not PendingUpload.objects.exists()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service import lifecycle, services
 from aftersales.service.lifecycle import Actor, Status
 from aftersales.service.models import RequestEvent, ServiceRequest
+from aftersales.service.selectors import messages_for_user, timeline_for_user
 from aftersales.testing.factories import CustomerFactory, UnitFactory
 
 ALL_KINDS = sorted(lifecycle.FLOWS)
@@ -171,8 +173,6 @@ def test_rating_only_by_the_owner_after_acceptance_and_once(repair, alice, carol
 
 
 def test_internal_notes_stay_off_the_customer_timeline(repair, alice, carol):  # type: ignore[no-untyped-def]
-    from aftersales.service.selectors import messages_for_user, timeline_for_user
-
     services.message_add(request=repair, by=alice, body="客户情绪激动，注意沟通", internal=True)
     services.message_add(request=repair, by=alice, body="您好，我们已安排工程师")
     repair.refresh_from_db()
@@ -223,8 +223,6 @@ def test_description_required_and_unit_must_belong(org_a, org_b, carol):  # type
 def test_deleting_staff_or_an_organization_still_minds_the_unconstrained_keys(org_a, alice) -> None:
     """The organization, creator and event actor keys carry no database constraint ("Hot
     parents" in the models): Django's on_delete still clears or protects them."""
-    from django.db.models import ProtectedError
-
     customer = CustomerFactory(organization=org_a)
     request = services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation",
                                       channel="phone", description="滤网多久清洗一次？")

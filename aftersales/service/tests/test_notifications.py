@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from aftersales.core.errors import Conflict
 from aftersales.notifications import outbox
@@ -210,8 +210,6 @@ def test_integrators_hear_status_changes_by_webhook(client_for, alice, repair, r
 
 
 def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):  # type: ignore[no-untyped-def]
-    from django.db import connection
-
     services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation", channel="phone",
                             description="咨询")
     outbox.expand_notices()

@@ -18,8 +18,10 @@ from aftersales.core.crypto import phone_tail_hash, tail_hash
 from aftersales.customers import importing
 from aftersales.customers.lookup import parse
 from aftersales.customers.models import Customer
+from aftersales.customers.selectors import customer_search, customers_for_user, unit_search
 from aftersales.service import services
 from aftersales.service.models import ServiceRequest
+from aftersales.service.selectors import QueueFilter, request_queue
 from aftersales.testing.factories import CustomerFactory, ProductModelFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -314,8 +316,6 @@ def _scans(plan: str, table: str) -> bool:
 
 
 def test_a_last_four_search_reads_customers_through_the_tail_index(alice, callers):  # type: ignore[no-untyped-def]
-    from aftersales.customers.selectors import customer_search, customers_for_user
-
     # The one read of the tail: the (organization, tail hash) index ...
     tail = customers_for_user(alice).filter(phone_tail_hash=tail_hash("1234")).values_list("pk", flat=True)
     assert "customer_org_phone_tail" in _plan(tail)
@@ -328,8 +328,6 @@ def test_a_last_four_search_reads_customers_through_the_tail_index(alice, caller
                     "lists loses to the organization's index there however few rows match")
 def test_a_last_four_search_reads_units_and_requests_by_key(alice, callers):  # type: ignore[no-untyped-def]
     # benchmarks/search.py shows the same plans on 100,000 customers, units and requests.
-    from aftersales.customers.selectors import unit_search
-    from aftersales.service.selectors import QueueFilter, request_queue
 
     for qs, table in [(unit_search(user=alice, q="1234"), "customers_unit"),
                       (request_queue(user=alice, f=QueueFilter(q="1234")), "service_servicerequest")]:

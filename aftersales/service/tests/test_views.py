@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from aftersales.customers.models import Customer
-from aftersales.service import services
+from aftersales.service import attachments, services
 from aftersales.service.models import Attachment, CannedReply, Message, Rating, ServiceRequest
 from aftersales.testing.factories import AddressFactory, CustomerFactory, ProductModelFactory, UnitFactory
 
@@ -507,8 +507,6 @@ def test_attachment_download_checks_who_is_asking(client_for, alice, bob, carol,
 
 
 def services_attach(sr, by, name, *, public):  # type: ignore[no-untyped-def]
-    from aftersales.service import attachments
-
     return attachments.attachment_add(request=sr, by=by, name=name, data=png(name).read(), public=public)
 
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from aftersales.sla.calendars import business_calendar
-from aftersales.sla.models import CalendarDay, EscalationRule, ServiceCalendar, SlaPolicy
+import pytest
+from django.core.exceptions import ValidationError
+
+from aftersales.sla.calendars import (
+    business_calendar,
+    calendar_create,
+    calendar_day_set,
+    calendar_load_official,
+    calendars_refresh,
+)
+from aftersales.sla.models import CalendarDay, CalendarYear, EscalationRule, ServiceCalendar, SlaPolicy
 
 
 def test_admin_pages_open(client_for, pat, calendar_a):  # type: ignore[no-untyped-def]
@@ -37,8 +46,6 @@ def test_bad_hours_are_a_form_error(client_for, pat, calendar_a):  # type: ignor
 
 
 def test_reloading_the_official_schedule_keeps_admin_days(calendar_a):  # type: ignore[no-untyped-def]
-    from aftersales.sla.calendars import calendar_day_set, calendar_load_official
-
     # an admin turns the official 2025-10-08 holiday into a working day for the hotline
     calendar_day_set(calendar=calendar_a, day=date(2025, 10, 8), kind="special", hours="09:00-17:00")
     calendar_load_official(calendar=calendar_a, years=[2025])
@@ -48,9 +55,6 @@ def test_reloading_the_official_schedule_keeps_admin_days(calendar_a):  # type: 
 
 
 def test_a_rule_needs_exactly_one_trigger(calendar_a):  # type: ignore[no-untyped-def]
-    import pytest
-    from django.core.exceptions import ValidationError
-
     policy = SlaPolicy.objects.filter(organization=calendar_a.organization).first()
     with pytest.raises(ValidationError):
         EscalationRule(policy=policy, name="x", threshold_percent=50, after_minutes=60).full_clean()
@@ -59,9 +63,6 @@ def test_a_rule_needs_exactly_one_trigger(calendar_a):  # type: ignore[no-untype
 
 
 def test_the_daily_refresh_loads_the_coming_years_and_new_confirmations(org_a):  # type: ignore[no-untyped-def]
-    from aftersales.sla.calendars import calendar_create, calendars_refresh
-    from aftersales.sla.models import CalendarYear
-
     # a calendar made with 2025 only, and 2026 not yet known as confirmed
     calendar = calendar_create(organization=org_a, years=[2025])
     assert calendars_refresh(today=date(2026, 6, 1)) == 1

@@ -14,9 +14,11 @@ import pytest
 
 from aftersales.service import services
 from aftersales.service.models import RequestEvent
-from aftersales.sla.calendars import calendar_day_set, calendar_year_confirm
-from aftersales.sla.models import Metric, RequestSla, SlaClock, SlaPolicy, SlaTarget
+from aftersales.sla.calendars import calendar_create, calendar_day_set, calendar_year_confirm
+from aftersales.sla.models import Metric, RequestSla, SlaClock, SlaPolicy, SlaTarget, WorkingHours
 from aftersales.sla.recompute import sla_check
+from aftersales.sla.services import sla_station_set
+from aftersales.stations.models import ServiceStation
 
 from .conftest import sh, walk
 
@@ -266,10 +268,6 @@ def test_requests_predating_the_engine_get_clocks_on_their_next_change(make_requ
 
 
 def test_a_station_calendar_takes_over(make_request, org_a, calendar_a):  # type: ignore[no-untyped-def]
-    from aftersales.sla.calendars import calendar_create
-    from aftersales.sla.services import sla_station_set
-    from aftersales.stations.models import ServiceStation
-
     station = ServiceStation.objects.create(organization=org_a, code="bj", name="北京网点", province="北京",
                                             city="北京", address="x", latitude=39.9, longitude=116.4)
     # a station open seven days a week, 08:00–20:00
@@ -292,8 +290,6 @@ def test_deadlines_over_many_days_stay_consistent(make_request):  # type: ignore
 def test_a_calendar_without_working_time_does_not_stop_a_new_request(make_request, calendar_a, caplog):  # type: ignore[no-untyped-def]
     """An admin who removes every working hour breaks working-time deadlines; the request is
     still created (its transaction intact), without clocks, and the failure is logged."""
-    from aftersales.sla.models import WorkingHours
-
     WorkingHours.objects.filter(calendar=calendar_a).delete()
     sr = make_request("repair", sh(2025, 3, 10, 9))
     assert sr.pk is not None and sr.events.filter(kind="created").exists()

@@ -9,13 +9,15 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aftersales.celery import app
 from aftersales.jobs.models import Job
 from aftersales.jobs.registry import load_all
 from aftersales.jobs.runner import run_pending, schedule_periodic
+from aftersales.sla.clocks import recompute_request
 from aftersales.sla.models import RequestSla, SlaClock
 from aftersales.sla.policies import sla_setup_all
 from aftersales.sla.recompute import recompute_open_clocks
-from aftersales.sla.services import recompute_request
+from aftersales.sla.tasks import check
 
 from .conftest import sh, walk
 
@@ -34,9 +36,6 @@ def test_the_embedded_runner_runs_the_check_once_per_minute(make_request):  # ty
 
 
 def test_celery_runs_the_same_function_on_the_same_schedule() -> None:
-    from aftersales.celery import app
-    from aftersales.sla.tasks import check
-
     assert app.tasks["sla.check"].run is check
     assert app.conf.beat_schedule["sla.check"]["schedule"] == 60.0
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -21,8 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-input", action="store_true", dest="no_input")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        import os
-
         username = options["username"]
         email = options["email"]
         password = options["password"] or os.environ.get("AFTERSALES_ADMIN_PASSWORD")

@@ -11,6 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
+
+from aftersales.accounts.models import Organization
+from aftersales.core.startup import settle
 
 
 class Command(BaseCommand):
@@ -29,8 +33,6 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if options["demo"]:
-            from aftersales.accounts.models import Organization
-
             if Organization.objects.exists():
                 self.stdout.write("Database already has data; not loading the demo.")
             else:
@@ -56,10 +58,8 @@ class Command(BaseCommand):
                     runner.kill()
 
     def _gunicorn(self, host: str, port: int, workers: int, threads: int) -> None:
-        from gunicorn.app.base import BaseApplication
-
-        from aftersales.core.startup import settle
-        from aftersales.wsgi import application
+        # Imported here: importing it builds the WSGI application, which waits for the migrations.
+        from aftersales.wsgi import application  # noqa: PLC0415
 
         class App(BaseApplication):  # type: ignore[misc]
             def load_config(self) -> None:

@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from aftersales.celery import app
+
 
 class Command(BaseCommand):
     help = "Start a Celery worker (needs CELERY_BROKER_URL: Redis or RabbitMQ)."
@@ -15,6 +17,4 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.CELERY_BROKER_URL:
             raise CommandError("Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to use Celery workers.")
-        from aftersales.celery import app
-
         app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={options['concurrency']}", "-Q", "aftersales"])

@@ -6,7 +6,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from aftersales.demo.generate import DEMO_PASSWORD, already_loaded, load_demo
+from aftersales.accounts.models import User
+from aftersales.demo.context import DEMO_PASSWORD
+from aftersales.demo.generate import already_loaded, load_demo
 
 
 class Command(BaseCommand):
@@ -28,8 +30,6 @@ class Command(BaseCommand):
 
     def _print_accounts(self, accounts: list[tuple[str, str, str]] | None = None) -> None:
         if accounts is None:
-            from aftersales.accounts.models import User
-
             accounts = [
                 (u.username, u.get_role_display(), u.organization.name if u.organization else "—")
                 for u in User.objects.select_related("organization").filter(email__endswith="@demo.aftersales.local")
