@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from aftersales.accounts.models import Organization, Role, User
 from aftersales.catalog.models import PartWarrantyOverride, SparePart
+from aftersales.core.dates import add_months
 from aftersales.customers.models import CustomerAddress, Unit
 from aftersales.dispatch import config
 from aftersales.dispatch import event_codes as codes
-from aftersales.dispatch.charges import _add_months, money
+from aftersales.dispatch.charges import money
 from aftersales.dispatch.daybook import TechDay, Visit, can_take
 from aftersales.dispatch.models import (
     Appointment,
@@ -339,7 +340,7 @@ class _Coverage:
         if part is not None:
             months = self.overrides.get((model.pk, part.pk)) or (
                 max(months, model.main_parts_months) if part.is_main_part else months)
-        return _local(on).date() <= _add_months(unit.delivery_date or unit.purchase_date, months)
+        return _local(on).date() <= add_months(unit.delivery_date or unit.purchase_date, months)
 
 
 def _records(ctx: DemoContext, org: Organization, techs_by_user: dict[int, Technician],
