@@ -6,6 +6,10 @@ only into windows the technician can really keep (``daybook``), some already don
 depending on the time of day, then each station's day planned by the route optimizer; and a
 repair record (fault, parts covered or charged, times, costs, first-time fix) for every closed
 field request of the past year. Written with bulk inserts, like the other demo steps.
+
+One module per demo step; this one is longer than ~400 lines because its parts (technicians,
+today's visits and routes, the year of repair records) share the step's in-memory lookups
+(``_Orgs``, ``_Day``, ``_Coverage``) instead of querying them again.
 """
 
 from __future__ import annotations
