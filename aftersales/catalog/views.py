@@ -10,13 +10,14 @@ from aftersales.accounts.roles import Cap, can
 from aftersales.catalog import selectors, services
 from aftersales.catalog.forms import ProductModelForm, SparePartForm
 from aftersales.core.errors import ServiceError
-from aftersales.customers.views import _page, require
+from aftersales.core.paginator import paginate
+from aftersales.customers.views import require
 
 
 @require(Cap.VIEW_CATALOG)
 def model_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
-    page = _page(request, selectors.product_model_search(user=request.user, q=q))
+    page = paginate(request, selectors.product_model_search(user=request.user, q=q))
     return render(request, "catalog/model_list.html", {"page": page, "q": q})
 
 
@@ -44,7 +45,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require(Cap.VIEW_CATALOG)
 def part_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
-    page = _page(request, selectors.spare_part_search(user=request.user, q=q))
+    page = paginate(request, selectors.spare_part_search(user=request.user, q=q))
     can_edit = can(request.user, Cap.EDIT_CATALOG)
     # A new part belongs to the user's organization (part_edit answers 404 without one).
     can_create = can_edit and request.user.organization_id is not None  # type: ignore[union-attr]

@@ -1,4 +1,5 @@
-"""Paging a wide list query: the page's ids first, narrow, then the rows for those ids only."""
+"""Paging list pages: ``paginate`` for the ordinary case, ``IdsFirstPaginator`` for a wide list query
+(the page's ids first, narrow, then the rows for those ids only)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import HttpRequest
+
+
+def paginate(request: HttpRequest, qs: Any, per_page: int = 25) -> Page:
+    """The page the request's ``?page=`` names; the last one when past the end, the first when not a number."""
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
 
 
 class IdsFirstPaginator(Paginator):

@@ -14,6 +14,10 @@ round trip. ``NewRows`` collects the unsaved instances and writes them at once:
 
 Either way the rows are in the caller's transaction and have their ids afterwards (except those
 added with ``ignore_conflicts``, whose ids no database reports reliably, as with ``bulk_create``).
+
+Longer than ~400 lines, on purpose: the statement builder (``_Group``) and the collector
+(``NewRows``) rely on the same private Django APIs (field columns, ``get_db_prep_save``, model
+state), kept in one module so that they are read, pinned by tests and changed together.
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Every row is validated before anything is written. Then either nothing is import
 is bad (the default), or only the good rows are. Writes happen in one transaction with bulk
 inserts, so a 100,000-row file imports in well under two minutes and a failure leaves nothing
 half-done.
+
+Longer than the ~400 lines a module usually keeps to, on purpose: reading, validating and
+bulk-writing a file are one pipeline over the same row types (``CleanRow``, ``RowError``,
+``ImportResult``), read top to bottom; each stage is a function the tests call on its own.
 """
 
 from __future__ import annotations

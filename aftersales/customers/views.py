@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +19,9 @@ from aftersales.accounts.access import get_or_404, scope
 from aftersales.accounts.roles import Cap, can
 from aftersales.core import exports
 from aftersales.core.errors import ServiceError
+from aftersales.core.htmx import render_htmx
 from aftersales.core.models import RevealLog
+from aftersales.core.paginator import paginate
 from aftersales.customers import exporting, selectors, services
 from aftersales.customers.forms import AddressForm, CustomerForm, ImportForm, RevealForm, UnitForm
 from aftersales.customers.models import Customer, ImportJob, Unit
@@ -45,22 +46,17 @@ def require(cap: Cap) -> Callable[[View], View]:
     return decorator
 
 
-def _page(request: HttpRequest, qs: Any, per_page: int = 25) -> Any:
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
-
-
 @require(Cap.VIEW_CUSTOMERS)
 def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     tier = request.GET.get("tier", "")
-    page = _page(request, selectors.customer_search(user=request.user, q=q, tier=tier))
+    page = paginate(request, selectors.customer_search(user=request.user, q=q, tier=tier))
     context = {
         "page": page, "q": q, "tier": tier, "tiers": Customer.Tier.choices,
         "can_edit": can(request.user, Cap.EDIT_CUSTOMERS),
     }
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "customers/partials/_customer_rows.html", context)
-    return render(request, "customers/customer_list.html", context)
+    return render_htmx(request, page="customers/customer_list.html",
+                       partial="customers/partials/_customer_rows.html", context=context)
 
 
 @require(Cap.VIEW_CUSTOMERS)
@@ -185,11 +181,10 @@ def customer_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     channel = request.GET.get("channel", "")
-    page = _page(request, selectors.unit_search(user=request.user, q=q, channel=channel))
+    page = paginate(request, selectors.unit_search(user=request.user, q=q, channel=channel))
     context = {"page": page, "q": q, "channel": channel, "channels": Unit.SalesChannel.choices}
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "customers/partials/_unit_rows.html", context)
-    return render(request, "customers/unit_list.html", context)
+    return render_htmx(request, page="customers/unit_list.html", partial="customers/partials/_unit_rows.html",
+                       context=context)
 
 
 @require(Cap.VIEW_CUSTOMERS)
@@ -269,8 +264,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @require(Cap.IMPORT_DATA)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_or_404(scope(ImportJob.objects.all(), request.user), pk=pk)
-    template = "customers/partials/_import_status.html" if request.htmx else "customers/import_detail.html"  # type: ignore[attr-defined]
-    return render(request, template, {"job": record})
+    return render_htmx(request, page="customers/import_detail.html", partial="customers/partials/_import_status.html",
+                       context={"job": record})
 
 
 @require(Cap.EXPORT_DATA)

@@ -6,6 +6,11 @@ checked against the table and timed; steps that would fall in the future are not
 recent requests are still open and old ones mostly closed, as in a real queue. Rows are written
 with bulk inserts (the service layer would take minutes for this many and would queue customer
 notifications for history); the timeline events are the ones the services would have written.
+
+One module per demo step; this one is longer than ~400 lines because building one request's
+walk through its table (``_Builder``: timeline, conversation, rating) and saving the year of
+them in bulk share the same ``Walk`` records and the organization's ``Staff``; the kinds' paths
+are data in ``request_paths``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from delivery (or purchase).
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,6 +16,7 @@ from typing import Protocol
 from django.utils.translation import gettext as _
 
 from aftersales.catalog.models import PartWarrantyOverride, SparePart
+from aftersales.core.dates import add_months
 from aftersales.customers.models import Unit
 from aftersales.dispatch.models import DispatchPolicy, PartUsage, RepairRecord
 
@@ -33,13 +33,6 @@ class Cover:
     basis: str
 
 
-def _add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or that month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def warranty_cover(*, unit: Unit, part: SparePart | None, on: date) -> Cover:
     """The catalogue's terms alone: model months, part override, main-parts months."""
     model = unit.product_model
@@ -52,7 +45,7 @@ def warranty_cover(*, unit: Unit, part: SparePart | None, on: date) -> Cover:
         elif part.is_main_part:
             months, what = max(model.main_parts_months, months), _("主要部件保修")
     start = unit.delivery_date or unit.purchase_date
-    end = _add_months(start, months)
+    end = add_months(start, months)
     if on <= end:
         return Cover(True, _("%(what)s %(m)d 个月，至 %(end)s") % {"what": what, "m": months, "end": end})
     return Cover(False, _("已过%(what)s期（%(m)d 个月，至 %(end)s）") % {"what": what, "m": months, "end": end})

@@ -6,6 +6,10 @@ into vehicles (shift on the station's calendar, time off, start and end points, 
 solves, and stores the order and ETAs as ``RouteStop`` rows. On the current day it re-plans
 from now: a visit the technician has checked in to stays first in their route, finished visits
 are left out, and a technician between visits starts from where they last checked out.
+
+Longer than ~400 lines, on purpose: this is the whole adapter between the database and the
+solver (build the day's problem, solve, store the routes, explain each stop), and every part
+reads the same ``DayInput``; the solver itself is ``dispatch.routing``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """REST endpoints: entitlement checks, returns (RMA) and repair quotes. Schemas in and out; no logic.
 
 No ``from __future__ import annotations`` here: ninja reads the parameter annotations at import.
+
+Longer than ~400 lines, mostly declarative schemas: the three resources share one router, and a
+return answers with the entitlement's own option schema (``OptionOut``), so they are kept together.
 """
 
 from datetime import date, datetime

@@ -2,6 +2,10 @@
 
 Everything is read "as of" the request date: a repair, exchange or claim recorded after it is
 left out, so that a decision taken later is still the one the customer was owed when they asked.
+
+Longer than ~400 lines, on purpose: every fact the policy engine is given is built here, as of
+one date, so the "as of" rule is applied in one place; the sections below (terms and rules,
+rest days, the unit's history, parts replaced) are its parts.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
 from aftersales.catalog.models import SparePart
+from aftersales.core.amounts import parse_amount
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
@@ -27,7 +28,7 @@ from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, Quote
 from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, Option, OptionKind, Payer
 from aftersales.entitlement.rma import org_language
-from aftersales.entitlement.services import _decimal, claim_add, evaluate_inputs, require, same_org
+from aftersales.entitlement.services import claim_add, evaluate_inputs, require, same_org
 from aftersales.service.event_text import text
 from aftersales.service.events import event_add
 from aftersales.service.models import Kind, RequestEvent, ServiceRequest, Status
@@ -93,8 +94,8 @@ def _lines(organization_id: int, lines: Sequence[LineIn], contract: ExtendedWarr
             if part is None:
                 errors[f"{key}.part"] = _("请从备件目录中选择零件。")
                 continue
-        quantity = _decimal(line.quantity, f"{key}.quantity", errors)
-        price = _decimal(line.unit_price if line.unit_price not in (None, "") else (part.price if part else None),
+        quantity = parse_amount(line.quantity, f"{key}.quantity", errors)
+        price = parse_amount(line.unit_price if line.unit_price not in (None, "") else (part.price if part else None),
                          f"{key}.unit_price", errors)
         if quantity is not None and quantity <= 0:
             errors[f"{key}.quantity"] = _("数量必须大于 0。")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
+from aftersales.core.amounts import parse_amount
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.customers.services import unit_create
 from aftersales.entitlement import event_codes as codes
@@ -42,7 +43,6 @@ from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, InvalidFacts, Option, OptionKind
 from aftersales.entitlement.policy.rules import REFUND_DUE_DAYS
 from aftersales.entitlement.services import (
-    _decimal,
     decision_record,
     evaluate_inputs,
     require,
@@ -533,7 +533,7 @@ def rma_refund(
     errors: dict[str, str] = {}
     if method not in RefundMethod.values:
         errors["method"] = _("未知的退款方式。")
-    value = _decimal(amount, "amount", errors, required=False)
+    value = parse_amount(amount, "amount", errors, required=False)
     if errors:
         raise InvalidInput(errors)
     reason = (reason or "").strip()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.core.errors import ServiceError
+from aftersales.core.htmx import render_htmx
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import rma as steps
 from aftersales.entitlement import selectors, snapshot
@@ -48,9 +49,8 @@ def rma_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     page = Paginator(selectors.rma_queue(user=request.user, status=status, q=q), 25).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "q": q, "statuses": STATUS_FILTERS}
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "entitlement/partials/_rma_rows.html", context)
-    return render(request, "entitlement/rma_list.html", context)
+    return render_htmx(request, page="entitlement/rma_list.html", partial="entitlement/partials/_rma_rows.html",
+                       context=context)
 
 
 @staff(Act.DECIDE_RETURNS)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from aftersales.accounts.roles import Cap, can
+from aftersales.core.amounts import parse_amount
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
@@ -143,25 +144,6 @@ def policy_errors(policy: CategoryPolicy) -> dict[str, str]:
 # --- Extended warranty ------------------------------------------------------------------------
 
 
-def _decimal(value: Any, field: str, errors: dict[str, str], *, required: bool = True) -> Decimal | None:
-    if value is None or value == "":
-        if required:
-            errors[field] = _("请填写金额。")
-        return None
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        errors[field] = _("不是有效的金额。")
-        return None
-    if not amount.is_finite() or amount < 0:
-        errors[field] = _("金额不能为负数。")
-        return None
-    if amount >= Decimal("10000000000"):
-        errors[field] = _("金额太大。")
-        return None
-    return amount.quantize(Decimal("0.01"))
-
-
 def contract_create(
     *, unit: Unit, by: User | None, starts: date, ends: date, price: Decimal | str | int,
     covers_parts: bool = True, covers_labour: bool = True, covers_travel: bool = False,
@@ -171,8 +153,8 @@ def contract_create(
     require(by, Act.SELL_WARRANTY)
     same_org(by, unit.organization_id)
     errors: dict[str, str] = {}
-    amount = _decimal(price, "price", errors)
-    limit = _decimal(max_total, "max_total", errors, required=False)
+    amount = parse_amount(price, "price", errors)
+    limit = parse_amount(max_total, "max_total", errors, required=False)
     if starts is None:
         errors["starts"] = _("请填写生效日期。")
     if ends is None:
@@ -234,7 +216,7 @@ def claim_add(
         require(by, Act.SELL_WARRANTY)
     same_org(by, contract.organization_id)
     errors: dict[str, str] = {}
-    value = _decimal(amount, "amount", errors)
+    value = parse_amount(amount, "amount", errors)
     day = claimed_on or build.today_for(contract.organization)
     if day > build.today_for(contract.organization):
         errors["claimed_on"] = _("理赔日期不能晚于今天。")

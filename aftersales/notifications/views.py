@@ -18,6 +18,7 @@ from aftersales.accounts.decorators import settings_admin_required
 from aftersales.accounts.settings_area import settings_context
 from aftersales.accounts.settings_request import settings_actor, settings_org, settings_org_id
 from aftersales.core.errors import ServiceError
+from aftersales.core.htmx import htmx_partial
 from aftersales.notifications import events, services
 from aftersales.notifications.forms import WebhookForm
 from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, WebhookSubscription
@@ -59,7 +60,7 @@ def _detail(request: HttpRequest, sub: WebhookSubscription, *, secret: str | Non
             "url": sub.url, "all_events": not sub.events, "events": sub.events, "is_active": sub.is_active}),
         "page": page, "log": log, "pending": any(m.status == OutboxMessage.Status.PENDING for m in page),
     }
-    if request.htmx and request.GET.get("part") == "log":  # type: ignore[attr-defined]
+    if htmx_partial(request) and request.GET.get("part") == "log":
         return render(request, "notifications/settings/_log.html", context)
     return render(request, "notifications/settings/detail.html", context, status=status)
 

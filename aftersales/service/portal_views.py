@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import ServiceError, renamed
+from aftersales.core.htmx import htmx_partial
 from aftersales.customers.selectors import units_for_user
 from aftersales.service import lifecycle, opening, selectors, services
 from aftersales.service.forms import PortalReplyForm, PortalRequestForm, RatingForm, RejectForm
@@ -200,7 +201,7 @@ def request_status(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     response = render(request, "service/portal/partials/_status.html", _status_context(request, sr))
     seen = request.GET.get("seen", "")
-    if request.htmx and seen and seen != sr.status:  # type: ignore[attr-defined]
+    if htmx_partial(request) and seen and seen != sr.status:
         response["HX-Refresh"] = "true"
     return response
 

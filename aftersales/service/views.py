@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import ServiceError, renamed
+from aftersales.core.htmx import render_htmx
 from aftersales.core.paginator import IdsFirstPaginator
 from aftersales.customers.selectors import customer_search, customers_for_user, units_for_user
 from aftersales.customers.views import require
@@ -81,9 +82,8 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         "bulk": BulkForm(organization_id=request.user.organization_id),  # type: ignore[union-attr]
         "can_create": can(request.user, Cap.EDIT_CUSTOMERS) and request.user.organization_id is not None,  # type: ignore[union-attr]
     }
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "service/partials/_request_rows.html", context)
-    return render(request, "service/console/queue.html", context)
+    return render_htmx(request, page="service/console/queue.html", partial="service/partials/_request_rows.html",
+                       context=context)
 
 
 def _bulk_one(sr: ServiceRequest, by: Any, data: dict[str, Any]) -> None:

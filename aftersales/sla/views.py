@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from aftersales.core.exports import csv_stream, xlsx_bytes
+from aftersales.core.htmx import render_htmx
 from aftersales.service.models import Kind
 from aftersales.sla import reports
 from aftersales.sla.models import Metric
@@ -70,9 +70,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "total": reports.totals(user=request.user, f=f), "all_breaches": _breaches_url(f),
         "chart": chart, "query": urlencode({**f.as_params(), "group": group}),
     }
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "sla/partials/_report.html", context)
-    return render(request, "sla/report.html", context)
+    return render_htmx(request, page="sla/report.html", partial="sla/partials/_report.html", context=context)
 
 
 @require_reports
@@ -88,9 +86,7 @@ def breach_list(request: HttpRequest) -> HttpResponse:
         "query": urlencode({**f.as_params(), **({"group": group, "key": key} if key else {})}),
         "back": f"{reverse('sla:report')}?{urlencode({**f.as_params(), 'group': group or 'kind'})}",
     }
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "sla/partials/_breach_rows.html", context)
-    return render(request, "sla/breaches.html", context)
+    return render_htmx(request, page="sla/breaches.html", partial="sla/partials/_breach_rows.html", context=context)
 
 
 @require_reports

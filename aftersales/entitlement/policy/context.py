@@ -6,21 +6,15 @@ counted, so "within 7 days of D" means up to and including D + 7.
 
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from aftersales.core.dates import add_months
+
 from .facts import CategoryKind, Facts, FaultType, RepairVisit, Request
 from .rules import EffectiveTerms
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day `months` later, or that month's last day when it has no such day (31 Jan + 1)."""
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def visit_days(visit: RepairVisit, on: date) -> int:
