@@ -118,10 +118,26 @@ def text(code: str, **params: Any) -> EventText:
     return EventText(code=code, params={k: _plain(v) for k, v in params.items()})
 
 
+def both(make: Callable[[], Any]) -> dict[str, str]:
+    """A parameter that only exists as finished words (an engine's summary, a list of findings):
+    made once in each language, so the sentence reads right for either reader."""
+    out = {}
+    for key, language in (("zh", "zh-hans"), ("en", "en")):
+        with translation.override(language):
+            out[key] = str(make())
+    return out
+
+
+def _bilingual(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= {"zh", "en"}
+
+
 def _plain(value: Any) -> Any:
     """Parameters are stored as JSON: a nested sentence as its code and parameters."""
     if isinstance(value, EventText):
         return {"code": value.code, "params": dict(value.params)}
+    if _bilingual(value):
+        return {k: str(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
@@ -138,6 +154,9 @@ def render(code: str, params: Mapping[str, Any], *, fallback: str = "") -> str:
     for name, value in (params or {}).items():
         if isinstance(value, dict) and "code" in value:
             values[name] = render(value["code"], value.get("params") or {}, fallback="")
+        elif _bilingual(value):
+            english = (translation.get_language() or "").startswith("en")
+            values[name] = value.get("en" if english else "zh") or value.get("zh") or value.get("en") or ""
         elif isinstance(value, list):  # clauses, joined as the language joins them
             values[name] = gettext("；").join(
                 render(v["code"], v.get("params") or {}) if isinstance(v, dict) and "code" in v else str(v)

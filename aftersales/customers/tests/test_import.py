@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -218,22 +217,19 @@ def test_import_only_sees_the_importing_organizations_models_and_serials(org_a, 
 
 
 def test_a_hundred_thousand_rows_import_fully(org_a, models, tmp_path):
+    """Correctness at size; the speed is benchmarks/import_sales.py's to measure, not a timed test."""
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8") as fh:
         fh.write("姓名,手机号,型号,序列号,购买日期,发票金额\n")
         for i in range(100_000):
             # 50,000 customers with two units each
             fh.write(f"客户{i // 2},139{i // 2:08d},KFR-35GW,BIG{i:07d},2024-01-{i % 28 + 1:02d},{1000 + i % 500}\n")
-    started = time.perf_counter()
-
     result = importing.import_sales(organization=org_a, source=path, filename=path.name)
 
-    seconds = time.perf_counter() - started
     assert result.committed, result.errors[:5]
     assert Unit.objects.filter(organization=org_a).count() == 100_000
     assert Customer.objects.filter(organization=org_a).count() == 50_000
     assert Unit.objects.get(serial_number="BIG0099999").customer.phone == "13900049999"
-    assert seconds < 60, f"100,000 rows took {seconds:.1f} s"
 
 
 # --- through the console and the job queue -----------------------------------------------------

@@ -27,7 +27,6 @@ from aftersales.core.start import start_url
 from aftersales.demo.context import DEMO_PASSWORD
 from aftersales.demo.data import ORGS
 from aftersales.demo.generate import load_demo
-from aftersales.dispatch.models import Technician
 from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, ReturnAuthorization, WarrantyClaim
 from aftersales.service.models import RequestEvent, ServiceRequest, Status
 from aftersales.sla.models import Escalation, SlaClock, SlaPolicy
@@ -313,7 +312,6 @@ CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]+")
 def _people_and_places(organization_id: int) -> set[str]:
     """What the organization's people typed or are called: shown as written in every language."""
     names = {u.get_full_name() for u in User.objects.filter(organization_id=organization_id)}
-    names |= set(Technician.objects.filter(organization_id=organization_id).values_list("name", flat=True))
     for rma in ReturnAuthorization.objects.filter(organization_id=organization_id):
         names |= {rma.return_carrier, rma.exchange_carrier}
     return {n for n in names if n}
