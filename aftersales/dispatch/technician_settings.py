@@ -56,6 +56,8 @@ class TechnicianForm(forms.Form):
         assert isinstance(categories, forms.MultipleChoiceField)
         categories.choices = list(ProductCategory.objects.filter(organization=organization).order_by("name")
                                   .values_list("code", "name"))
+        if not categories.choices:
+            categories.help_text = gettext_lazy("本组织还没有产品品类：先在“产品”中添加品类，再回来勾选。")
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
