@@ -24,6 +24,7 @@ from aftersales.dispatch.models import MailInShipment, RepairRecord
 from aftersales.service import services as service_services
 from aftersales.service.event_text import text
 from aftersales.service.events import event_add
+from aftersales.service.lifecycle import MAIL_IN_KINDS
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.stations.models import ServiceStation
 
@@ -41,7 +42,6 @@ NEXT: dict[str, str] = {
 CUSTOMER_STEPS = {Step.IN_TRANSIT, Step.DELIVERED}
 STAMP: dict[str, str] = {Step.IN_TRANSIT: "shipped_at", Step.RECEIVED: "received_at", Step.REPAIRED: "repaired_at",
          Step.SHIPPED_BACK: "shipped_back_at", Step.DELIVERED: "delivered_at"}
-MAIL_IN_KINDS = {"repair", "maintenance"}
 
 
 def _guard(request: ServiceRequest, by: User | None) -> None:

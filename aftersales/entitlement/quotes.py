@@ -31,12 +31,13 @@ from aftersales.entitlement.rma import org_language
 from aftersales.entitlement.services import claim_add, evaluate_inputs, require, same_org
 from aftersales.service.event_text import text
 from aftersales.service.events import event_add
-from aftersales.service.models import Kind, RequestEvent, ServiceRequest, Status
+from aftersales.service.lifecycle import QUOTABLE_KINDS
+from aftersales.service.models import RequestEvent, ServiceRequest, Status
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
-QUOTABLE = {Kind.REPAIR, Kind.MAINTENANCE, Kind.INSTALLATION}
+QUOTABLE = QUOTABLE_KINDS
 MAX_LINES = 50
 
 # The timeline's changes keep the source words; pages translate them when shown.

@@ -35,8 +35,7 @@ from aftersales.sla import hooks as sla_hooks
 if TYPE_CHECKING:
     from aftersales.accounts.models import Organization, User
 
-UNIT_REQUIRED = {Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE, Kind.RETURN, Kind.EXCHANGE, Kind.REFUND,
-                 Kind.EXTENDED_WARRANTY}
+UNIT_REQUIRED = lifecycle.UNIT_KINDS
 MAX_DESCRIPTION = 5000
 
 
