@@ -19,7 +19,7 @@ from aftersales.core.workflow import Actor
 
 __all__ = [
     "ADMINISTRATIVE_KINDS", "FIELD_KINDS", "FLOWS", "MAIL_IN_KINDS", "MERGE", "OPEN_STATUSES", "QUOTABLE_KINDS",
-    "RETURN_KINDS", "UNIT_KINDS", "Actor", "Kind", "Status", "Transition", "allowed", "assign_moves_status", "find",
+    "RETURN_KINDS", "UNIT_KINDS", "Actor", "Kind", "Status", "Transition", "allowed", "assign_moves_status", "can", "find",
     "transitions_for",
 ]
 
@@ -175,3 +175,9 @@ def allowed(kind: str, status: str, actor: Actor) -> list[Transition]:
 
 def find(kind: str, name: str) -> Transition | None:
     return workflow.find(transitions_for(kind), name)
+
+
+def can(kind: str, name: str, status: str, actor: Actor) -> bool:
+    """Whether ``actor`` may take transition ``name`` from ``status`` in this kind's table."""
+    transition = find(kind, name)
+    return transition is not None and transition.leaves(status) and actor in transition.actors
