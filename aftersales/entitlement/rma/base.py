@@ -16,16 +16,11 @@ from aftersales.accounts.models import Role
 from aftersales.core import workflow
 from aftersales.core.errors import Conflict, PermissionDenied
 from aftersales.entitlement import facts as build
-from aftersales.entitlement.models import (
-    ReturnAuthorization,
-)
+from aftersales.entitlement.models import ReturnAuthorization
 from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, Option, OptionKind
 from aftersales.entitlement.rma.table import LABELS, TABLE, Transition
-from aftersales.entitlement.services import (
-    require,
-    same_org,
-)
+from aftersales.entitlement.services import require, same_org
 from aftersales.service import event_text
 from aftersales.service.event_text import EventText
 from aftersales.service.events import actor_of, event_add
@@ -35,8 +30,6 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
 RMA = ReturnAuthorization
-S = ReturnAuthorization.Status
-MAX_PHOTOS = 10
 
 
 @contextmanager
@@ -95,7 +88,7 @@ def save(rma: ReturnAuthorization, *fields: str) -> None:
 
 
 def record_step(rma: ReturnAuthorization, by: User | None, step: str, text: str | EventText,
-           changes: Mapping[str, list[Any]], public: bool = True, **data: Any) -> None:
+                changes: Mapping[str, list[Any]], public: bool = True, **data: Any) -> None:
     # The request's timeline lists a field event's changes; the step's text goes in as one of them
     # (as its code when it has one, so the page shows it in the reader's language).
     said = event_text.as_value(text)

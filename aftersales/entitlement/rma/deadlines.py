@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,17 +11,11 @@ from django.utils import timezone
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import notify
-from aftersales.entitlement.rma.base import (
-    RMA,
-    S,
-    org_language,
-)
+from aftersales.entitlement.rma.base import RMA, org_language
+from aftersales.entitlement.rma.table import S
 from aftersales.service.event_text import text as ev
 from aftersales.service.events import event_add
 from aftersales.service.models import RequestEvent
-
-if TYPE_CHECKING:
-    pass
 
 
 def refunds_escalate(*, now: Any = None) -> int:

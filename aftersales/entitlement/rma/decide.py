@@ -12,15 +12,11 @@ from aftersales.core.errors import InvalidInput
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import flow, notify, snapshot
-from aftersales.entitlement.models import (
-    EntitlementDecision,
-    ReturnAuthorization,
-)
+from aftersales.entitlement.models import EntitlementDecision, ReturnAuthorization
 from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, InvalidFacts, OptionKind
 from aftersales.entitlement.rma.base import (
     RMA,
-    S,
     check,
     choose,
     lock,
@@ -30,12 +26,8 @@ from aftersales.entitlement.rma.base import (
     save,
     wanted_kind,
 )
-from aftersales.entitlement.services import (
-    decision_record,
-    evaluate_inputs,
-    require,
-    same_org,
-)
+from aftersales.entitlement.rma.table import S
+from aftersales.entitlement.services import decision_record, evaluate_inputs, require, same_org
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Status
 

@@ -14,10 +14,7 @@ from aftersales.core.errors import InvalidInput
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import flow, notify, snapshot
-from aftersales.entitlement.models import (
-    ConditionReport,
-    ReturnAuthorization,
-)
+from aftersales.entitlement.models import ConditionReport, ReturnAuthorization
 from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import OptionKind
 from aftersales.entitlement.rma.base import (
@@ -34,11 +31,7 @@ from aftersales.entitlement.rma.base import (
     rma_inputs,
     save,
 )
-from aftersales.entitlement.services import (
-    evaluate_inputs,
-    require,
-    same_org,
-)
+from aftersales.entitlement.services import evaluate_inputs, require, same_org
 from aftersales.service.attachments import attachment_add, check_upload
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Attachment, Status

@@ -11,9 +11,7 @@ from django.utils.translation import gettext as _
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import notify, snapshot
-from aftersales.entitlement.models import (
-    ReturnAuthorization,
-)
+from aftersales.entitlement.models import ReturnAuthorization
 from aftersales.entitlement.models.returns import FaultType
 from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.rma.base import (
@@ -26,12 +24,7 @@ from aftersales.entitlement.rma.base import (
     summary,
 )
 from aftersales.entitlement.rma.table import FINAL
-from aftersales.entitlement.services import (
-    evaluate_inputs,
-    require,
-    same_org,
-    unit_is_returned,
-)
+from aftersales.entitlement.services import evaluate_inputs, require, same_org, unit_is_returned
 from aftersales.service.lifecycle import RETURN_KINDS
 from aftersales.service.models import Fulfilment, ServiceRequest, Status
 from aftersales.service.services import request_create

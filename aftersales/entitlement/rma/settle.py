@@ -15,11 +15,7 @@ from aftersales.core.errors import Conflict, InvalidInput
 from aftersales.customers.services import unit_create
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import flow, notify
-from aftersales.entitlement.models import (
-    EntitlementDecision,
-    ReturnAuthorization,
-    UnitDisposition,
-)
+from aftersales.entitlement.models import EntitlementDecision, ReturnAuthorization, UnitDisposition
 from aftersales.entitlement.models.returns import RefundMethod
 from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, Option, OptionKind
@@ -39,12 +35,7 @@ from aftersales.entitlement.rma.base import (
     rma_inputs,
     save,
 )
-from aftersales.entitlement.services import (
-    decision_record,
-    evaluate_inputs,
-    require,
-    same_org,
-)
+from aftersales.entitlement.services import decision_record, evaluate_inputs, require, same_org
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Status
 from aftersales.service.services import request_transition
