@@ -23,13 +23,13 @@ from aftersales.accounts.roles import Cap, can
 from aftersales.dispatch.models import Appointment
 from aftersales.entitlement.models import ReturnAuthorization
 from aftersales.entitlement.selectors import rmas_for_user
+from aftersales.service.lifecycle import FIELD_KINDS
 from aftersales.service.models import Kind, Status
 from aftersales.service.selectors import requests_for_user
 from aftersales.sla.reports import can_view_reports
 from aftersales.sla.selectors import clock_q
 
 CLOSED = (Status.CLOSED, Status.CANCELLED)
-FIELD_KINDS = (Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE)
 
 
 def start_url(user: Any) -> str:

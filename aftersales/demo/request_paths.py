@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 
-FIELD_KINDS = {"installation", "repair", "maintenance"}
+from aftersales.service.lifecycle import FIELD_KINDS as FIELD_KINDS  # re-exported for the generator
+
 Step = tuple[str, float, float]
 
 

@@ -17,13 +17,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
+from aftersales.core import workflow
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import charges, config
 from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.models import MailInShipment, RepairRecord
+from aftersales.service import lifecycle
 from aftersales.service import services as service_services
 from aftersales.service.event_text import text
-from aftersales.service.events import event_add
+from aftersales.service.events import actor_of, event_add
+from aftersales.service.lifecycle import MAIL_IN_KINDS, Actor
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.stations.models import ServiceStation
 
@@ -31,17 +34,30 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
 Step = MailInShipment.Step
-NEXT: dict[str, str] = {
-    Step.AWAITING: Step.IN_TRANSIT,
-    Step.IN_TRANSIT: Step.RECEIVED,
-    Step.RECEIVED: Step.REPAIRED,
-    Step.REPAIRED: Step.SHIPPED_BACK,
-    Step.SHIPPED_BACK: Step.DELIVERED,
-}
-CUSTOMER_STEPS = {Step.IN_TRANSIT, Step.DELIVERED}
+_STAFF = {Actor.STAFF, Actor.SYSTEM}
+# The customer may ship the unit themselves and confirm it is back; the repair centre takes every step.
+_ANYONE = {Actor.STAFF, Actor.SYSTEM, Actor.CUSTOMER}
+# Each step is named after the progress it leads to, the value the forms and the API send.
+TABLE: tuple[workflow.Transition[MailInShipment.Step], ...] = (
+    workflow.transition(Step.IN_TRANSIT, {Step.AWAITING}, Step.IN_TRANSIT, _ANYONE),
+    workflow.transition(Step.RECEIVED, {Step.IN_TRANSIT}, Step.RECEIVED, _STAFF),
+    workflow.transition(Step.REPAIRED, {Step.RECEIVED}, Step.REPAIRED, _STAFF),
+    workflow.transition(Step.SHIPPED_BACK, {Step.REPAIRED}, Step.SHIPPED_BACK, _STAFF),
+    workflow.transition(Step.DELIVERED, {Step.SHIPPED_BACK}, Step.DELIVERED, _ANYONE),
+)
 STAMP: dict[str, str] = {Step.IN_TRANSIT: "shipped_at", Step.RECEIVED: "received_at", Step.REPAIRED: "repaired_at",
          Step.SHIPPED_BACK: "shipped_back_at", Step.DELIVERED: "delivered_at"}
-MAIL_IN_KINDS = {"repair", "maintenance"}
+
+
+def next_step(status: str) -> str | None:
+    """The step the shipment takes next from ``status`` (the path is a line), or None at the end."""
+    ahead = workflow.allowed(TABLE, status)
+    return ahead[0].name if ahead else None
+
+
+def customer_may(step: str) -> bool:
+    found = workflow.find(TABLE, step)
+    return found is not None and Actor.CUSTOMER in found.actors
 
 
 def _guard(request: ServiceRequest, by: User | None) -> None:
@@ -117,15 +133,17 @@ def mail_in_step(
             "request", "request__customer", "request__unit__product_model").get(pk=shipment.pk)
         request = locked.request
         _guard(request, by)
-        if by is not None and by.role == Role.CUSTOMER and step not in CUSTOMER_STEPS:
+        if by is not None and by.role == Role.CUSTOMER and not customer_may(step):
             raise PermissionDenied(_("这一步由维修中心操作。"))
         if version is not None and version != locked.version:
             raise Conflict(_("寄修记录已被他人修改，请刷新后再试。"), {"version": str(locked.version)})
-        expected = NEXT.get(locked.status)
-        if step != expected:
+        try:
+            workflow.take(TABLE, step, locked.status)
+        except workflow.Refused as refused:
+            expected = refused.allowed[0] if refused.allowed else ""
             allowed = str(Step(expected).label) if expected else _("无")
             raise Conflict(_("当前进度“%(now)s”的下一步是：%(next)s。") % {"now": locked.get_status_display(),
-                                                                     "next": allowed}, {"step": expected or ""})
+                                                                     "next": allowed}, {"step": expected}) from None
         old = locked.get_status_display()
         now = timezone.now()
         locked.status = step
@@ -143,7 +161,7 @@ def mail_in_step(
             label = f"{label}（{carrier} {tracking}）"
         _event(request, by, old, label)
         staff = by if by is not None and by.role != Role.CUSTOMER else None
-        if step == Step.RECEIVED and request.status in (Status.ASSIGNED, Status.SCHEDULED, Status.REOPENED):
+        if step == Step.RECEIVED and lifecycle.can(request.kind, "start", request.status, actor_of(staff)):
             service_services.request_transition(request=request, name="start", by=staff, reason=text(codes.MAIL_IN_RECEIVED))
         if step == Step.REPAIRED:
             _record(locked, by, diagnosis=diagnosis, fault_code=fault_code)

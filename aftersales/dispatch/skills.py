@@ -12,9 +12,8 @@ from collections.abc import Iterable
 from django.utils.translation import gettext as _
 
 from aftersales.dispatch.models import Certification, SkillKind, SkillLevel, SkillRequirement, Technician
+from aftersales.service.lifecycle import FIELD_KINDS as FIELD_KINDS  # re-exported: callers ask the planner
 from aftersales.service.models import Kind, ServiceRequest
-
-FIELD_KINDS = frozenset({Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE})
 
 
 def token(kind: str, code: str, level: int = 1) -> str:

@@ -257,8 +257,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
 def _mail_in_page(request: HttpRequest, sr: Any, *, portal: bool, form: MailInStepForm | None = None,
                   status: int = 200) -> HttpResponse:
     shipment = selectors.mail_in_of(sr)
-    nxt = mailin.NEXT.get(shipment.status) if shipment else None
-    may_step = nxt is not None and (not portal or nxt in mailin.CUSTOMER_STEPS)
+    nxt = mailin.next_step(shipment.status) if shipment else None
+    may_step = nxt is not None and (not portal or mailin.customer_may(nxt))
     steps = [(value, label, shipment is not None and _reached(shipment, value)) for value, label in
              MailInShipment.Step.choices]
     template = "dispatch/portal_mail_in.html" if portal else "dispatch/mail_in.html"

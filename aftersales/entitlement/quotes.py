@@ -3,6 +3,7 @@
 A quote is only made when the engine says the repair is not free (out of 三包, excluded, or an
 extended warranty that leaves part of the cost to the customer). While it waits the request is
 ``awaiting_customer``; the customer's answer is on the timeline and puts the request back to work.
+Which step may follow which is the table ``TABLE`` below.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
 from aftersales.catalog.models import SparePart
+from aftersales.core import workflow
 from aftersales.core.amounts import parse_amount
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.entitlement import event_codes as codes
@@ -30,13 +32,14 @@ from aftersales.entitlement.policy import Decision, Option, OptionKind, Payer
 from aftersales.entitlement.rma import org_language
 from aftersales.entitlement.services import claim_add, evaluate_inputs, require, same_org
 from aftersales.service.event_text import text
-from aftersales.service.events import event_add
-from aftersales.service.models import Kind, RequestEvent, ServiceRequest, Status
+from aftersales.service.events import actor_of, event_add
+from aftersales.service.lifecycle import QUOTABLE_KINDS, Actor
+from aftersales.service.models import RequestEvent, ServiceRequest, Status
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
-QUOTABLE = {Kind.REPAIR, Kind.MAINTENANCE, Kind.INSTALLATION}
+QUOTABLE = QUOTABLE_KINDS
 MAX_LINES = 50
 
 # The timeline's changes keep the source words; pages translate them when shown.
@@ -165,10 +168,25 @@ def _lock(quote: Quote) -> Quote:
     ).get(pk=quote.pk)
 
 
-def _expect(quote: Quote, *statuses: str) -> None:
-    if quote.status not in statuses:
+Q = Quote.Status
+_STAFF = {Actor.STAFF}
+# The customer answers for themselves; staff may record an answer given by phone.
+_DECIDERS = {Actor.STAFF, Actor.CUSTOMER}
+# A quote's whole life, as the one table its services consult.
+TABLE: tuple[workflow.Transition[Quote.Status], ...] = (
+    workflow.transition("send", {Q.DRAFT}, Q.SENT, _STAFF),
+    workflow.transition("approve", {Q.SENT}, Q.APPROVED, _DECIDERS),
+    workflow.transition("decline", {Q.SENT}, Q.DECLINED, _DECIDERS, needs_reason=True),
+    workflow.transition("withdraw", {Q.DRAFT, Q.SENT}, Q.WITHDRAWN, _STAFF),
+)
+
+
+def _take(quote: Quote, name: str, by: User | None) -> workflow.Transition[Quote.Status]:
+    try:
+        return workflow.take(TABLE, name, quote.status, actor_of(by))
+    except workflow.Refused:
         raise Conflict(_("报价单当前为“%(s)s”，不能执行此操作。") % {"s": quote.get_status_display()},
-                       {"status": quote.status})
+                       {"status": quote.status}) from None
 
 
 def quote_send(*, quote: Quote, by: User | None) -> Quote:
@@ -176,8 +194,8 @@ def quote_send(*, quote: Quote, by: User | None) -> Quote:
     same_org(by, quote.organization_id)
     with transaction.atomic():
         locked = _lock(quote)
-        _expect(locked, Quote.Status.DRAFT)
-        locked.status = Quote.Status.SENT
+        step = _take(locked, "send", by)
+        locked.status = step.target
         locked.sent_at = timezone.now()
         locked.save(update_fields=["status", "sent_at"])
         with org_language():
@@ -203,8 +221,8 @@ def quote_approve(*, quote: Quote, by: User | None) -> Quote:
     _decider(quote, by)
     with transaction.atomic():
         locked = _lock(quote)
-        _expect(locked, Quote.Status.SENT)
-        locked.status = Quote.Status.APPROVED
+        step = _take(locked, "approve", by)
+        locked.status = step.target
         locked.decided_by, locked.decided_at = by, timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
         if locked.contract is not None and locked.covered > 0:
@@ -229,8 +247,8 @@ def quote_decline(*, quote: Quote, by: User | None, reason: str) -> Quote:
         raise InvalidInput({"reason": _("最多 2000 个字符。")})
     with transaction.atomic():
         locked = _lock(quote)
-        _expect(locked, Quote.Status.SENT)
-        locked.status = Quote.Status.DECLINED
+        step = _take(locked, "decline", by)
+        locked.status = step.target
         locked.decided_by, locked.decided_at, locked.decline_reason = by, timezone.now(), reason
         locked.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
         with org_language():
@@ -249,9 +267,9 @@ def quote_withdraw(*, quote: Quote, by: User | None) -> Quote:
     same_org(by, quote.organization_id)
     with transaction.atomic():
         locked = _lock(quote)
-        _expect(locked, Quote.Status.DRAFT, Quote.Status.SENT)
+        step = _take(locked, "withdraw", by)
         was_sent = locked.status == Quote.Status.SENT
-        locked.status = Quote.Status.WITHDRAWN
+        locked.status = step.target
         locked.save(update_fields=["status"])
         with org_language():
             said = text(codes.QUOTE_WITHDRAWN)

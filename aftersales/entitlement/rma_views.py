@@ -99,7 +99,7 @@ def _option_choices(view: Any) -> list[tuple[str, str]]:
 def _live(rma: ReturnAuthorization) -> tuple[Any, str]:
     """The engine on today's records (with the latest inspection); an error text if the facts are impossible."""
     try:
-        decision = steps._inputs(rma).evaluate()
+        decision = steps.rma_inputs(rma).evaluate()
     except Exception as exc:  # noqa: BLE001 - impossible facts are shown, not raised, on a read page
         return None, str(exc)
     return present(snapshot.decision_json(decision)), ""

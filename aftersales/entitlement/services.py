@@ -1,6 +1,6 @@
 """Writes for entitlements: decisions with their facts, organization rules, extended warranties.
 
-The return workflow is in ``rma.py`` and quotes in ``quotes.py``; both record their decisions here.
+The return workflow is in ``rma/`` and quotes in ``quotes.py``; both record their decisions here.
 """
 
 from __future__ import annotations

@@ -1,51 +1,76 @@
-"""The service-request lifecycle as data: statuses, and the transitions each kind allows.
+"""The service-request lifecycle as data: kinds, statuses, and the transitions each kind allows.
 
 Pure Python (no database), so the table can be read, tested and shown to users on its own.
-A transition names the statuses it leaves from, the status it leads to, who may take it and
-whether a reason is required. Returns, exchanges and refunds have their own path, which the
-entitlement workflow extends.
+A transition (``core.workflow.Transition``, the shape every workflow's table shares) names the
+statuses it leaves from, the status it leads to, who may take it and whether a reason is required.
+Returns, exchanges and refunds have their own path, which the entitlement workflow extends.
+
+The kinds and statuses are defined here, once; ``service.models`` uses these same classes for
+its fields' choices. So are the groups of kinds the other apps ask about (field jobs, returns).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core import workflow
+from aftersales.core.workflow import Actor
+
+__all__ = [
+    "ADMINISTRATIVE_KINDS", "FIELD_KINDS", "FLOWS", "MAIL_IN_KINDS", "MERGE", "OPEN_STATUSES", "QUOTABLE_KINDS",
+    "RETURN_KINDS", "UNIT_KINDS", "Actor", "Kind", "Status", "Transition", "allowed", "assign_moves_status", "can", "find",
+    "transitions_for",
+]
 
 
-class Status(StrEnum):
-    NEW = "new"
-    ACCEPTED = "accepted"
-    ASSIGNED = "assigned"
-    SCHEDULED = "scheduled"
-    IN_PROGRESS = "in_progress"
-    AWAITING_PARTS = "awaiting_parts"
-    AWAITING_CUSTOMER = "awaiting_customer"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
+class Kind(models.TextChoices):
+    INSTALLATION = "installation", _("安装")
+    REPAIR = "repair", _("维修")
+    MAINTENANCE = "maintenance", _("保养")
+    RETURN = "return", _("退货")
+    EXCHANGE = "exchange", _("换货")
+    REFUND = "refund", _("退款")
+    EXTENDED_WARRANTY = "extended_warranty", _("延保")
+    COMPLAINT = "complaint", _("投诉")
+    CONSULTATION = "consultation", _("咨询")
 
 
-class Actor(StrEnum):
-    STAFF = "staff"
-    CUSTOMER = "customer"
-    SYSTEM = "system"
+class Status(models.TextChoices):
+    NEW = "new", _("新建")
+    ACCEPTED = "accepted", _("已受理")
+    ASSIGNED = "assigned", _("已派单")
+    SCHEDULED = "scheduled", _("已预约")
+    IN_PROGRESS = "in_progress", _("处理中")
+    AWAITING_PARTS = "awaiting_parts", _("等待备件")
+    AWAITING_CUSTOMER = "awaiting_customer", _("等待客户")
+    RESOLVED = "resolved", _("待验收")
+    REOPENED = "reopened", _("返修")
+    CLOSED = "closed", _("已关闭")
+    CANCELLED = "cancelled", _("已取消")
 
+
+# The groups of kinds other apps ask about, defined once.
+# Field jobs: a technician works on a unit (visits, skills, the on-site arrival clock).
+FIELD_KINDS = frozenset({Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE})
+# Returns, exchanges and refunds: the RMA workflow and the return-processing clock.
+RETURN_KINDS = frozenset({Kind.RETURN, Kind.EXCHANGE, Kind.REFUND})
+# The short administrative path: returns plus extended-warranty sales.
+ADMINISTRATIVE_KINDS = RETURN_KINDS | {Kind.EXTENDED_WARRANTY}
+# A unit can travel to the repair centre (寄修) for these.
+MAIL_IN_KINDS = frozenset({Kind.REPAIR, Kind.MAINTENANCE})
+# Paid work a customer may be quoted for.
+QUOTABLE_KINDS = FIELD_KINDS
+# Kinds that are about one unit, so a request of them names it.
+UNIT_KINDS = FIELD_KINDS | ADMINISTRATIVE_KINDS
+
+Transition = workflow.Transition[Status]
 
 OPEN_STATUSES = frozenset(Status) - {Status.CLOSED, Status.CANCELLED}
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset[Status]
-    target: Status
-    actors: frozenset[Actor]
-    needs_reason: bool = False
-
-
 def _t(name: str, sources: set[Status], target: Status, actors: set[Actor], needs_reason: bool = False) -> Transition:
-    return Transition(name, frozenset(sources), target, frozenset(actors), needs_reason)
+    return workflow.transition(name, sources, target, actors, needs_reason)
 
 
 S, A = Status, Actor
@@ -111,16 +136,16 @@ ADMINISTRATIVE = (
 )
 
 FLOWS: dict[str, tuple[Transition, ...]] = {
-    "installation": FIELD,
-    "repair": FIELD,
-    "maintenance": FIELD,
-    "consultation": CONSULTATION,
-    "complaint": COMPLAINT,
-    "return": ADMINISTRATIVE,
-    "exchange": ADMINISTRATIVE,
-    "refund": ADMINISTRATIVE,
-    "extended_warranty": ADMINISTRATIVE,
+    **dict.fromkeys(sorted(FIELD_KINDS), FIELD),
+    Kind.CONSULTATION: CONSULTATION,
+    Kind.COMPLAINT: COMPLAINT,
+    **dict.fromkeys(sorted(ADMINISTRATIVE_KINDS), ADMINISTRATIVE),
 }
+
+# Folding a request into another (a duplicate) closes it from wherever it is, whatever its kind.
+# It is not one of a kind's own steps (no button offers it, and it does not count as a way
+# forward from a status), so it stands apart from ``FLOWS``; ``request_merge`` takes it.
+MERGE = _t("merge", set(OPEN_STATUSES), S.CLOSED, STAFF)
 
 
 # Ownership and field work are separate: giving a request to someone moves its status forward only
@@ -145,8 +170,14 @@ def transitions_for(kind: str) -> tuple[Transition, ...]:
 
 def allowed(kind: str, status: str, actor: Actor) -> list[Transition]:
     """Transitions ``actor`` may take now, in table order."""
-    return [t for t in transitions_for(kind) if Status(status) in t.sources and actor in t.actors]
+    return workflow.allowed(transitions_for(kind), status, actor)
 
 
 def find(kind: str, name: str) -> Transition | None:
-    return next((t for t in transitions_for(kind) if t.name == name), None)
+    return workflow.find(transitions_for(kind), name)
+
+
+def can(kind: str, name: str, status: str, actor: Actor) -> bool:
+    """Whether ``actor`` may take transition ``name`` from ``status`` in this kind's table."""
+    transition = find(kind, name)
+    return transition is not None and transition.leaves(status) and actor in transition.actors

@@ -11,18 +11,9 @@ from aftersales.core import masking
 from aftersales.core.fields import EncryptedTextField, stored
 from aftersales.customers.models import Customer, Unit
 from aftersales.service import event_text
+from aftersales.service.lifecycle import Kind, Status
 
-
-class Kind(models.TextChoices):
-    INSTALLATION = "installation", _("安装")
-    REPAIR = "repair", _("维修")
-    MAINTENANCE = "maintenance", _("保养")
-    RETURN = "return", _("退货")
-    EXCHANGE = "exchange", _("换货")
-    REFUND = "refund", _("退款")
-    EXTENDED_WARRANTY = "extended_warranty", _("延保")
-    COMPLAINT = "complaint", _("投诉")
-    CONSULTATION = "consultation", _("咨询")
+# ``Kind`` and ``Status`` are defined once, with the lifecycle table; the fields use them as choices.
 
 
 class Channel(models.TextChoices):
@@ -47,20 +38,6 @@ class Fulfilment(models.TextChoices):
     ONSITE = "onsite", _("上门")
     MAIL_IN = "mail_in", _("寄修")
     CARRY_IN = "carry_in", _("到店")
-
-
-class Status(models.TextChoices):
-    NEW = "new", _("新建")
-    ACCEPTED = "accepted", _("已受理")
-    ASSIGNED = "assigned", _("已派单")
-    SCHEDULED = "scheduled", _("已预约")
-    IN_PROGRESS = "in_progress", _("处理中")
-    AWAITING_PARTS = "awaiting_parts", _("等待备件")
-    AWAITING_CUSTOMER = "awaiting_customer", _("等待客户")
-    RESOLVED = "resolved", _("待验收")
-    REOPENED = "reopened", _("返修")
-    CLOSED = "closed", _("已关闭")
-    CANCELLED = "cancelled", _("已取消")
 
 
 # Hot parents. Every create writes rows that point at the same organization and, from one

@@ -35,8 +35,7 @@ from aftersales.sla import hooks as sla_hooks
 if TYPE_CHECKING:
     from aftersales.accounts.models import Organization, User
 
-UNIT_REQUIRED = {Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE, Kind.RETURN, Kind.EXCHANGE, Kind.REFUND,
-                 Kind.EXTENDED_WARRANTY}
+UNIT_REQUIRED = lifecycle.UNIT_KINDS
 MAX_DESCRIPTION = 5000
 
 
@@ -173,6 +172,25 @@ def _guard_actor(request: ServiceRequest, by: User | None) -> None:
         raise PermissionDenied(_("这不是您的服务单。"))
 
 
+def _move(request: ServiceRequest, transition: lifecycle.Transition, now: datetime) -> None:
+    """Set the status ``transition`` leads to, with the timestamps and counters that go with it."""
+    request.status = transition.target
+    if transition.target == Status.RESOLVED:
+        request.resolved_at = now
+    if transition.target in (Status.CLOSED, Status.CANCELLED):
+        request.closed_at = now
+    if transition.target == Status.REOPENED:
+        request.reopen_count += 1
+        request.resolved_at = None
+
+
+def lock_in_pk_order(*pks: int) -> dict[int, ServiceRequest]:
+    """Lock several requests, always in primary-key order, so two writers that each need the same
+    two rows (merging A into B while B is merged into A) queue behind each other instead of each
+    holding one row and waiting for the other (a deadlock)."""
+    return {pk: ServiceRequest.objects.select_for_update().get(pk=pk) for pk in sorted(set(pks))}
+
+
 def request_transition(
     *,
     request: ServiceRequest,
@@ -204,14 +222,7 @@ def request_transition(
             raise InvalidInput({"reason": _("请填写原因。")})
         now = at or timezone.now()
         old = locked.status
-        locked.status = transition.target
-        if transition.target == Status.RESOLVED:
-            locked.resolved_at = now
-        if transition.target in (Status.CLOSED, Status.CANCELLED):
-            locked.closed_at = now
-        if transition.target == Status.REOPENED:
-            locked.reopen_count += 1
-            locked.resolved_at = None
+        _move(locked, transition, now)
         if actor == lifecycle.Actor.STAFF and locked.first_response_at is None:
             locked.first_response_at = now
         locked.version += 1
@@ -351,7 +362,8 @@ def rating_submit(
 
 
 def request_merge(*, source: ServiceRequest, target: ServiceRequest, by: User) -> ServiceRequest:
-    """Fold ``source`` into ``target``: its messages and attachments move, it closes as merged."""
+    """Fold ``source`` into ``target``: its messages and attachments move, it closes as merged
+    (``lifecycle.MERGE``)."""
     if source.pk == target.pk:
         raise InvalidInput({"target": _("不能合并到自身。")})
     if source.organization_id != target.organization_id or source.customer_id != target.customer_id:
@@ -359,21 +371,24 @@ def request_merge(*, source: ServiceRequest, target: ServiceRequest, by: User) -
     if not source.is_open or not target.is_open:
         raise Conflict(_("只能合并未完成的服务单。"), {"target": _("只能合并未完成的服务单。")})
     with transaction.atomic():
-        locked_source = ServiceRequest.objects.select_for_update().get(pk=source.pk)
-        locked_target = ServiceRequest.objects.select_for_update().get(pk=target.pk)
+        locked = lock_in_pk_order(source.pk, target.pk)
+        locked_source, locked_target = locked[source.pk], locked[target.pk]
+        # Checked again under the locks: either one may have closed since it was read.
+        if not (lifecycle.MERGE.leaves(locked_source.status) and locked_target.is_open):
+            raise Conflict(_("只能合并未完成的服务单。"), {"target": _("只能合并未完成的服务单。")})
         moved = Message.objects.filter(request=locked_source).update(request=locked_target)
         locked_source.attachments.update(request=locked_target)
         old = locked_source.status
-        locked_source.status = Status.CLOSED
-        locked_source.closed_at = timezone.now()
+        now = timezone.now()
+        _move(locked_source, lifecycle.MERGE, now)
         locked_source.merged_into = locked_target
         locked_source.version += 1
         locked_source.save()
         locked_target.version += 1
         locked_target.save(update_fields=["version", "updated_at"])
         event_add(request=locked_source, kind=RequestEvent.Kind.MERGE, by=by, from_status=old,
-                  to_status=Status.CLOSED, data={"into": locked_target.number})
-        sla_hooks.on_status_changed(request=locked_source, old=old, at=locked_source.closed_at)
+                  to_status=lifecycle.MERGE.target, data={"into": locked_target.number})
+        sla_hooks.on_status_changed(request=locked_source, old=old, at=now)
         event_add(request=locked_target, kind=RequestEvent.Kind.MERGE, by=by,
                   data={"from": locked_source.number, "messages": moved})
     return locked_target

@@ -18,6 +18,7 @@ from django.utils import timezone
 from aftersales.accounts import config
 from aftersales.service.event_text import EventText, text
 from aftersales.service.events import event_add, event_new
+from aftersales.service.lifecycle import FIELD_KINDS, RETURN_KINDS
 from aftersales.service.models import Fulfilment, RequestEvent, ServiceRequest, Status
 from aftersales.sla import event_codes as codes
 from aftersales.sla.calendar import BusinessCalendar, china_calendar
@@ -26,8 +27,6 @@ from aftersales.sla.clock import ClockStatus, Pause, compute_clock
 from aftersales.sla.models import Metric, RequestSla, SlaClock, SlaPause, SlaPolicy, SlaTarget, TimeBasis
 from aftersales.stations.coverage import coverage_rows, nearest_covering_id
 
-FIELD_KINDS = frozenset({"installation", "repair", "maintenance"})
-RETURN_KINDS = frozenset({"return", "exchange", "refund"})
 # Measured again after a reopen (返修): the customer waits for a second visit and fix.
 CYCLED = (Metric.ONSITE_ARRIVAL, Metric.RESOLUTION, Metric.RETURN_PROCESSING)
 # A pause (waiting for the customer) stops every clock except the reply owed to a customer who
