@@ -13,14 +13,13 @@ from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from aftersales.accounts import changes
 from aftersales.accounts.config import mark_fresh
 from aftersales.accounts.models import ApiToken, Organization, User
-from aftersales.core import reads, rows
+from aftersales.core.fastpath import changes, reads, rows
 
 PREFIX = "as_"
 # Live tokens found, by hash: (token, user, organization) as read, never handed out themselves
-# (``_copy``). Emptied on any change to the three tables (``aftersales.accounts.changes``).
+# (``_copy``). Emptied on any change to the three tables (``aftersales.core.fastpath.changes``).
 _found = changes.store()
 
 
@@ -63,7 +62,7 @@ def _lookup_sql() -> str:
     q = connection.ops.quote_name
     token, user, org = (q(m._meta.db_table) for m in (ApiToken, User, Organization))
     # Every API call runs this: written once as SQL rather than compiled by the ORM each time
-    # (see aftersales.core.reads). The same as select_related("user", "organization").
+    # (see aftersales.core.fastpath.reads). The same as select_related("user", "organization").
     return (f"SELECT {reads.columns(ApiToken, 't')}, {reads.columns(User, 'u')}, {reads.columns(Organization, 'o')} "  # noqa: S608
             f"FROM {token} t INNER JOIN {user} u ON u.id = t.user_id INNER JOIN {org} o ON o.id = t.organization_id "
             "WHERE t.token_hash = %s AND t.revoked_at IS NULL LIMIT 1")
@@ -72,7 +71,7 @@ def _lookup_sql() -> str:
 def token_lookup(*, raw: str) -> ApiToken | None:
     """The live token with this clear value, its user (and the user's organization) and its
     organization loaded; None for an unknown or revoked one. Kept in this process between calls
-    while nothing in the three tables changes (``aftersales.accounts.changes``)."""
+    while nothing in the three tables changes (``aftersales.core.fastpath.changes``)."""
     if not raw.startswith(PREFIX):
         return None
     digest = _hash(raw)

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from aftersales.accounts import config
 from aftersales.accounts.models import Organization
-from aftersales.core import reads
+from aftersales.core.fastpath import reads
+from aftersales.core.fastpath.rows import NewRows
+from aftersales.core.fastpath.rows import new as rows_new
 from aftersales.core.masking import mask_phone
-from aftersales.core.rows import NewRows
-from aftersales.core.rows import new as rows_new
 from aftersales.notifications import channels
 from aftersales.notifications.models import (
     DeliveryAttempt,
@@ -97,7 +97,7 @@ def _subscriptions_sql() -> str:
 
 def active_subscriptions(organization_id: int) -> list[WebhookSubscription]:
     """The organization's active webhook subscriptions. Every create and status change asks, so
-    the SQL is written once (see ``aftersales.core.reads``) rather than compiled each time."""
+    the SQL is written once (see ``aftersales.core.fastpath.reads``) rather than compiled each time."""
     with connection.cursor() as cursor:
         cursor.execute(_subscriptions_sql(), [organization_id, True])
         found = [reads.instance(WebhookSubscription, row) for row in cursor.fetchall()]

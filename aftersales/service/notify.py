@@ -9,7 +9,7 @@ from aftersales.notifications import outbox
 from aftersales.service.models import Kind, ServiceRequest
 
 if TYPE_CHECKING:
-    from aftersales.core.rows import NewRows
+    from aftersales.core.fastpath.rows import NewRows
     from aftersales.notifications.models import OutboxMessage
     from aftersales.service.models import Message
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.core.fastpath.rows import NewRows
+from aftersales.core.fastpath.rows import new as rows_new
 from aftersales.core.fields import stored
-from aftersales.core.rows import NewRows
-from aftersales.core.rows import new as rows_new
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import event_text, lifecycle
 from aftersales.service.events import Reason, actor_of, event_add, event_new

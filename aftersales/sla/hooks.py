@@ -17,7 +17,7 @@ from django.utils import timezone
 from aftersales.sla import handlers, services
 
 if TYPE_CHECKING:
-    from aftersales.core.rows import NewRows
+    from aftersales.core.fastpath.rows import NewRows
     from aftersales.service.models import Message, ServiceRequest
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts import config
-from aftersales.core.rows import NewRows
-from aftersales.core.rows import new as rows_new
+from aftersales.core.fastpath.rows import NewRows
+from aftersales.core.fastpath.rows import new as rows_new
 from aftersales.service.event_text import text
 from aftersales.service.models import ServiceRequest
 from aftersales.sla import event_codes as codes
