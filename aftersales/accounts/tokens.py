@@ -9,8 +9,6 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model
-from django.db.models.base import ModelState
 from django.utils import timezone
 
 from aftersales.accounts.config import mark_fresh
@@ -19,7 +17,7 @@ from aftersales.core.fastpath import changes, reads, rows
 
 PREFIX = "as_"
 # Live tokens found, by hash: (token, user, organization) as read, never handed out themselves
-# (``_copy``). Emptied on any change to the three tables (``aftersales.core.fastpath.changes``).
+# (``rows.detached_copy``). Emptied on any change to the three tables (``aftersales.core.fastpath.changes``).
 _found = changes.store()
 
 
@@ -78,7 +76,7 @@ def token_lookup(*, raw: str) -> ApiToken | None:
     use_kept = changes.usable()
     objs: tuple[Any, ...] | None = changes.get(_found, digest) if use_kept else None
     if objs is not None:
-        objs = tuple(_copy(obj) for obj in objs)
+        objs = tuple(rows.detached_copy(obj) for obj in objs)
     else:
         since = changes.generation()
         found = reads.one(_lookup_sql(), [digest], ApiToken, User, Organization)
@@ -87,7 +85,7 @@ def token_lookup(*, raw: str) -> ApiToken | None:
         objs = tuple(found[0])
         if use_kept:
             changes.keep(_found, digest, objs, since)  # these are kept: hand out copies
-            objs = tuple(_copy(obj) for obj in objs)
+            objs = tuple(rows.detached_copy(obj) for obj in objs)
     token, user, org = objs
     assert isinstance(token, ApiToken) and isinstance(user, User) and isinstance(org, Organization)
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
@@ -104,17 +102,6 @@ def token_used(*, token: ApiToken, at: datetime) -> None:
     kept = changes.get(_found, token.token_hash)
     if kept is not None:
         kept[0].last_used_at = at  # not a change of rights: the trigger ignores it too
-
-
-def _copy(obj: Model) -> Model:
-    """A new instance with ``obj``'s field values (flat values only: no related objects, no
-    caches), so nothing a request does to it reaches the kept one."""
-    new = obj.__class__.__new__(obj.__class__)
-    new.__dict__.update(obj.__dict__)
-    new._state = ModelState()
-    new._state.adding = False
-    new._state.db = obj._state.db
-    return new
 
 
 def token_revoke(*, token: ApiToken) -> ApiToken:

@@ -166,6 +166,17 @@ def relate(obj: Model, name: str, value: Model | None) -> None:
         setattr(obj, name, value)
 
 
+def detached_copy(obj: M) -> M:
+    """A new loaded instance with ``obj``'s field values (flat values only: no related objects,
+    no caches), so nothing done to it reaches ``obj`` (the kept token lookups hand these out)."""
+    new = obj.__class__.__new__(obj.__class__)
+    new.__dict__.update(obj.__dict__)
+    new._state = ModelState()
+    new._state.adding = False
+    new._state.db = obj._state.db
+    return new
+
+
 @lru_cache(maxsize=256)
 def _plain_load(model: type[Model]) -> bool:
     """Whether ``from_db`` may put every column's value straight into the instance."""
