@@ -294,10 +294,10 @@ BREAKDOWN = [
     ("      unit, customer, address and open-request flag", "aftersales/service/selectors.py", "intake_unit"),
     ("      customer and address (consultations)", "aftersales/service/selectors.py", "intake_customer"),
     ("      request_create", "aftersales/service/services.py", "request_create"),
-    ("        the request's id from its sequence", "aftersales/core/rows.py", "reserve"),
+    ("        the request's id from its sequence", "aftersales/core/fastpath/rows.py", "reserve"),
     ("        SLA policy, calendar and clocks", "aftersales/sla/hooks.py", "on_request_created"),
     ("        outbox notice (email, SMS, webhooks)", "aftersales/service/notify.py", "notify_created"),
-    ("        the write (one statement on PostgreSQL)", "aftersales/core/rows.py", "write"),
+    ("        the write (one statement on PostgreSQL)", "aftersales/core/fastpath/rows.py", "write"),
     ("  ninja: serialise the response", "ninja/operation.py", "_result_to_response"),
 ]
 
