@@ -21,6 +21,8 @@ shared machine) for both. ``--profile N`` then runs N creates
 in this process under cProfile and prints the SQL each create issues and where the time goes.
 Goal (service-request issue): ≥ 300 creates/s sustained on PostgreSQL, p99 < 100 ms, within 2× of
 the bare endpoint. The clients run on the same machine as the server and take CPU from it.
+On PostgreSQL the per-process token cache is opt-in: run with ``AFTERSALES_ACCOUNTS_CACHE=1`` to
+measure with it (one statement fewer per create), as the figures before it became opt-in were.
 """
 
 from __future__ import annotations

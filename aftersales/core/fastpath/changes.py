@@ -26,7 +26,7 @@ create, ``benchmarks/intake.py``). A kept entry is only as good as the word that
 
 What this leaves: another process keeps serving a revoked token for the moment between the
 commit and its listener thread handling the notice (well under a second), or, if its connection
-went silent unnoticed, until its next heartbeat fails (under ten seconds). Off PostgreSQL, or with
+went silent unnoticed, until its next heartbeat fails (under ten seconds). Off PostgreSQL, or
 unless ``AFTERSALES_ACCOUNTS_CACHE=1`` (it is off by default; keep it off behind a pooler in
 transaction mode, which delivers no notices), there is no listener and nothing is kept: every
 call reads the token.
