@@ -12,8 +12,8 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
-from aftersales.accounts import changes
 from aftersales.accounts.models import Role
+from aftersales.core.fastpath import changes
 from aftersales.testing.factories import OrganizationFactory, UserFactory
 
 PASSWORD = "pass-word-123"  # noqa: S105 - test fixture

@@ -121,10 +121,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
     # cut its CPU per request create by a third (benchmarks/intake.py). Turn off behind a pooler
     # in transaction mode (PgBouncer before 1.21), which cannot keep prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=3)
-# PostgreSQL: each process keeps the API tokens it looked up, told of changes by LISTEN/NOTIFY
-# (aftersales.accounts.changes). Turn off where LISTEN cannot work: behind a pooler in
-# transaction mode, which would deliver no notices.
-AFTERSALES_ACCOUNTS_CACHE = envbool("AFTERSALES_ACCOUNTS_CACHE", True)
+# PostgreSQL, opt-in: each process keeps the API tokens it looked up, told of changes by
+# LISTEN/NOTIFY (aftersales.core.fastpath.changes). Off by default: a kept token can outlive its
+# revocation by the moment a notice takes to arrive, and where LISTEN cannot work (behind a
+# pooler in transaction mode) no notice arrives at all. Off, every API call reads its token.
+AFTERSALES_ACCOUNTS_CACHE = envbool("AFTERSALES_ACCOUNTS_CACHE", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -21,6 +21,8 @@ shared machine) for both. ``--profile N`` then runs N creates
 in this process under cProfile and prints the SQL each create issues and where the time goes.
 Goal (service-request issue): ≥ 300 creates/s sustained on PostgreSQL, p99 < 100 ms, within 2× of
 the bare endpoint. The clients run on the same machine as the server and take CPU from it.
+On PostgreSQL the per-process token cache is opt-in: run with ``AFTERSALES_ACCOUNTS_CACHE=1`` to
+measure with it (one statement fewer per create), as the figures before it became opt-in were.
 """
 
 from __future__ import annotations
@@ -294,10 +296,10 @@ BREAKDOWN = [
     ("      unit, customer, address and open-request flag", "aftersales/service/selectors.py", "intake_unit"),
     ("      customer and address (consultations)", "aftersales/service/selectors.py", "intake_customer"),
     ("      request_create", "aftersales/service/services.py", "request_create"),
-    ("        the request's id from its sequence", "aftersales/core/rows.py", "reserve"),
+    ("        the request's id from its sequence", "aftersales/core/fastpath/rows.py", "reserve"),
     ("        SLA policy, calendar and clocks", "aftersales/sla/hooks.py", "on_request_created"),
     ("        outbox notice (email, SMS, webhooks)", "aftersales/service/notify.py", "notify_created"),
-    ("        the write (one statement on PostgreSQL)", "aftersales/core/rows.py", "write"),
+    ("        the write (one statement on PostgreSQL)", "aftersales/core/fastpath/rows.py", "write"),
     ("  ninja: serialise the response", "ninja/operation.py", "_result_to_response"),
 ]
 

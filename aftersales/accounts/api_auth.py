@@ -22,7 +22,7 @@ class TokenAuth(HttpBearer):
             return None
         now = timezone.now()
         # The scope and expiry are read with the token (kept per process like it, and dropped on
-        # any change to the row, ``aftersales.accounts.changes``), so checking them costs no query.
+        # any change to the row, ``aftersales.core.fastpath.changes``), so checking them costs no query.
         if scopes.expired(found.expires_at, now):
             raise AuthenticationError(message="This API token has expired.")
         try:

@@ -7,10 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号与组织")
 
     def ready(self) -> None:
-        from aftersales.accounts import changes
+        from aftersales.accounts.models import ApiToken, Organization, User
         from aftersales.accounts.settings_area import SettingsSection, register_section
+        from aftersales.core.fastpath import changes
 
-        changes.connect()
+        changes.connect(Organization, User, ApiToken,
+                        use_only={"User": {"last_login"}, "ApiToken": {"last_used_at"}})
         register_section(SettingsSection(
             key="tokens", label=_("API 令牌"), url_name="accounts_settings:tokens", icon="bi-key", order=80,
             description=_("供 ERP、电商店铺等系统调用 API：只读或读写、可访问的资源、有效期。")))

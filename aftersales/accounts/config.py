@@ -10,7 +10,7 @@ replaced, in the same transaction, by every change to any of them:
   ``config_touch`` itself, as ``calendar_touch`` and ``policies_touch`` do.
 
 The API's token lookup reads the organization row, stamp included, and marks it ``fresh``; on
-PostgreSQL it keeps that row between calls until the row changes (``aftersales.accounts.changes``:
+PostgreSQL it keeps that row between calls until the row changes (``aftersales.core.fastpath.changes``:
 a trigger on the organization table tells every process, so a new stamp reaches the others within
 moments of its commit). For a fresh organization, ``cached`` answers from this process while the
 stamp is the one the value was loaded under; any other caller (a page, a job, a test holding an
@@ -29,8 +29,8 @@ from typing import Any, TypeVar
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
-from aftersales.accounts import changes
 from aftersales.accounts.models import Organization, new_config_stamp
+from aftersales.core.fastpath import changes
 
 T = TypeVar("T")
 _FRESH = "_config_fresh"

@@ -95,7 +95,7 @@ def token_change(
     expires_at: datetime | None,
 ) -> ApiToken:
     """Rename a token or change its scope or expiry; takes effect on the next call in every
-    process (the row's change drops every process's kept lookups, ``accounts.changes``)."""
+    process (the row's change drops every process's kept lookups, ``core.fastpath.changes``)."""
     _check_scope(access=access, all_resources=all_resources, resources=resources, expires_at=expires_at,
                  new=False)
     with transaction.atomic():

@@ -9,18 +9,15 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Model
-from django.db.models.base import ModelState
 from django.utils import timezone
 
-from aftersales.accounts import changes
 from aftersales.accounts.config import mark_fresh
 from aftersales.accounts.models import ApiToken, Organization, User
-from aftersales.core import reads, rows
+from aftersales.core.fastpath import changes, reads, rows
 
 PREFIX = "as_"
 # Live tokens found, by hash: (token, user, organization) as read, never handed out themselves
-# (``_copy``). Emptied on any change to the three tables (``aftersales.accounts.changes``).
+# (``rows.detached_copy``). Emptied on any change to the three tables (``aftersales.core.fastpath.changes``).
 _found = changes.store()
 
 
@@ -63,7 +60,7 @@ def _lookup_sql() -> str:
     q = connection.ops.quote_name
     token, user, org = (q(m._meta.db_table) for m in (ApiToken, User, Organization))
     # Every API call runs this: written once as SQL rather than compiled by the ORM each time
-    # (see aftersales.core.reads). The same as select_related("user", "organization").
+    # (see aftersales.core.fastpath.reads). The same as select_related("user", "organization").
     return (f"SELECT {reads.columns(ApiToken, 't')}, {reads.columns(User, 'u')}, {reads.columns(Organization, 'o')} "  # noqa: S608
             f"FROM {token} t INNER JOIN {user} u ON u.id = t.user_id INNER JOIN {org} o ON o.id = t.organization_id "
             "WHERE t.token_hash = %s AND t.revoked_at IS NULL LIMIT 1")
@@ -72,14 +69,14 @@ def _lookup_sql() -> str:
 def token_lookup(*, raw: str) -> ApiToken | None:
     """The live token with this clear value, its user (and the user's organization) and its
     organization loaded; None for an unknown or revoked one. Kept in this process between calls
-    while nothing in the three tables changes (``aftersales.accounts.changes``)."""
+    while nothing in the three tables changes (``aftersales.core.fastpath.changes``)."""
     if not raw.startswith(PREFIX):
         return None
     digest = _hash(raw)
     use_kept = changes.usable()
     objs: tuple[Any, ...] | None = changes.get(_found, digest) if use_kept else None
     if objs is not None:
-        objs = tuple(_copy(obj) for obj in objs)
+        objs = tuple(rows.detached_copy(obj) for obj in objs)
     else:
         since = changes.generation()
         found = reads.one(_lookup_sql(), [digest], ApiToken, User, Organization)
@@ -88,7 +85,7 @@ def token_lookup(*, raw: str) -> ApiToken | None:
         objs = tuple(found[0])
         if use_kept:
             changes.keep(_found, digest, objs, since)  # these are kept: hand out copies
-            objs = tuple(_copy(obj) for obj in objs)
+            objs = tuple(rows.detached_copy(obj) for obj in objs)
     token, user, org = objs
     assert isinstance(token, ApiToken) and isinstance(user, User) and isinstance(org, Organization)
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
@@ -105,17 +102,6 @@ def token_used(*, token: ApiToken, at: datetime) -> None:
     kept = changes.get(_found, token.token_hash)
     if kept is not None:
         kept[0].last_used_at = at  # not a change of rights: the trigger ignores it too
-
-
-def _copy(obj: Model) -> Model:
-    """A new instance with ``obj``'s field values (flat values only: no related objects, no
-    caches), so nothing a request does to it reaches the kept one."""
-    new = obj.__class__.__new__(obj.__class__)
-    new.__dict__.update(obj.__dict__)
-    new._state = ModelState()
-    new._state.adding = False
-    new._state.db = obj._state.db
-    return new
 
 
 def token_revoke(*, token: ApiToken) -> ApiToken:

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from aftersales.accounts import config
 from aftersales.accounts.models import Organization
-from aftersales.core import reads
+from aftersales.core.fastpath import reads
+from aftersales.core.fastpath.rows import new as rows_new
+from aftersales.core.fastpath.unit import current_unit
 from aftersales.core.masking import mask_phone
-from aftersales.core.rows import NewRows
-from aftersales.core.rows import new as rows_new
 from aftersales.notifications import channels
 from aftersales.notifications.models import (
     DeliveryAttempt,
@@ -97,7 +97,7 @@ def _subscriptions_sql() -> str:
 
 def active_subscriptions(organization_id: int) -> list[WebhookSubscription]:
     """The organization's active webhook subscriptions. Every create and status change asks, so
-    the SQL is written once (see ``aftersales.core.reads``) rather than compiled each time."""
+    the SQL is written once (see ``aftersales.core.fastpath.reads``) rather than compiled each time."""
     with connection.cursor() as cursor:
         cursor.execute(_subscriptions_sql(), [organization_id, True])
         found = [reads.instance(WebhookSubscription, row) for row in cursor.fetchall()]
@@ -198,10 +198,11 @@ def expand_notices(*, limit: int = 200) -> int:
     return queued
 
 
-def put_all(messages: Iterable[OutboxMessage | None], *, rows: NewRows | None = None) -> None:
+def put_all(messages: Iterable[OutboxMessage | None]) -> None:
     """Queue the messages in one INSERT; one whose dedupe key is queued already is skipped.
 
-    ``rows``: add them there instead, for the caller to write with its other new rows.
+    Inside a unit of work (``core.fastpath.unit``) they are added to it instead, written with
+    its other new rows.
     """
     found = [m for m in messages if m is not None]
     if not found:
@@ -209,6 +210,7 @@ def put_all(messages: Iterable[OutboxMessage | None], *, rows: NewRows | None = 
     now = timezone.now()
     for message in found:
         message.next_attempt_at = now
+    rows = current_unit()
     if rows is not None:
         rows.add(*found, ignore_conflicts=True)
     else:

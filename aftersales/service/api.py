@@ -11,8 +11,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.models import Role, User
 from aftersales.core.errors import InvalidInput, PermissionDenied
+from aftersales.core.fastpath.schemas import trusted
 from aftersales.core.patching import patch_changes
-from aftersales.core.schemas import trusted
 from aftersales.service import attachments as attach
 from aftersales.service import intake, opening, selectors, services
 from aftersales.service.models import Attachment, Message, Rating, ServiceRequest

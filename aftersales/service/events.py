@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from aftersales.accounts.models import Role
-from aftersales.core.rows import new as rows_new
+from aftersales.core.fastpath.rows import new as rows_new
 from aftersales.service import event_text, lifecycle
 from aftersales.service.models import RequestEvent, ServiceRequest
 

@@ -9,7 +9,6 @@ from aftersales.notifications import outbox
 from aftersales.service.models import Kind, ServiceRequest
 
 if TYPE_CHECKING:
-    from aftersales.core.rows import NewRows
     from aftersales.notifications.models import OutboxMessage
     from aftersales.service.models import Message
 
@@ -64,10 +63,10 @@ def _notice(request: ServiceRequest, key: str, event: str, data: dict[str, Any],
                          request=request.pk, event=event, data=data, at=at.isoformat())
 
 
-def notify_created(request: ServiceRequest, *, rows: NewRows | None = None) -> None:
-    """``rows``: add the notice there (the create's own write) instead of writing it now."""
+def notify_created(request: ServiceRequest) -> None:
+    """Inside the create's unit of work the notice goes in with its other rows (``outbox.put_all``)."""
     outbox.put_all([_notice(request, f"request:{request.pk}:created", "request.created", request_payload(request),
-                            request.created_at)], rows=rows)
+                            request.created_at)])
 
 
 def notify_status(request: ServiceRequest, old_status: str) -> None:

@@ -11,8 +11,8 @@ from django.db.models import Q, QuerySet
 
 from aftersales.accounts.access import get_or_404, scope
 from aftersales.catalog.models import ProductModel
-from aftersales.core import reads, rows
-from aftersales.core.rows import next_id_sql
+from aftersales.core.fastpath import reads, rows
+from aftersales.core.fastpath.rows import next_id_sql
 from aftersales.customers import lookup
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.customers.selectors import customers_for_user, units_for_user
@@ -119,7 +119,7 @@ def allowed_transitions(*, user: AnyUser, request: ServiceRequest) -> list[lifec
     return lifecycle.allowed(request.kind, request.status, actor_of(user))  # type: ignore[arg-type]
 
 
-# --- intake reads (every API create runs one of these; SQL written once, see core.reads) ------------
+# --- intake reads (every API create runs one of these; SQL written once, see core.fastpath.reads) ------------
 
 
 @lru_cache(maxsize=4)

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.core.fastpath.rows import new as rows_new
+from aftersales.core.fastpath.unit import unit_of_work
 from aftersales.core.fields import stored
-from aftersales.core.rows import NewRows
-from aftersales.core.rows import new as rows_new
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import event_text, lifecycle
 from aftersales.service.events import Reason, actor_of, event_add, event_new
@@ -124,8 +124,9 @@ def request_create(
             raise InvalidInput({"address": _("地址不属于此客户。")})
         # The detail as stored: copied to the request's encrypted column without decrypting it.
         region, detail, lat, lon = address.region, stored(address, "detail"), address.latitude, address.longitude
-    rows = NewRows()
-    with rows.atomic():
+    # The unit of work collects what the create writes (the SLA start and the outbox add theirs
+    # through ``current_unit()``) and writes it when the block ends.
+    with unit_of_work() as rows:
         request = rows_new(
             ServiceRequest, organization=organization, customer=customer, unit=unit, kind=kind, channel=channel,
             priority=priority, subject=subject[:200], description=description, fault_category=fault_category[:100],
@@ -135,7 +136,7 @@ def request_create(
         )
         # Everything the create writes goes in together (one statement on PostgreSQL, whose
         # sequence gives the id, and so the number, before anything is written; that statement
-        # is atomic on its own, so ``rows.atomic`` opens no transaction there).
+        # is atomic on its own, so the unit opens no transaction there).
         if rows.reserve(request, reserved_id):
             request.number = _number(request)
         else:
@@ -152,10 +153,9 @@ def request_create(
                                at=now),
                      event_new(request=link_to, kind=RequestEvent.Kind.LINK, by=by, data={"number": request.number},
                                at=now))
-        sla_hooks.on_request_created(request=request, at=now, rows=rows)
+        sla_hooks.on_request_created(request=request, at=now)
         if notify:
-            notify_created(request, rows=rows)
-        rows.write()
+            notify_created(request)
     return request
 
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 from aftersales.sla import handlers, services
 
 if TYPE_CHECKING:
-    from aftersales.core.rows import NewRows
     from aftersales.service.models import Message, ServiceRequest
 
 log = logging.getLogger(__name__)
@@ -33,13 +32,13 @@ def _guarded(name: str, request: ServiceRequest, work: Callable[[], object]) -> 
         log.exception("sla hook failed", extra={"hook": name, "request_id": request.pk})
 
 
-def on_request_created(*, request: ServiceRequest, at: datetime | None = None, rows: NewRows | None = None) -> None:
+def on_request_created(*, request: ServiceRequest, at: datetime | None = None) -> None:
     # Called by ``request_create`` in the transaction that creates the request: it has no SLA row.
     # No savepoint (one fewer round trip on every create): ``sla_start`` with ``new`` computes
-    # everything that can raise before it writes anything. With ``rows`` it only adds its rows
-    # there, for the request's own write.
+    # everything that can raise before it writes anything. Inside the create's unit of work
+    # (``core.fastpath.unit``) it only adds its rows there, for the request's own write.
     try:
-        services.sla_start(request=request, at=at or request.created_at, new=True, rows=rows)
+        services.sla_start(request=request, at=at or request.created_at, new=True)
     except ValueError:
         log.exception("sla hook failed", extra={"hook": "created", "request_id": request.pk})
 

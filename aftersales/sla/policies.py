@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts import config
 from aftersales.accounts.models import Organization, Role
-from aftersales.core import reads
+from aftersales.core.fastpath import reads
 from aftersales.customers.models import Customer, Unit
 from aftersales.service.models import ServiceRequest
 from aftersales.sla.calendars import default_calendar

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts import config
-from aftersales.core.rows import NewRows
-from aftersales.core.rows import new as rows_new
+from aftersales.core.fastpath.rows import NewRows
+from aftersales.core.fastpath.rows import new as rows_new
+from aftersales.core.fastpath.unit import current_unit
 from aftersales.service.event_text import text
 from aftersales.service.models import ServiceRequest
 from aftersales.sla import event_codes as codes
@@ -47,12 +48,13 @@ from aftersales.stations.models import ServiceStation
 # --- starting ------------------------------------------------------------------------------------
 
 
-def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows: NewRows | None = None) -> RequestSla:
+def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False) -> RequestSla:
     """Give a new request its policy and clocks (first response, resolution… from creation).
 
     ``new``: the request is being created in this transaction (the created hook), so it has no
-    SLA row yet and none is looked for. ``rows``: add the new rows there for the caller to write
-    with the request's other rows, instead of writing them now.
+    SLA row yet and none is looked for. Inside a unit of work (``core.fastpath.unit``, the
+    request create's) the new rows are added to it, written with the request's other rows,
+    instead of now.
     """
     org = request.organization
     # Kept only when the calendar was there already (a version was read): one made just now is
@@ -87,6 +89,7 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False, rows:
         met_set(clock, met)
         if clock_compute(clock, calendar_of(state), (), at):
             breaches.append(clock)
+    rows = current_unit()
     writer = rows if rows is not None else NewRows()
     writer.add(state)
     writer.add(*clocks)

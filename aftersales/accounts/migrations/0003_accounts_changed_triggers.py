@@ -1,5 +1,5 @@
 """Triggers that tell every server process when an organization, user or API token changes
-(``aftersales.accounts.changes``). PostgreSQL only; elsewhere nothing is kept, so nothing to tell."""
+(``aftersales.core.fastpath.changes``). PostgreSQL only; elsewhere nothing is kept, so nothing to tell."""
 
 from django.db import migrations
 

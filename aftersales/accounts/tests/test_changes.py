@@ -4,6 +4,7 @@ another one (a separate connection, as another server process writes), by any ki
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,9 +16,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aftersales.accounts import changes, tokens
+from aftersales import settings as settings_module
+from aftersales.accounts import tokens
 from aftersales.accounts.models import ApiToken, Role
 from aftersales.accounts.tokens import token_create, token_lookup, token_revoke
+from aftersales.core.fastpath import changes
 from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFactory
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the listener is PostgreSQL's LISTEN")
@@ -42,6 +45,12 @@ def _until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+@pytest.fixture(autouse=True)
+def _cache_on(settings):  # type: ignore[no-untyped-def]
+    # The cache is opt-in (off by default); these tests are about what it does when on.
+    settings.AFTERSALES_ACCOUNTS_CACHE = True
 
 
 @pytest.fixture
@@ -268,3 +277,55 @@ def test_off_postgres_every_lookup_reads(alice) -> None:  # type: ignore[no-unty
         assert n == 1 and found is not None
     ApiToken.objects.filter(pk=token.pk).update(revoked_at="2026-01-01T00:00:00Z")  # no signal
     assert token_lookup(raw=raw) is None
+
+
+# --- the switch, on any database: a stand-in for a live PostgreSQL listener ----------------------
+
+
+class _PostgresLike:
+    vendor = "postgresql"
+    in_atomic_block = False
+
+
+@pytest.fixture
+def listener_live(monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """``changes.usable`` sees a PostgreSQL connection and a live listener of this process, so
+    only the setting decides (the token is still read through the real connection)."""
+    monkeypatch.setattr(changes, "connections", {"default": _PostgresLike()})
+    monkeypatch.setattr(changes._listener, "pid", os.getpid())
+    monkeypatch.setattr(changes._listener, "live", True)
+    changes.drop_all()
+    yield
+    changes.drop_all()
+
+
+@pytest.mark.skipif("AFTERSALES_ACCOUNTS_CACHE" in os.environ, reason="switched by the environment")
+def test_the_token_cache_is_off_by_default() -> None:
+    assert settings_module.AFTERSALES_ACCOUNTS_CACHE is False
+
+
+def test_without_the_setting_nothing_is_kept(listener_live, settings) -> None:  # type: ignore[no-untyped-def]
+    del settings.AFTERSALES_ACCOUNTS_CACHE
+    assert not changes.usable()
+    settings.AFTERSALES_ACCOUNTS_CACHE = True
+    assert changes.usable()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_cache_off_every_lookup_reads_even_with_a_live_listener(alice, listener_live, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.AFTERSALES_ACCOUNTS_CACHE = False
+    _token, raw = token_create(user=alice, name="erp")
+    for _ in range(3):
+        found, n = _queries(lambda: token_lookup(raw=raw))
+        assert found is not None and n == 1
+    assert not changes.usable()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_cache_on_a_second_lookup_reads_nothing(alice, listener_live, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.AFTERSALES_ACCOUNTS_CACHE = True
+    _token, raw = token_create(user=alice, name="erp")
+    first, n_first = _queries(lambda: token_lookup(raw=raw))
+    second, n_second = _queries(lambda: token_lookup(raw=raw))
+    assert (n_first, n_second) == (1, 0)
+    assert first is not None and second is not None and second is not first and second.pk == first.pk

@@ -18,10 +18,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from aftersales.accounts import changes, scopes
+from aftersales.accounts import scopes
 from aftersales.accounts.models import ApiToken, SettingsChange
 from aftersales.accounts.tokens import token_create, token_lookup
 from aftersales.api import api
+from aftersales.core.fastpath import changes
 from aftersales.testing.factories import CustomerFactory, UnitFactory
 
 TOKENS = "/console/settings/tokens/"
@@ -197,7 +198,8 @@ def _until(check: Any, timeout: float = 5.0) -> bool:
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_kept_token_narrowed_by_another_process_is_refused_within_moments(alice, org_a):
+def test_a_kept_token_narrowed_by_another_process_is_refused_within_moments(alice, org_a, settings):
+    settings.AFTERSALES_ACCOUNTS_CACHE = True  # opt-in
     token, raw = token_create(user=alice, name="erp")
     bearer = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert token_lookup(raw=raw) is not None

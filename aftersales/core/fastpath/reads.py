@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 from django.db import connections
 from django.db.models import Field, Model
 
-from aftersales.core import cursors, rows
+from aftersales.core.fastpath import cursors, rows
 
 M = TypeVar("M", bound=Model)
 _Converter = Callable[[Any, Any, Any], Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ninja import Schema
 
-from aftersales.core.schemas import trusted
+from aftersales.core.fastpath.schemas import trusted
 from aftersales.service import services
 from aftersales.service.api import RequestOut
 from aftersales.service.models import ServiceRequest

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext, isolate_apps
 from django.utils import timezone
 
 from aftersales.accounts.models import User
-from aftersales.core import reads
+from aftersales.core.fastpath import reads
+from aftersales.core.fastpath.rows import NewRows, from_db, new, relate
 from aftersales.core.fields import Ciphertext
-from aftersales.core.rows import NewRows, from_db, new, relate
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service import services

@@ -1,5 +1,8 @@
 """Word, to every server process, that an organization, user or API token changed.
 
+The accounts app names the watched models (``connect(Organization, User, ApiToken, ...)`` in
+``AccountsConfig.ready``); this module knows no model of its own, so it sits in ``core``.
+
 The API's token lookup keeps what it found (the token, its user, its organization) in this
 process, so a create does not spend a statement on it (about a tenth of the server's CPU per
 create, ``benchmarks/intake.py``). A kept entry is only as good as the word that it went stale, so:
@@ -23,9 +26,10 @@ create, ``benchmarks/intake.py``). A kept entry is only as good as the word that
 
 What this leaves: another process keeps serving a revoked token for the moment between the
 commit and its listener thread handling the notice (well under a second), or, if its connection
-went silent unnoticed, until its next heartbeat fails (under ten seconds). Off PostgreSQL, or with
-``AFTERSALES_ACCOUNTS_CACHE=0`` (needed behind a pooler in transaction mode, which delivers no
-notices), there is no listener and nothing is kept: every call reads the token.
+went silent unnoticed, until its next heartbeat fails (under ten seconds). Off PostgreSQL, or
+unless ``AFTERSALES_ACCOUNTS_CACHE=1`` (it is off by default; keep it off behind a pooler in
+transaction mode, which delivers no notices), there is no listener and nothing is kept: every
+call reads the token.
 """
 
 from __future__ import annotations
@@ -39,9 +43,8 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
-
-from aftersales.accounts.models import ApiToken, Organization, User
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +96,7 @@ def drop_all() -> None:
 def usable(using: str = "default") -> bool:
     """Whether this process may keep and serve entries now: a listener is live and the
     connection is outside any transaction (reading committed rows only)."""
-    if not getattr(settings, "AFTERSALES_ACCOUNTS_CACHE", True):
+    if not getattr(settings, "AFTERSALES_ACCOUNTS_CACHE", False):
         return False
     connection = connections[using]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
@@ -228,8 +231,8 @@ def stop(timeout: float = 5.0) -> None:
     _forget_listener()
 
 
-# What only records use: a save of these fields alone changes no one's rights.
-_USE_ONLY = {"User": {"last_login"}, "ApiToken": {"last_used_at"}}
+# Per watched model, what only records use: a save of these fields alone changes no one's rights.
+_USE_ONLY: dict[str, set[str]] = {}
 
 
 def _saved(sender: Any, instance: Any, created: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
@@ -251,9 +254,11 @@ def changed(using: str = "default") -> None:
     transaction.on_commit(drop_all, using=using, robust=True)
 
 
-def connect() -> None:
-    """Drop this process's entries at once on an ORM save or delete of the three models (the
-    triggers tell the other processes, after the commit)."""
-    for model in (Organization, User, ApiToken):
+def connect(*models: type[Model], use_only: dict[str, set[str]] | None = None) -> None:
+    """Drop this process's entries at once on an ORM save or delete of ``models`` (the
+    triggers tell the other processes, after the commit). ``use_only``: per model name, the
+    fields whose save alone records use rather than a change."""
+    _USE_ONLY.update(use_only or {})
+    for model in models:
         post_save.connect(_saved, sender=model, dispatch_uid=f"accounts-changed:{model.__name__}:save")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"accounts-changed:{model.__name__}:delete")

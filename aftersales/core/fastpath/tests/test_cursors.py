@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from aftersales.core import cursors
+from aftersales.core.fastpath import cursors
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connections
 
-from aftersales.core import pgtypes
+from aftersales.core.fastpath import pgtypes
 
 # Cursors kept per connection, at most: one per statement the creates run, with room to spare.
 KEEP_AT_MOST = 32

@@ -10,7 +10,7 @@ from django.db import connection
 from psycopg import postgres
 from psycopg.pq import Format
 
-from aftersales.core import cursors, pgtypes
+from aftersales.core.fastpath import cursors, pgtypes
 
 pytestmark = [
     pytest.mark.django_db,

@@ -42,7 +42,7 @@ from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 from psycopg import RawCursor
 
-from aftersales.core import cursors
+from aftersales.core.fastpath import cursors
 
 M = TypeVar("M", bound=Model)
 
@@ -166,6 +166,17 @@ def relate(obj: Model, name: str, value: Model | None) -> None:
         setattr(obj, name, value)
 
 
+def detached_copy(obj: M) -> M:
+    """A new loaded instance with ``obj``'s field values (flat values only: no related objects,
+    no caches), so nothing done to it reaches ``obj`` (the kept token lookups hand these out)."""
+    new = obj.__class__.__new__(obj.__class__)
+    new.__dict__.update(obj.__dict__)
+    new._state = ModelState()
+    new._state.adding = False
+    new._state.db = obj._state.db
+    return new
+
+
 @lru_cache(maxsize=256)
 def _plain_load(model: type[Model]) -> bool:
     """Whether ``from_db`` may put every column's value straight into the instance."""
@@ -176,7 +187,7 @@ def _plain_load(model: type[Model]) -> bool:
 
 def from_db(model: type[M], using: str, attnames: Sequence[str], values: Sequence[Any]) -> M:
     """``model.from_db(using, attnames, values)`` for a row with every concrete column (what
-    ``aftersales.core.reads`` loads), without ``Model.__init__``'s per-field work."""
+    ``aftersales.core.fastpath.reads`` loads), without ``Model.__init__``'s per-field work."""
     if (not _plain_load(model) or len(values) != len(model._meta.concrete_fields) or pre_init.has_listeners(model)
             or post_init.has_listeners(model)):
         return model.from_db(using, attnames, values)  # type: ignore[return-value]

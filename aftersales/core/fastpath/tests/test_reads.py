@@ -7,7 +7,8 @@ import pickle
 import pytest
 from django.db import connection
 
-from aftersales.core import crypto, fields, reads
+from aftersales.core import crypto, fields
+from aftersales.core.fastpath import reads
 from aftersales.core.fields import Ciphertext
 from aftersales.customers.models import Customer, CustomerAddress
 from aftersales.service.models import ServiceRequest
