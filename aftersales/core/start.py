@@ -22,7 +22,6 @@ from aftersales.accounts.models import Role
 from aftersales.accounts.roles import Cap, can
 from aftersales.service.models import Kind, Status
 from aftersales.service.selectors import requests_for_user
-from aftersales.sla.reports import can_view_reports
 
 CLOSED = (Status.CLOSED, Status.CANCELLED)
 FIELD_KINDS = (Kind.INSTALLATION, Kind.REPAIR, Kind.MAINTENANCE)
@@ -39,7 +38,7 @@ def start_url(user: Any) -> str:
         return reverse("dispatch:board")
     if role == Role.AGENT:
         return _queue(queue="mine")
-    if role == Role.QUALITY_MANAGER and can_view_reports(user):
+    if role == Role.QUALITY_MANAGER and can(user, Cap.VIEW_SLA_REPORTS):
         return reverse("sla:report")
     return reverse("home")
 

@@ -13,6 +13,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import InvalidInput
+from aftersales.service.access import request_access
 from aftersales.service.models import Attachment, Message, RequestEvent, ServiceRequest
 
 if TYPE_CHECKING:
@@ -57,9 +58,9 @@ def attachment_add(
     *, request: ServiceRequest, by: User | None, name: str, data: bytes, public: bool = True,
     message: Message | None = None, field: str = "file",
 ) -> Attachment:
-    from aftersales.service.services import _guard_actor, event_add
+    from aftersales.service.services import event_add
 
-    _guard_actor(request, by)
+    request_access(by, request)
     mime = check_upload(name, data, field)
     safe_name = get_valid_filename(PurePath(name).name)[:150] or "file"
     with transaction.atomic():
