@@ -10,8 +10,8 @@ they can act on never drift apart:
 - a platform admin acts on every organization's requests (they reach them all in ``scope`` too);
 - other staff act only on their organization's requests.
 
-``cap`` adds the capability the action needs (``accounts.roles``); it is asked of staff only, since
-a customer's actions on their own request are governed by the request's flow, not by a role.
+``cap`` adds the capability a staff action needs (``accounts.roles``). Actions a customer also takes
+on their own request (a message, booking a visit) pass none: the request's flow governs those.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ def request_access(user: User | None, request: ServiceRequest, *, cap: Cap | Non
     if user.role == Role.CUSTOMER:
         if request.customer.user_id != user.pk:
             raise PermissionDenied(_("这不是您的服务单。"))
-        return
-    if user.role != Role.PLATFORM_ADMIN and user.organization_id != request.organization_id:
+    elif user.role != Role.PLATFORM_ADMIN and user.organization_id != request.organization_id:
         raise PermissionDenied(_("这不是本组织的服务单。"))
     if cap is not None and not can(user, cap):
         raise PermissionDenied(_("您的角色无权执行此操作。"))
