@@ -10,6 +10,7 @@ technician with a working profile.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -129,3 +130,34 @@ def test_endpoint_answers_exactly_for_the_roles_holding_its_capability(role, cap
         assert status < 500
     else:
         assert status == 403, f"{role} lacks {cap} but the API answers {status}"
+
+
+# --- templates offer only what the views let through -----------------------------------------
+
+LINK = re.compile(r'(?:href|action|hx-get|hx-post)="(/[^"#?]*)')
+SKIP = ("/static/", "/media/", "/accounts/logout", "/i18n/", "/api/")
+
+
+def _start_pages(w: World) -> list[str]:
+    return ["/", reverse("service:detail", args=[w.number]), reverse("dispatch:request-panel", args=[w.number]),
+            reverse("entitlement:request-panel", args=[w.number]), reverse("dispatch:mail-in", args=[w.number]),
+            reverse("entitlement:rma-list"), reverse("entitlement:check") + f"?serial={w.serial}",
+            reverse("customers:list"), reverse("customers:detail", args=[w.customer]),
+            reverse("customers:unit-detail", args=[w.unit]), reverse("catalog:parts"), reverse("sla:report"),
+            reverse("dispatch:board"), reverse("dispatch:tech-today"),
+            reverse("portal_requests:detail", args=[w.number])]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_no_page_offers_a_link_or_form_that_answers_404(role, world, client_for, django_user_model):
+    client = client_for(django_user_model.objects.get(username=USERS[role]))
+    offered: set[str] = set()
+    for page in _start_pages(world):
+        answer = client.get(page)
+        if answer.status_code == 200:
+            offered |= {u for u in LINK.findall(answer.content.decode()) if not u.startswith(SKIP)}
+    assert offered, "the role opened no page at all"
+    # when
+    missing = sorted(u for u in offered if client.get(u).status_code == 404)
+    # then
+    assert not missing, f"{role} is offered {missing}"
