@@ -143,7 +143,8 @@ def _start_pages(w: World) -> list[str]:
             reverse("entitlement:request-panel", args=[w.number]), reverse("dispatch:mail-in", args=[w.number]),
             reverse("entitlement:rma-list"), reverse("entitlement:check") + f"?serial={w.serial}",
             reverse("customers:list"), reverse("customers:detail", args=[w.customer]),
-            reverse("customers:unit-detail", args=[w.unit]), reverse("catalog:parts"), reverse("sla:report"),
+            reverse("customers:unit-detail", args=[w.unit]), reverse("entitlement:unit-section", args=[w.unit]),
+            reverse("entitlement:repair-facts", args=[w.number]), reverse("catalog:parts"), reverse("sla:report"),
             reverse("dispatch:board"), reverse("dispatch:tech-today"),
             reverse("portal_requests:detail", args=[w.number])]
 
