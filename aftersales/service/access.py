@@ -10,8 +10,10 @@ they can act on never drift apart:
 - a platform admin acts on every organization's requests (they reach them all in ``scope`` too);
 - other staff act only on their organization's requests.
 
-``cap`` adds the capability a staff action needs (``accounts.roles``). Actions a customer also takes
-on their own request (a message, booking a visit) pass none: the request's flow governs those.
+``cap`` adds the capability the action needs (``accounts.roles``), asked of everyone: customers hold
+none, so a staff-only action refuses them. Actions a customer also takes on their own request pass
+no ``cap`` (a message, booking a visit), or ``owner_may=True`` when staff need the capability but
+the request's own customer does not (a return's shipment, confirming its end).
 """
 
 from __future__ import annotations
@@ -30,13 +32,17 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
 
-def request_access(user: User | None, request: ServiceRequest, *, cap: Cap | None = None) -> None:
+def request_access(
+    user: User | None, request: ServiceRequest, *, cap: Cap | None = None, owner_may: bool = False,
+) -> None:
     """Raise ``PermissionDenied`` unless ``user`` may act on ``request`` (and holds ``cap``)."""
     if user is None:
         return
     if user.role == Role.CUSTOMER:
         if request.customer.user_id != user.pk:
             raise PermissionDenied(_("这不是您的服务单。"))
+        if owner_may:
+            return
     elif user.role != Role.PLATFORM_ADMIN and user.organization_id != request.organization_id:
         raise PermissionDenied(_("这不是本组织的服务单。"))
     if cap is not None and not can(user, cap):
@@ -44,7 +50,8 @@ def request_access(user: User | None, request: ServiceRequest, *, cap: Cap | Non
 
 
 def request_for_user(
-    user: User | None, pk: int, *, cap: Cap | None = None, for_update: bool = False, related: tuple[str, ...] = (),
+    user: User | None, pk: int, *, cap: Cap | None = None, owner_may: bool = False, for_update: bool = False,
+    related: tuple[str, ...] = (),
 ) -> ServiceRequest:
     """The request ``pk`` if ``user`` may act on it: Http404 when there is none, ``PermissionDenied``
     when it is not theirs. ``for_update`` locks the request's own row (call inside a transaction);
@@ -56,5 +63,5 @@ def request_for_user(
         request = qs.get(pk=pk)
     except ServiceRequest.DoesNotExist as exc:
         raise Http404(str(ServiceRequest._meta.verbose_name)) from exc
-    request_access(user, request, cap=cap)
+    request_access(user, request, cap=cap, owner_may=owner_may)
     return request
