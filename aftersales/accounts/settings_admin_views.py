@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts import scopes, services
 from aftersales.accounts.access import get_or_404
-from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.decorators import require, settings_admin_required
 from aftersales.accounts.forms import InviteForm, RoleForm, TokenForm, expiry_day
 from aftersales.accounts.models import ApiToken, Role, User
+from aftersales.accounts.roles import Cap
 from aftersales.accounts.settings_area import settings_context
 from aftersales.accounts.settings_request import settings_actor, settings_org, settings_org_id
 from aftersales.core.errors import ServiceError
@@ -54,7 +55,7 @@ def _token_rows(request: HttpRequest) -> list[dict[str, Any]]:
     return rows
 
 
-@settings_admin_required
+@require(Cap.MANAGE_TOKENS)
 def tokens(request: HttpRequest) -> HttpResponse:
     """The list, and a new token's form; a created token's clear value is shown on this answer
     only (never stored, so a reload cannot show it again)."""
@@ -80,7 +81,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     }, status=status)
 
 
-@settings_admin_required
+@require(Cap.MANAGE_TOKENS)
 def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_or_404(_org_tokens(request), pk=pk)
     org = token.organization
@@ -103,7 +104,7 @@ def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=422 if request.method == "POST" else 200)
 
 
-@settings_admin_required
+@require(Cap.MANAGE_TOKENS)
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_or_404(_org_tokens(request), pk=pk)

@@ -6,12 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.access import get_or_404
+from aftersales.accounts.decorators import require
 from aftersales.accounts.roles import Cap, can
 from aftersales.catalog import selectors, services
 from aftersales.catalog.forms import ProductModelForm, SparePartForm
 from aftersales.core.errors import ServiceError
 from aftersales.core.paginator import paginate
-from aftersales.customers.views import require
 
 
 @require(Cap.VIEW_CATALOG)

@@ -21,7 +21,6 @@ from django.utils.translation import pgettext_lazy
 from aftersales.accounts.decorators import may_manage_settings
 from aftersales.accounts.models import Role
 from aftersales.accounts.roles import Cap, can
-from aftersales.sla.reports import can_view_reports as can_view_sla_reports
 
 
 @dataclass(frozen=True)
@@ -57,22 +56,23 @@ def _staff_menu(user: Any) -> list[NavItem | None]:
     reports: list[NavItem] = []
     settings: list[NavItem] = []
     top: list[NavItem | None] = [_link(_("工作台"), "home", "bi-speedometer2")]
-    if user.role == Role.TECHNICIAN:
+    if can(user, Cap.WORK_VISITS):
         top.append(_link(_("今日任务"), "dispatch:tech-today", "bi-signpost-2"))
     if can(user, Cap.VIEW_CUSTOMERS):
-        service += [_link(_("服务单"), "service:queue", "bi-card-checklist"),
-                    _link(_("退换货"), "entitlement:rma-list", "bi-arrow-left-right"),
-                    _link(_("权益查询"), "entitlement:check", "bi-shield-check")]
+        service.append(_link(_("服务单"), "service:queue", "bi-card-checklist"))
         customers += [_link(_("客户"), "customers:list", "bi-people"),
                       _link(_("机器"), "customers:units", "bi-upc-scan")]
+    if can(user, Cap.CHECK_ENTITLEMENT):
+        service += [_link(_("退换货"), "entitlement:rma-list", "bi-arrow-left-right"),
+                    _link(_("权益查询"), "entitlement:check", "bi-shield-check")]
     if can(user, Cap.IMPORT_DATA):
         customers.append(_link(_("导入"), "customers:imports", "bi-upload"))
     if can(user, Cap.VIEW_CATALOG):
         products += [_link(_("产品型号"), "catalog:models", "bi-grid"),
                      _link(_("备件"), "catalog:parts", "bi-gear")]
-    if user.role in (Role.DISPATCHER, Role.ORG_ADMIN):
+    if can(user, Cap.ASSIGN_JOBS):
         top.append(_link(pgettext_lazy("navigation", "派单"), "dispatch:board", "bi-kanban"))
-    if can_view_sla_reports(user):
+    if can(user, Cap.VIEW_SLA_REPORTS):
         reports.append(_link(_("服务时效"), "sla:report", "bi-stopwatch"))
     if may_manage_settings(user):
         # API tokens, users, webhooks… are sections of the settings area.

@@ -26,7 +26,6 @@ from aftersales.entitlement.selectors import rmas_for_user
 from aftersales.service.lifecycle import FIELD_KINDS
 from aftersales.service.models import Kind, Status
 from aftersales.service.selectors import requests_for_user
-from aftersales.sla.reports import can_view_reports
 from aftersales.sla.selectors import clock_q
 
 CLOSED = (Status.CLOSED, Status.CANCELLED)
@@ -43,7 +42,7 @@ def start_url(user: Any) -> str:
         return reverse("dispatch:board")
     if role == Role.AGENT:
         return _queue(queue="mine")
-    if role == Role.QUALITY_MANAGER and can_view_reports(user):
+    if role == Role.QUALITY_MANAGER and can(user, Cap.VIEW_SLA_REPORTS):
         return reverse("sla:report")
     return reverse("home")
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404, scope
+from aftersales.accounts.decorators import require
 from aftersales.accounts.roles import Cap, can
 from aftersales.core import exports
 from aftersales.core.errors import ServiceError
@@ -26,24 +24,6 @@ from aftersales.customers import exporting, selectors, services
 from aftersales.customers.forms import AddressForm, CustomerForm, ImportForm, RevealForm, UnitForm
 from aftersales.customers.models import Customer, ImportJob, Unit
 from aftersales.jobs.registry import enqueue
-
-View = Callable[..., HttpResponse | StreamingHttpResponse]
-
-
-def require(cap: Cap) -> Callable[[View], View]:
-    """Pages outside a role's work answer 404, like objects outside its reach."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
-            if not can(request.user, cap):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @require(Cap.VIEW_CUSTOMERS)

@@ -14,6 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.models import Role
+from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import PermissionDenied
 from aftersales.dispatch import booking, planning, selectors
 from aftersales.dispatch.models import Appointment, DayPlan, Technician
@@ -24,16 +25,12 @@ from aftersales.stations.selectors import stations_for_user
 router = Router(tags=["dispatch"])
 
 
-def _require(request: HttpRequest, roles: frozenset[str], *, customers: bool = False) -> None:
+def _require(request: HttpRequest, cap: Cap, *, customers: bool = False) -> None:
+    """``customers``: a customer acts on their own requests, which ``request_for_user`` narrows to."""
     user = request.user
     if customers and getattr(user, "role", None) == Role.CUSTOMER:
         return
-    if not selectors.role_in(user, roles):
-        raise PermissionDenied(_("您的角色不能执行此操作。"))
-
-
-def _staff(request: HttpRequest) -> None:
-    if getattr(request.user, "role", None) in (None, Role.CUSTOMER):
+    if not can(user, cap):
         raise PermissionDenied(_("您的角色不能执行此操作。"))
 
 
@@ -84,7 +81,7 @@ class TechnicianFilter(Schema):
 @router.get("/technicians", response=list[TechnicianOut])
 @paginate(LimitOffsetPagination)
 def list_technicians(request: HttpRequest, filters: Query[TechnicianFilter]) -> Any:
-    _staff(request)
+    _require(request, Cap.VIEW_TECHNICIANS)
     qs = selectors.technicians_for_user(request.user)
     if filters.station is not None:
         qs = qs.filter(home_station_id=filters.station)
@@ -95,7 +92,7 @@ def list_technicians(request: HttpRequest, filters: Query[TechnicianFilter]) -> 
 
 @router.get("/technicians/{int:technician_id}", response=TechnicianOut)
 def get_technician(request: HttpRequest, technician_id: int) -> Technician:
-    _staff(request)
+    _require(request, Cap.VIEW_TECHNICIANS)
     return get_or_404(selectors.technicians_for_user(request.user), pk=technician_id)
 
 
@@ -186,7 +183,7 @@ class SlotsQuery(Schema):
 @router.get("/appointments/slots", response=SlotsOut)
 def appointment_slots(request: HttpRequest, params: Query[SlotsQuery]) -> dict[str, Any]:
     """Arrival windows that can really be kept for a field request (customers: their own)."""
-    _require(request, selectors.BOOK_ROLES, customers=True)
+    _require(request, Cap.BOOK_VISITS, customers=True)
     sr = request_for_user(user=request.user, number=params.request)
     current = selectors.active_appointment(sr)
     avail = booking.availability(request=sr, moving=current)
@@ -222,7 +219,7 @@ def _technician(request: HttpRequest, technician_id: int | None) -> Technician |
 
 @router.post("/appointments", response={201: AppointmentOut})
 def book_appointment(request: HttpRequest, payload: BookIn) -> tuple[int, Appointment]:
-    _require(request, selectors.BOOK_ROLES, customers=True)
+    _require(request, Cap.BOOK_VISITS, customers=True)
     sr = request_for_user(user=request.user, number=payload.request)
     appointment = booking.appointment_book(request=sr, start=payload.start, end=payload.end, by=request.user,  # type: ignore[arg-type]
                                            technician=_technician(request, payload.technician))
@@ -238,7 +235,7 @@ class RescheduleIn(Schema):
 
 @router.post("/appointments/{int:appointment_id}/reschedule", response=AppointmentOut)
 def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> Appointment:
-    _require(request, selectors.BOOK_ROLES, customers=True)
+    _require(request, Cap.BOOK_VISITS, customers=True)
     appointment = selectors.appointment_for_user(user=request.user, pk=appointment_id)
     booking.appointment_reschedule(appointment=appointment, start=payload.start, end=payload.end,
                                    by=request.user, technician=_technician(request, payload.technician),  # type: ignore[arg-type]
@@ -253,7 +250,7 @@ class CancelIn(Schema):
 
 @router.post("/appointments/{int:appointment_id}/cancel", response=AppointmentOut)
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Appointment:
-    _require(request, selectors.BOOK_ROLES, customers=True)
+    _require(request, Cap.BOOK_VISITS, customers=True)
     appointment = selectors.appointment_for_user(user=request.user, pk=appointment_id)
     booking.appointment_cancel(appointment=appointment, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
                                version=payload.version)
@@ -357,7 +354,7 @@ def _plan_out(plan: DayPlan) -> dict[str, Any]:
 @router.post("/plans", response=PlanOut)
 def plan_day(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     """Plan (or re-plan) a station's day with the route optimizer; jobs in progress keep their place."""
-    _require(request, selectors.BOARD_ROLES)
+    _require(request, Cap.ASSIGN_JOBS)
     station = get_or_404(selectors.stations_for_staff(request.user).select_related("organization"),
                          pk=payload.station)
     stored = planning.plan_day(station=station, day=payload.date, by=request.user,  # type: ignore[arg-type]
@@ -373,7 +370,7 @@ class PlanQuery(Schema):
 
 @router.get("/plans", response=PlanOut)
 def get_plan(request: HttpRequest, params: Query[PlanQuery]) -> dict[str, Any]:
-    _staff(request)
+    _require(request, Cap.VIEW_TECHNICIANS)
     station = get_or_404(selectors.stations_for_staff(request.user), pk=params.station)
     return _plan_out(get_or_404(DayPlan.objects.filter(station=station), day=params.date))
 

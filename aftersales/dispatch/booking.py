@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
-from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.core.errors import Conflict, InvalidInput
 from aftersales.dispatch import config, skills
 from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.assignment import category_names, request_point
@@ -32,6 +32,7 @@ from aftersales.dispatch.slots import (
 )
 from aftersales.jobs.registry import enqueue
 from aftersales.service import services as service_services
+from aftersales.service.access import request_access, request_for_user
 from aftersales.service.event_text import EventText, text
 from aftersales.service.events import event_add
 from aftersales.service.models import RequestEvent, ServiceRequest, Status
@@ -47,16 +48,6 @@ __all__ = ["Availability", "Slot", "appointment_book", "appointment_cancel", "ap
 def _staff(by: User | None) -> User | None:
     """Status changes a customer's booking causes are the system's, not the customer's to take."""
     return by if by is not None and by.role != Role.CUSTOMER else None
-
-
-def _guard(request: ServiceRequest, by: User | None) -> None:
-    if by is None:
-        return
-    if by.role == Role.CUSTOMER:
-        if request.customer.user_id != by.pk:
-            raise PermissionDenied(_("这不是您的服务单。"))
-    elif by.organization_id != request.organization_id and by.role != Role.PLATFORM_ADMIN:
-        raise PermissionDenied(_("这不是本组织的服务单。"))
 
 
 def _window(start: datetime, end: datetime | None, request: ServiceRequest) -> tuple[datetime, datetime]:
@@ -140,9 +131,8 @@ def appointment_book(
     start, end = _window(start, end, request)
     zone = config.zone_of(request.organization)
     with transaction.atomic():
-        locked = (ServiceRequest.objects.select_for_update(of=("self",))
-                  .select_related("organization", "customer", "unit__product_model__category").get(pk=request.pk))
-        _guard(locked, by)
+        locked = request_for_user(by, request.pk, for_update=True,
+                                  related=("organization", "unit__product_model__category"))
         check_bookable(locked)
         if Appointment.objects.filter(request=locked, status__in=Appointment.ACTIVE).exists():
             raise Conflict(_("这张服务单已有上门预约，请改约或先取消。"), {"request": _("已有预约")})
@@ -165,7 +155,7 @@ def _lock_appointment(appointment: Appointment, by: User | None, version: int | 
     locked = (Appointment.objects.select_for_update(of=("self",))
               .select_related("request", "request__organization", "request__customer", "technician__user")
               .get(pk=appointment.pk))
-    _guard(locked.request, by)
+    request_access(by, locked.request)
     if version is not None and version != locked.version:
         raise Conflict(_("预约已被他人修改（当前版本 %(v)d），请刷新后再试。") % {"v": locked.version},
                        {"version": str(locked.version)})

@@ -11,15 +11,15 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.decorators import customer_required, require
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import InvalidInput, ServiceError
 from aftersales.dispatch import booking, config, mailin, selectors
 from aftersales.dispatch.forms import BookForm, CancelForm, MailInStartForm
@@ -33,22 +33,18 @@ View = Any
 
 
 def _portal(view: View) -> View:
+    @customer_required
     @wraps(view)
-    @login_required
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) != Role.CUSTOMER:
-            raise Http404
         return view(request, *args, portal=True, **kwargs)
 
     return wrapped
 
 
 def _console(view: View) -> View:
+    @require(Cap.BOOK_VISITS)
     @wraps(view)
-    @login_required
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not selectors.role_in(request.user, selectors.BOOK_ROLES):
-            raise Http404
         return view(request, *args, portal=False, **kwargs)
 
     return wrapped

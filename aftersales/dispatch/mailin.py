@@ -24,6 +24,7 @@ from aftersales.dispatch import event_codes as codes
 from aftersales.dispatch.models import MailInShipment, RepairRecord
 from aftersales.service import lifecycle
 from aftersales.service import services as service_services
+from aftersales.service.access import request_access
 from aftersales.service.event_text import text
 from aftersales.service.events import actor_of, event_add
 from aftersales.service.lifecycle import MAIL_IN_KINDS, Actor
@@ -60,16 +61,6 @@ def customer_may(step: str) -> bool:
     return found is not None and Actor.CUSTOMER in found.actors
 
 
-def _guard(request: ServiceRequest, by: User | None) -> None:
-    if by is None:
-        return
-    if by.role == Role.CUSTOMER:
-        if request.customer.user_id != by.pk:
-            raise PermissionDenied(_("这不是您的服务单。"))
-    elif by.organization_id != request.organization_id:
-        raise PermissionDenied(_("这不是本组织的服务单。"))
-
-
 def _event(request: ServiceRequest, by: User | None, old: str | None, new: str) -> None:
     event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
                                data={"changes": {gettext_noop("寄修进度"): [old, new]}})
@@ -86,7 +77,7 @@ def mail_in_start(
         raise Conflict(_("服务单已结束。"), {"request": request.status})
     if repair_station is not None and repair_station.organization_id != request.organization_id:
         raise InvalidInput({"repair_station": _("请选择本组织的维修中心。")})
-    _guard(request, by)
+    request_access(by, request)
     with transaction.atomic():
         locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
         if MailInShipment.objects.filter(request=locked).exists():
@@ -132,7 +123,7 @@ def mail_in_step(
         locked = MailInShipment.objects.select_for_update(of=("self",)).select_related(
             "request", "request__customer", "request__unit__product_model").get(pk=shipment.pk)
         request = locked.request
-        _guard(request, by)
+        request_access(by, request)
         if by is not None and by.role == Role.CUSTOMER and not customer_may(step):
             raise PermissionDenied(_("这一步由维修中心操作。"))
         if version is not None and version != locked.version:

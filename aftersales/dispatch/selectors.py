@@ -35,17 +35,6 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser
 
-BOARD_ROLES = frozenset({Role.DISPATCHER, Role.ORG_ADMIN})
-BOOK_ROLES = frozenset({Role.AGENT, Role.DISPATCHER, Role.ORG_ADMIN})
-REPORT_ROLES = frozenset({Role.DISPATCHER, Role.ORG_ADMIN, Role.QUALITY_MANAGER, Role.AGENT})
-STAFF_ROLES = frozenset(set(Role) - {Role.CUSTOMER, Role.PLATFORM_ADMIN})
-
-
-def role_in(user: AnyUser, roles: frozenset[str]) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "role", None) in roles
-                and getattr(user, "organization_id", None) is not None)
-
-
 def technicians_for_user(user: AnyUser) -> QuerySet[Technician]:
     qs = Technician.objects.select_related("user", "home_station").prefetch_related("skills", "shifts")
     if getattr(user, "role", None) == Role.CUSTOMER:

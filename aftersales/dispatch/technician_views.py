@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
-from functools import wraps
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.decorators import technician_required
 from aftersales.catalog.models import SparePart
 from aftersales.core.errors import ServiceError
 from aftersales.core.models import RevealLog
@@ -26,22 +23,6 @@ from aftersales.dispatch.forms import CheckInForm, CompleteForm, PartForm, Photo
 from aftersales.dispatch.models import Appointment, PartUsage
 from aftersales.service import attachments
 from aftersales.service.pages import read_uploads
-
-View = Callable[..., HttpResponse]
-
-
-def technician_only(view: View) -> View:
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if selectors.technician_of(request.user) is None:
-            if getattr(request.user, "role", None) == Role.TECHNICIAN:
-                # An invited technician whose profile the admin has not made yet: say so, not 404.
-                return render(request, "dispatch/tech/no_profile.html", status=200)
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def nav_links(lat: float | None, lon: float | None, label: str) -> dict[str, str]:
@@ -57,7 +38,7 @@ def nav_links(lat: float | None, lon: float | None, label: str) -> dict[str, str
     }
 
 
-@technician_only
+@technician_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
     tech = selectors.technician_of(request.user)
@@ -132,13 +113,13 @@ def _back(appointment: Appointment, anchor: str = "") -> HttpResponse:
     return redirect(reverse("dispatch:tech-visit", args=[appointment.pk]) + (f"#{anchor}" if anchor else ""))
 
 
-@technician_only
+@technician_required
 @require_GET
 def visit(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_page(request, _visit(request, pk))
 
 
-@technician_only
+@technician_required
 @require_POST
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
@@ -154,7 +135,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(appointment, "work")
 
 
-@technician_only
+@technician_required
 @require_POST
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
@@ -170,7 +151,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(appointment, "parts")
 
 
-@technician_only
+@technician_required
 @require_POST
 def part_add(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
@@ -185,7 +166,7 @@ def part_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(appointment, "parts")
 
 
-@technician_only
+@technician_required
 @require_POST
 def part_remove(request: HttpRequest, pk: int, usage_id: int) -> HttpResponse:
     appointment = _visit(request, pk)
@@ -199,7 +180,7 @@ def part_remove(request: HttpRequest, pk: int, usage_id: int) -> HttpResponse:
     return _back(appointment, "parts")
 
 
-@technician_only
+@technician_required
 @require_POST
 def photo(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
@@ -218,7 +199,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(appointment, "photos")
 
 
-@technician_only
+@technician_required
 @require_POST
 def wait_for_parts(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
@@ -236,7 +217,7 @@ def wait_for_parts(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("dispatch:tech-today")
 
 
-@technician_only
+@technician_required
 @require_POST
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)

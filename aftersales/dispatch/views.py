@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.accounts.access import get_or_404
-from aftersales.accounts.decorators import settings_admin_required
-from aftersales.accounts.models import Role
+from aftersales.accounts.decorators import customer_required, require, settings_admin_required
+from aftersales.accounts.roles import Cap, can
 from aftersales.accounts.settings_area import settings_context
 from aftersales.core.errors import ServiceError
 from aftersales.dispatch import assignment, booking, config, mailin, maps, planning, selectors
@@ -27,24 +24,7 @@ from aftersales.dispatch.models import BalanceBy, MailInShipment, MapSettings, P
 from aftersales.service.selectors import request_for_user, requests_for_user
 from aftersales.stations.models import ServiceStation
 
-View = Callable[..., HttpResponse]
 FIRST_SLOT_HOUR = config.SLOT_ANCHOR_HOUR
-
-
-def roles(allowed: frozenset[str]) -> Callable[[View], View]:
-    """Pages outside a role's work answer 404, like objects outside its reach."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not selectors.role_in(request.user, allowed):
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _reason(exc: ServiceError) -> str:
@@ -124,7 +104,7 @@ def _render_board(request: HttpRequest, station: ServiceStation, day: date, stat
     return render(request, template, context, status=status)
 
 
-@roles(selectors.BOARD_ROLES)
+@require(Cap.ASSIGN_JOBS)
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     station = _station(request, request.GET.get("station"))
@@ -134,7 +114,7 @@ def board(request: HttpRequest) -> HttpResponse:
     return _render_board(request, station, _day(request.GET.get("date"), today))
 
 
-@roles(selectors.BOARD_ROLES)
+@require(Cap.ASSIGN_JOBS)
 @require_POST
 def reassign(request: HttpRequest) -> HttpResponse:
     """Drop a block on another technician (and time): the same checks as any booking."""
@@ -169,7 +149,7 @@ def reassign(request: HttpRequest) -> HttpResponse:
                          notice="" if error else _("已改派给 %(name)s。") % {"name": technician.name})
 
 
-@roles(selectors.BOARD_ROLES)
+@require(Cap.ASSIGN_JOBS)
 @require_POST
 def plan(request: HttpRequest) -> HttpResponse:
     form = PlanForm(request.POST)
@@ -210,7 +190,7 @@ def _choice(values: Any) -> dict[str, Any]:
             "max_spread": values.get("max_spread", "")}
 
 
-@roles(selectors.BOARD_ROLES)
+@require(Cap.ASSIGN_JOBS)
 @require_POST
 def assign(request: HttpRequest, number: str) -> HttpResponse:
     """Confirm the rules' proposal for one request."""
@@ -223,7 +203,7 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(request.POST.get("next") or reverse("dispatch:board"))
 
 
-@roles(selectors.STAFF_ROLES)
+@require(Cap.VIEW_VISITS)
 @require_GET
 def request_panel(request: HttpRequest, number: str) -> HttpResponse:
     """The dispatch card on the console's request page (loaded there with HTMX)."""
@@ -233,15 +213,15 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "dispatch/partials/_request_panel.html", {
         "sr": sr, "appointment": selectors.active_appointment(sr), "proposal": proposal,
         "mail_in": selectors.mail_in_of(sr), "record": record,
-        "can_assign": selectors.role_in(request.user, selectors.BOARD_ROLES),
-        "can_book": selectors.role_in(request.user, selectors.BOOK_ROLES),
+        "can_assign": can(request.user, Cap.ASSIGN_JOBS),
+        "can_book": can(request.user, Cap.BOOK_VISITS),
     })
 
 
 # --- coverage ------------------------------------------------------------------------------------
 
 
-@roles(selectors.REPORT_ROLES)
+@require(Cap.VIEW_DISPATCH_REPORTS)
 @require_GET
 def coverage(request: HttpRequest) -> HttpResponse:
     days = request.GET.get("days", "365")
@@ -293,7 +273,7 @@ def _mail_in_post(request: HttpRequest, sr: Any, *, portal: bool) -> HttpRespons
     return redirect(reverse("dispatch:portal-mail-in" if portal else "dispatch:mail-in", args=[sr.number]))
 
 
-@roles(selectors.BOOK_ROLES | frozenset({Role.TECHNICIAN}))
+@require(Cap.HANDLE_MAIL_IN)
 @require_http_methods(["GET", "POST"])
 def mail_in(request: HttpRequest, number: str) -> HttpResponse:
     sr = request_for_user(user=request.user, number=number)
@@ -302,11 +282,9 @@ def mail_in(request: HttpRequest, number: str) -> HttpResponse:
     return _mail_in_page(request, sr, portal=False)
 
 
-@login_required
+@customer_required
 @require_http_methods(["GET", "POST"])
 def portal_mail_in(request: HttpRequest, number: str) -> HttpResponse:
-    if getattr(request.user, "role", None) != Role.CUSTOMER:
-        raise Http404
     sr = get_or_404(requests_for_user(request.user).select_related("organization"), number=number)
     if request.method == "POST":
         return _mail_in_post(request, sr, portal=True)

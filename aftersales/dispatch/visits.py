@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.roles import Cap, can
 from aftersales.catalog.models import SparePart
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import charges, config
@@ -37,14 +37,13 @@ if TYPE_CHECKING:
 
 MAX_LABOUR_MINUTES = 24 * 60
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
-ACTING_ROLES = {Role.DISPATCHER, Role.ORG_ADMIN}
 
 
 def _guard(appointment: Appointment, by: User) -> None:
     if by.organization_id != appointment.organization_id:
         raise PermissionDenied(_("这不是本组织的预约。"))
     own = appointment.technician is not None and appointment.technician.user_id == by.pk
-    if not own and by.role not in ACTING_ROLES:
+    if not own and not can(by, Cap.ASSIGN_JOBS):
         raise PermissionDenied(_("只有被派单的工程师可以操作这次上门。"))
 
 

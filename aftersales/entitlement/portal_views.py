@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.decorators import customer_required
 from aftersales.core.errors import ServiceError
 from aftersales.customers.selectors import units_for_user
 from aftersales.entitlement import quotes as quote_steps
@@ -26,19 +23,6 @@ from aftersales.entitlement.present import present
 from aftersales.entitlement.views import show_errors
 from aftersales.service.models import Kind
 from aftersales.service.selectors import request_for_user
-
-View = Callable[..., HttpResponse]
-
-
-def customer(view: View) -> View:
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role != Role.CUSTOMER:  # type: ignore[union-attr]
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _scenarios(unit: Any) -> list[dict[str, Any]]:
@@ -54,7 +38,7 @@ def _scenarios(unit: Any) -> list[dict[str, Any]]:
     return out
 
 
-@customer
+@customer_required
 @require_GET
 def unit_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
     """/portal/units/<id>/entitlement/: what can I do with this unit, until when, and on what basis."""
@@ -67,7 +51,7 @@ def unit_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-@customer
+@customer_required
 def return_new(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     kind = request.GET.get("kind", "return")
@@ -98,7 +82,7 @@ def return_new(request: HttpRequest, pk: int) -> HttpResponse:
                   status=422 if form.errors else 200)
 
 
-@customer
+@customer_required
 @require_GET
 def return_list(request: HttpRequest) -> HttpResponse:
     units = units_for_user(request.user).select_related("product_model", "organization").order_by("-purchase_date")
@@ -116,13 +100,13 @@ def _detail(request: HttpRequest, rma: ReturnAuthorization, ship_form: ShipForm 
     }, status=status)
 
 
-@customer
+@customer_required
 @require_GET
 def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.rma_for_user(user=request.user, pk=pk))
 
 
-@customer
+@customer_required
 @require_POST
 def return_ship(request: HttpRequest, pk: int) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
@@ -139,7 +123,7 @@ def return_ship(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.rma_for_user(user=request.user, pk=pk), form, status=422)
 
 
-@customer
+@customer_required
 @require_POST
 def return_close(request: HttpRequest, pk: int) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
@@ -157,13 +141,13 @@ def _quote_page(request: HttpRequest, quote: Quote, form: ReasonForm | None = No
                   {"quote": quote, "decline_form": form or ReasonForm(prefix="decline")}, status=status)
 
 
-@customer
+@customer_required
 @require_GET
 def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _quote_page(request, selectors.quote_for_user(user=request.user, pk=pk))
 
 
-@customer
+@customer_required
 @require_POST
 def quote_approve(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
@@ -176,7 +160,7 @@ def quote_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("entitlement_portal:quote", pk=quote.pk)
 
 
-@customer
+@customer_required
 @require_POST
 def quote_decline(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
@@ -192,7 +176,7 @@ def quote_decline(request: HttpRequest, pk: int) -> HttpResponse:
     return _quote_page(request, selectors.quote_for_user(user=request.user, pk=pk), form, status=422)
 
 
-@customer
+@customer_required
 @require_GET
 def request_panel(request: HttpRequest, number: str) -> HttpResponse:
     """The portal request page's panel (HTMX): the return's progress, or a quote waiting for an answer."""

@@ -10,18 +10,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.accounts.decorators import require
+from aftersales.accounts.roles import Cap, can
 from aftersales.catalog.models import ProductCategory
 from aftersales.core.errors import ServiceError
 from aftersales.entitlement import quotes as steps
 from aftersales.entitlement import selectors
 from aftersales.entitlement.forms import QuoteForm, QuoteLineFormSet, ReasonForm
-from aftersales.entitlement.permissions import Act, may
 from aftersales.entitlement.present import present
-from aftersales.entitlement.views import show_errors, staff
+from aftersales.entitlement.views import show_errors
 from aftersales.service.selectors import request_for_user
 
 
-@staff(Act.QUOTE)
+@require(Cap.QUOTE)
 def quote_new(request: HttpRequest) -> HttpResponse:
     """/console/quotes/new/?request=SR-…: lines from the catalog, labour and travel."""
     number = request.GET.get("request", "") or request.POST.get("request", "")
@@ -60,17 +61,17 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                    "preview_error": preview_error}, status=status)
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_GET
 def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
     return render(request, "entitlement/quote_detail.html", {
-        "quote": quote, "decline_form": ReasonForm(), "can_quote": may(request.user, Act.QUOTE),
+        "quote": quote, "decline_form": ReasonForm(), "can_quote": can(request.user, Cap.QUOTE),
         "view": present((quote.entitlement or {}).get("decision") or {}),
     })
 
 
-@staff(Act.QUOTE)
+@require(Cap.QUOTE)
 @require_POST
 def quote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)

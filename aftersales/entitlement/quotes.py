@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
+from aftersales.accounts.roles import Cap
 from aftersales.catalog.models import SparePart
 from aftersales.core import workflow
 from aftersales.core.amounts import parse_amount
@@ -27,7 +28,6 @@ from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import flow, notify, snapshot
 from aftersales.entitlement.models import ExtendedWarrantyContract, Quote, QuoteLine
-from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, Option, OptionKind, Payer
 from aftersales.entitlement.rma import org_language
 from aftersales.entitlement.services import claim_add, evaluate_inputs, require, same_org
@@ -121,7 +121,7 @@ def quote_create(
     odometer_km: int | None = None,
 ) -> Quote:
     """A quote on the engine's paid-repair option; a car's facts need its odometer reading."""
-    require(by, Act.QUOTE)
+    require(by, Cap.QUOTE)
     same_org(by, request.organization_id)
     if request.kind not in QUOTABLE or request.unit is None:
         raise InvalidInput({"request": _("只有安装、维修、保养服务单可以报价。")})
@@ -190,7 +190,7 @@ def _take(quote: Quote, name: str, by: User | None) -> workflow.Transition[Quote
 
 
 def quote_send(*, quote: Quote, by: User | None) -> Quote:
-    require(by, Act.QUOTE)
+    require(by, Cap.QUOTE)
     same_org(by, quote.organization_id)
     with transaction.atomic():
         locked = _lock(quote)
@@ -213,7 +213,7 @@ def _decider(quote: Quote, by: User | None) -> None:
         if quote.request.customer.user_id != by.pk:
             raise PermissionDenied(_("这不是您的报价单。"))
         return
-    require(by, Act.QUOTE)
+    require(by, Cap.QUOTE)
     same_org(by, quote.organization_id)
 
 
@@ -263,7 +263,7 @@ def quote_decline(*, quote: Quote, by: User | None, reason: str) -> Quote:
 
 
 def quote_withdraw(*, quote: Quote, by: User | None) -> Quote:
-    require(by, Act.QUOTE)
+    require(by, Cap.QUOTE)
     same_org(by, quote.organization_id)
     with transaction.atomic():
         locked = _lock(quote)

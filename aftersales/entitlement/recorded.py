@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import InvalidInput
 from aftersales.dispatch.models import RepairRecord
 from aftersales.entitlement.models import UnitFacts, Usage, VoucherStatus
-from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.services import require, same_org
 from aftersales.service.events import event_add
 from aftersales.service.models import Kind, RequestEvent
@@ -33,7 +33,7 @@ def unit_facts_save(
     *, unit: Unit, by: User | None, voucher: str | None = None, usage: str | None = None, note: str | None = None,
 ) -> UnitFacts:
     """Record the unit's voucher status and use; a value left None keeps what was recorded."""
-    require(by, Act.RECORD_FACTS)
+    require(by, Cap.RECORD_FACTS)
     same_org(by, unit.organization_id)
     errors: dict[str, str] = {}
     if voucher is not None and voucher not in VoucherStatus.values:
@@ -66,7 +66,7 @@ def repair_facts_save(
     authorized_repairer: bool | None = None, repairer_name: str | None = None, odometer_km: int | None = None,
 ) -> RepairRecord:
     """Record a repair's 三包 facts on its (latest) repair record, creating one for a repair without a visit."""
-    require(by, Act.RECORD_FACTS)
+    require(by, Cap.RECORD_FACTS)
     same_org(by, request.organization_id)
     errors: dict[str, str] = {}
     if request.kind != Kind.REPAIR:

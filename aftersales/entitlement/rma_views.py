@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.accounts.decorators import require
+from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import ServiceError
 from aftersales.core.htmx import render_htmx
 from aftersales.entitlement import facts as build
@@ -31,9 +33,8 @@ from aftersales.entitlement.forms import (
     ShipForm,
 )
 from aftersales.entitlement.models import ReturnAuthorization
-from aftersales.entitlement.permissions import Act, may
 from aftersales.entitlement.present import KIND_LABELS, present
-from aftersales.entitlement.views import show_errors, staff
+from aftersales.entitlement.views import show_errors
 from aftersales.service.attachments import read_upload
 from aftersales.service.models import RequestEvent, Status
 from aftersales.service.selectors import request_for_user, timeline_for_user
@@ -42,7 +43,7 @@ S = ReturnAuthorization.Status
 STATUS_FILTERS = [("open", gettext_lazy("进行中")), *ReturnAuthorization.Status.choices, ("", gettext_lazy("全部"))]
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_GET
 def rma_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
@@ -53,7 +54,7 @@ def rma_list(request: HttpRequest) -> HttpResponse:
                        context=context)
 
 
-@staff(Act.DECIDE_RETURNS)
+@require(Cap.DECIDE_RETURNS)
 def rma_new(request: HttpRequest) -> HttpResponse:
     form = ConsoleReturnForm(request.POST or None, initial={"serial": request.GET.get("serial", "")})
     if request.method == "POST" and form.is_valid():
@@ -73,7 +74,7 @@ def rma_new(request: HttpRequest) -> HttpResponse:
     return render(request, "entitlement/rma_new.html", {"form": form}, status=422 if form.errors else 200)
 
 
-@staff(Act.DECIDE_RETURNS)
+@require(Cap.DECIDE_RETURNS)
 @require_POST
 def rma_attach(request: HttpRequest, number: str) -> HttpResponse:
     sr = request_for_user(user=request.user, number=number)
@@ -144,13 +145,13 @@ def _render(request: HttpRequest, rma: ReturnAuthorization, bound: dict[str, for
         "inspected": present((rma.eligibility.get("inspected") or {}).get("decision") or {}),
         "still_eligible": (rma.eligibility.get("inspected") or {}).get("still_eligible"),
         "inspection": inspection, "decisions": list(rma.decisions.all()), "events": events,
-        "can_decide": may(request.user, Act.DECIDE_RETURNS), "can_handle": may(request.user, Act.HANDLE_GOODS),
+        "can_decide": can(request.user, Cap.DECIDE_RETURNS), "can_handle": can(request.user, Cap.HANDLE_GOODS),
         "today": build.today_for(rma.organization), "is_car": rma.unit.product_model.category.kind == "car",
     }
     return render(request, "entitlement/rma_detail.html", context, status=status)
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_GET
 def rma_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, selectors.rma_for_user(user=request.user, pk=pk))
@@ -192,7 +193,7 @@ DONE = {
 }
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_POST
 def rma_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)

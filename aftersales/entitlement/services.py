@@ -31,7 +31,6 @@ from aftersales.entitlement.models import (
     UnitDisposition,
     WarrantyClaim,
 )
-from aftersales.entitlement.permissions import Act, may
 from aftersales.entitlement.policy import (
     Decision,
     InvalidFacts,
@@ -54,8 +53,8 @@ if TYPE_CHECKING:
     from aftersales.service.models import ServiceRequest
 
 
-def require(by: User | None, act: Act) -> None:
-    if not may(by, act):
+def require(by: User | None, cap: Cap) -> None:
+    if not can(by, cap):
         raise PermissionDenied(_("您的角色无权执行此操作。"))
 
 
@@ -150,7 +149,7 @@ def contract_create(
     max_claims: int | None = None, max_total: Decimal | str | None = None, max_km: int | None = None,
     number: str = "", request: ServiceRequest | None = None,
 ) -> ExtendedWarrantyContract:
-    require(by, Act.SELL_WARRANTY)
+    require(by, Cap.SELL_WARRANTY)
     same_org(by, unit.organization_id)
     errors: dict[str, str] = {}
     amount = parse_amount(price, "price", errors)
@@ -192,7 +191,7 @@ def contract_create(
 
 
 def contract_cancel(*, contract: ExtendedWarrantyContract, by: User | None, reason: str) -> ExtendedWarrantyContract:
-    require(by, Act.SELL_WARRANTY)
+    require(by, Cap.SELL_WARRANTY)
     same_org(by, contract.organization_id)
     reason = (reason or "").strip()
     if not reason:
@@ -213,7 +212,7 @@ def claim_add(
 ) -> WarrantyClaim:
     """A repair paid by the contract; refused when the contract is not active or its limits are used up."""
     if quote is None:
-        require(by, Act.SELL_WARRANTY)
+        require(by, Cap.SELL_WARRANTY)
     same_org(by, contract.organization_id)
     errors: dict[str, str] = {}
     value = parse_amount(amount, "amount", errors)

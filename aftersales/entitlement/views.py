@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.access import get_or_404, scope
+from aftersales.accounts.decorators import require
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, ServiceError
 from aftersales.dispatch.models import RepairRecord
@@ -35,30 +33,11 @@ from aftersales.entitlement.models import (
     SaleTerms,
     UnitFacts,
 )
-from aftersales.entitlement.permissions import Act, may
 from aftersales.entitlement.policy import InvalidFacts
 from aftersales.entitlement.present import present
 from aftersales.entitlement.quotes import QUOTABLE
 from aftersales.service.models import Kind
 from aftersales.service.selectors import request_for_user
-
-View = Callable[..., HttpResponse]
-
-
-def staff(act: Act) -> Callable[[View], View]:
-    """Pages outside a role's work answer 404, like objects outside its reach."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.user.role == "customer" or not may(request.user, act):  # type: ignore[union-attr]
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def show_errors(form: Any, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
@@ -71,7 +50,7 @@ def show_errors(form: Any, exc: ServiceError, rename: dict[str, str] | None = No
         form.add_error(name if name in form.fields else None, reason)
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_GET
 def check(request: HttpRequest) -> HttpResponse:
     """/console/entitlement/?serial=… (or ?request=SR-…): what the customer may ask for, and why."""
@@ -110,11 +89,11 @@ def check(request: HttpRequest) -> HttpResponse:
         context["view"] = present(result.data)
         context["unit"] = result.inputs.unit
     context["form"] = form
-    context["can_decide"] = may(request.user, Act.DECIDE_RETURNS)
+    context["can_decide"] = can(request.user, Cap.DECIDE_RETURNS)
     return render(request, "entitlement/check.html", context, status=status)
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_GET
 def request_panel(request: HttpRequest, number: str) -> HttpResponse:
     """The panel on the request page (loaded by HTMX): entitlement, the return and quotes."""
@@ -130,31 +109,31 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
             context["returned"] = result.returned
     context["rma"] = getattr(sr, "rma", None) if sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND) else None
     context["can_attach"] = (context["rma"] is None and sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND)
-                             and may(request.user, Act.DECIDE_RETURNS))
+                             and can(request.user, Cap.DECIDE_RETURNS))
     context["quotes"] = list(Quote.objects.filter(request=sr).prefetch_related("lines").order_by("-created_at"))
     view = context["view"]
     needs_quote = view is not None and any(o.requires_quote for o in view.options)
-    context["can_quote"] = needs_quote and sr.kind in QUOTABLE and sr.is_open and may(request.user, Act.QUOTE)
-    context["can_record_repair"] = sr.kind == Kind.REPAIR and may(request.user, Act.RECORD_FACTS)
+    context["can_quote"] = needs_quote and sr.kind in QUOTABLE and sr.is_open and can(request.user, Cap.QUOTE)
+    context["can_record_repair"] = sr.kind == Kind.REPAIR and can(request.user, Cap.RECORD_FACTS)
     return render(request, "entitlement/partials/_request_panel.html", context)
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_GET
 def unit_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit page's warranty section (loaded by HTMX)."""
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     return render(request, "entitlement/partials/_unit_section.html", {
         "story": selectors.unit_story(unit), "claim_form": ClaimForm(),
-        "can_sell": may(request.user, Act.SELL_WARRANTY),
+        "can_sell": can(request.user, Cap.SELL_WARRANTY),
         "sale_terms": SaleTerms.objects.filter(unit=unit).first(),
         "can_edit_sale": can(request.user, Cap.EDIT_CUSTOMERS),
         "unit_facts": UnitFacts.objects.filter(unit=unit).first(),
-        "can_record_facts": may(request.user, Act.RECORD_FACTS),
+        "can_record_facts": can(request.user, Cap.RECORD_FACTS),
     })
 
 
-@staff(Act.RECORD_FACTS)
+@require(Cap.RECORD_FACTS)
 def unit_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit's voucher status and use (an altered voucher or a car used for hire leaves 三包)."""
     unit = selectors.unit_for_user(user=request.user, pk=pk)
@@ -172,7 +151,7 @@ def unit_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
                   status=422 if form.errors else 200)
 
 
-@staff(Act.RECORD_FACTS)
+@require(Cap.RECORD_FACTS)
 def repair_facts_edit(request: HttpRequest, number: str) -> HttpResponse:
     """A repair's 三包 facts: serious safety fault, fault system, who repaired it, the mileage."""
     sr = request_for_user(user=request.user, number=number)
@@ -192,7 +171,7 @@ def repair_facts_edit(request: HttpRequest, number: str) -> HttpResponse:
                   status=422 if form.errors else 200)
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 def sale_terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """What was agreed at the sale: the buyer's confirmation of a no-reason-return exclusion, and gifts."""
     if not can(request.user, Cap.EDIT_CUSTOMERS):
@@ -212,7 +191,7 @@ def sale_terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
                   status=422 if form.errors else 200)
 
 
-@staff(Act.SELL_WARRANTY)
+@require(Cap.SELL_WARRANTY)
 def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     form = ContractForm(request.POST or None)
@@ -233,7 +212,7 @@ def _contract(request: HttpRequest, pk: int) -> ExtendedWarrantyContract:
                       pk=pk)
 
 
-@staff(Act.SELL_WARRANTY)
+@require(Cap.SELL_WARRANTY)
 @require_POST
 def claim_new(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
@@ -251,7 +230,7 @@ def claim_new(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:unit-detail", pk=contract.unit_id)
 
 
-@staff(Act.SELL_WARRANTY)
+@require(Cap.SELL_WARRANTY)
 @require_POST
 def contract_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
@@ -267,7 +246,7 @@ def contract_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:unit-detail", pk=contract.unit_id)
 
 
-@staff(Act.CHECK)
+@require(Cap.CHECK_ENTITLEMENT)
 @require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A past decision explained: the facts it was taken on, and the engine run again on them."""

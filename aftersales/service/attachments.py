@@ -13,9 +13,9 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from aftersales.core.errors import InvalidInput
+from aftersales.service.access import request_access
 from aftersales.service.events import event_add
 from aftersales.service.models import Attachment, Message, RequestEvent, ServiceRequest
-from aftersales.service.services import _guard_actor
 
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
@@ -59,7 +59,7 @@ def attachment_add(
     *, request: ServiceRequest, by: User | None, name: str, data: bytes, public: bool = True,
     message: Message | None = None, field: str = "file",
 ) -> Attachment:
-    _guard_actor(request, by)
+    request_access(by, request)
     mime = check_upload(name, data, field)
     safe_name = get_valid_filename(PurePath(name).name)[:150] or "file"
     with transaction.atomic():

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from aftersales.accounts.models import Role
+from aftersales.accounts.decorators import customer_required
 from aftersales.core.errors import ServiceError, renamed
 from aftersales.core.htmx import htmx_partial
 from aftersales.customers.selectors import units_for_user
@@ -71,24 +69,11 @@ def steps_for(sr: ServiceRequest) -> tuple[Status, ...]:
     return FIELD_STEPS
 
 
-def customer_only(view: View) -> View:
-    """Portal pages are for customers; staff get 404 like for anything outside their work."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role != Role.CUSTOMER:  # type: ignore[union-attr]
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _get(request: HttpRequest, number: str) -> ServiceRequest:
     return selectors.request_for_user(user=request.user, number=number)
 
 
-@customer_only
+@customer_required
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.requests_for_user(request.user).select_related("unit", "unit__product_model", "organization")
@@ -100,7 +85,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 PORTAL_FIELDS = {"unit_id": "unit", "unit_serial": "serial"}
 
 
-@customer_only
+@customer_required
 def request_new(request: HttpRequest) -> HttpResponse:
     units = list(
         units_for_user(request.user).select_related("product_model", "customer", "organization")
@@ -188,13 +173,13 @@ def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, 
     return render(request, "service/portal/detail.html", context, status=status)
 
 
-@customer_only
+@customer_required
 @require_GET
 def request_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get(request, number))
 
 
-@customer_only
+@customer_required
 @require_GET
 def request_status(request: HttpRequest, number: str) -> HttpResponse:
     """The live status block, polled by the page; a change reloads the page so its actions follow."""
@@ -211,7 +196,7 @@ def _done(request: HttpRequest, number: str, text: str, anchor: str = "") -> Htt
     return redirect(reverse("portal_requests:detail", args=[number]) + anchor)
 
 
-@customer_only
+@customer_required
 @require_POST
 def request_accept(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
@@ -223,7 +208,7 @@ def request_accept(request: HttpRequest, number: str) -> HttpResponse:
     return _done(request, number, _("感谢确认！欢迎为这次服务打分。"), "#rating")
 
 
-@customer_only
+@customer_required
 @require_POST
 def request_reject(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
@@ -239,7 +224,7 @@ def request_reject(request: HttpRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get(request, number), status=422, reject_form=form)
 
 
-@customer_only
+@customer_required
 @require_POST
 def request_reply(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
@@ -262,7 +247,7 @@ def request_reply(request: HttpRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get(request, number), status=422, reply_form=form, reply_kept=kept)
 
 
-@customer_only
+@customer_required
 @require_POST
 def request_rate(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)

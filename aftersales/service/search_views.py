@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from aftersales.accounts.decorators import require
 from aftersales.accounts.roles import Cap
-from aftersales.customers.views import require
 from aftersales.service.search import search_everything
 
 

@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.core.fastpath.rows import new as rows_new
 from aftersales.core.fastpath.unit import unit_of_work
 from aftersales.core.fields import stored
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import event_text, lifecycle
+from aftersales.service.access import request_access, request_for_user
 from aftersales.service.events import Reason, actor_of, event_add, event_new
 from aftersales.service.models import (
     Channel,
@@ -167,11 +169,6 @@ def _check_version(request: ServiceRequest, version: int | None) -> None:
         )
 
 
-def _guard_actor(request: ServiceRequest, by: User | None) -> None:
-    if by is not None and by.role == Role.CUSTOMER and request.customer.user_id != by.pk:
-        raise PermissionDenied(_("这不是您的服务单。"))
-
-
 def _move(request: ServiceRequest, transition: lifecycle.Transition, now: datetime) -> None:
     """Set the status ``transition`` leads to, with the timestamps and counters that go with it."""
     request.status = transition.target
@@ -205,8 +202,7 @@ def request_transition(
     if not isinstance(reason, event_text.EventText):
         reason = (reason or "").strip()
     with transaction.atomic():
-        locked = ServiceRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
-        _guard_actor(locked, by)
+        locked = request_for_user(by, request.pk, for_update=True)
         _check_version(locked, version)
         actor = actor_of(by)
         transition = lifecycle.find(locked.kind, name)
@@ -308,7 +304,7 @@ def message_add(
         raise InvalidInput({"body": _("内容不能为空。")})
     if len(body) > 20000:
         raise InvalidInput({"body": _("内容太长。")})
-    _guard_actor(request, by)
+    request_access(by, request)
     is_customer = by is not None and by.role == Role.CUSTOMER
     if is_customer and internal:
         raise PermissionDenied(_("客户不能写内部备注。"))
@@ -364,6 +360,7 @@ def rating_submit(
 def request_merge(*, source: ServiceRequest, target: ServiceRequest, by: User) -> ServiceRequest:
     """Fold ``source`` into ``target``: its messages and attachments move, it closes as merged
     (``lifecycle.MERGE``)."""
+    request_access(by, source, cap=Cap.MERGE_REQUESTS)
     if source.pk == target.pk:
         raise InvalidInput({"target": _("不能合并到自身。")})
     if source.organization_id != target.organization_id or source.customer_id != target.customer_id:

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.accounts.decorators import require
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import ServiceError, renamed
 from aftersales.core.htmx import render_htmx
 from aftersales.core.paginator import IdsFirstPaginator
 from aftersales.customers.selectors import customer_search, customers_for_user, units_for_user
-from aftersales.customers.views import require
 from aftersales.service import opening, selectors, services
 from aftersales.service.forms import (
     TRANSITION_LABELS,
@@ -363,7 +363,7 @@ def request_edit(request: HttpRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get(request, number), status=422, edit_form=form)
 
 
-@require(Cap.VIEW_CUSTOMERS)
+@require(Cap.MERGE_REQUESTS)
 @require_POST
 def request_merge(request: HttpRequest, number: str) -> HttpResponse:
     sr = _get(request, number)

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.access import scope
+from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import PermissionDenied
 from aftersales.sla import reports, selectors
 from aftersales.sla.models import EscalationRule, Metric, SlaClock, SlaPolicy
@@ -191,7 +192,7 @@ class ComplianceOut(Schema):
 
 
 def _report_filter(request: HttpRequest, params: ReportIn) -> reports.ReportFilter:
-    if not reports.can_view_reports(request.user):
+    if not can(request.user, Cap.VIEW_SLA_REPORTS):
         raise PermissionDenied(_("您的角色不能查看服务时效报表。"))
     data = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.dict().items() if v}
     return reports.ReportFilter.from_params(data)

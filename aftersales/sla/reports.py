@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser
 
 State = SlaClock.State
-REPORT_ROLES = frozenset({Role.AGENT, Role.QUALITY_MANAGER, Role.ORG_ADMIN, Role.PLATFORM_ADMIN})
 NONE = "none"
 
 DIMENSIONS: dict[str, Any] = {
@@ -44,10 +43,6 @@ DIMENSIONS: dict[str, Any] = {
     "station": gettext_lazy("团队（网点）"),
     "organization": gettext_lazy("组织"),
 }
-
-
-def can_view_reports(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_active and getattr(user, "role", None) in REPORT_ROLES)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,8 @@ number, and exports. No logic here: the numbers come from ``aftersales.sla.repor
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -15,26 +12,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.decorators import require
+from aftersales.accounts.roles import Cap
 from aftersales.core.exports import csv_stream, xlsx_bytes
 from aftersales.core.htmx import render_htmx
 from aftersales.service.models import Kind
 from aftersales.sla import reports
 from aftersales.sla.models import Metric
-
-View = Callable[..., HttpResponse | StreamingHttpResponse]
-
-
-def require_reports(view: View) -> View:
-    """Outside the roles that read SLA reports the pages do not exist (404)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
-        if not reports.can_view_reports(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _group(request: HttpRequest, default: str = "kind") -> str:
@@ -49,7 +33,7 @@ def _breaches_url(f: reports.ReportFilter, group: str = "", key: str = "") -> st
     return f"{reverse('sla:breaches')}?{urlencode(params)}"
 
 
-@require_reports
+@require(Cap.VIEW_SLA_REPORTS)
 def report(request: HttpRequest) -> HttpResponse:
     f = reports.ReportFilter.from_params(request.GET)
     group = _group(request)
@@ -73,7 +57,7 @@ def report(request: HttpRequest) -> HttpResponse:
     return render_htmx(request, page="sla/report.html", partial="sla/partials/_report.html", context=context)
 
 
-@require_reports
+@require(Cap.VIEW_SLA_REPORTS)
 def breach_list(request: HttpRequest) -> HttpResponse:
     f = reports.ReportFilter.from_params(request.GET)
     group, key = _group(request, ""), request.GET.get("key", "")
@@ -89,7 +73,7 @@ def breach_list(request: HttpRequest) -> HttpResponse:
     return render_htmx(request, page="sla/breaches.html", partial="sla/partials/_breach_rows.html", context=context)
 
 
-@require_reports
+@require(Cap.VIEW_SLA_REPORTS)
 def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     if what not in ("summary", "breaches") or fmt not in ("csv", "xlsx"):
         raise Http404

@@ -1,6 +1,5 @@
-"""Template filters asking the same questions as the views' permission checks, so a page shows
-only the buttons and links the user can use: ``{% if user|can:"export_data" %}`` (accounts.roles)
-and ``{% if user|may:"decide_returns" %}`` (entitlement.permissions)."""
+"""The template side of ``accounts.roles``: ``{% if user|can:"export_data" %}`` asks the same table as
+the views' decorators, so a page shows only the buttons and links whose pages the user may open."""
 
 from __future__ import annotations
 
@@ -10,9 +9,6 @@ from django import template
 
 from aftersales.accounts.roles import Cap
 from aftersales.accounts.roles import can as role_can
-from aftersales.dispatch import selectors
-from aftersales.entitlement.permissions import Act
-from aftersales.entitlement.permissions import may as act_may
 
 register = template.Library()
 
@@ -22,18 +18,3 @@ def can(user: Any, cap: str) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False  # a template rendered for no one (an e-mail, a test) offers no actions
     return role_can(user, Cap(cap))
-
-
-@register.filter
-def may(user: Any, act: str) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return act_may(user, Act(act))
-
-
-@register.filter
-def dispatch_role(user: Any, roles: str) -> bool:
-    """``user|dispatch_role:"BOARD_ROLES"``: the dispatch views' role check (dispatch.selectors)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return selectors.role_in(user, getattr(selectors, roles))

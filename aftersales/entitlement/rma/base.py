@@ -14,13 +14,11 @@ from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
 from aftersales.core import workflow
-from aftersales.core.errors import Conflict, PermissionDenied
+from aftersales.core.errors import Conflict
 from aftersales.entitlement import facts as build
 from aftersales.entitlement.models import ReturnAuthorization
-from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, Option, OptionKind
 from aftersales.entitlement.rma.table import LABELS, TABLE, Transition
-from aftersales.entitlement.services import require, same_org
 from aftersales.service import event_text
 from aftersales.service.event_text import EventText
 from aftersales.service.events import actor_of, event_add
@@ -45,16 +43,6 @@ def option_key(option: Option) -> str:
 
 def is_customer(by: User | None) -> bool:
     return by is not None and by.role == Role.CUSTOMER
-
-
-def owner_or_staff(by: User | None, rma: ReturnAuthorization, act: Act) -> None:
-    if is_customer(by):
-        assert by is not None
-        if rma.request.customer.user_id != by.pk:
-            raise PermissionDenied(_("这不是您的退换货单。"))
-        return
-    require(by, act)
-    same_org(by, rma.organization_id)
 
 
 def lock(rma: ReturnAuthorization) -> ReturnAuthorization:

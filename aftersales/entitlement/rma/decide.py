@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import InvalidInput
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import flow, notify, snapshot
 from aftersales.entitlement.models import EntitlementDecision, ReturnAuthorization
-from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, InvalidFacts, OptionKind
 from aftersales.entitlement.rma.base import (
     RMA,
@@ -27,7 +27,8 @@ from aftersales.entitlement.rma.base import (
     wanted_kind,
 )
 from aftersales.entitlement.rma.table import S
-from aftersales.entitlement.services import decision_record, evaluate_inputs, require, same_org
+from aftersales.entitlement.services import decision_record, evaluate_inputs
+from aftersales.service.access import request_access
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Status
 
@@ -40,8 +41,7 @@ def rma_approve(
     resolution: str = "", version: int | None = None,
 ) -> ReturnAuthorization:
     """Approve on one of the engine's options (by key "kind:rule_id"), or as goodwill with a reason."""
-    require(by, Act.DECIDE_RETURNS)
-    same_org(by, rma.organization_id)
+    request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
     reason = (reason or "").strip()
     with transaction.atomic():
         locked = lock(rma)
@@ -91,8 +91,7 @@ def _decision_or_invalid(inputs: build.Inputs) -> Decision | None:
 
 def rma_reject(*, rma: ReturnAuthorization, by: User | None, reason: str, version: int | None = None) -> ReturnAuthorization:
     """Refuse, with the reason the customer will read; after inspection the goods go back to them."""
-    require(by, Act.DECIDE_RETURNS)
-    same_org(by, rma.organization_id)
+    request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput({"reason": _("请填写拒绝原因。")})

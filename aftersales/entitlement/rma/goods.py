@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import InvalidInput
 from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import flow, notify, snapshot
 from aftersales.entitlement.models import ConditionReport, ReturnAuthorization
-from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import OptionKind
 from aftersales.entitlement.rma.base import (
     RMA,
@@ -25,13 +25,13 @@ from aftersales.entitlement.rma.base import (
     not_future,
     org_language,
     org_today,
-    owner_or_staff,
     record_step,
     refusals,
     rma_inputs,
     save,
 )
-from aftersales.entitlement.services import evaluate_inputs, require, same_org
+from aftersales.entitlement.services import evaluate_inputs
+from aftersales.service.access import request_access
 from aftersales.service.attachments import attachment_add, check_upload
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Attachment, Status
@@ -48,7 +48,7 @@ def rma_ship(
     version: int | None = None,
 ) -> ReturnAuthorization:
     """The customer (or an agent for them) records the return shipment."""
-    owner_or_staff(by, rma, Act.HANDLE_GOODS)
+    request_access(by, rma.request, cap=Cap.HANDLE_GOODS, owner_may=True)
     carrier, tracking = (carrier or "").strip(), (tracking or "").strip()
     errors: dict[str, str] = {}
     if not carrier:
@@ -84,8 +84,7 @@ def rma_ship(
 def rma_receive(
     *, rma: ReturnAuthorization, by: User | None, received_on: date | None = None, version: int | None = None,
 ) -> ReturnAuthorization:
-    require(by, Act.HANDLE_GOODS)
-    same_org(by, rma.organization_id)
+    request_access(by, rma.request, cap=Cap.HANDLE_GOODS)
     today = org_today(rma)
     received_on = received_on or today
     errors: dict[str, str] = {}
@@ -116,8 +115,7 @@ def rma_inspect(
     version: int | None = None,
 ) -> ConditionReport:
     """Record the condition (with photos); the engine re-decides on it and the result is kept."""
-    require(by, Act.HANDLE_GOODS)
-    same_org(by, rma.organization_id)
+    request_access(by, rma.request, cap=Cap.HANDLE_GOODS)
     errors: dict[str, str] = {}
     unknown = set(findings) - set(ConditionReport.FLAGS)
     if unknown:

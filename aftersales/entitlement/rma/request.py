@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import notify, snapshot
 from aftersales.entitlement.models import ReturnAuthorization
 from aftersales.entitlement.models.returns import FaultType
-from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.rma.base import (
     RMA,
     choose,
@@ -40,7 +40,7 @@ def _check_unit(unit: Unit, by: User | None) -> None:
         if unit.customer is None or unit.customer.user_id != by.pk:
             raise PermissionDenied(_("这不是您的机器。"))
     else:
-        require(by, Act.DECIDE_RETURNS)
+        require(by, Cap.DECIDE_RETURNS)
         same_org(by, unit.organization_id)
     if unit.customer is None:
         raise InvalidInput({"unit": _("这台机器没有登记客户。")})

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.accounts.roles import Cap
 from aftersales.core.amounts import parse_amount
 from aftersales.core.errors import Conflict, InvalidInput
 from aftersales.customers.services import unit_create
@@ -17,7 +18,6 @@ from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import flow, notify
 from aftersales.entitlement.models import EntitlementDecision, ReturnAuthorization, UnitDisposition
 from aftersales.entitlement.models.returns import RefundMethod
-from aftersales.entitlement.permissions import Act
 from aftersales.entitlement.policy import Decision, Option, OptionKind
 from aftersales.entitlement.policy.rules import REFUND_DUE_DAYS
 from aftersales.entitlement.rma.base import (
@@ -29,13 +29,13 @@ from aftersales.entitlement.rma.base import (
     not_future,
     org_language,
     org_today,
-    owner_or_staff,
     record_step,
     refusals,
     rma_inputs,
     save,
 )
-from aftersales.entitlement.services import decision_record, evaluate_inputs, require, same_org
+from aftersales.entitlement.services import decision_record, evaluate_inputs
+from aftersales.service.access import request_access
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Status
 from aftersales.service.services import request_transition
@@ -62,8 +62,7 @@ def rma_refund(
     reason: str = "", goodwill: bool = False, version: int | None = None,
 ) -> ReturnAuthorization:
     """Decide the refund: amount (the engine's by default), method and the date it is due by."""
-    require(by, Act.DECIDE_RETURNS)
-    same_org(by, rma.organization_id)
+    request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
     errors: dict[str, str] = {}
     if method not in RefundMethod.values:
         errors["method"] = _("未知的退款方式。")
@@ -108,8 +107,7 @@ def rma_refund_paid(
     *, rma: ReturnAuthorization, by: User | None, reference: str = "", refunded_on: date | None = None,
     version: int | None = None,
 ) -> ReturnAuthorization:
-    require(by, Act.DECIDE_RETURNS)
-    same_org(by, rma.organization_id)
+    request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
     today = org_today(rma)
     refunded_on = refunded_on or today
     errors: dict[str, str] = {}
@@ -142,8 +140,7 @@ def rma_exchange(
     shipped_on: date | None = None, reason: str = "", goodwill: bool = False, version: int | None = None,
 ) -> ReturnAuthorization:
     """Ship the replacement: a new unit with its own serial, whose 三包 period starts today."""
-    require(by, Act.DECIDE_RETURNS)
-    same_org(by, rma.organization_id)
+    request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
     new_serial = (new_serial or "").strip()
     errors: dict[str, str] = {}
     if not new_serial:
@@ -204,7 +201,7 @@ def rma_exchange(
 
 def rma_close(*, rma: ReturnAuthorization, by: User | None, version: int | None = None) -> ReturnAuthorization:
     """The customer confirms (or staff close) a finished refund or exchange."""
-    owner_or_staff(by, rma, Act.DECIDE_RETURNS)
+    request_access(by, rma.request, cap=Cap.DECIDE_RETURNS, owner_may=True)
     with transaction.atomic():
         locked = lock(rma)
         step = check(locked, version, "close", by)
