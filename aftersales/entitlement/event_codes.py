@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
-from aftersales.entitlement.models.returns import RefundMethod
+from aftersales.entitlement.models.returns import RefundMethod, ReturnAuthorization
 from aftersales.service.event_text import choice, register
+from aftersales.service.models import Kind
 
 METHOD = choice(lambda: dict(RefundMethod.choices))
 
@@ -31,3 +32,21 @@ RMA_REFUNDED = register("rma.refunded", gettext_noop("已退款 %(a)s 元（%(m)
 RMA_CLOSED = register("rma.closed", gettext_noop("退换货单 %(n)s 已完成。"))
 RMA_REFUND_OVERDUE = register("rma.refund_overdue", gettext_noop("退款已逾期：%(n)s 应于 %(d)s 前退款 %(a)s 元，请立即处理。"))
 RMA_REFUND_DUE_SOON = register("rma.refund_due_soon", gettext_noop("退款即将到期：%(n)s 应于 %(d)s 前退款 %(a)s 元。"))
+
+# Return steps whose sentences quote the engine (a summary, refusals, findings, a citation): those
+# parts are stored in both languages (``event_text.both``), the rest as words of the reader's language.
+RESOLUTION = choice(lambda: dict(ReturnAuthorization.Resolution.choices))
+REQUEST_KIND = choice(lambda: dict(Kind.choices))
+RMA_REQUESTED = register("rma.requested", gettext_noop(
+    "已收到您的%(kind)s申请 %(number)s。初步评估：%(summary)s。客服审核后会通知您。"), kind=REQUEST_KIND)
+RMA_APPROVED = register("rma.approved", gettext_noop(
+    "已批准%(res)s（依据：%(basis)s）。请将商品寄回，并填写寄回的承运商和运单号。"), res=RESOLUTION)
+RMA_APPROVED_NOTE = register("rma.approved_note", gettext_noop(
+    "已批准%(res)s（依据：%(basis)s）。请将商品寄回，并填写寄回的承运商和运单号。说明：%(r)s"), res=RESOLUTION)
+RMA_INSPECTED_OK = register("rma.inspected_ok", gettext_noop("检测完成：%(f)s。仍符合%(res)s条件。"), res=RESOLUTION)
+RMA_INSPECTED_NOT = register("rma.inspected_not", gettext_noop(
+    "检测完成：%(f)s。检测后已不符合%(res)s条件：%(why)s"), res=RESOLUTION)
+RMA_EXCHANGE_SHIPPED = register("rma.exchange_shipped", gettext_noop(
+    "换货已发出，新机序列号 %(s)s；三包有效期自换货之日 %(d)s 起重新计算。"))
+RMA_EXCHANGE_SHIPPED_WAYBILL = register("rma.exchange_shipped_waybill", gettext_noop(
+    "换货已发出，新机序列号 %(s)s；三包有效期自换货之日 %(d)s 起重新计算。运单：%(c)s %(t)s。"))

@@ -29,6 +29,7 @@ from aftersales.entitlement.rma.base import (
 from aftersales.entitlement.rma.table import S
 from aftersales.entitlement.services import decision_record, evaluate_inputs
 from aftersales.service.access import request_access
+from aftersales.service.event_text import both
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Status
 
@@ -70,15 +71,14 @@ def rma_approve(
         locked.option_rule_id = chosen.rule_id if chosen else "goodwill"
         save(locked, "status", "resolution", "option_kind", "option_rule_id")
         with org_language():
-            basis = chosen.basis.citation() if chosen else _("善意处理")
-            text = _("已批准%(res)s（依据：%(basis)s）。请将商品寄回，并填写寄回的承运商和运单号。") % {
-                "res": locked.get_resolution_display(), "basis": basis}
-            if reason:
-                text += _("说明：%(r)s") % {"r": reason}
+            basis = ({"zh": chosen.basis.citation(), "en": chosen.basis.citation_en()} if chosen
+                     else both(lambda: _("善意处理")))
+            text = (ev(codes.RMA_APPROVED_NOTE, res=locked.resolution, basis=basis, r=reason) if reason
+                    else ev(codes.RMA_APPROVED, res=locked.resolution, basis=basis))
             flow.drive(locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=ev(codes.RMA_APPROVED_WAITING))
             record_step(locked, by, "approved", text, {_("退换货状态"): [old, locked.get_status_display()]},
                    option=f"{locked.option_kind}:{locked.option_rule_id}", goodwill=chosen is None)
-            notify.rma_step(locked, "approved", text)
+            notify.rma_step(locked, "approved", str(text))
     return locked
 
 

@@ -33,6 +33,7 @@ from aftersales.entitlement.rma.base import (
 from aftersales.entitlement.services import evaluate_inputs
 from aftersales.service.access import request_access
 from aftersales.service.attachments import attachment_add, check_upload
+from aftersales.service.event_text import both
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Attachment, Status
 
@@ -162,16 +163,15 @@ def rma_inspect(
         locked.inspected_at = report.inspected_at
         save(locked, "status", "eligibility", "inspected_at")
         with org_language():
-            found = "；".join(report.findings()) or _("无异常")
-            text = _("检测完成：%(f)s。") % {"f": found}
+            found = both(lambda: _("；").join(str(f) for f in report.findings()) or _("无异常"))
             if still is None:
-                text += _("检测后已不符合%(res)s条件：%(why)s") % {
-                    "res": locked.get_resolution_display(), "why": refusals(decision, wanted) or _("见评估结果")}
+                text = ev(codes.RMA_INSPECTED_NOT, f=found, res=locked.resolution,
+                          why=both(lambda: refusals(decision, wanted) or _("见评估结果")))
             else:
-                text += _("仍符合%(res)s条件。") % {"res": locked.get_resolution_display()}
+                text = ev(codes.RMA_INSPECTED_OK, f=found, res=locked.resolution)
             record_step(locked, by, "inspected", text, {_("退换货状态"): [old, locked.get_status_display()]},
                    report=report.pk, still_eligible=still is not None)
-            notify.rma_step(locked, "inspected", text)
+            notify.rma_step(locked, "inspected", str(text))
     return report
 
 

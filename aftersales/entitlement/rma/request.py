@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.accounts.roles import Cap
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
+from aftersales.entitlement import event_codes as codes
 from aftersales.entitlement import facts as build
 from aftersales.entitlement import notify, snapshot
 from aftersales.entitlement.models import ReturnAuthorization
@@ -25,6 +26,8 @@ from aftersales.entitlement.rma.base import (
 )
 from aftersales.entitlement.rma.table import FINAL
 from aftersales.entitlement.services import evaluate_inputs, require, same_org, unit_is_returned
+from aftersales.service.event_text import both
+from aftersales.service.event_text import text as ev
 from aftersales.service.lifecycle import RETURN_KINDS
 from aftersales.service.models import Fulfilment, ServiceRequest, Status
 from aftersales.service.services import request_create
@@ -80,11 +83,10 @@ def _open(request: ServiceRequest, unit: Unit, by: User | None, fault: str, part
     rma.save(update_fields=["number", "eligibility"])
     with org_language():
         offered = choose(decision, rma)
-        text = (_("已收到您的%(kind)s申请 %(number)s。初步评估：%(summary)s。客服审核后会通知您。")
-                % {"kind": request.get_kind_display(), "number": rma.number, "summary": summary(decision)})
+        text = ev(codes.RMA_REQUESTED, kind=request.kind, number=rma.number, summary=both(lambda: summary(decision)))
         record_step(rma, by, "requested", text, {_("退换货单"): [None, rma.number]},
                eligible=offered is not None, option=option_key(offered) if offered else None)
-        notify.rma_step(rma, "requested", text)
+        notify.rma_step(rma, "requested", str(text))
     return rma
 
 

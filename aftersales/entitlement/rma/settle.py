@@ -189,13 +189,12 @@ def rma_exchange(
               "exchange_tracking")
         _mark_returned(locked, locked.received_on or shipped_on)
         with org_language():
-            text = _("换货已发出，新机序列号 %(s)s；三包有效期自换货之日 %(d)s 起重新计算。") % {"s": new_serial, "d": shipped_on}
-            if carrier or tracking:
-                text += _("运单：%(c)s %(t)s。") % {"c": carrier, "t": tracking}
+            text = (ev(codes.RMA_EXCHANGE_SHIPPED_WAYBILL, s=new_serial, d=str(shipped_on), c=carrier, t=tracking)
+                    if carrier or tracking else ev(codes.RMA_EXCHANGE_SHIPPED, s=new_serial, d=str(shipped_on)))
             flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=text)
             record_step(locked, by, "exchange_shipped", text, {_("退换货状态"): [old, locked.get_status_display()],
                                                            _("序列号"): [old_unit.serial_number, new_serial]})
-            notify.rma_step(locked, "exchange_shipped", text)
+            notify.rma_step(locked, "exchange_shipped", str(text))
     return locked
 
 
