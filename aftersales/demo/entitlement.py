@@ -253,7 +253,8 @@ class _Player:
         today = timezone.localdate(self.now)
         agent = self.agent()
         made: list[ExtendedWarrantyContract] = []
-        plan = ["active", "active", "active", "active_claimed", "active_claimed", "expired", "expired_claimed",
+        # The claimed states first: they take the first units that fit, whatever order the database returns.
+        plan = ["expired_claimed", "active_claimed", "active_claimed", "active", "active", "active", "expired",
                 "not_started", "cancelled"]
         for state in plan:
             unit: Unit | None
@@ -289,14 +290,19 @@ class _Player:
                 )
             if state.endswith("claimed"):
                 last = min(ends, today)
-                for _n in range(self.rng.randint(1, 2)):
+                for n in range(self.rng.randint(1, 2)):
                     day = starts + timedelta(days=self.rng.randint(0, max(0, (last - starts).days)))
+                    amount = Decimal(self.rng.randint(120, 900))
                     try:
                         with _clock(self.at((today - day).days)):
-                            ew.claim_add(contract=contract, by=agent, amount=Decimal(self.rng.randint(120, 900)),
+                            ew.claim_add(contract=contract, by=agent, amount=amount,
                                          claimed_on=day, description=self.rng.choice(["更换主板", "更换电源板", "更换传感器"]))
                     except ServiceError:
-                        break  # the contract's limits are used up
+                        if n:
+                            break  # the contract's limits are used up
+                        with _clock(self.at((today - starts).days)):  # the first claim: a small one on day one
+                            ew.claim_add(contract=contract, by=agent, amount=Decimal("120"), claimed_on=starts,
+                                         description="更换传感器")
             if state == "cancelled":
                 with _clock(self.at(max(0, (today - starts).days - 3))):
                     ew.contract_cancel(contract=contract, by=agent, reason="客户在犹豫期内申请取消。")

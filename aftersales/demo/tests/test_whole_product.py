@@ -16,7 +16,8 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -200,12 +201,24 @@ class Crawl:
 
     def fetch(self, url: str) -> int:
         if url not in self.status:
-            response = self.client.get(url, follow=True, HTTP_ACCEPT="text/html")
-            self.status[url] = response.status_code
-            if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
-                self.bodies[url] = response.content.decode()
-            elif getattr(response, "streaming", False):
-                response.close()
+            # Each page in a savepoint of the module's transaction: a page that meets a database
+            # error (answered as 404/503) must not leave PostgreSQL's transaction aborted for the next.
+            saved = transaction.savepoint()
+            try:
+                response = self.client.get(url, follow=True, HTTP_ACCEPT="text/html")
+                self.status[url] = response.status_code
+                if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
+                    self.bodies[url] = response.content.decode()
+                elif getattr(response, "streaming", False):
+                    b"".join(response.streaming_content)  # type: ignore[attr-defined]
+                    # as Django's test client does: closing must not close the test's connection
+                    request_finished.disconnect(close_old_connections)
+                    try:
+                        response.close()
+                    finally:
+                        request_finished.connect(close_old_connections)
+            finally:
+                transaction.savepoint_rollback(saved)
         return self.status[url]
 
     def links_of(self, url: str) -> list[str]:
