@@ -19,6 +19,7 @@ from aftersales.entitlement import facts as build
 from aftersales.entitlement.models import ReturnAuthorization
 from aftersales.entitlement.policy import Decision, Option, OptionKind
 from aftersales.entitlement.rma.table import LABELS, TABLE, Transition
+from aftersales.entitlement.services import evaluate_inputs
 from aftersales.service import event_text
 from aftersales.service.event_text import EventText
 from aftersales.service.events import actor_of, event_add
@@ -138,3 +139,11 @@ def summary(decision: Decision) -> str:
     return "；".join(o.reason_en if en else o.reason_zh for o in decision.options)
 
 
+def open_step(rma: ReturnAuthorization, version: int | None, name: str,
+              by: User | None) -> tuple[ReturnAuthorization, Transition, build.Inputs, Decision]:
+    """Inside the step's transaction: the locked return, the step its table allows, and the
+    engine's answer on the return's facts as they stand now."""
+    locked = lock(rma)
+    step = check(locked, version, name, by)
+    inputs = rma_inputs(locked)
+    return locked, step, inputs, evaluate_inputs(inputs)

@@ -20,6 +20,7 @@ from aftersales.entitlement.rma.base import (
     check,
     choose,
     lock,
+    open_step,
     org_language,
     record_step,
     rma_inputs,
@@ -27,7 +28,7 @@ from aftersales.entitlement.rma.base import (
     wanted_kind,
 )
 from aftersales.entitlement.rma.table import S
-from aftersales.entitlement.services import decision_record, evaluate_inputs
+from aftersales.entitlement.services import decision_record
 from aftersales.service.access import request_access
 from aftersales.service.event_text import both
 from aftersales.service.event_text import text as ev
@@ -45,10 +46,7 @@ def rma_approve(
     request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
     reason = (reason or "").strip()
     with transaction.atomic():
-        locked = lock(rma)
-        step = check(locked, version, "approve", by)
-        inputs = rma_inputs(locked)
-        decision = evaluate_inputs(inputs)
+        locked, step, inputs, decision = open_step(rma, version, "approve", by)
         chosen = choose(decision, locked, option)
         if chosen is None and not goodwill:
             field_reason = _("所选方案已不适用。") if option else _(

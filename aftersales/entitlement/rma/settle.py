@@ -27,14 +27,14 @@ from aftersales.entitlement.rma.base import (
     is_customer,
     lock,
     not_future,
+    open_step,
     org_language,
     org_today,
     record_step,
     refusals,
-    rma_inputs,
     save,
 )
-from aftersales.entitlement.services import decision_record, evaluate_inputs
+from aftersales.entitlement.services import decision_record
 from aftersales.service.access import request_access
 from aftersales.service.event_text import text as ev
 from aftersales.service.models import Status
@@ -71,10 +71,7 @@ def rma_refund(
         raise InvalidInput(errors)
     reason = (reason or "").strip()
     with transaction.atomic():
-        locked = lock(rma)
-        step = check(locked, version, "refund", by)
-        inputs = rma_inputs(locked)
-        decision = evaluate_inputs(inputs)
+        locked, step, inputs, decision = open_step(rma, version, "refund", by)
         chosen = _settle_option(locked, decision, OptionKind.RETURN, goodwill, reason)
         price = inputs.facts.price
         if value is None:
@@ -156,10 +153,7 @@ def rma_exchange(
         raise InvalidInput(errors)
     reason = (reason or "").strip()
     with transaction.atomic():
-        locked = lock(rma)
-        step = check(locked, version, "exchange", by)
-        inputs = rma_inputs(locked)
-        decision = evaluate_inputs(inputs)
+        locked, step, inputs, decision = open_step(rma, version, "exchange", by)
         chosen = _settle_option(locked, decision, OptionKind.EXCHANGE, goodwill, reason)
         old_unit = locked.unit
         if shipped_on < (locked.received_on or shipped_on):
