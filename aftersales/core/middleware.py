@@ -127,11 +127,12 @@ def gloss_first_sanbao(html: str) -> str:
     """Add the English gloss after the first 三包 in the page's running text, and only there.
 
     English pages keep the term 三包 (it is what the customer's voucher says), so its first
-    occurrence in the main content is explained. Tags, attributes, form fields, links and
+    occurrence in the main content is explained (in a panel loaded into a page, in the panel's
+    text, since the page it lands in is already rendered). Tags, attributes, form fields, links and
     buttons are left alone: the gloss goes where it reads as part of a sentence.
     """
-    start = html.find("<main")
-    if start < 0 or "三包" not in html[start:]:
+    start = max(html.find("<main"), 0)  # a partial (an HTMX panel) has no <main>: its own text counts
+    if "三包" not in html[start:]:
         return html
     open_skips: list[str] = []
     for token in _TOKENS.finditer(html, start):

@@ -91,3 +91,9 @@ def test_english_pages_explain_sanbao_once_and_chinese_pages_not_at_all(client_f
     client.cookies["django_language"] = "zh-hans"
     html = client.get("/console/entitlement/", {"serial": "TV0001", "fault": "none"}).content.decode()
     assert SANBAO_GLOSS not in html
+
+
+def test_a_panel_without_main_glosses_its_own_first_sanbao() -> None:
+    panel = '<div class="card"><h2>Warranty and 三包</h2><p>The 三包 period</p></div>'
+    out = gloss_first_sanbao(panel)
+    assert out.count(SANBAO_GLOSS) == 1 and f"<h2>Warranty and 三包<span class=\"gloss\">{SANBAO_GLOSS}</span>" in out
