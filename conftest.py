@@ -98,7 +98,9 @@ def cody(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def pat(db):  # type: ignore[no-untyped-def]
-    return UserFactory(username="pat", role=Role.PLATFORM_ADMIN, organization=None, is_staff=True, is_superuser=True)
+    return UserFactory(
+        username="pat", role=Role.PLATFORM_ADMIN, organization=None, is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture
@@ -133,8 +135,13 @@ def browser(_playwright):  # type: ignore[no-untyped-def]
     browser = _playwright.chromium.launch(
         executable_path=CHROMIUM,
         args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
         ],
     )
     yield browser
@@ -145,7 +152,9 @@ def browser(_playwright):  # type: ignore[no-untyped-def]
 def page(browser, live_server, request):  # type: ignore[no-untyped-def]
     """A desktop-sized page whose ``goto`` paths are relative to the live server."""
     # Chinese users' browsers ask for Chinese; tests that need English switch in the UI.
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=live_server.url, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 860}, base_url=live_server.url, locale="zh-CN"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -156,7 +165,10 @@ def page(browser, live_server, request):  # type: ignore[no-untyped-def]
 def phone_page(browser, live_server):  # type: ignore[no-untyped-def]
     """A phone-sized page (iPhone 12-ish viewport, touch enabled)."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, base_url=live_server.url, has_touch=True, is_mobile=True,
+        viewport={"width": 390, "height": 844},
+        base_url=live_server.url,
+        has_touch=True,
+        is_mobile=True,
         locale="zh-CN",
     )
     page = context.new_page()

@@ -83,7 +83,11 @@ def _field_of(loc: list[Any]) -> str:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        {"field": _field_of(list(e.get("loc", []))), "reason": e.get("msg", "invalid"), "in": str(e.get("loc", [""])[0])}
+        {
+            "field": _field_of(list(e.get("loc", []))),
+            "reason": e.get("msg", "invalid"),
+            "in": str(e.get("loc", [""])[0]),
+        }
         for e in exc.errors
     ]
     return problem_response(422, "The request has invalid fields.", errors=errors)
@@ -98,7 +102,10 @@ def on_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 @api.exception_handler(DjangoValidationError)
 def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     if hasattr(exc, "error_dict"):
-        errors = [{"field": f, "reason": " ".join(m for e in errs for m in e.messages)} for f, errs in exc.error_dict.items()]
+        errors = [
+            {"field": f, "reason": " ".join(m for e in errs for m in e.messages)}
+            for f, errs in exc.error_dict.items()
+        ]
     else:
         errors = [{"field": "__all__", "reason": m} for m in exc.messages]
     return problem_response(422, "The request has invalid fields.", errors=errors)

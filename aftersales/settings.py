@@ -115,7 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("AFTERSALES_PG_PREPARE", True):
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
+    "AFTERSALES_PG_PREPARE", True
+):
     # Parameters bound by the server, and a statement run a few times on a connection prepared
     # there: PostgreSQL then plans each query once per connection instead of on every call, which
     # cut its CPU per request create by a third (benchmarks/intake.py). Turn off behind a pooler

@@ -22,13 +22,21 @@ urlpatterns = [
         name="login",
     ),
     # The account pages Django provides, with the product's forms (its templates: core/registration/).
-    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(form_class=accounts_forms.PasswordChangeForm),
-         name="password_change"),
-    path("accounts/password_reset/", auth_views.PasswordResetView.as_view(form_class=accounts_forms.PasswordResetForm),
-         name="password_reset"),
-    path("accounts/reset/<uidb64>/<token>/",
-         auth_views.PasswordResetConfirmView.as_view(form_class=accounts_forms.SetPasswordForm),
-         name="password_reset_confirm"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(form_class=accounts_forms.PasswordChangeForm),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=accounts_forms.PasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=accounts_forms.SetPasswordForm),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/", include("aftersales.accounts.urls")),
     path("console/settings/", include("aftersales.accounts.settings_urls")),

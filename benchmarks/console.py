@@ -29,9 +29,27 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-OPEN = ["new", "accepted", "assigned", "scheduled", "in_progress", "awaiting_parts", "awaiting_customer", "resolved",
-        "reopened"]
-SUBJECTS = ["空调不制冷", "洗衣机漏水", "电视黑屏", "冰箱异响", "热水器不点火", "预约安装", "清洗保养", "咨询保修期"]
+OPEN = [
+    "new",
+    "accepted",
+    "assigned",
+    "scheduled",
+    "in_progress",
+    "awaiting_parts",
+    "awaiting_customer",
+    "resolved",
+    "reopened",
+]
+SUBJECTS = [
+    "空调不制冷",
+    "洗衣机漏水",
+    "电视黑屏",
+    "冰箱异响",
+    "热水器不点火",
+    "预约安装",
+    "清洗保养",
+    "咨询保修期",
+]
 
 
 def recreate_postgres(url: str) -> None:
@@ -63,24 +81,50 @@ def fill(n_requests: int, seed: int) -> object:
     agent = None
     for org in orgs:
         users = [User(username=f"{org.slug}-agent", role=Role.AGENT, organization=org, first_name="坐席")]
-        users += [User(username=f"{org.slug}-tech{k}", role=Role.TECHNICIAN, organization=org, first_name=f"工程师{k}")
-                  for k in range(10)]
+        users += [
+            User(
+                username=f"{org.slug}-tech{k}",
+                role=Role.TECHNICIAN,
+                organization=org,
+                first_name=f"工程师{k}",
+            )
+            for k in range(10)
+        ]
         User.objects.bulk_create(users)
     for org, share in zip(orgs, shares, strict=True):
         n = int(n_requests * share)
         techs = list(User.objects.filter(organization=org, role=Role.TECHNICIAN))
         category = ProductCategory.objects.create(organization=org, code="ac", name="空调")
-        models = [ProductModel.objects.create(organization=org, category=category, brand="晴川", model_number=f"KFR-{k}",
-                                              name="空调", whole_unit_months=12, main_parts_months=36) for k in range(20)]
+        models = [
+            ProductModel.objects.create(
+                organization=org,
+                category=category,
+                brand="晴川",
+                model_number=f"KFR-{k}",
+                name="空调",
+                whole_unit_months=12,
+                main_parts_months=36,
+            )
+            for k in range(20)
+        ]
         customers = []
         for k in range(max(n // 5, 10)):
             phone = f"13{k % 10}{org.pk:02d}{k:06d}"
-            customers.append(Customer(organization=org, name=f"客户{k}", phone=phone, phone_hash=phone_hash(phone)))
+            customers.append(
+                Customer(organization=org, name=f"客户{k}", phone=phone, phone_hash=phone_hash(phone))
+            )
         Customer.objects.bulk_create(customers, batch_size=2000)
         customers = list(Customer.objects.filter(organization=org).order_by("id"))
-        units = [Unit(organization=org, product_model=rng.choice(models), customer=customers[k % len(customers)],
-                      serial_number=f"S{org.pk}{k:09d}", purchase_date=date(2025, 1, 1))
-                 for k in range(max(n // 2, 10))]
+        units = [
+            Unit(
+                organization=org,
+                product_model=rng.choice(models),
+                customer=customers[k % len(customers)],
+                serial_number=f"S{org.pk}{k:09d}",
+                purchase_date=date(2025, 1, 1),
+            )
+            for k in range(max(n // 2, 10))
+        ]
         Unit.objects.bulk_create(units, batch_size=2000)
         units = list(Unit.objects.filter(organization=org).order_by("id"))
         batch: list[ServiceRequest] = []
@@ -89,15 +133,25 @@ def fill(n_requests: int, seed: int) -> object:
             status = rng.choice(OPEN) if rng.random() < 0.12 else rng.choice(["closed"] * 9 + ["cancelled"])
             unit = units[k % len(units)] if rng.random() < 0.8 else None
             customer = unit.customer if unit is not None else customers[k % len(customers)]
-            batch.append(ServiceRequest(
-                number=f"SR-{org.pk}{k:08d}", organization=org, customer=customer, unit=unit,
-                kind=rng.choice(["repair", "installation", "maintenance", "consultation", "complaint"]),
-                channel=rng.choice(["phone", "web", "app", "chat", "api"]),
-                priority=rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]), status=status,
-                subject=rng.choice(SUBJECTS), description="用户反馈：" + rng.choice(SUBJECTS),
-                assignee=rng.choice(techs) if status not in ("new", "accepted") and rng.random() < 0.9 else None,
-                created_at=created, closed_at=created + timedelta(days=3) if status in ("closed", "cancelled") else None,
-            ))
+            batch.append(
+                ServiceRequest(
+                    number=f"SR-{org.pk}{k:08d}",
+                    organization=org,
+                    customer=customer,
+                    unit=unit,
+                    kind=rng.choice(["repair", "installation", "maintenance", "consultation", "complaint"]),
+                    channel=rng.choice(["phone", "web", "app", "chat", "api"]),
+                    priority=rng.choice(["low", "normal", "normal", "normal", "high", "urgent"]),
+                    status=status,
+                    subject=rng.choice(SUBJECTS),
+                    description="用户反馈：" + rng.choice(SUBJECTS),
+                    assignee=rng.choice(techs)
+                    if status not in ("new", "accepted") and rng.random() < 0.9
+                    else None,
+                    created_at=created,
+                    closed_at=created + timedelta(days=3) if status in ("closed", "cancelled") else None,
+                )
+            )
             if len(batch) == 5000:
                 ServiceRequest.objects.bulk_create(batch)
                 batch = []
@@ -123,20 +177,29 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL; the database is dropped and re-created")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL; the database is dropped and re-created"
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--reuse", action="store_true",
-                        help="with --database-url: keep the database a previous run filled (skips five minutes of inserts)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --database-url: keep the database a previous run filled (skips five minutes of inserts)",
+    )
     parser.add_argument("--pages", default="", help="only these scenarios, e.g. 'console 100'")
     args = parser.parse_args()
 
     if args.database_url:
         # One data folder per database, kept: it holds the field-encryption key the rows were
         # written with, which --reuse needs to read them.
-        workdir = Path(tempfile.gettempdir()) / f"aftersales-bench-console-{args.database_url.rsplit('/', 1)[1]}"
+        workdir = (
+            Path(tempfile.gettempdir()) / f"aftersales-bench-console-{args.database_url.rsplit('/', 1)[1]}"
+        )
         workdir.mkdir(exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix="aftersales-bench-console-"))
@@ -172,7 +235,7 @@ def main() -> None:
     from aftersales.sla.backfill import sla_backfill
 
     clocked = 0
-    while (n := sla_backfill(now=timezone.now(), limit=20_000)):
+    while n := sla_backfill(now=timezone.now(), limit=20_000):
         clocked += n
     print(f"SLA clocks built for {clocked} requests")
     if connection.vendor == "postgresql":
@@ -192,11 +255,18 @@ def main_measure(args: argparse.Namespace, agent: object, began: float) -> None:
     from aftersales.service.models import ServiceRequest
 
     total = ServiceRequest.objects.count()
-    visible_open = ServiceRequest.objects.filter(organization=agent.organization).exclude(  # type: ignore[attr-defined]
-        status__in=["closed", "cancelled"]).count()
+    visible_open = (
+        ServiceRequest.objects.filter(organization=agent.organization)
+        .exclude(  # type: ignore[attr-defined]
+            status__in=["closed", "cancelled"]
+        )
+        .count()
+    )
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
-    print(f"database: {connection.vendor}; {total} requests ({visible_open} open in the agent's organization) "
-          f"inserted in {time.perf_counter() - began:.1f} s\n")
+    print(
+        f"database: {connection.vendor}; {total} requests ({visible_open} open in the agent's organization) "
+        f"inserted in {time.perf_counter() - began:.1f} s\n"
+    )
 
     # As ``aftersales serve`` does before its workers take requests: without it, Python's full
     # garbage collections walk every object of the app and add a pause of ~90 ms to one page in twenty.
@@ -208,11 +278,21 @@ def main_measure(args: argparse.Namespace, agent: object, began: float) -> None:
     pages = range(1, 11)
     scenarios = []
     for size in (25, 100):
-        scenarios.append((f"console /console/requests/ ({size} per page)", size,
-                          [f"/console/requests/?queue=open&page={p}" for p in pages]))
+        scenarios.append(
+            (
+                f"console /console/requests/ ({size} per page)",
+                size,
+                [f"/console/requests/?queue=open&page={p}" for p in pages],
+            )
+        )
     for size in (25, 100):
-        scenarios.append((f"API /api/v1/requests?queue=open&limit={size}", size,
-                          [f"/api/v1/requests?queue=open&limit={size}&offset={(p - 1) * size}" for p in pages]))
+        scenarios.append(
+            (
+                f"API /api/v1/requests?queue=open&limit={size}",
+                size,
+                [f"/api/v1/requests?queue=open&limit={size}&offset={(p - 1) * size}" for p in pages],
+            )
+        )
 
     print(f"{'page':<50} {'rows':>5} {'SQL':>4} {'SQL ms':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     results = {}
@@ -226,18 +306,28 @@ def main_measure(args: argparse.Namespace, agent: object, began: float) -> None:
         n_sql = len(queries)  # now: the next request clears the connection's query log
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         body = response.content.decode()
-        rows = body.count('name="numbers" value=') if name.startswith("console") else len(response.json()["items"])
+        rows = (
+            body.count('name="numbers" value=')
+            if name.startswith("console")
+            else len(response.json()["items"])
+        )
         assert rows == size, (name, rows)
         times = timed(client, urls, args.samples)
         results[name] = (n_sql, pct(times, 95))
-        print(f"{name:<50} {rows:>5} {n_sql:>4} {sql_ms:7.1f} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {max(times):8.1f}")
+        print(
+            f"{name:<50} {rows:>5} {n_sql:>4} {sql_ms:7.1f} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {max(times):8.1f}"
+        )
     for kind in ("console", "API"):
         counts = {n: q for n, (q, _p95) in results.items() if n.startswith(kind)}
         same = len(set(counts.values())) == 1
-        print(f"{kind}: SQL statements per page {'do not grow' if same else 'GROW'} with the page size "
-              f"({', '.join(str(c) for c in counts.values())})")
+        print(
+            f"{kind}: SQL statements per page {'do not grow' if same else 'GROW'} with the page size "
+            f"({', '.join(str(c) for c in counts.values())})"
+        )
     worst = max(p95 for _q, p95 in results.values())
-    print(f"goal p95 < 200 ms: {'met' if worst < 200 else 'NOT met'} (worst p95 {worst:.0f} ms) on {connection.vendor}")
+    print(
+        f"goal p95 < 200 ms: {'met' if worst < 200 else 'NOT met'} (worst p95 {worst:.0f} ms) on {connection.vendor}"
+    )
 
 
 if __name__ == "__main__":

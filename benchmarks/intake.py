@@ -46,7 +46,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_CLIENT = 4000  # request bodies each client thread has for a round (more than it can send)
-DESCRIPTIONS = ["空调不制冷，开了一个小时还是28度", "洗衣机脱水时晃动很厉害", "电视开机黑屏有声音", "冰箱冷藏室不冷"]
+DESCRIPTIONS = [
+    "空调不制冷，开了一个小时还是28度",
+    "洗衣机脱水时晃动很厉害",
+    "电视开机黑屏有声音",
+    "冰箱冷藏室不冷",
+]
 
 
 def free_port() -> int:
@@ -93,27 +98,63 @@ def seed(n_customers: int, n_units: int, n_history: int = 20_000) -> Seed:
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        pk = "BIGSERIAL PRIMARY KEY" if connection.vendor == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id {pk}, body TEXT NOT NULL, created_at TIMESTAMP NOT NULL)")
+        pk = (
+            "BIGSERIAL PRIMARY KEY"
+            if connection.vendor == "postgresql"
+            else "INTEGER PRIMARY KEY AUTOINCREMENT"
+        )
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (id {pk}, body TEXT NOT NULL, created_at TIMESTAMP NOT NULL)"
+        )
     org = Organization.objects.create(name="Bench 家电", slug="bench")
     agent = User.objects.create(username="bench-agent", role=Role.AGENT, organization=org, first_name="压测")
     _token, raw = token_create(user=agent, name="bench")
     category = ProductCategory.objects.create(organization=org, code="ac", name="空调")
-    model = ProductModel.objects.create(organization=org, category=category, brand="晴川", model_number="KFR-35",
-                                        name="1.5匹变频挂机", whole_unit_months=12, main_parts_months=36)
+    model = ProductModel.objects.create(
+        organization=org,
+        category=category,
+        brand="晴川",
+        model_number="KFR-35",
+        name="1.5匹变频挂机",
+        whole_unit_months=12,
+        main_parts_months=36,
+    )
     customers = [
-        Customer(organization=org, name=f"客户{n}", phone=f"139{n:08d}", phone_hash=phone_hash(f"139{n:08d}"),
-                 email=f"c{n}@example.com")
+        Customer(
+            organization=org,
+            name=f"客户{n}",
+            phone=f"139{n:08d}",
+            phone_hash=phone_hash(f"139{n:08d}"),
+            email=f"c{n}@example.com",
+        )
         for n in range(n_customers)
     ]
     Customer.objects.bulk_create(customers, batch_size=1000)
     customers = list(Customer.objects.filter(organization=org).order_by("id"))
     CustomerAddress.objects.bulk_create(
-        [CustomerAddress(customer=c, province="广东省", city="深圳市", district="南山区", detail=f"科技路{c.pk % 500}号",
-                         latitude=22.54, longitude=113.95, is_default=True) for c in customers], batch_size=1000)
+        [
+            CustomerAddress(
+                customer=c,
+                province="广东省",
+                city="深圳市",
+                district="南山区",
+                detail=f"科技路{c.pk % 500}号",
+                latitude=22.54,
+                longitude=113.95,
+                is_default=True,
+            )
+            for c in customers
+        ],
+        batch_size=1000,
+    )
     units = [
-        Unit(organization=org, product_model=model, customer=customers[n % len(customers)], serial_number=f"BN{n:010d}",
-             purchase_date=date(2026, 1, 1))
+        Unit(
+            organization=org,
+            product_model=model,
+            customer=customers[n % len(customers)],
+            serial_number=f"BN{n:010d}",
+            purchase_date=date(2026, 1, 1),
+        )
         for n in range(n_units)
     ]
     Unit.objects.bulk_create(units, batch_size=1000)
@@ -125,12 +166,24 @@ def seed(n_customers: int, n_units: int, n_history: int = 20_000) -> Seed:
     # growing to 1.6 ms within 4,000 creates, against a steady 0.6 ms with statistics.
     now = timezone.now()
     ServiceRequest.objects.bulk_create(
-        [ServiceRequest(number=f"SR-H{n:07d}", organization=org,
-                        customer=units[n % len(units)].customer if n % 3 else customers[n % len(customers)],
-                        unit=units[n % len(units)] if n % 3 else None, kind="repair" if n % 3 else "consultation",
-                        channel="phone", status="closed", subject="历史服务单", description="已处理",
-                        created_at=now - timedelta(days=365 * n / n_history), closed_at=now)
-         for n in range(n_history)], batch_size=2000)
+        [
+            ServiceRequest(
+                number=f"SR-H{n:07d}",
+                organization=org,
+                customer=units[n % len(units)].customer if n % 3 else customers[n % len(customers)],
+                unit=units[n % len(units)] if n % 3 else None,
+                kind="repair" if n % 3 else "consultation",
+                channel="phone",
+                status="closed",
+                subject="历史服务单",
+                description="已处理",
+                created_at=now - timedelta(days=365 * n / n_history),
+                closed_at=now,
+            )
+            for n in range(n_history)
+        ],
+        batch_size=2000,
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Planner statistics and visibility maps, as a live database has them, and the seed's
@@ -138,7 +191,11 @@ def seed(n_customers: int, n_units: int, n_history: int = 20_000) -> Seed:
             # seconds and their CPU is counted as the creates'.
             cursor.execute("VACUUM ANALYZE")
             cursor.execute("CHECKPOINT")
-    return Seed(token=raw, units=[(u.customer_id or 0, u.serial_number) for u in units], customers=[c.pk for c in customers])
+    return Seed(
+        token=raw,
+        units=[(u.customer_id or 0, u.serial_number) for u in units],
+        customers=[c.pk for c in customers],
+    )
 
 
 def processes() -> list[tuple[int, int, str, float]]:
@@ -201,8 +258,15 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
-def load(port: int, name: str, path: str, bodies: list[list[bytes]], headers: dict[str, str], seconds: float,
-         server_pid: int) -> Result:
+def load(
+    port: int,
+    name: str,
+    path: str,
+    bodies: list[list[bytes]],
+    headers: dict[str, str],
+    seconds: float,
+    server_pid: int,
+) -> Result:
     """Each client thread posts its own bodies in turn over one keep-alive connection."""
     result = Result(name, seconds)
     lock = threading.Lock()
@@ -262,11 +326,20 @@ def request_bodies(data: Seed, clients: int, per_client: int, offset: int) -> li
             n = offset + k * per_client + j
             if n % 2 == 0 and n // 2 < len(data.units):
                 customer_id, serial = data.units[n // 2]
-                body: dict[str, Any] = {"kind": "repair", "customer_id": customer_id, "unit_serial": serial,
-                                        "channel": "phone", "description": DESCRIPTIONS[n % len(DESCRIPTIONS)]}
+                body: dict[str, Any] = {
+                    "kind": "repair",
+                    "customer_id": customer_id,
+                    "unit_serial": serial,
+                    "channel": "phone",
+                    "description": DESCRIPTIONS[n % len(DESCRIPTIONS)],
+                }
             else:
-                body = {"kind": "consultation", "customer_id": data.customers[n % len(data.customers)],
-                        "channel": "web", "description": "请问滤网多久清洗一次？"}
+                body = {
+                    "kind": "consultation",
+                    "customer_id": data.customers[n % len(data.customers)],
+                    "channel": "web",
+                    "description": "请问滤网多久清洗一次？",
+                }
             mine.append(json.dumps(body, ensure_ascii=False).encode())
         out.append(mine)
     return out
@@ -332,25 +405,31 @@ def profile(data: Seed, n: int, offset: int) -> None:
             r = client.post("/api/v1/requests", data=body, content_type="application/json")
         assert r.status_code == 201, r.content
         by_app = Counter(_tables(q["sql"]) for q in queries.captured_queries)
-        print(f"\nOne create ({json.loads(body)['kind']}): {len(queries)} SQL statements, by app: "
-              + ", ".join(f"{k} {v}" for k, v in by_app.most_common())
-              + " (times as Django records them, to the millisecond)")
+        print(
+            f"\nOne create ({json.loads(body)['kind']}): {len(queries)} SQL statements, by app: "
+            + ", ".join(f"{k} {v}" for k, v in by_app.most_common())
+            + " (times as Django records them, to the millisecond)"
+        )
         for q in queries.captured_queries:
             print(f"  {float(q['time']) * 1000:6.2f} ms  {q['sql'][:120]}")
     began = time.perf_counter()
-    for body in bodies[2:n + 2]:
+    for body in bodies[2 : n + 2]:
         client.post("/api/v1/requests", data=body, content_type="application/json")
     took = time.perf_counter() - began
-    print(f"\n{n} creates in-process (Django test client, no HTTP server, one thread): "
-          f"{n / took:.0f}/s, {took / n * 1000:.1f} ms each")
+    print(
+        f"\n{n} creates in-process (Django test client, no HTTP server, one thread): "
+        f"{n / took:.0f}/s, {took / n * 1000:.1f} ms each"
+    )
     profiler = cProfile.Profile()
     profiler.enable()
-    for body in bodies[n + 2:]:
+    for body in bodies[n + 2 :]:
         client.post("/api/v1/requests", data=body, content_type="application/json")
     profiler.disable()
     stats = pstats.Stats(profiler)
     raw = stats.stats  # type: ignore[attr-defined]
-    total = next((v[3] for k, v in raw.items() if k[0].endswith(BREAKDOWN[0][1]) and k[2] == BREAKDOWN[0][2]), 0.0)
+    total = next(
+        (v[3] for k, v in raw.items() if k[0].endswith(BREAKDOWN[0][1]) and k[2] == BREAKDOWN[0][2]), 0.0
+    )
     print(f"\nWhere a create's time goes (cProfile, {n} more creates; the profiler inflates Python time):")
     print(f"  {'':<52} {'ms/create':>9} {'share':>6}")
     for label, suffix, func in BREAKDOWN:
@@ -361,12 +440,20 @@ def profile(data: Seed, n: int, offset: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of bare then create; the verdict takes medians")
+    parser.add_argument(
+        "--duration", type=float, default=20.0, help="seconds measured per endpoint and round"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of bare then create; the verdict takes medians"
+    )
     parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL; the database is dropped and re-created")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL; the database is dropped and re-created"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--customers", type=int, default=2000)
@@ -376,8 +463,13 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="aftersales-bench-intake-"))
-    env = {**os.environ, "AFTERSALES_DATA_DIR": str(workdir), "DJANGO_SETTINGS_MODULE": "aftersales.settings",
-           "AFTERSALES_BENCH_ENDPOINT": "1", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "AFTERSALES_DATA_DIR": str(workdir),
+        "DJANGO_SETTINGS_MODULE": "aftersales.settings",
+        "AFTERSALES_BENCH_ENDPOINT": "1",
+        "PYTHONPATH": str(ROOT),
+    }
     if args.database_url:
         recreate_postgres(args.database_url)
         env["DATABASE_URL"] = args.database_url
@@ -397,23 +489,43 @@ def main() -> None:
     vendor = connection.vendor
     connection.close()
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
-    print(f"database: {vendor}; seeded {len(data.customers)} customers, {len(data.units)} units, "
-          f"{args.history} closed requests "
-          f"in {time.perf_counter() - began:.1f} s; data folder {workdir}")
+    print(
+        f"database: {vendor}; seeded {len(data.customers)} customers, {len(data.units)} units, "
+        f"{args.history} closed requests "
+        f"in {time.perf_counter() - began:.1f} s; data folder {workdir}"
+    )
 
     port = free_port()
     log = (workdir / "server.log").open("wb")
     server = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "aftersales", "serve", "--no-jobs", "--port", str(port), "--workers", str(args.workers),
-         "--threads", str(args.threads)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "aftersales",
+            "serve",
+            "--no-jobs",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
     )
     try:
         wait_until_up(port, server)
-        print(f"server: gunicorn, {args.workers} workers x {args.threads} threads on port {port}; "
-              f"{args.clients} client threads, {args.warmup:.0f} s warm-up + {args.duration:.0f} s each\n")
+        print(
+            f"server: gunicorn, {args.workers} workers x {args.threads} threads on port {port}; "
+            f"{args.clients} client threads, {args.warmup:.0f} s warm-up + {args.duration:.0f} s each\n"
+        )
         json_headers = {"Content-Type": "application/json"}
-        bare_bodies = [[json.dumps({"client": k, "n": j}).encode() for j in range(100)] for k in range(args.clients)]
+        bare_bodies = [
+            [json.dumps({"client": k, "n": j}).encode() for j in range(100)] for k in range(args.clients)
+        ]
         api_headers = {**json_headers, "Authorization": f"Bearer {data.token}"}
         load(port, "warm-up", "/bench/insert", bare_bodies, json_headers, args.warmup, server.pid)
         warm = request_bodies(data, args.clients, 200, offset=0)
@@ -423,11 +535,31 @@ def main() -> None:
         bares: list[Result] = []
         apis: list[Result] = []
         for r in range(args.rounds):
-            bares.append(load(port, "bare insert   POST /bench/insert", "/bench/insert", bare_bodies, json_headers,
-                              args.duration, server.pid))
-            bodies = request_bodies(data, args.clients, PER_CLIENT, offset=args.clients * (200 + r * PER_CLIENT))
-            apis.append(load(port, "create request POST /api/v1/requests", "/api/v1/requests", bodies, api_headers,
-                             args.duration, server.pid))
+            bares.append(
+                load(
+                    port,
+                    "bare insert   POST /bench/insert",
+                    "/bench/insert",
+                    bare_bodies,
+                    json_headers,
+                    args.duration,
+                    server.pid,
+                )
+            )
+            bodies = request_bodies(
+                data, args.clients, PER_CLIENT, offset=args.clients * (200 + r * PER_CLIENT)
+            )
+            apis.append(
+                load(
+                    port,
+                    "create request POST /api/v1/requests",
+                    "/api/v1/requests",
+                    bodies,
+                    api_headers,
+                    args.duration,
+                    server.pid,
+                )
+            )
     finally:
         server.terminate()
         try:
@@ -436,26 +568,38 @@ def main() -> None:
             server.kill()
         log.close()
 
-    print(f"{'round':<6}{'endpoint':<40} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-          f" {'CPU ms':>7} {'DB CPU':>7}  statuses")
+    print(
+        f"{'round':<6}{'endpoint':<40} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+        f" {'CPU ms':>7} {'DB CPU':>7}  statuses"
+    )
     for i, (bare, api) in enumerate(zip(bares, apis, strict=True), start=1):
         for res in (bare, api):
             n = max(sum(res.statuses.values()), 1)
-            print(f"{i:<6}{res.name:<40} {res.ok / res.seconds:8.0f} {res.pct(50):8.1f} {res.pct(95):8.1f} "
-                  f"{res.pct(99):8.1f} {max(res.latencies, default=0) * 1000:8.1f} {res.cpu_seconds / n * 1000:7.2f} "
-                  f"{res.db_cpu_seconds / n * 1000:7.2f}  {dict(sorted(res.statuses.items()))}")
-    print("(CPU ms: the server's user+system CPU per request; DB CPU: PostgreSQL's; the clients take the rest. "
-          f"{os.cpu_count()} CPUs / (CPU + DB CPU) = the most this machine could serve)")
+            print(
+                f"{i:<6}{res.name:<40} {res.ok / res.seconds:8.0f} {res.pct(50):8.1f} {res.pct(95):8.1f} "
+                f"{res.pct(99):8.1f} {max(res.latencies, default=0) * 1000:8.1f} {res.cpu_seconds / n * 1000:7.2f} "
+                f"{res.db_cpu_seconds / n * 1000:7.2f}  {dict(sorted(res.statuses.items()))}"
+            )
+    print(
+        "(CPU ms: the server's user+system CPU per request; DB CPU: PostgreSQL's; the clients take the rest. "
+        f"{os.cpu_count()} CPUs / (CPU + DB CPU) = the most this machine could serve)"
+    )
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     rates = sorted(a.ok / a.seconds for a in apis)
     p99s = sorted(a.pct(99) for a in apis)
-    ratios = sorted((b.ok / b.seconds) / max(a.ok / a.seconds, 1e-9) for b, a in zip(bares, apis, strict=True))
+    ratios = sorted(
+        (b.ok / b.seconds) / max(a.ok / a.seconds, 1e-9) for b, a in zip(bares, apis, strict=True)
+    )
     rate, p99, ratio = (statistics.median(x) for x in (rates, p99s, ratios))
-    print(f"\nmedian of {len(apis)} round(s): {rate:.0f} creates/s (range {rates[0]:.0f}-{rates[-1]:.0f}), "
-          f"p99 {p99:.0f} ms, bare / create throughput {ratio:.2f}x (goal: ≤ 2x)")
+    print(
+        f"\nmedian of {len(apis)} round(s): {rate:.0f} creates/s (range {rates[0]:.0f}-{rates[-1]:.0f}), "
+        f"p99 {p99:.0f} ms, bare / create throughput {ratio:.2f}x (goal: ≤ 2x)"
+    )
     verdict = "met" if rate >= 300 and p99 < 100 and ratio <= 2 else "NOT met"
-    print(f"goal ≥ 300 creates/s, p99 < 100 ms, within 2x of bare: {verdict} on {vendor} "
-          f"(median {rate:.0f}/s, p99 {p99:.0f} ms, {ratio:.2f}x)")
+    print(
+        f"goal ≥ 300 creates/s, p99 < 100 ms, within 2x of bare: {verdict} on {vendor} "
+        f"(median {rate:.0f}/s, p99 {p99:.0f} ms, {ratio:.2f}x)"
+    )
     if args.profile:
         profile(data, args.profile, offset=args.clients * (200 + args.rounds * PER_CLIENT))
     print(f"\nserver log: {workdir / 'server.log'}")

@@ -105,17 +105,28 @@ def run_standard(set_name: str, args: argparse.Namespace) -> bool:
         result = solve_data(data, time_limit_s=seconds, seed=args.seed)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         best = result.best
-        row = Row(path.stem, unscaled(best.distance()), best_known_cost(path.with_suffix(".sol")), elapsed,
-                  cpu, best.is_feasible() and best.is_complete())
+        row = Row(
+            path.stem,
+            unscaled(best.distance()),
+            best_known_cost(path.with_suffix(".sol")),
+            elapsed,
+            cpu,
+            best.is_feasible() and best.is_complete(),
+        )
         rows.append(row)
-        print(f"{row.name:<12}{row.found:>12.1f}{row.best:>12.1f}{row.gap:>8.2f}{row.seconds:>9.1f}{row.cpu_seconds:>7.1f}  "
-              f"{'yes' if row.feasible else 'NO'}", flush=True)
+        print(
+            f"{row.name:<12}{row.found:>12.1f}{row.best:>12.1f}{row.gap:>8.2f}{row.seconds:>9.1f}{row.cpu_seconds:>7.1f}  "
+            f"{'yes' if row.feasible else 'NO'}",
+            flush=True,
+        )
     gaps = [r.gap for r in rows if r.feasible]
     infeasible = sum(not r.feasible for r in rows)
     avg = statistics.fmean(gaps) if gaps else float("nan")
     worst = max(gaps) if gaps else float("nan")
-    print(f"summary {set_name}: {len(rows)} instances, average gap {avg:.2f}%, worst gap {worst:.2f}%, "
-          f"infeasible {infeasible}, cpu share {sum(r.cpu_seconds for r in rows) / sum(r.seconds for r in rows):.0%}")
+    print(
+        f"summary {set_name}: {len(rows)} instances, average gap {avg:.2f}%, worst gap {worst:.2f}%, "
+        f"infeasible {infeasible}, cpu share {sum(r.cpu_seconds for r in rows) / sum(r.seconds for r in rows):.0%}"
+    )
     by_class: dict[str, list[float]] = {}
     for r in rows:
         if r.feasible:
@@ -123,7 +134,9 @@ def run_standard(set_name: str, args: argparse.Namespace) -> bool:
     print("  by class: " + ", ".join(f"{c} {statistics.fmean(g):.2f}%" for c, g in sorted(by_class.items())))
     avg_goal, worst_goal = GOALS[set_name]
     ok = infeasible == 0 and avg <= avg_goal and (worst_goal is None or worst <= worst_goal)
-    goal = f"average <= {avg_goal}%" + (f", worst <= {worst_goal}%" if worst_goal else "") + ", never infeasible"
+    goal = (
+        f"average <= {avg_goal}%" + (f", worst <= {worst_goal}%" if worst_goal else "") + ", never infeasible"
+    )
     print(f"  goal ({goal}): {'met' if ok else 'NOT met'}")
     return ok
 
@@ -131,17 +144,25 @@ def run_standard(set_name: str, args: argparse.Namespace) -> bool:
 def describe(plan: Plan) -> str:
     reasons = Counter(u.reason.value for u in plan.unassigned)
     detail = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "none"
-    return (f"travel {plan.distance_m / 1000:10.1f} km, served {sum(len(r.stops) for r in plan.routes):4d}, "
-            f"late {len(plan.late_stops)}, unassigned {len(plan.unassigned)} ({detail})")
+    return (
+        f"travel {plan.distance_m / 1000:10.1f} km, served {sum(len(r.stops) for r in plan.routes):4d}, "
+        f"late {len(plan.late_stops)}, unassigned {len(plan.unassigned)} ({detail})"
+    )
 
 
 def run_field(args: argparse.Namespace) -> bool:
     seconds = args.field_seconds
-    problem = field_day(n_jobs=args.field_jobs, n_technicians=args.field_technicians,
-                        n_stations=max(1, args.field_technicians // 10), seed=args.field_seed)
+    problem = field_day(
+        n_jobs=args.field_jobs,
+        n_technicians=args.field_technicians,
+        n_stations=max(1, args.field_technicians // 10),
+        seed=args.field_seed,
+    )
     n_jobs, n_techs = len(problem.jobs), len(problem.technicians)
-    print(f"\n== field day: {n_jobs} jobs, {n_techs} technicians, seed {args.field_seed}, "
-          f"solver limit {seconds:g} s ==")
+    print(
+        f"\n== field day: {n_jobs} jobs, {n_techs} technicians, seed {args.field_seed}, "
+        f"solver limit {seconds:g} s =="
+    )
     started = time.perf_counter()
     greedy = GreedyDispatcher().solve(problem)
     greedy_s = time.perf_counter() - started
@@ -155,23 +176,35 @@ def run_field(args: argparse.Namespace) -> bool:
     missed_greedy = len(greedy.unassigned) + len(greedy.late_stops)
     served_plan = n_jobs - len(plan.unassigned)
     served_greedy = n_jobs - len(greedy.unassigned)
-    per_job_saved = 100.0 * (1 - (plan.distance_m / max(served_plan, 1)) / (greedy.distance_m / max(served_greedy, 1)))
-    print(f"planning time {plan_s:.1f} s; travel saved vs greedy {saved:.1f}% "
-          f"({per_job_saved:.1f}% per served job); missed windows planner {missed_plan}, greedy {missed_greedy}")
+    per_job_saved = 100.0 * (
+        1 - (plan.distance_m / max(served_plan, 1)) / (greedy.distance_m / max(served_greedy, 1))
+    )
+    print(
+        f"planning time {plan_s:.1f} s; travel saved vs greedy {saved:.1f}% "
+        f"({per_job_saved:.1f}% per served job); missed windows planner {missed_plan}, greedy {missed_greedy}"
+    )
     ok = plan_s <= 60 and saved >= 25 and missed_plan <= missed_greedy
     print(f"  goal (<= 60 s, >= 25% less travel, no more missed windows): {'met' if ok else 'NOT met'}")
     return ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--set", choices=["solomon", "gh", "field", "all"], default="all")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"VRPTW folder (default {DEFAULT_DATA})")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help=f"VRPTW folder (default {DEFAULT_DATA})"
+    )
     parser.add_argument("--limit", type=int, default=0, help="only the first N instances of each set")
     parser.add_argument("--per-class", type=int, default=0, help="only the first N instances of each class")
     parser.add_argument("--instances", default="", help="comma-separated names, e.g. C101,R201")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="time limit per instance (default: 5 Solomon, 30 Gehring-Homberger)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="time limit per instance (default: 5 Solomon, 30 Gehring-Homberger)",
+    )
     parser.add_argument("--field-seconds", type=float, default=45.0, help="solver limit for the field day")
     parser.add_argument("--field-jobs", type=int, default=1000, help="jobs on the generated field day")
     parser.add_argument("--field-technicians", type=int, default=100, help="technicians (10 per station)")

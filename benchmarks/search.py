@@ -26,7 +26,16 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "芳伟娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
-SUBJECTS = ["空调不制冷", "洗衣机漏水", "电视黑屏", "冰箱异响", "热水器不点火", "预约安装", "清洗保养", "咨询保修期"]
+SUBJECTS = [
+    "空调不制冷",
+    "洗衣机漏水",
+    "电视黑屏",
+    "冰箱异响",
+    "热水器不点火",
+    "预约安装",
+    "清洗保养",
+    "咨询保修期",
+]
 
 
 def recreate_postgres(url: str) -> None:
@@ -54,31 +63,62 @@ def fill(n_customers: int, seed: int) -> object:
     agent = None
     for index, share in enumerate((1.0, 0.1)):
         org = Organization.objects.create(name=f"Bench {index}", slug=f"bench{index}")
-        user = User.objects.create(username=f"{org.slug}-agent", role=Role.AGENT, organization=org, first_name="坐席")
+        user = User.objects.create(
+            username=f"{org.slug}-agent", role=Role.AGENT, organization=org, first_name="坐席"
+        )
         agent = agent or user
         category = ProductCategory.objects.create(organization=org, code="ac", name="空调")
-        model = ProductModel.objects.create(organization=org, category=category, brand="晴川", model_number="KFR-35GW",
-                                            name="空调", whole_unit_months=12, main_parts_months=36)
+        model = ProductModel.objects.create(
+            organization=org,
+            category=category,
+            brand="晴川",
+            model_number="KFR-35GW",
+            name="空调",
+            whole_unit_months=12,
+            main_parts_months=36,
+        )
         n = int(n_customers * share)
         customers = []
         for k in range(n):
             phone = f"1{rng.choice('3456789')}{index}{k:08d}"
-            name = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.5 else "")
+            name = (
+                rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.5 else "")
+            )
             customers.append(Customer(organization=org, name=name, phone=phone, phone_hash=phone_hash(phone)))
         Customer.objects.bulk_create(customers, batch_size=2000)
         ids = list(Customer.objects.filter(organization=org).order_by("id").values_list("id", flat=True))
-        Unit.objects.bulk_create([
-            Unit(organization=org, product_model=model, customer_id=cid, serial_number=f"S{index}{k:09d}",
-                 invoice_number=f"INV{index}{k:09d}", purchase_date=date(2025, 1, 1))
-            for k, cid in enumerate(ids)], batch_size=2000)
+        Unit.objects.bulk_create(
+            [
+                Unit(
+                    organization=org,
+                    product_model=model,
+                    customer_id=cid,
+                    serial_number=f"S{index}{k:09d}",
+                    invoice_number=f"INV{index}{k:09d}",
+                    purchase_date=date(2025, 1, 1),
+                )
+                for k, cid in enumerate(ids)
+            ],
+            batch_size=2000,
+        )
         units = list(Unit.objects.filter(organization=org).order_by("id").values_list("id", "customer_id"))
         batch = []
         for k, (uid, cid) in enumerate(units):
             created = now - timedelta(days=365 * rng.random())
-            batch.append(ServiceRequest(
-                number=f"SR-{2026 - index}-{k + 1:06d}", organization=org, customer_id=cid, unit_id=uid, kind="repair",
-                channel="phone", status=rng.choice(["new", "closed", "closed", "closed"]),
-                subject=rng.choice(SUBJECTS), description="用户反馈：" + rng.choice(SUBJECTS), created_at=created))
+            batch.append(
+                ServiceRequest(
+                    number=f"SR-{2026 - index}-{k + 1:06d}",
+                    organization=org,
+                    customer_id=cid,
+                    unit_id=uid,
+                    kind="repair",
+                    channel="phone",
+                    status=rng.choice(["new", "closed", "closed", "closed"]),
+                    subject=rng.choice(SUBJECTS),
+                    description="用户反馈：" + rng.choice(SUBJECTS),
+                    created_at=created,
+                )
+            )
             if len(batch) == 5000:
                 ServiceRequest.objects.bulk_create(batch)
                 batch = []
@@ -92,10 +132,14 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=20)
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL; the database is dropped and re-created")
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL URL; the database is dropped and re-created"
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -122,8 +166,10 @@ def main() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-    print(f"database: {connection.vendor}; {args.customers} customers, units and requests (+10 % in a second "
-          f"organization) inserted in {time.perf_counter() - began:.1f} s")
+    print(
+        f"database: {connection.vendor}; {args.customers} customers, units and requests (+10 % in a second "
+        f"organization) inserted in {time.perf_counter() - began:.1f} s"
+    )
     sample = Customer.objects.filter(organization=agent.organization).order_by("id")[args.customers // 2]  # type: ignore[attr-defined]
     phone = sample.phone
     queries = {
@@ -139,7 +185,9 @@ def main() -> None:
     client = Client()
     client.force_login(agent)  # type: ignore[arg-type]
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)\n")
-    print(f"{'search':<16} {'q':<16} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} {'SQL ms':>7}  found (requests/customers/units)")
+    print(
+        f"{'search':<16} {'q':<16} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} {'SQL ms':>7}  found (requests/customers/units)"
+    )
     for kind, q in queries.items():
         url = f"/console/search/?q={q}"
         times = []
@@ -154,12 +202,18 @@ def main() -> None:
 
         counts = "/".join(re.findall(r'data-count="(\d+)"', html))
         sql_ms = sum(float(c["time"]) for c in captured.captured_queries) * 1000
-        print(f"{kind:<16} {q:<16} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {len(captured):4d} {sql_ms:7.1f}  {counts}")
+        print(
+            f"{kind:<16} {q:<16} {pct(times, 50):8.1f} {pct(times, 95):8.1f} {len(captured):4d} {sql_ms:7.1f}  {counts}"
+        )
         if kind == "last four" and connection.vendor == "postgresql":
             plans = []
             with connection.cursor() as cursor:
                 for c in captured.captured_queries:
-                    if c["sql"].startswith("SELECT") and "django_session" not in c["sql"] and "accounts_user" not in c["sql"][:200]:
+                    if (
+                        c["sql"].startswith("SELECT")
+                        and "django_session" not in c["sql"]
+                        and "accounts_user" not in c["sql"][:200]
+                    ):
                         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + c["sql"])
                         plans.append("\n".join("    " + r[0] for r in cursor.fetchall()))
             last_four_plans = plans

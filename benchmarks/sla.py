@@ -30,7 +30,9 @@ from zoneinfo import ZoneInfo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--seed", type=int, default=7)
@@ -66,8 +68,12 @@ def main() -> None:
     cal = business_calendar(calendar)
     policies = {p.name[:2]: p for p in org.sla_policies.prefetch_related("targets")}
     targets = {name: {t.metric: t for t in p.targets.all()} for name, p in policies.items()}
-    agents = [User.objects.create(username=f"agent{i}", role=Role.AGENT, organization=org, email=f"a{i}@example.com")
-              for i in range(50)]
+    agents = [
+        User.objects.create(
+            username=f"agent{i}", role=Role.AGENT, organization=org, email=f"a{i}@example.com"
+        )
+        for i in range(50)
+    ]
     User.objects.create(username="lead", role=Role.ORG_ADMIN, organization=org, email="lead@example.com")
 
     rng = random.Random(args.seed)
@@ -79,8 +85,19 @@ def main() -> None:
         Customer(organization=org, name=f"客户{i}", phone="", phone_hash=f"h{i}", email=f"c{i}@example.com")
         for i in range(max(1, args.requests // 10))
     )
-    kinds = [("repair", "上门", 40), ("consultation", "咨询", 25), ("complaint", "投诉", 15), ("return", "退换", 20)]
-    statuses = [("new", 20), ("accepted", 20), ("assigned", 20), ("in_progress", 25), ("awaiting_customer", 15)]
+    kinds = [
+        ("repair", "上门", 40),
+        ("consultation", "咨询", 25),
+        ("complaint", "投诉", 15),
+        ("return", "退换", 20),
+    ]
+    statuses = [
+        ("new", 20),
+        ("accepted", 20),
+        ("assigned", 20),
+        ("in_progress", 25),
+        ("awaiting_customer", 15),
+    ]
 
     def pick(options):  # type: ignore[no-untyped-def]
         return rng.choices([o[:-1] for o in options], weights=[o[-1] for o in options])[0]
@@ -90,12 +107,23 @@ def main() -> None:
         kind, policy_key = pick(kinds)
         (status,) = pick(statuses)
         created = now - timedelta(minutes=rng.randint(5, 15 * 24 * 60))
-        requests.append(ServiceRequest(
-            number=f"SR-B-{n:07d}", organization=org, customer=customers[n % len(customers)], kind=kind,
-            channel="web", status=status, subject="基准", description="基准测试", created_at=created,
-            assignee=agents[n % len(agents)] if status != "new" else None,
-            first_response_at=None if status == "new" else created + timedelta(minutes=rng.randint(5, 300)),
-        ))
+        requests.append(
+            ServiceRequest(
+                number=f"SR-B-{n:07d}",
+                organization=org,
+                customer=customers[n % len(customers)],
+                kind=kind,
+                channel="web",
+                status=status,
+                subject="基准",
+                description="基准测试",
+                created_at=created,
+                assignee=agents[n % len(agents)] if status != "new" else None,
+                first_response_at=None
+                if status == "new"
+                else created + timedelta(minutes=rng.randint(5, 300)),
+            )
+        )
         plans.append((policy_key, status))
     ServiceRequest.objects.bulk_create(requests, batch_size=2000)
     print(f"inserted {len(requests):,} requests in {time.perf_counter() - started:.1f} s", flush=True)
@@ -121,29 +149,51 @@ def main() -> None:
             elif metric == Metric.ONSITE_ARRIVAL and status in ("in_progress", "awaiting_customer"):
                 met_at = sr.created_at + (before - sr.created_at) / 3
             state = compute_clock(
-                calendar=cal if target.basis == TimeBasis.WORKING else None, start=start,
-                target_minutes=target.minutes, now=before, pauses=() if metric in UNPAUSED else pause_list,
+                calendar=cal if target.basis == TimeBasis.WORKING else None,
+                start=start,
+                target_minutes=target.minutes,
+                now=before,
+                pauses=() if metric in UNPAUSED else pause_list,
                 met_at=met_at,
             )
             breached = state.state == ClockStatus.BREACHED
             breached_at = max(state.due_at, start) if breached else None
             used = round(state.fraction_used, 4) * target.minutes
-            clocks.append(SlaClock(
-                request=sr, organization=org, metric=metric, policy=policy, calendar=calendar, basis=target.basis,
-                target_minutes=target.minutes, started_at=start, applied_at=start, due_at=state.due_at,
-                state="breached" if breached else str(state.state), active=met_at is None, met_at=met_at,
-                breached_at=breached_at, outcome_at=breached_at or met_at, breached_by_minutes=state.breached_by_minutes,
-                fraction_used=round(state.fraction_used, 4), confirmed=state.confirmed, owner=sr.assignee,
-                # As if the job had escalated everything due so far: the timed run is the steady state.
-                escalation_mark=used,
-            ))
+            clocks.append(
+                SlaClock(
+                    request=sr,
+                    organization=org,
+                    metric=metric,
+                    policy=policy,
+                    calendar=calendar,
+                    basis=target.basis,
+                    target_minutes=target.minutes,
+                    started_at=start,
+                    applied_at=start,
+                    due_at=state.due_at,
+                    state="breached" if breached else str(state.state),
+                    active=met_at is None,
+                    met_at=met_at,
+                    breached_at=breached_at,
+                    outcome_at=breached_at or met_at,
+                    breached_by_minutes=state.breached_by_minutes,
+                    fraction_used=round(state.fraction_used, 4),
+                    confirmed=state.confirmed,
+                    owner=sr.assignee,
+                    # As if the job had escalated everything due so far: the timed run is the steady state.
+                    escalation_mark=used,
+                )
+            )
     RequestSla.objects.bulk_create(states, batch_size=2000)
     SlaPause.objects.bulk_create(pauses, batch_size=2000)
     SlaClock.objects.bulk_create(clocks, batch_size=2000)
     active = sum(1 for c in clocks if c.active)
     breached = sum(1 for c in clocks if c.breached_at)
-    print(f"set up {len(clocks):,} clocks ({active:,} active, {breached:,} breached) "
-          f"and {len(pauses):,} pauses in {time.perf_counter() - started:.1f} s on {connection.vendor}", flush=True)
+    print(
+        f"set up {len(clocks):,} clocks ({active:,} active, {breached:,} breached) "
+        f"and {len(pauses):,} pauses in {time.perf_counter() - started:.1f} s on {connection.vendor}",
+        flush=True,
+    )
 
     # The job process holds none of the set-up objects: drop them so the garbage collector does
     # not walk 300,000 model instances during the timed run.
@@ -160,9 +210,12 @@ def main() -> None:
     else:
         result = recompute_open_clocks(now=now, escalations=False)
     recompute_s = time.perf_counter() - t0
-    print(f"recompute: {result.clocks:,} active clocks of {args.requests:,} open requests in {recompute_s:.2f} s "
-          f"({result.clocks / recompute_s:,.0f} clocks/s), {result.updated:,} rows written, "
-          f"{result.breached:,} new breaches recorded", flush=True)
+    print(
+        f"recompute: {result.clocks:,} active clocks of {args.requests:,} open requests in {recompute_s:.2f} s "
+        f"({result.clocks / recompute_s:,.0f} clocks/s), {result.updated:,} rows written, "
+        f"{result.breached:,} new breaches recorded",
+        flush=True,
+    )
 
     t0 = time.perf_counter()
     summary = sla_check(now=now + timedelta(minutes=1))

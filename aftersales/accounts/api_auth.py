@@ -26,8 +26,13 @@ class TokenAuth(HttpBearer):
         if scopes.expired(found.expires_at, now):
             raise AuthenticationError(message="This API token has expired.")
         try:
-            scopes.check(read_only=found.access == ApiToken.Access.READ, all_resources=found.all_resources,
-                         resources=found.resources or (), method=request.method or "GET", path=request.path_info)
+            scopes.check(
+                read_only=found.access == ApiToken.Access.READ,
+                all_resources=found.all_resources,
+                resources=found.resources or (),
+                method=request.method or "GET",
+                path=request.path_info,
+            )
         except scopes.Denied as exc:
             raise AuthorizationError(message=str(exc)) from exc
         # Writing on every call would turn each read into a write; a minute's precision is plenty.

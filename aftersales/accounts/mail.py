@@ -9,7 +9,9 @@ from aftersales.accounts.models import Organization
 
 
 class Sender(Protocol):
-    def __call__(self, *, organization: Organization, key: str, to: str, subject: str, body: str) -> object: ...
+    def __call__(
+        self, *, organization: Organization, key: str, to: str, subject: str, body: str
+    ) -> object: ...
 
 
 _sender: Sender | None = None

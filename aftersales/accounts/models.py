@@ -105,7 +105,9 @@ class ApiToken(models.Model):
     organization = models.ForeignKey(
         Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="api_tokens"
     )
-    user = models.ForeignKey(User, verbose_name=_("代表用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("代表用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("名称"), max_length=100)
     prefix = models.CharField(_("前缀"), max_length=12, unique=True)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -114,8 +116,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     access = models.CharField(_("权限"), max_length=10, choices=Access.choices, default=Access.READ_WRITE)
     all_resources = models.BooleanField(_("全部资源"), default=True)
-    resources = models.JSONField(_("资源"), default=list, blank=True,
-                                 help_text=_("全部资源为否时，令牌只能访问这些资源。"))
+    resources = models.JSONField(
+        _("资源"), default=list, blank=True, help_text=_("全部资源为否时，令牌只能访问这些资源。")
+    )
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
 
     class Meta:

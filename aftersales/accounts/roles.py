@@ -54,24 +54,58 @@ class Cap(StrEnum):
     VIEW_SLA_REPORTS = "view_sla_reports"
 
 
-_STAFF_READ = {Cap.VIEW_CUSTOMERS, Cap.VIEW_CATALOG, Cap.MERGE_REQUESTS, Cap.CHECK_ENTITLEMENT, Cap.VIEW_TECHNICIANS,
-               Cap.VIEW_VISITS}
+_STAFF_READ = {
+    Cap.VIEW_CUSTOMERS,
+    Cap.VIEW_CATALOG,
+    Cap.MERGE_REQUESTS,
+    Cap.CHECK_ENTITLEMENT,
+    Cap.VIEW_TECHNICIANS,
+    Cap.VIEW_VISITS,
+}
 _RETURNS = {Cap.DECIDE_RETURNS, Cap.HANDLE_GOODS, Cap.QUOTE, Cap.SELL_WARRANTY, Cap.RECORD_FACTS}
-_ORGANIZATION_ONLY = {Cap.VIEW_VISITS, Cap.ASSIGN_JOBS, Cap.BOOK_VISITS, Cap.HANDLE_MAIL_IN,
-                      Cap.VIEW_DISPATCH_REPORTS, Cap.WORK_VISITS, Cap.MANAGE_TOKENS, Cap.MANAGE_SETTINGS}
+_ORGANIZATION_ONLY = {
+    Cap.VIEW_VISITS,
+    Cap.ASSIGN_JOBS,
+    Cap.BOOK_VISITS,
+    Cap.HANDLE_MAIL_IN,
+    Cap.VIEW_DISPATCH_REPORTS,
+    Cap.WORK_VISITS,
+    Cap.MANAGE_TOKENS,
+    Cap.MANAGE_SETTINGS,
+}
 
 CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.CUSTOMER: frozenset(),
-    Role.AGENT: frozenset(_STAFF_READ | _RETURNS | {
-        Cap.EDIT_CUSTOMERS, Cap.REVEAL_PERSONAL_DATA, Cap.EXPORT_DATA, Cap.BOOK_VISITS, Cap.HANDLE_MAIL_IN,
-        Cap.VIEW_DISPATCH_REPORTS, Cap.VIEW_SLA_REPORTS}),
-    Role.DISPATCHER: frozenset(_STAFF_READ | {
-        Cap.REVEAL_PERSONAL_DATA, Cap.ASSIGN_JOBS, Cap.BOOK_VISITS, Cap.HANDLE_MAIL_IN, Cap.VIEW_DISPATCH_REPORTS}),
-    Role.TECHNICIAN: frozenset(_STAFF_READ | {
-        Cap.HANDLE_GOODS, Cap.QUOTE, Cap.RECORD_FACTS, Cap.HANDLE_MAIL_IN, Cap.WORK_VISITS}),
+    Role.AGENT: frozenset(
+        _STAFF_READ
+        | _RETURNS
+        | {
+            Cap.EDIT_CUSTOMERS,
+            Cap.REVEAL_PERSONAL_DATA,
+            Cap.EXPORT_DATA,
+            Cap.BOOK_VISITS,
+            Cap.HANDLE_MAIL_IN,
+            Cap.VIEW_DISPATCH_REPORTS,
+            Cap.VIEW_SLA_REPORTS,
+        }
+    ),
+    Role.DISPATCHER: frozenset(
+        _STAFF_READ
+        | {
+            Cap.REVEAL_PERSONAL_DATA,
+            Cap.ASSIGN_JOBS,
+            Cap.BOOK_VISITS,
+            Cap.HANDLE_MAIL_IN,
+            Cap.VIEW_DISPATCH_REPORTS,
+        }
+    ),
+    Role.TECHNICIAN: frozenset(
+        _STAFF_READ | {Cap.HANDLE_GOODS, Cap.QUOTE, Cap.RECORD_FACTS, Cap.HANDLE_MAIL_IN, Cap.WORK_VISITS}
+    ),
     Role.PARTS_MANAGER: frozenset(_STAFF_READ | {Cap.EDIT_CATALOG, Cap.EXPORT_DATA, Cap.HANDLE_GOODS}),
-    Role.QUALITY_MANAGER: frozenset(_STAFF_READ | {Cap.EXPORT_DATA, Cap.VIEW_DISPATCH_REPORTS,
-                                                   Cap.VIEW_SLA_REPORTS}),
+    Role.QUALITY_MANAGER: frozenset(
+        _STAFF_READ | {Cap.EXPORT_DATA, Cap.VIEW_DISPATCH_REPORTS, Cap.VIEW_SLA_REPORTS}
+    ),
     Role.ORG_ADMIN: frozenset(set(Cap) - {Cap.WORK_VISITS}),
     Role.PLATFORM_ADMIN: frozenset(set(Cap) - _ORGANIZATION_ONLY),
 }

@@ -45,7 +45,7 @@ def resource_of(path: str) -> str | None:
     """The resource key an API path belongs to; None for a path outside every resource."""
     if not path.startswith(API_PREFIX):
         return None
-    segment = path[len(API_PREFIX):].split("/", 1)[0]
+    segment = path[len(API_PREFIX) :].split("/", 1)[0]
     return _BY_SEGMENT.get(segment)
 
 
@@ -60,8 +60,9 @@ class Denied(Exception):
     """The token's scope does not cover this call; the message says why (English, for the API)."""
 
 
-def check(*, read_only: bool, all_resources: bool, resources: list[str] | tuple[str, ...],
-          method: str, path: str) -> None:
+def check(
+    *, read_only: bool, all_resources: bool, resources: list[str] | tuple[str, ...], method: str, path: str
+) -> None:
     """Raise ``Denied`` unless a token with this scope may make this call."""
     if read_only and method.upper() not in SAFE_METHODS:
         raise Denied("This API token is read-only; it may not change anything.")

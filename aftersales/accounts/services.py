@@ -27,8 +27,14 @@ USERS_AREA = "users"
 
 # The roles an organization admin hands out: the organization's own staff. Customers sign up in
 # the portal, platform admins belong to no organization (``User.Meta.constraints``).
-ORG_ROLES = (Role.AGENT, Role.DISPATCHER, Role.TECHNICIAN, Role.PARTS_MANAGER, Role.QUALITY_MANAGER,
-             Role.ORG_ADMIN)
+ORG_ROLES = (
+    Role.AGENT,
+    Role.DISPATCHER,
+    Role.TECHNICIAN,
+    Role.PARTS_MANAGER,
+    Role.QUALITY_MANAGER,
+    Role.ORG_ADMIN,
+)
 
 
 # --- API tokens -------------------------------------------------------------------------------
@@ -44,8 +50,9 @@ def _scope_detail(token: ApiToken) -> dict[str, object]:
     }
 
 
-def _check_scope(*, access: str, all_resources: bool, resources: list[str], expires_at: datetime | None,
-                 new: bool) -> None:
+def _check_scope(
+    *, access: str, all_resources: bool, resources: list[str], expires_at: datetime | None, new: bool
+) -> None:
     errors: dict[str, str] = {}
     if access not in ApiToken.Access.values:
         errors["access"] = _("请选择只读或读写。")
@@ -75,12 +82,27 @@ def token_issue(
     it and its clear value, shown once."""
     if user.organization_id != organization.pk or not user.is_active:
         raise InvalidInput({"user": _("请选择本组织的在职员工。")})
-    _check_scope(access=access, all_resources=all_resources, resources=resources, expires_at=expires_at, new=True)
+    _check_scope(
+        access=access, all_resources=all_resources, resources=resources, expires_at=expires_at, new=True
+    )
     with transaction.atomic():
-        token, raw = token_create(user=user, name=name, organization=organization, access=access,
-                                  all_resources=all_resources, resources=resources, expires_at=expires_at)
-        settings_change_log(organization=organization, actor=actor, area=TOKENS_AREA, action="created",
-                            target=str(token), detail=_created(_scope_detail(token)))
+        token, raw = token_create(
+            user=user,
+            name=name,
+            organization=organization,
+            access=access,
+            all_resources=all_resources,
+            resources=resources,
+            expires_at=expires_at,
+        )
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=TOKENS_AREA,
+            action="created",
+            target=str(token),
+            detail=_created(_scope_detail(token)),
+        )
     return token, raw
 
 
@@ -96,8 +118,9 @@ def token_change(
 ) -> ApiToken:
     """Rename a token or change its scope or expiry; takes effect on the next call in every
     process (the row's change drops every process's kept lookups, ``core.fastpath.changes``)."""
-    _check_scope(access=access, all_resources=all_resources, resources=resources, expires_at=expires_at,
-                 new=False)
+    _check_scope(
+        access=access, all_resources=all_resources, resources=resources, expires_at=expires_at, new=False
+    )
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
         if locked.revoked_at is not None:
@@ -111,8 +134,14 @@ def token_change(
         locked.save(update_fields=["name", "access", "all_resources", "resources", "expires_at"])
         after = _scope_detail(locked)
         if before != after:
-            settings_change_log(organization=locked.organization, actor=actor, area=TOKENS_AREA, action="changed",
-                                target=str(locked), detail=_diff(before, after))
+            settings_change_log(
+                organization=locked.organization,
+                actor=actor,
+                area=TOKENS_AREA,
+                action="changed",
+                target=str(locked),
+                detail=_diff(before, after),
+            )
     return locked
 
 
@@ -123,8 +152,14 @@ def token_withdraw(*, token: ApiToken, actor: User) -> ApiToken:
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
-            settings_change_log(organization=locked.organization, actor=actor, area=TOKENS_AREA, action="revoked",
-                                target=str(locked), detail=None)
+            settings_change_log(
+                organization=locked.organization,
+                actor=actor,
+                area=TOKENS_AREA,
+                action="revoked",
+                target=str(locked),
+                detail=None,
+            )
     return locked
 
 
@@ -141,8 +176,13 @@ def _created(after: dict[str, object]) -> dict[str, list[object]]:
 
 
 def _user_detail(user: User) -> dict[str, object]:
-    return {"username": user.username, "name": user.get_full_name(), "email": user.email, "role": user.role,
-            "is_active": user.is_active}
+    return {
+        "username": user.username,
+        "name": user.get_full_name(),
+        "email": user.email,
+        "role": user.role,
+        "is_active": user.is_active,
+    }
 
 
 def _active_admins(organization: Organization) -> int:
@@ -154,23 +194,37 @@ def _link_mail(*, user: User, base_url: str, kind: str) -> None:
     valid ``PASSWORD_RESET_TIMEOUT`` seconds and only until the password changes)."""
     org = user.organization
     assert org is not None
-    path = reverse("password_reset_confirm", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                                                     "token": default_token_generator.make_token(user)})
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
     link = base_url.rstrip("/") + path
     days = max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
     # Sent in the organization's language, whatever the admin's page was in.
     with translation.override(settings.LANGUAGE_CODE):
         if kind == "invite":
             subject = _("【%(org)s】邀请您使用售后服务平台") % {"org": org.name}
-            intro = _("%(org)s 为您开通了售后服务平台账号（用户名：%(username)s，角色：%(role)s）。请打开下面的链接设置密码：") % {
-                "org": org.name, "username": user.username, "role": user.get_role_display()}
+            intro = _(
+                "%(org)s 为您开通了售后服务平台账号（用户名：%(username)s，角色：%(role)s）。请打开下面的链接设置密码："
+            ) % {"org": org.name, "username": user.username, "role": user.get_role_display()}
         else:
             subject = _("【%(org)s】重置您的密码") % {"org": org.name}
             intro = _("管理员为您（用户名：%(username)s）发起了密码重置。请打开下面的链接设置新密码：") % {
-                "username": user.username}
-        tail = _("链接 %(days)s 天内有效，只能使用一次。如果不是您本人的账号，请忽略本邮件。") % {"days": days}
-    mail.send(organization=org, key=f"account:{user.pk}:{kind}:{uuid.uuid4().hex}", to=user.email,
-              subject=subject, body=f"{intro}\n\n{link}\n\n{tail}")
+                "username": user.username
+            }
+        tail = _("链接 %(days)s 天内有效，只能使用一次。如果不是您本人的账号，请忽略本邮件。") % {
+            "days": days
+        }
+    mail.send(
+        organization=org,
+        key=f"account:{user.pk}:{kind}:{uuid.uuid4().hex}",
+        to=user.email,
+        subject=subject,
+        body=f"{intro}\n\n{link}\n\n{tail}",
+    )
 
 
 def user_invite(
@@ -200,21 +254,37 @@ def user_invite(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        user = User(username=username, email=email, role=role, organization=organization,
-                    first_name=first_name.strip(), last_name=last_name.strip())
+        user = User(
+            username=username,
+            email=email,
+            role=role,
+            organization=organization,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
         user.set_unusable_password()
         user.save()
         _link_mail(user=user, base_url=base_url, kind="invite")
-        settings_change_log(organization=organization, actor=actor, area=USERS_AREA, action="invited",
-                            target=user.username, detail=_created(_user_detail(user)))
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=USERS_AREA,
+            action="invited",
+            target=user.username,
+            detail=_created(_user_detail(user)),
+        )
     return user
 
 
 def _lock_admins(user: User) -> None:
     """Lock the organization's admins first, in one order, so two admins demoting or deactivating
     each other at once cannot both pass the last-admin check."""
-    list(User.objects.select_for_update().filter(organization_id=user.organization_id or 0, role=Role.ORG_ADMIN)
-         .order_by("pk").values_list("pk", flat=True))
+    list(
+        User.objects.select_for_update()
+        .filter(organization_id=user.organization_id or 0, role=Role.ORG_ADMIN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _locked_member(user: User) -> User:
@@ -230,16 +300,26 @@ def user_change_role(*, user: User, actor: User, role: str) -> User:
         if locked.role == role:
             return locked
         if locked.pk == actor.pk:
-            raise Conflict(_("不能修改自己的角色：请让另一位组织管理员操作。"), {"role": _("不能修改自己的角色。")})
+            raise Conflict(
+                _("不能修改自己的角色：请让另一位组织管理员操作。"), {"role": _("不能修改自己的角色。")}
+            )
         org = locked.organization
         assert org is not None
         if locked.role == Role.ORG_ADMIN and locked.is_active and _active_admins(org) <= 1:
-            raise Conflict(_("这是本组织最后一位组织管理员，不能改为其他角色。"), {"role": _("至少需要一位组织管理员。")})
+            raise Conflict(
+                _("这是本组织最后一位组织管理员，不能改为其他角色。"), {"role": _("至少需要一位组织管理员。")}
+            )
         before = _user_detail(locked)
         locked.role = role
         locked.save(update_fields=["role"])
-        settings_change_log(organization=org, actor=actor, area=USERS_AREA, action="changed", target=locked.username,
-                            detail=_diff(before, _user_detail(locked)))
+        settings_change_log(
+            organization=org,
+            actor=actor,
+            area=USERS_AREA,
+            action="changed",
+            target=locked.username,
+            detail=_diff(before, _user_detail(locked)),
+        )
     return locked
 
 
@@ -260,9 +340,14 @@ def user_set_active(*, user: User, actor: User, active: bool) -> User:
         before = _user_detail(locked)
         locked.is_active = active
         locked.save(update_fields=["is_active"])
-        settings_change_log(organization=org, actor=actor, area=USERS_AREA,
-                            action="reactivated" if active else "deactivated", target=locked.username,
-                            detail=_diff(before, _user_detail(locked)))
+        settings_change_log(
+            organization=org,
+            actor=actor,
+            area=USERS_AREA,
+            action="reactivated" if active else "deactivated",
+            target=locked.username,
+            detail=_diff(before, _user_detail(locked)),
+        )
     return locked
 
 
@@ -276,8 +361,14 @@ def user_send_reset(*, user: User, actor: User, base_url: str) -> User:
     assert org is not None
     with transaction.atomic():
         _link_mail(user=user, base_url=base_url, kind="reset")
-        settings_change_log(organization=org, actor=actor, area=USERS_AREA, action="password_reset_sent",
-                            target=user.username, detail={"email": [None, user.email]})
+        settings_change_log(
+            organization=org,
+            actor=actor,
+            area=USERS_AREA,
+            action="password_reset_sent",
+            target=user.username,
+            detail={"email": [None, user.email]},
+        )
     return user
 
 

@@ -25,7 +25,9 @@ from aftersales.core.errors import ServiceError
 
 
 def _org_tokens(request: HttpRequest) -> Any:
-    return ApiToken.objects.filter(organization_id=settings_org_id(request)).select_related("user", "organization")
+    return ApiToken.objects.filter(organization_id=settings_org_id(request)).select_related(
+        "user", "organization"
+    )
 
 
 def _org_users(request: HttpRequest) -> Any:
@@ -47,11 +49,16 @@ def _token_rows(request: HttpRequest) -> list[dict[str, Any]]:
             state = "expired"
         else:
             state = "active"
-        rows.append({
-            "token": token, "state": state,
-            "expires_on": expiry_day(token.expires_at, token.organization),
-            "resources": [scopes.label_of(k) for k in token.resources] if not token.all_resources else None,
-        })
+        rows.append(
+            {
+                "token": token,
+                "state": state,
+                "expires_on": expiry_day(token.expires_at, token.organization),
+                "resources": [scopes.label_of(k) for k in token.resources]
+                if not token.all_resources
+                else None,
+            }
+        )
     return rows
 
 
@@ -67,41 +74,73 @@ def tokens(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             created, created_raw = services.token_issue(
-                organization=org, actor=settings_actor(request), user=data["user"], name=data["name"],
-                access=data["access"], all_resources=data["all_resources"], resources=list(data["resources"]),
-                expires_at=form.expires_at)
+                organization=org,
+                actor=settings_actor(request),
+                user=data["user"],
+                name=data["name"],
+                access=data["access"],
+                all_resources=data["all_resources"],
+                resources=list(data["resources"]),
+                expires_at=form.expires_at,
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             form = TokenForm(organization=org, initial={"user": request.user.pk})
     status = 422 if request.method == "POST" and created is None else 200
-    return render(request, "accounts/settings/tokens.html", settings_context("tokens") | {
-        "rows": _token_rows(request), "form": form,
-        "created_raw": created_raw, "created": created,
-    }, status=status)
+    return render(
+        request,
+        "accounts/settings/tokens.html",
+        settings_context("tokens")
+        | {
+            "rows": _token_rows(request),
+            "form": form,
+            "created_raw": created_raw,
+            "created": created,
+        },
+        status=status,
+    )
 
 
 @require(Cap.MANAGE_TOKENS)
 def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_or_404(_org_tokens(request), pk=pk)
     org = token.organization
-    initial = {"name": token.name, "access": token.access, "all_resources": token.all_resources,
-               "resources": token.resources, "expires_on": expiry_day(token.expires_at, org)}
+    initial = {
+        "name": token.name,
+        "access": token.access,
+        "all_resources": token.all_resources,
+        "resources": token.resources,
+        "expires_on": expiry_day(token.expires_at, org),
+    }
     form = TokenForm(request.POST or None, organization=org, editing=True, initial=initial)
     if request.method == "POST" and token.revoked_at is None and form.is_valid():
         data = form.cleaned_data
         try:
-            services.token_change(token=token, actor=settings_actor(request), name=data["name"], access=data["access"],
-                                  all_resources=data["all_resources"], resources=list(data["resources"]),
-                                  expires_at=form.expires_at)
+            services.token_change(
+                token=token,
+                actor=settings_actor(request),
+                name=data["name"],
+                access=data["access"],
+                all_resources=data["all_resources"],
+                resources=list(data["resources"]),
+                expires_at=form.expires_at,
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             messages.success(request, _("令牌已更新，立即生效。"))
             return redirect("accounts_settings:tokens")
-    return render(request, "accounts/settings/token_edit.html", settings_context("tokens") | {
-        "token": token, "form": form,
-    }, status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounts/settings/token_edit.html",
+        settings_context("tokens")
+        | {
+            "token": token,
+            "form": form,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @require(Cap.MANAGE_TOKENS)
@@ -123,17 +162,29 @@ def users(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     qs = _org_users(request).order_by("-is_active", "role", "username")
     if q:
-        qs = qs.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
-                       | Q(email__icontains=q))
+        qs = qs.filter(
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
+        )
     if role in {r.value for r in services.ORG_ROLES}:
         qs = qs.filter(role=role)
     if state in ("active", "inactive"):
         qs = qs.filter(is_active=state == "active")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/settings/users.html", settings_context("users") | {
-        "page": page, "q": q, "role": role, "state": state,
-        "roles": [(r.value, r.label) for r in services.ORG_ROLES],
-    })
+    return render(
+        request,
+        "accounts/settings/users.html",
+        settings_context("users")
+        | {
+            "page": page,
+            "q": q,
+            "role": role,
+            "state": state,
+            "roles": [(r.value, r.label) for r in services.ORG_ROLES],
+        },
+    )
 
 
 @settings_admin_required
@@ -143,27 +194,48 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = services.user_invite(
-                organization=settings_org(request), actor=settings_actor(request),
-                username=data["username"], email=data["email"], role=data["role"], first_name=data["first_name"],
-                last_name=data["last_name"], base_url=request.build_absolute_uri("/"))
+                organization=settings_org(request),
+                actor=settings_actor(request),
+                username=data["username"],
+                email=data["email"],
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                base_url=request.build_absolute_uri("/"),
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, _("已创建账号 %(username)s，设置密码的链接已发到 %(email)s。") % {
-                "username": user.username, "email": user.email})
+            messages.success(
+                request,
+                _("已创建账号 %(username)s，设置密码的链接已发到 %(email)s。")
+                % {"username": user.username, "email": user.email},
+            )
             return redirect("accounts_settings:user", pk=user.pk)
-    return render(request, "accounts/settings/user_invite.html", settings_context("users") | {"form": form},
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounts/settings/user_invite.html",
+        settings_context("users") | {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 def _user_page(request: HttpRequest, member: User, role_form: RoleForm, status: int = 200) -> HttpResponse:
     admins = _org_users(request).filter(role=Role.ORG_ADMIN, is_active=True).count()
     last_admin = member.role == Role.ORG_ADMIN and member.is_active and admins <= 1
-    return render(request, "accounts/settings/user.html", settings_context("users") | {
-        "member": member, "role_form": role_form,
-        "is_self": member.pk == request.user.pk, "last_admin": last_admin,
-        "tokens": member.api_tokens.filter(revoked_at__isnull=True).count(),
-    }, status=status)
+    return render(
+        request,
+        "accounts/settings/user.html",
+        settings_context("users")
+        | {
+            "member": member,
+            "role_form": role_form,
+            "is_self": member.pk == request.user.pk,
+            "last_admin": last_admin,
+            "tokens": member.api_tokens.filter(revoked_at__isnull=True).count(),
+        },
+        status=status,
+    )
 
 
 @settings_admin_required
@@ -172,7 +244,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoleForm(request.POST or None, initial={"role": member.role})
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_change_role(user=member, actor=settings_actor(request), role=form.cleaned_data["role"])
+            services.user_change_role(
+                user=member, actor=settings_actor(request), role=form.cleaned_data["role"]
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
             messages.error(request, exc.message)

@@ -68,6 +68,8 @@ def settings_org_id(request: HttpRequest) -> int:
     return int(org_id)
 
 
-def settings_render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def settings_render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     """``render`` with the settings area's side menu (``context["settings_section"]`` highlighted)."""
     return render(request, template, settings_context(context["settings_section"]) | context, status=status)

@@ -31,7 +31,12 @@ def settings_change_log(
     clean = json.loads(json.dumps(detail or {}, cls=DjangoJSONEncoder, default=str))
     user = actor if isinstance(actor, User) else None
     return SettingsChange.objects.create(
-        organization=organization, actor=user, area=area, action=action, target=str(target)[:200], detail=clean
+        organization=organization,
+        actor=user,
+        area=area,
+        action=action,
+        target=str(target)[:200],
+        detail=clean,
     )
 
 
@@ -48,6 +53,10 @@ def form_changes(form: Any) -> dict[str, list[Any]]:
 def _plain(value: Any) -> Any:
     if hasattr(value, "pk"):
         return str(value)
-    if isinstance(value, (list, tuple, set)) or hasattr(value, "__iter__") and not isinstance(value, (str, dict)):
+    if (
+        isinstance(value, (list, tuple, set))
+        or hasattr(value, "__iter__")
+        and not isinstance(value, (str, dict))
+    ):
         return [str(v) for v in value]
     return value

@@ -17,9 +17,17 @@ from aftersales.accounts.settings_request import settings_org
 
 # How the log names what was done; an action not listed here shows as written.
 ACTIONS = {
-    "created": _("新建"), "changed": _("修改"), "deleted": _("删除"), "sent": _("测试发送"),
-    "revoked": _("吊销"), "invited": _("邀请"), "deactivated": _("停用"), "reactivated": _("恢复"),
-    "enabled": _("启用"), "disabled": _("停用"), "secret_rotated": _("更换密钥"),
+    "created": _("新建"),
+    "changed": _("修改"),
+    "deleted": _("删除"),
+    "sent": _("测试发送"),
+    "revoked": _("吊销"),
+    "invited": _("邀请"),
+    "deactivated": _("停用"),
+    "reactivated": _("恢复"),
+    "enabled": _("启用"),
+    "disabled": _("停用"),
+    "secret_rotated": _("更换密钥"),
     "password_reset_sent": _("发送重置密码链接"),
 }
 
@@ -49,7 +57,12 @@ def settings_log(request: HttpRequest) -> HttpResponse:
     changes = SettingsChange.objects.filter(organization_id=org.pk).select_related("actor")
     labels = {s.key: s.label for s in sections()}
     # Areas the log holds that no section names (an app's sub-area) are offered too, as written.
-    logged = SettingsChange.objects.filter(organization_id=org.pk).values_list("area", flat=True).order_by().distinct()
+    logged = (
+        SettingsChange.objects.filter(organization_id=org.pk)
+        .values_list("area", flat=True)
+        .order_by()
+        .distinct()
+    )
     areas: list[tuple[str, object]] = list(labels.items())
     areas += [(key, key) for key in sorted(set(logged) - set(labels))]
     form = SettingsLogFilterForm(request.GET or None, organization=org, areas=areas)
@@ -65,7 +78,14 @@ def settings_log(request: HttpRequest) -> HttpResponse:
         if end:
             changes = changes.filter(at__lt=end)
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
-    rows = [{"change": c, "area": labels.get(c.area, c.area), "action": ACTIONS.get(c.action, c.action),
-             "detail": _detail_rows(c.detail)} for c in page]
+    rows = [
+        {
+            "change": c,
+            "area": labels.get(c.area, c.area),
+            "action": ACTIONS.get(c.action, c.action),
+            "detail": _detail_rows(c.detail),
+        }
+        for c in page
+    ]
     context = settings_context("log") | {"page": page, "rows": rows, "form": form}
     return render(request, "accounts/settings/log.html", context)

@@ -48,8 +48,14 @@ def token_create(
         prefix = secrets.token_hex(4)
         raw = f"{PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
         token = ApiToken.objects.create(
-            organization=org, user=user, name=name[:100] or "token", prefix=prefix, token_hash=_hash(raw),
-            access=access, all_resources=all_resources, resources=[] if all_resources else sorted(resources or []),
+            organization=org,
+            user=user,
+            name=name[:100] or "token",
+            prefix=prefix,
+            token_hash=_hash(raw),
+            access=access,
+            all_resources=all_resources,
+            resources=[] if all_resources else sorted(resources or []),
             expires_at=expires_at,
         )
     return token, raw
@@ -61,9 +67,11 @@ def _lookup_sql() -> str:
     token, user, org = (q(m._meta.db_table) for m in (ApiToken, User, Organization))
     # Every API call runs this: written once as SQL rather than compiled by the ORM each time
     # (see aftersales.core.fastpath.reads). The same as select_related("user", "organization").
-    return (f"SELECT {reads.columns(ApiToken, 't')}, {reads.columns(User, 'u')}, {reads.columns(Organization, 'o')} "  # noqa: S608
-            f"FROM {token} t INNER JOIN {user} u ON u.id = t.user_id INNER JOIN {org} o ON o.id = t.organization_id "
-            "WHERE t.token_hash = %s AND t.revoked_at IS NULL LIMIT 1")
+    return (
+        f"SELECT {reads.columns(ApiToken, 't')}, {reads.columns(User, 'u')}, {reads.columns(Organization, 'o')} "  # noqa: S608
+        f"FROM {token} t INNER JOIN {user} u ON u.id = t.user_id INNER JOIN {org} o ON o.id = t.organization_id "
+        "WHERE t.token_hash = %s AND t.revoked_at IS NULL LIMIT 1"
+    )
 
 
 def token_lookup(*, raw: str) -> ApiToken | None:
@@ -91,7 +99,9 @@ def token_lookup(*, raw: str) -> ApiToken | None:
     if user.organization_id == org.pk:  # as always, unless the user has moved since (then read when used)
         rows.relate(user, "organization", org)
     rows.relate(token, "user", user)
-    rows.relate(token, "organization", mark_fresh(org))  # read, or kept with no change since: its stamp can answer
+    rows.relate(
+        token, "organization", mark_fresh(org)
+    )  # read, or kept with no change since: its stamp can answer
     return token
 
 

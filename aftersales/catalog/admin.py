@@ -17,7 +17,15 @@ class PartOverrideInline(admin.TabularInline):
 
 @admin.register(ProductModel)
 class ProductModelAdmin(admin.ModelAdmin):
-    list_display = ("model_number", "brand", "name", "category", "organization", "whole_unit_months", "main_parts_months")
+    list_display = (
+        "model_number",
+        "brand",
+        "name",
+        "category",
+        "organization",
+        "whole_unit_months",
+        "main_parts_months",
+    )
     list_filter = ("organization", "category")
     search_fields = ("model_number", "name", "brand")
     inlines = [PartOverrideInline]

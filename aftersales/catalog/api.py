@@ -1,4 +1,3 @@
-
 from decimal import Decimal
 
 from django.http import HttpRequest
@@ -78,4 +77,6 @@ def list_spare_parts(request: HttpRequest, filters: Query[PartFilter]) -> object
 
 @router.get("/spare-parts/{part_number}", response=SparePartOut)
 def get_spare_part(request: HttpRequest, part_number: str) -> SparePart:
-    return get_or_404(selectors.spare_parts_for_user(request.user).prefetch_related("fits"), part_number=part_number)
+    return get_or_404(
+        selectors.spare_parts_for_user(request.user).prefetch_related("fits"), part_number=part_number
+    )

@@ -23,10 +23,14 @@ class SparePartForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("名称"), max_length=200)
     price = forms.DecimalField(label=_("价格"), max_digits=12, decimal_places=2, min_value=0)
     is_main_part = forms.BooleanField(label=_("主要部件"), required=False)
-    fits = forms.ModelMultipleChoiceField(label=_("适用型号"), queryset=ProductModel.objects.none(), required=False)
+    fits = forms.ModelMultipleChoiceField(
+        label=_("适用型号"), queryset=ProductModel.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: forms.ModelMultipleChoiceField = self.fields["fits"]  # type: ignore[assignment]
-        field.queryset = ProductModel.objects.filter(organization_id=organization_id or 0).order_by("model_number")
+        field.queryset = ProductModel.objects.filter(organization_id=organization_id or 0).order_by(
+            "model_number"
+        )
         field.widget.attrs["size"] = 8

@@ -67,7 +67,9 @@ class SparePart(models.Model):
     is_main_part = models.BooleanField(
         _("主要部件"), default=False, help_text=_("主要部件适用主要部件保修期。")
     )
-    fits = models.ManyToManyField(ProductModel, verbose_name=_("适用型号"), related_name="spare_parts", blank=True)
+    fits = models.ManyToManyField(
+        ProductModel, verbose_name=_("适用型号"), related_name="spare_parts", blank=True
+    )
 
     class Meta:
         verbose_name = _("备件")

@@ -26,7 +26,9 @@ def product_models_for_user(user: User | AnonymousUser) -> QuerySet[ProductModel
     return _catalog_scope(ProductModel.objects.select_related("category", "organization"), user)
 
 
-def product_model_search(*, user: User | AnonymousUser, q: str = "", category: str = "") -> QuerySet[ProductModel]:
+def product_model_search(
+    *, user: User | AnonymousUser, q: str = "", category: str = ""
+) -> QuerySet[ProductModel]:
     qs = product_models_for_user(user).annotate(unit_count=Count("unit"))
     if q.strip():
         qs = qs.filter(Q(model_number__icontains=q) | Q(name__icontains=q) | Q(brand__icontains=q))
@@ -44,7 +46,9 @@ def spare_parts_for_user(user: User | AnonymousUser) -> QuerySet[SparePart]:
     return _catalog_scope(SparePart.objects.select_related("organization"), user)
 
 
-def spare_part_search(*, user: User | AnonymousUser, q: str = "", model_id: int | None = None) -> QuerySet[SparePart]:
+def spare_part_search(
+    *, user: User | AnonymousUser, q: str = "", model_id: int | None = None
+) -> QuerySet[SparePart]:
     qs = spare_parts_for_user(user).prefetch_related("fits")
     if q.strip():
         qs = qs.filter(Q(part_number__icontains=q) | Q(name__icontains=q))

@@ -31,7 +31,9 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
         form = ProductModelForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
-                services.product_model_update(product_model=product_model, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                services.product_model_update(
+                    product_model=product_model, by=request.user, **form.cleaned_data
+                )  # type: ignore[arg-type]
             except ServiceError as exc:
                 form.add_service_error(exc)
             else:
@@ -50,7 +52,9 @@ def part_list(request: HttpRequest) -> HttpResponse:
     # A new part belongs to the user's organization (part_edit answers 404 without one).
     can_create = can_edit and request.user.organization_id is not None  # type: ignore[union-attr]
     return render(
-        request, "catalog/part_list.html", {"page": page, "q": q, "can_edit": can_edit, "can_create": can_create}
+        request,
+        "catalog/part_list.html",
+        {"page": page, "q": q, "can_edit": can_edit, "can_create": can_create},
     )
 
 
@@ -64,8 +68,13 @@ def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         raise Http404
     initial = {}
     if part is not None:
-        initial = {"part_number": part.part_number, "name": part.name, "price": part.price,
-                   "is_main_part": part.is_main_part, "fits": list(part.fits.all())}
+        initial = {
+            "part_number": part.part_number,
+            "name": part.name,
+            "price": part.price,
+            "is_main_part": part.is_main_part,
+            "fits": list(part.fits.all()),
+        }
     form = SparePartForm(request.POST or None, initial=initial, organization_id=org.pk)
     if request.method == "POST" and form.is_valid():
         try:

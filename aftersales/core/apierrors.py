@@ -58,8 +58,11 @@ def out_of_range_fields(request: HttpRequest) -> list[str]:
 def out_of_range_response(request: HttpRequest) -> HttpResponse:
     fields = out_of_range_fields(request) or ["__all__"]
     reason = f"must be an integer from {INT64_MIN} to {INT64_MAX}"
-    return problem_response(422, "A number in the request is out of range.",
-                            errors=[{"field": f, "reason": reason} for f in fields])
+    return problem_response(
+        422,
+        "A number in the request is out of range.",
+        errors=[{"field": f, "reason": reason} for f in fields],
+    )
 
 
 def is_out_of_range(exc: BaseException) -> bool:
@@ -69,10 +72,16 @@ def is_out_of_range(exc: BaseException) -> bool:
 
 
 def still_referenced_response(exc: ProtectedError | RestrictedError) -> HttpResponse:
-    kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects} if isinstance(
-        exc, ProtectedError) else {str(obj._meta.verbose_name_plural) for obj in exc.restricted_objects})
-    return problem_response(409, "This object cannot be deleted while other records refer to it.",
-                            errors=[{"field": "id", "reason": "still referred to by: " + ", ".join(kinds)}])
+    kinds = sorted(
+        {str(obj._meta.verbose_name_plural) for obj in exc.protected_objects}
+        if isinstance(exc, ProtectedError)
+        else {str(obj._meta.verbose_name_plural) for obj in exc.restricted_objects}
+    )
+    return problem_response(
+        409,
+        "This object cannot be deleted while other records refer to it.",
+        errors=[{"field": "id", "reason": "still referred to by: " + ", ".join(kinds)}],
+    )
 
 
 def database_unavailable_response() -> HttpResponse:

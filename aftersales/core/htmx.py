@@ -22,7 +22,12 @@ def htmx_partial(request: HttpRequest) -> bool:
 
 
 def render_htmx(
-    request: HttpRequest, *, page: str, partial: str, context: Mapping[str, Any], status: int = 200,
+    request: HttpRequest,
+    *,
+    page: str,
+    partial: str,
+    context: Mapping[str, Any],
+    status: int = 200,
 ) -> HttpResponse:
     """Render ``partial`` for an HTMX request and ``page`` (which includes it) otherwise."""
     return render(request, partial if htmx_partial(request) else page, context, status=status)

@@ -54,7 +54,11 @@ class IdempotencyMiddleware:
         if request.method != "POST" or not key or not request.path.startswith("/api/"):
             return self.get_response(request)
         if len(key) > 200:
-            return problem_response(422, "Idempotency-Key is too long.", errors=[{"field": HEADER, "reason": "at most 200 characters"}])
+            return problem_response(
+                422,
+                "Idempotency-Key is too long.",
+                errors=[{"field": HEADER, "reason": "at most 200 characters"}],
+            )
         principal = _principal(request)
         if principal is None:
             return self.get_response(request)  # unauthenticated: the view answers 401
@@ -74,8 +78,12 @@ class IdempotencyMiddleware:
                 try:
                     with transaction.atomic():
                         IdempotencyKey.objects.create(
-                            principal=principal, key=key, endpoint=request.path[:200], body_hash=body_hash,
-                            status_code=response.status_code, response=stored,
+                            principal=principal,
+                            key=key,
+                            endpoint=request.path[:200],
+                            body_hash=body_hash,
+                            status_code=response.status_code,
+                            response=stored,
                         )
                 except IntegrityError:
                     raise _Replay() from None
@@ -88,7 +96,8 @@ class IdempotencyMiddleware:
     def _answer_repeat(self, record: IdempotencyKey, path: str, body_hash: str) -> HttpResponse:
         if record.body_hash != body_hash or record.endpoint != path[:200]:
             return problem_response(
-                422, "This Idempotency-Key was already used with a different request.",
+                422,
+                "This Idempotency-Key was already used with a different request.",
                 errors=[{"field": HEADER, "reason": "reused with a different body or endpoint"}],
             )
         return _replay(record)

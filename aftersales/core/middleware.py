@@ -64,7 +64,9 @@ class RejectNulMiddleware:
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             if request.path.startswith("/api/"):
                 return problem_response(
-                    400, "The URL contains a NUL character.", errors=[{"field": "url", "reason": "NUL character"}]
+                    400,
+                    "The URL contains a NUL character.",
+                    errors=[{"field": "url", "reason": "NUL character"}],
                 )
             return HttpResponseBadRequest("The URL contains a NUL character.", content_type="text/plain")
         return self.get_response(request)
@@ -108,7 +110,8 @@ class DatabaseErrorMiddleware:
         if isinstance(exception, OperationalError):
             log.warning("database unavailable", extra={"path": request.path, "error": str(exception)})
             response = HttpResponse(
-                render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8")
+                render_to_string("503.html"), status=503, content_type="text/html; charset=utf-8"
+            )
             response["Retry-After"] = str(apierrors.RETRY_AFTER_SECONDS)
             return response
         return None
@@ -120,7 +123,9 @@ SANBAO_GLOSS = " (sānbāo: the statutory duty to repair, replace or take back f
 _TOKENS = re.compile(r"<!--.*?-->|<[^>]*>|[^<]+", re.S)
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9]+)")
 # Text inside these is not prose a reader takes in order (or cannot hold markup).
-_NO_GLOSS = frozenset({"script", "style", "textarea", "option", "select", "title", "button", "a", "th", "code"})
+_NO_GLOSS = frozenset(
+    {"script", "style", "textarea", "option", "select", "title", "button", "a", "th", "code"}
+)
 
 
 def gloss_first_sanbao(html: str) -> str:

@@ -43,7 +43,9 @@ class IdempotencyKey(models.Model):
     class Meta:
         verbose_name = _("幂等键")
         verbose_name_plural = _("幂等键")
-        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_per_client")]
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_per_client")
+        ]
 
     def __str__(self) -> str:
         return self.key

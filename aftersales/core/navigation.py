@@ -60,16 +60,22 @@ def _staff_menu(user: Any) -> list[NavItem | None]:
         top.append(_link(_("今日任务"), "dispatch:tech-today", "bi-signpost-2"))
     if can(user, Cap.VIEW_CUSTOMERS):
         service.append(_link(_("服务单"), "service:queue", "bi-card-checklist"))
-        customers += [_link(_("客户"), "customers:list", "bi-people"),
-                      _link(_("机器"), "customers:units", "bi-upc-scan")]
+        customers += [
+            _link(_("客户"), "customers:list", "bi-people"),
+            _link(_("机器"), "customers:units", "bi-upc-scan"),
+        ]
     if can(user, Cap.CHECK_ENTITLEMENT):
-        service += [_link(_("退换货"), "entitlement:rma-list", "bi-arrow-left-right"),
-                    _link(_("权益查询"), "entitlement:check", "bi-shield-check")]
+        service += [
+            _link(_("退换货"), "entitlement:rma-list", "bi-arrow-left-right"),
+            _link(_("权益查询"), "entitlement:check", "bi-shield-check"),
+        ]
     if can(user, Cap.IMPORT_DATA):
         customers.append(_link(_("导入"), "customers:imports", "bi-upload"))
     if can(user, Cap.VIEW_CATALOG):
-        products += [_link(_("产品型号"), "catalog:models", "bi-grid"),
-                     _link(_("备件"), "catalog:parts", "bi-gear")]
+        products += [
+            _link(_("产品型号"), "catalog:models", "bi-grid"),
+            _link(_("备件"), "catalog:parts", "bi-gear"),
+        ]
     if can(user, Cap.ASSIGN_JOBS):
         top.append(_link(pgettext_lazy("navigation", "派单"), "dispatch:board", "bi-kanban"))
     if can(user, Cap.VIEW_SLA_REPORTS):
@@ -103,8 +109,16 @@ def _mark_active(items: list[NavItem], current: str | None) -> list[NavItem]:
     for item in items:
         if item.children:
             children = tuple(_mark_active(list(item.children), current))
-            out.append(NavItem(label=item.label, url="", icon=item.icon, children=children, key=item.key,
-                               active=any(c.active for c in children)))
+            out.append(
+                NavItem(
+                    label=item.label,
+                    url="",
+                    icon=item.icon,
+                    children=children,
+                    key=item.key,
+                    active=any(c.active for c in children),
+                )
+            )
         else:
             out.append(NavItem(label=item.label, url=item.url, icon=item.icon, active=item.url == current))
     return out

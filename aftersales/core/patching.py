@@ -11,7 +11,9 @@ from ninja import Schema
 from aftersales.core.errors import InvalidInput
 
 
-def patch_changes(payload: Schema, model: type[Model], *, nullable: frozenset[str] = frozenset()) -> dict[str, Any]:
+def patch_changes(
+    payload: Schema, model: type[Model], *, nullable: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The fields the client sent. An explicit ``null`` for a field that cannot be empty (a
     required column) is refused (422, naming the field) rather than reaching the database; ``nullable`` names
     payload fields that take null although they are not model columns (``customer_id``)."""

@@ -82,7 +82,9 @@ def _request_counts(user: Any, now: datetime) -> dict[str, int]:
 
 def _visits_today(user: Any, now: datetime) -> int:
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    qs = Appointment.objects.live().filter(window_start__gte=start, window_start__lt=start + timedelta(days=1))
+    qs = Appointment.objects.live().filter(
+        window_start__gte=start, window_start__lt=start + timedelta(days=1)
+    )
     if user.role == Role.TECHNICIAN:
         return qs.filter(technician__user=user).count()
     return qs.filter(organization_id=user.organization_id).count()
@@ -110,49 +112,117 @@ def figures_for(user: Any, now: datetime | None = None) -> list[Figure]:
     role = user.role
     mine = [
         Figure("mine", _("我的未完成服务单"), c["mine"], _queue(queue="mine"), "bi-person-check"),
-        Figure("mine-due-soon", _("即将超时"), c["mine_due_soon"], _queue(queue="mine", sla="due_soon"),
-               "bi-hourglass-split", "warning"),
-        Figure("mine-breached", _("已超时"), c["mine_breached"], _queue(queue="mine", sla="breached"),
-               "bi-exclamation-octagon", "danger"),
+        Figure(
+            "mine-due-soon",
+            _("即将超时"),
+            c["mine_due_soon"],
+            _queue(queue="mine", sla="due_soon"),
+            "bi-hourglass-split",
+            "warning",
+        ),
+        Figure(
+            "mine-breached",
+            _("已超时"),
+            c["mine_breached"],
+            _queue(queue="mine", sla="breached"),
+            "bi-exclamation-octagon",
+            "danger",
+        ),
     ]
     team = [
-        Figure("due-soon", _("全部即将超时"), c["due_soon"], _queue(queue="open", sla="due_soon"),
-               "bi-hourglass-split", "warning"),
-        Figure("breached", _("全部已超时"), c["breached"], _queue(queue="open", sla="breached"),
-               "bi-exclamation-octagon", "danger"),
+        Figure(
+            "due-soon",
+            _("全部即将超时"),
+            c["due_soon"],
+            _queue(queue="open", sla="due_soon"),
+            "bi-hourglass-split",
+            "warning",
+        ),
+        Figure(
+            "breached",
+            _("全部已超时"),
+            c["breached"],
+            _queue(queue="open", sla="breached"),
+            "bi-exclamation-octagon",
+            "danger",
+        ),
     ]
     if role == Role.TECHNICIAN:
-        today = Figure("visits-today", _("今日上门"), _visits_today(user, now), reverse("dispatch:tech-today"),
-                       "bi-signpost-2")
+        today = Figure(
+            "visits-today",
+            _("今日上门"),
+            _visits_today(user, now),
+            reverse("dispatch:tech-today"),
+            "bi-signpost-2",
+        )
         return [today, *mine]
     if role == Role.DISPATCHER:
-        waiting = Figure("unassigned-field", _("待派单（上门服务）"), c["unassigned_field"],
-                         _queue(queue="unassigned"), "bi-inbox", "warning")
-        today = Figure("visits-today", _("今日上门"), _visits_today(user, now), reverse("dispatch:board"),
-                       "bi-kanban")
+        waiting = Figure(
+            "unassigned-field",
+            _("待派单（上门服务）"),
+            c["unassigned_field"],
+            _queue(queue="unassigned"),
+            "bi-inbox",
+            "warning",
+        )
+        today = Figure(
+            "visits-today", _("今日上门"), _visits_today(user, now), reverse("dispatch:board"), "bi-kanban"
+        )
         return [waiting, today, *team]
     if role == Role.AGENT:
         r = _returns_waiting(user)
         pending = [
-            Figure("unassigned", _("待分派"), c["unassigned"], _queue(queue="unassigned"), "bi-inbox", "warning"),
-            Figure("returns-to-decide", _("待审核/待处理退换货"), r["to_decide"], _rma_list("open"),
-                   "bi-arrow-left-right", "warning"),
+            Figure(
+                "unassigned", _("待分派"), c["unassigned"], _queue(queue="unassigned"), "bi-inbox", "warning"
+            ),
+            Figure(
+                "returns-to-decide",
+                _("待审核/待处理退换货"),
+                r["to_decide"],
+                _rma_list("open"),
+                "bi-arrow-left-right",
+                "warning",
+            ),
         ]
         return [*mine, *pending]
     if role == Role.PARTS_MANAGER:
         r = _returns_waiting(user)
         return [
-            Figure("awaiting-parts", _("等待备件"), c["awaiting_parts"], _queue(queue="open", status="awaiting_parts"),
-                   "bi-box-seam", "warning"),
-            Figure("returns-to-receive", _("待签收/待检测退货"), r["to_receive"], _rma_list("open"),
-                   "bi-box-arrow-in-down", "warning"),
+            Figure(
+                "awaiting-parts",
+                _("等待备件"),
+                c["awaiting_parts"],
+                _queue(queue="open", status="awaiting_parts"),
+                "bi-box-seam",
+                "warning",
+            ),
+            Figure(
+                "returns-to-receive",
+                _("待签收/待检测退货"),
+                r["to_receive"],
+                _rma_list("open"),
+                "bi-box-arrow-in-down",
+                "warning",
+            ),
             *mine,
         ]
     if role == Role.QUALITY_MANAGER:
-        complaints = Figure("complaints", _("未完成投诉"), c["complaints"], _queue(queue="open", kind="complaint"),
-                            "bi-megaphone", "warning")
-        reopened = Figure("reopened", _("返修（客户拒绝验收）"), c["reopened"], _queue(queue="open", status="reopened"),
-                          "bi-arrow-repeat", "danger")
+        complaints = Figure(
+            "complaints",
+            _("未完成投诉"),
+            c["complaints"],
+            _queue(queue="open", kind="complaint"),
+            "bi-megaphone",
+            "warning",
+        )
+        reopened = Figure(
+            "reopened",
+            _("返修（客户拒绝验收）"),
+            c["reopened"],
+            _queue(queue="open", status="reopened"),
+            "bi-arrow-repeat",
+            "danger",
+        )
         return [*team, complaints, reopened, mine[0]]
     # organization (and platform) admins: the whole organization
     return [

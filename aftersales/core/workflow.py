@@ -39,7 +39,11 @@ class Transition(Generic[StatusT]):
 
 
 def transition(
-    name: str, sources: Iterable[StatusT], target: StatusT, actors: Iterable[Actor], needs_reason: bool = False,
+    name: str,
+    sources: Iterable[StatusT],
+    target: StatusT,
+    actors: Iterable[Actor],
+    needs_reason: bool = False,
 ) -> Transition[StatusT]:
     return Transition(name, frozenset(sources), target, frozenset(actors), needs_reason)
 
@@ -51,19 +55,25 @@ class Refused(Exception):
         self.name = name
         self.status = status
         self.allowed = [t.name for t in allowed]
-        super().__init__(f"{name!r} is not allowed from {status!r}; allowed: {', '.join(self.allowed) or 'none'}")
+        super().__init__(
+            f"{name!r} is not allowed from {status!r}; allowed: {', '.join(self.allowed) or 'none'}"
+        )
 
 
 def find(table: Sequence[Transition[StatusT]], name: str) -> Transition[StatusT] | None:
     return next((t for t in table if t.name == name), None)
 
 
-def allowed(table: Sequence[Transition[StatusT]], status: str, actor: Actor | None = None) -> list[Transition[StatusT]]:
+def allowed(
+    table: Sequence[Transition[StatusT]], status: str, actor: Actor | None = None
+) -> list[Transition[StatusT]]:
     """Transitions that leave ``status`` (that ``actor`` may take, when given), in table order."""
     return [t for t in table if t.leaves(status) and (actor is None or actor in t.actors)]
 
 
-def take(table: Sequence[Transition[StatusT]], name: str, status: str, actor: Actor | None = None) -> Transition[StatusT]:
+def take(
+    table: Sequence[Transition[StatusT]], name: str, status: str, actor: Actor | None = None
+) -> Transition[StatusT]:
     """The transition ``name`` if it may be taken from ``status`` (by ``actor``); ``Refused`` otherwise."""
     found = find(table, name)
     if found is None or not found.leaves(status) or (actor is not None and actor not in found.actors):

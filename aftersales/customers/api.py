@@ -1,6 +1,5 @@
 """REST endpoints for customers and units. Schemas in, schemas out; logic lives in services."""
 
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -34,7 +33,9 @@ class CustomerOut(Schema):
     id: int
     organization: str = Field(alias="organization.slug")
     name: str
-    phone: str = Field(alias="masked_phone", description="Masked; use the reveal endpoint for the full value.")
+    phone: str = Field(
+        alias="masked_phone", description="Masked; use the reveal endpoint for the full value."
+    )
     email: str
     tier: str
     created_at: datetime
@@ -121,7 +122,10 @@ def delete_customer(request: HttpRequest, customer_id: int) -> tuple[int, None]:
 def reveal_customer_field(request: HttpRequest, customer_id: int, payload: RevealIn) -> dict[str, str]:
     customer = selectors.customer_for_user(user=request.user, pk=customer_id)
     value = services.personal_data_reveal(
-        user=request.user, customer=customer, field=payload.field, reason=payload.reason,  # type: ignore[arg-type]
+        user=request.user,
+        customer=customer,
+        field=payload.field,
+        reason=payload.reason,  # type: ignore[arg-type]
         ip_address=request.META.get("REMOTE_ADDR"),
     )
     return {"field": payload.field, "value": value}
@@ -195,7 +199,10 @@ def _unit_by_serial(request: HttpRequest, serial: str, model: str | None) -> Uni
 @paginate(LimitOffsetPagination)
 def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> object:
     qs = selectors.unit_search(
-        user=request.user, q=filters.q, serial=filters.serial, channel=filters.channel,
+        user=request.user,
+        q=filters.q,
+        serial=filters.serial,
+        channel=filters.channel,
         model_id=filters.product_model_id,
     )
     if filters.customer_id is not None:
@@ -226,7 +233,11 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
         if customer is None:
             raise InvalidInput({"customer_id": _("没有这个客户。")})
     unit = services.unit_create(
-        organization=org, by=request.user, product_model=product_model, customer=customer, **data  # type: ignore[arg-type]
+        organization=org,
+        by=request.user,
+        product_model=product_model,
+        customer=customer,
+        **data,  # type: ignore[arg-type]
     )
     return 201, selectors.unit_for_user(user=request.user, pk=unit.pk)
 

@@ -53,7 +53,9 @@ class UnitForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: forms.ModelChoiceField = self.fields["product_model"]  # type: ignore[assignment]
-        field.queryset = ProductModel.objects.filter(organization_id=organization_id or 0).order_by("model_number")
+        field.queryset = ProductModel.objects.filter(organization_id=organization_id or 0).order_by(
+            "model_number"
+        )
 
 
 class RevealForm(forms.Form):

@@ -56,7 +56,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("customer_name", "phone", "model_number", "serial_number", "purchase_date")
 _ALIAS = {alias.lower(): canon for canon, aliases in COLUMNS.items() for alias in aliases}
-_CHANNELS = {"online": "online", "线上": "online", "网店": "online", "offline": "offline", "线下": "offline", "门店": "offline"}
+_CHANNELS = {
+    "online": "online",
+    "线上": "online",
+    "网店": "online",
+    "offline": "offline",
+    "线下": "offline",
+    "门店": "offline",
+}
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 BATCH = 2000
 
@@ -266,11 +273,23 @@ def _validate(
     assert purchase is not None and model_id is not None
     return (
         CleanRow(
-            line=line, name=name[:100], phone=phone, email=email, province=str(get("province"))[:40],
-            city=str(get("city"))[:40], district=str(get("district"))[:40], address=str(get("address"))[:200],
-            model_id=model_id, serial=serial, purchase_date=purchase, delivery_date=delivery,
-            invoice_number=str(get("invoice_number"))[:64], invoice_amount=amount.quantize(Decimal("0.01")),
-            channel=channel, store=str(get("store"))[:200], order_number=str(get("order_number"))[:64],
+            line=line,
+            name=name[:100],
+            phone=phone,
+            email=email,
+            province=str(get("province"))[:40],
+            city=str(get("city"))[:40],
+            district=str(get("district"))[:40],
+            address=str(get("address"))[:200],
+            model_id=model_id,
+            serial=serial,
+            purchase_date=purchase,
+            delivery_date=delivery,
+            invoice_number=str(get("invoice_number"))[:64],
+            invoice_amount=amount.quantize(Decimal("0.01")),
+            channel=channel,
+            store=str(get("store"))[:200],
+            order_number=str(get("order_number"))[:64],
         ),
         [],
     )
@@ -284,7 +303,9 @@ def validate_file(
     result = ImportResult(ignored_columns=ignored)
     models = {
         number.upper(): pk
-        for pk, number in ProductModel.objects.filter(organization=organization).values_list("id", "model_number")
+        for pk, number in ProductModel.objects.filter(organization=organization).values_list(
+            "id", "model_number"
+        )
     }
     today = timezone.localdate()
     clean: list[CleanRow] = []
@@ -314,7 +335,9 @@ def validate_file(
     return clean, result
 
 
-def _drop_registered(organization: Organization, rows: list[CleanRow], result: ImportResult) -> list[CleanRow]:
+def _drop_registered(
+    organization: Organization, rows: list[CleanRow], result: ImportResult
+) -> list[CleanRow]:
     """Rows whose serial is already registered for the model are errors, not duplicates."""
     existing: set[tuple[int, str]] = set()
     serials = sorted({r.serial for r in rows})
@@ -328,7 +351,9 @@ def _drop_registered(organization: Organization, rows: list[CleanRow], result: I
     kept = []
     for row in rows:
         if (row.model_id, row.serial) in existing:
-            result.errors.append(RowError(row.line, "serial_number", _("序列号“%(s)s”已登记") % {"s": row.serial}))
+            result.errors.append(
+                RowError(row.line, "serial_number", _("序列号“%(s)s”已登记") % {"s": row.serial})
+            )
         else:
             kept.append(row)
     return kept
@@ -344,7 +369,9 @@ def import_sales(
 ) -> ImportResult:
     if mode not in ("all_or_nothing", "good_only"):
         raise ValueError(f"unknown import mode {mode!r}")
-    rows, result = validate_file(organization=organization, source=source, filename=filename, progress=progress)
+    rows, result = validate_file(
+        organization=organization, source=source, filename=filename, progress=progress
+    )
     if result.errors and mode == "all_or_nothing":
         return result
     _write(organization, rows, result, progress)
@@ -352,7 +379,9 @@ def import_sales(
     return result
 
 
-def _write(organization: Organization, rows: list[CleanRow], result: ImportResult, progress: Progress) -> None:
+def _write(
+    organization: Organization, rows: list[CleanRow], result: ImportResult, progress: Progress
+) -> None:
     total = len(rows)
     with transaction.atomic():
         by_hash: dict[str, int] = {}
@@ -361,7 +390,9 @@ def _write(organization: Organization, rows: list[CleanRow], result: ImportResul
         for start in range(0, len(unique_hashes), 500):
             chunk = unique_hashes[start : start + 500]
             by_hash.update(
-                Customer.objects.filter(organization=organization, phone_hash__in=chunk).values_list("phone_hash", "id")
+                Customer.objects.filter(organization=organization, phone_hash__in=chunk).values_list(
+                    "phone_hash", "id"
+                )
             )
         result.customers_matched = len(by_hash)
         new_customers: dict[str, Customer] = {}
@@ -378,8 +409,11 @@ def _write(organization: Organization, rows: list[CleanRow], result: ImportResul
                     (
                         h,
                         CustomerAddress(
-                            province=row.province or row.city, city=row.city, district=row.district,
-                            detail=row.address, is_default=True,
+                            province=row.province or row.city,
+                            city=row.city,
+                            district=row.district,
+                            detail=row.address,
+                            is_default=True,
                         ),
                     )
                 )
@@ -404,10 +438,16 @@ def _write(organization: Organization, rows: list[CleanRow], result: ImportResul
         CustomerAddress.objects.bulk_create([a for _, a in new_addresses], batch_size=BATCH)
         units = [
             Unit(
-                organization=organization, product_model_id=row.model_id, serial_number=row.serial,
-                customer_id=by_hash[hashes[row.phone]], purchase_date=row.purchase_date,
-                delivery_date=row.delivery_date, invoice_number=row.invoice_number,
-                invoice_amount=row.invoice_amount, sales_channel=row.channel, store=row.store,
+                organization=organization,
+                product_model_id=row.model_id,
+                serial_number=row.serial,
+                customer_id=by_hash[hashes[row.phone]],
+                purchase_date=row.purchase_date,
+                delivery_date=row.delivery_date,
+                invoice_number=row.invoice_number,
+                invoice_amount=row.invoice_amount,
+                sales_channel=row.channel,
+                store=row.store,
                 order_number=row.order_number,
             )
             for row in rows

@@ -71,15 +71,23 @@ def parse(raw: str) -> Term:
     if found and (compact.upper().startswith("SR") or "-" in text or len(compact) > 4):
         numbers = (f"SR-{found.group(1)}-{int(found.group(2)):06d}",)
     if masked := _MASKED.match(compact):
-        return Term(text=text, codes=codes, tail_hash=tail_hash(masked.group(2)), masked_prefix=masked.group(1))
+        return Term(
+            text=text, codes=codes, tail_hash=tail_hash(masked.group(2)), masked_prefix=masked.group(1)
+        )
     if tail := _TAIL.match(compact):
         return Term(text=text, codes=codes, numbers=numbers, tail_hash=tail_hash(tail.group(1)))
     digits = normalize_phone(compact)
     if compact.lstrip("+").isdigit() and len(digits) >= 7:
         return Term(text=text, codes=codes, numbers=numbers, phone_hash=phone_hash(digits))
     honorific = _HONORIFIC.match(text)
-    return Term(text=text, codes=codes, numbers=numbers, name=text, surname=honorific.group(1) if honorific else "",
-                free_text=True)
+    return Term(
+        text=text,
+        codes=codes,
+        numbers=numbers,
+        name=text,
+        surname=honorific.group(1) if honorific else "",
+        free_text=True,
+    )
 
 
 # The most customers one phone term stands for: a tail's customers are ~n/10,000 of an
@@ -97,8 +105,11 @@ def phone_customer_ids(term: Term, customers: QuerySet[Customer]) -> list[int]:
         found = customers.filter(phone_hash=term.phone_hash)
     if not term.masked_prefix:
         return list(found.values_list("pk", flat=True)[:PHONE_MATCHES])
-    return [c.pk for c in found.only("pk", "phone")[:PHONE_MATCHES]
-            if normalize_phone(c.phone).startswith(term.masked_prefix)]
+    return [
+        c.pk
+        for c in found.only("pk", "phone")[:PHONE_MATCHES]
+        if normalize_phone(c.phone).startswith(term.masked_prefix)
+    ]
 
 
 def customer_q(term: Term, customers: QuerySet[Customer], path: str = "") -> Q:
@@ -122,5 +133,8 @@ def customer_q(term: Term, customers: QuerySet[Customer], path: str = "") -> Q:
 def unit_q(term: Term, path: str = "") -> Q:
     """The condition on a unit's own numbers (serial, invoice, order), exact, indexed."""
     p = f"{path}__" if path else ""
-    return (Q(**{f"{p}serial_number__in": term.codes}) | Q(**{f"{p}invoice_number__in": term.codes})
-            | Q(**{f"{p}order_number__in": term.codes}))
+    return (
+        Q(**{f"{p}serial_number__in": term.codes})
+        | Q(**{f"{p}invoice_number__in": term.codes})
+        | Q(**{f"{p}order_number__in": term.codes})
+    )

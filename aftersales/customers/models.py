@@ -74,7 +74,9 @@ class Customer(models.Model):
 
 
 class CustomerAddress(models.Model):
-    customer = models.ForeignKey(Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="addresses")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.CASCADE, related_name="addresses"
+    )
     label = models.CharField(_("标签"), max_length=40, blank=True, help_text=_("如：家、公司"))
     # Region parts stay in clear text: routing, coverage and fault analysis group by them.
     province = models.CharField(_("省"), max_length=40)
@@ -123,7 +125,12 @@ class Unit(models.Model):
     product_model = models.ForeignKey(ProductModel, verbose_name=_("型号"), on_delete=models.PROTECT)
     serial_number = models.CharField(_("序列号"), max_length=64)
     customer = models.ForeignKey(
-        Customer, verbose_name=_("客户"), null=True, blank=True, on_delete=models.SET_NULL, related_name="units"
+        Customer,
+        verbose_name=_("客户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
     )
     purchase_date = models.DateField(_("购买日期"))
     delivery_date = models.DateField(_("签收日期"), null=True, blank=True)
@@ -152,7 +159,9 @@ class Unit(models.Model):
             models.Index(fields=["organization", "order_number"], name="unit_org_order_number"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["product_model", "serial_number"], name="serial_unique_per_model"),
+            models.UniqueConstraint(
+                fields=["product_model", "serial_number"], name="serial_unique_per_model"
+            ),
             models.CheckConstraint(
                 name="delivery_not_before_purchase",
                 condition=models.Q(delivery_date__isnull=True)
@@ -175,7 +184,9 @@ class ImportJob(models.Model):
         FAILED = "failed", _("失败")
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提交人"), on_delete=models.PROTECT
+    )
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     filename = models.CharField(_("文件名"), max_length=255)
     mode = models.CharField(_("模式"), max_length=20, default="all_or_nothing")

@@ -11,5 +11,7 @@ from aftersales.customers.selectors import units_for_user
 
 @customer_required
 def home(request: HttpRequest) -> HttpResponse:
-    units = units_for_user(request.user).select_related("product_model", "product_model__category", "organization")
+    units = units_for_user(request.user).select_related(
+        "product_model", "product_model__category", "organization"
+    )
     return render(request, "customers/portal_home.html", {"units": units})

@@ -46,14 +46,18 @@ def customer_search(*, user: AnyUser, q: str = "", tier: str = "") -> QuerySet[C
 
 
 def customer_for_user(*, user: AnyUser, pk: int) -> Customer:
-    qs = customers_for_user(user).select_related("organization", "user").prefetch_related(
-        Prefetch("addresses", queryset=CustomerAddress.objects.order_by("-is_default", "id")),
-        Prefetch(
-            "units",
-            queryset=Unit.objects.select_related("product_model", "product_model__category").order_by(
-                "-purchase_date"
+    qs = (
+        customers_for_user(user)
+        .select_related("organization", "user")
+        .prefetch_related(
+            Prefetch("addresses", queryset=CustomerAddress.objects.order_by("-is_default", "id")),
+            Prefetch(
+                "units",
+                queryset=Unit.objects.select_related("product_model", "product_model__category").order_by(
+                    "-purchase_date"
+                ),
             ),
-        ),
+        )
     )
     return get_or_404(qs, pk=pk)
 
@@ -75,7 +79,9 @@ def unit_match(*, user: AnyUser, term: lookup.Term) -> Q:
 def unit_search(
     *, user: AnyUser, q: str = "", serial: str = "", channel: str = "", model_id: int | None = None
 ) -> QuerySet[Unit]:
-    qs = units_for_user(user).select_related("product_model", "product_model__category", "customer", "organization")
+    qs = units_for_user(user).select_related(
+        "product_model", "product_model__category", "customer", "organization"
+    )
     term = lookup.parse(q)
     if term:
         qs = qs.filter(unit_match(user=user, term=term))
@@ -89,5 +95,7 @@ def unit_search(
 
 
 def unit_for_user(*, user: AnyUser, pk: int) -> Unit:
-    qs = units_for_user(user).select_related("product_model", "product_model__category", "customer", "organization")
+    qs = units_for_user(user).select_related(
+        "product_model", "product_model__category", "customer", "organization"
+    )
     return get_or_404(qs, pk=pk)

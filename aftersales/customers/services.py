@@ -255,16 +255,21 @@ def unit_create(
                 **fields,
             )
     except IntegrityError as exc:
-        raise Conflict(
-            _("该型号下已有此序列号。"), {"serial_number": _("该型号下已有此序列号。")}
-        ) from exc
+        raise Conflict(_("该型号下已有此序列号。"), {"serial_number": _("该型号下已有此序列号。")}) from exc
 
 
 def unit_update(*, unit: Unit, by: User, **changes: Any) -> Unit:
     _require(by, Cap.EDIT_CUSTOMERS)
     allowed = {
-        "serial_number", "purchase_date", "delivery_date", "invoice_number", "invoice_amount",
-        "sales_channel", "store", "order_number", "customer",
+        "serial_number",
+        "purchase_date",
+        "delivery_date",
+        "invoice_number",
+        "invoice_amount",
+        "sales_channel",
+        "store",
+        "order_number",
+        "customer",
     }
     unknown = set(changes) - allowed
     if unknown:
@@ -281,9 +286,7 @@ def unit_update(*, unit: Unit, by: User, **changes: Any) -> Unit:
                 setattr(locked, key, value)
             locked.save()
     except IntegrityError as exc:
-        raise Conflict(
-            _("该型号下已有此序列号。"), {"serial_number": _("该型号下已有此序列号。")}
-        ) from exc
+        raise Conflict(_("该型号下已有此序列号。"), {"serial_number": _("该型号下已有此序列号。")}) from exc
     return locked
 
 

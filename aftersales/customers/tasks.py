@@ -27,8 +27,11 @@ def import_sales_job(import_id: int) -> None:
     try:
         with record.file.open("rb") as fh:
             result = importing.import_sales(
-                organization=record.organization, source=fh, filename=record.filename,
-                mode=record.mode, progress=progress,
+                organization=record.organization,
+                source=fh,
+                filename=record.filename,
+                mode=record.mode,
+                progress=progress,
             )
     except importing.ImportFileError as exc:
         ImportJob.objects.filter(pk=import_id).update(
@@ -48,7 +51,9 @@ def import_sales_job(import_id: int) -> None:
     ImportJob.objects.filter(pk=import_id).update(
         status=ImportJob.Status.DONE if result.committed else ImportJob.Status.REJECTED,
         result=result.as_dict(),
-        errors=[{"line": e.line, "field": e.field, "reason": e.reason} for e in result.errors[:MAX_ERRORS_KEPT]],
+        errors=[
+            {"line": e.line, "field": e.field, "reason": e.reason} for e in result.errors[:MAX_ERRORS_KEPT]
+        ],
         processed=result.total_rows,
         total=result.total_rows,
         finished_at=timezone.now(),

@@ -32,11 +32,18 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     tier = request.GET.get("tier", "")
     page = paginate(request, selectors.customer_search(user=request.user, q=q, tier=tier))
     context = {
-        "page": page, "q": q, "tier": tier, "tiers": Customer.Tier.choices,
+        "page": page,
+        "q": q,
+        "tier": tier,
+        "tiers": Customer.Tier.choices,
         "can_edit": can(request.user, Cap.EDIT_CUSTOMERS),
     }
-    return render_htmx(request, page="customers/customer_list.html",
-                       partial="customers/partials/_customer_rows.html", context=context)
+    return render_htmx(
+        request,
+        page="customers/customer_list.html",
+        partial="customers/partials/_customer_rows.html",
+        context=context,
+    )
 
 
 @require(Cap.VIEW_CUSTOMERS)
@@ -69,7 +76,9 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(
-                organization=_org_for_create(request), by=request.user, **form.cleaned_data  # type: ignore[arg-type]
+                organization=_org_for_create(request),
+                by=request.user,
+                **form.cleaned_data,  # type: ignore[arg-type]
             )
         except ServiceError as exc:
             form.add_service_error(exc)
@@ -124,7 +133,10 @@ def address_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("地址已添加。"))
             return redirect("customers:detail", pk=customer.pk)
-    problems = [f"{form.fields[f].label if f in form.fields else ''} {' '.join(str(m) for m in e)}" for f, e in form.errors.items()]
+    problems = [
+        f"{form.fields[f].label if f in form.fields else ''} {' '.join(str(m) for m in e)}"
+        for f, e in form.errors.items()
+    ]
     messages.error(request, " ".join(problems))
     return redirect("customers:detail", pk=customer.pk)
 
@@ -163,15 +175,21 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     channel = request.GET.get("channel", "")
     page = paginate(request, selectors.unit_search(user=request.user, q=q, channel=channel))
     context = {"page": page, "q": q, "channel": channel, "channels": Unit.SalesChannel.choices}
-    return render_htmx(request, page="customers/unit_list.html", partial="customers/partials/_unit_rows.html",
-                       context=context)
+    return render_htmx(
+        request,
+        page="customers/unit_list.html",
+        partial="customers/partials/_unit_rows.html",
+        context=context,
+    )
 
 
 @require(Cap.VIEW_CUSTOMERS)
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     return render(
-        request, "customers/unit_detail.html", {"unit": unit, "can_edit": can(request.user, Cap.EDIT_CUSTOMERS)}
+        request,
+        "customers/unit_detail.html",
+        {"unit": unit, "can_edit": can(request.user, Cap.EDIT_CUSTOMERS)},
     )
 
 
@@ -184,14 +202,19 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
         data["invoice_amount"] = data.get("invoice_amount") or 0
         try:
             unit = services.unit_create(
-                organization=customer.organization, by=request.user, customer=customer, **data  # type: ignore[arg-type]
+                organization=customer.organization,
+                by=request.user,
+                customer=customer,
+                **data,  # type: ignore[arg-type]
             )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             messages.success(request, _("机器已登记。"))
             return redirect("customers:unit-detail", pk=unit.pk)
-    return render(request, "customers/unit_form.html", {"form": form, "customer": customer, "title": _("登记机器")})
+    return render(
+        request, "customers/unit_form.html", {"form": form, "customer": customer, "title": _("登记机器")}
+    )
 
 
 @require(Cap.EDIT_CUSTOMERS)
@@ -199,8 +222,16 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     initial = {
         f: getattr(unit, f)
-        for f in ("serial_number", "purchase_date", "delivery_date", "invoice_number", "invoice_amount",
-                  "sales_channel", "store", "order_number")
+        for f in (
+            "serial_number",
+            "purchase_date",
+            "delivery_date",
+            "invoice_number",
+            "invoice_amount",
+            "sales_channel",
+            "store",
+            "order_number",
+        )
     }
     initial["product_model"] = unit.product_model_id
     form = UnitForm(request.POST or None, initial=initial, organization_id=unit.organization_id)
@@ -232,8 +263,11 @@ def import_list(request: HttpRequest) -> HttpResponse:
             form.add_error("file", _("文件是空的。"))
         else:
             record = ImportJob.objects.create(
-                organization=_org_for_create(request), created_by=request.user, file=upload,  # type: ignore[misc]
-                filename=name, mode=form.cleaned_data["mode"],
+                organization=_org_for_create(request),
+                created_by=request.user,
+                file=upload,  # type: ignore[misc]
+                filename=name,
+                mode=form.cleaned_data["mode"],
             )
             enqueue("customers.import_sales", import_id=record.pk)
             return redirect("customers:import-detail", pk=record.pk)
@@ -244,8 +278,12 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @require(Cap.IMPORT_DATA)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_or_404(scope(ImportJob.objects.all(), request.user), pk=pk)
-    return render_htmx(request, page="customers/import_detail.html", partial="customers/partials/_import_status.html",
-                       context={"job": record})
+    return render_htmx(
+        request,
+        page="customers/import_detail.html",
+        partial="customers/partials/_import_status.html",
+        context={"job": record},
+    )
 
 
 @require(Cap.EXPORT_DATA)
@@ -253,7 +291,9 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Streamin
     reveal = request.GET.get("reveal") == "1" and can(request.user, Cap.REVEAL_PERSONAL_DATA)
     if what == "units":
         header = exporting.UNIT_COLUMNS
-        rows = exporting.unit_rows(selectors.unit_search(user=request.user, q=request.GET.get("q", "")), reveal=reveal)
+        rows = exporting.unit_rows(
+            selectors.unit_search(user=request.user, q=request.GET.get("q", "")), reveal=reveal
+        )
     elif what == "customers":
         header = exporting.CUSTOMER_COLUMNS
         rows = exporting.customer_rows(
@@ -263,8 +303,12 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Streamin
         raise Http404
     if reveal:
         RevealLog.objects.create(
-            user=request.user, organization_id=request.user.organization_id,  # type: ignore[union-attr, misc]
-            object_type=f"export:{what}", object_id="*", field="phone", reason=_("导出含完整手机号"),
+            user=request.user,
+            organization_id=request.user.organization_id,  # type: ignore[union-attr, misc]
+            object_type=f"export:{what}",
+            object_id="*",
+            field="phone",
+            reason=_("导出含完整手机号"),
             ip_address=request.META.get("REMOTE_ADDR"),
         )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

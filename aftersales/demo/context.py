@@ -31,7 +31,9 @@ class DemoContext:
     customers: dict[str, list[Customer]] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, org
     extra: dict[str, Any] = field(default_factory=dict)
-    now: datetime | None = None  # the moment today's visits are shown at (tests fix it); the clock's when None
+    now: datetime | None = (
+        None  # the moment today's visits are shown at (tests fix it); the clock's when None
+    )
 
 
 def person_name(rng: random.Random) -> str:

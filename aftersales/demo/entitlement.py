@@ -45,12 +45,18 @@ S = ReturnAuthorization.Status
 # The state each demo return is left in, with how many days ago it was opened; the closed and
 # rejected ones are older, as they are in a real queue.
 RMA_PLAN: list[tuple[str, str, int]] = [  # (state, kind, days ago)
-    ("requested", "return", 0), ("requested", "exchange", 1),
-    ("approved", "return", 2), ("rejected", "refund", 6),
-    ("shipped", "exchange", 4), ("received", "return", 6),
-    ("inspected", "exchange", 8), ("refund_pending", "refund", 9),
-    ("refunded", "return", 14), ("exchange_shipped", "exchange", 12),
-    ("closed", "return", 40), ("closed", "exchange", 55),
+    ("requested", "return", 0),
+    ("requested", "exchange", 1),
+    ("approved", "return", 2),
+    ("rejected", "refund", 6),
+    ("shipped", "exchange", 4),
+    ("received", "return", 6),
+    ("inspected", "exchange", 8),
+    ("refund_pending", "refund", 9),
+    ("refunded", "return", 14),
+    ("exchange_shipped", "exchange", 12),
+    ("closed", "return", 40),
+    ("closed", "exchange", 55),
     ("rejected_after_inspection", "return", 25),
 ]
 # The states a portal account's own returns are left in (customer1..3 at the brand and the merchant).
@@ -92,10 +98,16 @@ def _staff(org: Organization) -> dict[str, list[User]]:
 
 
 def _free_units(org: Organization) -> list[Unit]:
-    busy = set(ServiceRequest.objects.filter(organization=org, unit__isnull=False)
-               .exclude(status__in=[Status.CLOSED, Status.CANCELLED]).values_list("unit_id", flat=True))
-    units = (Unit.objects.filter(organization=org, customer__isnull=False)
-             .select_related("customer__user", "product_model__category", "organization").order_by("purchase_date", "id"))
+    busy = set(
+        ServiceRequest.objects.filter(organization=org, unit__isnull=False)
+        .exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+        .values_list("unit_id", flat=True)
+    )
+    units = (
+        Unit.objects.filter(organization=org, customer__isnull=False)
+        .select_related("customer__user", "product_model__category", "organization")
+        .order_by("purchase_date", "id")
+    )
     # Nor a unit already returned, or with a return under way (a second run on loaded data).
     busy |= set(ReturnAuthorization.objects.filter(organization=org).values_list("unit_id", flat=True))
     busy |= set(UnitDisposition.objects.filter(unit__organization=org).values_list("unit_id", flat=True))
@@ -108,8 +120,14 @@ class _Player:
         self.rng: random.Random = ctx.rng
         self.now = ctx.now or timezone.now()
         staff = _staff(org)
-        self.o = _Org(org=org, agents=staff[Role.AGENT], technicians=staff[Role.TECHNICIAN][:3],
-                      parts_manager=staff[Role.PARTS_MANAGER][0], free=_free_units(org), is_car=org.kind == "dealer")
+        self.o = _Org(
+            org=org,
+            agents=staff[Role.AGENT],
+            technicians=staff[Role.TECHNICIAN][:3],
+            parts_manager=staff[Role.PARTS_MANAGER][0],
+            free=_free_units(org),
+            is_car=org.kind == "dealer",
+        )
         self.taken: set[int] = set()
         # The portal accounts that own units here (customer1..3 at the brand and the merchant).
         owners = {u.customer.user_id for u in self.o.free if u.customer is not None and u.customer.user_id}
@@ -120,20 +138,27 @@ class _Player:
     def at(self, days_ago: float, hours: float = 0) -> datetime:
         """A working-hours moment ``days_ago`` before now, plus ``hours``; never after now."""
         day = timezone.localtime(self.now).date() - timedelta(days=int(days_ago))
-        moment = timezone.make_aware(datetime.combine(day, _NOON)) + timedelta(hours=hours, minutes=self.rng.randint(0, 50))
+        moment = timezone.make_aware(datetime.combine(day, _NOON)) + timedelta(
+            hours=hours, minutes=self.rng.randint(0, 50)
+        )
         return min(moment, self.now - timedelta(minutes=5))
 
     def clip(self, moment: datetime) -> datetime:
         return min(moment, self.now - timedelta(minutes=1))
 
-    def unit(self, *, bought_before: date, within_days: int | None = None, owner: User | None = None) -> Unit | None:
+    def unit(
+        self, *, bought_before: date, within_days: int | None = None, owner: User | None = None
+    ) -> Unit | None:
         """A free unit bought before ``bought_before`` (within ``within_days`` of it if asked), of
         ``owner``'s if given, else of a customer without a portal account."""
         candidates = [
-            u for u in self.o.free
-            if u.pk not in self.taken and max(u.purchase_date, u.delivery_date or u.purchase_date) < bought_before
+            u
+            for u in self.o.free
+            if u.pk not in self.taken
+            and max(u.purchase_date, u.delivery_date or u.purchase_date) < bought_before
             and (within_days is None or u.purchase_date >= bought_before - timedelta(days=within_days))
-            and u.customer is not None and u.customer.user_id == (owner.pk if owner else None)
+            and u.customer is not None
+            and u.customer.user_id == (owner.pk if owner else None)
         ]
         if not candidates:
             return None
@@ -148,13 +173,19 @@ class _Player:
         """A car's reading; ``heavy``: a car driven 110+ km a day, past its repair warranty's 60,000 km."""
         if not self.o.is_car:
             return None
-        return max(10, (on - unit.purchase_date).days * (self.rng.randint(160, 190) if heavy else self.rng.randint(25, 60)))
+        return max(
+            10,
+            (on - unit.purchase_date).days
+            * (self.rng.randint(160, 190) if heavy else self.rng.randint(25, 60)),
+        )
 
     def tally(self, key: str) -> None:
         self.counts[key] = self.counts.get(key, 0) + 1
 
     # one return, exchange or refund
-    def rma(self, state: str, kind: str, days_ago: int, owner: User | None = None) -> ReturnAuthorization | None:
+    def rma(
+        self, state: str, kind: str, days_ago: int, owner: User | None = None
+    ) -> ReturnAuthorization | None:
         start = self.at(days_ago, hours=-2)
         start_day = timezone.localdate(start)
         unit = self.unit(bought_before=start_day, within_days=12, owner=owner)
@@ -163,11 +194,21 @@ class _Player:
             return None
         customer_user = owner
         opener = customer_user or self.agent()
-        fault = "none" if kind == "return" and self.rng.random() < 0.4 and not self.o.is_car else "performance"
-        description = self.rng.choice([
-            "收到后发现有明显故障，要求处理。", "使用几天后频繁出现故障，希望退换。", "与描述不符，申请售后。",
-            "开机后异响，影响正常使用。",
-        ]) if fault != "none" else "不想要了，商品未使用，申请七日无理由退货。"
+        fault = (
+            "none" if kind == "return" and self.rng.random() < 0.4 and not self.o.is_car else "performance"
+        )
+        description = (
+            self.rng.choice(
+                [
+                    "收到后发现有明显故障，要求处理。",
+                    "使用几天后频繁出现故障，希望退换。",
+                    "与描述不符，申请售后。",
+                    "开机后异响，影响正常使用。",
+                ]
+            )
+            if fault != "none"
+            else "不想要了，商品未使用，申请七日无理由退货。"
+        )
         steps_left = days_ago  # later steps fall between the request and now
         clock = start
         step = max(steps_left / 6, 0.1)
@@ -179,23 +220,36 @@ class _Player:
 
         by_agent = self.agent()
         with _clock(clock):
-            rma = steps.rma_request(unit=unit, by=opener, kind=kind, fault=fault, description=description,
-                                    channel="web" if customer_user else self.rng.choice(["phone", "chat", "app"]),
-                                    odometer_km=self.odometer(unit, start_day))
+            rma = steps.rma_request(
+                unit=unit,
+                by=opener,
+                kind=kind,
+                fault=fault,
+                description=description,
+                channel="web" if customer_user else self.rng.choice(["phone", "chat", "app"]),
+                odometer_km=self.odometer(unit, start_day),
+            )
             request_transition(request=rma.request, name="accept", by=by_agent, notify=False)
             request_assign(request=rma.request, assignee=by_agent, by=by_agent)
         if state == "requested":
             return rma
         if state == "rejected":
             with _clock(later()):
-                return steps.rma_reject(rma=rma, by=by_agent, reason="经核实，商品已超过退货期限且无性能故障，不符合退货条件。")
+                return steps.rma_reject(
+                    rma=rma, by=by_agent, reason="经核实，商品已超过退货期限且无性能故障，不符合退货条件。"
+                )
         with _clock(later()):
             rma = self._approve(rma, by_agent)
         if state == "approved":
             return rma
         with _clock(later()):
-            rma = steps.rma_ship(rma=rma, by=customer_user or by_agent, carrier=self.rng.choice(CARRIERS),
-                                 tracking=f"SF{self.rng.randrange(10**11, 10**12)}", shipped_on=timezone.localdate())
+            rma = steps.rma_ship(
+                rma=rma,
+                by=customer_user or by_agent,
+                carrier=self.rng.choice(CARRIERS),
+                tracking=f"SF{self.rng.randrange(10**11, 10**12)}",
+                shipped_on=timezone.localdate(),
+            )
         if state == "shipped":
             return rma
         with _clock(later()):
@@ -207,29 +261,47 @@ class _Player:
             findings = {"package_opened": True, "tested": True}
             if damaged:
                 findings["misuse_or_storage_damage"] = True
-            steps.rma_inspect(rma=rma, by=self.o.parts_manager, findings=findings,
-                              odometer_km=self.odometer(unit, timezone.localdate()),
-                              notes="外包装有明显摔痕，机身进水。" if damaged else "外观完好，配件齐全，故障复现。")
+            steps.rma_inspect(
+                rma=rma,
+                by=self.o.parts_manager,
+                findings=findings,
+                odometer_km=self.odometer(unit, timezone.localdate()),
+                notes="外包装有明显摔痕，机身进水。" if damaged else "外观完好，配件齐全，故障复现。",
+            )
         rma.refresh_from_db()
         if damaged:
             with _clock(later()):
-                return steps.rma_reject(rma=rma, by=by_agent, reason="检测发现进水损坏，属使用不当，不在三包范围内。")
+                return steps.rma_reject(
+                    rma=rma, by=by_agent, reason="检测发现进水损坏，属使用不当，不在三包范围内。"
+                )
         if state == "inspected":
             return rma
         exchange = rma.resolution == ReturnAuthorization.Resolution.EXCHANGE
         with _clock(later()):
             if exchange:
-                rma = self._settle(steps.rma_exchange, rma, by_agent, new_serial=f"{unit.serial_number}R",
-                                   carrier=self.rng.choice(CARRIERS), tracking=f"JD{self.rng.randrange(10**11, 10**12)}",
-                                   shipped_on=timezone.localdate())
+                rma = self._settle(
+                    steps.rma_exchange,
+                    rma,
+                    by_agent,
+                    new_serial=f"{unit.serial_number}R",
+                    carrier=self.rng.choice(CARRIERS),
+                    tracking=f"JD{self.rng.randrange(10**11, 10**12)}",
+                    shipped_on=timezone.localdate(),
+                )
             else:
-                rma = self._settle(steps.rma_refund, rma, by_agent, method=self.rng.choice(list(RefundMethod.values)[:2]))
+                rma = self._settle(
+                    steps.rma_refund, rma, by_agent, method=self.rng.choice(list(RefundMethod.values)[:2])
+                )
         if state in ("refund_pending", "exchange_shipped"):
             return rma
         if not exchange:
             with _clock(later()):
-                rma = steps.rma_refund_paid(rma=rma, by=by_agent, reference=f"RF{self.rng.randrange(10**9, 10**10)}",
-                                            refunded_on=timezone.localdate())
+                rma = steps.rma_refund_paid(
+                    rma=rma,
+                    by=by_agent,
+                    reference=f"RF{self.rng.randrange(10**9, 10**10)}",
+                    refunded_on=timezone.localdate(),
+                )
             if state == "refunded":
                 return rma
         with _clock(later()):
@@ -241,8 +313,9 @@ class _Player:
         except ServiceError:
             return steps.rma_approve(rma=rma, by=by, goodwill=True, reason="老客户，善意处理。")
 
-    def _settle(self, step: Callable[..., ReturnAuthorization], rma: ReturnAuthorization, by: User,
-                **kwargs: Any) -> ReturnAuthorization:
+    def _settle(
+        self, step: Callable[..., ReturnAuthorization], rma: ReturnAuthorization, by: User, **kwargs: Any
+    ) -> ReturnAuthorization:
         try:
             return step(rma=rma, by=by, **kwargs)
         except ServiceError:
@@ -254,8 +327,17 @@ class _Player:
         agent = self.agent()
         made: list[ExtendedWarrantyContract] = []
         # The claimed states first: they take the first units that fit, whatever order the database returns.
-        plan = ["expired_claimed", "active_claimed", "active_claimed", "active", "active", "active", "expired",
-                "not_started", "cancelled"]
+        plan = [
+            "expired_claimed",
+            "active_claimed",
+            "active_claimed",
+            "active",
+            "active",
+            "active",
+            "expired",
+            "not_started",
+            "cancelled",
+        ]
         for state in plan:
             unit: Unit | None
             if state.startswith("expired"):
@@ -277,15 +359,22 @@ class _Player:
                 unit = self.unit(bought_before=today - timedelta(days=420 if not self.o.is_car else 90))
                 if unit is None:
                     continue
-                starts = unit.purchase_date + timedelta(days=round((unit.product_model.whole_unit_months or 12) * 30.44))
+                starts = unit.purchase_date + timedelta(
+                    days=round((unit.product_model.whole_unit_months or 12) * 30.44)
+                )
                 if starts > today:
                     starts = unit.purchase_date + timedelta(days=self.rng.randint(20, 60))
                 ends = max(starts + timedelta(days=730), today + timedelta(days=30))
             price = (unit.invoice_amount or Decimal("1000")) * Decimal("0.08")
             with _clock(self.at((today - min(starts, today)).days, hours=-1)):
                 contract = ew.contract_create(
-                    unit=unit, by=agent, starts=starts, ends=ends, price=price.quantize(Decimal("0.01")),
-                    covers_travel=self.rng.random() < 0.3, max_claims=self.rng.choice([None, 3, 5]),
+                    unit=unit,
+                    by=agent,
+                    starts=starts,
+                    ends=ends,
+                    price=price.quantize(Decimal("0.01")),
+                    covers_travel=self.rng.random() < 0.3,
+                    max_claims=self.rng.choice([None, 3, 5]),
                     max_total=(unit.invoice_amount or Decimal("1000")).quantize(Decimal("0.01")),
                 )
             if state.endswith("claimed"):
@@ -295,14 +384,26 @@ class _Player:
                     amount = Decimal(self.rng.randint(120, 900))
                     try:
                         with _clock(self.at((today - day).days)):
-                            ew.claim_add(contract=contract, by=agent, amount=amount,
-                                         claimed_on=day, description=self.rng.choice(["更换主板", "更换电源板", "更换传感器"]))
+                            ew.claim_add(
+                                contract=contract,
+                                by=agent,
+                                amount=amount,
+                                claimed_on=day,
+                                description=self.rng.choice(["更换主板", "更换电源板", "更换传感器"]),
+                            )
                     except ServiceError:
                         if n:
                             break  # the contract's limits are used up
-                        with _clock(self.at((today - starts).days)):  # the first claim: a small one on day one
-                            ew.claim_add(contract=contract, by=agent, amount=Decimal("120"), claimed_on=starts,
-                                         description="更换传感器")
+                        with _clock(
+                            self.at((today - starts).days)
+                        ):  # the first claim: a small one on day one
+                            ew.claim_add(
+                                contract=contract,
+                                by=agent,
+                                amount=Decimal("120"),
+                                claimed_on=starts,
+                                description="更换传感器",
+                            )
             if state == "cancelled":
                 with _clock(self.at(max(0, (today - starts).days - 3))):
                     ew.contract_cancel(contract=contract, by=agent, reason="客户在犹豫期内申请取消。")
@@ -314,16 +415,24 @@ class _Player:
     def quotes(self, contracts: list[ExtendedWarrantyContract]) -> None:
         today = timezone.localdate(self.now)
         out_of_warranty = today - timedelta(days=400)
-        covered_units = [c.unit for c in contracts if c.state_on(today) == ExtendedWarrantyContract.State.ACTIVE
-                         and c.cancelled_at is None]
-        parts = list(SparePart.objects.filter(organization=self.o.org).prefetch_related("fits").order_by("id"))
+        covered_units = [
+            c.unit
+            for c in contracts
+            if c.state_on(today) == ExtendedWarrantyContract.State.ACTIVE and c.cancelled_at is None
+        ]
+        parts = list(
+            SparePart.objects.filter(organization=self.o.org).prefetch_related("fits").order_by("id")
+        )
         for n, state in enumerate(QUOTE_PLAN):
             days_ago = {"draft": 0, "sent": 1, "approved": 6, "declined": 4, "withdrawn": 3}[state]
             unit = None
             if state == "approved" and covered_units and n == 2:
                 unit = covered_units.pop(0)  # paid in part by its extended warranty: a claim from the quote
-                unit_busy = ServiceRequest.objects.filter(unit=unit).exclude(
-                    status__in=[Status.CLOSED, Status.CANCELLED]).exists()
+                unit_busy = (
+                    ServiceRequest.objects.filter(unit=unit)
+                    .exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+                    .exists()
+                )
                 unit = None if unit_busy else unit
             owner = self.portal[n % len(self.portal)] if self.portal and state == "sent" else None
             unit = unit or self.unit(bought_before=out_of_warranty, owner=owner)
@@ -335,22 +444,41 @@ class _Player:
             customer = unit.customer
             assert customer is not None  # free units are owned units (see ``unit``)
             with _clock(start):
-                sr = request_create(organization=self.o.org, customer=customer, by=agent, kind="repair",
-                                    channel=self.rng.choice(["phone", "app", "web"]), unit=unit, notify=False,
-                                    description=self.rng.choice(["机器无法开机，已过保修期，希望上门维修。",
-                                                                 "使用中突然停机，指示灯报错。", "运行噪音很大，性能下降。"]))
+                sr = request_create(
+                    organization=self.o.org,
+                    customer=customer,
+                    by=agent,
+                    kind="repair",
+                    channel=self.rng.choice(["phone", "app", "web"]),
+                    unit=unit,
+                    notify=False,
+                    description=self.rng.choice(
+                        [
+                            "机器无法开机，已过保修期，希望上门维修。",
+                            "使用中突然停机，指示灯报错。",
+                            "运行噪音很大，性能下降。",
+                        ]
+                    ),
+                )
                 request_transition(request=sr, name="accept", by=agent, notify=False)
                 sr = request_assign(request=sr, assignee=tech, by=agent)
             fits = [p for p in parts if unit.product_model_id in {m.pk for m in p.fits.all()}] or parts[:1]
             part = self.rng.choice(fits)
-            lines = [quote_steps.LineIn(kind="part", part=part.part_number),
-                     quote_steps.LineIn(kind="labour", description="检测及更换工时", unit_price="120"),
-                     quote_steps.LineIn(kind="travel", description="上门交通费", unit_price="50")]
+            lines = [
+                quote_steps.LineIn(kind="part", part=part.part_number),
+                quote_steps.LineIn(kind="labour", description="检测及更换工时", unit_price="120"),
+                quote_steps.LineIn(kind="travel", description="上门交通费", unit_price="50"),
+            ]
             try:
                 with _clock(self.clip(start + timedelta(hours=3))):
-                    quote = quote_steps.quote_create(request=sr, by=tech, lines=lines, send=state != "draft",
-                                                     note="更换故障部件后恢复正常使用。",
-                                                     odometer_km=self.odometer(unit, timezone.localdate(), heavy=True))
+                    quote = quote_steps.quote_create(
+                        request=sr,
+                        by=tech,
+                        lines=lines,
+                        send=state != "draft",
+                        note="更换故障部件后恢复正常使用。",
+                        odometer_km=self.odometer(unit, timezone.localdate(), heavy=True),
+                    )
             except ServiceError:
                 continue  # the engine says this repair is free: no quote
             decider = customer.user if customer.user_id else agent

@@ -1,5 +1,4 @@
-"""Demo step: three organizations and their staff, one account per role and a few more.
-"""
+"""Demo step: three organizations and their staff, one account per role and a few more."""
 
 from __future__ import annotations
 
@@ -10,10 +9,16 @@ from aftersales.demo.context import DEMO_PASSWORD, DemoContext, person_name
 from aftersales.demo.data import ORGS, ROLES
 
 
-def _make_user(username: str, role: str, org: Organization | None, first_name: str, password_hash: str) -> User:
+def _make_user(
+    username: str, role: str, org: Organization | None, first_name: str, password_hash: str
+) -> User:
     user = User(
-        username=username, role=role, organization=org, first_name=first_name,
-        email=f"{username}@demo.aftersales.local", is_staff=role == Role.PLATFORM_ADMIN,
+        username=username,
+        role=role,
+        organization=org,
+        first_name=first_name,
+        email=f"{username}@demo.aftersales.local",
+        is_staff=role == Role.PLATFORM_ADMIN,
         is_superuser=role == Role.PLATFORM_ADMIN,
     )
     user.password = password_hash

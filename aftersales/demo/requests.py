@@ -47,16 +47,52 @@ DRAFT = "DEMO-"
 RECENT_SHARE = 0.06  # extra recent requests for each demo portal account's customer record
 
 KIND_WEIGHTS = {
-    "brand": {"installation": 24, "repair": 30, "maintenance": 9, "return": 3, "exchange": 4, "refund": 3,
-              "extended_warranty": 4, "complaint": 7, "consultation": 16},
-    "merchant": {"installation": 0, "repair": 25, "maintenance": 3, "return": 17, "exchange": 12, "refund": 10,
-                 "extended_warranty": 5, "complaint": 8, "consultation": 20},
-    "dealer": {"installation": 3, "repair": 27, "maintenance": 34, "return": 1, "exchange": 2, "refund": 3,
-               "extended_warranty": 8, "complaint": 9, "consultation": 13},
+    "brand": {
+        "installation": 24,
+        "repair": 30,
+        "maintenance": 9,
+        "return": 3,
+        "exchange": 4,
+        "refund": 3,
+        "extended_warranty": 4,
+        "complaint": 7,
+        "consultation": 16,
+    },
+    "merchant": {
+        "installation": 0,
+        "repair": 25,
+        "maintenance": 3,
+        "return": 17,
+        "exchange": 12,
+        "refund": 10,
+        "extended_warranty": 5,
+        "complaint": 8,
+        "consultation": 20,
+    },
+    "dealer": {
+        "installation": 3,
+        "repair": 27,
+        "maintenance": 34,
+        "return": 1,
+        "exchange": 2,
+        "refund": 3,
+        "extended_warranty": 8,
+        "complaint": 9,
+        "consultation": 13,
+    },
 }
 CHANNEL_WEIGHTS = {
     "brand": {"phone": 34, "web": 12, "app": 20, "chat": 10, "social": 5, "store": 6, "email": 5, "api": 8},
-    "merchant": {"chat": 34, "app": 16, "web": 10, "api": 18, "phone": 9, "social": 7, "email": 5, "store": 1},
+    "merchant": {
+        "chat": 34,
+        "app": 16,
+        "web": 10,
+        "api": 18,
+        "phone": 9,
+        "social": 7,
+        "email": 5,
+        "store": 1,
+    },
     "dealer": {"store": 42, "phone": 30, "app": 12, "web": 5, "social": 5, "email": 3, "chat": 2, "api": 1},
 }
 BIG_APPLIANCES = {"ac", "fridge", "washer", "tv", "heater"}
@@ -96,7 +132,9 @@ def _staff(org: Organization) -> Staff:
     for u in users:
         by_role.setdefault(u.role, []).append(u)
     return Staff(
-        agents=by_role[Role.AGENT], technicians=by_role[Role.TECHNICIAN], dispatcher=by_role[Role.DISPATCHER][0],
+        agents=by_role[Role.AGENT],
+        technicians=by_role[Role.TECHNICIAN],
+        dispatcher=by_role[Role.DISPATCHER][0],
         quality=by_role[Role.QUALITY_MANAGER][0],
     )
 
@@ -127,7 +165,8 @@ class _Builder:
         self.staff = _staff(org)
         self.car = org.kind == "dealer"
         self.units = list(
-            Unit.objects.filter(organization=org).select_related("product_model__category", "customer__user")
+            Unit.objects.filter(organization=org)
+            .select_related("product_model__category", "customer__user")
             .order_by("id")
         )
         self.units_by_customer: dict[int, list[Unit]] = {}
@@ -136,7 +175,8 @@ class _Builder:
                 self.units_by_customer.setdefault(unit.customer_id, []).append(unit)
         self.customers = ctx.customers[org.slug]
         self.addresses = {
-            a.customer_id: a for a in CustomerAddress.objects.filter(customer__organization=org, is_default=True)
+            a.customer_id: a
+            for a in CustomerAddress.objects.filter(customer__organization=org, is_default=True)
         }
         self.parts = _parts_by_category(org)
         self.busy_units: set[int] = set()  # units with an open request: no second one on them
@@ -163,9 +203,16 @@ class _Builder:
             return None, Actor.SYSTEM, "系统"
         if name in ("assign", "schedule") and sr.kind in FIELD_KINDS:
             return self.staff.dispatcher, Actor.STAFF, _name(self.staff.dispatcher)
-        if name in ("start", "resume", "resolve", "wait_for_parts", "wait_for_customer") and sr.assignee is not None:
+        if (
+            name in ("start", "resume", "resolve", "wait_for_parts", "wait_for_customer")
+            and sr.assignee is not None
+        ):
             return sr.assignee, Actor.STAFF, _name(sr.assignee)
-        agent = sr.assignee if sr.assignee is not None and sr.kind not in FIELD_KINDS else self.rng.choice(self.staff.agents)
+        agent = (
+            sr.assignee
+            if sr.assignee is not None and sr.kind not in FIELD_KINDS
+            else self.rng.choice(self.staff.agents)
+        )
         return agent, Actor.STAFF, _name(agent)
 
     def _assignee_for(self, sr: ServiceRequest) -> User:
@@ -175,23 +222,42 @@ class _Builder:
             return self.staff.quality if self.rng.random() < 0.6 else self.rng.choice(self.staff.agents)
         return self.rng.choice(self.staff.agents)
 
-    def _event(self, walk: Walk, kind: str, at: datetime, by: User | None, label: str, **fields: object) -> RequestEvent:
-        event = RequestEvent(request=walk.request, kind=kind, actor=by, actor_label=label[:100], created_at=at, **fields)
+    def _event(
+        self, walk: Walk, kind: str, at: datetime, by: User | None, label: str, **fields: object
+    ) -> RequestEvent:
+        event = RequestEvent(
+            request=walk.request, kind=kind, actor=by, actor_label=label[:100], created_at=at, **fields
+        )
         walk.events.append(event)
         walk.last = max(walk.last or at, at)
         return event
 
-    def _say(self, walk: Walk, at: datetime, by: User | None, body: str, *, author: str, internal: bool = False) -> None:
+    def _say(
+        self, walk: Walk, at: datetime, by: User | None, body: str, *, author: str, internal: bool = False
+    ) -> None:
         if at > self.now:
             return
         sr = walk.request
-        channel = sr.channel if author == "customer" and sr.channel in ("web", "app", "email", "chat") else "web"
-        message = Message(request=sr, author=by, author_kind=author, body=body, internal=internal, channel=channel,
-                          created_at=at)
+        channel = (
+            sr.channel if author == "customer" and sr.channel in ("web", "app", "email", "chat") else "web"
+        )
+        message = Message(
+            request=sr,
+            author=by,
+            author_kind=author,
+            body=body,
+            internal=internal,
+            channel=channel,
+            created_at=at,
+        )
         label = sr.customer.name if author == "customer" and by is None else _name(by)
         event = RequestEvent(
-            request=sr, kind=RequestEvent.Kind.NOTE if internal else RequestEvent.Kind.MESSAGE, actor=by,
-            actor_label=label[:100], public=not internal, created_at=at,
+            request=sr,
+            kind=RequestEvent.Kind.NOTE if internal else RequestEvent.Kind.MESSAGE,
+            actor=by,
+            actor_label=label[:100],
+            public=not internal,
+            created_at=at,
             data={"excerpt": body[:120], "author": author},
         )
         walk.messages.append((message, event))
@@ -206,8 +272,12 @@ class _Builder:
         parts = self.parts.get(category) or ["配件"]
         day = timezone.localtime(sr.preferred_start or walk.last or sr.created_at)
         return template.format(
-            name=sr.customer.name, model=sr.unit.product_model.name if sr.unit else "", part=self.rng.choice(parts),
-            day=f"{day.month}月{day.day}日", slot=self.rng.choice(texts.SLOTS), tag=tag,
+            name=sr.customer.name,
+            model=sr.unit.product_model.name if sr.unit else "",
+            part=self.rng.choice(parts),
+            day=f"{day.month}月{day.day}日",
+            slot=self.rng.choice(texts.SLOTS),
+            tag=tag,
         )
 
     @staticmethod
@@ -227,41 +297,88 @@ class _Builder:
                 self._say(walk, soon, agent, self._fill(rng.choice(pool), walk, tag), author="staff")
             notes = texts.NOTES["complaint"] if sr.kind == "complaint" else texts.NOTES["accept"]
             if rng.random() < (0.6 if sr.kind == "complaint" else 0.2):
-                self._say(walk, soon + timedelta(minutes=5), agent, rng.choice(notes), author="staff", internal=True)
+                self._say(
+                    walk, soon + timedelta(minutes=5), agent, rng.choice(notes), author="staff", internal=True
+                )
         elif name == "schedule" and rng.random() < 0.7:
-            self._say(walk, soon, agent, self._fill(rng.choice(texts.STAFF["schedule"]), walk, tag), author="staff")
+            self._say(
+                walk, soon, agent, self._fill(rng.choice(texts.STAFF["schedule"]), walk, tag), author="staff"
+            )
             if rng.random() < 0.3:
-                self._say(walk, soon + timedelta(minutes=rng.randint(5, 300)), sr.customer.user,
-                          rng.choice(texts.CUSTOMER["follow_up"]), author="customer")
+                self._say(
+                    walk,
+                    soon + timedelta(minutes=rng.randint(5, 300)),
+                    sr.customer.user,
+                    rng.choice(texts.CUSTOMER["follow_up"]),
+                    author="customer",
+                )
         elif name == "start" and sr.kind in FIELD_KINDS and rng.random() < 0.35:
-            self._say(walk, soon, agent, self._fill(rng.choice(texts.NOTES["start"]), walk, tag), author="staff",
-                      internal=True)
+            self._say(
+                walk,
+                soon,
+                agent,
+                self._fill(rng.choice(texts.NOTES["start"]), walk, tag),
+                author="staff",
+                internal=True,
+            )
         elif name in ("wait_for_parts", "wait_for_customer"):
             self._say(walk, soon, agent, self._fill(rng.choice(texts.STAFF[name]), walk, tag), author="staff")
             if name == "wait_for_parts" and rng.random() < 0.5:
-                self._say(walk, soon + timedelta(minutes=3), agent, self._fill(rng.choice(texts.NOTES[name]), walk, tag),
-                          author="staff", internal=True)
+                self._say(
+                    walk,
+                    soon + timedelta(minutes=3),
+                    agent,
+                    self._fill(rng.choice(texts.NOTES[name]), walk, tag),
+                    author="staff",
+                    internal=True,
+                )
         elif name == "resume" and old == "awaiting_customer" and rng.random() < 0.7:
-            self._say(walk, self._before(walk, at, timedelta(hours=rng.randint(1, 6))), sr.customer.user,
-                      rng.choice(texts.CUSTOMER["resume"]), author="customer")
+            self._say(
+                walk,
+                self._before(walk, at, timedelta(hours=rng.randint(1, 6))),
+                sr.customer.user,
+                rng.choice(texts.CUSTOMER["resume"]),
+                author="customer",
+            )
         elif name == "resolve":
             pool = texts.STAFF["consultation"] if sr.kind == "consultation" else texts.STAFF["resolve"]
             if sr.kind == "consultation" or rng.random() < 0.6:
-                self._say(walk, self._before(walk, at, timedelta(minutes=rng.randint(1, 10))), agent,
-                          self._fill(rng.choice(pool), walk, tag), author="staff")
+                self._say(
+                    walk,
+                    self._before(walk, at, timedelta(minutes=rng.randint(1, 10))),
+                    agent,
+                    self._fill(rng.choice(pool), walk, tag),
+                    author="staff",
+                )
         if sr.kind == "complaint" and name == "start" and rng.random() < 0.4:
-            self._say(walk, soon + timedelta(hours=rng.randint(1, 8)), sr.customer.user,
-                      rng.choice(texts.CUSTOMER["complaint"]), author="customer")
+            self._say(
+                walk,
+                soon + timedelta(hours=rng.randint(1, 8)),
+                sr.customer.user,
+                rng.choice(texts.CUSTOMER["complaint"]),
+                author="customer",
+            )
         elif name in ("assign", "schedule", "start") and rng.random() < 0.12:
-            self._say(walk, at + timedelta(hours=rng.randint(1, 20)), sr.customer.user,
-                      rng.choice(texts.CUSTOMER["follow_up"]), author="customer")
+            self._say(
+                walk,
+                at + timedelta(hours=rng.randint(1, 20)),
+                sr.customer.user,
+                rng.choice(texts.CUSTOMER["follow_up"]),
+                author="customer",
+            )
 
     def _step(self, walk: Walk, name: str, at: datetime, tag: str) -> None:
         sr = walk.request
         transition = lifecycle.find(sr.kind, name)
         by, actor, label = self._actor(walk, name)
-        if transition is None or lifecycle.Status(sr.status) not in transition.sources or actor not in transition.actors:
-            raise AssertionError(f"demo path breaks the lifecycle table: {sr.kind} {sr.status} --{name}--> ({actor})")
+        if (
+            transition is None
+            or lifecycle.Status(sr.status) not in transition.sources
+            or actor not in transition.actors
+        ):
+            raise AssertionError(
+                f"demo path breaks the lifecycle table: {sr.kind} {sr.status} --{name}--> ({actor})"
+            )
         old = sr.status
         reason: str | EventText = ""  # what people typed, or the system's sentence as a code
         if name == "customer_reject":
@@ -281,17 +398,39 @@ class _Builder:
         if actor == Actor.STAFF and sr.first_response_at is None:
             sr.first_response_at = at
         walk.version += 1
-        self._event(walk, RequestEvent.Kind.STATUS, at, by, label, from_status=old, to_status=sr.status,
-                    **fields(reason), data={"transition": name})
+        self._event(
+            walk,
+            RequestEvent.Kind.STATUS,
+            at,
+            by,
+            label,
+            from_status=old,
+            to_status=sr.status,
+            **fields(reason),
+            data={"transition": name},
+        )
         if name == "assign":
             previous = sr.assignee
-            sr.assignee = self._assignee_for(sr) if previous is None else self.rng.choice(
-                [t for t in self.staff.technicians if t != previous] or [previous])
+            sr.assignee = (
+                self._assignee_for(sr)
+                if previous is None
+                else self.rng.choice([t for t in self.staff.technicians if t != previous] or [previous])
+            )
             walk.version += 1
-            self._event(walk, RequestEvent.Kind.ASSIGNMENT, at, by, label, public=False,
-                        **fields(text(codes.REASSIGNED_ON_LEAVE) if previous else ""),
-                        data={"from": previous.username if previous else None, "to": sr.assignee.username,
-                              "to_name": _name(sr.assignee)})
+            self._event(
+                walk,
+                RequestEvent.Kind.ASSIGNMENT,
+                at,
+                by,
+                label,
+                public=False,
+                **fields(text(codes.REASSIGNED_ON_LEAVE) if previous else ""),
+                data={
+                    "from": previous.username if previous else None,
+                    "to": sr.assignee.username,
+                    "to_name": _name(sr.assignee),
+                },
+            )
         if name == "schedule":
             day = timezone.localtime(at).date() + timedelta(days=self.rng.randint(1, 3))
             hour = self.rng.choice([9, 14])
@@ -319,8 +458,13 @@ class _Builder:
         def near(score: int) -> int:
             return min(5, max(1, score + rng.choice([0, 0, 0, 0, -1, 1])))
 
-        scores = {"quality": near(base), "speed": near(base), "attitude": near(base), "professionalism": near(base),
-                  "price": near(base - (1 if rng.random() < 0.3 else 0))}
+        scores = {
+            "quality": near(base),
+            "speed": near(base),
+            "attitude": near(base),
+            "professionalism": near(base),
+            "price": near(base - (1 if rng.random() < 0.3 else 0)),
+        }
         comment = ""
         if base <= 2 or (base == 3 and rng.random() < 0.5):
             comment = rng.choice(texts.BAD_COMMENTS)
@@ -328,8 +472,14 @@ class _Builder:
             comment = rng.choice(texts.GOOD_COMMENTS)
         walk.rating = Rating(request=sr, comment=comment, created_at=at, **scores)
         average = sum(scores.values()) / len(scores)
-        self._event(walk, RequestEvent.Kind.RATING, at, sr.customer.user, sr.customer.name,
-                    data={**scores, "average": average})
+        self._event(
+            walk,
+            RequestEvent.Kind.RATING,
+            at,
+            sr.customer.user,
+            sr.customer.name,
+            data={**scores, "average": average},
+        )
 
     # choosing what the request is about
     def _created_at(self, within_days: float) -> datetime:
@@ -351,8 +501,11 @@ class _Builder:
     def _describe(self, kind: str, unit: Unit | None) -> tuple[str, str, str]:
         rng = self.rng
         code = unit.product_model.category.code if unit else ""
-        pool = texts.CATEGORY.get(code, {}).get(kind) or (texts.CAR_GENERIC if self.car else texts.GENERIC).get(kind) \
+        pool = (
+            texts.CATEGORY.get(code, {}).get(kind)
+            or (texts.CAR_GENERIC if self.car else texts.GENERIC).get(kind)
             or texts.GENERIC[kind]
+        )
         tag, text = rng.choice(pool)
         model = unit.product_model.name if unit else ""
         if kind == "repair":
@@ -376,7 +529,9 @@ class _Builder:
                 return None
             delivered = unit.delivery_date or unit.purchase_date
             start = timezone.make_aware(datetime.combine(delivered, time(9)))
-            created = start + timedelta(days=rng.uniform(0, 6 if kind == "installation" else 12), hours=rng.uniform(0, 11))
+            created = start + timedelta(
+                days=rng.uniform(0, 6 if kind == "installation" else 12), hours=rng.uniform(0, 11)
+            )
             if created > self.now or created < self.now - timedelta(days=365):
                 return None
         elif kind in ("consultation", "complaint") and rng.random() < 0.35 and customer is None:
@@ -385,9 +540,17 @@ class _Builder:
             unit = self._pick_unit(created, pool)
             if unit is None:
                 return None
-        if kind in FIELD_KINDS and unit is not None and kind not in texts.CATEGORY.get(unit.product_model.category.code, {}):
+        if (
+            kind in FIELD_KINDS
+            and unit is not None
+            and kind not in texts.CATEGORY.get(unit.product_model.category.code, {})
+        ):
             kind = "repair"  # nothing to install or service on earbuds: it is a repair then
-        owner = unit.customer if unit is not None and unit.customer is not None else (customer or rng.choice(self.customers))
+        owner = (
+            unit.customer
+            if unit is not None and unit.customer is not None
+            else (customer or rng.choice(self.customers))
+        )
         category = unit.product_model.category.code if unit else ""
         if category in CARS and not (kind == "installation" and category == "ev"):
             fulfilment = "carry_in"
@@ -416,19 +579,38 @@ class _Builder:
             created_by = None
         address = self.addresses.get(owner.pk) if fulfilment == "onsite" and kind in FIELD_KINDS else None
         sr = ServiceRequest(
-            organization=org, customer=owner, unit=unit, kind=kind, channel=channel, priority=priority,
-            subject=subject, description=description, fault_category=tag if kind in ("repair", "complaint") else "",
-            fulfilment=fulfilment, created_by=created_by, created_at=created, status="new",
-            address_region=address.region if address else "", address_detail=address.detail if address else "",
-            latitude=address.latitude if address else None, longitude=address.longitude if address else None,
+            organization=org,
+            customer=owner,
+            unit=unit,
+            kind=kind,
+            channel=channel,
+            priority=priority,
+            subject=subject,
+            description=description,
+            fault_category=tag if kind in ("repair", "complaint") else "",
+            fulfilment=fulfilment,
+            created_by=created_by,
+            created_at=created,
+            status="new",
+            address_region=address.region if address else "",
+            address_detail=address.detail if address else "",
+            latitude=address.latitude if address else None,
+            longitude=address.longitude if address else None,
         )
         walk = Walk(request=sr)
         if created_by is not None:
             label = _name(created_by) if created_by.role != Role.CUSTOMER else owner.name
         else:
             label = "电商平台接口" if channel == "api" else owner.name
-        self._event(walk, RequestEvent.Kind.CREATED, created, created_by, label, to_status="new",
-                    data={"channel": channel, "kind": kind})
+        self._event(
+            walk,
+            RequestEvent.Kind.CREATED,
+            created,
+            created_by,
+            label,
+            to_status="new",
+            data={"channel": channel, "kind": kind},
+        )
         at = created
         for name, lo, hi in path_for(rng, kind, onsite=fulfilment == "onsite"):
             if name == "start" and sr.preferred_start is not None and sr.status == "scheduled":
@@ -464,11 +646,18 @@ def _save(walks: list[Walk]) -> None:
     # The number from the id as request_create makes it (SR-<year>-<id, 6 digits>), in one
     # statement rather than a bulk_update of every row (2 s of Python on SQLite).
     draft = ServiceRequest.objects.filter(number__startswith=DRAFT)
-    draft.update(number=Concat(
-        Value("SR-"), Cast(ExtractYear("created_at"), CharField()), Value("-"),
-        Case(When(id__gte=10**6, then=Cast("id", CharField())), default=LPad(Cast("id", CharField()), 6, Value("0"))),
-        output_field=CharField(),
-    ))
+    draft.update(
+        number=Concat(
+            Value("SR-"),
+            Cast(ExtractYear("created_at"), CharField()),
+            Value("-"),
+            Case(
+                When(id__gte=10**6, then=Cast("id", CharField())),
+                default=LPad(Cast("id", CharField()), 6, Value("0")),
+            ),
+            output_field=CharField(),
+        )
+    )
     # Children point at their request objects; bulk_create takes the ids those now have.
     pairs = [pair for w in walks for pair in w.messages]
     Message.objects.bulk_create([m for m, _ in pairs], batch_size=1000)
@@ -533,9 +722,12 @@ def step_requests(ctx: DemoContext) -> None:
         _save(walks)
         canned += _canned(org)
         status_counts.update(w.request.status for w in walks)
-        totals.update(requests=len(walks), messages=sum(len(w.messages) for w in walks),
-                      events=sum(len(w.events) + len(w.messages) for w in walks),
-                      ratings=sum(w.rating is not None for w in walks))
+        totals.update(
+            requests=len(walks),
+            messages=sum(len(w.messages) for w in walks),
+            events=sum(len(w.events) + len(w.messages) for w in walks),
+            ratings=sum(w.rating is not None for w in walks),
+        )
         ctx.report(f"{org.name}: {len(walks)} service requests")
     CannedReply.objects.bulk_create(canned)
     ctx.report(

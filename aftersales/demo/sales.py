@@ -1,5 +1,4 @@
-"""Demo step: customers, their addresses and the units they bought over the last two years.
-"""
+"""Demo step: customers, their addresses and the units they bought over the last two years."""
 
 from __future__ import annotations
 
@@ -16,7 +15,10 @@ from aftersales.demo.data import CITIES, COMPOUNDS, ORGS, STREETS
 
 def _phone(rng: random.Random, used: set[str]) -> str:
     while True:
-        phone = rng.choice(["138", "139", "135", "136", "150", "151", "158", "186", "188", "177", "199"]) + f"{rng.randrange(10**8):08d}"
+        phone = (
+            rng.choice(["138", "139", "135", "136", "150", "151", "158", "186", "188", "177", "199"])
+            + f"{rng.randrange(10**8):08d}"
+        )
         if phone not in used:
             used.add(phone)
             return phone
@@ -35,7 +37,10 @@ def step_sales(ctx: DemoContext) -> None:
             phone = _phone(rng, used_phones)
             customers.append(
                 Customer(
-                    organization=org, name=person_name(rng), phone=phone, phone_hash=phone_hash(phone),
+                    organization=org,
+                    name=person_name(rng),
+                    phone=phone,
+                    phone_hash=phone_hash(phone),
                     email=f"user{rng.randrange(10**6)}@example.com" if rng.random() < 0.4 else "",
                     tier=tier,
                 )
@@ -51,12 +56,19 @@ def step_sales(ctx: DemoContext) -> None:
         ctx.customers[spec["slug"]] = customers
         addresses = []
         for c in customers:
-            city, province, lat, lon, districts = CITIES[rng.choice(spec["station_cities"] + [rng.randrange(len(CITIES))])]
+            city, province, lat, lon, districts = CITIES[
+                rng.choice(spec["station_cities"] + [rng.randrange(len(CITIES))])
+            ]
             addresses.append(
                 CustomerAddress(
-                    customer=c, label="家", province=province, city=city, district=rng.choice(districts),
+                    customer=c,
+                    label="家",
+                    province=province,
+                    city=city,
+                    district=rng.choice(districts),
                     detail=f"{rng.choice(STREETS)}{rng.randint(1, 999)}号{rng.choice(COMPOUNDS)}{rng.randint(1, 30)}栋{rng.randint(1, 32)}0{rng.randint(1, 4)}",
-                    latitude=round(lat + rng.uniform(-0.15, 0.15), 5), longitude=round(lon + rng.uniform(-0.15, 0.15), 5),
+                    latitude=round(lat + rng.uniform(-0.15, 0.15), 5),
+                    longitude=round(lon + rng.uniform(-0.15, 0.15), 5),
                     is_default=True,
                 )
             )
@@ -74,13 +86,18 @@ def step_sales(ctx: DemoContext) -> None:
             model = rng.choice(models)
             purchase = ctx.today - timedelta(days=rng.randint(1, 729))
             online = rng.random() < spec["online_share"]
-            delivery = min(purchase + timedelta(days=rng.randint(0, 5) if online else rng.randint(0, 2)), ctx.today)
+            delivery = min(
+                purchase + timedelta(days=rng.randint(0, 5) if online else rng.randint(0, 2)), ctx.today
+            )
             discount = Decimal(str(round(rng.uniform(0.82, 1.0), 2)))
             units.append(
                 Unit(
-                    organization=org, product_model=model, customer=customer,
+                    organization=org,
+                    product_model=model,
+                    customer=customer,
                     serial_number=f"{spec['prefix'].upper()}{purchase:%y%m}{n:06d}{rng.randint(10, 99)}",
-                    purchase_date=purchase, delivery_date=delivery,
+                    purchase_date=purchase,
+                    delivery_date=delivery,
                     invoice_number=f"{rng.randint(10**19, 10**20 - 1)}" if rng.random() < 0.9 else "",
                     invoice_amount=(model.list_price * discount).quantize(Decimal("0.01")),
                     sales_channel="online" if online else "offline",

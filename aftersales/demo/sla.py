@@ -1,5 +1,4 @@
-"""Demo step: calendars, default SLA policies, every request's clocks and recent escalations.
-"""
+"""Demo step: calendars, default SLA policies, every request's clocks and recent escalations."""
 
 from __future__ import annotations
 
@@ -36,17 +35,27 @@ def _recent_escalations(now: datetime) -> int:
     old warnings. The last three days' breaches of open work are escalated as the job would have
     done, so the demo's supervisors and timelines show escalations."""
     queued_before = OutboxMessage.objects.aggregate(m=Max("id"))["m"] or 0
-    clocks = list(SlaClock.objects.filter(active=True, breached_at__gte=now - timedelta(days=3))
-                  .select_related("request__sla").order_by("id"))
+    clocks = list(
+        SlaClock.objects.filter(active=True, breached_at__gte=now - timedelta(days=3))
+        .select_related("request__sla")
+        .order_by("id")
+    )
     rules = rules_by_policy(c.request.sla.policy_id for c in clocks)
     escalated = 0
     for clock in clocks:
-        due = rules_due(rules.get(clock.request.sla.policy_id or 0, []), metric=clock.metric,
-                        target_minutes=clock.target_minutes, fraction_used=clock.fraction_used, mark=-1.0)
+        due = rules_due(
+            rules.get(clock.request.sla.policy_id or 0, []),
+            metric=clock.metric,
+            target_minutes=clock.target_minutes,
+            fraction_used=clock.fraction_used,
+            mark=-1.0,
+        )
         applied = [escalate(clock_id=clock.pk, rule=rule, at=now) for rule in due]
         escalated += any(applied)
     # History, not news: its warnings are not sent, and a raised priority dates from the
     # escalation's own time, like the rest of the demo's timelines.
     OutboxMessage.objects.filter(id__gt=queued_before).delete()
-    ServiceRequest.objects.filter(pk__in={c.request_id for c in clocks}, updated_at__gt=now).update(updated_at=now)
+    ServiceRequest.objects.filter(pk__in={c.request_id for c in clocks}, updated_at__gt=now).update(
+        updated_at=now
+    )
     return escalated

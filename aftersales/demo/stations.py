@@ -1,5 +1,4 @@
-"""Demo step: service stations in each organization's cities, each with its radius and capacity.
-"""
+"""Demo step: service stations in each organization's cities, each with its radius and capacity."""
 
 from __future__ import annotations
 
@@ -19,8 +18,12 @@ def step_stations(ctx: DemoContext) -> None:
             # A few kilometres off the city centre, as real stations are.
             stations.append(
                 ServiceStation(
-                    organization=org, code=f"{spec['prefix']}-{n:02d}", name=f"{org.name}{city.rstrip('市')}{district}服务中心",
-                    province=province, city=city, district=district,
+                    organization=org,
+                    code=f"{spec['prefix']}-{n:02d}",
+                    name=f"{org.name}{city.rstrip('市')}{district}服务中心",
+                    province=province,
+                    city=city,
+                    district=district,
                     address=f"{district}{ctx.rng.choice(STREETS)}{ctx.rng.randint(1, 300)}号",
                     latitude=round(lat + ctx.rng.uniform(-0.05, 0.05), 5),
                     longitude=round(lon + ctx.rng.uniform(-0.05, 0.05), 5),

@@ -17,8 +17,15 @@ from aftersales.dispatch.models import (
 
 @admin.register(DispatchPolicy)
 class DispatchPolicyAdmin(admin.ModelAdmin):
-    list_display = ["organization", "auto_assign", "booking_days", "slot_hours", "same_day_for_priority", "labour_rate",
-                    "visit_fee"]
+    list_display = [
+        "organization",
+        "auto_assign",
+        "booking_days",
+        "slot_hours",
+        "same_day_for_priority",
+        "labour_rate",
+        "visit_fee",
+    ]
 
 
 class SkillInline(admin.TabularInline):
@@ -48,7 +55,15 @@ class TechnicianAdmin(admin.ModelAdmin):
 
 @admin.register(SkillRequirement)
 class SkillRequirementAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "organization", "category", "request_kind", "skill_kind", "skill_code", "min_level"]
+    list_display = [
+        "__str__",
+        "organization",
+        "category",
+        "request_kind",
+        "skill_kind",
+        "skill_code",
+        "min_level",
+    ]
     list_filter = ["organization", "skill_kind"]
 
 
@@ -89,7 +104,15 @@ class PartUsageInline(admin.TabularInline):
 
 @admin.register(RepairRecord)
 class RepairRecordAdmin(ReadOnlyAdmin):
-    list_display = ["request", "technician", "fault_code", "coverage", "charge_total", "first_time_fix", "completed_at"]
+    list_display = [
+        "request",
+        "technician",
+        "fault_code",
+        "coverage",
+        "charge_total",
+        "first_time_fix",
+        "completed_at",
+    ]
     list_filter = ["coverage", "first_time_fix"]
     search_fields = ["request__number", "fault_code"]
     inlines = [PartUsageInline]

@@ -172,8 +172,13 @@ class SlotsOut(Schema):
 
 def _distance(d: Any) -> dict[str, Any]:
     s = d.station
-    return {"station_id": s.pk, "name": s.name, "address": s.address, "distance_km": d.distance_km,
-            "service_radius_km": s.service_radius_km}
+    return {
+        "station_id": s.pk,
+        "name": s.name,
+        "address": s.address,
+        "distance_km": d.distance_km,
+        "service_radius_km": s.service_radius_km,
+    }
 
 
 class SlotsQuery(Schema):
@@ -189,11 +194,16 @@ def appointment_slots(request: HttpRequest, params: Query[SlotsQuery]) -> dict[s
     avail = booking.availability(request=sr, moving=current)
     staff = getattr(request.user, "role", None) != Role.CUSTOMER
     return {
-        "request": sr.number, "same_day": avail.same_day, "outside_network": avail.outside_network,
+        "request": sr.number,
+        "same_day": avail.same_day,
+        "outside_network": avail.outside_network,
         "problem": avail.problem,
-        "slots": [{"start": s.start, "end": s.end, "technicians": list(s.technician_ids) if staff else None}
-                  for s in avail.slots],
-        "covering": [_distance(d) for d in avail.covering], "carry_in": [_distance(d) for d in avail.carry_in],
+        "slots": [
+            {"start": s.start, "end": s.end, "technicians": list(s.technician_ids) if staff else None}
+            for s in avail.slots
+        ],
+        "covering": [_distance(d) for d in avail.covering],
+        "carry_in": [_distance(d) for d in avail.carry_in],
     }
 
 
@@ -221,8 +231,13 @@ def _technician(request: HttpRequest, technician_id: int | None) -> Technician |
 def book_appointment(request: HttpRequest, payload: BookIn) -> tuple[int, Appointment]:
     _require(request, Cap.BOOK_VISITS, customers=True)
     sr = request_for_user(user=request.user, number=payload.request)
-    appointment = booking.appointment_book(request=sr, start=payload.start, end=payload.end, by=request.user,  # type: ignore[arg-type]
-                                           technician=_technician(request, payload.technician))
+    appointment = booking.appointment_book(
+        request=sr,
+        start=payload.start,
+        end=payload.end,
+        by=request.user,  # type: ignore[arg-type]
+        technician=_technician(request, payload.technician),
+    )
     return 201, selectors.appointment_for_user(user=request.user, pk=appointment.pk)
 
 
@@ -237,9 +252,14 @@ class RescheduleIn(Schema):
 def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> Appointment:
     _require(request, Cap.BOOK_VISITS, customers=True)
     appointment = selectors.appointment_for_user(user=request.user, pk=appointment_id)
-    booking.appointment_reschedule(appointment=appointment, start=payload.start, end=payload.end,
-                                   by=request.user, technician=_technician(request, payload.technician),  # type: ignore[arg-type]
-                                   version=payload.version)
+    booking.appointment_reschedule(
+        appointment=appointment,
+        start=payload.start,
+        end=payload.end,
+        by=request.user,
+        technician=_technician(request, payload.technician),  # type: ignore[arg-type]
+        version=payload.version,
+    )
     return selectors.appointment_for_user(user=request.user, pk=appointment_id)
 
 
@@ -252,8 +272,12 @@ class CancelIn(Schema):
 def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Appointment:
     _require(request, Cap.BOOK_VISITS, customers=True)
     appointment = selectors.appointment_for_user(user=request.user, pk=appointment_id)
-    booking.appointment_cancel(appointment=appointment, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
-                               version=payload.version)
+    booking.appointment_cancel(
+        appointment=appointment,
+        by=request.user,
+        reason=payload.reason,  # type: ignore[arg-type]
+        version=payload.version,
+    )
     return selectors.appointment_for_user(user=request.user, pk=appointment_id)
 
 
@@ -277,8 +301,12 @@ def station_coverage(request: HttpRequest, station_id: int, params: Query[Covera
     """Whether the station's service radius reaches the point (great-circle distance)."""
     station = get_or_404(stations_for_user(request.user), pk=station_id)
     [d] = distances([station], (params.lat, params.lon))
-    return {"station_id": station.pk, "covers": d.covers, "distance_km": d.distance_km,
-            "service_radius_km": station.service_radius_km}
+    return {
+        "station_id": station.pk,
+        "covers": d.covers,
+        "distance_km": d.distance_km,
+        "service_radius_km": station.service_radius_km,
+    }
 
 
 # --- day plans -----------------------------------------------------------------------------------
@@ -290,7 +318,9 @@ class PlanIn(Schema):
     time_limit_s: float = Field(2.0, gt=0, le=10)
     objective: Literal["least_travel", "balanced"] = "least_travel"
     balance_by: Literal["visits", "work_time"] = "visits"
-    max_spread: int | None = Field(None, ge=0, le=200, description="visits apart, or % of the average on-site time")
+    max_spread: int | None = Field(
+        None, ge=0, le=200, description="visits apart, or % of the average on-site time"
+    )
 
 
 class StopOut(Schema):
@@ -334,32 +364,60 @@ class PlanOut(Schema):
 
 def _plan_out(plan: DayPlan) -> dict[str, Any]:
     routes: dict[int, dict[str, Any]] = {}
-    for stop in plan.stops.select_related("technician__user", "appointment__request").order_by("technician_id",
-                                                                                                "sequence"):
-        route = routes.setdefault(stop.technician_id, {"technician_id": stop.technician_id,
-                                                       "technician": stop.technician.name, "stops": []})
-        route["stops"].append({"appointment": stop.appointment_id, "request": stop.appointment.request.number,
-                               "sequence": stop.sequence, "arrival": stop.arrival_at, "start": stop.start_at,
-                               "departure": stop.departure_at, "travel_m": stop.travel_m, "fixed": stop.fixed,
-                               "reasons": stop.reasons, "why": planning.explain(stop.reasons)})
+    for stop in plan.stops.select_related("technician__user", "appointment__request").order_by(
+        "technician_id", "sequence"
+    ):
+        route = routes.setdefault(
+            stop.technician_id,
+            {"technician_id": stop.technician_id, "technician": stop.technician.name, "stops": []},
+        )
+        route["stops"].append(
+            {
+                "appointment": stop.appointment_id,
+                "request": stop.appointment.request.number,
+                "sequence": stop.sequence,
+                "arrival": stop.arrival_at,
+                "start": stop.start_at,
+                "departure": stop.departure_at,
+                "travel_m": stop.travel_m,
+                "fixed": stop.fixed,
+                "reasons": stop.reasons,
+                "why": planning.explain(stop.reasons),
+            }
+        )
     balanced = plan.objective == "balanced"
-    return {"station_id": plan.station_id, "date": plan.day, "solver": plan.solver, "planned_at": plan.planned_at,
-            "distance_m": plan.distance_m, "objective": plan.objective,
-            "balance_by": plan.balance_by if balanced else None, "max_spread": plan.max_spread if balanced else None,
-            "routes": list(routes.values()),
-            "unassigned": [{k: u.get(k, "") for k in ("appointment", "number", "reason", "message")}
-                           for u in plan.unassigned]}
+    return {
+        "station_id": plan.station_id,
+        "date": plan.day,
+        "solver": plan.solver,
+        "planned_at": plan.planned_at,
+        "distance_m": plan.distance_m,
+        "objective": plan.objective,
+        "balance_by": plan.balance_by if balanced else None,
+        "max_spread": plan.max_spread if balanced else None,
+        "routes": list(routes.values()),
+        "unassigned": [
+            {k: u.get(k, "") for k in ("appointment", "number", "reason", "message")} for u in plan.unassigned
+        ],
+    }
 
 
 @router.post("/plans", response=PlanOut)
 def plan_day(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     """Plan (or re-plan) a station's day with the route optimizer; jobs in progress keep their place."""
     _require(request, Cap.ASSIGN_JOBS)
-    station = get_or_404(selectors.stations_for_staff(request.user).select_related("organization"),
-                         pk=payload.station)
-    stored = planning.plan_day(station=station, day=payload.date, by=request.user,  # type: ignore[arg-type]
-                               time_limit_s=payload.time_limit_s, objective=payload.objective,
-                               balance_by=payload.balance_by, max_spread=payload.max_spread)
+    station = get_or_404(
+        selectors.stations_for_staff(request.user).select_related("organization"), pk=payload.station
+    )
+    stored = planning.plan_day(
+        station=station,
+        day=payload.date,
+        by=request.user,  # type: ignore[arg-type]
+        time_limit_s=payload.time_limit_s,
+        objective=payload.objective,
+        balance_by=payload.balance_by,
+        max_spread=payload.max_spread,
+    )
     return _plan_out(stored)
 
 
@@ -373,4 +431,3 @@ def get_plan(request: HttpRequest, params: Query[PlanQuery]) -> dict[str, Any]:
     _require(request, Cap.VIEW_TECHNICIANS)
     station = get_or_404(selectors.stations_for_staff(request.user), pk=params.station)
     return _plan_out(get_or_404(DayPlan.objects.filter(station=station), day=params.date))
-

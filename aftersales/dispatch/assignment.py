@@ -28,8 +28,14 @@ from aftersales.stations.coverage import covering, distances
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
-OPEN_WORK = [Status.ASSIGNED, Status.SCHEDULED, Status.IN_PROGRESS, Status.AWAITING_PARTS,
-             Status.AWAITING_CUSTOMER, Status.REOPENED]
+OPEN_WORK = [
+    Status.ASSIGNED,
+    Status.SCHEDULED,
+    Status.IN_PROGRESS,
+    Status.AWAITING_PARTS,
+    Status.AWAITING_CUSTOMER,
+    Status.REOPENED,
+]
 
 
 def request_point(request: ServiceRequest) -> LatLon | None:
@@ -39,8 +45,11 @@ def request_point(request: ServiceRequest) -> LatLon | None:
 
 
 def technicians_of(organization_id: int, station_ids: Iterable[int] | None = None) -> list[Technician]:
-    qs = (Technician.objects.filter(organization_id=organization_id, is_active=True)
-          .select_related("user", "home_station").prefetch_related("skills", "shifts"))
+    qs = (
+        Technician.objects.filter(organization_id=organization_id, is_active=True)
+        .select_related("user", "home_station")
+        .prefetch_related("skills", "shifts")
+    )
     if station_ids is not None:
         qs = qs.filter(home_station_id__in=list(station_ids))
     return list(qs.order_by("id"))
@@ -56,13 +65,19 @@ def previous_technician(request: ServiceRequest, user_ids: Iterable[int]) -> int
         return None
     return (
         ServiceRequest.objects.filter(unit_id=request.unit_id, assignee_id__in=list(user_ids))
-        .exclude(pk=request.pk).order_by("-created_at").values_list("assignee_id", flat=True).first()
+        .exclude(pk=request.pk)
+        .order_by("-created_at")
+        .values_list("assignee_id", flat=True)
+        .first()
     )
 
 
 def open_loads(user_ids: Iterable[int]) -> dict[int, int]:
-    rows = (ServiceRequest.objects.filter(assignee_id__in=list(user_ids), status__in=OPEN_WORK)
-            .values("assignee_id").annotate(n=Count("id")))
+    rows = (
+        ServiceRequest.objects.filter(assignee_id__in=list(user_ids), status__in=OPEN_WORK)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+    )
     return {r["assignee_id"]: r["n"] for r in rows}
 
 
@@ -75,8 +90,12 @@ class Candidate:
 
     @property
     def sort_key(self) -> tuple[bool, int, float, int]:
-        return (not self.previous, self.load, self.distance_km if self.distance_km is not None else 1e9,
-                self.technician.pk)
+        return (
+            not self.previous,
+            self.load,
+            self.distance_km if self.distance_km is not None else 1e9,
+            self.technician.pk,
+        )
 
 
 @dataclass
@@ -109,7 +128,9 @@ def explain_clauses(best: Candidate, *, needed: str, others: list[Candidate]) ->
     """Why ``best``, clause by clause, stored as codes on the timeline."""
     parts = [text(codes.WHY_SKILLS, skills=needed)]
     if best.distance_km is not None:
-        parts.append(text(codes.WHY_STATION, station=best.technician.home_station.name, km=f"{best.distance_km:.1f}"))
+        parts.append(
+            text(codes.WHY_STATION, station=best.technician.home_station.name, km=f"{best.distance_km:.1f}")
+        )
     if best.previous:
         parts.append(text(codes.WHY_PREVIOUS))
     fewest = all(best.load <= o.load for o in others)
@@ -145,7 +166,9 @@ def rank(
             km = {d.station.pk: d.distance_km for d in distances(stations.values(), point)}
         except InvalidCoordinatesError:
             km = {}
-    out = [Candidate(t, t.user_id == previous, loads.get(t.pk, 0), km.get(t.home_station_id)) for t in qualified]
+    out = [
+        Candidate(t, t.user_id == previous, loads.get(t.pk, 0), km.get(t.home_station_id)) for t in qualified
+    ]
     out.sort(key=lambda c: c.sort_key)
     return out
 
@@ -188,20 +211,27 @@ def propose_many(requests: list[ServiceRequest], technicians: list[Technician]) 
     loads = {t.pk: by_user.get(t.user_id, 0) for t in technicians}
     users = [t.user_id for t in technicians]
     last: dict[int, int] = {}  # unit -> the user who last worked on it
-    rows = (ServiceRequest.objects.filter(unit_id__in=[r.unit_id for r in requests if r.unit_id],
-                                          assignee_id__in=users)
-            .exclude(pk__in=[r.pk for r in requests]).order_by("unit_id", "-created_at")
-            .values_list("unit_id", "assignee_id"))
+    rows = (
+        ServiceRequest.objects.filter(
+            unit_id__in=[r.unit_id for r in requests if r.unit_id], assignee_id__in=users
+        )
+        .exclude(pk__in=[r.pk for r in requests])
+        .order_by("unit_id", "-created_at")
+        .values_list("unit_id", "assignee_id")
+    )
     for unit_id, user_id in rows:
         last.setdefault(unit_id, user_id)
     out = []
     for request in requests:
         needed = skills.required_tokens(request, requirements)
         proposal = Proposal(request, needed=skills.labels(needed, names))
-        proposal.candidates = rank(request, technicians, loads=loads, needed=needed,
-                                   previous=last.get(request.unit_id or 0))
+        proposal.candidates = rank(
+            request, technicians, loads=loads, needed=needed, previous=last.get(request.unit_id or 0)
+        )
         if not proposal.candidates:
-            proposal.problem = _("本网点没有具备所需技能（%(skills)s）的工程师。") % {"skills": proposal.needed}
+            proposal.problem = _("本网点没有具备所需技能（%(skills)s）的工程师。") % {
+                "skills": proposal.needed
+            }
         out.append(proposal)
     return out
 
@@ -232,9 +262,16 @@ def auto_assign_pending(*, limit: int = 200) -> int:
     orgs = list(DispatchPolicy.objects.filter(auto_assign=True).values_list("organization_id", flat=True))
     if not orgs:
         return 0
-    pending = (ServiceRequest.objects.filter(organization_id__in=orgs, status=Status.ACCEPTED, assignee__isnull=True,
-                                             kind__in=list(skills.FIELD_KINDS))
-               .select_related("unit__product_model__category").order_by("created_at")[:limit])
+    pending = (
+        ServiceRequest.objects.filter(
+            organization_id__in=orgs,
+            status=Status.ACCEPTED,
+            assignee__isnull=True,
+            kind__in=list(skills.FIELD_KINDS),
+        )
+        .select_related("unit__product_model__category")
+        .order_by("created_at")[:limit]
+    )
     done = 0
     for request in pending:
         proposal = propose(request)

@@ -42,8 +42,16 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
 # ``booking.availability`` and friends stay importable from here: pages ask and book in one place.
-__all__ = ["Availability", "Slot", "appointment_book", "appointment_cancel", "appointment_reschedule", "availability",
-           "check_bookable"]
+__all__ = [
+    "Availability",
+    "Slot",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_reschedule",
+    "availability",
+    "check_bookable",
+]
+
 
 def _staff(by: User | None) -> User | None:
     """Status changes a customer's booking causes are the system's, not the customer's to take."""
@@ -70,8 +78,12 @@ def _lock_candidates(request: ServiceRequest) -> None:
     if point is None:
         return
     station_ids = [d.station.pk for d in covering(request.organization_id, point)]
-    list(Technician.objects.select_for_update().filter(home_station_id__in=station_ids)
-         .order_by("pk").values_list("pk", flat=True))
+    list(
+        Technician.objects.select_for_update()
+        .filter(home_station_id__in=station_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _pick(slot: Slot, technician: Technician | None, request: ServiceRequest) -> Technician:
@@ -81,10 +93,13 @@ def _pick(slot: Slot, technician: Technician | None, request: ServiceRequest) ->
             missing = needed - skills.technician_tokens(technician)
             if missing:
                 why = _("%(name)s 不具备所需技能：%(skills)s。") % {
-                    "name": technician.name, "skills": skills.labels(missing, category_names(request.organization_id))}
+                    "name": technician.name,
+                    "skills": skills.labels(missing, category_names(request.organization_id)),
+                }
             else:
                 why = _("%(name)s 在该时段无法按时到达（班次、休假、已有预约、每日上限或路程不允许）。") % {
-                    "name": technician.name}
+                    "name": technician.name
+                }
             able = Technician.objects.filter(pk__in=slot.technician_ids).select_related("user")
             why += _("该时段可以上门的：%(names)s。") % {"names": "、".join(t.name for t in able)}
             raise Conflict(why, {"technician": why})
@@ -102,20 +117,29 @@ def _find_slot(avail: Availability, start: datetime, end: datetime) -> Slot:
     raise Conflict(detail, {"start": detail})
 
 
-def _move_request(request: ServiceRequest, *, technician: Technician, by: User | None, window: str,
-                  why: EventText) -> None:
+def _move_request(
+    request: ServiceRequest, *, technician: Technician, by: User | None, window: str, why: EventText
+) -> None:
     """Assign (when needed) and schedule, through the request services so the timeline says why."""
     staff = _staff(by)
     if request.status == Status.NEW:
         request = service_services.request_transition(request=request, name="accept", by=staff, reason=why)
     if request.assignee_id != technician.user_id or request.status in (Status.ACCEPTED, Status.REOPENED):
-        request = service_services.request_assign(request=request, assignee=technician.user, by=staff, reason=why)
+        request = service_services.request_assign(
+            request=request, assignee=technician.user, by=staff, reason=why
+        )
     if request.status in HOLD_STATUS:
-        event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
-                                   data={"changes": {gettext_noop("上门预约"): [None, window]}})
+        event_add(
+            request=request,
+            kind=RequestEvent.Kind.FIELD,
+            by=by,
+            public=True,
+            data={"changes": {gettext_noop("上门预约"): [None, window]}},
+        )
         return
-    service_services.request_transition(request=request, name="schedule", by=staff,
-                                        reason=text(codes.SCHEDULED, why=why, window=window))
+    service_services.request_transition(
+        request=request, name="schedule", by=staff, reason=text(codes.SCHEDULED, why=why, window=window)
+    )
 
 
 def appointment_book(
@@ -131,8 +155,9 @@ def appointment_book(
     start, end = _window(start, end, request)
     zone = config.zone_of(request.organization)
     with transaction.atomic():
-        locked = request_for_user(by, request.pk, for_update=True,
-                                  related=("organization", "unit__product_model__category"))
+        locked = request_for_user(
+            by, request.pk, for_update=True, related=("organization", "unit__product_model__category")
+        )
         check_bookable(locked)
         if Appointment.objects.filter(request=locked, status__in=Appointment.ACTIVE).exists():
             raise Conflict(_("这张服务单已有上门预约，请改约或先取消。"), {"request": _("已有预约")})
@@ -141,8 +166,14 @@ def appointment_book(
         slot = _find_slot(avail, start, end)
         chosen = _pick(slot, technician, locked)
         appointment = Appointment.objects.create(
-            organization=locked.organization, request=locked, technician=chosen, station=chosen.home_station,
-            window_start=start, window_end=end, booked_by=by, created_at=timezone.now(),
+            organization=locked.organization,
+            request=locked,
+            technician=chosen,
+            station=chosen.home_station,
+            window_start=start,
+            window_end=end,
+            booked_by=by,
+            created_at=timezone.now(),
         )
         by_customer = by is not None and by.role == Role.CUSTOMER
         why = text(codes.BOOKED_BY_CUSTOMER if by_customer else codes.BOOKED, technician=chosen.name)
@@ -152,16 +183,22 @@ def appointment_book(
 
 
 def _lock_appointment(appointment: Appointment, by: User | None, version: int | None) -> Appointment:
-    locked = (Appointment.objects.select_for_update(of=("self",))
-              .select_related("request", "request__organization", "request__customer", "technician__user")
-              .get(pk=appointment.pk))
+    locked = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("request", "request__organization", "request__customer", "technician__user")
+        .get(pk=appointment.pk)
+    )
     request_access(by, locked.request)
     if version is not None and version != locked.version:
-        raise Conflict(_("预约已被他人修改（当前版本 %(v)d），请刷新后再试。") % {"v": locked.version},
-                       {"version": str(locked.version)})
+        raise Conflict(
+            _("预约已被他人修改（当前版本 %(v)d），请刷新后再试。") % {"v": locked.version},
+            {"version": str(locked.version)},
+        )
     if not locked.is_active:
-        raise Conflict(_("预约已%(status)s，不能再修改。") % {"status": locked.get_status_display()},
-                       {"status": locked.status})
+        raise Conflict(
+            _("预约已%(status)s，不能再修改。") % {"status": locked.get_status_display()},
+            {"status": locked.status},
+        )
     if locked.checked_in_at is not None:
         raise Conflict(_("工程师已到场，不能再改约或取消。"), {"status": "checked_in"})
     return locked
@@ -182,11 +219,16 @@ def appointment_reschedule(
     start, end = _window(start, end, request)
     zone = config.zone_of(request.organization)
     with transaction.atomic():
-        sr = ServiceRequest.objects.select_for_update(of=("self",)).select_related(
-            "organization", "customer", "unit__product_model__category").get(pk=request.pk)
+        sr = (
+            ServiceRequest.objects.select_for_update(of=("self",))
+            .select_related("organization", "customer", "unit__product_model__category")
+            .get(pk=request.pk)
+        )
         locked = _lock_appointment(appointment, by, version)
         _lock_candidates(sr)
-        avail = availability(request=sr, now=now, only_day=timezone.localtime(start, zone).date(), moving=locked)
+        avail = availability(
+            request=sr, now=now, only_day=timezone.localtime(start, zone).date(), moving=locked
+        )
         slot = _find_slot(avail, start, end)
         if technician is None and locked.technician_id in slot.technician_ids:
             technician = locked.technician  # keep the person when they can still make it
@@ -210,7 +252,9 @@ def appointment_reschedule(
     return locked
 
 
-def appointment_cancel(*, appointment: Appointment, by: User | None, reason: str, version: int | None = None) -> Appointment:
+def appointment_cancel(
+    *, appointment: Appointment, by: User | None, reason: str, version: int | None = None
+) -> Appointment:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput({"reason": _("请填写取消原因。")})
@@ -226,11 +270,20 @@ def appointment_cancel(*, appointment: Appointment, by: User | None, reason: str
         window = window_text(locked.window_start, locked.window_end, zone)
         if sr.status == Status.SCHEDULED:
             # Back to "assigned": the technician keeps the job but no time is promised any more.
-            service_services.request_transition(request=sr, name="assign", by=_staff(by),
-                                                reason=text(codes.CANCELLED, window=window, reason=reason))
+            service_services.request_transition(
+                request=sr,
+                name="assign",
+                by=_staff(by),
+                reason=text(codes.CANCELLED, window=window, reason=reason),
+            )
         else:
-            event_add(request=sr, kind=RequestEvent.Kind.FIELD, by=by, public=True,
-                                       data={"changes": {gettext_noop("上门预约"): [window, gettext_noop("已取消")]}})
+            event_add(
+                request=sr,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                public=True,
+                data={"changes": {gettext_noop("上门预约"): [window, gettext_noop("已取消")]}},
+            )
     return locked
 
 

@@ -58,7 +58,9 @@ def _context(request: HttpRequest, sr: ServiceRequest, *, portal: bool, **extra:
         avail = booking.availability(request=sr, moving=appointment)
         problem = avail.problem
     except ServiceError as exc:
-        problem = " ".join(exc.errors.values()) if isinstance(exc, InvalidInput) and exc.errors else exc.message
+        problem = (
+            " ".join(exc.errors.values()) if isinstance(exc, InvalidInput) and exc.errors else exc.message
+        )
     technicians: dict[int, Technician] = {}
     if avail is not None and not portal:
         ids = {i for slot in avail.slots for i in slot.technician_ids}
@@ -66,13 +68,20 @@ def _context(request: HttpRequest, sr: ServiceRequest, *, portal: bool, **extra:
     here = "dispatch:portal-book" if portal else "dispatch:book"
     book_form = extra.pop("book_form", None) or BookForm()
     return {
-        "sr": sr, "appointment": appointment, "avail": avail, "problem": problem, "portal": portal,
-        "technicians": technicians, "action_url": reverse(here, args=[sr.number]),
+        "sr": sr,
+        "appointment": appointment,
+        "avail": avail,
+        "problem": problem,
+        "portal": portal,
+        "technicians": technicians,
+        "action_url": reverse(here, args=[sr.number]),
         "back_url": reverse("portal_requests:detail" if portal else "service:detail", args=[sr.number]),
-        "mail_in": selectors.mail_in_of(sr), "book_form": book_form,
+        "mail_in": selectors.mail_in_of(sr),
+        "book_form": book_form,
         "days": _days(avail, sr, str(book_form.data.get("slot", "")) if book_form.is_bound else ""),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(),
-        "mail_form": extra.pop("mail_form", None) or MailInStartForm(), **extra,
+        "mail_form": extra.pop("mail_form", None) or MailInStartForm(),
+        **extra,
     }
 
 
@@ -84,14 +93,24 @@ def _days(avail: booking.Availability | None, sr: ServiceRequest, chosen: str) -
     zone = config.zone_of(sr.organization)
     today = timezone.localtime(timezone.now(), zone).date()
     names = {today: _("今天"), today + timedelta(days=1): _("明天"), today + timedelta(days=2): _("后天")}
-    days = [{"day": day, "key": day.strftime("%Y%m%d"), "slots": slots, "name": names.get(day, ""),
-             "active": any(s.key == chosen for s in slots)} for day, slots in avail.by_day()]
+    days = [
+        {
+            "day": day,
+            "key": day.strftime("%Y%m%d"),
+            "slots": slots,
+            "name": names.get(day, ""),
+            "active": any(s.key == chosen for s in slots),
+        }
+        for day, slots in avail.by_day()
+    ]
     if days and not any(d["active"] for d in days):
         days[0]["active"] = True
     return days
 
 
-def _page(request: HttpRequest, sr: ServiceRequest, *, portal: bool, status: int = 200, **extra: Any) -> HttpResponse:
+def _page(
+    request: HttpRequest, sr: ServiceRequest, *, portal: bool, status: int = 200, **extra: Any
+) -> HttpResponse:
     template = "dispatch/portal_book.html" if portal else "dispatch/console_book.html"
     return render(request, template, _context(request, sr, portal=portal, **extra), status=status)
 
@@ -114,17 +133,23 @@ def _book(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResp
         return _page(request, sr, portal=portal, status=422, book_form=form)
     technician = None
     if not portal and form.cleaned_data.get("technician"):
-        technician = Technician.objects.filter(pk=form.cleaned_data["technician"],
-                                               organization_id=sr.organization_id).first()
+        technician = Technician.objects.filter(
+            pk=form.cleaned_data["technician"], organization_id=sr.organization_id
+        ).first()
     current = selectors.active_appointment(sr)
     try:
         if current is None:
-            booking.appointment_book(request=sr, start=form.cleaned_data["slot"], by=request.user,  # type: ignore[arg-type]
-                                     technician=technician)
+            booking.appointment_book(
+                request=sr,
+                start=form.cleaned_data["slot"],
+                by=request.user,  # type: ignore[arg-type]
+                technician=technician,
+            )
             messages.success(request, _("已预约上门。"))
         else:
-            booking.appointment_reschedule(appointment=current, start=form.cleaned_data["slot"],
-                                           by=request.user, technician=technician)  # type: ignore[arg-type]
+            booking.appointment_reschedule(
+                appointment=current, start=form.cleaned_data["slot"], by=request.user, technician=technician
+            )  # type: ignore[arg-type]
             messages.success(request, _("已改约。"))
     except ServiceError as exc:
         form.add_service_error(exc)
@@ -165,17 +190,31 @@ def _mail_in(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpR
 
 
 def _carry_in(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
-    station = ServiceStation.objects.filter(pk=request.POST.get("station") or 0, organization_id=sr.organization_id,
-                                            is_active=True, accepts_carry_in=True).first() \
-        if (request.POST.get("station") or "").isdigit() else None
+    station = (
+        ServiceStation.objects.filter(
+            pk=request.POST.get("station") or 0,
+            organization_id=sr.organization_id,
+            is_active=True,
+            accepts_carry_in=True,
+        ).first()
+        if (request.POST.get("station") or "").isdigit()
+        else None
+    )
     if station is None:
         return _page(request, sr, portal=portal, status=422, carry_error=_("请选择一个网点。"))
     try:
-        service_services.request_update(request=sr, by=request.user, version=None,  # type: ignore[arg-type]
-                                        fulfilment=Fulfilment.CARRY_IN)
+        service_services.request_update(
+            request=sr,
+            by=request.user,
+            version=None,  # type: ignore[arg-type]
+            fulfilment=Fulfilment.CARRY_IN,
+        )
         service_services.message_add(
-            request=sr, by=request.user, body=_("选择送到网点维修：%(name)s，%(addr)s，电话 %(phone)s")  # type: ignore[arg-type]
-            % {"name": station.name, "addr": station.address, "phone": station.phone or "—"}, notify=False,
+            request=sr,
+            by=request.user,
+            body=_("选择送到网点维修：%(name)s，%(addr)s，电话 %(phone)s")  # type: ignore[arg-type]
+            % {"name": station.name, "addr": station.address, "phone": station.phone or "—"},
+            notify=False,
         )
     except ServiceError as exc:
         return _page(request, sr, portal=portal, status=exc.status, carry_error=exc.message)

@@ -48,7 +48,9 @@ def warranty_cover(*, unit: Unit, part: SparePart | None, on: date) -> Cover:
     end = add_months(start, months)
     if on <= end:
         return Cover(True, _("%(what)s %(m)d 个月，至 %(end)s") % {"what": what, "m": months, "end": end})
-    return Cover(False, _("已过%(what)s期（%(m)d 个月，至 %(end)s）") % {"what": what, "m": months, "end": end})
+    return Cover(
+        False, _("已过%(what)s期（%(m)d 个月，至 %(end)s）") % {"what": what, "m": months, "end": end}
+    )
 
 
 class CoverCheck(Protocol):

@@ -17,10 +17,22 @@ if TYPE_CHECKING:
 
 # Door-to-door averages in big Chinese cities, parking and lifts included; unknown cities use
 # the policy's default. A deployment with a road-network service replaces ``travel_for``.
-CITY_SPEEDS_KMH = MappingProxyType({
-    "北京市": 22.0, "上海市": 22.0, "广州市": 24.0, "深圳市": 24.0, "重庆市": 22.0, "成都市": 25.0,
-    "杭州市": 25.0, "武汉市": 25.0, "西安市": 26.0, "南京市": 26.0, "天津市": 27.0, "苏州市": 28.0,
-})
+CITY_SPEEDS_KMH = MappingProxyType(
+    {
+        "北京市": 22.0,
+        "上海市": 22.0,
+        "广州市": 24.0,
+        "深圳市": 24.0,
+        "重庆市": 22.0,
+        "成都市": 25.0,
+        "杭州市": 25.0,
+        "武汉市": 25.0,
+        "西安市": 26.0,
+        "南京市": 26.0,
+        "天津市": 27.0,
+        "苏州市": 28.0,
+    }
+)
 DEFAULT_SPEED_KMH = 30.0
 SLOT_ANCHOR_HOUR = 8  # appointment windows start at 08:00 plus whole slots
 
@@ -33,7 +45,10 @@ def policy_for(organization: Organization) -> DispatchPolicy:
 
 def travel_for(policy: DispatchPolicy, city: str | None = None) -> TravelTimeProvider:
     return GreatCircleTravel(
-        road_factor=policy.road_factor, default_speed_kmh=DEFAULT_SPEED_KMH, city_speeds_kmh=CITY_SPEEDS_KMH, city=city
+        road_factor=policy.road_factor,
+        default_speed_kmh=DEFAULT_SPEED_KMH,
+        city_speeds_kmh=CITY_SPEEDS_KMH,
+        city=city,
     )
 
 

@@ -66,7 +66,9 @@ def timeline(
     return times
 
 
-def _matrix(day: TechDay, extra: Sequence[Visit], travel: TravelTimeProvider) -> tuple[dict[LatLon, int], IntMatrix]:
+def _matrix(
+    day: TechDay, extra: Sequence[Visit], travel: TravelTimeProvider
+) -> tuple[dict[LatLon, int], IntMatrix]:
     index: dict[LatLon, int] = {}
     for point in (day.start, day.end, *(v.location for v in day.visits), *(v.location for v in extra)):
         index.setdefault(point, len(index))
@@ -78,7 +80,11 @@ def insertion(day: TechDay, new: Visit, travel: TravelTimeProvider) -> int | Non
     """Where ``new`` fits in the day (its position in the window order), or None."""
     if len(day.visits) + 1 > day.max_jobs:
         return None
-    if new.window.end < day.not_before_s or new.window.start > day.shift.end or new.window.end < day.shift.start:
+    if (
+        new.window.end < day.not_before_s
+        or new.window.start > day.shift.end
+        or new.window.end < day.shift.start
+    ):
         return None
     index, duration = _matrix(day, [new], travel)
     order = day.ordered()

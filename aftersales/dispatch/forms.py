@@ -49,8 +49,13 @@ class PlanForm(forms.Form):
     date = forms.DateField()
     objective = forms.ChoiceField(label=_("规划目标"), choices=PlanObjective.choices, required=False)
     balance_by = forms.ChoiceField(label=_("均衡依据"), choices=BalanceBy.choices, required=False)
-    max_spread = forms.IntegerField(label=_("最大差距"), min_value=0, max_value=200, required=False,
-                                    help_text=_("单数：最忙与最闲的工程师相差的单数；工时：相差占平均工时的百分比。"))
+    max_spread = forms.IntegerField(
+        label=_("最大差距"),
+        min_value=0,
+        max_value=200,
+        required=False,
+        help_text=_("单数：最忙与最闲的工程师相差的单数；工时：相差占平均工时的百分比。"),
+    )
 
 
 class CheckInForm(forms.Form):
@@ -60,7 +65,9 @@ class CheckInForm(forms.Form):
 
 class RecordForm(BootstrapMixin, forms.Form):
     fault_code = forms.CharField(label=_("故障代码"), max_length=30, required=False)
-    diagnosis = forms.CharField(label=_("故障诊断"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    diagnosis = forms.CharField(
+        label=_("故障诊断"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     cause = forms.CharField(label=_("故障原因"), max_length=200, required=False)
     labour_minutes = forms.IntegerField(label=_("工时（分钟）"), min_value=0, max_value=24 * 60, initial=0)
 
@@ -86,21 +93,27 @@ class WaitForm(BootstrapMixin, CheckInForm):
 
 class CompleteForm(BootstrapMixin, CheckInForm):
     signed_by = forms.CharField(label=_("签字人"), max_length=100)
-    signature = forms.CharField(widget=forms.HiddenInput, error_messages={"required": _("请客户在签名框内签字。")})
+    signature = forms.CharField(
+        widget=forms.HiddenInput, error_messages={"required": _("请客户在签名框内签字。")}
+    )
 
 
 class MailInStartForm(BootstrapMixin, forms.Form):
-    method = forms.ChoiceField(label=_("寄送方式"), choices=MailInShipment.Method.choices, widget=forms.RadioSelect)
+    method = forms.ChoiceField(
+        label=_("寄送方式"), choices=MailInShipment.Method.choices, widget=forms.RadioSelect
+    )
 
 
 class MailInStepForm(BootstrapMixin, forms.Form):
     step = forms.ChoiceField(choices=MailInShipment.Step.choices, widget=forms.HiddenInput)
     carrier = forms.CharField(label=_("快递公司"), max_length=50, required=False)
     tracking = forms.CharField(label=_("运单号"), max_length=50, required=False)
-    logistics_cost = forms.DecimalField(label=_("物流成本（元）"), required=False, min_value=0, max_value=99999,
-                                        decimal_places=2)
-    diagnosis = forms.CharField(label=_("维修说明"), max_length=5000, required=False,
-                                widget=forms.Textarea(attrs={"rows": 2}))
+    logistics_cost = forms.DecimalField(
+        label=_("物流成本（元）"), required=False, min_value=0, max_value=99999, decimal_places=2
+    )
+    diagnosis = forms.CharField(
+        label=_("维修说明"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     fault_code = forms.CharField(label=_("故障代码"), max_length=30, required=False)
 
 
@@ -109,16 +122,23 @@ class MapSettingsForm(BootstrapMixin, forms.Form):
 
     provider = forms.ChoiceField(label=_("地图服务"), choices=MapSettings.Provider.choices)
     url_template = forms.CharField(
-        label=_("瓦片地址模板"), max_length=500, required=False,
+        label=_("瓦片地址模板"),
+        max_length=500,
+        required=False,
         help_text=_("留空使用该服务的默认地址；可用 {z} {x} {y} {s} {key}。"),
     )
     api_key = forms.CharField(
-        label=_("密钥"), max_length=200, required=False, widget=forms.PasswordInput(render_value=True),
+        label=_("密钥"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=True),
         help_text=_("服务商控制台里为本系统域名申请的浏览器端密钥（天地图必填）；留空保留已保存的密钥。"),
     )
     clear_key = forms.BooleanField(label=_("删除已保存的密钥"), required=False)
     attribution = forms.CharField(
-        label=_("署名与审图号"), max_length=300, required=False,
+        label=_("署名与审图号"),
+        max_length=300,
+        required=False,
         help_text=_("显示在地图右下角，例如服务商要求的署名和审图号。"),
     )
 
@@ -129,7 +149,9 @@ class MapSettingsForm(BootstrapMixin, forms.Form):
     def clean_url_template(self) -> str:
         url = self.cleaned_data["url_template"].strip()
         if url and not url.startswith("https://"):
-            raise forms.ValidationError(_("地址须以 https:// 开头（页面通过 HTTPS 提供，混合内容会被浏览器拦截）。"))
+            raise forms.ValidationError(
+                _("地址须以 https:// 开头（页面通过 HTTPS 提供，混合内容会被浏览器拦截）。")
+            )
         if url and not all(part in url for part in ("{x}", "{y}", "{z}")):
             raise forms.ValidationError(_("地址模板须包含 {x}、{y} 和 {z}。"))
         return url

@@ -46,8 +46,13 @@ TABLE: tuple[workflow.Transition[MailInShipment.Step], ...] = (
     workflow.transition(Step.SHIPPED_BACK, {Step.REPAIRED}, Step.SHIPPED_BACK, _STAFF),
     workflow.transition(Step.DELIVERED, {Step.SHIPPED_BACK}, Step.DELIVERED, _ANYONE),
 )
-STAMP: dict[str, str] = {Step.IN_TRANSIT: "shipped_at", Step.RECEIVED: "received_at", Step.REPAIRED: "repaired_at",
-         Step.SHIPPED_BACK: "shipped_back_at", Step.DELIVERED: "delivered_at"}
+STAMP: dict[str, str] = {
+    Step.IN_TRANSIT: "shipped_at",
+    Step.RECEIVED: "received_at",
+    Step.REPAIRED: "repaired_at",
+    Step.SHIPPED_BACK: "shipped_back_at",
+    Step.DELIVERED: "delivered_at",
+}
 
 
 def next_step(status: str) -> str | None:
@@ -62,12 +67,21 @@ def customer_may(step: str) -> bool:
 
 
 def _event(request: ServiceRequest, by: User | None, old: str | None, new: str) -> None:
-    event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=True,
-                               data={"changes": {gettext_noop("寄修进度"): [old, new]}})
+    event_add(
+        request=request,
+        kind=RequestEvent.Kind.FIELD,
+        by=by,
+        public=True,
+        data={"changes": {gettext_noop("寄修进度"): [old, new]}},
+    )
 
 
 def mail_in_start(
-    *, request: ServiceRequest, by: User | None, method: str, repair_station: ServiceStation | None = None,
+    *,
+    request: ServiceRequest,
+    by: User | None,
+    method: str,
+    repair_station: ServiceStation | None = None,
 ) -> MailInShipment:
     if method not in MailInShipment.Method.values:
         raise InvalidInput({"method": _("请选择上门取件或自行寄出。")})
@@ -83,10 +97,17 @@ def mail_in_start(
         if MailInShipment.objects.filter(request=locked).exists():
             raise Conflict(_("这张服务单已经登记寄修。"), {"request": _("已登记寄修")})
         if locked.fulfilment != Fulfilment.MAIL_IN:
-            locked = service_services.request_update(request=locked, by=by, version=None,  # type: ignore[arg-type]
-                                                     fulfilment=Fulfilment.MAIL_IN)
+            locked = service_services.request_update(
+                request=locked,
+                by=by,
+                version=None,  # type: ignore[arg-type]
+                fulfilment=Fulfilment.MAIL_IN,
+            )
         shipment = MailInShipment.objects.create(
-            organization_id=locked.organization_id, request=locked, method=method, repair_station=repair_station,
+            organization_id=locked.organization_id,
+            request=locked,
+            method=method,
+            repair_station=repair_station,
             created_at=timezone.now(),
         )
         _event(locked, by, None, str(MailInShipment.Method(method).label))
@@ -108,8 +129,15 @@ def _money(value: Decimal | str | None, errors: dict[str, str]) -> Decimal | Non
 
 
 def mail_in_step(
-    *, shipment: MailInShipment, by: User | None, step: str, carrier: str = "", tracking: str = "",
-    logistics_cost: Decimal | str | None = None, diagnosis: str = "", fault_code: str = "",
+    *,
+    shipment: MailInShipment,
+    by: User | None,
+    step: str,
+    carrier: str = "",
+    tracking: str = "",
+    logistics_cost: Decimal | str | None = None,
+    diagnosis: str = "",
+    fault_code: str = "",
     version: int | None = None,
 ) -> MailInShipment:
     errors: dict[str, str] = {}
@@ -120,8 +148,11 @@ def mail_in_step(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = MailInShipment.objects.select_for_update(of=("self",)).select_related(
-            "request", "request__customer", "request__unit__product_model").get(pk=shipment.pk)
+        locked = (
+            MailInShipment.objects.select_for_update(of=("self",))
+            .select_related("request", "request__customer", "request__unit__product_model")
+            .get(pk=shipment.pk)
+        )
         request = locked.request
         request_access(by, request)
         if by is not None and by.role == Role.CUSTOMER and not customer_may(step):
@@ -133,8 +164,11 @@ def mail_in_step(
         except workflow.Refused as refused:
             expected = refused.allowed[0] if refused.allowed else ""
             allowed = str(Step(expected).label) if expected else _("无")
-            raise Conflict(_("当前进度“%(now)s”的下一步是：%(next)s。") % {"now": locked.get_status_display(),
-                                                                     "next": allowed}, {"step": expected}) from None
+            raise Conflict(
+                _("当前进度“%(now)s”的下一步是：%(next)s。")
+                % {"now": locked.get_status_display(), "next": allowed},
+                {"step": expected},
+            ) from None
         old = locked.get_status_display()
         now = timezone.now()
         locked.status = step
@@ -153,22 +187,30 @@ def mail_in_step(
         _event(request, by, old, label)
         staff = by if by is not None and by.role != Role.CUSTOMER else None
         if step == Step.RECEIVED and lifecycle.can(request.kind, "start", request.status, actor_of(staff)):
-            service_services.request_transition(request=request, name="start", by=staff, reason=text(codes.MAIL_IN_RECEIVED))
+            service_services.request_transition(
+                request=request, name="start", by=staff, reason=text(codes.MAIL_IN_RECEIVED)
+            )
         if step == Step.REPAIRED:
             _record(locked, by, diagnosis=diagnosis, fault_code=fault_code)
         if step == Step.SHIPPED_BACK:
             RepairRecord.objects.filter(request=request, appointment__isnull=True).update(
-                logistics_cost=locked.logistics_cost)
+                logistics_cost=locked.logistics_cost
+            )
             if request.status == Status.IN_PROGRESS:
-                service_services.request_transition(request=request, name="resolve", by=staff,
-                                                    reason=text(codes.MAIL_IN_RETURNED, carrier=carrier, tracking=tracking))
+                service_services.request_transition(
+                    request=request,
+                    name="resolve",
+                    by=staff,
+                    reason=text(codes.MAIL_IN_RETURNED, carrier=carrier, tracking=tracking),
+                )
     return locked
 
 
 def _record(shipment: MailInShipment, by: User | None, *, diagnosis: str, fault_code: str) -> RepairRecord:
     request = shipment.request
     record = RepairRecord.objects.filter(request=request, appointment__isnull=True).first() or RepairRecord(
-        organization_id=request.organization_id, request=request, created_at=timezone.now())
+        organization_id=request.organization_id, request=request, created_at=timezone.now()
+    )
     record.diagnosis = (diagnosis or "").strip()[:5000] or record.diagnosis
     record.fault_code = (fault_code or "").strip()[:30] or record.fault_code
     record.logistics_cost = shipment.logistics_cost

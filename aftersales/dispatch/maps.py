@@ -39,16 +39,24 @@ class ProviderDefaults:
 
 DEFAULTS: dict[str, ProviderDefaults] = {
     Provider.OSM: ProviderDefaults(
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "", "© OpenStreetMap contributors", needs_key=False,
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "",
+        "© OpenStreetMap contributors",
+        needs_key=False,
     ),
     Provider.AMAP: ProviderDefaults(
         "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-        "1234", "© 高德地图 AutoNavi", needs_key=False, gcj02=True,
+        "1234",
+        "© 高德地图 AutoNavi",
+        needs_key=False,
+        gcj02=True,
     ),
     Provider.TIANDITU: ProviderDefaults(
         "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default"
         "&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
-        "01234567", "© 天地图 Tianditu", needs_key=True,
+        "01234567",
+        "© 天地图 Tianditu",
+        needs_key=True,
         overlay="https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva"
         "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
     ),
@@ -92,27 +100,46 @@ def _key_state(key: str) -> str:
 
 
 def map_settings_update(
-    *, organization: Organization, by: User, provider: str, url_template: str, api_key: str | None, attribution: str,
+    *,
+    organization: Organization,
+    by: User,
+    provider: str,
+    url_template: str,
+    api_key: str | None,
+    attribution: str,
 ) -> MapSettings:
     """Save the organization's tile service; ``api_key`` None keeps the stored key, "" clears it."""
     with transaction.atomic():
         current = MapSettings.objects.select_for_update().filter(organization=organization).first()
         row = current or MapSettings(organization=organization)
-        before = {"provider": row.provider, "url_template": row.url_template, "attribution": row.attribution,
-                  "api_key": _key_state(row.api_key)}
+        before = {
+            "provider": row.provider,
+            "url_template": row.url_template,
+            "attribution": row.attribution,
+            "api_key": _key_state(row.api_key),
+        }
         row.provider = provider
         row.url_template = url_template.strip()
         row.attribution = attribution.strip()
         if api_key is not None:
             row.api_key = api_key.strip()
         row.save()
-        after = {"provider": row.provider, "url_template": row.url_template, "attribution": row.attribution,
-                 "api_key": _key_state(row.api_key)}
+        after = {
+            "provider": row.provider,
+            "url_template": row.url_template,
+            "attribution": row.attribution,
+            "api_key": _key_state(row.api_key),
+        }
         # The key itself never goes into the log, only whether one is set or was replaced.
         changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if api_key and current is not None and before["api_key"] and "api_key" not in changes:
             changes["api_key"] = [before["api_key"], "replaced"]
-        settings_change_log(organization=organization, actor=by, area="map",
-                            action="created" if current is None else "changed",
-                            target=str(MapSettings._meta.verbose_name), detail=changes)
+        settings_change_log(
+            organization=organization,
+            actor=by,
+            area="map",
+            action="created" if current is None else "changed",
+            target=str(MapSettings._meta.verbose_name),
+            detail=changes,
+        )
     return row

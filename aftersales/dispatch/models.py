@@ -44,7 +44,8 @@ class DispatchPolicy(models.Model):
         Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="dispatch_policy"
     )
     auto_assign = models.BooleanField(
-        _("受理后自动派单"), default=False,
+        _("受理后自动派单"),
+        default=False,
         help_text=_("开启后，已受理、未派单的上门服务单会按规则自动派给工程师；否则由派单员确认建议。"),
     )
     booking_days = models.PositiveSmallIntegerField(
@@ -63,7 +64,9 @@ class DispatchPolicy(models.Model):
     visit_fee = money(_("上门费（元）"), "50.00")
     travel_cost_per_km = money(_("交通成本（元/公里）"), "1.20")
     road_factor = models.FloatField(
-        _("道路系数"), default=1.3, validators=[MinValueValidator(1.0), MaxValueValidator(3.0)],
+        _("道路系数"),
+        default=1.3,
+        validators=[MinValueValidator(1.0), MaxValueValidator(3.0)],
         help_text=_("实际道路距离与直线距离之比。"),
     )
 
@@ -101,7 +104,10 @@ class Technician(models.Model):
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="technician_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="technician_profile",
     )
     home_station = models.ForeignKey(
         ServiceStation, verbose_name=_("所属网点"), on_delete=models.PROTECT, related_name="technicians"
@@ -110,14 +116,20 @@ class Technician(models.Model):
         _("每日最多上门单数"), default=8, validators=[MinValueValidator(1), MaxValueValidator(30)]
     )
     start_latitude = models.FloatField(
-        _("出发点纬度"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        _("出发点纬度"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
         help_text=_("留空则从所属网点出发。"),
     )
     start_longitude = models.FloatField(
         _("出发点经度"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
     end_latitude = models.FloatField(
-        _("收工点纬度"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        _("收工点纬度"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
         help_text=_("留空则回到出发点。"),
     )
     end_longitude = models.FloatField(
@@ -163,10 +175,13 @@ class Technician(models.Model):
 
 
 class TechnicianSkill(models.Model):
-    technician = models.ForeignKey(Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="skills")
+    technician = models.ForeignKey(
+        Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="skills"
+    )
     kind = models.CharField(_("类别"), max_length=20, choices=SkillKind.choices)
     code = models.SlugField(
-        _("代码"), max_length=50,
+        _("代码"),
+        max_length=50,
         help_text=_("品类代码（如 ac）、服务类型（如 installation）或证书代码（如 high_voltage）。"),
     )
     level = models.PositiveSmallIntegerField(_("等级"), choices=SkillLevel.choices, default=SkillLevel.JUNIOR)
@@ -184,13 +199,23 @@ class TechnicianSkill(models.Model):
         return f"{self.get_kind_display()}:{self.code}·{self.get_level_display()}"
 
 
-WEEKDAYS = [(0, _("周一")), (1, _("周二")), (2, _("周三")), (3, _("周四")), (4, _("周五")), (5, _("周六")), (6, _("周日"))]
+WEEKDAYS = [
+    (0, _("周一")),
+    (1, _("周二")),
+    (2, _("周三")),
+    (3, _("周四")),
+    (4, _("周五")),
+    (5, _("周六")),
+    (6, _("周日")),
+]
 
 
 class Shift(models.Model):
     """One weekday's working hours; a weekday without a row is a day off."""
 
-    technician = models.ForeignKey(Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="shifts")
+    technician = models.ForeignKey(
+        Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="shifts"
+    )
     weekday = models.PositiveSmallIntegerField(_("星期"), choices=WEEKDAYS)
     start = models.TimeField(_("上班"), default=time(8, 0))
     end = models.TimeField(_("下班"), default=time(18, 0))
@@ -201,7 +226,9 @@ class Shift(models.Model):
         ordering = ["weekday"]
         constraints = [
             models.UniqueConstraint(fields=["technician", "weekday"], name="one_shift_per_weekday"),
-            models.CheckConstraint(name="shift_ends_after_start", condition=models.Q(end__gt=models.F("start"))),
+            models.CheckConstraint(
+                name="shift_ends_after_start", condition=models.Q(end__gt=models.F("start"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,7 +236,9 @@ class Shift(models.Model):
 
 
 class TimeOff(models.Model):
-    technician = models.ForeignKey(Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="time_off")
+    technician = models.ForeignKey(
+        Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="time_off"
+    )
     starts_at = models.DateTimeField(_("开始"))
     ends_at = models.DateTimeField(_("结束"))
     reason = models.CharField(_("原因"), max_length=200, blank=True)
@@ -219,7 +248,9 @@ class TimeOff(models.Model):
         verbose_name_plural = _("休假/请假")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(name="time_off_ends_after_start", condition=models.Q(ends_at__gt=models.F("starts_at")))
+            models.CheckConstraint(
+                name="time_off_ends_after_start", condition=models.Q(ends_at__gt=models.F("starts_at"))
+            )
         ]
 
     def __str__(self) -> str:
@@ -235,13 +266,23 @@ class SkillRequirement(models.Model):
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
     category = models.ForeignKey(
-        ProductCategory, verbose_name=_("品类"), null=True, blank=True, on_delete=models.CASCADE,
+        ProductCategory,
+        verbose_name=_("品类"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("留空表示所有品类。"),
     )
-    request_kind = models.CharField(_("服务类型"), max_length=20, blank=True, help_text=_("留空表示所有类型。"))
-    skill_kind = models.CharField(_("技能类别"), max_length=20, choices=SkillKind.choices, default=SkillKind.CERTIFICATION)
+    request_kind = models.CharField(
+        _("服务类型"), max_length=20, blank=True, help_text=_("留空表示所有类型。")
+    )
+    skill_kind = models.CharField(
+        _("技能类别"), max_length=20, choices=SkillKind.choices, default=SkillKind.CERTIFICATION
+    )
     skill_code = models.SlugField(_("技能代码"), max_length=50)
-    min_level = models.PositiveSmallIntegerField(_("最低等级"), choices=SkillLevel.choices, default=SkillLevel.JUNIOR)
+    min_level = models.PositiveSmallIntegerField(
+        _("最低等级"), choices=SkillLevel.choices, default=SkillLevel.JUNIOR
+    )
 
     class Meta:
         verbose_name = _("技能要求")
@@ -278,17 +319,30 @@ class Appointment(models.Model):
         ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE, related_name="appointments"
     )
     technician = models.ForeignKey(
-        Technician, verbose_name=_("工程师"), null=True, blank=True, on_delete=models.SET_NULL,
+        Technician,
+        verbose_name=_("工程师"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="appointments",
     )
     station = models.ForeignKey(
-        ServiceStation, verbose_name=_("网点"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ServiceStation,
+        verbose_name=_("网点"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     window_start = models.DateTimeField(_("预约开始"))
     window_end = models.DateTimeField(_("预约结束"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.BOOKED)
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("预约人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("预约人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
@@ -315,12 +369,14 @@ class Appointment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                name="appointment_window_ends_after_start", condition=models.Q(window_end__gt=models.F("window_start"))
+                name="appointment_window_ends_after_start",
+                condition=models.Q(window_end__gt=models.F("window_start")),
             ),
             # The last line of defence against double booking of one request: two concurrent
             # bookings that both passed their checks cannot both commit.
             models.UniqueConstraint(
-                fields=["request"], condition=models.Q(status__in=["booked", "rescheduled"]),
+                fields=["request"],
+                condition=models.Q(status__in=["booked", "rescheduled"]),
                 name="one_active_appointment_per_request",
             ),
         ]
@@ -347,21 +403,30 @@ class DayPlan(models.Model):
     """The planned routes of one station's day; re-planning replaces it."""
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
-    station = models.ForeignKey(ServiceStation, verbose_name=_("网点"), on_delete=models.CASCADE, related_name="+")
+    station = models.ForeignKey(
+        ServiceStation, verbose_name=_("网点"), on_delete=models.CASCADE, related_name="+"
+    )
     day = models.DateField(_("日期"))
     solver = models.CharField(_("求解器"), max_length=20)
     planned_at = models.DateTimeField(_("规划时间"))
     planned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("规划人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("规划人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     distance_m = models.PositiveIntegerField(_("总里程（米）"), default=0)
     stats = models.JSONField(default=dict, blank=True)
     # [{"appointment": id, "number": "SR-…", "reason": code, "message": "…"}]
     unassigned = models.JSONField(_("未排入"), default=list, blank=True)
-    objective = models.CharField(_("规划目标"), max_length=20, choices=PlanObjective.choices,
-                                 default=PlanObjective.LEAST_TRAVEL)
-    balance_by = models.CharField(_("均衡依据"), max_length=20, choices=BalanceBy.choices, default=BalanceBy.VISITS)
+    objective = models.CharField(
+        _("规划目标"), max_length=20, choices=PlanObjective.choices, default=PlanObjective.LEAST_TRAVEL
+    )
+    balance_by = models.CharField(
+        _("均衡依据"), max_length=20, choices=BalanceBy.choices, default=BalanceBy.VISITS
+    )
     # visits between the busiest and the least busy technician, or % of the average on-site time
     max_spread = models.PositiveSmallIntegerField(_("最大差距"), null=True, blank=True)
 
@@ -380,8 +445,12 @@ class DayPlan(models.Model):
 
 class RouteStop(models.Model):
     plan = models.ForeignKey(DayPlan, on_delete=models.CASCADE, related_name="stops")
-    appointment = models.ForeignKey(Appointment, verbose_name=_("预约"), on_delete=models.CASCADE, related_name="stops")
-    technician = models.ForeignKey(Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey(
+        Appointment, verbose_name=_("预约"), on_delete=models.CASCADE, related_name="stops"
+    )
+    technician = models.ForeignKey(
+        Technician, verbose_name=_("工程师"), on_delete=models.CASCADE, related_name="+"
+    )
     sequence = models.PositiveSmallIntegerField(_("顺序"))
     arrival_at = models.DateTimeField(_("预计到达"))
     start_at = models.DateTimeField(_("开始服务"))
@@ -397,7 +466,9 @@ class RouteStop(models.Model):
         verbose_name = _("线路站点")
         verbose_name_plural = _("线路站点")
         ordering = ["technician_id", "sequence"]
-        constraints = [models.UniqueConstraint(fields=["plan", "appointment"], name="one_stop_per_plan_appointment")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "appointment"], name="one_stop_per_plan_appointment")
+        ]
 
     def __str__(self) -> str:
         return f"{self.technician_id}#{self.sequence} {self.appointment_id}"
@@ -437,11 +508,20 @@ class RepairRecord(models.Model):
         ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE, related_name="repair_records"
     )
     appointment = models.OneToOneField(
-        Appointment, verbose_name=_("预约"), null=True, blank=True, on_delete=models.SET_NULL,
+        Appointment,
+        verbose_name=_("预约"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="repair_record",
     )
     technician = models.ForeignKey(
-        Technician, verbose_name=_("工程师"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Technician,
+        verbose_name=_("工程师"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     fault_code = models.CharField(_("故障代码"), max_length=30, blank=True)
     diagnosis = models.TextField(_("故障诊断"), blank=True)
@@ -466,20 +546,29 @@ class RepairRecord(models.Model):
     first_time_fix = models.BooleanField(_("一次修复"), null=True, blank=True)
     signed_by = models.CharField(_("签字人"), max_length=100, blank=True)
     signature = models.ForeignKey(
-        Attachment, verbose_name=_("客户签名"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Attachment,
+        verbose_name=_("客户签名"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     # 三包 facts (see the class docstring).
     serious_safety = models.BooleanField(
-        _("严重安全性能故障"), default=False,
-        help_text=_("危及人身、财产安全，致使无法安全使用的质量问题；三包有效期内累计修理2次仍未排除或又出现的，"
-                    "可换车或退车（《家用汽车产品修理更换退货责任规定》第二十四条）。"),
+        _("严重安全性能故障"),
+        default=False,
+        help_text=_(
+            "危及人身、财产安全，致使无法安全使用的质量问题；三包有效期内累计修理2次仍未排除或又出现的，"
+            "可换车或退车（《家用汽车产品修理更换退货责任规定》第二十四条）。"
+        ),
     )
     fault_system = models.CharField(_("故障系统"), max_length=20, choices=FaultSystem.choices, blank=True)
     authorized_repairer = models.BooleanField(
-        _("由承担三包责任的修理者修理"), default=True,
+        _("由承担三包责任的修理者修理"),
+        default=True,
         help_text=_("取消勾选表示由未授权的修理者修理：该次修理不计入三包修理次数和时间。"),
     )
     repairer_name = models.CharField(_("修理者"), max_length=100, blank=True)
@@ -496,8 +585,12 @@ class RepairRecord(models.Model):
 
 
 class PartUsage(models.Model):
-    record = models.ForeignKey(RepairRecord, verbose_name=_("维修记录"), on_delete=models.CASCADE, related_name="parts")
-    spare_part = models.ForeignKey(SparePart, verbose_name=_("备件"), on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(
+        RepairRecord, verbose_name=_("维修记录"), on_delete=models.CASCADE, related_name="parts"
+    )
+    spare_part = models.ForeignKey(
+        SparePart, verbose_name=_("备件"), on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.PositiveSmallIntegerField(
         _("数量"), default=1, validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
@@ -512,7 +605,9 @@ class PartUsage(models.Model):
         verbose_name = _("备件使用")
         verbose_name_plural = _("备件使用")
         ordering = ["id"]
-        constraints = [models.CheckConstraint(name="part_usage_quantity_positive", condition=models.Q(quantity__gte=1))]
+        constraints = [
+            models.CheckConstraint(name="part_usage_quantity_positive", condition=models.Q(quantity__gte=1))
+        ]
 
     def __str__(self) -> str:
         return f"{self.spare_part} ×{self.quantity}"
@@ -557,7 +652,12 @@ class MailInShipment(models.Model):
     )
     method = models.CharField(_("寄送方式"), max_length=10, choices=Method.choices)
     repair_station = models.ForeignKey(
-        ServiceStation, verbose_name=_("维修中心"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ServiceStation,
+        verbose_name=_("维修中心"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     status = models.CharField(_("进度"), max_length=15, choices=Step.choices, default=Step.AWAITING)
     inbound_carrier = models.CharField(_("寄出快递公司"), max_length=50, blank=True)
@@ -600,12 +700,16 @@ class MapSettings(models.Model):
     )
     provider = models.CharField(_("地图服务"), max_length=20, choices=Provider.choices, default=Provider.NONE)
     url_template = models.CharField(
-        _("瓦片地址模板"), max_length=500, blank=True,
+        _("瓦片地址模板"),
+        max_length=500,
+        blank=True,
         help_text=_("留空使用该服务的默认地址；可用 {z} {x} {y} {s} {key}。"),
     )
     api_key = EncryptedTextField(_("密钥"), blank=True, default="")
     attribution = models.CharField(
-        _("署名与审图号"), max_length=300, blank=True,
+        _("署名与审图号"),
+        max_length=300,
+        blank=True,
         help_text=_("显示在地图右下角，例如服务商要求的署名和审图号。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

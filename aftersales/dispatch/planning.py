@@ -129,7 +129,12 @@ class DayInput:
 
 
 def build_day(
-    station: ServiceStation, day: date, *, now: datetime, keep_technicians: bool = False, balance: Balance | None = None
+    station: ServiceStation,
+    day: date,
+    *,
+    now: datetime,
+    keep_technicians: bool = False,
+    balance: Balance | None = None,
 ) -> DayInput:
     organization = station.organization
     zone = config.zone_of(organization)
@@ -137,10 +142,16 @@ def build_day(
     now_s = max(0, config.seconds_of(now, day, zone)) if day == today else None
     start_all, end_all = config.midnight(day, zone), config.midnight(day + timedelta(days=1), zone)
     appointments = list(
-        Appointment.objects.filter(station=station, window_start__gte=start_all, window_start__lt=end_all,
-                                   status__in=[*Appointment.ACTIVE, Appointment.Status.DONE])
+        Appointment.objects.filter(
+            station=station,
+            window_start__gte=start_all,
+            window_start__lt=end_all,
+            status__in=[*Appointment.ACTIVE, Appointment.Status.DONE],
+        )
         .exclude(request__status__in=[Status.CANCELLED, Status.CLOSED], status__in=Appointment.ACTIVE)
-        .select_related("request", "request__customer", "request__unit__product_model__category", "technician")
+        .select_related(
+            "request", "request__customer", "request__unit__product_model__category", "technician"
+        )
         .order_by("window_start", "id")
     )
     techs = technicians_of(organization.pk, [station.pk])
@@ -167,7 +178,9 @@ def build_day(
             if appt.checked_out_latitude is not None and appt.checked_out_longitude is not None:
                 point = LatLon(appt.checked_out_latitude, appt.checked_out_longitude)
             moment = appt.checked_out_at or appt.window_end
-            if point is not None and (appt.technician_id not in last_place or last_place[appt.technician_id][0] < moment):
+            if point is not None and (
+                appt.technician_id not in last_place or last_place[appt.technician_id][0] < moment
+            ):
                 last_place[appt.technician_id] = (moment, point)
             continue
         if appt.checked_in_at is not None and appt.technician_id is not None:
@@ -188,11 +201,18 @@ def build_day(
             start = last_place[tech.pk][1]
         ident = f"T{tech.pk}"
         tech_by_id[ident] = tech
-        routing_techs.append(RoutingTechnician(
-            id=ident, start=start, end=tech.end_point, shift=shift, skills=skills.technician_tokens(tech),
-            max_jobs=max(0, tech.max_jobs_per_day - finished.get(tech.pk, 0)),
-            done_jobs=finished.get(tech.pk, 0), done_work_s=finished_s.get(tech.pk, 0),
-        ))
+        routing_techs.append(
+            RoutingTechnician(
+                id=ident,
+                start=start,
+                end=tech.end_point,
+                shift=shift,
+                skills=skills.technician_tokens(tech),
+                max_jobs=max(0, tech.max_jobs_per_day - finished.get(tech.pk, 0)),
+                done_jobs=finished.get(tech.pk, 0),
+                done_work_s=finished_s.get(tech.pk, 0),
+            )
+        )
 
     for appt in appointments:
         if appt.status == Appointment.Status.DONE or appt.checked_out_at is not None:
@@ -207,18 +227,34 @@ def build_day(
             point = request_point(request)
             if point is None:
                 raise InvalidCoordinatesError(_("服务地址没有坐标"))
-            window = TimeWindow(max(0, config.seconds_of(appt.window_start, day, zone)),
-                                min(DAY_S * 2, config.seconds_of(appt.window_end, day, zone)))
+            window = TimeWindow(
+                max(0, config.seconds_of(appt.window_start, day, zone)),
+                min(DAY_S * 2, config.seconds_of(appt.window_end, day, zone)),
+            )
             job = Job(
-                id=ident, location=point, window=window, service_s=config.service_minutes(request.kind) * 60,
-                skills_required=needed, priority=_priority(request), required=True,
-                fixed_technician=booked_with if in_progress or keep_technicians else None, in_progress=in_progress,
+                id=ident,
+                location=point,
+                window=window,
+                service_s=config.service_minutes(request.kind) * 60,
+                skills_required=needed,
+                priority=_priority(request),
+                required=True,
+                fixed_technician=booked_with if in_progress or keep_technicians else None,
+                in_progress=in_progress,
                 started_s=max(0, config.seconds_of(appt.checked_in_at, day, zone))
-                if in_progress and appt.checked_in_at else None,
+                if in_progress and appt.checked_in_at
+                else None,
             )
         except (InvalidCoordinatesError, RoutingInputError) as exc:
-            broken.append({"appointment": appt.pk, "number": request.number, "reason": "invalid_input",
-                           "message": _("预约数据无法规划：%(why)s") % {"why": exc}, "detail": str(exc)})
+            broken.append(
+                {
+                    "appointment": appt.pk,
+                    "number": request.number,
+                    "reason": "invalid_input",
+                    "message": _("预约数据无法规划：%(why)s") % {"why": exc},
+                    "detail": str(exc),
+                }
+            )
             continue
         jobs.append(job)
         by_job[ident] = appt
@@ -294,7 +330,9 @@ def plan_day(
     data = build_day(station, day, now=now, keep_technicians=keep_technicians, balance=balance)
     if solver is None:
         solver = PyVRPSolver(travel=config.travel_for(config.policy_for(organization), station.city))
-    plan = solver.solve(data.problem, time_limit_s=time_limit_s, warm_start=_warm_start(existing, data.problem))
+    plan = solver.solve(
+        data.problem, time_limit_s=time_limit_s, warm_start=_warm_start(existing, data.problem)
+    )
     base = config.midnight(day, zone)
 
     def at(seconds: int) -> datetime:
@@ -303,20 +341,34 @@ def plan_day(
     unassigned = list(data.broken)
     for left in plan.unassigned:
         appt = data.appointments[left.job.id]
-        unassigned.append({
-            "appointment": appt.pk, "number": appt.request.number, "reason": str(left.reason),
-            "message": reason_text(left.reason, str(left.job.window), data.needed.get(left.job.id, "")),
-            "detail": left.message,
-        })
+        unassigned.append(
+            {
+                "appointment": appt.pk,
+                "number": appt.request.number,
+                "reason": str(left.reason),
+                "message": reason_text(left.reason, str(left.job.window), data.needed.get(left.job.id, "")),
+                "detail": left.message,
+            }
+        )
     with transaction.atomic():
         stored, _created = DayPlan.objects.update_or_create(
-            station=station, day=day,
-            defaults={"organization": organization, "solver": plan.solver, "planned_at": timezone.now(),
-                      "planned_by": by, "distance_m": plan.distance_m, "unassigned": unassigned,
-                      "stats": {**{k: round(float(v), 3) for k, v in plan.stats.items()},
-                                **{f"route_m:{data.technicians[r.technician_id].pk}": r.distance_m for r in plan.routes}},
-                      "objective": objective, "balance_by": balance_by if balance else BalanceBy.VISITS,
-                      "max_spread": balance.max_spread if balance else None},
+            station=station,
+            day=day,
+            defaults={
+                "organization": organization,
+                "solver": plan.solver,
+                "planned_at": timezone.now(),
+                "planned_by": by,
+                "distance_m": plan.distance_m,
+                "unassigned": unassigned,
+                "stats": {
+                    **{k: round(float(v), 3) for k, v in plan.stats.items()},
+                    **{f"route_m:{data.technicians[r.technician_id].pk}": r.distance_m for r in plan.routes},
+                },
+                "objective": objective,
+                "balance_by": balance_by if balance else BalanceBy.VISITS,
+                "max_spread": balance.max_spread if balance else None,
+            },
         )
         stored.stops.all().delete()
         rows = []
@@ -325,12 +377,21 @@ def plan_day(
             previous: str | None = None
             for n, stop in enumerate(route.stops, start=1):
                 appt = data.appointments[stop.job.id]
-                rows.append(RouteStop(
-                    plan=stored, appointment=appt, technician=tech, sequence=n, arrival_at=at(stop.arrival_s),
-                    start_at=at(stop.start_s), departure_at=at(stop.departure_s), travel_m=stop.travel_m,
-                    travel_s=stop.travel_s, fixed=stop.fixed,
-                    reasons=_reasons(data, station, route, stop, previous, plan, at),
-                ))
+                rows.append(
+                    RouteStop(
+                        plan=stored,
+                        appointment=appt,
+                        technician=tech,
+                        sequence=n,
+                        arrival_at=at(stop.arrival_s),
+                        start_at=at(stop.start_s),
+                        departure_at=at(stop.departure_s),
+                        travel_m=stop.travel_m,
+                        travel_s=stop.travel_s,
+                        fixed=stop.fixed,
+                        reasons=_reasons(data, station, route, stop, previous, plan, at),
+                    )
+                )
                 previous = appt.request.number
                 if appt.technician_id != tech.pk and not stop.fixed:
                     _reassign(appt, tech, by)
@@ -338,8 +399,15 @@ def plan_day(
     return stored
 
 
-def _reasons(data: DayInput, station: ServiceStation, route: Route, stop: Stop, previous: str | None, plan: Plan,
-             at: Any) -> list[dict[str, Any]]:
+def _reasons(
+    data: DayInput,
+    station: ServiceStation,
+    route: Route,
+    stop: Stop,
+    previous: str | None,
+    plan: Plan,
+    at: Any,
+) -> list[dict[str, Any]]:
     """Why ``stop`` is in this technician's route, as codes with parameters (``explain`` words them)."""
     job = stop.job
     if stop.fixed:
@@ -353,13 +421,32 @@ def _reasons(data: DayInput, station: ServiceStation, route: Route, stop: Stop, 
     out.append({"code": "skills", "skills": data.needed.get(job.id, ""), "others": others})
     km = float(haversine_between_m([(station.latitude, station.longitude)], [job.location])[0, 0]) / 1000
     radius = int(station.service_radius_km or 0)
-    out.append({"code": "coverage", "station": station.name, "km": round(km, 1), "radius": radius,
-                "inside": radius <= 0 or km <= radius})
-    out.append({"code": "leg", "km": round(stop.travel_m / 1000, 1), "minutes": round(stop.travel_s / 60),
-                "from": previous or ""})
+    out.append(
+        {
+            "code": "coverage",
+            "station": station.name,
+            "km": round(km, 1),
+            "radius": radius,
+            "inside": radius <= 0 or km <= radius,
+        }
+    )
+    out.append(
+        {
+            "code": "leg",
+            "km": round(stop.travel_m / 1000, 1),
+            "minutes": round(stop.travel_s / 60),
+            "from": previous or "",
+        }
+    )
     window = job.window
-    out.append({"code": "window", "start": at(stop.start_s).strftime("%H:%M"),
-                "window": f"{at(window.start):%H:%M}–{at(window.end):%H:%M}", "wait": max(0, round(stop.wait_s / 60))})
+    out.append(
+        {
+            "code": "window",
+            "start": at(stop.start_s).strftime("%H:%M"),
+            "window": f"{at(window.start):%H:%M}–{at(window.end):%H:%M}",
+            "wait": max(0, round(stop.wait_s / 60)),
+        }
+    )
     balance = problem.balance
     if balance is None:
         out.append({"code": "least_travel"})
@@ -406,18 +493,25 @@ def explain(reasons: list[dict[str, Any]]) -> list[str]:
         elif code == "window":
             values = {"start": r.get("start", ""), "window": r.get("window", ""), "wait": r.get("wait", 0)}
             if r.get("wait"):
-                lines.append(_("%(start)s 开始服务，在预约时段 %(window)s 内（提前到达等候 %(wait)s 分钟）") % values)
+                lines.append(
+                    _("%(start)s 开始服务，在预约时段 %(window)s 内（提前到达等候 %(wait)s 分钟）") % values
+                )
             else:
                 lines.append(_("%(start)s 开始服务，在预约时段 %(window)s 内") % values)
         elif code == "least_travel":
             lines.append(_("目标：总里程最短"))
         elif code in ("balance", "over_limit"):
             limit = r.get("limit", 0)
-            rule = (_("每人上门单数相差不超过 %(n)s 单") if r.get("by") == BalanceBy.VISITS
-                    else _("每人现场工时相差不超过平均的 %(n)s%%")) % {"n": limit}
+            rule = (
+                _("每人上门单数相差不超过 %(n)s 单")
+                if r.get("by") == BalanceBy.VISITS
+                else _("每人现场工时相差不超过平均的 %(n)s%%")
+            ) % {"n": limit}
             if code == "balance":
-                lines.append(_("目标：均衡工作量（%(rule)s），本人当天 %(visits)s 单") % {
-                    "rule": rule, "visits": r.get("visits", 0)})
+                lines.append(
+                    _("目标：均衡工作量（%(rule)s），本人当天 %(visits)s 单")
+                    % {"rule": rule, "visits": r.get("visits", 0)}
+                )
             else:
                 lines.append(_("超出均衡限制（%(rule)s）：限制内没有别人能接这一单") % {"rule": rule})
     return lines
@@ -425,7 +519,9 @@ def explain(reasons: list[dict[str, Any]]) -> list[str]:
 
 def _reassign(appointment: Appointment, technician: Technician, by: User | None) -> None:
     before = appointment.technician.name if appointment.technician else gettext_noop("无")
-    Appointment.objects.filter(pk=appointment.pk).update(technician=technician, version=appointment.version + 1)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        technician=technician, version=appointment.version + 1
+    )
     appointment.technician = technician
     appointment.version += 1
     request = appointment.request

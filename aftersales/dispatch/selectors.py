@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser
 
+
 def technicians_for_user(user: AnyUser) -> QuerySet[Technician]:
     qs = Technician.objects.select_related("user", "home_station").prefetch_related("skills", "shifts")
     if getattr(user, "role", None) == Role.CUSTOMER:
@@ -58,8 +59,11 @@ def stations_for_staff(user: AnyUser) -> QuerySet[ServiceStation]:
 
 
 def active_appointment(request: ServiceRequest) -> Appointment | None:
-    return (Appointment.objects.filter(request=request, status__in=Appointment.ACTIVE)
-            .select_related("technician__user", "station").first())
+    return (
+        Appointment.objects.filter(request=request, status__in=Appointment.ACTIVE)
+        .select_related("technician__user", "station")
+        .first()
+    )
 
 
 def mail_in_of(request: ServiceRequest) -> MailInShipment | None:
@@ -130,16 +134,23 @@ def board(*, station: ServiceStation, day: date) -> Board:
     """Technicians of the station as rows, the day's visits as blocks (planned times when planned)."""
     zone = config.zone_of(station.organization)
     start_all, end_all = config.midnight(day, zone), config.midnight(day + timedelta(days=1), zone)
-    techs = list(Technician.objects.filter(home_station=station, is_active=True)
-                 .select_related("user", "home_station").prefetch_related("shifts").order_by("id"))
+    techs = list(
+        Technician.objects.filter(home_station=station, is_active=True)
+        .select_related("user", "home_station")
+        .prefetch_related("shifts")
+        .order_by("id")
+    )
     appointments = list(
         Appointment.objects.filter(station=station, window_start__gte=start_all, window_start__lt=end_all)
-        .exclude(status=Appointment.Status.CANCELLED).exclude(request__status=Status.CANCELLED)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .exclude(request__status=Status.CANCELLED)
         .select_related("request", "request__customer", "request__unit__product_model", "technician__user")
         .order_by("window_start", "id")
     )
     plan = DayPlan.objects.filter(station=station, day=day).first()
-    stops = list(plan.stops.select_related("technician").order_by("technician_id", "sequence")) if plan else []
+    stops = (
+        list(plan.stops.select_related("technician").order_by("technician_id", "sequence")) if plan else []
+    )
     stop_of = {s.appointment_id: s for s in stops}
     # By the station calendar: nobody works a public holiday, a make-up workday takes Monday's shift.
     calendars = StationCalendars(station.organization)
@@ -158,9 +169,17 @@ def board(*, station: ServiceStation, day: date) -> Board:
         column, span = _grid(start, end, day, zone)
         # The ETA shown is the planned start: with time to spare the technician leaves later than the
         # earliest moment the plan could have them at the door, and arrives as the visit begins.
-        block = Block(appt, start, end, column, span, stop.sequence if stop else None,
-                      stop.start_at if stop else None, late=bool(stop and stop.start_at > appt.window_end),
-                      reasons=list(stop.reasons) if stop else [])
+        block = Block(
+            appt,
+            start,
+            end,
+            column,
+            span,
+            stop.sequence if stop else None,
+            stop.start_at if stop else None,
+            late=bool(stop and stop.start_at > appt.window_end),
+            reasons=list(stop.reasons) if stop else [],
+        )
         owner = appt.technician_id
         if stop is not None and not appt.checked_in_at:
             owner = stop.technician_id
@@ -175,7 +194,9 @@ def board(*, station: ServiceStation, day: date) -> Board:
             route_m = sum(s.travel_m for s in stops if s.technician_id == row.technician.pk)
         row.km = round(float(route_m) / 1000, 1)
         row.idle = bool(plan and plan.stats.get(f"idle:T{row.technician.pk}"))
-    return Board(station, day, list(rows.values()), plan, unplaced, list(range(AXIS_START_H, AXIS_END_H)), stops)
+    return Board(
+        station, day, list(rows.values()), plan, unplaced, list(range(AXIS_START_H, AXIS_END_H)), stops
+    )
 
 
 def _shift_text(shift: Shift | None) -> str:
@@ -184,8 +205,18 @@ def _shift_text(shift: Shift | None) -> str:
 
 # One colour per technician's route, told apart also by people with the common colour blindnesses
 # (Okabe-Ito, then Tableau's), repeated past ten.
-ROUTE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#8C6D31", "#F0E442",
-                 "#7F7F7F", "#17BECF")
+ROUTE_COLOURS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#D55E00",
+    "#56B4E9",
+    "#8C6D31",
+    "#F0E442",
+    "#7F7F7F",
+    "#17BECF",
+)
 NEARBY_STATIONS_KM = 150
 
 
@@ -198,10 +229,17 @@ def map_data(b: Board) -> dict[str, Any]:
     in their colour (start, visits in order, end), and the visits no route holds yet."""
     st = b.station
     zone = config.zone_of(st.organization)
-    stations = [st, *(
-        s for s in ServiceStation.objects.filter(organization_id=st.organization_id, is_active=True).exclude(pk=st.pk)
-        if abs(s.latitude - st.latitude) < NEARBY_STATIONS_KM / 111 and abs(s.longitude - st.longitude) < NEARBY_STATIONS_KM / 85
-    )]
+    stations = [
+        st,
+        *(
+            s
+            for s in ServiceStation.objects.filter(
+                organization_id=st.organization_id, is_active=True
+            ).exclude(pk=st.pk)
+            if abs(s.latitude - st.latitude) < NEARBY_STATIONS_KM / 111
+            and abs(s.longitude - st.longitude) < NEARBY_STATIONS_KM / 85
+        ),
+    ]
     routes = []
     loose: list[dict[str, Any]] = []
     for n, row in enumerate(b.rows):
@@ -212,15 +250,39 @@ def map_data(b: Board) -> dict[str, Any]:
             r = block.appointment.request
             if r.latitude is None or r.longitude is None:
                 continue
-            point = {"number": r.number, "lat": float(r.latitude), "lon": float(r.longitude), "seq": block.sequence,
-                     "window": f"{timezone.localtime(block.appointment.window_start, zone):%H:%M}"}
+            point = {
+                "number": r.number,
+                "lat": float(r.latitude),
+                "lon": float(r.longitude),
+                "seq": block.sequence,
+                "window": f"{timezone.localtime(block.appointment.window_start, zone):%H:%M}",
+            }
             (visits if block.sequence else loose).append(point)
-        path = [[start.lat, start.lon], *([v["lat"], v["lon"]] for v in visits), [end.lat, end.lon]] if visits else []
-        routes.append({"technician": tech.name, "colour": row.colour or route_colour(n), "visits": visits,
-                       "path": path, "km": row.km})
+        path = (
+            [[start.lat, start.lon], *([v["lat"], v["lon"]] for v in visits), [end.lat, end.lon]]
+            if visits
+            else []
+        )
+        routes.append(
+            {
+                "technician": tech.name,
+                "colour": row.colour or route_colour(n),
+                "visits": visits,
+                "path": path,
+                "km": row.km,
+            }
+        )
     return {
-        "stations": [{"name": s.name, "lat": s.latitude, "lon": s.longitude, "radius_km": float(s.service_radius_km or 0),
-                      "current": s.pk == st.pk} for s in stations],
+        "stations": [
+            {
+                "name": s.name,
+                "lat": s.latitude,
+                "lon": s.longitude,
+                "radius_km": float(s.service_radius_km or 0),
+                "current": s.pk == st.pk,
+            }
+            for s in stations
+        ],
         "routes": routes,
         "loose": loose,
         "centre": [st.latitude, st.longitude],
@@ -229,11 +291,17 @@ def map_data(b: Board) -> dict[str, Any]:
 
 def pending_requests(*, station: ServiceStation, limit: int = 10) -> list[ServiceRequest]:
     """Accepted field requests nobody has taken yet, newest first (covered ones only, when located)."""
-    qs = (ServiceRequest.objects.filter(organization_id=station.organization_id, kind__in=list(FIELD_KINDS),
-                                        status__in=[Status.ACCEPTED, Status.REOPENED], assignee__isnull=True,
-                                        fulfilment=Fulfilment.ONSITE)
-          .select_related("customer", "unit__product_model__category", "organization")
-          .order_by("-created_at")[: limit * 5])
+    qs = (
+        ServiceRequest.objects.filter(
+            organization_id=station.organization_id,
+            kind__in=list(FIELD_KINDS),
+            status__in=[Status.ACCEPTED, Status.REOPENED],
+            assignee__isnull=True,
+            fulfilment=Fulfilment.ONSITE,
+        )
+        .select_related("customer", "unit__product_model__category", "organization")
+        .order_by("-created_at")[: limit * 5]
+    )
     stations = [station]
     out = []
     for r in qs:
@@ -252,8 +320,11 @@ def pending_requests(*, station: ServiceStation, limit: int = 10) -> list[Servic
 def technician_of(user: AnyUser) -> Technician | None:
     if getattr(user, "role", None) != Role.TECHNICIAN or user.pk is None:
         return None
-    return (Technician.objects.filter(user_id=user.pk, is_active=True)
-            .select_related("user", "home_station", "organization").first())
+    return (
+        Technician.objects.filter(user_id=user.pk, is_active=True)
+        .select_related("user", "home_station", "organization")
+        .first()
+    )
 
 
 def technician_day(*, technician: Technician, day: date) -> list[tuple[Appointment, RouteStop | None]]:
@@ -261,8 +332,11 @@ def technician_day(*, technician: Technician, day: date) -> list[tuple[Appointme
     zone = config.zone_of(technician.organization)
     start_all, end_all = config.midnight(day, zone), config.midnight(day + timedelta(days=1), zone)
     appointments = list(
-        Appointment.objects.filter(technician=technician, window_start__gte=start_all, window_start__lt=end_all)
-        .exclude(status=Appointment.Status.CANCELLED).exclude(request__status=Status.CANCELLED)
+        Appointment.objects.filter(
+            technician=technician, window_start__gte=start_all, window_start__lt=end_all
+        )
+        .exclude(status=Appointment.Status.CANCELLED)
+        .exclude(request__status=Status.CANCELLED)
         .select_related("request", "request__customer", "request__unit__product_model")
         .prefetch_related(Prefetch("stops", queryset=RouteStop.objects.filter(technician=technician)))
     )
@@ -282,13 +356,25 @@ def technician_day(*, technician: Technician, day: date) -> list[tuple[Appointme
 def visit_for_technician(*, user: AnyUser, pk: int) -> Appointment:
     tech = technician_of(user)
     qs = Appointment.objects.filter(technician=tech) if tech is not None else Appointment.objects.none()
-    return get_or_404(qs.select_related("request", "request__customer", "request__unit__product_model",
-                                        "technician__user", "technician__home_station", "organization"), pk=pk)
+    return get_or_404(
+        qs.select_related(
+            "request",
+            "request__customer",
+            "request__unit__product_model",
+            "technician__user",
+            "technician__home_station",
+            "organization",
+        ),
+        pk=pk,
+    )
 
 
 def record_of(appointment: Appointment) -> RepairRecord | None:
-    return (RepairRecord.objects.filter(appointment=appointment)
-            .prefetch_related("parts__spare_part", "photos__attachment").first())
+    return (
+        RepairRecord.objects.filter(appointment=appointment)
+        .prefetch_related("parts__spare_part", "photos__attachment")
+        .first()
+    )
 
 
 # --- coverage report -----------------------------------------------------------------------------
@@ -310,13 +396,29 @@ def coverage_report(*, user: AnyUser, days: int = 365, limit: int = 200) -> Cove
         return CoverageReport(0, [], [], since)
     rows = list(
         scope(ServiceRequest.objects.all(), user)
-        .filter(kind__in=list(FIELD_KINDS), latitude__isnull=False, longitude__isnull=False,
-                created_at__date__gte=since)
-        .only("id", "number", "latitude", "longitude", "address_region", "kind", "fulfilment", "status",
-              "created_at", "organization_id")
+        .filter(
+            kind__in=list(FIELD_KINDS),
+            latitude__isnull=False,
+            longitude__isnull=False,
+            created_at__date__gte=since,
+        )
+        .only(
+            "id",
+            "number",
+            "latitude",
+            "longitude",
+            "address_region",
+            "kind",
+            "fulfilment",
+            "status",
+            "created_at",
+            "organization_id",
+        )
         .order_by("-created_at")
     )
-    mask = uncovered_mask(active_stations(org_id), [(float(r.latitude or 0), float(r.longitude or 0)) for r in rows])
+    mask = uncovered_mask(
+        active_stations(org_id), [(float(r.latitude or 0), float(r.longitude or 0)) for r in rows]
+    )
     outside = [r for r, out in zip(rows, mask, strict=True) if out]
     counts = Counter(city_of(r.address_region) or "—" for r in outside)
     return CoverageReport(len(rows), outside[:limit], counts.most_common(), since)

@@ -53,21 +53,29 @@ def technician_create(
         raise InvalidInput(errors)
     with transaction.atomic():
         technician = Technician.objects.create(
-            organization_id=home_station.organization_id, user=user, home_station=home_station,
+            organization_id=home_station.organization_id,
+            user=user,
+            home_station=home_station,
             max_jobs_per_day=max_jobs_per_day,
         )
         TechnicianSkill.objects.bulk_create(
-            TechnicianSkill(technician=technician, kind=kind, code=code, level=level) for kind, code, level in rows
+            TechnicianSkill(technician=technician, kind=kind, code=code, level=level)
+            for kind, code, level in rows
         )
         Shift.objects.bulk_create(
-            Shift(technician=technician, weekday=day, start=start, end=end) for day, (start, end) in hours.items()
+            Shift(technician=technician, weekday=day, start=start, end=end)
+            for day, (start, end) in hours.items()
         )
     return technician
 
 
-def time_off_add(*, technician: Technician, starts_at: datetime, ends_at: datetime, reason: str = "") -> TimeOff:
+def time_off_add(
+    *, technician: Technician, starts_at: datetime, ends_at: datetime, reason: str = ""
+) -> TimeOff:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise InvalidInput({"starts_at": _("时间必须带时区。")})
     if ends_at <= starts_at:
         raise InvalidInput({"ends_at": _("结束时间必须晚于开始时间。")})
-    return TimeOff.objects.create(technician=technician, starts_at=starts_at, ends_at=ends_at, reason=reason[:200])
+    return TimeOff.objects.create(
+        technician=technician, starts_at=starts_at, ends_at=ends_at, reason=reason[:200]
+    )

@@ -51,12 +51,19 @@ class DispatchPolicyForm(forms.ModelForm):
 
 
 class SkillRequirementForm(forms.ModelForm):
-    request_kind = forms.ChoiceField(label=_("服务类型"), required=False,
-                                     choices=[("", _("所有类型")), *Kind.choices], help_text=_("留空表示所有类型。"))
+    request_kind = forms.ChoiceField(
+        label=_("服务类型"),
+        required=False,
+        choices=[("", _("所有类型")), *Kind.choices],
+        help_text=_("留空表示所有类型。"),
+    )
     skill_code = forms.SlugField(
-        label=_("技能代码"), max_length=50,
-        help_text=_("资质证书可用：high_voltage（高压电工证）、refrigerant（制冷剂操作证）、gas（燃气具安装维修资质）、"
-                    "heights（高处作业证），也可自定义；须与工程师档案中的技能代码一致。"),
+        label=_("技能代码"),
+        max_length=50,
+        help_text=_(
+            "资质证书可用：high_voltage（高压电工证）、refrigerant（制冷剂操作证）、gas（燃气具安装维修资质）、"
+            "heights（高处作业证），也可自定义；须与工程师档案中的技能代码一致。"
+        ),
         widget=forms.TextInput(attrs={"list": "skill-codes"}),
     )
 
@@ -67,7 +74,8 @@ class SkillRequirementForm(forms.ModelForm):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = ProductCategory.objects.filter(  # type: ignore[attr-defined]
-            organization=organization).order_by("name")
+            organization=organization
+        ).order_by("name")
         self.fields["category"].empty_label = _("所有品类")  # type: ignore[attr-defined]
         self.fields["skill_kind"].initial = SkillKind.CERTIFICATION
         _style(self)
@@ -79,8 +87,13 @@ class SkillRequirementForm(forms.ModelForm):
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         category = d.get("category")
-        return {"category_id": category.pk if category else None, "request_kind": d.get("request_kind") or "",
-                "skill_kind": d["skill_kind"], "skill_code": d["skill_code"], "min_level": d["min_level"]}
+        return {
+            "category_id": category.pk if category else None,
+            "request_kind": d.get("request_kind") or "",
+            "skill_kind": d["skill_kind"],
+            "skill_code": d["skill_code"],
+            "min_level": d["min_level"],
+        }
 
 
 CERTIFICATIONS = Certification.choices

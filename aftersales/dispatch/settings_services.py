@@ -17,8 +17,17 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import Organization, User
 
 AREA = "assignment"
-POLICY_FIELDS = ("auto_assign", "booking_days", "slot_hours", "same_day_for_priority", "lead_minutes",
-                 "labour_rate", "visit_fee", "travel_cost_per_km", "road_factor")
+POLICY_FIELDS = (
+    "auto_assign",
+    "booking_days",
+    "slot_hours",
+    "same_day_for_priority",
+    "lead_minutes",
+    "labour_rate",
+    "visit_fee",
+    "travel_cost_per_km",
+    "road_factor",
+)
 REQUIREMENT_FIELDS = ("category_id", "request_kind", "skill_kind", "skill_code", "min_level")
 
 
@@ -30,7 +39,9 @@ def _facts(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: _plain(getattr(obj, f)) for f in fields}
 
 
-def dispatch_policy_update(*, organization: Organization, actor: User, values: Mapping[str, Any]) -> DispatchPolicy:
+def dispatch_policy_update(
+    *, organization: Organization, actor: User, values: Mapping[str, Any]
+) -> DispatchPolicy:
     """Save the organization's dispatch policy (made on first save; until then the defaults apply)."""
     unknown = set(values) - set(POLICY_FIELDS)
     if unknown:
@@ -47,8 +58,14 @@ def dispatch_policy_update(*, organization: Organization, actor: User, values: M
         after = _facts(policy, POLICY_FIELDS)
         changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
         if changes or created:
-            settings_change_log(organization=organization, actor=actor, area=AREA, action="changed",
-                                target=str(DispatchPolicy._meta.verbose_name), detail={"changes": changes})
+            settings_change_log(
+                organization=organization,
+                actor=actor,
+                area=AREA,
+                action="changed",
+                target=str(DispatchPolicy._meta.verbose_name),
+                detail={"changes": changes},
+            )
     return policy
 
 
@@ -61,16 +78,26 @@ def _requirement_write(row: SkillRequirement, values: Mapping[str, Any]) -> None
     row.save()
 
 
-def skill_requirement_create(*, organization: Organization, actor: User, values: Mapping[str, Any]) -> SkillRequirement:
+def skill_requirement_create(
+    *, organization: Organization, actor: User, values: Mapping[str, Any]
+) -> SkillRequirement:
     with transaction.atomic():
         row = SkillRequirement(organization=organization)
         _requirement_write(row, values)
-        settings_change_log(organization=organization, actor=actor, area=AREA, action="created", target=str(row),
-                            detail={"skill_requirement": row.pk, **_facts(row, REQUIREMENT_FIELDS)})
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=AREA,
+            action="created",
+            target=str(row),
+            detail={"skill_requirement": row.pk, **_facts(row, REQUIREMENT_FIELDS)},
+        )
     return row
 
 
-def skill_requirement_update(*, row: SkillRequirement, actor: User, values: Mapping[str, Any]) -> SkillRequirement:
+def skill_requirement_update(
+    *, row: SkillRequirement, actor: User, values: Mapping[str, Any]
+) -> SkillRequirement:
     with transaction.atomic():
         row = SkillRequirement.objects.select_for_update().get(pk=row.pk)
         before = _facts(row, REQUIREMENT_FIELDS)
@@ -78,8 +105,14 @@ def skill_requirement_update(*, row: SkillRequirement, actor: User, values: Mapp
         after = _facts(row, REQUIREMENT_FIELDS)
         changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
         if changes:
-            settings_change_log(organization=row.organization, actor=actor, area=AREA, action="changed",
-                                target=str(row), detail={"skill_requirement": row.pk, "changes": changes})
+            settings_change_log(
+                organization=row.organization,
+                actor=actor,
+                area=AREA,
+                action="changed",
+                target=str(row),
+                detail={"skill_requirement": row.pk, "changes": changes},
+            )
     return row
 
 
@@ -87,5 +120,11 @@ def skill_requirement_delete(*, row: SkillRequirement, actor: User) -> None:
     with transaction.atomic():
         organization, label, facts, pk = row.organization, str(row), _facts(row, REQUIREMENT_FIELDS), row.pk
         row.delete()
-        settings_change_log(organization=organization, actor=actor, area=AREA, action="deleted", target=label,
-                            detail={"skill_requirement": pk, **facts})
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=AREA,
+            action="deleted",
+            target=label,
+            detail={"skill_requirement": pk, **facts},
+        )

@@ -24,23 +24,36 @@ _org_id = settings_org_id
 _render = settings_render
 
 
-
 def _requirements(request: HttpRequest) -> Any:
     return SkillRequirement.objects.filter(organization_id=_org_id(request))
 
 
-def _page(request: HttpRequest, *, form: DispatchPolicyForm | None = None,
-          requirement_form: SkillRequirementForm | None = None, editing: SkillRequirement | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    *,
+    form: DispatchPolicyForm | None = None,
+    requirement_form: SkillRequirementForm | None = None,
+    editing: SkillRequirement | None = None,
+) -> HttpResponse:
     org = _org(request)
     kinds = dict(Kind.choices)
-    return _render(request, "dispatch/settings/assignment.html", {
-        "settings_section": "assignment",
-        "form": form or DispatchPolicyForm(instance=policy_for(org)),
-        "requirement_form": requirement_form or SkillRequirementForm(organization=org, instance=editing),
-        "requirements": [(r, str(kinds.get(r.request_kind, r.request_kind))) for r in
-                         _requirements(request).select_related("category").order_by("category__name", "request_kind")],
-        "editing": editing, "certifications": Certification.choices,
-    })
+    return _render(
+        request,
+        "dispatch/settings/assignment.html",
+        {
+            "settings_section": "assignment",
+            "form": form or DispatchPolicyForm(instance=policy_for(org)),
+            "requirement_form": requirement_form or SkillRequirementForm(organization=org, instance=editing),
+            "requirements": [
+                (r, str(kinds.get(r.request_kind, r.request_kind)))
+                for r in _requirements(request)
+                .select_related("category")
+                .order_by("category__name", "request_kind")
+            ],
+            "editing": editing,
+            "certifications": Certification.choices,
+        },
+    )
 
 
 @settings_admin_required
@@ -50,8 +63,11 @@ def assignment(request: HttpRequest) -> HttpResponse:
         form = DispatchPolicyForm(request.POST, instance=policy_for(org))
         if not form.is_valid():
             return _page(request, form=form)
-        svc.dispatch_policy_update(organization=org, actor=request.user,  # type: ignore[arg-type]
-                                   values={f: form.cleaned_data[f] for f in svc.POLICY_FIELDS})
+        svc.dispatch_policy_update(
+            organization=org,
+            actor=request.user,  # type: ignore[arg-type]
+            values={f: form.cleaned_data[f] for f in svc.POLICY_FIELDS},
+        )
         messages.success(request, _("派单设置已保存。"))
         return redirect("dispatch:settings-assignment")
     return _page(request)

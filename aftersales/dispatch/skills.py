@@ -28,7 +28,9 @@ def technician_tokens(technician: Technician) -> frozenset[str]:
     return frozenset(out)
 
 
-def required_tokens(request: ServiceRequest, requirements: Iterable[SkillRequirement] | None = None) -> frozenset[str]:
+def required_tokens(
+    request: ServiceRequest, requirements: Iterable[SkillRequirement] | None = None
+) -> frozenset[str]:
     """What a job needs: its product category, its kind of work, and the organization's extra rules."""
     needed = {token(SkillKind.WORK, request.kind)}
     category = request.unit.product_model.category if request.unit is not None else None

@@ -38,8 +38,15 @@ if TYPE_CHECKING:
 DAY_S = 86_400
 # Statuses in which a visit can be booked. While a request waits for parts or for the customer a
 # return visit is booked without moving the request: the technician resumes it on arrival.
-BOOKABLE = {Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.SCHEDULED, Status.REOPENED,
-            Status.AWAITING_PARTS, Status.AWAITING_CUSTOMER}
+BOOKABLE = {
+    Status.NEW,
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.SCHEDULED,
+    Status.REOPENED,
+    Status.AWAITING_PARTS,
+    Status.AWAITING_CUSTOMER,
+}
 HOLD_STATUS = {Status.AWAITING_PARTS, Status.AWAITING_CUSTOMER}
 
 
@@ -84,11 +91,17 @@ def check_bookable(request: ServiceRequest) -> None:
     if request.kind not in skills.FIELD_KINDS:
         raise InvalidInput({"request": _("只有安装、维修、保养服务单可以预约上门。")})
     if request.fulfilment != Fulfilment.ONSITE:
-        raise InvalidInput({"request": _("这张服务单的服务方式是%(way)s，不需要预约上门。")
-                            % {"way": request.get_fulfilment_display()}})
+        raise InvalidInput(
+            {
+                "request": _("这张服务单的服务方式是%(way)s，不需要预约上门。")
+                % {"way": request.get_fulfilment_display()}
+            }
+        )
     if request.status not in BOOKABLE:
-        raise Conflict(_("服务单当前状态“%(status)s”不能预约上门。") % {"status": request.get_status_display()},
-                       {"request": request.status})
+        raise Conflict(
+            _("服务单当前状态“%(status)s”不能预约上门。") % {"status": request.get_status_display()},
+            {"request": request.status},
+        )
     if request_point(request) is None:
         raise InvalidInput({"address": _("服务地址没有坐标，无法判断覆盖网点；请先补全地址。")})
 
@@ -113,9 +126,12 @@ def _visit_of(appointment: Appointment, day: date, zone: ZoneInfo) -> Visit | No
     if point is None:
         return None
     return Visit(
-        key=str(appointment.pk), location=point,
-        window=TimeWindow(config.seconds_of(appointment.window_start, day, zone),
-                          config.seconds_of(appointment.window_end, day, zone)),
+        key=str(appointment.pk),
+        location=point,
+        window=TimeWindow(
+            config.seconds_of(appointment.window_start, day, zone),
+            config.seconds_of(appointment.window_end, day, zone),
+        ),
         service_s=config.service_minutes(appointment.request.kind) * 60,
     )
 
@@ -162,7 +178,9 @@ def availability(
 
     needed = skills.required_tokens(request)
     stations = {d.station.pk: d for d in out.covering}
-    qualified = [t for t in technicians_of(organization.pk, stations) if needed <= skills.technician_tokens(t)]
+    qualified = [
+        t for t in technicians_of(organization.pk, stations) if needed <= skills.technician_tokens(t)
+    ]
     if not qualified:
         names = skills.labels(needed, category_names(request.organization_id))
         out.nobody = True
@@ -174,8 +192,12 @@ def availability(
     off: dict[int, list[TimeOff]] = defaultdict(list)
     for row in TimeOff.objects.filter(technician__in=qualified, ends_at__gt=start_all, starts_at__lt=end_all):
         off[row.technician_id].append(row)
-    booked = (Appointment.objects.live().filter(window_start__gte=start_all, window_start__lt=end_all)
-              .filter(technician__in=qualified).select_related("request"))
+    booked = (
+        Appointment.objects.live()
+        .filter(window_start__gte=start_all, window_start__lt=end_all)
+        .filter(technician__in=qualified)
+        .select_related("request")
+    )
     if moving is not None:
         booked = booked.exclude(pk=moving.pk)
     visits: dict[tuple[int, date], list[Visit]] = defaultdict(list)
@@ -185,8 +207,9 @@ def availability(
         if visit is not None and appt.technician_id is not None:
             visits[(appt.technician_id, day)].append(visit)
     station_load: Counter[tuple[int, date]] = Counter()
-    load_qs = Appointment.objects.live().filter(station_id__in=list(stations), window_start__gte=start_all,
-                                                window_start__lt=end_all)
+    load_qs = Appointment.objects.live().filter(
+        station_id__in=list(stations), window_start__gte=start_all, window_start__lt=end_all
+    )
     if moving is not None:
         load_qs = load_qs.exclude(pk=moving.pk)
     for station_id, start in load_qs.values_list("station_id", "window_start"):
@@ -212,9 +235,13 @@ def availability(
                 continue
             not_before = config.seconds_of(now, day, zone) if day == today else 0
             tech_days[tech.pk] = TechDay(
-                start=tech.start_point, end=tech.end_point, shift=window, max_jobs=tech.max_jobs_per_day,
+                start=tech.start_point,
+                end=tech.end_point,
+                shift=window,
+                max_jobs=tech.max_jobs_per_day,
                 visits=tuple(v for v in visits[(tech.pk, day)] if v.window.end >= not_before),
-                busy=busy, not_before_s=max(0, not_before),
+                busy=busy,
+                not_before_s=max(0, not_before),
             )
         if not tech_days:
             continue
@@ -239,8 +266,14 @@ def availability(
                 if can_take(tech_day, visit, travel):
                     able.append(tech)
             if able:
-                able.sort(key=lambda t: (t.user_id != previous, len(tech_days[t.pk].visits),
-                                         stations[t.home_station_id].distance_km, t.pk))
+                able.sort(
+                    key=lambda t: (
+                        t.user_id != previous,
+                        len(tech_days[t.pk].visits),
+                        stations[t.home_station_id].distance_km,
+                        t.pk,
+                    )
+                )
                 out.slots.append(Slot(start, end, tuple(t.pk for t in able)))
     if not out.slots:
         out.problem = _("近 %(n)d 天没有可预约的时段，请联系客服安排。") % {"n": policy.booking_days}

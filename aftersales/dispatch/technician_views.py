@@ -33,8 +33,10 @@ def nav_links(lat: float | None, lon: float | None, label: str) -> dict[str, str
     return {
         "geo": f"geo:{lat},{lon}?q={lat},{lon}({name})",
         "amap": f"https://uri.amap.com/marker?position={lon},{lat}&name={name}&coordinate=wgs84&callnative=1&src=aftersales",
-        "baidu": (f"https://api.map.baidu.com/marker?location={lat},{lon}&title={name}&content={name}"
-                  "&coord_type=wgs84&output=html&src=aftersales"),
+        "baidu": (
+            f"https://api.map.baidu.com/marker?location={lat},{lon}&title={name}&content={name}"
+            "&coord_type=wgs84&output=html&src=aftersales"
+        ),
     }
 
 
@@ -52,12 +54,26 @@ def today(request: HttpRequest) -> HttpResponse:
     rows = []
     for appointment, stop in selectors.technician_day(technician=tech, day=day):
         sr = appointment.request
-        rows.append({"a": appointment, "stop": stop, "sr": sr,
-                     "nav": nav_links(sr.latitude, sr.longitude, sr.address_region or sr.number)})
-    return render(request, "dispatch/tech/today.html", {
-        "technician": tech, "day": day, "rows": rows, "is_today": day == local_today,
-        "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
-    })
+        rows.append(
+            {
+                "a": appointment,
+                "stop": stop,
+                "sr": sr,
+                "nav": nav_links(sr.latitude, sr.longitude, sr.address_region or sr.number),
+            }
+        )
+    return render(
+        request,
+        "dispatch/tech/today.html",
+        {
+            "technician": tech,
+            "day": day,
+            "rows": rows,
+            "is_today": day == local_today,
+            "prev_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+        },
+    )
 
 
 def _parts_for(appointment: Appointment) -> list[tuple[str, str]]:
@@ -73,33 +89,55 @@ def _parts_for(appointment: Appointment) -> list[tuple[str, str]]:
 def _log_reveal(request: HttpRequest, appointment: Appointment) -> None:
     """The technician sees the full address and phone of their own visit; that is recorded once a day."""
     user = request.user
-    key = {"user": user, "object_type": "service_request", "object_id": str(appointment.request_id),
-           "field": "address", "created_at__date": timezone.localdate()}
+    key = {
+        "user": user,
+        "object_type": "service_request",
+        "object_id": str(appointment.request_id),
+        "field": "address",
+        "created_at__date": timezone.localdate(),
+    }
     if not RevealLog.objects.filter(**key).exists():
-        RevealLog.objects.create(user=user, organization_id=appointment.organization_id,  # type: ignore[misc]
-                                 object_type="service_request", object_id=str(appointment.request_id),
-                                 field="address", reason=_("上门服务"), ip_address=request.META.get("REMOTE_ADDR"))
+        RevealLog.objects.create(
+            user=user,
+            organization_id=appointment.organization_id,  # type: ignore[misc]
+            object_type="service_request",
+            object_id=str(appointment.request_id),
+            field="address",
+            reason=_("上门服务"),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
 
 
-def _visit_page(request: HttpRequest, appointment: Appointment, status: int = 200, **forms: Any) -> HttpResponse:
+def _visit_page(
+    request: HttpRequest, appointment: Appointment, status: int = 200, **forms: Any
+) -> HttpResponse:
     record = selectors.record_of(appointment)
     sr = appointment.request
     _log_reveal(request, appointment)
     initial = {}
     if record is not None:
-        initial = {"fault_code": record.fault_code, "diagnosis": record.diagnosis, "cause": record.cause,
-                   "labour_minutes": record.labour_minutes}
+        initial = {
+            "fault_code": record.fault_code,
+            "diagnosis": record.diagnosis,
+            "cause": record.cause,
+            "labour_minutes": record.labour_minutes,
+        }
     photos = list(record.photos.all()) if record else []
     context = {
-        "a": appointment, "sr": sr, "record": record,
+        "a": appointment,
+        "sr": sr,
+        "record": record,
         "nav": nav_links(sr.latitude, sr.longitude, sr.address_region or sr.number),
-        "address": f"{sr.address_region}{sr.address_detail}", "phone": sr.customer.phone,
+        "address": f"{sr.address_region}{sr.address_detail}",
+        "phone": sr.customer.phone,
         "record_form": forms.get("record_form") or RecordForm(initial=initial),
         "part_form": forms.get("part_form") or PartForm(parts=_parts_for(appointment)),
         "wait_form": forms.get("wait_form") or WaitForm(),
         "complete_form": forms.get("complete_form") or CompleteForm(initial={"signed_by": sr.customer.name}),
-        "photo_error": forms.get("photo_error", ""), "checkin_error": forms.get("checkin_error", ""),
-        "before": [p for p in photos if p.stage == "before"], "after": [p for p in photos if p.stage == "after"],
+        "photo_error": forms.get("photo_error", ""),
+        "checkin_error": forms.get("checkin_error", ""),
+        "before": [p for p in photos if p.stage == "before"],
+        "after": [p for p in photos if p.stage == "after"],
         "on_site": appointment.checked_in_at is not None and appointment.checked_out_at is None,
     }
     return render(request, "dispatch/tech/visit.html", context, status=status)
@@ -170,7 +208,11 @@ def part_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def part_remove(request: HttpRequest, pk: int, usage_id: int) -> HttpResponse:
     appointment = _visit(request, pk)
-    usage = PartUsage.objects.filter(pk=usage_id, record__appointment=appointment).select_related("record").first()
+    usage = (
+        PartUsage.objects.filter(pk=usage_id, record__appointment=appointment)
+        .select_related("record")
+        .first()
+    )
     if usage is None:
         raise Http404
     try:
@@ -192,7 +234,9 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         uploads = read_uploads(files, field="photos")
         for name, data in uploads:
-            visits.visit_photo_add(appointment=appointment, by=request.user, stage=stage, name=name, data=data)  # type: ignore[arg-type]
+            visits.visit_photo_add(
+                appointment=appointment, by=request.user, stage=stage, name=name, data=data
+            )  # type: ignore[arg-type]
     except ServiceError as exc:
         reason = " ".join(exc.errors.values()) or exc.message
         return _visit_page(request, appointment, status=exc.status, photo_error=reason)
@@ -208,8 +252,13 @@ def wait_for_parts(request: HttpRequest, pk: int) -> HttpResponse:
         return _visit_page(request, appointment, status=422, wait_form=form)
     data = form.cleaned_data
     try:
-        visits.visit_wait_for_parts(appointment=appointment, by=request.user, reason=data["reason"],  # type: ignore[arg-type]
-                                    latitude=data.get("latitude"), longitude=data.get("longitude"))
+        visits.visit_wait_for_parts(
+            appointment=appointment,
+            by=request.user,
+            reason=data["reason"],  # type: ignore[arg-type]
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+        )
     except ServiceError as exc:
         form.add_service_error(exc)
         return _visit_page(request, appointment, status=exc.status, wait_form=form)
@@ -228,9 +277,14 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         signature = visits.decode_signature(data["signature"])
         attachments.check_upload("signature.png", signature, "signature")
-        visits.visit_complete(appointment=appointment, by=request.user, signature=signature,  # type: ignore[arg-type]
-                              signed_by=data["signed_by"], latitude=data.get("latitude"),
-                              longitude=data.get("longitude"))
+        visits.visit_complete(
+            appointment=appointment,
+            by=request.user,
+            signature=signature,  # type: ignore[arg-type]
+            signed_by=data["signed_by"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+        )
     except ServiceError as exc:
         form.add_service_error(exc)
         return _visit_page(request, appointment, status=exc.status, complete_form=form)

@@ -64,9 +64,13 @@ def _board_context(request: HttpRequest, station: ServiceStation, day: date, **e
     map_data = selectors.map_data(b)
     map_data["tiles"] = maps.tile_config(station.organization)
     map_data["labels"] = {
-        "station": _("网点"), "radius": _("服务半径 %(km)s 公里"), "unplanned": _("未规划的上门"),
-        "schematic": _("示意图：无底图，按公里比例绘制；圆圈为网点服务半径。"), "km": _("公里"),
-        "tiles_failed": _("地图瓦片无法加载，已切换为示意图。"), "visits": _("单"),
+        "station": _("网点"),
+        "radius": _("服务半径 %(km)s 公里"),
+        "unplanned": _("未规划的上门"),
+        "schematic": _("示意图：无底图，按公里比例绘制；圆圈为网点服务半径。"),
+        "km": _("公里"),
+        "tiles_failed": _("地图瓦片无法加载，已切换为示意图。"),
+        "visits": _("单"),
         "grid": _("网格每格 %(km)s 公里。"),
     }
     for row in b.rows:
@@ -74,12 +78,23 @@ def _board_context(request: HttpRequest, station: ServiceStation, day: date, **e
             block.why = planning.explain(block.reasons)
     choice = extra.pop("choice", None) or _plan_choice(b)
     return {
-        "board": b, "day": day, "station": station, "stations": selectors.stations_for_staff(request.user),
-        "pending": pending, "map": map_data, "slots": slots, "slot_hours": slot_hours, "first_slot": FIRST_SLOT_HOUR,
+        "board": b,
+        "day": day,
+        "station": station,
+        "stations": selectors.stations_for_staff(request.user),
+        "pending": pending,
+        "map": map_data,
+        "slots": slots,
+        "slot_hours": slot_hours,
+        "first_slot": FIRST_SLOT_HOUR,
         "offset": f"{offset[:3]}:{offset[3:]}",
-        "prev_day": day.fromordinal(day.toordinal() - 1), "next_day": day.fromordinal(day.toordinal() + 1),
-        "today": timezone.localtime(timezone.now(), zone).date(), "choice": choice,
-        "objectives": PlanObjective.choices, "balance_bys": BalanceBy.choices, **extra,
+        "prev_day": day.fromordinal(day.toordinal() - 1),
+        "next_day": day.fromordinal(day.toordinal() + 1),
+        "today": timezone.localtime(timezone.now(), zone).date(),
+        "choice": choice,
+        "objectives": PlanObjective.choices,
+        "balance_bys": BalanceBy.choices,
+        **extra,
     }
 
 
@@ -87,13 +102,23 @@ def _plan_choice(b: selectors.Board) -> dict[str, Any]:
     """The objective the day was last planned with (least travel for a day not planned yet)."""
     plan = b.plan
     if plan is None or plan.objective != PlanObjective.BALANCED:
-        return {"objective": plan.objective if plan else PlanObjective.LEAST_TRAVEL, "balance_by": BalanceBy.VISITS,
-                "max_spread": planning.DEFAULT_SPREAD[BalanceBy.VISITS]}
-    return {"objective": plan.objective, "balance_by": plan.balance_by,
-            "max_spread": plan.max_spread if plan.max_spread is not None else planning.DEFAULT_SPREAD[BalanceBy.VISITS]}
+        return {
+            "objective": plan.objective if plan else PlanObjective.LEAST_TRAVEL,
+            "balance_by": BalanceBy.VISITS,
+            "max_spread": planning.DEFAULT_SPREAD[BalanceBy.VISITS],
+        }
+    return {
+        "objective": plan.objective,
+        "balance_by": plan.balance_by,
+        "max_spread": plan.max_spread
+        if plan.max_spread is not None
+        else planning.DEFAULT_SPREAD[BalanceBy.VISITS],
+    }
 
 
-def _render_board(request: HttpRequest, station: ServiceStation, day: date, status: int = 200, **extra: Any) -> HttpResponse:
+def _render_board(
+    request: HttpRequest, station: ServiceStation, day: date, status: int = 200, **extra: Any
+) -> HttpResponse:
     context = _board_context(request, station, day, **extra)
     htmx = getattr(request, "htmx", False)
     if htmx and status >= 400:
@@ -123,8 +148,13 @@ def reassign(request: HttpRequest) -> HttpResponse:
         station = _station(request, request.POST.get("station"))
         if station is None:
             raise Http404
-        return _render_board(request, station, _day(request.POST.get("date"), timezone.localdate()), status=422,
-                             error=_("请选择要改派的预约和工程师。"))
+        return _render_board(
+            request,
+            station,
+            _day(request.POST.get("date"), timezone.localdate()),
+            status=422,
+            error=_("请选择要改派的预约和工程师。"),
+        )
     appointment = selectors.appointment_for_user(user=request.user, pk=form.cleaned_data["appointment"])
     technician = get_or_404(selectors.technicians_for_user(request.user), pk=form.cleaned_data["technician"])
     zone = config.zone_of(appointment.organization)
@@ -133,8 +163,13 @@ def reassign(request: HttpRequest) -> HttpResponse:
     status = 200
     error = ""
     try:
-        booking.appointment_reschedule(appointment=appointment, start=start, end=start + length, by=request.user,  # type: ignore[arg-type]
-                                       technician=technician)
+        booking.appointment_reschedule(
+            appointment=appointment,
+            start=start,
+            end=start + length,
+            by=request.user,  # type: ignore[arg-type]
+            technician=technician,
+        )
     except ServiceError as exc:
         status, error = exc.status, _reason(exc)
     station = appointment.station or technician.home_station
@@ -145,8 +180,14 @@ def reassign(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已改派给 %(name)s。") % {"name": technician.name})
         return redirect(f"{reverse('dispatch:board')}?station={station.pk}&date={day.isoformat()}")
-    return _render_board(request, station, day, status=status, error=error,
-                         notice="" if error else _("已改派给 %(name)s。") % {"name": technician.name})
+    return _render_board(
+        request,
+        station,
+        day,
+        status=status,
+        error=error,
+        notice="" if error else _("已改派给 %(name)s。") % {"name": technician.name},
+    )
 
 
 @require(Cap.ASSIGN_JOBS)
@@ -169,25 +210,41 @@ def plan(request: HttpRequest) -> HttpResponse:
     status = 200
     try:
         stored = planning.plan_day(
-            station=station, day=day, by=request.user,  # type: ignore[arg-type]
-            objective=data.get("objective") or PlanObjective.LEAST_TRAVEL, balance_by=data.get("balance_by") or None,
+            station=station,
+            day=day,
+            by=request.user,  # type: ignore[arg-type]
+            objective=data.get("objective") or PlanObjective.LEAST_TRAVEL,
+            balance_by=data.get("balance_by") or None,
             max_spread=data.get("max_spread"),
         )
         notice = _("已规划：%(n)d 个上门，%(left)d 个未排入，总里程 %(km).1f 公里。") % {
-            "n": stored.stops.count(), "left": len(stored.unassigned), "km": stored.distance_m / 1000}
+            "n": stored.stops.count(),
+            "left": len(stored.unassigned),
+            "km": stored.distance_m / 1000,
+        }
     except ServiceError as exc:
         status, error = exc.status, _reason(exc)
     if not getattr(request, "htmx", False):
         (messages.error if error else messages.success)(request, error or notice)
         return redirect(f"{reverse('dispatch:board')}?station={station.pk}&date={day.isoformat()}")
-    return _render_board(request, station, day, status=status, error=error, notice=notice,
-                         choice=_choice(request.POST) if error else None)
+    return _render_board(
+        request,
+        station,
+        day,
+        status=status,
+        error=error,
+        notice=notice,
+        choice=_choice(request.POST) if error else None,
+    )
 
 
 def _choice(values: Any) -> dict[str, Any]:
     """The planning objective as typed, to show again with an error."""
-    return {"objective": values.get("objective", ""), "balance_by": values.get("balance_by", ""),
-            "max_spread": values.get("max_spread", "")}
+    return {
+        "objective": values.get("objective", ""),
+        "balance_by": values.get("balance_by", ""),
+        "max_spread": values.get("max_spread", ""),
+    }
 
 
 @require(Cap.ASSIGN_JOBS)
@@ -208,14 +265,25 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
 def request_panel(request: HttpRequest, number: str) -> HttpResponse:
     """The dispatch card on the console's request page (loaded there with HTMX)."""
     sr = request_for_user(user=request.user, number=number)
-    proposal = assignment.propose(sr) if sr.assignee_id is None and sr.kind in assignment.skills.FIELD_KINDS else None
+    proposal = (
+        assignment.propose(sr)
+        if sr.assignee_id is None and sr.kind in assignment.skills.FIELD_KINDS
+        else None
+    )
     record = sr.repair_records.order_by("-created_at").first()  # type: ignore[attr-defined]
-    return render(request, "dispatch/partials/_request_panel.html", {
-        "sr": sr, "appointment": selectors.active_appointment(sr), "proposal": proposal,
-        "mail_in": selectors.mail_in_of(sr), "record": record,
-        "can_assign": can(request.user, Cap.ASSIGN_JOBS),
-        "can_book": can(request.user, Cap.BOOK_VISITS),
-    })
+    return render(
+        request,
+        "dispatch/partials/_request_panel.html",
+        {
+            "sr": sr,
+            "appointment": selectors.active_appointment(sr),
+            "proposal": proposal,
+            "mail_in": selectors.mail_in_of(sr),
+            "record": record,
+            "can_assign": can(request.user, Cap.ASSIGN_JOBS),
+            "can_book": can(request.user, Cap.BOOK_VISITS),
+        },
+    )
 
 
 # --- coverage ------------------------------------------------------------------------------------
@@ -234,19 +302,34 @@ def coverage(request: HttpRequest) -> HttpResponse:
 # --- mail-in -------------------------------------------------------------------------------------
 
 
-def _mail_in_page(request: HttpRequest, sr: Any, *, portal: bool, form: MailInStepForm | None = None,
-                  status: int = 200) -> HttpResponse:
+def _mail_in_page(
+    request: HttpRequest, sr: Any, *, portal: bool, form: MailInStepForm | None = None, status: int = 200
+) -> HttpResponse:
     shipment = selectors.mail_in_of(sr)
     nxt = mailin.next_step(shipment.status) if shipment else None
     may_step = nxt is not None and (not portal or mailin.customer_may(nxt))
-    steps = [(value, label, shipment is not None and _reached(shipment, value)) for value, label in
-             MailInShipment.Step.choices]
+    steps = [
+        (value, label, shipment is not None and _reached(shipment, value))
+        for value, label in MailInShipment.Step.choices
+    ]
     template = "dispatch/portal_mail_in.html" if portal else "dispatch/mail_in.html"
-    return render(request, template, {
-        "sr": sr, "shipment": shipment, "next_step": nxt, "next_label": MailInShipment.Step(nxt).label if nxt else "",
-        "may_step": may_step, "form": form or MailInStepForm(initial={"step": nxt}), "steps": steps,
-        "stations": list(ServiceStation.objects.filter(organization_id=sr.organization_id, is_active=True)[:5]),
-    }, status=status)
+    return render(
+        request,
+        template,
+        {
+            "sr": sr,
+            "shipment": shipment,
+            "next_step": nxt,
+            "next_label": MailInShipment.Step(nxt).label if nxt else "",
+            "may_step": may_step,
+            "form": form or MailInStepForm(initial={"step": nxt}),
+            "steps": steps,
+            "stations": list(
+                ServiceStation.objects.filter(organization_id=sr.organization_id, is_active=True)[:5]
+            ),
+        },
+        status=status,
+    )
 
 
 def _reached(shipment: MailInShipment, step: str) -> bool:
@@ -263,9 +346,16 @@ def _mail_in_post(request: HttpRequest, sr: Any, *, portal: bool) -> HttpRespons
         return _mail_in_page(request, sr, portal=portal, form=form, status=422)
     data = form.cleaned_data
     try:
-        mailin.mail_in_step(shipment=shipment, by=request.user, step=data["step"], carrier=data["carrier"],  # type: ignore[arg-type]
-                            tracking=data["tracking"], logistics_cost=None if portal else data["logistics_cost"],
-                            diagnosis="" if portal else data["diagnosis"], fault_code="" if portal else data["fault_code"])
+        mailin.mail_in_step(
+            shipment=shipment,
+            by=request.user,
+            step=data["step"],
+            carrier=data["carrier"],  # type: ignore[arg-type]
+            tracking=data["tracking"],
+            logistics_cost=None if portal else data["logistics_cost"],
+            diagnosis="" if portal else data["diagnosis"],
+            fault_code="" if portal else data["fault_code"],
+        )
     except ServiceError as exc:
         form.add_service_error(exc)
         return _mail_in_page(request, sr, portal=portal, form=form, status=exc.status)
@@ -291,7 +381,6 @@ def portal_mail_in(request: HttpRequest, number: str) -> HttpResponse:
     return _mail_in_page(request, sr, portal=True)
 
 
-
 # --- settings: the board's map ------------------------------------------------------------------
 
 
@@ -301,22 +390,34 @@ def map_settings(request: HttpRequest) -> HttpResponse:
     organization = request.user.organization  # type: ignore[union-attr]
     assert organization is not None  # settings_admin_required
     current = maps.settings_of(organization)
-    initial = {"provider": current.provider, "url_template": current.url_template, "attribution": current.attribution}
+    initial = {
+        "provider": current.provider,
+        "url_template": current.url_template,
+        "attribution": current.attribution,
+    }
     status = 200
     if request.method == "POST":
         form = MapSettingsForm(request.POST, initial=initial, has_key=bool(current.api_key))
         if form.is_valid():
             data = form.cleaned_data
             key = "" if data["clear_key"] else (data["api_key"] or None)
-            maps.map_settings_update(organization=organization, by=request.user,  # type: ignore[arg-type]
-                                     provider=data["provider"], url_template=data["url_template"], api_key=key,
-                                     attribution=data["attribution"])
+            maps.map_settings_update(
+                organization=organization,
+                by=request.user,  # type: ignore[arg-type]
+                provider=data["provider"],
+                url_template=data["url_template"],
+                api_key=key,
+                attribution=data["attribution"],
+            )
             messages.success(request, _("地图设置已保存。"))
             return redirect("dispatch:settings-map")
         status = 422
     else:
         form = MapSettingsForm(initial=initial, has_key=bool(current.api_key))
     defaults = [(value, label, maps.DEFAULTS.get(value)) for value, label in MapSettings.Provider.choices]
-    context = settings_context("map") | {"form": form, "masked_key": maps.masked(current.api_key),
-                                         "defaults": defaults}
+    context = settings_context("map") | {
+        "form": form,
+        "masked_key": maps.masked(current.api_key),
+        "defaults": defaults,
+    }
     return render(request, "dispatch/settings_map.html", context, status=status)

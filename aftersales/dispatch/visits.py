@@ -58,25 +58,40 @@ def _point(lat: float | str | None, lon: float | str | None, field: str) -> LatL
 
 
 def _lock(appointment: Appointment) -> Appointment:
-    return (Appointment.objects.select_for_update(of=("self",))
-            .select_related("request", "request__unit__product_model__category", "request__organization",
-                            "technician__user", "technician__home_station", "organization")
-            .get(pk=appointment.pk))
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related(
+            "request",
+            "request__unit__product_model__category",
+            "request__organization",
+            "technician__user",
+            "technician__home_station",
+            "organization",
+        )
+        .get(pk=appointment.pk)
+    )
 
 
 def record_for(appointment: Appointment) -> RepairRecord:
     record = RepairRecord.objects.filter(appointment=appointment).first()
     if record is None:
         record = RepairRecord.objects.create(
-            organization_id=appointment.organization_id, request_id=appointment.request_id, appointment=appointment,
-            technician=appointment.technician, created_at=timezone.now(),
+            organization_id=appointment.organization_id,
+            request_id=appointment.request_id,
+            appointment=appointment,
+            technician=appointment.technician,
+            created_at=timezone.now(),
         )
     return record
 
 
 def visit_check_in(
-    *, appointment: Appointment, by: User, latitude: float | str | None = None,
-    longitude: float | str | None = None, at: datetime | None = None,
+    *,
+    appointment: Appointment,
+    by: User,
+    latitude: float | str | None = None,
+    longitude: float | str | None = None,
+    at: datetime | None = None,
 ) -> Appointment:
     point = _point(latitude, longitude, "location")
     with transaction.atomic():
@@ -113,11 +128,20 @@ def _open_record(appointment: Appointment, by: User) -> RepairRecord:
 
 
 def repair_record_update(
-    *, appointment: Appointment, by: User, fault_code: str = "", diagnosis: str = "", cause: str = "",
+    *,
+    appointment: Appointment,
+    by: User,
+    fault_code: str = "",
+    diagnosis: str = "",
+    cause: str = "",
     labour_minutes: int | str | None = None,
 ) -> RepairRecord:
     errors: dict[str, str] = {}
-    fault_code, diagnosis, cause = (fault_code or "").strip(), (diagnosis or "").strip(), (cause or "").strip()
+    fault_code, diagnosis, cause = (
+        (fault_code or "").strip(),
+        (diagnosis or "").strip(),
+        (cause or "").strip(),
+    )
     if len(fault_code) > 30:
         errors["fault_code"] = _("故障代码最多 30 个字符。")
     if len(cause) > 200:
@@ -135,7 +159,12 @@ def repair_record_update(
         raise InvalidInput(errors)
     with transaction.atomic():
         record = _open_record(appointment, by)
-        record.fault_code, record.diagnosis, record.cause, record.labour_minutes = fault_code, diagnosis, cause, minutes
+        record.fault_code, record.diagnosis, record.cause, record.labour_minutes = (
+            fault_code,
+            diagnosis,
+            cause,
+            minutes,
+        )
         _reprice(record)
         record.save()
     return record
@@ -152,8 +181,13 @@ def _reprice(record: RepairRecord) -> None:
 
 
 def part_usage_add(
-    *, appointment: Appointment, by: User, part: SparePart | int | str, quantity: int | str = 1,
-    serial_in: str = "", serial_out: str = "",
+    *,
+    appointment: Appointment,
+    by: User,
+    part: SparePart | int | str,
+    quantity: int | str = 1,
+    serial_in: str = "",
+    serial_out: str = "",
 ) -> PartUsage:
     errors: dict[str, str] = {}
     try:
@@ -168,10 +202,15 @@ def part_usage_add(
     spare = part if isinstance(part, SparePart) else None
     if spare is None:
         ref = str(part or "").strip()
-        spare = SparePart.objects.filter(organization_id=appointment.organization_id, pk=int(ref)).first() \
-            if ref.isdigit() else None
+        spare = (
+            SparePart.objects.filter(organization_id=appointment.organization_id, pk=int(ref)).first()
+            if ref.isdigit()
+            else None
+        )
         if spare is None and ref:
-            spare = SparePart.objects.filter(organization_id=appointment.organization_id, part_number=ref).first()
+            spare = SparePart.objects.filter(
+                organization_id=appointment.organization_id, part_number=ref
+            ).first()
     if spare is None or spare.organization_id != appointment.organization_id:
         errors["part"] = _("请从备件目录中选择备件。")
     if errors:
@@ -181,8 +220,14 @@ def part_usage_add(
         record = _open_record(appointment, by)
         cover = charges.cover_for(unit=record.request.unit, part=spare, on=timezone.localdate())
         usage = charges.price_part(
-            PartUsage(record=record, spare_part=spare, quantity=qty, serial_in=serial_in, serial_out=serial_out,
-                      unit_price=spare.price),
+            PartUsage(
+                record=record,
+                spare_part=spare,
+                quantity=qty,
+                serial_in=serial_in,
+                serial_out=serial_out,
+                unit_price=spare.price,
+            ),
             cover,
         )
         usage.save()
@@ -206,8 +251,9 @@ def visit_photo_add(*, appointment: Appointment, by: User, stage: str, name: str
         raise InvalidInput({"stage": _("请选择维修前或维修后。")})
     with transaction.atomic():
         record = _open_record(appointment, by)
-        attachment = attachments.attachment_add(request=record.request, by=by, name=name, data=data, public=True,
-                                                field=f"photos_{stage}")
+        attachment = attachments.attachment_add(
+            request=record.request, by=by, name=name, data=data, public=True, field=f"photos_{stage}"
+        )
         return VisitPhoto.objects.create(record=record, attachment=attachment, stage=stage)
 
 
@@ -217,7 +263,7 @@ def decode_signature(data_url: str) -> bytes:
     if not data_url or not data_url.startswith(prefix):
         raise InvalidInput({"signature": _("请客户在签名框内签字。")})
     try:
-        data = base64.b64decode(data_url[len(prefix):], validate=True)
+        data = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput({"signature": _("签名图片无法读取，请重签。")}) from exc
     if len(data) > MAX_SIGNATURE_BYTES:
@@ -252,7 +298,9 @@ def _travel(appointment: Appointment) -> tuple[int, Decimal]:
     point = request_point(appointment.request)
     if point is None or appointment.technician is None:
         return 0, Decimal("0")
-    travel = config.travel_for(config.policy_for(appointment.organization), appointment.technician.home_station.city)
+    travel = config.travel_for(
+        config.policy_for(appointment.organization), appointment.technician.home_station.city
+    )
     distance, duration = travel.matrix([appointment.technician.start_point, point])
     return _minutes(int(duration[0, 1])), Decimal(int(distance[0, 1]) / 1000).quantize(Decimal("0.1"))
 
@@ -272,7 +320,11 @@ def _finish(locked: Appointment, record: RepairRecord, *, now: datetime, point: 
 
 
 def visit_wait_for_parts(
-    *, appointment: Appointment, by: User, reason: str, latitude: float | str | None = None,
+    *,
+    appointment: Appointment,
+    by: User,
+    reason: str,
+    latitude: float | str | None = None,
     longitude: float | str | None = None,
 ) -> RepairRecord:
     """The visit ends without a fix: the request waits for parts and a return visit is booked later."""
@@ -284,7 +336,9 @@ def visit_wait_for_parts(
         record = _open_record(appointment, by)
         locked = _lock(appointment)
         now = timezone.now()
-        service_services.request_transition(request=locked.request, name="wait_for_parts", by=by, reason=reason, at=now)
+        service_services.request_transition(
+            request=locked.request, name="wait_for_parts", by=by, reason=reason, at=now
+        )
         _finish(locked, record, now=now, point=point)
         record.first_time_fix = False
         _reprice(record)
@@ -293,8 +347,13 @@ def visit_wait_for_parts(
 
 
 def visit_complete(
-    *, appointment: Appointment, by: User, signature: bytes, signed_by: str,
-    latitude: float | str | None = None, longitude: float | str | None = None,
+    *,
+    appointment: Appointment,
+    by: User,
+    signature: bytes,
+    signed_by: str,
+    latitude: float | str | None = None,
+    longitude: float | str | None = None,
 ) -> RepairRecord:
     """The customer signs and accepts the work on site: check out, price it, resolve the request."""
     errors: dict[str, str] = {}
@@ -315,13 +374,19 @@ def visit_complete(
         locked = _lock(appointment)
         request = locked.request
         signature_file = attachments.attachment_add(
-            request=request, by=by, name=f"signature-{request.number}.png", data=signature, public=True,
+            request=request,
+            by=by,
+            name=f"signature-{request.number}.png",
+            data=signature,
+            public=True,
             field="signature",
         )
         now = timezone.now()
         _finish(locked, record, now=now, point=point)
         record.signature, record.signed_by = signature_file, signed_by
-        earlier = RepairRecord.objects.filter(request=request).exclude(pk=record.pk).aggregate(n=Count("id"))["n"]
+        earlier = (
+            RepairRecord.objects.filter(request=request).exclude(pk=record.pk).aggregate(n=Count("id"))["n"]
+        )
         record.first_time_fix = request.reopen_count == 0 and earlier == 0
         _reprice(record)
         record.save()

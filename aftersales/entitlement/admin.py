@@ -44,18 +44,43 @@ class CategoryPolicyForm(forms.ModelForm):
 @admin.register(CategoryPolicy)
 class CategoryPolicyAdmin(admin.ModelAdmin):
     form = CategoryPolicyForm
-    list_display = ("category", "organization", "return_days", "exchange_days", "no_reason_days",
-                    "whole_unit_months", "main_parts_months", "no_reason_exclusion")
+    list_display = (
+        "category",
+        "organization",
+        "return_days",
+        "exchange_days",
+        "no_reason_days",
+        "whole_unit_months",
+        "main_parts_months",
+        "no_reason_exclusion",
+    )
     list_filter = ("category__organization", "category__kind")
     autocomplete_fields = ("extra_main_parts",)
     readonly_fields = ("effective_rules",)
     fieldsets = (
         (None, {"fields": ("category",)}),
-        (_("品类条款"), {"fields": ("depreciation_rate_per_day", "no_reason_exclusion", "use_compensation_rate")}),
-        (_("本机构承诺（留空为法定标准，不得低于法定标准）"), {"fields": (
-            "return_days", "exchange_days", "no_reason_days", "whole_unit_months", "main_parts_months",
-            "extra_main_parts", "car_warranty_months", "car_warranty_km", "car_sanbao_months", "car_sanbao_km",
-            "seller_pays_return_shipping")}),
+        (
+            _("品类条款"),
+            {"fields": ("depreciation_rate_per_day", "no_reason_exclusion", "use_compensation_rate")},
+        ),
+        (
+            _("本机构承诺（留空为法定标准，不得低于法定标准）"),
+            {
+                "fields": (
+                    "return_days",
+                    "exchange_days",
+                    "no_reason_days",
+                    "whole_unit_months",
+                    "main_parts_months",
+                    "extra_main_parts",
+                    "car_warranty_months",
+                    "car_warranty_km",
+                    "car_sanbao_months",
+                    "car_sanbao_km",
+                    "seller_pays_return_shipping",
+                )
+            },
+        ),
         (_("实际执行的规则"), {"fields": ("effective_rules",)}),
     )
 
@@ -74,10 +99,17 @@ class CategoryPolicyAdmin(admin.ModelAdmin):
             flag = _("（低于法定，不采用）") if s.below_minimum else (_("（已延长）") if s.extended else "")
             label = s.label_en if english() else s.label_zh
             rows.append((label, f"{s.legal_minimum} {unit}", configured, f"{s.effective} {unit}", flag))
-        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong> {}</td></tr>", rows)
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong> {}</td></tr>", rows
+        )
         return format_html(
             '<table id="effective-rules"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
-            "<tbody>{}</tbody></table>", _("规则"), _("法定最低"), _("本机构设置"), _("实际执行"), body,
+            "<tbody>{}</tbody></table>",
+            _("规则"),
+            _("法定最低"),
+            _("本机构设置"),
+            _("实际执行"),
+            body,
         )
 
 
@@ -90,8 +122,17 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(ExtendedWarrantyContract)
 class ContractAdmin(admin.ModelAdmin):
-    list_display = ("number", "unit", "organization", "starts", "ends", "price", "max_claims", "max_total",
-                    "cancelled_at")
+    list_display = (
+        "number",
+        "unit",
+        "organization",
+        "starts",
+        "ends",
+        "price",
+        "max_claims",
+        "max_total",
+        "cancelled_at",
+    )
     list_filter = ("organization",)
     search_fields = ("number", "unit__serial_number")
     raw_id_fields = ("unit", "request", "created_by")
@@ -113,16 +154,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ReturnAuthorization)
 class ReturnAuthorizationAdmin(ReadOnlyAdmin):
-    list_display = ("number", "organization", "status", "resolution", "unit", "replacement_unit", "refund_due_on",
-                    "escalation_level", "created_at")
+    list_display = (
+        "number",
+        "organization",
+        "status",
+        "resolution",
+        "unit",
+        "replacement_unit",
+        "refund_due_on",
+        "escalation_level",
+        "created_at",
+    )
     list_filter = ("organization", "status", "resolution")
     search_fields = ("number", "request__number", "unit__serial_number", "replacement_unit__serial_number")
 
 
 @admin.register(EntitlementDecision)
 class EntitlementDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("decided_at", "organization", "outcome", "option_kind", "rule_id", "goodwill", "unit", "rma",
-                    "decided_by")
+    list_display = (
+        "decided_at",
+        "organization",
+        "outcome",
+        "option_kind",
+        "rule_id",
+        "goodwill",
+        "unit",
+        "rma",
+        "decided_by",
+    )
     list_filter = ("organization", "outcome", "goodwill")
     search_fields = ("unit__serial_number", "rma__number", "request__number", "rule_id")
 
@@ -159,14 +218,27 @@ class SaleTermsAdminForm(forms.ModelForm):
 
     class Meta:
         model = SaleTerms
-        fields = ["unit", "buyer_confirmed_no_return", "confirmed_at", "confirmed_via", "confirmation_reference",
-                  "gifts"]
+        fields = [
+            "unit",
+            "buyer_confirmed_no_return",
+            "confirmed_at",
+            "confirmed_via",
+            "confirmation_reference",
+            "gifts",
+        ]
 
 
 @admin.register(SaleTerms)
 class SaleTermsAdmin(admin.ModelAdmin):
     form = SaleTermsAdminForm
-    list_display = ("unit", "buyer_confirmed_no_return", "confirmed_at", "confirmed_via", "gift_count", "updated_at")
+    list_display = (
+        "unit",
+        "buyer_confirmed_no_return",
+        "confirmed_at",
+        "confirmed_via",
+        "gift_count",
+        "updated_at",
+    )
     list_filter = ("buyer_confirmed_no_return", "confirmed_via", "unit__organization")
     search_fields = ("unit__serial_number", "confirmation_reference")
     raw_id_fields = ("unit",)

@@ -27,8 +27,17 @@ from aftersales.service.selectors import request_for_user
 router = Router(tags=["entitlements and returns"])
 
 KindLit = Literal["return", "exchange", "repair", "inquiry"]
-FaultLit = Literal["none", "performance", "steering_failure", "brake_failure", "body_crack", "fuel_leak",
-                   "power_battery_fire", "core_assembly_replacement", "serious_safety"]
+FaultLit = Literal[
+    "none",
+    "performance",
+    "steering_failure",
+    "brake_failure",
+    "body_crack",
+    "fuel_leak",
+    "power_battery_fire",
+    "core_assembly_replacement",
+    "serious_safety",
+]
 RmaKindLit = Literal["return", "exchange", "refund"]
 MethodLit = Literal["original_payment", "bank_transfer", "cash", "store_credit"]
 ChannelLit = Literal["web", "app", "phone", "email", "chat", "social", "store", "api"]
@@ -40,7 +49,9 @@ ChannelLit = Literal["web", "app", "phone", "email", "chat", "social", "store", 
 class CheckIn(Schema):
     serial: str = Field("", max_length=64, description="Serial number of the unit.")
     model: str = Field("", max_length=100, description="Model number, when two models share the serial.")
-    request: str = Field("", max_length=20, description="Or a service request number: its unit, kind and date.")
+    request: str = Field(
+        "", max_length=20, description="Or a service request number: its unit, kind and date."
+    )
     kind: KindLit = "inquiry"
     fault: FaultLit = "performance"
     part: str = Field("", max_length=100, description="The faulty part, by spare-part number or name.")
@@ -50,11 +61,15 @@ class CheckIn(Schema):
 
 class BasisOut(Schema):
     document: str = Field(description="The statute's official Chinese title, e.g. 《民法典》.")
-    article: str | None = Field(description="The article as the statute numbers it (第二百零三条); null where the clause is cited.")
+    article: str | None = Field(
+        description="The article as the statute numbers it (第二百零三条); null where the clause is cited."
+    )
     clause: str
     clause_en: str = ""
     citation: str = Field(description="Title and article in Chinese.")
-    citation_en: str = Field("", description="The statute's English name, its Chinese title and the article as Art. N.")
+    citation_en: str = Field(
+        "", description="The statute's English name, its Chinese title and the article as Art. N."
+    )
 
 
 class OptionOut(Schema):
@@ -108,7 +123,8 @@ class SaleTermsOut(Schema):
 class EntitlementOut(Schema):
     unit: UnitRef
     sale_terms: SaleTermsOut | None = Field(
-        None, description="What was agreed at the sale (read-only): the buyer's confirmation and gifts.")
+        None, description="What was agreed at the sale (read-only): the buyer's confirmation and gifts."
+    )
     request: str | None
     evaluated_on: date
     options: list[OptionOut]
@@ -120,18 +136,26 @@ def _sale_terms(units: list[Any]) -> dict[str, Any] | None:
     terms = sale_terms_of(units)
     if terms is None:
         return None
-    return {"buyer_confirmed_no_return": terms.buyer_confirmed_no_return, "confirmed_at": terms.confirmed_at,
-            "confirmed_via": terms.confirmed_via, "confirmation_reference": terms.confirmation_reference,
-            "gifts": terms.gift_list}
+    return {
+        "buyer_confirmed_no_return": terms.buyer_confirmed_no_return,
+        "confirmed_at": terms.confirmed_at,
+        "confirmed_via": terms.confirmed_via,
+        "confirmation_reference": terms.confirmation_reference,
+        "gifts": terms.gift_list,
+    }
 
 
 def _entitlement(check: selectors.Check) -> dict[str, Any]:
     unit = check.inputs.unit
     return {
         "sale_terms": _sale_terms([u for u, _ in lineage(unit)]),
-        "unit": {"serial": unit.serial_number, "model": unit.product_model.model_number,
-                 "category": unit.product_model.category.code, "organization": unit.organization.slug,
-                 "returned": check.returned is not None},
+        "unit": {
+            "serial": unit.serial_number,
+            "model": unit.product_model.model_number,
+            "category": unit.product_model.category.code,
+            "organization": unit.organization.slug,
+            "returned": check.returned is not None,
+        },
         "request": check.request.number if check.request else None,
         "evaluated_on": check.decision.evaluated_on,
         "options": [option_json(o) for o in check.data["options"]],
@@ -147,27 +171,53 @@ def entitlements(request: HttpRequest, params: Query[CheckIn]) -> dict[str, Any]
     Give ``serial`` (and ``kind``, ``fault``…) or ``request``. Impossible facts answer 422 naming the field.
     """
     if params.request:
-        return _entitlement(selectors.check_request(user=request.user, number=params.request,
-                                                    odometer_km=params.odometer_km))
+        return _entitlement(
+            selectors.check_request(user=request.user, number=params.request, odometer_km=params.odometer_km)
+        )
     if not params.serial:
         raise InvalidInput({"serial": _("请提供序列号（serial）或服务单号（request）。")})
     unit = selectors.unit_by_serial(user=request.user, serial=params.serial, model=params.model)
-    return _entitlement(selectors.check_unit(unit=unit, kind=params.kind, fault=params.fault, part=params.part,
-                                             odometer_km=params.odometer_km, on=params.on))
+    return _entitlement(
+        selectors.check_unit(
+            unit=unit,
+            kind=params.kind,
+            fault=params.fault,
+            part=params.part,
+            odometer_km=params.odometer_km,
+            on=params.on,
+        )
+    )
 
 
 # --- Facts the rules turn on ---------------------------------------------------------------------
 
 VoucherLit = Literal["present", "missing", "altered", "mismatched"]
 UsageLit = Literal["household", "commercial"]
-FaultSystemLit = Literal["", "engine", "transmission", "power_battery", "drive_motor", "steering", "brake",
-                         "suspension", "drivetrain", "emission_control", "body", "electrical", "other"]
+FaultSystemLit = Literal[
+    "",
+    "engine",
+    "transmission",
+    "power_battery",
+    "drive_motor",
+    "steering",
+    "brake",
+    "suspension",
+    "drivetrain",
+    "emission_control",
+    "body",
+    "electrical",
+    "other",
+]
 
 
 class UnitFactsOut(Schema):
     serial: str
-    voucher: str = Field(description="present, missing (with no invoice: no 三包), altered or mismatched (no 三包).")
-    usage: str = Field(description="household, or commercial (a car used for hire is not a 家用汽车: no car 三包).")
+    voucher: str = Field(
+        description="present, missing (with no invoice: no 三包), altered or mismatched (no 三包)."
+    )
+    usage: str = Field(
+        description="household, or commercial (a car used for hire is not a 家用汽车: no car 三包)."
+    )
     note: str = ""
     updated_at: datetime | None = None
 
@@ -180,9 +230,13 @@ class UnitFactsIn(Schema):
 
 
 def _unit_facts(unit: Any, facts: UnitFacts | None) -> dict[str, Any]:
-    return {"serial": unit.serial_number, "voucher": facts.voucher if facts else "present",
-            "usage": facts.usage if facts else "household", "note": facts.note if facts else "",
-            "updated_at": facts.updated_at if facts else None}
+    return {
+        "serial": unit.serial_number,
+        "voucher": facts.voucher if facts else "present",
+        "usage": facts.usage if facts else "household",
+        "note": facts.note if facts else "",
+        "updated_at": facts.updated_at if facts else None,
+    }
 
 
 @router.get("/units/{serial}/entitlement-facts", response=UnitFactsOut)
@@ -196,8 +250,13 @@ def get_unit_facts(request: HttpRequest, serial: str, model: str = "") -> dict[s
 def patch_unit_facts(request: HttpRequest, serial: str, payload: UnitFactsIn) -> dict[str, Any]:
     """Record the unit's voucher status and use; fields left out keep their value."""
     unit = selectors.unit_by_serial(user=request.user, serial=serial, model=payload.model)
-    facts = recorded.unit_facts_save(unit=unit, by=request.user, voucher=payload.voucher,  # type: ignore[arg-type]
-                                     usage=payload.usage, note=payload.note)
+    facts = recorded.unit_facts_save(
+        unit=unit,
+        by=request.user,
+        voucher=payload.voucher,  # type: ignore[arg-type]
+        usage=payload.usage,
+        note=payload.note,
+    )
     return _unit_facts(unit, facts)
 
 
@@ -211,20 +270,26 @@ class RepairFactsOut(Schema):
 
 
 class RepairFactsIn(Schema):
-    serious_safety: bool | None = Field(None, description="A repair of a 严重安全性能故障 (counted by 第二十四条).")
+    serious_safety: bool | None = Field(
+        None, description="A repair of a 严重安全性能故障 (counted by 第二十四条)."
+    )
     fault_system: FaultSystemLit | None = None
     authorized_repairer: bool | None = Field(
-        None, description="False: repaired by someone without the 三包 duty; the repair does not count.")
+        None, description="False: repaired by someone without the 三包 duty; the repair does not count."
+    )
     repairer_name: str | None = Field(None, max_length=100)
     odometer_km: int | None = Field(None, description="The car's reading at drop-off.")
 
 
 def _repair_facts(sr: Any, record: Any) -> dict[str, Any]:
-    return {"request": sr.number, "serious_safety": bool(record and record.serious_safety),
-            "fault_system": record.fault_system if record else "",
-            "authorized_repairer": record.authorized_repairer if record else True,
-            "repairer_name": record.repairer_name if record else "",
-            "odometer_km": record.odometer_km if record else None}
+    return {
+        "request": sr.number,
+        "serious_safety": bool(record and record.serious_safety),
+        "fault_system": record.fault_system if record else "",
+        "authorized_repairer": record.authorized_repairer if record else True,
+        "repairer_name": record.repairer_name if record else "",
+        "odometer_km": record.odometer_km if record else None,
+    }
 
 
 @router.get("/requests/{number}/repair-record", response=RepairFactsOut)
@@ -239,9 +304,13 @@ def patch_repair_facts(request: HttpRequest, number: str, payload: RepairFactsIn
     """Record the repair's 三包 facts; fields left out keep their value."""
     sr = request_for_user(user=request.user, number=number)
     record = recorded.repair_facts_save(
-        request=sr, by=request.user, serious_safety=payload.serious_safety,  # type: ignore[arg-type]
-        fault_system=payload.fault_system, authorized_repairer=payload.authorized_repairer,
-        repairer_name=payload.repairer_name, odometer_km=payload.odometer_km,
+        request=sr,
+        by=request.user,
+        serious_safety=payload.serious_safety,  # type: ignore[arg-type]
+        fault_system=payload.fault_system,
+        authorized_repairer=payload.authorized_repairer,
+        repairer_name=payload.repairer_name,
+        odometer_km=payload.odometer_km,
     )
     return _repair_facts(sr, record)
 
@@ -300,7 +369,9 @@ class ReturnOut(Schema):
 
     @staticmethod
     def resolve_replacement_serial(obj: ReturnAuthorization) -> str | None:
-        return obj.replacement_unit.serial_number if obj.replacement_unit_id and obj.replacement_unit else None
+        return (
+            obj.replacement_unit.serial_number if obj.replacement_unit_id and obj.replacement_unit else None
+        )
 
     @staticmethod
     def _latest(obj: ReturnAuthorization) -> dict[str, Any]:
@@ -333,9 +404,13 @@ class Versioned(Schema):
 
 
 class ApproveIn(Versioned):
-    option: str = Field("", max_length=120, description="kind:rule_id of one of the options; default the one asked for.")
+    option: str = Field(
+        "", max_length=120, description="kind:rule_id of one of the options; default the one asked for."
+    )
     reason: str = Field("", max_length=2000)
-    goodwill: bool = Field(False, description="Approve although the engine offers no option (reason required).")
+    goodwill: bool = Field(
+        False, description="Approve although the engine offers no option (reason required)."
+    )
     resolution: Literal["", "refund", "exchange"] = ""
 
 
@@ -357,7 +432,9 @@ class InspectionIn(Versioned):
     findings: dict[str, bool] = Field(default_factory=dict, description="Condition flags that are true.")
     notes: str = Field("", max_length=5000)
     odometer_km: int | None = None
-    photo_ids: list[int] = Field(default_factory=list, description="Image attachments already on the request.")
+    photo_ids: list[int] = Field(
+        default_factory=list, description="Image attachments already on the request."
+    )
 
 
 class RefundIn(Versioned):
@@ -411,8 +488,14 @@ def list_returns(request: HttpRequest, filters: Query[ReturnFilter]) -> Any:
 def create_return(request: HttpRequest, payload: ReturnIn) -> tuple[int, ReturnAuthorization]:
     unit = selectors.unit_by_serial(user=request.user, serial=payload.serial, model=payload.model)
     created = rma_services.rma_request(
-        unit=unit, by=request.user, kind=payload.kind, fault=payload.fault,  # type: ignore[arg-type]
-        description=payload.description, part=payload.part, odometer_km=payload.odometer_km, channel=payload.channel,
+        unit=unit,
+        by=request.user,
+        kind=payload.kind,
+        fault=payload.fault,  # type: ignore[arg-type]
+        description=payload.description,
+        part=payload.part,
+        odometer_km=payload.odometer_km,
+        channel=payload.channel,
     )
     return 201, _rma(request, created.number)
 
@@ -429,61 +512,106 @@ def return_decisions(request: HttpRequest, number: str) -> Any:
 
 @router.post("/returns/{number}/approve", response=ReturnOut)
 def approve_return(request: HttpRequest, number: str, payload: ApproveIn) -> ReturnAuthorization:
-    rma_services.rma_approve(rma=_rma(request, number), by=request.user, option=payload.option,  # type: ignore[arg-type]
-                             reason=payload.reason, goodwill=payload.goodwill, resolution=payload.resolution,
-                             version=payload.version)
+    rma_services.rma_approve(
+        rma=_rma(request, number),
+        by=request.user,
+        option=payload.option,  # type: ignore[arg-type]
+        reason=payload.reason,
+        goodwill=payload.goodwill,
+        resolution=payload.resolution,
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/reject", response=ReturnOut)
 def reject_return(request: HttpRequest, number: str, payload: ReasonIn) -> ReturnAuthorization:
-    rma_services.rma_reject(rma=_rma(request, number), by=request.user, reason=payload.reason,  # type: ignore[arg-type]
-                            version=payload.version)
+    rma_services.rma_reject(
+        rma=_rma(request, number),
+        by=request.user,
+        reason=payload.reason,  # type: ignore[arg-type]
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/shipment", response=ReturnOut)
 def ship_return(request: HttpRequest, number: str, payload: ShipmentIn) -> ReturnAuthorization:
-    rma_services.rma_ship(rma=_rma(request, number), by=request.user, carrier=payload.carrier,  # type: ignore[arg-type]
-                          tracking=payload.tracking, shipped_on=payload.shipped_on, version=payload.version)
+    rma_services.rma_ship(
+        rma=_rma(request, number),
+        by=request.user,
+        carrier=payload.carrier,  # type: ignore[arg-type]
+        tracking=payload.tracking,
+        shipped_on=payload.shipped_on,
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/receive", response=ReturnOut)
 def receive_return(request: HttpRequest, number: str, payload: ReceiveIn) -> ReturnAuthorization:
-    rma_services.rma_receive(rma=_rma(request, number), by=request.user, received_on=payload.received_on,  # type: ignore[arg-type]
-                             version=payload.version)
+    rma_services.rma_receive(
+        rma=_rma(request, number),
+        by=request.user,
+        received_on=payload.received_on,  # type: ignore[arg-type]
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/inspection", response=ReturnOut)
 def inspect_return(request: HttpRequest, number: str, payload: InspectionIn) -> ReturnAuthorization:
-    rma_services.rma_inspect(rma=_rma(request, number), by=request.user, findings=payload.findings,  # type: ignore[arg-type]
-                             notes=payload.notes, odometer_km=payload.odometer_km, attachment_ids=payload.photo_ids,
-                             version=payload.version)
+    rma_services.rma_inspect(
+        rma=_rma(request, number),
+        by=request.user,
+        findings=payload.findings,  # type: ignore[arg-type]
+        notes=payload.notes,
+        odometer_km=payload.odometer_km,
+        attachment_ids=payload.photo_ids,
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/refund", response=ReturnOut)
 def refund_return(request: HttpRequest, number: str, payload: RefundIn) -> ReturnAuthorization:
-    rma_services.rma_refund(rma=_rma(request, number), by=request.user, method=payload.method,  # type: ignore[arg-type]
-                            amount=payload.amount, reason=payload.reason, goodwill=payload.goodwill,
-                            version=payload.version)
+    rma_services.rma_refund(
+        rma=_rma(request, number),
+        by=request.user,
+        method=payload.method,  # type: ignore[arg-type]
+        amount=payload.amount,
+        reason=payload.reason,
+        goodwill=payload.goodwill,
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/refund-paid", response=ReturnOut)
 def refund_paid(request: HttpRequest, number: str, payload: RefundPaidIn) -> ReturnAuthorization:
-    rma_services.rma_refund_paid(rma=_rma(request, number), by=request.user, reference=payload.reference,  # type: ignore[arg-type]
-                                 refunded_on=payload.refunded_on, version=payload.version)
+    rma_services.rma_refund_paid(
+        rma=_rma(request, number),
+        by=request.user,
+        reference=payload.reference,  # type: ignore[arg-type]
+        refunded_on=payload.refunded_on,
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/exchange", response=ReturnOut)
 def exchange_return(request: HttpRequest, number: str, payload: ExchangeIn) -> ReturnAuthorization:
-    rma_services.rma_exchange(rma=_rma(request, number), by=request.user, new_serial=payload.new_serial,  # type: ignore[arg-type]
-                              carrier=payload.carrier, tracking=payload.tracking, shipped_on=payload.shipped_on,
-                              reason=payload.reason, goodwill=payload.goodwill, version=payload.version)
+    rma_services.rma_exchange(
+        rma=_rma(request, number),
+        by=request.user,
+        new_serial=payload.new_serial,  # type: ignore[arg-type]
+        carrier=payload.carrier,
+        tracking=payload.tracking,
+        shipped_on=payload.shipped_on,
+        reason=payload.reason,
+        goodwill=payload.goodwill,
+        version=payload.version,
+    )
     return _rma(request, number)
 
 
@@ -501,8 +629,9 @@ class QuoteLineIn(Schema):
     part: str = Field("", max_length=64, description="Spare-part number from the catalog (kind part).")
     description: str = Field("", max_length=200)
     quantity: Decimal = Field(Decimal(1), gt=0, max_digits=8, decimal_places=2)
-    unit_price: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2,
-                                       description="Default: the part's catalog price.")
+    unit_price: Decimal | None = Field(
+        None, ge=0, max_digits=12, decimal_places=2, description="Default: the part's catalog price."
+    )
 
 
 class QuoteIn(Schema):
@@ -510,8 +639,12 @@ class QuoteIn(Schema):
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=50)
     note: str = Field("", max_length=2000)
     send: bool = True
-    odometer_km: int | None = Field(None, ge=0, le=10_000_000,
-                                    description="Cars: the odometer reading, which decides whether the repair is still free.")
+    odometer_km: int | None = Field(
+        None,
+        ge=0,
+        le=10_000_000,
+        description="Cars: the odometer reading, which decides whether the repair is still free.",
+    )
 
 
 class QuoteLineOut(Schema):
@@ -559,10 +692,24 @@ def _quote(request: HttpRequest, pk: int) -> Quote:
 @router.post("/quotes", response={201: QuoteOut})
 def create_quote(request: HttpRequest, payload: QuoteIn) -> tuple[int, Quote]:
     sr = request_for_user(user=request.user, number=payload.request)
-    lines = [quote_services.LineIn(kind=line.kind, part=line.part, description=line.description,
-                                   quantity=line.quantity, unit_price=line.unit_price) for line in payload.lines]
-    quote = quote_services.quote_create(request=sr, by=request.user, lines=lines, note=payload.note,  # type: ignore[arg-type]
-                                        send=payload.send, odometer_km=payload.odometer_km)
+    lines = [
+        quote_services.LineIn(
+            kind=line.kind,
+            part=line.part,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for line in payload.lines
+    ]
+    quote = quote_services.quote_create(
+        request=sr,
+        by=request.user,
+        lines=lines,
+        note=payload.note,  # type: ignore[arg-type]
+        send=payload.send,
+        odometer_km=payload.odometer_km,
+    )
     return 201, _quote(request, quote.pk)
 
 

@@ -14,8 +14,15 @@ class EntitlementConfig(AppConfig):
 
         charges.cover_check_register(repair_cover)
 
-        register_section(SettingsSection(
-            key="entitlement", label=_("三包与退换货规则"), url_name="entitlement_settings:index",
-            icon="bi-shield-check", order=40,
-            description=_("各品类的折旧率、网购无理由退货适用范围、汽车使用补偿系数与本机构承诺；节假日是否顺延。"),
-        ))
+        register_section(
+            SettingsSection(
+                key="entitlement",
+                label=_("三包与退换货规则"),
+                url_name="entitlement_settings:index",
+                icon="bi-shield-check",
+                order=40,
+                description=_(
+                    "各品类的折旧率、网购无理由退货适用范围、汽车使用补偿系数与本机构承诺；节假日是否顺延。"
+                ),
+            )
+        )

@@ -29,4 +29,6 @@ def repair_cover(*, unit: Unit, part: SparePart | None, on: date) -> Cover | Non
             return Cover(True, option.reason_zh)
     paid = decision.find(OptionKind.PAID_REPAIR)
     refusal = next((r for r in decision.refusals if r.kind == OptionKind.FREE_REPAIR), None)
-    return Cover(False, (paid.reason_zh if paid else "") or (refusal.reason_zh if refusal else "") or _("保外收费维修"))
+    return Cover(
+        False, (paid.reason_zh if paid else "") or (refusal.reason_zh if refusal else "") or _("保外收费维修")
+    )

@@ -44,7 +44,11 @@ def _reason(reason: str) -> str:
         return _g("%(value)s 晚于申请日期 %(other)s") % {"value": match[1], "other": match[2]}
     match = re.fullmatch(r"(\S+) is before (\S+) (\S+)", reason)
     if match:
-        return _g("%(value)s 早于%(label)s %(other)s") % {"value": match[1], "label": _label(match[2]), "other": match[3]}
+        return _g("%(value)s 早于%(label)s %(other)s") % {
+            "value": match[1],
+            "label": _label(match[2]),
+            "other": match[3],
+        }
     return reason
 
 

@@ -61,8 +61,15 @@ REQUEST_KINDS = {
     Kind.INSTALLATION: RequestKind.REPAIR,
 }
 # A repair request counts as a stay with the repairer once someone has taken it on.
-ONGOING_REPAIR = {Status.ACCEPTED, Status.ASSIGNED, Status.SCHEDULED, Status.IN_PROGRESS, Status.AWAITING_PARTS,
-                  Status.AWAITING_CUSTOMER, Status.REOPENED}
+ONGOING_REPAIR = {
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.SCHEDULED,
+    Status.IN_PROGRESS,
+    Status.AWAITING_PARTS,
+    Status.AWAITING_CUSTOMER,
+    Status.REOPENED,
+}
 
 
 def org_zone(organization: Organization) -> ZoneInfo:
@@ -103,7 +110,9 @@ def _policy(category: ProductCategory) -> m.CategoryPolicy | None:
         return None
 
 
-def _catalogue_terms(category: ProductCategory, policy: m.CategoryPolicy | None, **terms: object) -> ProductTerms:
+def _catalogue_terms(
+    category: ProductCategory, policy: m.CategoryPolicy | None, **terms: object
+) -> ProductTerms:
     extra: dict[str, object] = {}
     if policy is not None:
         extra = {
@@ -116,11 +125,22 @@ def _catalogue_terms(category: ProductCategory, policy: m.CategoryPolicy | None,
 
 def category_terms(category: ProductCategory) -> ProductTerms:
     """The category's own terms (its default periods): what the admin compares promises with."""
-    main = tuple(sorted({p.name for p in SparePart.objects.filter(
-        organization_id=category.organization_id, is_main_part=True, fits__category=category)}))
+    main = tuple(
+        sorted(
+            {
+                p.name
+                for p in SparePart.objects.filter(
+                    organization_id=category.organization_id, is_main_part=True, fits__category=category
+                )
+            }
+        )
+    )
     return _catalogue_terms(
-        category, _policy(category), whole_unit_months=category.whole_unit_months,
-        main_parts_months=category.main_parts_months, main_parts=main,
+        category,
+        _policy(category),
+        whole_unit_months=category.whole_unit_months,
+        main_parts_months=category.main_parts_months,
+        main_parts=main,
     )
 
 
@@ -131,8 +151,12 @@ def product_terms(model: ProductModel) -> ProductTerms:
         for o in sorted(model.part_overrides.all(), key=lambda o: o.spare_part.name)
     )
     return _catalogue_terms(
-        model.category, _policy(model.category), whole_unit_months=model.whole_unit_months,
-        main_parts_months=model.main_parts_months, main_parts=main, part_overrides=overrides,
+        model.category,
+        _policy(model.category),
+        whole_unit_months=model.whole_unit_months,
+        main_parts_months=model.main_parts_months,
+        main_parts=main,
+        part_overrides=overrides,
     )
 
 
@@ -157,14 +181,20 @@ def org_rules_for(organization: Organization, category: ProductCategory | None =
     qs = m.CategoryPolicy.objects.filter(category__organization=organization).select_related("category")
     if category is not None:
         qs = qs.filter(category=category)
-    return OrgRules(organization.name, tuple(extension_for(p) for p in qs.prefetch_related("extra_main_parts")),
-                    holiday_extends_no_reason=holiday_extends(organization))
+    return OrgRules(
+        organization.name,
+        tuple(extension_for(p) for p in qs.prefetch_related("extra_main_parts")),
+        holiday_extends_no_reason=holiday_extends(organization),
+    )
 
 
 def holiday_extends(organization: Organization) -> bool:
     """The organization's reading of 《民法典》第二百零三条 for the no-reason period (default: extend)."""
-    found = m.EntitlementSettings.objects.filter(organization=organization).values_list(
-        "no_reason_holiday_extends", flat=True).first()
+    found = (
+        m.EntitlementSettings.objects.filter(organization=organization)
+        .values_list("no_reason_holiday_extends", flat=True)
+        .first()
+    )
     return True if found is None else bool(found)
 
 
@@ -200,8 +230,11 @@ def lineage(unit: Unit) -> list[tuple[Unit, date | None]]:
     seen: set[int] = set()
     while current is not None and current.pk not in seen:
         seen.add(current.pk)
-        rma = m.ReturnAuthorization.objects.filter(replacement_unit=current).select_related(
-            "unit", "unit__product_model").first()
+        rma = (
+            m.ReturnAuthorization.objects.filter(replacement_unit=current)
+            .select_related("unit", "unit__product_model")
+            .first()
+        )
         chain.append((current, rma.exchanged_on if rma is not None else None))
         current = rma.unit if rma is not None else None
     chain.reverse()
@@ -281,8 +314,9 @@ def part_replaced(usages: Sequence[PartUsage], *, car: bool) -> str | None:
     return usages[0].spare_part.name if usages else None
 
 
-def parts_replaced(requests: Sequence[ServiceRequest], *, on: date, organization: Organization
-                   ) -> dict[int, list[PartUsage]]:
+def parts_replaced(
+    requests: Sequence[ServiceRequest], *, on: date, organization: Organization
+) -> dict[int, list[PartUsage]]:
     """The parts each request's repair records replaced as of `on`, in one query.
 
     Only parts fitted under cover count: a part the customer was charged for was not replaced for
@@ -303,16 +337,24 @@ def parts_replaced(requests: Sequence[ServiceRequest], *, on: date, organization
 
 
 def repair_visits(
-    units: list[Unit], *, on: date, organization: Organization, car: bool = False,
+    units: list[Unit],
+    *,
+    on: date,
+    organization: Organization,
+    car: bool = False,
 ) -> tuple[RepairVisit, ...]:
     """Closed repair requests as finished stays; open ones that were taken on as ongoing stays."""
     status_events = Prefetch(
-        "events", queryset=RequestEvent.objects.filter(kind=RequestEvent.Kind.STATUS).order_by("created_at", "id"),
+        "events",
+        queryset=RequestEvent.objects.filter(kind=RequestEvent.Kind.STATUS).order_by("created_at", "id"),
         to_attr="status_events",
     )
-    paid = Prefetch("quotes", queryset=m.Quote.objects.filter(status=m.Quote.Status.APPROVED), to_attr="paid_quotes")
-    records = Prefetch("repair_records", queryset=RepairRecord.objects.order_by("created_at", "id"),
-                       to_attr="sanbao_records")
+    paid = Prefetch(
+        "quotes", queryset=m.Quote.objects.filter(status=m.Quote.Status.APPROVED), to_attr="paid_quotes"
+    )
+    records = Prefetch(
+        "repair_records", queryset=RepairRecord.objects.order_by("created_at", "id"), to_attr="sanbao_records"
+    )
     requests = list(
         ServiceRequest.objects.filter(unit__in=units, kind=Kind.REPAIR, merged_into__isnull=True)
         .exclude(status__in=[Status.CANCELLED, Status.NEW])
@@ -335,17 +377,24 @@ def repair_visits(
         hours = None
         if returned is not None and finished_at is not None:
             hours = Decimal((finished_at - sr.created_at).total_seconds() / 3600).quantize(Decimal("0.1"))
-        waiting = min(_days_waiting_for_parts(sr.status_events, end, organization),  # type: ignore[attr-defined]
-                      (end - dropped_off).days)
+        waiting = min(
+            _days_waiting_for_parts(sr.status_events, end, organization),  # type: ignore[attr-defined]
+            (end - dropped_off).days,
+        )
         recorded: list[RepairRecord] = sr.sanbao_records  # type: ignore[attr-defined]
         readings = [r.odometer_km for r in recorded if r.odometer_km is not None]
-        fault = sr.fault_category or next((r.fault_code or r.fault_system for r in recorded
-                                           if r.fault_code or r.fault_system), "")
+        fault = sr.fault_category or next(
+            (r.fault_code or r.fault_system for r in recorded if r.fault_code or r.fault_system), ""
+        )
         visits.append(
             RepairVisit(
-                dropped_off=dropped_off, returned=returned, fault=fault,
-                days_waiting_for_parts=max(waiting, 0), quality_fault=not sr.paid_quotes,  # type: ignore[attr-defined]
-                hours=hours, part_replaced=part_replaced(parts.get(sr.pk, []), car=car),
+                dropped_off=dropped_off,
+                returned=returned,
+                fault=fault,
+                days_waiting_for_parts=max(waiting, 0),
+                quality_fault=not sr.paid_quotes,  # type: ignore[attr-defined]
+                hours=hours,
+                part_replaced=part_replaced(parts.get(sr.pk, []), car=car),
                 # A repair by someone without the 三包 duty is not one of "the" repairs the rules count.
                 authorized=all(r.authorized_repairer for r in recorded),
                 serious_safety=any(r.serious_safety for r in recorded),
@@ -363,10 +412,20 @@ def contracts_for(units: list[Unit], *, on: date) -> tuple[ExtendedWarrantyContr
     )
     return tuple(
         ExtendedWarrantyContract(
-            contract_id=c.number, starts=c.starts, ends=c.ends, price=c.price, covers_parts=c.covers_parts,
-            covers_labour=c.covers_labour, covers_travel=c.covers_travel, max_claims=c.max_claims,
-            max_total=c.max_total, max_km=c.max_km, cancelled=c.cancelled_at is not None,
-            claims=tuple(WarrantyClaim(cl.claimed_on, cl.amount) for cl in c.claims.all() if cl.claimed_on <= on),
+            contract_id=c.number,
+            starts=c.starts,
+            ends=c.ends,
+            price=c.price,
+            covers_parts=c.covers_parts,
+            covers_labour=c.covers_labour,
+            covers_travel=c.covers_travel,
+            max_claims=c.max_claims,
+            max_total=c.max_total,
+            max_km=c.max_km,
+            cancelled=c.cancelled_at is not None,
+            claims=tuple(
+                WarrantyClaim(cl.claimed_on, cl.amount) for cl in c.claims.all() if cl.claimed_on <= on
+            ),
         )
         for c in rows
     )
@@ -408,7 +467,11 @@ _LATEST = object()
 
 
 def facts_for_unit(
-    unit: Unit, *, on: date, odometer_km: int | None = None, report: m.ConditionReport | None | object = _LATEST,
+    unit: Unit,
+    *,
+    on: date,
+    odometer_km: int | None = None,
+    report: m.ConditionReport | None | object = _LATEST,
 ) -> Facts:
     chain = lineage(unit)
     units = [u for u, _ in chain]
@@ -442,8 +505,9 @@ def facts_for_unit(
         voucher_matches=voucher != m.VoucherStatus.MISMATCHED and not (report and report.voucher_mismatch),
         commercial_use=recorded is not None and recorded.usage == m.Usage.COMMERCIAL,
         rest_days=days_off,
-        repairs=repair_visits(units, on=on, organization=unit.organization,
-                              car=model.category.kind == ProductCategory.Kind.CAR),
+        repairs=repair_visits(
+            units, on=on, organization=unit.organization, car=model.category.kind == ProductCategory.Kind.CAR
+        ),
         exchanges=exchanges,
         odometer_km=odometer_km,
         contracts=contracts_for(units, on=on),
@@ -465,10 +529,18 @@ def part_name(organization: Organization, part: str | None) -> str | None:
 
 
 def inputs_for_unit(
-    unit: Unit, *, on: date, kind: str = RequestKind.REPAIR, fault: str = FaultType.PERFORMANCE,
-    part: str | None = None, odometer_km: int | None = None, report: m.ConditionReport | None | object = _LATEST,
+    unit: Unit,
+    *,
+    on: date,
+    kind: str = RequestKind.REPAIR,
+    fault: str = FaultType.PERFORMANCE,
+    part: str | None = None,
+    odometer_km: int | None = None,
+    report: m.ConditionReport | None | object = _LATEST,
 ) -> Inputs:
-    request = Request(on=on, kind=RequestKind(kind), fault=FaultType(fault), part=part_name(unit.organization, part))
+    request = Request(
+        on=on, kind=RequestKind(kind), fault=FaultType(fault), part=part_name(unit.organization, part)
+    )
     facts = facts_for_unit(unit, on=on, odometer_km=odometer_km, report=report)
     return Inputs(unit, facts, request, org_rules_for(unit.organization, unit.product_model.category))
 
@@ -483,13 +555,21 @@ def fault_of(sr: ServiceRequest) -> str:
 
 
 def inputs_for_request(
-    sr: ServiceRequest, *, odometer_km: int | None = None, report: m.ConditionReport | None | object = _LATEST,
+    sr: ServiceRequest,
+    *,
+    odometer_km: int | None = None,
+    report: m.ConditionReport | None | object = _LATEST,
 ) -> Inputs:
     """The request's facts as of the day it was made (windows are judged from when the customer asked)."""
     if sr.unit is None:
         raise ValueError("request has no unit")
     rma = getattr(sr, "rma", None) if sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND) else None
     return inputs_for_unit(
-        sr.unit, on=local_date(sr.created_at, sr.organization), kind=REQUEST_KINDS.get(Kind(sr.kind), RequestKind.INQUIRY),
-        fault=fault_of(sr), part=rma.part if rma is not None else None, odometer_km=odometer_km, report=report,
+        sr.unit,
+        on=local_date(sr.created_at, sr.organization),
+        kind=REQUEST_KINDS.get(Kind(sr.kind), RequestKind.INQUIRY),
+        fault=fault_of(sr),
+        part=rma.part if rma is not None else None,
+        odometer_km=odometer_km,
+        report=report,
     )

@@ -29,8 +29,11 @@ _DETOURS = {"cancel", "customer_accept", "customer_reject", "close"}
 def path(kind: str, source: str, target: str, allow: frozenset[str] = frozenset()) -> list[str] | None:
     if source == target:
         return []
-    table = [t for t in lifecycle.transitions_for(kind)
-             if lifecycle.Actor.STAFF in t.actors and (t.name not in _DETOURS or t.name in allow)]
+    table = [
+        t
+        for t in lifecycle.transitions_for(kind)
+        if lifecycle.Actor.STAFF in t.actors and (t.name not in _DETOURS or t.name in allow)
+    ]
     seen = {source}
     queue: deque[tuple[str, list[str]]] = deque([(source, [])])
     while queue:
@@ -45,15 +48,20 @@ def path(kind: str, source: str, target: str, allow: frozenset[str] = frozenset(
 
 
 def drive(
-    request: ServiceRequest, *, to: str, by: User | None, reason: Reason = "", allow: frozenset[str] = frozenset(),
+    request: ServiceRequest,
+    *,
+    to: str,
+    by: User | None,
+    reason: Reason = "",
+    allow: frozenset[str] = frozenset(),
 ) -> ServiceRequest:
     """Take the request to status ``to``; Conflict if its table has no way there from where it is."""
     fresh = ServiceRequest.objects.get(pk=request.pk)
     names = path(fresh.kind, fresh.status, to, allow)
     if names is None:
         raise Conflict(
-            _("服务单 %(number)s 当前为“%(status)s”，不能进入此步骤。") % {"number": fresh.number,
-                                                                  "status": fresh.get_status_display()},
+            _("服务单 %(number)s 当前为“%(status)s”，不能进入此步骤。")
+            % {"number": fresh.number, "status": fresh.get_status_display()},
             {"status": fresh.status},
         )
     # Customers take these steps through the return, not through staff transitions: the system

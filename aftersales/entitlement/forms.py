@@ -51,9 +51,12 @@ class PhotosField(forms.FileField):
 class CheckForm(BootstrapMixin, forms.Form):
     serial = forms.CharField(label=_("序列号"), max_length=64)
     kind = forms.ChoiceField(label=_("申请"), choices=CHECK_KINDS, required=False, initial="inquiry")
-    fault = forms.ChoiceField(label=_("问题类型"), choices=FaultType.choices, required=False, initial="performance")
-    part = forms.CharField(label=_("故障部件"), max_length=100, required=False,
-                           help_text=_("备件编号或名称，可不填"))
+    fault = forms.ChoiceField(
+        label=_("问题类型"), choices=FaultType.choices, required=False, initial="performance"
+    )
+    part = forms.CharField(
+        label=_("故障部件"), max_length=100, required=False, help_text=_("备件编号或名称，可不填")
+    )
     odometer_km = forms.IntegerField(label=_("里程表读数（公里）"), required=False, help_text=_("仅家用汽车"))
     on = forms.DateField(label=_("按此日期判断"), required=False, widget=DATE, help_text=_("默认今天"))
 
@@ -76,17 +79,26 @@ class ConsoleReturnForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=RMA_KINDS)
     fault = forms.ChoiceField(label=_("问题类型"), choices=FaultType.choices, initial="performance")
     part = forms.CharField(label=_("故障部件"), max_length=100, required=False)
-    description = forms.CharField(label=_("问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     odometer_km = forms.IntegerField(label=_("里程表读数（公里）"), required=False)
-    channel = forms.ChoiceField(label=_("渠道"), choices=[("phone", _("电话")), ("store", _("门店")), ("chat", _("在线客服")),
-                                                         ("email", _("邮件"))], initial="phone")
+    channel = forms.ChoiceField(
+        label=_("渠道"),
+        choices=[("phone", _("电话")), ("store", _("门店")), ("chat", _("在线客服")), ("email", _("邮件"))],
+        initial="phone",
+    )
 
 
 class ApproveForm(BootstrapMixin, forms.Form):
     option = forms.ChoiceField(label=_("依据方案"), required=False, widget=forms.RadioSelect)
     goodwill = forms.BooleanField(label=_("善意处理（超出规则批准）"), required=False)
-    resolution = forms.ChoiceField(label=_("处理方式"), choices=ReturnAuthorization.Resolution.choices, required=False)
-    reason = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    resolution = forms.ChoiceField(
+        label=_("处理方式"), choices=ReturnAuthorization.Resolution.choices, required=False
+    )
+    reason = forms.CharField(
+        label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, options: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,7 +110,9 @@ class ReasonForm(BootstrapMixin, forms.Form):
 
 
 class ShipForm(BootstrapMixin, forms.Form):
-    carrier = forms.CharField(label=_("承运商"), max_length=60, widget=forms.TextInput(attrs={"list": "carriers"}))
+    carrier = forms.CharField(
+        label=_("承运商"), max_length=60, widget=forms.TextInput(attrs={"list": "carriers"})
+    )
     tracking = forms.CharField(label=_("运单号"), max_length=60)
     shipped_on = forms.DateField(label=_("寄出日期"), required=False, widget=DATE)
 
@@ -108,7 +122,9 @@ class ReceiveForm(BootstrapMixin, forms.Form):
 
 
 class InspectForm(BootstrapMixin, forms.Form):
-    notes = forms.CharField(label=_("检测说明"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        label=_("检测说明"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     odometer_km = forms.IntegerField(label=_("里程表读数（公里）"), required=False)
     photos = PhotosField(label=_("照片"))
 
@@ -116,7 +132,8 @@ class InspectForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for name in ConditionReport.FLAGS:
             self.fields[name] = forms.BooleanField(
-                label=ConditionReport._meta.get_field(name).verbose_name, required=False  # type: ignore[union-attr]
+                label=ConditionReport._meta.get_field(name).verbose_name,
+                required=False,  # type: ignore[union-attr]
             )
 
     def findings(self) -> dict[str, bool]:
@@ -124,8 +141,14 @@ class InspectForm(BootstrapMixin, forms.Form):
 
 
 class RefundForm(BootstrapMixin, forms.Form):
-    amount = forms.DecimalField(label=_("退款金额"), max_digits=12, decimal_places=2, min_value=0, required=False,
-                                help_text=_("默认按评估结果"))
+    amount = forms.DecimalField(
+        label=_("退款金额"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("默认按评估结果"),
+    )
     method = forms.ChoiceField(label=_("退款方式"), choices=RefundMethod.choices)
     goodwill = forms.BooleanField(label=_("善意处理（超出规则退款）"), required=False)
     reason = forms.CharField(label=_("说明"), max_length=2000, required=False)
@@ -154,7 +177,9 @@ class ContractForm(BootstrapMixin, forms.Form):
     covers_labour = forms.BooleanField(label=_("承担工时费"), required=False, initial=True)
     covers_travel = forms.BooleanField(label=_("承担上门交通费"), required=False)
     max_claims = forms.IntegerField(label=_("理赔次数上限"), required=False, min_value=0)
-    max_total = forms.DecimalField(label=_("理赔金额上限"), max_digits=12, decimal_places=2, required=False, min_value=0)
+    max_total = forms.DecimalField(
+        label=_("理赔金额上限"), max_digits=12, decimal_places=2, required=False, min_value=0
+    )
     max_km = forms.IntegerField(label=_("里程上限（公里）"), required=False, min_value=0)
 
 
@@ -166,27 +191,37 @@ class ClaimForm(BootstrapMixin, forms.Form):
 
 class QuoteLineForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=QuoteLine.Kind.choices)
-    part = forms.ModelChoiceField(label=_("备件"), queryset=SparePart.objects.none(), required=False,
-                                  to_field_name="part_number")
+    part = forms.ModelChoiceField(
+        label=_("备件"), queryset=SparePart.objects.none(), required=False, to_field_name="part_number"
+    )
     description = forms.CharField(label=_("项目"), max_length=200, required=False)
     quantity = forms.DecimalField(label=_("数量"), max_digits=8, decimal_places=2, initial=1)
-    unit_price = forms.DecimalField(label=_("单价"), max_digits=12, decimal_places=2, required=False,
-                                    help_text=_("备件默认目录价"))
+    unit_price = forms.DecimalField(
+        label=_("单价"), max_digits=12, decimal_places=2, required=False, help_text=_("备件默认目录价")
+    )
 
     def __init__(self, *args: Any, organization_id: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["part"].queryset = SparePart.objects.filter(  # type: ignore[attr-defined]
-            organization_id=organization_id).order_by("part_number")
+            organization_id=organization_id
+        ).order_by("part_number")
 
 
 QuoteLineFormSet = forms.formset_factory(QuoteLineForm, extra=3, max_num=50, validate_max=True)
 
 
 class QuoteForm(BootstrapMixin, forms.Form):
-    note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     send = forms.BooleanField(label=_("立即发送给客户确认"), required=False, initial=True)
-    odometer_km = forms.IntegerField(label=_("里程表读数（公里）"), required=False, min_value=0, max_value=10_000_000,
-                                     help_text=_("仅家用汽车：包修期按时间和里程先到者为准，报价前需要当前读数。"))
+    odometer_km = forms.IntegerField(
+        label=_("里程表读数（公里）"),
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        help_text=_("仅家用汽车：包修期按时间和里程先到者为准，报价前需要当前读数。"),
+    )
 
 
 # --- Sale terms ---------------------------------------------------------------------------------
@@ -224,7 +259,9 @@ def parse_gifts(text: str) -> list[dict[str, Any]]:
         returned = len(parts) == 2 or parts[2].strip().lower() not in _KEPT
         if len(parts) == 3 and parts[2].strip().lower() not in _KEPT | {"已退回", "returned", "yes"}:
             raise forms.ValidationError(_("第 %(n)d 行第三项只能是“未退回”或“已退回”。") % {"n": number})
-        gifts.append({"name": name[:100], "stated_price": str(price.quantize(Decimal("0.01"))), "returned": returned})
+        gifts.append(
+            {"name": name[:100], "stated_price": str(price.quantize(Decimal("0.01"))), "returned": returned}
+        )
     return gifts
 
 
@@ -234,7 +271,10 @@ class GiftsField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("赠品"))
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("每行一件：名称 | 标明价格；未随退货退回的赠品在行尾加“| 未退回”，按标明价格扣款。"))
+        kwargs.setdefault(
+            "help_text",
+            _("每行一件：名称 | 标明价格；未随退货退回的赠品在行尾加“| 未退回”，按标明价格扣款。"),
+        )
         super().__init__(**kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -251,8 +291,16 @@ class SaleTermsForm(BootstrapMixin, forms.ModelForm):
 
     class Meta:
         model = SaleTerms
-        fields = ["buyer_confirmed_no_return", "confirmed_at", "confirmed_via", "confirmation_reference", "gifts"]
-        widgets = {"confirmed_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+        fields = [
+            "buyer_confirmed_no_return",
+            "confirmed_at",
+            "confirmed_via",
+            "confirmation_reference",
+            "gifts",
+        ]
+        widgets = {
+            "confirmed_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        }
 
 
 class UnitFactsForm(BootstrapMixin, forms.ModelForm):

@@ -36,33 +36,56 @@ def _to_customer(request: ServiceRequest, key: str, subject: str, text: str) -> 
     with translation.override(settings.LANGUAGE_CODE):
         greeting = _("%(name)s，您好：") % {"name": customer.name}
         footer = _("%(org)s 售后服务") % {"org": org.name}
-    outbox.put_all([
-        outbox.email_message(organization=org, key=key, to=customer.email, subject=f"【{org.name}】{subject}",
-                             body=f"{greeting}\n\n{text}\n\n{footer}"),
-        outbox.sms_message(organization=org, key=key, phone=customer.phone, text=f"【{org.name}】{text}"),
-    ])
+    outbox.put_all(
+        [
+            outbox.email_message(
+                organization=org,
+                key=key,
+                to=customer.email,
+                subject=f"【{org.name}】{subject}",
+                body=f"{greeting}\n\n{text}\n\n{footer}",
+            ),
+            outbox.sms_message(organization=org, key=key, phone=customer.phone, text=f"【{org.name}】{text}"),
+        ]
+    )
 
 
 def rma_step(rma: ReturnAuthorization, step: str, text: str) -> None:
     key = f"rma:{rma.pk}:{step}:v{rma.version}"
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("退换货单 %(number)s：%(status)s") % {"number": rma.number, "status": rma.get_status_display()}
+        subject = _("退换货单 %(number)s：%(status)s") % {
+            "number": rma.number,
+            "status": rma.get_status_display(),
+        }
     _to_customer(rma.request, key, subject, text)
-    outbox.queue_webhooks(organization=rma.organization, event=f"return.{step}", key=key, data=rma_payload(rma))
+    outbox.queue_webhooks(
+        organization=rma.organization, event=f"return.{step}", key=key, data=rma_payload(rma)
+    )
 
 
 def rma_escalation(rma: ReturnAuthorization, level: int, text: str) -> None:
     """Tell the people who can pay the refund: the request's assignee, else the organization's agents and admins."""
     key = f"rma:{rma.pk}:escalation:{level}"
     assignee = rma.request.assignee
-    people = [assignee] if assignee is not None else list(
-        User.objects.filter(organization=rma.organization, role__in=[Role.AGENT, Role.ORG_ADMIN], is_active=True)
+    people = (
+        [assignee]
+        if assignee is not None
+        else list(
+            User.objects.filter(
+                organization=rma.organization, role__in=[Role.AGENT, Role.ORG_ADMIN], is_active=True
+            )
+        )
     )
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("退款催办：%(number)s") % {"number": rma.number}
     for person in people:
-        outbox.queue_email(organization=rma.organization, key=f"{key}:{person.pk}", to=person.email,
-                           subject=f"【{rma.organization.name}】{subject}", body=text)
+        outbox.queue_email(
+            organization=rma.organization,
+            key=f"{key}:{person.pk}",
+            to=person.email,
+            subject=f"【{rma.organization.name}】{subject}",
+            body=text,
+        )
     event = "return.refund_overdue" if level >= 2 else "return.refund_due_soon"
     outbox.queue_webhooks(organization=rma.organization, event=event, key=key, data=rma_payload(rma))
 
@@ -75,7 +98,14 @@ def quote_step(quote: Quote, step: str, text: str) -> None:
     if step == "sent":
         _to_customer(request, key, subject, text)
     outbox.queue_webhooks(
-        organization=quote.organization, event=f"quote.{step}", key=key,
-        data={"quote": quote.pk, "request": request.number, "status": quote.status, "total": str(quote.total),
-              "payable": str(quote.payable)},
+        organization=quote.organization,
+        event=f"quote.{step}",
+        key=key,
+        data={
+            "quote": quote.pk,
+            "request": request.number,
+            "status": quote.status,
+            "total": str(quote.total),
+            "payable": str(quote.payable),
+        },
     )

@@ -28,10 +28,15 @@ from aftersales.service.selectors import request_for_user
 def _scenarios(unit: Any) -> list[dict[str, Any]]:
     """The two questions a customer has: "it is faulty" and "I no longer want it"."""
     out = []
-    for fault, title in ((FaultType.PERFORMANCE, _("产品有质量问题")), (FaultType.NONE, _("不想要了（无质量问题）"))):
+    for fault, title in (
+        (FaultType.PERFORMANCE, _("产品有质量问题")),
+        (FaultType.NONE, _("不想要了（无质量问题）")),
+    ):
         item: dict[str, Any] = {"fault": fault.value, "title": title, "view": None, "error": ""}
         try:
-            item["view"] = present(selectors.check_unit(unit=unit, kind=RequestKind.INQUIRY, fault=fault).data)
+            item["view"] = present(
+                selectors.check_unit(unit=unit, kind=RequestKind.INQUIRY, fault=fault).data
+            )
         except ServiceError as exc:
             item["error"] = " ".join(exc.errors.values()) or exc.message
         out.append(item)
@@ -45,10 +50,16 @@ def unit_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     story = selectors.unit_story(unit)
     open_rma = next((r for r in story.rmas if r.is_open and r.unit_id == unit.pk), None)
-    return render(request, "entitlement/portal/unit.html", {
-        "unit": unit, "story": story, "scenarios": _scenarios(unit) if story.returned is None else [],
-        "open_rma": open_rma,
-    })
+    return render(
+        request,
+        "entitlement/portal/unit.html",
+        {
+            "unit": unit,
+            "story": story,
+            "scenarios": _scenarios(unit) if story.returned is None else [],
+            "open_rma": open_rma,
+        },
+    )
 
 
 @customer_required
@@ -56,16 +67,25 @@ def return_new(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     kind = request.GET.get("kind", "return")
     fault = request.GET.get("fault", FaultType.PERFORMANCE)
-    form = PortalReturnForm(request.POST or None, initial={
-        "kind": kind if kind in ("return", "exchange") else "return",
-        "fault": fault if fault in ("none", "performance") else "performance",
-    })
+    form = PortalReturnForm(
+        request.POST or None,
+        initial={
+            "kind": kind if kind in ("return", "exchange") else "return",
+            "fault": fault if fault in ("none", "performance") else "performance",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = steps.rma_request(unit=unit, by=request.user, kind=data["kind"], fault=data["fault"],  # type: ignore[arg-type]
-                                        description=data["description"], odometer_km=data["odometer_km"],
-                                        channel="web")
+            created = steps.rma_request(
+                unit=unit,
+                by=request.user,
+                kind=data["kind"],
+                fault=data["fault"],  # type: ignore[arg-type]
+                description=data["description"],
+                odometer_km=data["odometer_km"],
+                channel="web",
+            )
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -74,30 +94,51 @@ def return_new(request: HttpRequest, pk: int) -> HttpResponse:
     view = None
     try:
         chosen = form["fault"].value() or "performance"
-        view = present(selectors.check_unit(unit=unit, kind=form["kind"].value() or "return", fault=chosen).data)
+        view = present(
+            selectors.check_unit(unit=unit, kind=form["kind"].value() or "return", fault=chosen).data
+        )
     except ServiceError:
         view = None
-    return render(request, "entitlement/portal/return_new.html",
-                  {"unit": unit, "form": form, "view": view, "is_car": unit.product_model.category.kind == "car"},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "entitlement/portal/return_new.html",
+        {"unit": unit, "form": form, "view": view, "is_car": unit.product_model.category.kind == "car"},
+        status=422 if form.errors else 200,
+    )
 
 
 @customer_required
 @require_GET
 def return_list(request: HttpRequest) -> HttpResponse:
-    units = units_for_user(request.user).select_related("product_model", "organization").order_by("-purchase_date")
+    units = (
+        units_for_user(request.user)
+        .select_related("product_model", "organization")
+        .order_by("-purchase_date")
+    )
     rmas = selectors.rma_queue(user=request.user)[:50]
-    quotes = selectors.quotes_for_user(request.user).filter(status=Quote.Status.SENT).select_related("request")
-    return render(request, "entitlement/portal/returns.html", {"units": units, "rmas": rmas, "quotes": quotes})
+    quotes = (
+        selectors.quotes_for_user(request.user).filter(status=Quote.Status.SENT).select_related("request")
+    )
+    return render(
+        request, "entitlement/portal/returns.html", {"units": units, "rmas": rmas, "quotes": quotes}
+    )
 
 
-def _detail(request: HttpRequest, rma: ReturnAuthorization, ship_form: ShipForm | None = None,
-            status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, rma: ReturnAuthorization, ship_form: ShipForm | None = None, status: int = 200
+) -> HttpResponse:
     stage = rma.eligibility.get("inspected") or rma.eligibility.get("requested") or {}
-    return render(request, "entitlement/portal/return_detail.html", {
-        "rma": rma, "view": present(stage.get("decision") or {}), "ship_form": ship_form or ShipForm(prefix="ship"),
-        "inspection": rma.inspections.all()[0] if rma.inspections.all() else None,
-    }, status=status)
+    return render(
+        request,
+        "entitlement/portal/return_detail.html",
+        {
+            "rma": rma,
+            "view": present(stage.get("decision") or {}),
+            "ship_form": ship_form or ShipForm(prefix="ship"),
+            "inspection": rma.inspections.all()[0] if rma.inspections.all() else None,
+        },
+        status=status,
+    )
 
 
 @customer_required
@@ -113,8 +154,13 @@ def return_ship(request: HttpRequest, pk: int) -> HttpResponse:
     form = ShipForm(request.POST, prefix="ship")
     if form.is_valid():
         try:
-            steps.rma_ship(rma=rma, by=request.user, carrier=form.cleaned_data["carrier"],  # type: ignore[arg-type]
-                           tracking=form.cleaned_data["tracking"], shipped_on=form.cleaned_data["shipped_on"])
+            steps.rma_ship(
+                rma=rma,
+                by=request.user,
+                carrier=form.cleaned_data["carrier"],  # type: ignore[arg-type]
+                tracking=form.cleaned_data["tracking"],
+                shipped_on=form.cleaned_data["shipped_on"],
+            )
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -136,9 +182,15 @@ def return_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("entitlement_portal:return-detail", pk=rma.pk)
 
 
-def _quote_page(request: HttpRequest, quote: Quote, form: ReasonForm | None = None, status: int = 200) -> HttpResponse:
-    return render(request, "entitlement/portal/quote.html",
-                  {"quote": quote, "decline_form": form or ReasonForm(prefix="decline")}, status=status)
+def _quote_page(
+    request: HttpRequest, quote: Quote, form: ReasonForm | None = None, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "entitlement/portal/quote.html",
+        {"quote": quote, "decline_form": form or ReasonForm(prefix="decline")},
+        status=status,
+    )
 
 
 @customer_required
@@ -182,6 +234,10 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
     """The portal request page's panel (HTMX): the return's progress, or a quote waiting for an answer."""
     sr = request_for_user(user=request.user, number=number)
     rma = getattr(sr, "rma", None) if sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND) else None
-    quotes = list(Quote.objects.filter(request=sr).exclude(status__in=[Quote.Status.DRAFT, Quote.Status.WITHDRAWN])
-                  .prefetch_related("lines").order_by("-created_at"))
+    quotes = list(
+        Quote.objects.filter(request=sr)
+        .exclude(status__in=[Quote.Status.DRAFT, Quote.Status.WITHDRAWN])
+        .prefetch_related("lines")
+        .order_by("-created_at")
+    )
     return render(request, "entitlement/portal/_request_panel.html", {"sr": sr, "rma": rma, "quotes": quotes})

@@ -21,8 +21,12 @@ KIND_LABELS: dict[str, Promise] = {
     "none": _("暂无可选方案"),
 }
 KIND_STYLES = {
-    "return": "danger", "exchange": "warning", "free_repair": "success", "paid_repair": "secondary",
-    "loaner": "info", "none": "light",
+    "return": "danger",
+    "exchange": "warning",
+    "free_repair": "success",
+    "paid_repair": "secondary",
+    "loaner": "info",
+    "none": "light",
 }
 PAYER_LABELS: dict[str, Promise] = {
     "customer": _("消费者"),
@@ -126,16 +130,24 @@ def _option(raw: Mapping[str, Any]) -> OptionView:
     amounts = [
         (AMOUNT_LABELS.get(name, name), value)
         for name, value in (raw.get("amounts") or {}).items()
-        if value is not None and ((name == "refund" and raw["kind"] == "return") or value not in ("0", "0.00"))
+        if value is not None
+        and ((name == "refund" and raw["kind"] == "return") or value not in ("0", "0.00"))
     ]
     payer = raw.get("cost_borne_by")
     shipping = raw.get("return_shipping_paid_by")
     method = raw.get("refund_method")
     return OptionView(
-        kind=raw["kind"], kind_label=KIND_LABELS.get(raw["kind"], raw["kind"]), style=KIND_STYLES.get(raw["kind"], "light"),
-        rule_id=raw["rule_id"], reason=_reason(raw), citation=basis["citation"], clause=basis["clause"],
-        deadline=raw.get("deadline"), supporting=[_basis(b) for b in raw.get("supporting") or ()],
-        amounts=amounts, cost_borne_by=PAYER_LABELS.get(payer, payer) if payer else None,
+        kind=raw["kind"],
+        kind_label=KIND_LABELS.get(raw["kind"], raw["kind"]),
+        style=KIND_STYLES.get(raw["kind"], "light"),
+        rule_id=raw["rule_id"],
+        reason=_reason(raw),
+        citation=basis["citation"],
+        clause=basis["clause"],
+        deadline=raw.get("deadline"),
+        supporting=[_basis(b) for b in raw.get("supporting") or ()],
+        amounts=amounts,
+        cost_borne_by=PAYER_LABELS.get(payer, payer) if payer else None,
         return_shipping_paid_by=PAYER_LABELS.get(shipping, shipping) if shipping else None,
         refund_due_days=raw.get("refund_due_days"),
         refund_method=REFUND_METHOD_LABELS.get(method, method) if method else None,
@@ -147,7 +159,9 @@ def present(data: Mapping[str, Any]) -> DecisionView | None:
     """A stored or fresh decision (snapshot.decision_json) ready for a template; None if empty."""
     if not data or "options" not in data:
         return None
-    facts: list[tuple[Promise | str, Any]] = [(FACT_LABELS[k], v) for k, v in (data.get("facts_used") or {}).items() if k in FACT_LABELS]
+    facts: list[tuple[Promise | str, Any]] = [
+        (FACT_LABELS[k], v) for k, v in (data.get("facts_used") or {}).items() if k in FACT_LABELS
+    ]
     return DecisionView(
         options=[_option(o) for o in data["options"]],
         refusals=[_option(r) for r in data.get("refusals") or ()],

@@ -43,8 +43,12 @@ QUOTABLE = QUOTABLE_KINDS
 MAX_LINES = 50
 
 # The timeline's changes keep the source words; pages translate them when shown.
-_QUOTE_STATUS = {Quote.Status.SENT: gettext_noop("待客户确认"), Quote.Status.APPROVED: gettext_noop("客户已同意"),
-                 Quote.Status.DECLINED: gettext_noop("客户已拒绝"), Quote.Status.WITHDRAWN: gettext_noop("已撤回")}
+_QUOTE_STATUS = {
+    Quote.Status.SENT: gettext_noop("待客户确认"),
+    Quote.Status.APPROVED: gettext_noop("客户已同意"),
+    Quote.Status.DECLINED: gettext_noop("客户已拒绝"),
+    Quote.Status.WITHDRAWN: gettext_noop("已撤回"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,9 @@ def _part(organization_id: int, ref: str) -> SparePart | None:
     return found
 
 
-def _lines(organization_id: int, lines: Sequence[LineIn], contract: ExtendedWarrantyContract | None) -> list[QuoteLine]:
+def _lines(
+    organization_id: int, lines: Sequence[LineIn], contract: ExtendedWarrantyContract | None
+) -> list[QuoteLine]:
     errors: dict[str, str] = {}
     if not lines:
         errors["lines"] = _("请至少添加一项。")
@@ -98,8 +104,11 @@ def _lines(organization_id: int, lines: Sequence[LineIn], contract: ExtendedWarr
                 errors[f"{key}.part"] = _("请从备件目录中选择零件。")
                 continue
         quantity = parse_amount(line.quantity, f"{key}.quantity", errors)
-        price = parse_amount(line.unit_price if line.unit_price not in (None, "") else (part.price if part else None),
-                         f"{key}.unit_price", errors)
+        price = parse_amount(
+            line.unit_price if line.unit_price not in (None, "") else (part.price if part else None),
+            f"{key}.unit_price",
+            errors,
+        )
         if quantity is not None and quantity <= 0:
             errors[f"{key}.quantity"] = _("数量必须大于 0。")
         description = (line.description or "").strip() or (part.name if part else "")
@@ -109,15 +118,28 @@ def _lines(organization_id: int, lines: Sequence[LineIn], contract: ExtendedWarr
             errors[f"{key}.description"] = _("最多 200 个字符。")
         if quantity is None or price is None or f"{key}.quantity" in errors or f"{key}.description" in errors:
             continue
-        out.append(QuoteLine(kind=line.kind, spare_part=part, description=description, quantity=quantity,
-                             unit_price=price, covered=covers[QuoteLine.Kind(line.kind)]))
+        out.append(
+            QuoteLine(
+                kind=line.kind,
+                spare_part=part,
+                description=description,
+                quantity=quantity,
+                unit_price=price,
+                covered=covers[QuoteLine.Kind(line.kind)],
+            )
+        )
     if errors:
         raise InvalidInput(errors)
     return out
 
 
 def quote_create(
-    *, request: ServiceRequest, by: User | None, lines: Sequence[LineIn], note: str = "", send: bool = False,
+    *,
+    request: ServiceRequest,
+    by: User | None,
+    lines: Sequence[LineIn],
+    note: str = "",
+    send: bool = False,
     odometer_km: int | None = None,
 ) -> Quote:
     """A quote on the engine's paid-repair option; a car's facts need its odometer reading."""
@@ -139,33 +161,55 @@ def quote_create(
     contract = None
     if basis.cost_borne_by == Payer.WARRANTY_PROVIDER and ":" in basis.rule_id:
         number = basis.rule_id.split(":", 1)[1]
-        contract = ExtendedWarrantyContract.objects.filter(organization_id=request.organization_id,
-                                                           number=number).first()
+        contract = ExtendedWarrantyContract.objects.filter(
+            organization_id=request.organization_id, number=number
+        ).first()
     rows = _lines(request.organization_id, lines, contract)
     with transaction.atomic():
         quote = Quote.objects.create(
-            organization_id=request.organization_id, request=request, contract=contract,
-            cover_limit=contract.remaining() if contract is not None else None, note=(note or "").strip()[:2000],
-            entitlement={"facts": snapshot.inputs_json(inputs.facts, inputs.request, inputs.org_rules),
-                         "decision": snapshot.decision_json(decision), "basis": f"{basis.kind.value}:{basis.rule_id}"},
-            created_by=by, created_at=timezone.now(),
+            organization_id=request.organization_id,
+            request=request,
+            contract=contract,
+            cover_limit=contract.remaining() if contract is not None else None,
+            note=(note or "").strip()[:2000],
+            entitlement={
+                "facts": snapshot.inputs_json(inputs.facts, inputs.request, inputs.org_rules),
+                "decision": snapshot.decision_json(decision),
+                "basis": f"{basis.kind.value}:{basis.rule_id}",
+            },
+            created_by=by,
+            created_at=timezone.now(),
         )
         for row in rows:
             row.quote = quote
         QuoteLine.objects.bulk_create(rows)
         with org_language():
-            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=False,
-                      reason=text(codes.QUOTE_CREATED, t=str(quote.total)),
-                      data={"quote": quote.pk, "changes": {gettext_noop("报价"): [None, f"¥{quote.total}"]}})
+            event_add(
+                request=request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                public=False,
+                reason=text(codes.QUOTE_CREATED, t=str(quote.total)),
+                data={"quote": quote.pk, "changes": {gettext_noop("报价"): [None, f"¥{quote.total}"]}},
+            )
         if send:
             quote = quote_send(quote=quote, by=by)
     return quote
 
 
 def _lock(quote: Quote) -> Quote:
-    return Quote.objects.select_for_update(of=("self",)).select_related(
-        "request", "request__customer", "request__organization", "request__unit", "organization", "contract"
-    ).get(pk=quote.pk)
+    return (
+        Quote.objects.select_for_update(of=("self",))
+        .select_related(
+            "request",
+            "request__customer",
+            "request__organization",
+            "request__unit",
+            "organization",
+            "contract",
+        )
+        .get(pk=quote.pk)
+    )
 
 
 Q = Quote.Status
@@ -185,8 +229,10 @@ def _take(quote: Quote, name: str, by: User | None) -> workflow.Transition[Quote
     try:
         return workflow.take(TABLE, name, quote.status, actor_of(by))
     except workflow.Refused:
-        raise Conflict(_("报价单当前为“%(s)s”，不能执行此操作。") % {"s": quote.get_status_display()},
-                       {"status": quote.status}) from None
+        raise Conflict(
+            _("报价单当前为“%(s)s”，不能执行此操作。") % {"s": quote.get_status_display()},
+            {"status": quote.status},
+        ) from None
 
 
 def quote_send(*, quote: Quote, by: User | None) -> Quote:
@@ -201,8 +247,13 @@ def quote_send(*, quote: Quote, by: User | None) -> Quote:
         with org_language():
             said = text(codes.QUOTE_SENT, t=str(locked.total), p=str(locked.payable))
             flow.drive(locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=text(codes.QUOTE_WAITING))
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said,
-                      data={"quote": locked.pk, "changes": {gettext_noop("报价"): [None, f"¥{locked.total}"]}})
+            event_add(
+                request=locked.request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                reason=said,
+                data={"quote": locked.pk, "changes": {gettext_noop("报价"): [None, f"¥{locked.total}"]}},
+            )
             notify.quote_step(locked, "sent", str(said))
     return locked
 
@@ -226,13 +277,32 @@ def quote_approve(*, quote: Quote, by: User | None) -> Quote:
         locked.decided_by, locked.decided_at = by, timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
         if locked.contract is not None and locked.covered > 0:
-            claim_add(contract=locked.contract, by=None, amount=locked.covered, request=locked.request, quote=locked,
-                      description=_("报价单 %(q)s") % {"q": locked.pk})
+            claim_add(
+                contract=locked.contract,
+                by=None,
+                amount=locked.covered,
+                request=locked.request,
+                quote=locked,
+                description=_("报价单 %(q)s") % {"q": locked.pk},
+            )
         with org_language():
             said = text(codes.QUOTE_APPROVED, t=str(locked.total))
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said,
-                      data={"quote": locked.pk, "decision": "approved", "changes": {gettext_noop("报价"): [
-                          _QUOTE_STATUS[Quote.Status.SENT], _QUOTE_STATUS[Quote.Status.APPROVED]]}})
+            event_add(
+                request=locked.request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                reason=said,
+                data={
+                    "quote": locked.pk,
+                    "decision": "approved",
+                    "changes": {
+                        gettext_noop("报价"): [
+                            _QUOTE_STATUS[Quote.Status.SENT],
+                            _QUOTE_STATUS[Quote.Status.APPROVED],
+                        ]
+                    },
+                },
+            )
             flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
             notify.quote_step(locked, "approved", str(said))
     return locked
@@ -253,9 +323,22 @@ def quote_decline(*, quote: Quote, by: User | None, reason: str) -> Quote:
         locked.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
         with org_language():
             said = text(codes.QUOTE_DECLINED, r=reason)
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said,
-                      data={"quote": locked.pk, "decision": "declined", "changes": {gettext_noop("报价"): [
-                          _QUOTE_STATUS[Quote.Status.SENT], _QUOTE_STATUS[Quote.Status.DECLINED]]}})
+            event_add(
+                request=locked.request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                reason=said,
+                data={
+                    "quote": locked.pk,
+                    "decision": "declined",
+                    "changes": {
+                        gettext_noop("报价"): [
+                            _QUOTE_STATUS[Quote.Status.SENT],
+                            _QUOTE_STATUS[Quote.Status.DECLINED],
+                        ]
+                    },
+                },
+            )
             # Back to staff, who return the unit unrepaired (resolve) or offer another quote.
             flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
             notify.quote_step(locked, "declined", str(said))
@@ -273,9 +356,22 @@ def quote_withdraw(*, quote: Quote, by: User | None) -> Quote:
         locked.save(update_fields=["status"])
         with org_language():
             said = text(codes.QUOTE_WITHDRAWN)
-            event_add(request=locked.request, kind=RequestEvent.Kind.FIELD, by=by, reason=said, public=was_sent,
-                      data={"quote": locked.pk, "changes": {gettext_noop("报价"): [
-                          None, _QUOTE_STATUS[Quote.Status.WITHDRAWN]]}})
-            if was_sent and ServiceRequest.objects.filter(pk=locked.request_id, status=Status.AWAITING_CUSTOMER).exists():
+            event_add(
+                request=locked.request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                reason=said,
+                public=was_sent,
+                data={
+                    "quote": locked.pk,
+                    "changes": {gettext_noop("报价"): [None, _QUOTE_STATUS[Quote.Status.WITHDRAWN]]},
+                },
+            )
+            if (
+                was_sent
+                and ServiceRequest.objects.filter(
+                    pk=locked.request_id, status=Status.AWAITING_CUSTOMER
+                ).exists()
+            ):
                 flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
     return locked

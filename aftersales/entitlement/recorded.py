@@ -30,7 +30,12 @@ MAX_ODOMETER_KM = 10_000_000
 
 
 def unit_facts_save(
-    *, unit: Unit, by: User | None, voucher: str | None = None, usage: str | None = None, note: str | None = None,
+    *,
+    unit: Unit,
+    by: User | None,
+    voucher: str | None = None,
+    usage: str | None = None,
+    note: str | None = None,
 ) -> UnitFacts:
     """Record the unit's voucher status and use; a value left None keeps what was recorded."""
     require(by, Cap.RECORD_FACTS)
@@ -62,8 +67,14 @@ def repair_record_of(request: ServiceRequest) -> RepairRecord | None:
 
 
 def repair_facts_save(
-    *, request: ServiceRequest, by: User | None, serious_safety: bool | None = None, fault_system: str | None = None,
-    authorized_repairer: bool | None = None, repairer_name: str | None = None, odometer_km: int | None = None,
+    *,
+    request: ServiceRequest,
+    by: User | None,
+    serious_safety: bool | None = None,
+    fault_system: str | None = None,
+    authorized_repairer: bool | None = None,
+    repairer_name: str | None = None,
+    odometer_km: int | None = None,
 ) -> RepairRecord:
     """Record a repair's 三包 facts on its (latest) repair record, creating one for a repair without a visit."""
     require(by, Cap.RECORD_FACTS)
@@ -82,15 +93,24 @@ def repair_facts_save(
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        record = (RepairRecord.objects.select_for_update().filter(request=request).order_by("-created_at", "-id")
-                  .first())
+        record = (
+            RepairRecord.objects.select_for_update()
+            .filter(request=request)
+            .order_by("-created_at", "-id")
+            .first()
+        )
         if record is None:
-            record = RepairRecord.objects.create(organization_id=request.organization_id, request=request,
-                                                 created_at=timezone.now())
+            record = RepairRecord.objects.create(
+                organization_id=request.organization_id, request=request, created_at=timezone.now()
+            )
         changes: dict[str, list[Any]] = {}
-        for name, value in (("serious_safety", serious_safety), ("fault_system", fault_system),
-                            ("authorized_repairer", authorized_repairer), ("repairer_name", repairer_name),
-                            ("odometer_km", odometer_km)):
+        for name, value in (
+            ("serious_safety", serious_safety),
+            ("fault_system", fault_system),
+            ("authorized_repairer", authorized_repairer),
+            ("repairer_name", repairer_name),
+            ("odometer_km", odometer_km),
+        ):
             if value is None:
                 continue
             if isinstance(value, str):
@@ -101,6 +121,12 @@ def repair_facts_save(
                 setattr(record, name, value)
         if changes:
             record.save()
-            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, public=False,
-                      reason=_("已登记维修记录的三包事实"), data={"changes": changes})
+            event_add(
+                request=request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                public=False,
+                reason=_("已登记维修记录的三包事实"),
+                data={"changes": changes},
+            )
     return record

@@ -40,7 +40,11 @@ from aftersales.service.models import RequestEvent, Status
 from aftersales.service.selectors import request_for_user, timeline_for_user
 
 S = ReturnAuthorization.Status
-STATUS_FILTERS = [("open", gettext_lazy("进行中")), *ReturnAuthorization.Status.choices, ("", gettext_lazy("全部"))]
+STATUS_FILTERS = [
+    ("open", gettext_lazy("进行中")),
+    *ReturnAuthorization.Status.choices,
+    ("", gettext_lazy("全部")),
+]
 
 
 @require(Cap.CHECK_ENTITLEMENT)
@@ -48,10 +52,16 @@ STATUS_FILTERS = [("open", gettext_lazy("进行中")), *ReturnAuthorization.Stat
 def rma_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     q = request.GET.get("q", "")
-    page = Paginator(selectors.rma_queue(user=request.user, status=status, q=q), 25).get_page(request.GET.get("page"))
+    page = Paginator(selectors.rma_queue(user=request.user, status=status, q=q), 25).get_page(
+        request.GET.get("page")
+    )
     context = {"page": page, "status": status, "q": q, "statuses": STATUS_FILTERS}
-    return render_htmx(request, page="entitlement/rma_list.html", partial="entitlement/partials/_rma_rows.html",
-                       context=context)
+    return render_htmx(
+        request,
+        page="entitlement/rma_list.html",
+        partial="entitlement/partials/_rma_rows.html",
+        context=context,
+    )
 
 
 @require(Cap.DECIDE_RETURNS)
@@ -61,9 +71,16 @@ def rma_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             unit = selectors.unit_by_serial(user=request.user, serial=data["serial"])
-            created = steps.rma_request(unit=unit, by=request.user, kind=data["kind"], fault=data["fault"],  # type: ignore[arg-type]
-                                        description=data["description"], part=data["part"],
-                                        odometer_km=data["odometer_km"], channel=data["channel"])
+            created = steps.rma_request(
+                unit=unit,
+                by=request.user,
+                kind=data["kind"],
+                fault=data["fault"],  # type: ignore[arg-type]
+                description=data["description"],
+                part=data["part"],
+                odometer_km=data["odometer_km"],
+                channel=data["channel"],
+            )
         except Http404:
             form.add_error("serial", _("没有找到这个序列号的机器。"))
         except ServiceError as exc:
@@ -79,7 +96,9 @@ def rma_new(request: HttpRequest) -> HttpResponse:
 def rma_attach(request: HttpRequest, number: str) -> HttpResponse:
     sr = request_for_user(user=request.user, number=number)
     try:
-        created = steps.rma_attach(request=sr, by=request.user, fault=request.POST.get("fault", "performance"))  # type: ignore[arg-type]
+        created = steps.rma_attach(
+            request=sr, by=request.user, fault=request.POST.get("fault", "performance")
+        )  # type: ignore[arg-type]
     except ServiceError as exc:
         messages.error(request, " ".join(exc.errors.values()) or exc.message)
         return redirect("service:detail", number=number)
@@ -107,13 +126,23 @@ def _live(rma: ReturnAuthorization) -> tuple[Any, str]:
 
 
 FORMS: dict[str, type[forms.Form]] = {
-    "approve": ApproveForm, "reject": ReasonForm, "ship": ShipForm, "receive": ReceiveForm, "inspect": InspectForm,
-    "refund": RefundForm, "refund_paid": RefundPaidForm, "exchange": ExchangeForm,
+    "approve": ApproveForm,
+    "reject": ReasonForm,
+    "ship": ShipForm,
+    "receive": ReceiveForm,
+    "inspect": InspectForm,
+    "refund": RefundForm,
+    "refund_paid": RefundPaidForm,
+    "exchange": ExchangeForm,
 }
 
 
-def _render(request: HttpRequest, rma: ReturnAuthorization, bound: dict[str, forms.Form] | None = None,
-            status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest,
+    rma: ReturnAuthorization,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     live, live_error = _live(rma)
     choices = _option_choices(live)
     initial: dict[str, dict[str, Any]] = {
@@ -140,13 +169,21 @@ def _render(request: HttpRequest, rma: ReturnAuthorization, bound: dict[str, for
         events.append({"actor": e.actor_text, "at": e.created_at, "public": e.public, "text": text})
     inspection = rma.inspections.all()[0] if rma.inspections.all() else None
     context = {
-        "rma": rma, "sr": rma.request, "live": live, "live_error": live_error, "forms": made,
+        "rma": rma,
+        "sr": rma.request,
+        "live": live,
+        "live_error": live_error,
+        "forms": made,
         "requested": present((rma.eligibility.get("requested") or {}).get("decision") or {}),
         "inspected": present((rma.eligibility.get("inspected") or {}).get("decision") or {}),
         "still_eligible": (rma.eligibility.get("inspected") or {}).get("still_eligible"),
-        "inspection": inspection, "decisions": list(rma.decisions.all()), "events": events,
-        "can_decide": can(request.user, Cap.DECIDE_RETURNS), "can_handle": can(request.user, Cap.HANDLE_GOODS),
-        "today": build.today_for(rma.organization), "is_car": rma.unit.product_model.category.kind == "car",
+        "inspection": inspection,
+        "decisions": list(rma.decisions.all()),
+        "events": events,
+        "can_decide": can(request.user, Cap.DECIDE_RETURNS),
+        "can_handle": can(request.user, Cap.HANDLE_GOODS),
+        "today": build.today_for(rma.organization),
+        "is_car": rma.unit.product_model.category.kind == "car",
     }
     return render(request, "entitlement/rma_detail.html", context, status=status)
 
@@ -158,37 +195,63 @@ def rma_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _approve(rma: ReturnAuthorization, by: Any, data: dict[str, Any], form: forms.Form) -> Any:
-    return steps.rma_approve(rma=rma, by=by, option=data["option"], reason=data["reason"], goodwill=data["goodwill"],
-                             resolution=data["resolution"])
+    return steps.rma_approve(
+        rma=rma,
+        by=by,
+        option=data["option"],
+        reason=data["reason"],
+        goodwill=data["goodwill"],
+        resolution=data["resolution"],
+    )
 
 
 def _inspect(rma: ReturnAuthorization, by: Any, data: dict[str, Any], form: forms.Form) -> Any:
     assert isinstance(form, InspectForm)
     photos = [(f.name or "photo", read_upload(f)) for f in data["photos"]]
-    return steps.rma_inspect(rma=rma, by=by, findings=form.findings(), notes=data["notes"],
-                             odometer_km=data["odometer_km"], photos=photos)
+    return steps.rma_inspect(
+        rma=rma,
+        by=by,
+        findings=form.findings(),
+        notes=data["notes"],
+        odometer_km=data["odometer_km"],
+        photos=photos,
+    )
 
 
 ACTIONS: dict[str, Callable[[ReturnAuthorization, Any, dict[str, Any], forms.Form], Any]] = {
     "approve": _approve,
     "reject": lambda rma, by, d, f: steps.rma_reject(rma=rma, by=by, reason=d["reason"]),
-    "ship": lambda rma, by, d, f: steps.rma_ship(rma=rma, by=by, carrier=d["carrier"], tracking=d["tracking"],
-                                                 shipped_on=d["shipped_on"]),
+    "ship": lambda rma, by, d, f: steps.rma_ship(
+        rma=rma, by=by, carrier=d["carrier"], tracking=d["tracking"], shipped_on=d["shipped_on"]
+    ),
     "receive": lambda rma, by, d, f: steps.rma_receive(rma=rma, by=by, received_on=d["received_on"]),
     "inspect": _inspect,
-    "refund": lambda rma, by, d, f: steps.rma_refund(rma=rma, by=by, method=d["method"], amount=d["amount"],
-                                                     reason=d["reason"], goodwill=d["goodwill"]),
-    "refund_paid": lambda rma, by, d, f: steps.rma_refund_paid(rma=rma, by=by, reference=d["reference"],
-                                                               refunded_on=d["refunded_on"]),
+    "refund": lambda rma, by, d, f: steps.rma_refund(
+        rma=rma, by=by, method=d["method"], amount=d["amount"], reason=d["reason"], goodwill=d["goodwill"]
+    ),
+    "refund_paid": lambda rma, by, d, f: steps.rma_refund_paid(
+        rma=rma, by=by, reference=d["reference"], refunded_on=d["refunded_on"]
+    ),
     "exchange": lambda rma, by, d, f: steps.rma_exchange(
-        rma=rma, by=by, new_serial=d["new_serial"], carrier=d["carrier"], tracking=d["tracking"],
-        shipped_on=d["shipped_on"], reason=d["reason"], goodwill=d["goodwill"]),
+        rma=rma,
+        by=by,
+        new_serial=d["new_serial"],
+        carrier=d["carrier"],
+        tracking=d["tracking"],
+        shipped_on=d["shipped_on"],
+        reason=d["reason"],
+        goodwill=d["goodwill"],
+    ),
 }
 DONE = {
-    "approve": gettext_lazy("已批准。"), "reject": gettext_lazy("已拒绝。"),
-    "ship": gettext_lazy("已登记寄回运单。"), "receive": gettext_lazy("已签收。"),
-    "inspect": gettext_lazy("检测已记录。"), "refund": gettext_lazy("退款已安排。"),
-    "refund_paid": gettext_lazy("已确认退款。"), "exchange": gettext_lazy("换货已发出。"),
+    "approve": gettext_lazy("已批准。"),
+    "reject": gettext_lazy("已拒绝。"),
+    "ship": gettext_lazy("已登记寄回运单。"),
+    "receive": gettext_lazy("已签收。"),
+    "inspect": gettext_lazy("检测已记录。"),
+    "refund": gettext_lazy("退款已安排。"),
+    "refund_paid": gettext_lazy("已确认退款。"),
+    "exchange": gettext_lazy("换货已发出。"),
     "close": gettext_lazy("退换货单已完成。"),
 }
 

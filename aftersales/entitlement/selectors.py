@@ -76,8 +76,13 @@ def _disposition(unit: Unit) -> UnitDisposition | None:
 
 
 def check_unit(
-    *, unit: Unit, kind: str = RequestKind.INQUIRY, fault: str = FaultType.PERFORMANCE, part: str = "",
-    odometer_km: int | None = None, on: date | None = None,
+    *,
+    unit: Unit,
+    kind: str = RequestKind.INQUIRY,
+    fault: str = FaultType.PERFORMANCE,
+    part: str = "",
+    odometer_km: int | None = None,
+    on: date | None = None,
 ) -> Check:
     errors: dict[str, str] = {}
     today = build.today_for(unit.organization)
@@ -89,8 +94,9 @@ def check_unit(
         errors["fault"] = _("未知的问题类型。")
     if errors:
         raise InvalidInput(errors)
-    inputs = build.inputs_for_unit(unit, on=on or today, kind=kind, fault=fault, part=part or None,
-                                   odometer_km=odometer_km)
+    inputs = build.inputs_for_unit(
+        unit, on=on or today, kind=kind, fault=fault, part=part or None, odometer_km=odometer_km
+    )
     decision = evaluate_inputs(inputs)
     return Check(inputs, decision, snapshot.decision_json(decision), _disposition(unit))
 
@@ -111,8 +117,16 @@ def rmas_for_user(user: AnyUser) -> QuerySet[ReturnAuthorization]:
     return scope(ReturnAuthorization.objects.all(), user, customer_field="request__customer__user")
 
 
-RMA_RELATED = ("organization", "request", "request__customer", "unit", "unit__product_model",
-               "unit__product_model__category", "replacement_unit", "received_by")
+RMA_RELATED = (
+    "organization",
+    "request",
+    "request__customer",
+    "unit",
+    "unit__product_model",
+    "unit__product_model__category",
+    "replacement_unit",
+    "received_by",
+)
 
 
 def rma_queue(*, user: AnyUser, status: str = "", q: str = "") -> QuerySet[ReturnAuthorization]:
@@ -123,16 +137,27 @@ def rma_queue(*, user: AnyUser, status: str = "", q: str = "") -> QuerySet[Retur
         qs = qs.filter(status=status)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(Q(number__iexact=q) | Q(request__number__iexact=q) | Q(unit__serial_number__iexact=q)
-                       | Q(replacement_unit__serial_number__iexact=q) | Q(request__customer__name__icontains=q))
+        qs = qs.filter(
+            Q(number__iexact=q)
+            | Q(request__number__iexact=q)
+            | Q(unit__serial_number__iexact=q)
+            | Q(replacement_unit__serial_number__iexact=q)
+            | Q(request__customer__name__icontains=q)
+        )
     return qs.order_by("-created_at", "-id")
 
 
 def rma_for_user(*, user: AnyUser, pk: int | str) -> ReturnAuthorization:
-    qs = rmas_for_user(user).select_related(*RMA_RELATED).prefetch_related(
-        Prefetch("inspections", queryset=ConditionReport.objects.prefetch_related("photos").select_related(
-            "inspected_by")),
-        Prefetch("decisions", queryset=EntitlementDecision.objects.select_related("decided_by")),
+    qs = (
+        rmas_for_user(user)
+        .select_related(*RMA_RELATED)
+        .prefetch_related(
+            Prefetch(
+                "inspections",
+                queryset=ConditionReport.objects.prefetch_related("photos").select_related("inspected_by"),
+            ),
+            Prefetch("decisions", queryset=EntitlementDecision.objects.select_related("decided_by")),
+        )
     )
     if isinstance(pk, str) and not pk.isdigit():
         return get_or_404(qs, number=pk)
@@ -173,7 +198,9 @@ def unit_story(unit: Unit) -> UnitStory:
         period = dict(decision.facts_used)
     except Exception:  # noqa: BLE001, S110 - a unit page must show even when its facts are impossible
         period = {}
-    rmas = list(ReturnAuthorization.objects.filter(Q(unit=unit) | Q(replacement_unit=unit)).order_by("-created_at"))
+    rmas = list(
+        ReturnAuthorization.objects.filter(Q(unit=unit) | Q(replacement_unit=unit)).order_by("-created_at")
+    )
     return UnitStory(unit, today, contracts_for_unit(unit), _disposition(unit), replaced, rmas, period)
 
 
@@ -185,6 +212,12 @@ def quotes_for_user(user: AnyUser) -> QuerySet[Quote]:
 
 
 def quote_for_user(*, user: AnyUser, pk: int) -> Quote:
-    qs = quotes_for_user(user).select_related("request", "request__customer", "request__unit",
-                                             "request__unit__product_model", "contract", "organization")
+    qs = quotes_for_user(user).select_related(
+        "request",
+        "request__customer",
+        "request__unit",
+        "request__unit__product_model",
+        "contract",
+        "organization",
+    )
     return get_or_404(qs.prefetch_related("lines", "lines__spare_part"), pk=pk)

@@ -73,17 +73,33 @@ def evaluate_inputs(inputs: build.Inputs, rename: dict[str, str] | None = None) 
 
 
 def decision_record(
-    *, inputs: build.Inputs, decision: Decision, outcome: str, by: User | None, option: Option | None = None,
-    option_kind: str = "", reason: str = "", goodwill: bool = False, rma: ReturnAuthorization | None = None,
+    *,
+    inputs: build.Inputs,
+    decision: Decision,
+    outcome: str,
+    by: User | None,
+    option: Option | None = None,
+    option_kind: str = "",
+    reason: str = "",
+    goodwill: bool = False,
+    rma: ReturnAuthorization | None = None,
     request: ServiceRequest | None = None,
 ) -> EntitlementDecision:
     """Store a decision with the exact facts and engine answer it was taken on."""
     return EntitlementDecision.objects.create(
-        organization_id=inputs.unit.organization_id, unit=inputs.unit, request=request, rma=rma, outcome=outcome,
+        organization_id=inputs.unit.organization_id,
+        unit=inputs.unit,
+        request=request,
+        rma=rma,
+        outcome=outcome,
         option_kind=option.kind.value if option is not None else option_kind,
-        rule_id=option.rule_id if option is not None else "", goodwill=goodwill, reason=reason,
+        rule_id=option.rule_id if option is not None else "",
+        goodwill=goodwill,
+        reason=reason,
         facts=snapshot.inputs_json(inputs.facts, inputs.request, inputs.org_rules),
-        decision=snapshot.decision_json(decision), decided_by=by, decided_at=timezone.now(),
+        decision=snapshot.decision_json(decision),
+        decided_by=by,
+        decided_at=timezone.now(),
     )
 
 
@@ -114,7 +130,9 @@ UNIT_LABELS = {"days": gettext_lazy("日"), "months": gettext_lazy("个月"), "k
 
 
 def rule_field(rule_id: str) -> str:
-    return "main_parts_months" if rule_id.startswith("goods.part_months:") else RULE_FIELDS.get(rule_id, rule_id)
+    return (
+        "main_parts_months" if rule_id.startswith("goods.part_months:") else RULE_FIELDS.get(rule_id, rule_id)
+    )
 
 
 def effective_settings(category: ProductCategory, policy: CategoryPolicy | None = None) -> list[Setting]:
@@ -134,9 +152,18 @@ def policy_errors(policy: CategoryPolicy) -> dict[str, str]:
         if not setting.below_minimum:
             continue
         unit = UNIT_LABELS.get(setting.unit, setting.unit)
-        errors.setdefault(rule_field(setting.rule_id), _(
-            "%(label)s不能低于法定最低标准 %(legal)s%(unit)s（填写了 %(value)s%(unit)s）；请留空或填写更长的期限。"
-        ) % {"label": setting.label_en if english() else setting.label_zh, "legal": setting.legal_minimum, "unit": unit, "value": setting.configured})
+        errors.setdefault(
+            rule_field(setting.rule_id),
+            _(
+                "%(label)s不能低于法定最低标准 %(legal)s%(unit)s（填写了 %(value)s%(unit)s）；请留空或填写更长的期限。"
+            )
+            % {
+                "label": setting.label_en if english() else setting.label_zh,
+                "legal": setting.legal_minimum,
+                "unit": unit,
+                "value": setting.configured,
+            },
+        )
     return errors
 
 
@@ -144,10 +171,20 @@ def policy_errors(policy: CategoryPolicy) -> dict[str, str]:
 
 
 def contract_create(
-    *, unit: Unit, by: User | None, starts: date, ends: date, price: Decimal | str | int,
-    covers_parts: bool = True, covers_labour: bool = True, covers_travel: bool = False,
-    max_claims: int | None = None, max_total: Decimal | str | None = None, max_km: int | None = None,
-    number: str = "", request: ServiceRequest | None = None,
+    *,
+    unit: Unit,
+    by: User | None,
+    starts: date,
+    ends: date,
+    price: Decimal | str | int,
+    covers_parts: bool = True,
+    covers_labour: bool = True,
+    covers_travel: bool = False,
+    max_claims: int | None = None,
+    max_total: Decimal | str | None = None,
+    max_km: int | None = None,
+    number: str = "",
+    request: ServiceRequest | None = None,
 ) -> ExtendedWarrantyContract:
     require(by, Cap.SELL_WARRANTY)
     same_org(by, unit.organization_id)
@@ -174,23 +211,49 @@ def contract_create(
         raise Conflict(_("这台机器已退回，不能再购买延保。"), {"unit": _("已退回")})
     number = (number or "").strip()[:40]
     with transaction.atomic():
-        if number and ExtendedWarrantyContract.objects.filter(organization_id=unit.organization_id, number=number).exists():
+        if (
+            number
+            and ExtendedWarrantyContract.objects.filter(
+                organization_id=unit.organization_id, number=number
+            ).exists()
+        ):
             raise Conflict(_("合同号已存在。"), {"number": _("合同号已存在。")})
         contract = ExtendedWarrantyContract.objects.create(
-            organization_id=unit.organization_id, unit=unit, number=number or uuid.uuid4().hex[:40], starts=starts,
-            ends=ends, price=amount, covers_parts=covers_parts, covers_labour=covers_labour, covers_travel=covers_travel,
-            max_claims=max_claims, max_total=limit, max_km=max_km, request=request, created_by=by,
+            organization_id=unit.organization_id,
+            unit=unit,
+            number=number or uuid.uuid4().hex[:40],
+            starts=starts,
+            ends=ends,
+            price=amount,
+            covers_parts=covers_parts,
+            covers_labour=covers_labour,
+            covers_travel=covers_travel,
+            max_claims=max_claims,
+            max_total=limit,
+            max_km=max_km,
+            request=request,
+            created_by=by,
         )
         if not number:
             contract.number = f"EW-{starts.year}-{contract.pk:06d}"
             contract.save(update_fields=["number"])
         if request is not None:
-            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, reason=text(codes.CONTRACT_ADDED),
-                      data={"contract": contract.number, "changes": {gettext_noop("延保合同"): [None, contract.number]}})
+            event_add(
+                request=request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                reason=text(codes.CONTRACT_ADDED),
+                data={
+                    "contract": contract.number,
+                    "changes": {gettext_noop("延保合同"): [None, contract.number]},
+                },
+            )
     return contract
 
 
-def contract_cancel(*, contract: ExtendedWarrantyContract, by: User | None, reason: str) -> ExtendedWarrantyContract:
+def contract_cancel(
+    *, contract: ExtendedWarrantyContract, by: User | None, reason: str
+) -> ExtendedWarrantyContract:
     require(by, Cap.SELL_WARRANTY)
     same_org(by, contract.organization_id)
     reason = (reason or "").strip()
@@ -207,8 +270,14 @@ def contract_cancel(*, contract: ExtendedWarrantyContract, by: User | None, reas
 
 
 def claim_add(
-    *, contract: ExtendedWarrantyContract, by: User | None, amount: Decimal | str | int, claimed_on: date | None = None,
-    description: str = "", request: ServiceRequest | None = None, quote: Quote | None = None,
+    *,
+    contract: ExtendedWarrantyContract,
+    by: User | None,
+    amount: Decimal | str | int,
+    claimed_on: date | None = None,
+    description: str = "",
+    request: ServiceRequest | None = None,
+    quote: Quote | None = None,
 ) -> WarrantyClaim:
     """A repair paid by the contract; refused when the contract is not active or its limits are used up."""
     if quote is None:
@@ -226,8 +295,11 @@ def claim_add(
         locked = ExtendedWarrantyContract.objects.select_for_update().get(pk=contract.pk)
         state = locked.state_on(day)
         if state != ExtendedWarrantyContract.State.ACTIVE:
-            raise Conflict(_("合同在 %(d)s 不在有效期内（%(s)s）。") % {"d": day, "s": ExtendedWarrantyContract.State(state).label},
-                           {"contract": state})
+            raise Conflict(
+                _("合同在 %(d)s 不在有效期内（%(s)s）。")
+                % {"d": day, "s": ExtendedWarrantyContract.State(state).label},
+                {"contract": state},
+            )
         left = locked.claims_left()
         if left is not None and left <= 0:
             raise Conflict(_("理赔次数已用完。"), {"contract": _("理赔次数已用完。")})
@@ -235,13 +307,26 @@ def claim_add(
         if remaining is not None and value > remaining:
             raise InvalidInput({"amount": _("超过剩余保障额度 %(r)s 元。") % {"r": remaining}})
         claim = WarrantyClaim.objects.create(
-            contract=locked, request=request, quote=quote, claimed_on=day, amount=value,
-            description=(description or "").strip()[:200], created_by=by,
+            contract=locked,
+            request=request,
+            quote=quote,
+            claimed_on=day,
+            amount=value,
+            description=(description or "").strip()[:200],
+            created_by=by,
         )
         if request is not None:
-            event_add(request=request, kind=RequestEvent.Kind.FIELD, by=by, reason=text(codes.CLAIM_ADDED),
-                      data={"contract": locked.number, "amount": str(value),
-                            "changes": {gettext_noop("延保理赔"): [None, f"{locked.number} ¥{value}"]}})
+            event_add(
+                request=request,
+                kind=RequestEvent.Kind.FIELD,
+                by=by,
+                reason=text(codes.CLAIM_ADDED),
+                data={
+                    "contract": locked.number,
+                    "amount": str(value),
+                    "changes": {gettext_noop("延保理赔"): [None, f"{locked.number} ¥{value}"]},
+                },
+            )
     return claim
 
 
@@ -257,8 +342,12 @@ def sale_terms_save(*, terms: SaleTerms, by: User | None) -> SaleTerms:
     if terms.buyer_confirmed_no_return:
         if terms.confirmed_at is None:
             errors["confirmed_at"] = _("请填写买家确认的时间。")
-        elif build.local_date(terms.confirmed_at, terms.unit.organization) > terms.unit.purchase_date + timedelta(days=1):
-            errors["confirmed_at"] = _("须为购买时的确认（购买日期 %(d)s）。") % {"d": terms.unit.purchase_date}
+        elif build.local_date(
+            terms.confirmed_at, terms.unit.organization
+        ) > terms.unit.purchase_date + timedelta(days=1):
+            errors["confirmed_at"] = _("须为购买时的确认（购买日期 %(d)s）。") % {
+                "d": terms.unit.purchase_date
+            }
         if not terms.confirmed_via:
             errors["confirmed_via"] = _("请选择确认方式。")
     if errors:

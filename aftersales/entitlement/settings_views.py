@@ -33,9 +33,16 @@ def _rows(category: ProductCategory, policy: CategoryPolicy | None) -> list[dict
     rows = []
     for s in services.effective_settings(category, policy):
         unit = services.UNIT_LABELS.get(s.unit, s.unit)
-        rows.append({"label": s.label_en if english() else s.label_zh, "legal": f"{s.legal_minimum} {unit}",
-                     "configured": "—" if s.configured is None else f"{s.configured} {unit}",
-                     "effective": f"{s.effective} {unit}", "extended": s.extended, "below": s.below_minimum})
+        rows.append(
+            {
+                "label": s.label_en if english() else s.label_zh,
+                "legal": f"{s.legal_minimum} {unit}",
+                "configured": "—" if s.configured is None else f"{s.configured} {unit}",
+                "effective": f"{s.effective} {unit}",
+                "extended": s.extended,
+                "below": s.below_minimum,
+            }
+        )
     return rows
 
 
@@ -46,19 +53,32 @@ def entitlement_settings(request: HttpRequest) -> HttpResponse:
     current = entitlement_settings_of(organization)
     form = HolidaySettingForm(request.POST if request.method == "POST" else None, instance=current)
     if request.method == "POST" and form.is_valid():
-        entitlement_settings_save(organization=organization, by=request.user,  # type: ignore[arg-type]
-                                  no_reason_holiday_extends=form.cleaned_data["no_reason_holiday_extends"])
+        entitlement_settings_save(
+            organization=organization,
+            by=request.user,  # type: ignore[arg-type]
+            no_reason_holiday_extends=form.cleaned_data["no_reason_holiday_extends"],
+        )
         messages.success(request, _("已保存。"))
         return redirect("entitlement_settings:index")
-    categories = list(ProductCategory.objects.filter(organization=organization).select_related("entitlement_policy")
-                      .order_by("kind", "name"))
+    categories = list(
+        ProductCategory.objects.filter(organization=organization)
+        .select_related("entitlement_policy")
+        .order_by("kind", "name")
+    )
     listed = []
     for category in categories:
         policy = getattr(category, "entitlement_policy", None)
         listed.append({"category": category, "policy": policy})
-    return render(request, "entitlement/settings/index.html", settings_context(SECTION) | {
-        "form": form, "categories": listed, "default_extends": True,
-    })
+    return render(
+        request,
+        "entitlement/settings/index.html",
+        settings_context(SECTION)
+        | {
+            "form": form,
+            "categories": listed,
+            "default_extends": True,
+        },
+    )
 
 
 @settings_admin_required
@@ -66,12 +86,18 @@ def category_terms(request: HttpRequest, pk: int) -> HttpResponse:
     organization = request.user.organization  # type: ignore[union-attr]
     category = get_object_or_404(ProductCategory, pk=pk, organization=organization)
     policy = CategoryPolicy.objects.filter(category=category).first() or CategoryPolicy(category=category)
-    form = CategoryTermsForm(request.POST if request.method == "POST" else None, instance=policy, category=category)
+    form = CategoryTermsForm(
+        request.POST if request.method == "POST" else None, instance=policy, category=category
+    )
     if request.method == "POST" and form.is_valid():
         try:
             category_terms_save(
-                category=category, by=request.user, values=form.values(),  # type: ignore[arg-type]
-                extra_main_parts=list(form.cleaned_data["extra_main_parts"]) if "extra_main_parts" in form.fields else None,
+                category=category,
+                by=request.user,
+                values=form.values(),  # type: ignore[arg-type]
+                extra_main_parts=list(form.cleaned_data["extra_main_parts"])
+                if "extra_main_parts" in form.fields
+                else None,
             )
         except InvalidInput as exc:
             for field, reason in exc.errors.items():
@@ -80,7 +106,15 @@ def category_terms(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已保存“%(c)s”的三包规则。") % {"c": category.name})
             return redirect("entitlement_settings:category", pk=category.pk)
     saved = CategoryPolicy.objects.filter(category=category).first()
-    return render(request, "entitlement/settings/category.html", settings_context(SECTION) | {
-        "category": category, "form": form, "rows": _rows(category, saved),
-        "is_car": category.kind == ProductCategory.Kind.CAR,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "entitlement/settings/category.html",
+        settings_context(SECTION)
+        | {
+            "category": category,
+            "form": form,
+            "rows": _rows(category, saved),
+            "is_car": category.kind == ProductCategory.Kind.CAR,
+        },
+        status=422 if form.errors else 200,
+    )

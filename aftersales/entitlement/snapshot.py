@@ -55,7 +55,9 @@ def _load(tp: Any, data: Any) -> Any:
         return tuple(_load(item, v) for v in data)
     if dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
-        kwargs = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
+        kwargs = {
+            f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data
+        }
         return typing.cast(Any, tp)(**kwargs)
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(data)

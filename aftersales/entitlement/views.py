@@ -72,8 +72,14 @@ def check(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 unit = selectors.unit_by_serial(user=request.user, serial=data["serial"])
-                result = selectors.check_unit(unit=unit, kind=data["kind"], fault=data["fault"], part=data["part"],
-                                              odometer_km=data["odometer_km"], on=data["on"])
+                result = selectors.check_unit(
+                    unit=unit,
+                    kind=data["kind"],
+                    fault=data["fault"],
+                    part=data["part"],
+                    odometer_km=data["odometer_km"],
+                    on=data["on"],
+                )
             except Http404:
                 form.add_error("serial", _("没有找到这个序列号的机器。"))
                 status = 404
@@ -107,10 +113,17 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
         else:
             context["view"] = present(result.data)
             context["returned"] = result.returned
-    context["rma"] = getattr(sr, "rma", None) if sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND) else None
-    context["can_attach"] = (context["rma"] is None and sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND)
-                             and can(request.user, Cap.DECIDE_RETURNS))
-    context["quotes"] = list(Quote.objects.filter(request=sr).prefetch_related("lines").order_by("-created_at"))
+    context["rma"] = (
+        getattr(sr, "rma", None) if sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND) else None
+    )
+    context["can_attach"] = (
+        context["rma"] is None
+        and sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND)
+        and can(request.user, Cap.DECIDE_RETURNS)
+    )
+    context["quotes"] = list(
+        Quote.objects.filter(request=sr).prefetch_related("lines").order_by("-created_at")
+    )
     view = context["view"]
     needs_quote = view is not None and any(o.requires_quote for o in view.options)
     context["can_quote"] = needs_quote and sr.kind in QUOTABLE and sr.is_open and can(request.user, Cap.QUOTE)
@@ -123,14 +136,19 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
 def unit_section(request: HttpRequest, pk: int) -> HttpResponse:
     """The unit page's warranty section (loaded by HTMX)."""
     unit = selectors.unit_for_user(user=request.user, pk=pk)
-    return render(request, "entitlement/partials/_unit_section.html", {
-        "story": selectors.unit_story(unit), "claim_form": ClaimForm(),
-        "can_sell": can(request.user, Cap.SELL_WARRANTY),
-        "sale_terms": SaleTerms.objects.filter(unit=unit).first(),
-        "can_edit_sale": can(request.user, Cap.EDIT_CUSTOMERS),
-        "unit_facts": UnitFacts.objects.filter(unit=unit).first(),
-        "can_record_facts": can(request.user, Cap.RECORD_FACTS),
-    })
+    return render(
+        request,
+        "entitlement/partials/_unit_section.html",
+        {
+            "story": selectors.unit_story(unit),
+            "claim_form": ClaimForm(),
+            "can_sell": can(request.user, Cap.SELL_WARRANTY),
+            "sale_terms": SaleTerms.objects.filter(unit=unit).first(),
+            "can_edit_sale": can(request.user, Cap.EDIT_CUSTOMERS),
+            "unit_facts": UnitFacts.objects.filter(unit=unit).first(),
+            "can_record_facts": can(request.user, Cap.RECORD_FACTS),
+        },
+    )
 
 
 @require(Cap.RECORD_FACTS)
@@ -147,8 +165,12 @@ def unit_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("三包凭证与用途已保存。"))
             return redirect("customers:unit-detail", pk=unit.pk)
-    return render(request, "entitlement/unit_facts_form.html", {"form": form, "unit": unit},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "entitlement/unit_facts_form.html",
+        {"form": form, "unit": unit},
+        status=422 if form.errors else 200,
+    )
 
 
 @require(Cap.RECORD_FACTS)
@@ -167,8 +189,12 @@ def repair_facts_edit(request: HttpRequest, number: str) -> HttpResponse:
         else:
             messages.success(request, _("维修记录的三包事实已保存。"))
             return redirect("service:detail", number=sr.number)
-    return render(request, "entitlement/repair_facts_form.html", {"form": form, "sr": sr},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "entitlement/repair_facts_form.html",
+        {"form": form, "sr": sr},
+        status=422 if form.errors else 200,
+    )
 
 
 @require(Cap.CHECK_ENTITLEMENT)
@@ -187,8 +213,12 @@ def sale_terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("销售约定已保存。"))
             return redirect("customers:unit-detail", pk=unit.pk)
-    return render(request, "entitlement/sale_terms_form.html", {"form": form, "unit": unit},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "entitlement/sale_terms_form.html",
+        {"form": form, "unit": unit},
+        status=422 if form.errors else 200,
+    )
 
 
 @require(Cap.SELL_WARRANTY)
@@ -203,13 +233,18 @@ def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("延保合同 %(n)s 已登记。") % {"n": contract.number})
             return redirect("customers:unit-detail", pk=unit.pk)
-    return render(request, "entitlement/contract_form.html", {"form": form, "unit": unit},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "entitlement/contract_form.html",
+        {"form": form, "unit": unit},
+        status=422 if form.errors else 200,
+    )
 
 
 def _contract(request: HttpRequest, pk: int) -> ExtendedWarrantyContract:
-    return get_or_404(scope(ExtendedWarrantyContract.objects.select_related("unit", "organization"), request.user),
-                      pk=pk)
+    return get_or_404(
+        scope(ExtendedWarrantyContract.objects.select_related("unit", "organization"), request.user), pk=pk
+    )
 
 
 @require(Cap.SELL_WARRANTY)
@@ -250,8 +285,12 @@ def contract_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A past decision explained: the facts it was taken on, and the engine run again on them."""
-    record = get_or_404(scope(EntitlementDecision.objects.select_related("unit", "rma", "request", "decided_by"),
-                              request.user), pk=pk)
+    record = get_or_404(
+        scope(
+            EntitlementDecision.objects.select_related("unit", "rma", "request", "decided_by"), request.user
+        ),
+        pk=pk,
+    )
     stored = present(record.decision)
     again = None
     rerun_error = ""
@@ -261,6 +300,14 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidFacts as exc:
             # e.g. a use-compensation coefficient the repealed 2013 text allowed and the 2021 one does not.
             rerun_error = "; ".join(f"{field}: {reason}" for field, reason in exc.errors)
-    return render(request, "entitlement/decision_detail.html", {
-        "record": record, "stored": stored, "again": again, "facts": record.facts, "rerun_error": rerun_error,
-    })
+    return render(
+        request,
+        "entitlement/decision_detail.html",
+        {
+            "record": record,
+            "stored": stored,
+            "again": again,
+            "facts": record.facts,
+            "rerun_error": rerun_error,
+        },
+    )

@@ -32,8 +32,12 @@ class DatabaseBackend:
     def send(self, spec: JobSpec, kwargs: dict[str, Any], delay: timedelta | None) -> None:
         # Written in the caller's transaction: if the caller rolls back, so does the job, and a
         # committed job survives a restart.
-        Job.objects.create(name=spec.name, kwargs=kwargs, run_after=timezone.now() + (delay or timedelta(0)),
-                           max_attempts=spec.max_attempts)
+        Job.objects.create(
+            name=spec.name,
+            kwargs=kwargs,
+            run_after=timezone.now() + (delay or timedelta(0)),
+            max_attempts=spec.max_attempts,
+        )
 
 
 class CeleryBackend:

@@ -78,7 +78,9 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def post_webhook(*, url: str, secret: str, event_id: str, payload: dict[str, Any], timeout: float = 10) -> SendResult:
+def post_webhook(
+    *, url: str, secret: str, event_id: str, payload: dict[str, Any], timeout: float = 10
+) -> SendResult:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - the URL is an admin-configured http(s) endpoint
@@ -100,10 +102,21 @@ def post_webhook(*, url: str, secret: str, event_id: str, payload: dict[str, Any
             code = response.status
     except urllib.error.HTTPError as exc:
         return SendResult(
-            ok=False, status_code=exc.code, response=exc.read(500).decode("utf-8", "replace"),
-            error=f"HTTP {exc.code}", duration_ms=int((time.perf_counter() - started) * 1000),
+            ok=False,
+            status_code=exc.code,
+            response=exc.read(500).decode("utf-8", "replace"),
+            error=f"HTTP {exc.code}",
+            duration_ms=int((time.perf_counter() - started) * 1000),
         )
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}", duration_ms=int((time.perf_counter() - started) * 1000))
-    return SendResult(ok=200 <= code < 300, status_code=code, response=text,
-                      duration_ms=int((time.perf_counter() - started) * 1000))
+        return SendResult(
+            ok=False,
+            error=f"{type(exc).__name__}: {exc}",
+            duration_ms=int((time.perf_counter() - started) * 1000),
+        )
+    return SendResult(
+        ok=200 <= code < 300,
+        status_code=code,
+        response=text,
+        duration_ms=int((time.perf_counter() - started) * 1000),
+    )

@@ -11,15 +11,23 @@ from aftersales.notifications.services import URL_SCHEMES
 
 class WebhookForm(BootstrapMixin, forms.Form):
     url = forms.CharField(
-        label=_("接收地址"), max_length=500,
-        validators=[URLValidator(schemes=list(URL_SCHEMES),
-                                 message=_("请输入以 http:// 或 https:// 开头的完整地址。"))],
+        label=_("接收地址"),
+        max_length=500,
+        validators=[
+            URLValidator(
+                schemes=list(URL_SCHEMES), message=_("请输入以 http:// 或 https:// 开头的完整地址。")
+            )
+        ],
         widget=forms.URLInput(attrs={"placeholder": "https://erp.example.com/hooks/aftersales"}),
-        help_text=_("我们向这个地址 POST JSON，带 X-Aftersales-Signature 签名头；只接受 http 和 https。"))
+        help_text=_("我们向这个地址 POST JSON，带 X-Aftersales-Signature 签名头；只接受 http 和 https。"),
+    )
     all_events = forms.BooleanField(label=_("全部事件（包括以后新增的）"), required=False)
     events = forms.MultipleChoiceField(
-        label=_("事件"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(group.label, [(e.code, e.label) for e in group.events]) for group in events.GROUPS])
+        label=_("事件"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(group.label, [(e.code, e.label) for e in group.events]) for group in events.GROUPS],
+    )
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
     def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:

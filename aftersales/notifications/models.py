@@ -41,7 +41,12 @@ class OutboxMessage(models.Model):
     body = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
     subscription = models.ForeignKey(
-        "WebhookSubscription", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox", db_index=False
+        "WebhookSubscription",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbox",
+        db_index=False,
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -57,7 +62,9 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             # Partial: emails and texts have no subscription and skip it.
-            models.Index(fields=["subscription"], condition=Q(subscription__isnull=False), name="outbox_subscription"),
+            models.Index(
+                fields=["subscription"], condition=Q(subscription__isnull=False), name="outbox_subscription"
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="outbox_dedupe_key_unique")]
 
@@ -68,9 +75,11 @@ class OutboxMessage(models.Model):
 class WebhookSubscription(models.Model):
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
     url = models.URLField(_("地址"), max_length=500)
-    secret = models.CharField(_("签名密钥"), max_length=100, help_text=_("用于 HMAC-SHA256 签名 X-Aftersales-Signature。"))
+    secret = models.CharField(
+        _("签名密钥"), max_length=100, help_text=_("用于 HMAC-SHA256 签名 X-Aftersales-Signature。")
+    )
     events = models.JSONField(
-        _("事件"), default=list, blank=True, help_text=_("留空表示全部，如 [\"request.status_changed\"]。")
+        _("事件"), default=list, blank=True, help_text=_('留空表示全部，如 ["request.status_changed"]。')
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,26 +126,38 @@ class OutboxSettings(models.Model):
         Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="outbox_settings"
     )
     email_sender_name = models.CharField(
-        _("邮件发件人名称"), max_length=60, blank=True,
+        _("邮件发件人名称"),
+        max_length=60,
+        blank=True,
         help_text=_("收件人看到的发件人，如“Acme 客服中心”；地址仍是部署配置的发信地址。"),
     )
     email_reply_to = models.EmailField(
         _("回复地址"), blank=True, help_text=_("客户点“回复”时寄往的地址，如客服邮箱；留空则回复到发信地址。")
     )
     sms_signature = models.CharField(
-        _("短信签名"), max_length=12, blank=True,
-        help_text=_("2–12 个字，不含【】，发送时自动加在短信开头，如【Acme家电】；须与短信服务商处报备的签名一致。"),
+        _("短信签名"),
+        max_length=12,
+        blank=True,
+        help_text=_(
+            "2–12 个字，不含【】，发送时自动加在短信开头，如【Acme家电】；须与短信服务商处报备的签名一致。"
+        ),
     )
     max_attempts = models.PositiveSmallIntegerField(
-        _("最多尝试次数"), default=8, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        _("最多尝试次数"),
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text=_("邮件、短信和 Webhook 投递失败后重试，达到次数后标为失败。"),
     )
     retry_first_seconds = models.PositiveIntegerField(
-        _("首次重试间隔（秒）"), default=30, validators=[MinValueValidator(10), MaxValueValidator(3600)],
+        _("首次重试间隔（秒）"),
+        default=30,
+        validators=[MinValueValidator(10), MaxValueValidator(3600)],
         help_text=_("之后每次间隔翻倍。"),
     )
     retry_max_hours = models.PositiveSmallIntegerField(
-        _("最长重试间隔（小时）"), default=6, validators=[MinValueValidator(1), MaxValueValidator(48)],
+        _("最长重试间隔（小时）"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(48)],
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -153,7 +174,11 @@ class OutboxSettings(models.Model):
             raise ValidationError({"sms_signature": _("签名不要包含【】，发送时会自动加上。")})
         if signature and len(signature) < 2:
             raise ValidationError({"sms_signature": _("签名至少 2 个字。")})
-        if self.retry_first_seconds and self.retry_max_hours and self.retry_first_seconds > self.retry_max_hours * 3600:
+        if (
+            self.retry_first_seconds
+            and self.retry_max_hours
+            and self.retry_first_seconds > self.retry_max_hours * 3600
+        ):
             raise ValidationError({"retry_first_seconds": _("首次重试间隔不能长于最长重试间隔。")})
 
     def signed(self, text: str) -> str:

@@ -43,7 +43,9 @@ class _Sending:
 
     def of(self, organization_id: int) -> OutboxSettings | None:
         if organization_id not in self._found:
-            self._found[organization_id] = OutboxSettings.objects.filter(organization_id=organization_id).first()
+            self._found[organization_id] = OutboxSettings.objects.filter(
+                organization_id=organization_id
+            ).first()
         return self._found[organization_id]
 
     def max_attempts(self, organization_id: int) -> int:
@@ -54,8 +56,9 @@ class _Sending:
         found = self.of(organization_id)
         if found is None:
             return backoff(attempts)
-        return timedelta(seconds=min(found.retry_first_seconds * 2 ** max(attempts - 1, 0),
-                                     found.retry_max_hours * 3600))
+        return timedelta(
+            seconds=min(found.retry_first_seconds * 2 ** max(attempts - 1, 0), found.retry_max_hours * 3600)
+        )
 
 
 def _put(message: OutboxMessage) -> OutboxMessage | None:
@@ -74,25 +77,43 @@ def _put(message: OutboxMessage) -> OutboxMessage | None:
 # every create, and a savepoint and insert per message was a third of its SQL.
 
 
-def email_message(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
+def email_message(
+    *, organization: Organization, key: str, to: str, subject: str, body: str
+) -> OutboxMessage | None:
     if not to:
         return None
-    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.EMAIL,
-                    dedupe_key=f"email:{key}", recipient=to, subject=subject, body=body)
+    return rows_new(
+        OutboxMessage,
+        organization=organization,
+        channel=OutboxMessage.Channel.EMAIL,
+        dedupe_key=f"email:{key}",
+        recipient=to,
+        subject=subject,
+        body=body,
+    )
 
 
 def sms_message(*, organization: Organization, key: str, phone: str, text: str) -> OutboxMessage | None:
     if not phone:
         return None
-    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.SMS,
-                    dedupe_key=f"sms:{key}", recipient=mask_phone(phone), recipient_phone=phone, body=text)
+    return rows_new(
+        OutboxMessage,
+        organization=organization,
+        channel=OutboxMessage.Channel.SMS,
+        dedupe_key=f"sms:{key}",
+        recipient=mask_phone(phone),
+        recipient_phone=phone,
+        body=text,
+    )
 
 
 @lru_cache(maxsize=1)
 def _subscriptions_sql() -> str:
     table = connection.ops.quote_name(WebhookSubscription._meta.db_table)
-    return (f"SELECT {reads.columns(WebhookSubscription, 'w')} FROM {table} w "  # noqa: S608
-            "WHERE w.organization_id = %s AND w.is_active = %s ORDER BY w.id")
+    return (
+        f"SELECT {reads.columns(WebhookSubscription, 'w')} FROM {table} w "  # noqa: S608
+        "WHERE w.organization_id = %s AND w.is_active = %s ORDER BY w.id"
+    )
 
 
 def active_subscriptions(organization_id: int) -> list[WebhookSubscription]:
@@ -109,26 +130,49 @@ def webhook_messages(
 ) -> list[OutboxMessage]:
     """One message per active subscription of the organization that wants ``event``; ``at``: when
     it happened (ISO 8601), if not now."""
-    subscriptions = config.cached(organization, "webhooks", lambda: (active_subscriptions(organization.pk), True))
-    return [webhook_message(organization=organization, subscription=sub, event=event, key=key, data=data, at=at)
-            for sub in subscriptions if sub.wants(event)]
+    subscriptions = config.cached(
+        organization, "webhooks", lambda: (active_subscriptions(organization.pk), True)
+    )
+    return [
+        webhook_message(organization=organization, subscription=sub, event=event, key=key, data=data, at=at)
+        for sub in subscriptions
+        if sub.wants(event)
+    ]
 
 
-def webhook_message(*, organization: Organization, subscription: WebhookSubscription, event: str, key: str,
-                    data: dict[str, Any], at: str | None = None) -> OutboxMessage:
+def webhook_message(
+    *,
+    organization: Organization,
+    subscription: WebhookSubscription,
+    event: str,
+    key: str,
+    data: dict[str, Any],
+    at: str | None = None,
+) -> OutboxMessage:
     """The message delivering ``event`` to one subscription (not saved)."""
     event_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{key}:{subscription.pk}"))
     payload = {"id": event_id, "event": event, "created_at": at or timezone.now().isoformat(), "data": data}
-    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.WEBHOOK,
-                    dedupe_key=f"webhook:{key}:{subscription.pk}", recipient=subscription.url,
-                    subscription=subscription, payload=payload)
+    return rows_new(
+        OutboxMessage,
+        organization=organization,
+        channel=OutboxMessage.Channel.WEBHOOK,
+        dedupe_key=f"webhook:{key}:{subscription.pk}",
+        recipient=subscription.url,
+        subscription=subscription,
+        payload=payload,
+    )
 
 
-def queue_webhook(*, subscription: WebhookSubscription, event: str, key: str, data: dict[str, Any]) -> OutboxMessage | None:
+def queue_webhook(
+    *, subscription: WebhookSubscription, event: str, key: str, data: dict[str, Any]
+) -> OutboxMessage | None:
     """Queue ``event`` for this one subscription, whatever events it asked for (a test send);
     None when this key was queued already."""
-    return _put(webhook_message(organization=subscription.organization, subscription=subscription, event=event,
-                                key=key, data=data))
+    return _put(
+        webhook_message(
+            organization=subscription.organization, subscription=subscription, event=event, key=key, data=data
+        )
+    )
 
 
 # Notices: one row standing for everything an event sends, written by the event's own
@@ -154,8 +198,14 @@ def expands(source: str) -> Callable[[Expander], Expander]:
 
 def notice(*, organization: Organization, source: str, key: str, label: str, **payload: Any) -> OutboxMessage:
     """A notice to expand later; ``label`` shows in the admin's recipient column (a request number)."""
-    return rows_new(OutboxMessage, organization=organization, channel=OutboxMessage.Channel.NOTICE,
-                    dedupe_key=f"notice:{key}", recipient=label, payload={"source": source, "key": key, **payload})
+    return rows_new(
+        OutboxMessage,
+        organization=organization,
+        channel=OutboxMessage.Channel.NOTICE,
+        dedupe_key=f"notice:{key}",
+        recipient=label,
+        payload={"source": source, "key": key, **payload},
+    )
 
 
 def expand_notices(*, limit: int = 200) -> int:
@@ -171,9 +221,13 @@ def expand_notices(*, limit: int = 200) -> int:
     with transaction.atomic():
         due = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(channel=OutboxMessage.Channel.NOTICE, status=OutboxMessage.Status.PENDING,
-                    next_attempt_at__lte=now)
-            .select_related("organization").order_by("next_attempt_at", "id")[:limit]
+            .filter(
+                channel=OutboxMessage.Channel.NOTICE,
+                status=OutboxMessage.Status.PENDING,
+                next_attempt_at__lte=now,
+            )
+            .select_related("organization")
+            .order_by("next_attempt_at", "id")[:limit]
         )
         for item in due:
             item.attempts += 1
@@ -186,13 +240,17 @@ def expand_notices(*, limit: int = 200) -> int:
                 log.exception("outbox notice failed to expand", extra={"outbox_id": item.pk})
                 failed = item.attempts >= sending.max_attempts(item.organization_id)
                 OutboxMessage.objects.filter(pk=item.pk).update(
-                    attempts=item.attempts, next_attempt_at=now + sending.backoff(item.organization_id, item.attempts),
+                    attempts=item.attempts,
+                    next_attempt_at=now + sending.backoff(item.organization_id, item.attempts),
                     status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
                     last_error=f"{type(exc).__name__}: {exc}",
                 )
                 continue
             OutboxMessage.objects.filter(pk=item.pk).update(
-                attempts=item.attempts, status=OutboxMessage.Status.SENT, sent_at=now, last_error="",
+                attempts=item.attempts,
+                status=OutboxMessage.Status.SENT,
+                sent_at=now,
+                last_error="",
             )
             queued += len(messages)
     return queued
@@ -217,7 +275,9 @@ def put_all(messages: Iterable[OutboxMessage | None]) -> None:
         OutboxMessage.objects.bulk_create(found, ignore_conflicts=True)
 
 
-def queue_email(*, organization: Organization, key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
+def queue_email(
+    *, organization: Organization, key: str, to: str, subject: str, body: str
+) -> OutboxMessage | None:
     """Queue one email; None when there is no address or this key was queued already."""
     message = email_message(organization=organization, key=key, to=to, subject=subject, body=body)
     return None if message is None else _put(message)
@@ -238,8 +298,13 @@ def queue_webhooks(*, organization: Organization, event: str, key: str, data: di
 def _send(message: OutboxMessage, sending: OutboxSettings | None = None) -> channels.SendResult:
     if message.channel == OutboxMessage.Channel.EMAIL:
         if sending is not None and (sending.email_sender_name or sending.email_reply_to):
-            return channels.send_email(to=message.recipient, subject=message.subject, body=message.body,
-                                       sender_name=sending.email_sender_name, reply_to=sending.email_reply_to)
+            return channels.send_email(
+                to=message.recipient,
+                subject=message.subject,
+                body=message.body,
+                sender_name=sending.email_sender_name,
+                reply_to=sending.email_reply_to,
+            )
         return channels.send_email(to=message.recipient, subject=message.subject, body=message.body)
     if message.channel == OutboxMessage.Channel.SMS:
         text = sending.signed(message.body) if sending is not None else message.body
@@ -247,8 +312,9 @@ def _send(message: OutboxMessage, sending: OutboxSettings | None = None) -> chan
     sub = message.subscription
     if sub is None or not sub.is_active:
         return channels.SendResult(ok=False, error="subscription removed or disabled")
-    return channels.post_webhook(url=sub.url, secret=sub.secret, event_id=message.payload.get("id", ""),
-                                 payload=message.payload)
+    return channels.post_webhook(
+        url=sub.url, secret=sub.secret, event_id=message.payload.get("id", ""), payload=message.payload
+    )
 
 
 def deliver_due(*, limit: int = 200) -> int:
@@ -259,7 +325,8 @@ def deliver_due(*, limit: int = 200) -> int:
     due = list(
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lte=now)
         .exclude(channel=OutboxMessage.Channel.NOTICE)
-        .select_related("subscription").order_by("next_attempt_at", "id")[:limit]
+        .select_related("subscription")
+        .order_by("next_attempt_at", "id")[:limit]
     )
     sent = 0
     sending = _Sending()
@@ -267,8 +334,10 @@ def deliver_due(*, limit: int = 200) -> int:
         # Claim by pushing the next attempt out; a concurrent worker's update then matches nothing.
         claimed = OutboxMessage.objects.filter(
             pk=message.pk, status=OutboxMessage.Status.PENDING, attempts=message.attempts
-        ).update(attempts=message.attempts + 1,
-                 next_attempt_at=now + sending.backoff(message.organization_id, message.attempts + 1))
+        ).update(
+            attempts=message.attempts + 1,
+            next_attempt_at=now + sending.backoff(message.organization_id, message.attempts + 1),
+        )
         if not claimed:
             continue
         message.attempts += 1
@@ -281,14 +350,22 @@ def deliver_due(*, limit: int = 200) -> int:
             log.exception("outbox send raised", extra={"outbox_id": message.pk, "channel": message.channel})
             result = channels.SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
         DeliveryAttempt.objects.create(
-            message=message, ok=result.ok, status_code=result.status_code,
-            response_excerpt=result.response[:500], error=result.error, duration_ms=result.duration_ms,
+            message=message,
+            ok=result.ok,
+            status_code=result.status_code,
+            response_excerpt=result.response[:500],
+            error=result.error,
+            duration_ms=result.duration_ms,
         )
         if result.ok:
-            OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error="")
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
             sent += 1
         elif message.attempts >= sending.max_attempts(message.organization_id):
-            OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.FAILED, last_error=result.error)
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                status=OutboxMessage.Status.FAILED, last_error=result.error
+            )
             log.warning("outbox message gave up", extra={"outbox_id": message.pk, "channel": message.channel})
         else:
             OutboxMessage.objects.filter(pk=message.pk).update(last_error=result.error)

@@ -14,8 +14,14 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import Organization, User
 
 AREA = "outbox"
-FIELDS = ("email_sender_name", "email_reply_to", "sms_signature", "max_attempts", "retry_first_seconds",
-          "retry_max_hours")
+FIELDS = (
+    "email_sender_name",
+    "email_reply_to",
+    "sms_signature",
+    "max_attempts",
+    "retry_first_seconds",
+    "retry_max_hours",
+)
 
 
 def outbox_settings_for(organization: Organization) -> OutboxSettings:
@@ -24,7 +30,9 @@ def outbox_settings_for(organization: Organization) -> OutboxSettings:
     return found if found is not None else OutboxSettings(organization=organization)
 
 
-def outbox_settings_update(*, organization: Organization, actor: User, values: Mapping[str, Any]) -> OutboxSettings:
+def outbox_settings_update(
+    *, organization: Organization, actor: User, values: Mapping[str, Any]
+) -> OutboxSettings:
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise ValueError(f"not a sending setting: {sorted(unknown)}")
@@ -38,6 +46,12 @@ def outbox_settings_update(*, organization: Organization, actor: User, values: M
         row.save()
         changes = {f: [before[f], getattr(row, f)] for f in FIELDS if before[f] != getattr(row, f)}
         if changes:
-            settings_change_log(organization=organization, actor=actor, area=AREA, action="changed",
-                                target=str(OutboxSettings._meta.verbose_name), detail={"changes": changes})
+            settings_change_log(
+                organization=organization,
+                actor=actor,
+                area=AREA,
+                action="changed",
+                target=str(OutboxSettings._meta.verbose_name),
+                detail={"changes": changes},
+            )
     return row

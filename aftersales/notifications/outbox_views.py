@@ -21,7 +21,6 @@ _org_id = settings_org_id
 _render = settings_render
 
 
-
 class OutboxSettingsForm(forms.ModelForm):
     class Meta:
         model = OutboxSettings
@@ -37,7 +36,9 @@ class OutboxSettingsForm(forms.ModelForm):
 
     def _style(self) -> None:
         for name, field in self.fields.items():
-            invalid = " is-invalid" if name in (getattr(self, "_errors", None) or {}) else ""  # .errors validates
+            invalid = (
+                " is-invalid" if name in (getattr(self, "_errors", None) or {}) else ""
+            )  # .errors validates
             field.widget.attrs["class"] = "form-control" + invalid
 
 
@@ -47,18 +48,31 @@ def outbox_settings(request: HttpRequest) -> HttpResponse:
     current = outbox_settings_for(org)
     form = OutboxSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        outbox_settings_update(organization=org, actor=request.user,  # type: ignore[arg-type]
-                               values={f: form.cleaned_data[f] for f in FIELDS})
+        outbox_settings_update(
+            organization=org,
+            actor=request.user,  # type: ignore[arg-type]
+            values={f: form.cleaned_data[f] for f in FIELDS},
+        )
         messages.success(request, _("发送设置已保存，之后投递的消息按新设置发送。"))
         return redirect("outbox:settings")
-    preview = OutboxSettings(sms_signature=(form.data.get("sms_signature") if form.is_bound else current.sms_signature) or "")
-    schedule = [current.retry_first_seconds * 2 ** i for i in range(max(current.max_attempts - 1, 0))]
+    preview = OutboxSettings(
+        sms_signature=(form.data.get("sms_signature") if form.is_bound else current.sms_signature) or ""
+    )
+    schedule = [current.retry_first_seconds * 2**i for i in range(max(current.max_attempts - 1, 0))]
     schedule = [min(s, current.retry_max_hours * 3600) for s in schedule]
-    return _render(request, "notifications/settings/outbox.html", {
-        "settings_section": "outbox", "form": form, "from_address": settings.DEFAULT_FROM_EMAIL,
-        "sms_preview": preview.signed(_("您的服务单 R20260101-0001 已预约，工程师将于 12 月 8 日 09:00–11:00 上门。")),
-        "schedule": [_minutes_text(s) for s in schedule],
-    })
+    return _render(
+        request,
+        "notifications/settings/outbox.html",
+        {
+            "settings_section": "outbox",
+            "form": form,
+            "from_address": settings.DEFAULT_FROM_EMAIL,
+            "sms_preview": preview.signed(
+                _("您的服务单 R20260101-0001 已预约，工程师将于 12 月 8 日 09:00–11:00 上门。")
+            ),
+            "schedule": [_minutes_text(s) for s in schedule],
+        },
+    )
 
 
 def _minutes_text(seconds: int) -> str:

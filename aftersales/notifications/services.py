@@ -59,20 +59,36 @@ def _detail(sub: WebhookSubscription) -> dict[str, object]:
     return {"url": sub.url, "events": list(sub.events) or "*", "is_active": sub.is_active}
 
 
-def webhook_create(*, organization: Organization, actor: User, url: str, all_events: bool,
-                   events_: list[str]) -> tuple[WebhookSubscription, str]:
+def webhook_create(
+    *, organization: Organization, actor: User, url: str, all_events: bool, events_: list[str]
+) -> tuple[WebhookSubscription, str]:
     """A new active subscription with a generated secret; returns it and the secret, shown once."""
     url, wanted = _clean(url=url, all_events=all_events, chosen=events_)
     secret = new_secret()
     with transaction.atomic():
-        sub = WebhookSubscription.objects.create(organization=organization, url=url, secret=secret, events=wanted)
-        settings_change_log(organization=organization, actor=actor, area=AREA, action="created", target=sub.url,
-                            detail={k: [None, v] for k, v in _detail(sub).items()})
+        sub = WebhookSubscription.objects.create(
+            organization=organization, url=url, secret=secret, events=wanted
+        )
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=AREA,
+            action="created",
+            target=sub.url,
+            detail={k: [None, v] for k, v in _detail(sub).items()},
+        )
     return sub, secret
 
 
-def webhook_update(*, subscription: WebhookSubscription, actor: User, url: str, all_events: bool,
-                   events_: list[str], is_active: bool) -> WebhookSubscription:
+def webhook_update(
+    *,
+    subscription: WebhookSubscription,
+    actor: User,
+    url: str,
+    all_events: bool,
+    events_: list[str],
+    is_active: bool,
+) -> WebhookSubscription:
     url, wanted = _clean(url=url, all_events=all_events, chosen=events_)
     with transaction.atomic():
         locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
@@ -81,26 +97,40 @@ def webhook_update(*, subscription: WebhookSubscription, actor: User, url: str, 
         locked.save(update_fields=["url", "events", "is_active"])
         after = _detail(locked)
         if before != after:
-            settings_change_log(organization=locked.organization, actor=actor, area=AREA, action="changed",
-                                target=locked.url,
-                                detail={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+            settings_change_log(
+                organization=locked.organization,
+                actor=actor,
+                area=AREA,
+                action="changed",
+                target=locked.url,
+                detail={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+            )
     return locked
 
 
-def webhook_set_active(*, subscription: WebhookSubscription, actor: User, active: bool) -> WebhookSubscription:
+def webhook_set_active(
+    *, subscription: WebhookSubscription, actor: User, active: bool
+) -> WebhookSubscription:
     """Disable (nothing more is queued for it, and what is queued is not sent) or enable again."""
     with transaction.atomic():
         locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
         if locked.is_active != active:
             locked.is_active = active
             locked.save(update_fields=["is_active"])
-            settings_change_log(organization=locked.organization, actor=actor, area=AREA,
-                                action="enabled" if active else "disabled", target=locked.url,
-                                detail={"is_active": [not active, active]})
+            settings_change_log(
+                organization=locked.organization,
+                actor=actor,
+                area=AREA,
+                action="enabled" if active else "disabled",
+                target=locked.url,
+                detail={"is_active": [not active, active]},
+            )
     return locked
 
 
-def webhook_rotate_secret(*, subscription: WebhookSubscription, actor: User) -> tuple[WebhookSubscription, str]:
+def webhook_rotate_secret(
+    *, subscription: WebhookSubscription, actor: User
+) -> tuple[WebhookSubscription, str]:
     """A new secret, effective for every delivery from now on (retries of queued ones included);
     returns it, shown once."""
     secret = new_secret()
@@ -108,8 +138,14 @@ def webhook_rotate_secret(*, subscription: WebhookSubscription, actor: User) -> 
         locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
         locked.secret = secret
         locked.save(update_fields=["secret"])
-        settings_change_log(organization=locked.organization, actor=actor, area=AREA, action="secret_rotated",
-                            target=locked.url, detail=None)
+        settings_change_log(
+            organization=locked.organization,
+            actor=actor,
+            area=AREA,
+            action="secret_rotated",
+            target=locked.url,
+            detail=None,
+        )
     return locked, secret
 
 
@@ -121,10 +157,19 @@ def webhook_test(*, subscription: WebhookSubscription, actor: User) -> OutboxMes
     sent_at = timezone.now()
     key = f"ping:{uuid.uuid4().hex}"
     with transaction.atomic():
-        message = outbox.queue_webhook(subscription=subscription, event=events.PING, key=key,
-                                       data={"subscription": subscription.pk, "sent_by": actor.username,
-                                             "sent_at": sent_at.isoformat()})
+        message = outbox.queue_webhook(
+            subscription=subscription,
+            event=events.PING,
+            key=key,
+            data={"subscription": subscription.pk, "sent_by": actor.username, "sent_at": sent_at.isoformat()},
+        )
         assert message is not None  # a fresh key
-        settings_change_log(organization=subscription.organization, actor=actor, area=AREA, action="sent",
-                            target=subscription.url, detail={"event": [None, events.PING]})
+        settings_change_log(
+            organization=subscription.organization,
+            actor=actor,
+            area=AREA,
+            action="sent",
+            target=subscription.url,
+            detail={"event": [None, events.PING]},
+        )
     return message

@@ -37,28 +37,63 @@ def _form_data(form: WebhookForm) -> dict[str, Any]:
 
 @settings_admin_required
 def webhook_list(request: HttpRequest) -> HttpResponse:
-    subs = (_org_subscriptions(request).order_by("-is_active", "url")
-            .annotate(sent=Count("outbox", filter=Q(outbox__status=OutboxMessage.Status.SENT)),
-                      failed=Count("outbox", filter=Q(outbox__status=OutboxMessage.Status.FAILED)),
-                      pending=Count("outbox", filter=Q(outbox__status=OutboxMessage.Status.PENDING)),
-                      last_at=Max("outbox__created_at")))
-    rows = [{"sub": s, "hint": services.secret_hint(s.secret),
-             "events": [events.label_of(c) for c in s.events]} for s in subs]
+    subs = (
+        _org_subscriptions(request)
+        .order_by("-is_active", "url")
+        .annotate(
+            sent=Count("outbox", filter=Q(outbox__status=OutboxMessage.Status.SENT)),
+            failed=Count("outbox", filter=Q(outbox__status=OutboxMessage.Status.FAILED)),
+            pending=Count("outbox", filter=Q(outbox__status=OutboxMessage.Status.PENDING)),
+            last_at=Max("outbox__created_at"),
+        )
+    )
+    rows = [
+        {"sub": s, "hint": services.secret_hint(s.secret), "events": [events.label_of(c) for c in s.events]}
+        for s in subs
+    ]
     return render(request, "notifications/settings/list.html", settings_context("webhooks") | {"rows": rows})
 
 
-def _detail(request: HttpRequest, sub: WebhookSubscription, *, secret: str | None = None,
-            form: WebhookForm | None = None, status: int = 200) -> HttpResponse:
-    qs = (OutboxMessage.objects.filter(subscription=sub).order_by("-created_at", "-id")
-          .prefetch_related(Prefetch("deliveries", queryset=DeliveryAttempt.objects.order_by("-attempted_at"))))
+def _detail(
+    request: HttpRequest,
+    sub: WebhookSubscription,
+    *,
+    secret: str | None = None,
+    form: WebhookForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    qs = (
+        OutboxMessage.objects.filter(subscription=sub)
+        .order_by("-created_at", "-id")
+        .prefetch_related(Prefetch("deliveries", queryset=DeliveryAttempt.objects.order_by("-attempted_at")))
+    )
     page = Paginator(qs, LOG_PAGE).get_page(request.GET.get("page"))
-    log = [{"message": m, "event": m.payload.get("event", ""), "event_label": events.label_of(m.payload.get("event", "")),
-            "attempts": list(m.deliveries.all())} for m in page]
+    log = [
+        {
+            "message": m,
+            "event": m.payload.get("event", ""),
+            "event_label": events.label_of(m.payload.get("event", "")),
+            "attempts": list(m.deliveries.all()),
+        }
+        for m in page
+    ]
     context = settings_context("webhooks") | {
-        "sub": sub, "hint": services.secret_hint(sub.secret), "secret": secret,
-        "form": form or WebhookForm(editing=True, initial={
-            "url": sub.url, "all_events": not sub.events, "events": sub.events, "is_active": sub.is_active}),
-        "page": page, "log": log, "pending": any(m.status == OutboxMessage.Status.PENDING for m in page),
+        "sub": sub,
+        "hint": services.secret_hint(sub.secret),
+        "secret": secret,
+        "form": form
+        or WebhookForm(
+            editing=True,
+            initial={
+                "url": sub.url,
+                "all_events": not sub.events,
+                "events": sub.events,
+                "is_active": sub.is_active,
+            },
+        ),
+        "page": page,
+        "log": log,
+        "pending": any(m.status == OutboxMessage.Status.PENDING for m in page),
     }
     if htmx_partial(request) and request.GET.get("part") == "log":
         return render(request, "notifications/settings/_log.html", context)
@@ -70,16 +105,21 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            sub, secret = services.webhook_create(organization=settings_org(request),
-                                                  actor=settings_actor(request), **_form_data(form))
+            sub, secret = services.webhook_create(
+                organization=settings_org(request), actor=settings_actor(request), **_form_data(form)
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             # The secret is shown on this answer only: it is stored for signing, never shown again.
             messages.success(request, _("订阅已创建。"))
             return _detail(request, sub, secret=secret, status=201)
-    return render(request, "notifications/settings/create.html", settings_context("webhooks") | {"form": form},
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "notifications/settings/create.html",
+        settings_context("webhooks") | {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @settings_admin_required
@@ -90,8 +130,12 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = WebhookForm(request.POST, editing=True)
     if form.is_valid():
         try:
-            services.webhook_update(subscription=sub, actor=settings_actor(request), is_active=form.cleaned_data["is_active"],
-                                    **_form_data(form))
+            services.webhook_update(
+                subscription=sub,
+                actor=settings_actor(request),
+                is_active=form.cleaned_data["is_active"],
+                **_form_data(form),
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:

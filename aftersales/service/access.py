@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 
 
 def request_access(
-    user: User | None, request: ServiceRequest, *, cap: Cap | None = None, owner_may: bool = False,
+    user: User | None,
+    request: ServiceRequest,
+    *,
+    cap: Cap | None = None,
+    owner_may: bool = False,
 ) -> None:
     """Raise ``PermissionDenied`` unless ``user`` may act on ``request`` (and holds ``cap``)."""
     if user is None:
@@ -50,7 +54,12 @@ def request_access(
 
 
 def request_for_user(
-    user: User | None, pk: int, *, cap: Cap | None = None, owner_may: bool = False, for_update: bool = False,
+    user: User | None,
+    pk: int,
+    *,
+    cap: Cap | None = None,
+    owner_may: bool = False,
+    for_update: bool = False,
     related: tuple[str, ...] = (),
 ) -> ServiceRequest:
     """The request ``pk`` if ``user`` may act on it: Http404 when there is none, ``PermissionDenied``

@@ -19,8 +19,17 @@ from aftersales.service.models import Attachment, Message, Rating, ServiceReques
 
 router = Router(tags=["service requests"])
 
-KindLit = Literal["installation", "repair", "maintenance", "return", "exchange", "refund", "extended_warranty",
-                  "complaint", "consultation"]
+KindLit = Literal[
+    "installation",
+    "repair",
+    "maintenance",
+    "return",
+    "exchange",
+    "refund",
+    "extended_warranty",
+    "complaint",
+    "consultation",
+]
 ChannelLit = Literal["web", "app", "phone", "email", "chat", "social", "store", "api"]
 PriorityLit = Literal["low", "normal", "high", "urgent"]
 FulfilmentLit = Literal["onsite", "mail_in", "carry_in"]
@@ -86,7 +95,9 @@ class RequestIn(Schema):
     fault_category: str = Field("", max_length=100)
     fulfilment: FulfilmentLit = "onsite"
     customer_id: int | None = Field(None, description="An existing customer (staff only).")
-    contact: ContactIn | None = Field(None, description="Find or create the customer by phone or email (staff only).")
+    contact: ContactIn | None = Field(
+        None, description="Find or create the customer by phone or email (staff only)."
+    )
     unit_serial: str | None = Field(None, max_length=64)
     address_id: int | None = None
     preferred_start: datetime | None = None
@@ -172,7 +183,9 @@ class EventOut(Schema):
     actor: str = Field(alias="actor_text")
     from_status: str
     to_status: str
-    reason: str = Field(description="The reason as stored: typed by a person, or the system's sentence in Chinese.")
+    reason: str = Field(
+        description="The reason as stored: typed by a person, or the system's sentence in Chinese."
+    )
     code: str = Field(description="The system sentence's code (empty for text people typed).")
     params: dict[str, Any] = Field(description="The code's parameters.")
     text: str = Field(description="The reason in the request's language (Accept-Language).")
@@ -208,8 +221,11 @@ def _out(request: HttpRequest, number: str) -> RequestOut:
 def create_request(request: HttpRequest, payload: RequestIn) -> Status[RequestOut]:
     data = payload.dict()
     contact = data.pop("contact")
-    created = opening.request_open(by=request.user, contact=opening.Contact(**contact) if contact else None,  # type: ignore[arg-type]
-                                   **data)
+    created = opening.request_open(
+        by=request.user,
+        contact=opening.Contact(**contact) if contact else None,  # type: ignore[arg-type]
+        **data,
+    )
     # Everything the response shows is on ``created`` already (its organization, customer, unit
     # and linked request are the objects passed in; nothing in the create changes the row after
     # the number is written), so it is not read back.
@@ -219,8 +235,9 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status[RequestOu
 @router.get("/requests", response=list[RequestOut])
 @paginate(LimitOffsetPagination)
 def list_requests(request: HttpRequest, filters: Query[QueueIn]) -> Any:
-    return selectors.request_queue(user=request.user, f=selectors.QueueFilter(**filters.dict())).select_related(
-        "organization")
+    return selectors.request_queue(
+        user=request.user, f=selectors.QueueFilter(**filters.dict())
+    ).select_related("organization")
 
 
 @router.get("/requests/{number}", response=RequestOut)
@@ -246,15 +263,22 @@ def update_request(request: HttpRequest, number: str, payload: RequestPatch) -> 
 @router.get("/requests/{number}/transitions", response=list[TransitionOut])
 def list_transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     sr = _get(request, number)
-    return [{"name": t.name, "target": t.target.value, "needs_reason": t.needs_reason}
-            for t in selectors.allowed_transitions(user=request.user, request=sr)]
+    return [
+        {"name": t.name, "target": t.target.value, "needs_reason": t.needs_reason}
+        for t in selectors.allowed_transitions(user=request.user, request=sr)
+    ]
 
 
 @router.post("/requests/{number}/transitions", response=RequestOut)
 def take_transition(request: HttpRequest, number: str, payload: TransitionIn) -> RequestOut:
     sr = _get(request, number)
-    services.request_transition(request=sr, name=payload.name, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
-                                version=payload.version)
+    services.request_transition(
+        request=sr,
+        name=payload.name,
+        by=request.user,
+        reason=payload.reason,  # type: ignore[arg-type]
+        version=payload.version,
+    )
     return _out(request, number)
 
 
@@ -265,8 +289,13 @@ def assign(request: HttpRequest, number: str, payload: AssignIn) -> RequestOut:
     assignee = User.objects.filter(username=payload.username, organization_id=sr.organization_id).first()
     if assignee is None:
         raise InvalidInput({"username": _("本组织没有这名员工。")})
-    services.request_assign(request=sr, assignee=assignee, by=request.user, reason=payload.reason,  # type: ignore[arg-type]
-                            version=payload.version)
+    services.request_assign(
+        request=sr,
+        assignee=assignee,
+        by=request.user,
+        reason=payload.reason,  # type: ignore[arg-type]
+        version=payload.version,
+    )
     return _out(request, number)
 
 
@@ -279,8 +308,13 @@ def list_messages(request: HttpRequest, number: str) -> Any:
 @router.post("/requests/{number}/messages", response={201: MessageOut})
 def add_message(request: HttpRequest, number: str, payload: MessageIn) -> tuple[int, Message]:
     sr = _get(request, number)
-    message = services.message_add(request=sr, by=request.user, body=payload.body, internal=payload.internal,  # type: ignore[arg-type]
-                                   channel="web" if request.user.role == Role.CUSTOMER else "api")  # type: ignore[union-attr]
+    message = services.message_add(
+        request=sr,
+        by=request.user,
+        body=payload.body,
+        internal=payload.internal,  # type: ignore[arg-type]
+        channel="web" if request.user.role == Role.CUSTOMER else "api",
+    )  # type: ignore[union-attr]
     return 201, message
 
 
@@ -304,8 +338,13 @@ def add_attachment(
     if internal and request.user.role == Role.CUSTOMER:  # type: ignore[union-attr]
         raise PermissionDenied(_("客户不能添加内部附件。"))
     data = attach.read_upload(file)
-    return 201, attach.attachment_add(request=sr, by=request.user, name=file.name or "file", data=data,  # type: ignore[arg-type]
-                                      public=not internal)
+    return 201, attach.attachment_add(
+        request=sr,
+        by=request.user,
+        name=file.name or "file",
+        data=data,  # type: ignore[arg-type]
+        public=not internal,
+    )
 
 
 @router.get("/requests/{number}/rating", response=RatingOut)
@@ -338,4 +377,3 @@ def inbound_email(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     except ValueError as exc:
         raise InvalidInput({"body": _("不是 RFC 822 格式的邮件：%(error)s") % {"error": exc}}) from exc
     return (201 if created else 200), {"number": sr.number, "created": created}
-

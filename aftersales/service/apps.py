@@ -14,6 +14,13 @@ class ServiceConfig(AppConfig):
             notify,  # noqa: F401
         )
 
-        register_section(SettingsSection(
-            key="canned_replies", label=_("快捷回复"), url_name="canned:list", icon="bi-chat-left-quote", order=70,
-            description=_("客服回复时一键插入的常用话术，支持客户姓名、单号等占位符。")))
+        register_section(
+            SettingsSection(
+                key="canned_replies",
+                label=_("快捷回复"),
+                url_name="canned:list",
+                icon="bi-chat-left-quote",
+                order=70,
+                description=_("客服回复时一键插入的常用话术，支持客户姓名、单号等占位符。"),
+            )
+        )

@@ -22,9 +22,16 @@ if TYPE_CHECKING:
 
 # extension → accepted MIME types (as detected from the bytes, not as claimed by the client)
 ALLOWED: dict[str, set[str]] = {
-    "jpg": {"image/jpeg"}, "jpeg": {"image/jpeg"}, "png": {"image/png"}, "gif": {"image/gif"},
-    "webp": {"image/webp"}, "heic": {"image/heic", "image/heif"}, "heif": {"image/heif", "image/heic"},
-    "mp4": {"video/mp4"}, "mov": {"video/quicktime"}, "pdf": {"application/pdf"},
+    "jpg": {"image/jpeg"},
+    "jpeg": {"image/jpeg"},
+    "png": {"image/png"},
+    "gif": {"image/gif"},
+    "webp": {"image/webp"},
+    "heic": {"image/heic", "image/heif"},
+    "heif": {"image/heif", "image/heic"},
+    "mp4": {"video/mp4"},
+    "mov": {"video/quicktime"},
+    "pdf": {"application/pdf"},
 }
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
@@ -35,18 +42,29 @@ def check_upload(name: str, data: bytes, field: str = "file") -> str:
     """The detected MIME type, or InvalidInput naming the field and the reason."""
     ext = PurePath(name).suffix.lower().lstrip(".")
     if ext not in ALLOWED:
-        raise InvalidInput({field: _("不支持的文件类型“.%(ext)s”（支持照片、短视频和 PDF）。") % {"ext": ext or "?"}})
+        raise InvalidInput(
+            {field: _("不支持的文件类型“.%(ext)s”（支持照片、短视频和 PDF）。") % {"ext": ext or "?"}}
+        )
     if not data:
         raise InvalidInput({field: _("文件“%(name)s”是空的。") % {"name": name}})
     kind = filetype.guess(data[:8192])
     mime = kind.mime if kind else ""
     if mime not in ALLOWED[ext]:
         raise InvalidInput(
-            {field: _("“%(name)s”的内容与扩展名不符（检测为 %(mime)s）。") % {"name": name, "mime": mime or _("未知")}}
+            {
+                field: _("“%(name)s”的内容与扩展名不符（检测为 %(mime)s）。")
+                % {"name": name, "mime": mime or _("未知")}
+            }
         )
-    limit = MAX_VIDEO_BYTES if mime.startswith("video/") else (MAX_IMAGE_BYTES if mime.startswith("image/") else MAX_OTHER_BYTES)
+    limit = (
+        MAX_VIDEO_BYTES
+        if mime.startswith("video/")
+        else (MAX_IMAGE_BYTES if mime.startswith("image/") else MAX_OTHER_BYTES)
+    )
     if len(data) > limit:
-        raise InvalidInput({field: _("“%(name)s”超过大小限制 %(mb)d MB。") % {"name": name, "mb": limit // (1024 * 1024)}})
+        raise InvalidInput(
+            {field: _("“%(name)s”超过大小限制 %(mb)d MB。") % {"name": name, "mb": limit // (1024 * 1024)}}
+        )
     return mime
 
 
@@ -56,21 +74,38 @@ def read_upload(upload: IO[bytes], *, limit: int = MAX_VIDEO_BYTES + 1) -> bytes
 
 
 def attachment_add(
-    *, request: ServiceRequest, by: User | None, name: str, data: bytes, public: bool = True,
-    message: Message | None = None, field: str = "file",
+    *,
+    request: ServiceRequest,
+    by: User | None,
+    name: str,
+    data: bytes,
+    public: bool = True,
+    message: Message | None = None,
+    field: str = "file",
 ) -> Attachment:
     request_access(by, request)
     mime = check_upload(name, data, field)
     safe_name = get_valid_filename(PurePath(name).name)[:150] or "file"
     with transaction.atomic():
         attachment = Attachment(
-            request=request, message=message, name=safe_name, content_type=mime, size=len(data), uploaded_by=by,
-            public=public, created_at=timezone.now(),
+            request=request,
+            message=message,
+            name=safe_name,
+            content_type=mime,
+            size=len(data),
+            uploaded_by=by,
+            public=public,
+            created_at=timezone.now(),
         )
         attachment.file.save(safe_name, ContentFile(data), save=False)
         attachment.save()
         ServiceRequest.objects.filter(pk=request.pk).update(version=request.version + 1)
         request.version += 1
-        event_add(request=request, kind=RequestEvent.Kind.ATTACHMENT, by=by, public=public,
-                  data={"attachment_id": attachment.pk, "name": safe_name, "content_type": mime, "size": len(data)})
+        event_add(
+            request=request,
+            kind=RequestEvent.Kind.ATTACHMENT,
+            by=by,
+            public=public,
+            data={"attachment_id": attachment.pk, "name": safe_name, "content_type": mime, "size": len(data)},
+        )
     return attachment

@@ -17,7 +17,9 @@ AREA = "canned_replies"
 PLACEHOLDERS = ("customer_name", "number", "status", "agent_name", "model")
 
 
-def _clean(*, organization: Organization, title: str, body: str, exclude: int | None = None) -> tuple[str, str]:
+def _clean(
+    *, organization: Organization, title: str, body: str, exclude: int | None = None
+) -> tuple[str, str]:
     errors: dict[str, str] = {}
     title, body = title.strip(), body.strip()
     if not title:
@@ -36,7 +38,8 @@ def _clean(*, organization: Organization, title: str, body: str, exclude: int | 
             if unknown:
                 errors["body"] = _("未知占位符：%(names)s。可用：%(known)s") % {
                     "names": ", ".join("{" + n + "}" for n in unknown),
-                    "known": " ".join("{" + n + "}" for n in PLACEHOLDERS)}
+                    "known": " ".join("{" + n + "}" for n in PLACEHOLDERS),
+                }
     if errors:
         raise InvalidInput(errors)
     return title, body
@@ -46,8 +49,14 @@ def canned_create(*, organization: Organization, actor: User, title: str, body: 
     title, body = _clean(organization=organization, title=title, body=body)
     with transaction.atomic():
         reply = CannedReply.objects.create(organization=organization, title=title, body=body)
-        settings_change_log(organization=organization, actor=actor, area=AREA, action="created", target=title,
-                            detail={"title": [None, title], "body": [None, body]})
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=AREA,
+            action="created",
+            target=title,
+            detail={"title": [None, title], "body": [None, body]},
+        )
     return reply
 
 
@@ -61,13 +70,25 @@ def canned_update(*, reply: CannedReply, actor: User, title: str, body: str) -> 
         after = {"title": title, "body": body}
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if changed:
-            settings_change_log(organization=locked.organization, actor=actor, area=AREA, action="changed",
-                                target=title, detail=changed)
+            settings_change_log(
+                organization=locked.organization,
+                actor=actor,
+                area=AREA,
+                action="changed",
+                target=title,
+                detail=changed,
+            )
     return locked
 
 
 def canned_delete(*, reply: CannedReply, actor: User) -> None:
     with transaction.atomic():
-        settings_change_log(organization=reply.organization, actor=actor, area=AREA, action="deleted",
-                            target=reply.title, detail={"title": [reply.title, None], "body": [reply.body, None]})
+        settings_change_log(
+            organization=reply.organization,
+            actor=actor,
+            area=AREA,
+            action="deleted",
+            target=reply.title,
+            detail={"title": [reply.title, None], "body": [reply.body, None]},
+        )
         reply.delete()

@@ -69,7 +69,7 @@ class Message:
         """The sentence as written before codes existed, for the legacy data migration."""
         out, last = [], 0
         for m in re.finditer(r"%\((\w+)\)[sd]|%\((\w+)\)\.\d+f|%%", self.source):
-            out.append(re.escape(self.source[last:m.start()]))
+            out.append(re.escape(self.source[last : m.start()]))
             name = m.group(1) or m.group(2)
             out.append("%" if name is None else f"(?P<{name}>.+?)")
             last = m.end()
@@ -160,7 +160,8 @@ def render(code: str, params: Mapping[str, Any], *, fallback: str = "") -> str:
         elif isinstance(value, list):  # clauses, joined as the language joins them
             values[name] = gettext("；").join(
                 render(v["code"], v.get("params") or {}) if isinstance(v, dict) and "code" in v else str(v)
-                for v in value)
+                for v in value
+            )
         elif name in message.params and value is not None:
             values[name] = message.params[name].show(value)
         else:
@@ -186,7 +187,9 @@ def parse_legacy(sentence: str) -> EventText | None:
         if m is None:
             continue
         try:
-            params = {name: _parse_param(message.params.get(name), raw) for name, raw in m.groupdict().items()}
+            params = {
+                name: _parse_param(message.params.get(name), raw) for name, raw in m.groupdict().items()
+            }
         except ValueError:
             continue
         found = EventText(code=message.code, params=params)

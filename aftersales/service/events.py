@@ -35,24 +35,59 @@ def _label(user: User | None) -> str:
 
 
 def event_new(
-    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: Reason = "",
-    from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
+    *,
+    request: ServiceRequest,
+    kind: str,
+    by: User | None,
+    public: bool = True,
+    reason: Reason = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> RequestEvent:
     """A timeline event, not yet saved (``event_add`` saves it). A system-written ``reason`` is an
     ``event_text.text(code, ...)``, stored as its code and rendered in the reader's language."""
     sentence, code, params = event_text.split(reason)
     return rows_new(
-        RequestEvent, request=request, kind=kind, actor=by, actor_label=_label(by), public=public, reason=sentence,
-        code=code, params=params, from_status=from_status, to_status=to_status, data=data or {},
+        RequestEvent,
+        request=request,
+        kind=kind,
+        actor=by,
+        actor_label=_label(by),
+        public=public,
+        reason=sentence,
+        code=code,
+        params=params,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
         created_at=at or timezone.now(),
     )
 
 
 def event_add(
-    *, request: ServiceRequest, kind: str, by: User | None, public: bool = True, reason: Reason = "",
-    from_status: str = "", to_status: str = "", data: dict[str, Any] | None = None, at: datetime | None = None,
+    *,
+    request: ServiceRequest,
+    kind: str,
+    by: User | None,
+    public: bool = True,
+    reason: Reason = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> RequestEvent:
-    event = event_new(request=request, kind=kind, by=by, public=public, reason=reason, from_status=from_status,
-                      to_status=to_status, data=data, at=at)
+    event = event_new(
+        request=request,
+        kind=kind,
+        by=by,
+        public=public,
+        reason=reason,
+        from_status=from_status,
+        to_status=to_status,
+        data=data,
+        at=at,
+    )
     event.save(force_insert=True)
     return event

@@ -94,8 +94,9 @@ class ServiceErrorsMixin(BootstrapMixin):
     def add_service_error(self, exc: Any) -> None:
         """Like BootstrapMixin's, but an error for a field the form does not show goes on top."""
         form: forms.BaseForm = self  # type: ignore[assignment]
-        hidden = {f: r for f, r in exc.errors.items()
-                  if f not in form.fields or form.fields[f].widget.is_hidden}
+        hidden = {
+            f: r for f, r in exc.errors.items() if f not in form.fields or form.fields[f].widget.is_hidden
+        }
         for field, reason in exc.errors.items():
             if field not in hidden:
                 form.add_error(field, reason)
@@ -147,13 +148,17 @@ class BulkForm(forms.Form):
 
     numbers = NumbersField(error_messages={"required": _("请先勾选服务单。")})
     action = forms.ChoiceField(choices=ACTIONS)
-    assignee = StaffChoiceField(label=_("派单给"), queryset=User.objects.none(), required=False,
-                                empty_label=_("派单给…"))
+    assignee = StaffChoiceField(
+        label=_("派单给"), queryset=User.objects.none(), required=False, empty_label=_("派单给…")
+    )
     transition = forms.ChoiceField(
-        label=_("操作"), required=False,
+        label=_("操作"),
+        required=False,
         choices=_blank([(k, v) for k, v in TRANSITION_LABELS.items() if k != "assign"], _("操作…")),
     )
-    priority = forms.ChoiceField(label=_("优先级"), choices=_blank(Priority.choices, _("优先级…")), required=False)
+    priority = forms.ChoiceField(
+        label=_("优先级"), choices=_blank(Priority.choices, _("优先级…")), required=False
+    )
     reason = forms.CharField(max_length=2000, required=False)
 
     def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:
@@ -161,8 +166,13 @@ class BulkForm(forms.Form):
         field: forms.ModelChoiceField = self.fields["assignee"]  # type: ignore[assignment]
         field.queryset = staff_of(organization_id)
         for name in ("assignee", "transition", "priority"):
-            self.fields[name].widget.attrs.update({"class": "form-select", "id": f"bulk-{name}-value",
-                                                   "aria-label": str(self.fields[name].label)})
+            self.fields[name].widget.attrs.update(
+                {
+                    "class": "form-select",
+                    "id": f"bulk-{name}-value",
+                    "aria-label": str(self.fields[name].label),
+                }
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -183,10 +193,15 @@ class NewRequestForm(ServiceErrorsMixin, forms.Form):
     channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
     priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL)
     fulfilment = forms.ChoiceField(label=_("服务方式"), choices=Fulfilment.choices, initial=Fulfilment.ONSITE)
-    description = forms.CharField(label=_("问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    uploads = MultipleFileField(label=_("附件（照片、视频或 PDF）"), required=False,
-                                help_text=_("可多选；提示或出错后已上传的文件会保留。"),
-                                widget=MultipleFileInput(attrs={"accept": "image/*,video/*,application/pdf"}))
+    description = forms.CharField(
+        label=_("问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    uploads = MultipleFileField(
+        label=_("附件（照片、视频或 PDF）"),
+        required=False,
+        help_text=_("可多选；提示或出错后已上传的文件会保留。"),
+        widget=MultipleFileInput(attrs={"accept": "image/*,video/*,application/pdf"}),
+    )
     link_to = forms.CharField(max_length=20, required=False, widget=forms.HiddenInput)
     allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -194,7 +209,11 @@ class NewRequestForm(ServiceErrorsMixin, forms.Form):
         data = super().clean() or {}
         if not data.get("customer") and not (data.get("phone") or "").strip():
             self.add_error("phone", _("请选择已有客户，或填写手机号。"))
-        if not data.get("customer") and (data.get("phone") or "").strip() and not (data.get("name") or "").strip():
+        if (
+            not data.get("customer")
+            and (data.get("phone") or "").strip()
+            and not (data.get("name") or "").strip()
+        ):
             self.add_error("name", _("新客户请填写姓名。"))
         return data
 
@@ -218,12 +237,17 @@ class ReplyForm(ServiceErrorsMixin, forms.Form):
     VISIBILITY = [("public", _("公开回复（客户可见）")), ("internal", _("内部备注"))]
 
     canned = forms.ModelChoiceField(
-        label=_("快捷回复"), queryset=CannedReply.objects.none(), required=False, empty_label=_("插入快捷回复…")
+        label=_("快捷回复"),
+        queryset=CannedReply.objects.none(),
+        required=False,
+        empty_label=_("插入快捷回复…"),
     )
-    body = forms.CharField(label=_("内容"), max_length=20000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 4}))
-    visibility = forms.ChoiceField(label=_("可见范围"), choices=VISIBILITY, initial="public",
-                                   widget=forms.RadioSelect)
+    body = forms.CharField(
+        label=_("内容"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    visibility = forms.ChoiceField(
+        label=_("可见范围"), choices=VISIBILITY, initial="public", widget=forms.RadioSelect
+    )
     uploads = MultipleFileField(label=_("附件"), required=False)
 
     def __init__(self, *args: Any, organization_id: int | None = None, kept: int = 0, **kwargs: Any) -> None:
@@ -235,8 +259,12 @@ class ReplyForm(ServiceErrorsMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (not (data.get("body") or "").strip() and not data.get("uploads") and not self.kept
-                and "uploads" not in self.errors):
+        if (
+            not (data.get("body") or "").strip()
+            and not data.get("uploads")
+            and not self.kept
+            and "uploads" not in self.errors
+        ):
             self.add_error("body", _("请填写内容或选择附件。"))
         return data
 
@@ -244,19 +272,25 @@ class ReplyForm(ServiceErrorsMixin, forms.Form):
 class EditForm(ServiceErrorsMixin, forms.Form):
     priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices)
     kind = forms.ChoiceField(label=_("类型"), choices=Kind.choices)
-    description = forms.CharField(label=_("问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class MergeForm(ServiceErrorsMixin, forms.Form):
-    target = forms.CharField(label=_("合并到服务单号"), max_length=20, widget=forms.TextInput(
-        attrs={"placeholder": "SR-2026-000001"}))
+    target = forms.CharField(
+        label=_("合并到服务单号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"placeholder": "SR-2026-000001"}),
+    )
 
 
 class SplitForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=_blank(Kind.choices, _("与原单相同")), required=False)
-    description = forms.CharField(label=_("新服务单的问题描述"), max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("新服务单的问题描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 # --- portal ----------------------------------------------------------------------------------
@@ -271,17 +305,33 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 class PortalRequestForm(ServiceErrorsMixin, forms.Form):
     unit = forms.TypedChoiceField(label=_("选择我的产品"), coerce=int, required=False, empty_value=None)
-    serial = forms.CharField(label=_("或输入序列号"), max_length=64, required=False,
-                             help_text=_("序列号通常在机身铭牌或包装盒上。"))
+    serial = forms.CharField(
+        label=_("或输入序列号"),
+        max_length=64,
+        required=False,
+        help_text=_("序列号通常在机身铭牌或包装盒上。"),
+    )
     kind = forms.ChoiceField(label=_("需要什么服务"), choices=PORTAL_KINDS, initial=Kind.REPAIR)
-    description = forms.CharField(label=_("问题描述"), max_length=5000, widget=forms.Textarea(
-        attrs={"rows": 4, "placeholder": _("例如：空调开机后不制冷，室外机不转")}))
-    photos = MultipleFileField(label=_("照片或视频"), required=False,
-                               help_text=_("可多选；提示或出错后已上传的文件会保留。"))
-    preferred_start = forms.DateTimeField(label=_("希望上门时间（最早）"), required=False,
-                                          widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
-    preferred_end = forms.DateTimeField(label=_("希望上门时间（最晚）"), required=False,
-                                        widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M"])
+    description = forms.CharField(
+        label=_("问题描述"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("例如：空调开机后不制冷，室外机不转")}),
+    )
+    photos = MultipleFileField(
+        label=_("照片或视频"), required=False, help_text=_("可多选；提示或出错后已上传的文件会保留。")
+    )
+    preferred_start = forms.DateTimeField(
+        label=_("希望上门时间（最早）"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
+    preferred_end = forms.DateTimeField(
+        label=_("希望上门时间（最晚）"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M"],
+    )
     allow_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
@@ -294,12 +344,15 @@ class PortalRequestForm(ServiceErrorsMixin, forms.Form):
 
 
 class RejectForm(ServiceErrorsMixin, forms.Form):
-    reason = forms.CharField(label=_("哪里还有问题？"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("哪里还有问题？"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class PortalReplyForm(ServiceErrorsMixin, forms.Form):
-    body = forms.CharField(label=_("留言"), max_length=20000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("留言"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     photos = MultipleFileField(label=_("照片或视频"), required=False)
 
     def __init__(self, *args: Any, kept: int = 0, **kwargs: Any) -> None:
@@ -309,8 +362,12 @@ class PortalReplyForm(ServiceErrorsMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (not (data.get("body") or "").strip() and not data.get("photos") and not self.kept
-                and "photos" not in self.errors):
+        if (
+            not (data.get("body") or "").strip()
+            and not data.get("photos")
+            and not self.kept
+            and "photos" not in self.errors
+        ):
             self.add_error("body", _("请填写留言或选择照片。"))
         return data
 
@@ -324,8 +381,9 @@ class RatingForm(ServiceErrorsMixin, forms.Form):
     attitude = forms.TypedChoiceField(label=_("服务态度"), choices=STARS, coerce=int)
     professionalism = forms.TypedChoiceField(label=_("专业水平"), choices=STARS, coerce=int)
     price = forms.TypedChoiceField(label=_("收费合理"), choices=STARS, coerce=int)
-    comment = forms.CharField(label=_("评价内容"), max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("评价内容"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     DIMENSIONS = ("quality", "speed", "attitude", "professionalism", "price")
 
@@ -336,7 +394,13 @@ class RatingForm(ServiceErrorsMixin, forms.Form):
 
 
 class CannedReplyForm(BootstrapMixin, forms.Form):
-    title = forms.CharField(label=_("标题"), max_length=100, help_text=_("客服在回复框的下拉列表里按标题选择。"))
+    title = forms.CharField(
+        label=_("标题"), max_length=100, help_text=_("客服在回复框的下拉列表里按标题选择。")
+    )
     body = forms.CharField(
-        label=_("内容"), widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("可用占位符：{customer_name} 客户姓名、{number} 服务单号、{status} 当前状态、{agent_name} 客服姓名、{model} 产品型号。"))
+        label=_("内容"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "可用占位符：{customer_name} 客户姓名、{number} 服务单号、{status} 当前状态、{agent_name} 客服姓名、{model} 产品型号。"
+        ),
+    )

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 NUMBER = re.compile(r"SR-\d{4}-\d{6,}")
 
 
-def customer_for_contact(*, organization: Organization, name: str, phone: str = "", email_address: str = "") -> Customer:
+def customer_for_contact(
+    *, organization: Organization, name: str, phone: str = "", email_address: str = ""
+) -> Customer:
     """The organization's customer with this phone or email, created if there is none.
 
     The same person calling, emailing and using the web form becomes one customer, so their
@@ -53,7 +55,11 @@ def customer_for_contact(*, organization: Organization, name: str, phone: str = 
                 # An update() skips the fields' pre_save: the tail hash is set here, as the hash is.
                 keys = {"phone_hash": phone_hash(phone), "phone_tail_hash": phone_tail_hash(phone)}
                 Customer.objects.filter(pk=found.pk).update(phone=phone, **keys)
-                found.phone, found.phone_hash, found.phone_tail_hash = phone, keys["phone_hash"], keys["phone_tail_hash"]
+                found.phone, found.phone_hash, found.phone_tail_hash = (
+                    phone,
+                    keys["phone_hash"],
+                    keys["phone_tail_hash"],
+                )
             return found
     if not phone and not email_address:
         raise InvalidInput({"phone": _("请提供手机号或邮箱。")})
@@ -62,8 +68,11 @@ def customer_for_contact(*, organization: Organization, name: str, phone: str = 
     try:
         with transaction.atomic():
             return Customer.objects.create(
-                organization=organization, name=(name or email_address or phone)[:100], phone=phone,
-                phone_hash=key, email=email_address,
+                organization=organization,
+                name=(name or email_address or phone)[:100],
+                phone=phone,
+                phone_hash=key,
+                email=email_address,
             )
     except IntegrityError:
         # A concurrent intake created the same person a moment ago.
@@ -106,11 +115,18 @@ def parse_email(raw: bytes) -> ParsedEmail:
     refs = " ".join(str(message.get(h, "")) for h in ("In-Reply-To", "References"))
     # Without a Message-ID the content itself identifies the message, so a retried delivery
     # of the same bytes is still recognised as a duplicate.
-    message_id = str(message.get("Message-ID", "")).strip() or f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id>"
+    message_id = (
+        str(message.get("Message-ID", "")).strip()
+        or f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id>"
+    )
     return ParsedEmail(
-        message_id=message_id, sender_name=name, sender=address.lower(),
-        subject=str(message.get("Subject", "")).strip(), body=_strip_quoted(body),
-        in_reply_to=re.findall(r"<[^>]+>", refs), attachments=attachments,
+        message_id=message_id,
+        sender_name=name,
+        sender=address.lower(),
+        subject=str(message.get("Subject", "")).strip(),
+        body=_strip_quoted(body),
+        in_reply_to=re.findall(r"<[^>]+>", refs),
+        attachments=attachments,
     )
 
 
@@ -142,7 +158,9 @@ def ingest_email(*, organization: Organization, raw: bytes) -> tuple[ServiceRequ
     appended to it. Returns the request and whether it was created. Safe to run twice."""
     parsed = parse_email(raw)
     if parsed.message_id:
-        seen = Message.objects.filter(request__organization=organization, email_message_id=parsed.message_id).first()
+        seen = Message.objects.filter(
+            request__organization=organization, email_message_id=parsed.message_id
+        ).first()
         if seen:
             return seen.request, False
     target = None
@@ -150,24 +168,39 @@ def ingest_email(*, organization: Organization, raw: bytes) -> tuple[ServiceRequ
     if number:
         target = ServiceRequest.objects.filter(organization=organization, number=number).first()
     if target is None and parsed.in_reply_to:
-        known = Message.objects.filter(request__organization=organization, email_message_id__in=parsed.in_reply_to).first()
+        known = Message.objects.filter(
+            request__organization=organization, email_message_id__in=parsed.in_reply_to
+        ).first()
         target = known.request if known else None
-    customer = customer_for_contact(organization=organization, name=parsed.sender_name, email_address=parsed.sender)
+    customer = customer_for_contact(
+        organization=organization, name=parsed.sender_name, email_address=parsed.sender
+    )
     if target is not None and target.customer_id != customer.pk:
         target = None  # someone else quoting a number does not get into that request
     with transaction.atomic():
         created = target is None
         if target is None:
             target = services.request_create(
-                organization=organization, customer=customer, by=None, kind=Kind.CONSULTATION, channel=Channel.EMAIL,
-                subject=parsed.subject[:200] or _("邮件咨询"), description=parsed.body or parsed.subject or "-",
+                organization=organization,
+                customer=customer,
+                by=None,
+                kind=Kind.CONSULTATION,
+                channel=Channel.EMAIL,
+                subject=parsed.subject[:200] or _("邮件咨询"),
+                description=parsed.body or parsed.subject or "-",
             )
-        message = services.message_add(request=target, by=None, body=parsed.body or parsed.subject or "-",
-                                       channel=Channel.EMAIL, email_message_id=parsed.message_id)
+        message = services.message_add(
+            request=target,
+            by=None,
+            body=parsed.body or parsed.subject or "-",
+            channel=Channel.EMAIL,
+            email_message_id=parsed.message_id,
+        )
         for filename, data in parsed.attachments:
             try:
                 attach.attachment_add(request=target, by=None, name=filename, data=data, message=message)
             except InvalidInput:
-                event_add(request=target, kind="attachment", by=None, public=False,
-                          data={"rejected": filename})
+                event_add(
+                    request=target, kind="attachment", by=None, public=False, data={"rejected": filename}
+                )
     return target, created

@@ -18,8 +18,23 @@ from aftersales.core import workflow
 from aftersales.core.workflow import Actor
 
 __all__ = [
-    "ADMINISTRATIVE_KINDS", "FIELD_KINDS", "FLOWS", "MAIL_IN_KINDS", "MERGE", "OPEN_STATUSES", "QUOTABLE_KINDS",
-    "RETURN_KINDS", "UNIT_KINDS", "Actor", "Kind", "Status", "Transition", "allowed", "assign_moves_status", "can", "find",
+    "ADMINISTRATIVE_KINDS",
+    "FIELD_KINDS",
+    "FLOWS",
+    "MAIL_IN_KINDS",
+    "MERGE",
+    "OPEN_STATUSES",
+    "QUOTABLE_KINDS",
+    "RETURN_KINDS",
+    "UNIT_KINDS",
+    "Actor",
+    "Kind",
+    "Status",
+    "Transition",
+    "allowed",
+    "assign_moves_status",
+    "can",
+    "find",
     "transitions_for",
 ]
 
@@ -69,14 +84,24 @@ Transition = workflow.Transition[Status]
 OPEN_STATUSES = frozenset(Status) - {Status.CLOSED, Status.CANCELLED}
 
 
-def _t(name: str, sources: set[Status], target: Status, actors: set[Actor], needs_reason: bool = False) -> Transition:
+def _t(
+    name: str, sources: set[Status], target: Status, actors: set[Actor], needs_reason: bool = False
+) -> Transition:
     return workflow.transition(name, sources, target, actors, needs_reason)
 
 
 S, A = Status, Actor
 STAFF = {A.STAFF, A.SYSTEM}
 EARLY = {S.NEW, S.ACCEPTED, S.ASSIGNED, S.SCHEDULED}
-WORKING = {S.ACCEPTED, S.ASSIGNED, S.SCHEDULED, S.IN_PROGRESS, S.AWAITING_PARTS, S.AWAITING_CUSTOMER, S.REOPENED}
+WORKING = {
+    S.ACCEPTED,
+    S.ASSIGNED,
+    S.SCHEDULED,
+    S.IN_PROGRESS,
+    S.AWAITING_PARTS,
+    S.AWAITING_CUSTOMER,
+    S.REOPENED,
+}
 
 # Every flow ends the same way: the customer accepts the finished work (closed) or rejects it
 # with a reason (reopened, 返修); staff may also close a resolved request.
@@ -132,7 +157,13 @@ ADMINISTRATIVE = (
     _t("resume", {S.AWAITING_CUSTOMER}, S.IN_PROGRESS, STAFF),
     _t("resolve", {S.IN_PROGRESS}, S.RESOLVED, STAFF),
     *ACCEPTANCE,
-    _t("cancel", {S.NEW, S.ACCEPTED, S.ASSIGNED}, S.CANCELLED, {A.STAFF, A.CUSTOMER, A.SYSTEM}, needs_reason=True),
+    _t(
+        "cancel",
+        {S.NEW, S.ACCEPTED, S.ASSIGNED},
+        S.CANCELLED,
+        {A.STAFF, A.CUSTOMER, A.SYSTEM},
+        needs_reason=True,
+    ),
 )
 
 FLOWS: dict[str, tuple[Transition, ...]] = {
@@ -158,7 +189,11 @@ ASSIGN_ADVANCES_FROM = frozenset({S.ACCEPTED, S.REOPENED})
 def assign_moves_status(kind: str, status: str) -> bool:
     """Whether a change of owner takes the ``assign`` transition from ``status``."""
     transition = find(kind, "assign")
-    return transition is not None and Status(status) in transition.sources and Status(status) in ASSIGN_ADVANCES_FROM
+    return (
+        transition is not None
+        and Status(status) in transition.sources
+        and Status(status) in ASSIGN_ADVANCES_FROM
+    )
 
 
 def transitions_for(kind: str) -> tuple[Transition, ...]:

@@ -59,13 +59,23 @@ class ServiceRequest(models.Model):
     # No single-column indexes on these three: the composite indexes in Meta start with each of
     # them, and every index is one more write on every create.
     # The organization and the creator carry no database constraint (see "Hot parents" above).
-    organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.PROTECT, db_index=False,
-                                     db_constraint=False)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("组织"), on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
     customer = models.ForeignKey(
-        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="service_requests", db_index=False
+        Customer,
+        verbose_name=_("客户"),
+        on_delete=models.PROTECT,
+        related_name="service_requests",
+        db_index=False,
     )
     unit = models.ForeignKey(
-        Unit, verbose_name=_("机器"), null=True, blank=True, on_delete=models.PROTECT, related_name="service_requests",
+        Unit,
+        verbose_name=_("机器"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_requests",
         db_index=False,
     )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
@@ -96,20 +106,36 @@ class ServiceRequest(models.Model):
         db_index=False,
     )
     linked_to = models.ForeignKey(
-        "self", verbose_name=_("关联服务单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="linked",
+        "self",
+        verbose_name=_("关联服务单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="linked",
         db_index=False,
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("已合并到"), null=True, blank=True, on_delete=models.SET_NULL, related_name="merged",
+        "self",
+        verbose_name=_("已合并到"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged",
         db_index=False,
     )
     reopen_count = models.PositiveSmallIntegerField(_("返修次数"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         # No database constraint (see "Hot parents" above) and no index: nothing looks requests up
         # by creator but the clearing of it when a user is deleted, which is rare.
-        related_name="+", db_constraint=False, db_index=False,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("创建时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -128,15 +154,27 @@ class ServiceRequest(models.Model):
             # Partial, as the ones below: a new request has no assignee, and a consultation no
             # unit, so their inserts skip these. "Mine" asks for an assignee and the duplicate
             # check for a unit; the unassigned queue is served by the status index above.
-            models.Index(fields=["organization", "assignee", "status"], condition=Q(assignee__isnull=False),
-                         name="service_request_org_assignee"),
-            models.Index(fields=["unit", "status"], condition=Q(unit__isnull=False), name="service_request_unit"),
+            models.Index(
+                fields=["organization", "assignee", "status"],
+                condition=Q(assignee__isnull=False),
+                name="service_request_org_assignee",
+            ),
+            models.Index(
+                fields=["unit", "status"], condition=Q(unit__isnull=False), name="service_request_unit"
+            ),
             # Partial: a new request has none of these, so its insert skips the three indexes.
             # They serve the reverse lookups and a deleted user's or request's SET NULL.
-            models.Index(fields=["assignee"], condition=Q(assignee__isnull=False), name="service_request_assignee"),
-            models.Index(fields=["linked_to"], condition=Q(linked_to__isnull=False), name="service_request_linked_to"),
-            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False),
-                         name="service_request_merged_into"),
+            models.Index(
+                fields=["assignee"], condition=Q(assignee__isnull=False), name="service_request_assignee"
+            ),
+            models.Index(
+                fields=["linked_to"], condition=Q(linked_to__isnull=False), name="service_request_linked_to"
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="service_request_merged_into",
+            ),
         ]
         constraints = [
             # A constraint rather than ``unique=True``, which on PostgreSQL adds a second index
@@ -183,8 +221,13 @@ class RequestEvent(models.Model):
     # No database constraint (see "Hot parents" above) and no index: events are read through
     # their request, and the one lookup by actor, clearing it when a user is deleted, is rare.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_constraint=False, db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     actor_label = models.CharField(max_length=100, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
@@ -255,7 +298,9 @@ def _attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
     file = models.FileField(upload_to=_attachment_path, max_length=300)
     name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=100)
@@ -303,8 +348,13 @@ class Rating(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="rating_stars_1_to_5",
-                condition=models.Q(quality__range=(1, 5), speed__range=(1, 5), attitude__range=(1, 5),
-                                   professionalism__range=(1, 5), price__range=(1, 5)),
+                condition=models.Q(
+                    quality__range=(1, 5),
+                    speed__range=(1, 5),
+                    attitude__range=(1, 5),
+                    professionalism__range=(1, 5),
+                    price__range=(1, 5),
+                ),
             )
         ]
 
@@ -321,7 +371,9 @@ class CannedReply(models.Model):
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
     title = models.CharField(_("标题"), max_length=100)
-    body = models.TextField(_("内容"), help_text=_("可用占位符：{customer_name} {number} {status} {agent_name} {model}"))
+    body = models.TextField(
+        _("内容"), help_text=_("可用占位符：{customer_name} {number} {status} {agent_name} {model}")
+    )
 
     class Meta:
         verbose_name = _("快捷回复")

@@ -41,15 +41,18 @@ def request_payload(request: ServiceRequest) -> dict[str, Any]:
     }
 
 
-def _customer_messages(request: ServiceRequest, key: str, text: str, status: str) -> list[OutboxMessage | None]:
+def _customer_messages(
+    request: ServiceRequest, key: str, text: str, status: str
+) -> list[OutboxMessage | None]:
     customer = request.customer
     org = request.organization
     subject = f"【{org.name}】服务单 {request.number}：{STATUS_TEXT.get(status, status)}"
     body = f"{customer.name}，您好：\n\n{text}\n\n服务单号：{request.number}\n\n{org.name} 售后服务"
     return [
         outbox.email_message(organization=org, key=key, to=customer.email, subject=subject, body=body),
-        outbox.sms_message(organization=org, key=key, phone=customer.phone,
-                           text=f"【{org.name}】{text} 单号{request.number}"),
+        outbox.sms_message(
+            organization=org, key=key, phone=customer.phone, text=f"【{org.name}】{text} 单号{request.number}"
+        ),
     ]
 
 
@@ -58,20 +61,48 @@ def _customer_messages(request: ServiceRequest, key: str, text: str, status: str
 # from it in the delivery job, to the customer's email and phone as they are then.
 
 
-def _notice(request: ServiceRequest, key: str, event: str, data: dict[str, Any], at: datetime) -> OutboxMessage:
-    return outbox.notice(organization=request.organization, source="request", key=key, label=request.number,
-                         request=request.pk, event=event, data=data, at=at.isoformat())
+def _notice(
+    request: ServiceRequest, key: str, event: str, data: dict[str, Any], at: datetime
+) -> OutboxMessage:
+    return outbox.notice(
+        organization=request.organization,
+        source="request",
+        key=key,
+        label=request.number,
+        request=request.pk,
+        event=event,
+        data=data,
+        at=at.isoformat(),
+    )
 
 
 def notify_created(request: ServiceRequest) -> None:
     """Inside the create's unit of work the notice goes in with its other rows (``outbox.put_all``)."""
-    outbox.put_all([_notice(request, f"request:{request.pk}:created", "request.created", request_payload(request),
-                            request.created_at)])
+    outbox.put_all(
+        [
+            _notice(
+                request,
+                f"request:{request.pk}:created",
+                "request.created",
+                request_payload(request),
+                request.created_at,
+            )
+        ]
+    )
 
 
 def notify_status(request: ServiceRequest, old_status: str) -> None:
-    outbox.put_all([_notice(request, f"request:{request.pk}:v{request.version}:status", "request.status_changed",
-                            {**request_payload(request), "from_status": old_status}, request.updated_at)])
+    outbox.put_all(
+        [
+            _notice(
+                request,
+                f"request:{request.pk}:v{request.version}:status",
+                "request.status_changed",
+                {**request_payload(request), "from_status": old_status},
+                request.updated_at,
+            )
+        ]
+    )
 
 
 @outbox.expands("request")
@@ -79,7 +110,11 @@ def expand(notice: OutboxMessage) -> list[OutboxMessage | None]:
     """The email and SMS to the customer and a webhook per subscription; nothing when the request
     is gone."""
     payload = notice.payload
-    request = ServiceRequest.objects.select_related("customer", "organization").filter(pk=payload["request"]).first()
+    request = (
+        ServiceRequest.objects.select_related("customer", "organization")
+        .filter(pk=payload["request"])
+        .first()
+    )
     if request is None:
         return []
     key, data = payload["key"], payload["data"]
@@ -90,8 +125,13 @@ def expand(notice: OutboxMessage) -> list[OutboxMessage | None]:
         text = f"您的服务单状态更新为：{STATUS_TEXT.get(status, status)}。"
     return [
         *_customer_messages(request, key, text, status),
-        *outbox.webhook_messages(organization=request.organization, event=payload["event"], key=key, data=data,
-                                 at=payload.get("at")),
+        *outbox.webhook_messages(
+            organization=request.organization,
+            event=payload["event"],
+            key=key,
+            data=data,
+            at=payload.get("at"),
+        ),
     ]
 
 
@@ -100,10 +140,18 @@ def notify_message(request: ServiceRequest, message: Message) -> None:
     if message.author_kind == "staff":
         org = request.organization
         outbox.queue_email(
-            organization=org, key=key, to=request.customer.email,
+            organization=org,
+            key=key,
+            to=request.customer.email,
             subject=f"【{org.name}】服务单 {request.number} 有新回复",
             body=f"{message.body}\n\n回复此邮件即可继续沟通（请保留主题中的单号 {request.number}）。",
         )
-    outbox.queue_webhooks(organization=request.organization, event="request.message", key=key,
-                          data={**request_payload(request), "message": {"id": message.pk, "author": message.author_kind,
-                                                                         "body": message.body}})
+    outbox.queue_webhooks(
+        organization=request.organization,
+        event="request.message",
+        key=key,
+        data={
+            **request_payload(request),
+            "message": {"id": message.pk, "author": message.author_kind, "body": message.body},
+        },
+    )

@@ -98,13 +98,21 @@ def request_open(
     new_customer = by.role != Role.CUSTOMER and customer_id is None and contact is not None
     with _one_transaction(new_customer or bool(uploads)):
         if by.role == Role.CUSTOMER:
-            party = _customer_party(by=by, customer_id=customer_id, contact=contact, unit_id=unit_id, serial=serial)
+            party = _customer_party(
+                by=by, customer_id=customer_id, contact=contact, unit_id=unit_id, serial=serial
+            )
             channel = channel if channel in CUSTOMER_CHANNELS else Channel.APP
         else:
             assert by.organization is not None  # checked above
-            party = _staff_party(by=by, organization=by.organization, customer_id=customer_id, contact=contact,
-                                 unit_id=unit_id, serial=serial,
-                                 with_address=address_id is None and fulfilment == Fulfilment.ONSITE)
+            party = _staff_party(
+                by=by,
+                organization=by.organization,
+                customer_id=customer_id,
+                contact=contact,
+                unit_id=unit_id,
+                serial=serial,
+                with_address=address_id is None and fulfilment == Fulfilment.ONSITE,
+            )
         address = party.address
         if address_id is not None:
             address = party.customer.addresses.filter(pk=address_id).first()
@@ -118,10 +126,22 @@ def request_open(
             if linked is None:
                 raise InvalidInput({"link_to": _("关联的服务单不存在。")})
         created = services.request_create(
-            organization=party.organization, customer=party.customer, by=by, kind=kind, channel=channel,
-            description=description, subject=subject, unit=party.unit, priority=priority,
-            fault_category=fault_category, fulfilment=fulfilment, address=address, preferred_start=preferred_start,
-            preferred_end=preferred_end, link_to=linked, allow_duplicate=allow_duplicate,
+            organization=party.organization,
+            customer=party.customer,
+            by=by,
+            kind=kind,
+            channel=channel,
+            description=description,
+            subject=subject,
+            unit=party.unit,
+            priority=priority,
+            fault_category=fault_category,
+            fulfilment=fulfilment,
+            address=address,
+            preferred_start=preferred_start,
+            preferred_end=preferred_end,
+            link_to=linked,
+            allow_duplicate=allow_duplicate,
             reserved_id=party.reserved_id,
         )
         for item in uploads:
@@ -143,8 +163,9 @@ def _one_transaction(needed: bool) -> AbstractContextManager[Any]:
     return transaction.atomic() if needed else nullcontext()
 
 
-def _customer_party(*, by: User, customer_id: int | None, contact: Contact | None, unit_id: int | None,
-                    serial: str) -> _Party:
+def _customer_party(
+    *, by: User, customer_id: int | None, contact: Contact | None, unit_id: int | None, serial: str
+) -> _Party:
     """A customer opens requests for themselves: for one of their units, else as their first customer record."""
     if customer_id is not None or contact is not None:
         raise InvalidInput({"customer_id": _("客户只能为自己提交服务单。")})
@@ -158,7 +179,11 @@ def _customer_party(*, by: User, customer_id: int | None, contact: Contact | Non
         unit = mine.filter(serial_number__iexact=serial).first()
         if unit is None:
             raise InvalidInput(
-                {"unit_serial": _("序列号“%(serial)s”没有登记在您名下，请核对或联系客服。") % {"serial": serial}})
+                {
+                    "unit_serial": _("序列号“%(serial)s”没有登记在您名下，请核对或联系客服。")
+                    % {"serial": serial}
+                }
+            )
     if unit is not None and unit.customer is not None:
         customer: Customer | None = unit.customer
     else:
@@ -168,26 +193,39 @@ def _customer_party(*, by: User, customer_id: int | None, contact: Contact | Non
     return _Party(customer.organization, customer, unit)
 
 
-def _staff_party(*, by: User, organization: Organization, customer_id: int | None, contact: Contact | None,
-                 unit_id: int | None, serial: str, with_address: bool) -> _Party:
+def _staff_party(
+    *,
+    by: User,
+    organization: Organization,
+    customer_id: int | None,
+    contact: Contact | None,
+    unit_id: int | None,
+    serial: str,
+    with_address: bool,
+) -> _Party:
     """Staff open requests for a customer of their organization, picked by id or found by contact."""
     if customer_id is not None and serial and unit_id is None:
         # The common case of an integration (a customer and their unit) in one query: the unit
         # with its customer, product model (the SLA policy's category), open-request flag (the
         # duplicate check), the customer's default address and the new request's id.
-        found = selectors.intake_unit(organization_id=organization.pk, serial=serial, customer_id=customer_id,
-                                      with_address=with_address)
+        found = selectors.intake_unit(
+            organization_id=organization.pk, serial=serial, customer_id=customer_id, with_address=with_address
+        )
         if found is not None:
-            return _Party(organization, found.customer, found.unit, found.address, with_address, found.next_id)
+            return _Party(
+                organization, found.customer, found.unit, found.address, with_address, found.next_id
+            )
     if customer_id is not None:
-        picked = selectors.intake_customer(organization_id=organization.pk, customer_id=customer_id,
-                                           with_address=with_address)
+        picked = selectors.intake_customer(
+            organization_id=organization.pk, customer_id=customer_id, with_address=with_address
+        )
         if picked is None:
             raise InvalidInput({"customer_id": _("没有这个客户。")})
         party = _Party(organization, picked.customer, None, picked.address, with_address, picked.next_id)
     elif contact is not None:
-        customer = intake.customer_for_contact(organization=organization, name=contact.name, phone=contact.phone,
-                                               email_address=contact.email)
+        customer = intake.customer_for_contact(
+            organization=organization, name=contact.name, phone=contact.phone, email_address=contact.email
+        )
         party = _Party(organization, customer)
     else:
         raise InvalidInput({"customer_id": _("请选择已有客户，或填写联系人的手机号或邮箱。")})
@@ -199,5 +237,7 @@ def _staff_party(*, by: User, organization: Organization, customer_id: int | Non
     elif serial:
         party.unit = theirs.filter(serial_number__iexact=serial).first()
         if party.unit is None:
-            raise InvalidInput({"unit_serial": _("此客户名下没有序列号为“%(serial)s”的机器。") % {"serial": serial}})
+            raise InvalidInput(
+                {"unit_serial": _("此客户名下没有序列号为“%(serial)s”的机器。") % {"serial": serial}}
+            )
     return party

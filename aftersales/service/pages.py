@@ -97,7 +97,9 @@ def keep_uploads(request: HttpRequest, *, field: str) -> tuple[KeptUploads, str]
     """
     user: Any = request.user
     token = pending.clean_token(request.POST.get("upload_token"))
-    kept = pending.pending_list(owner=user, token=token, field=field, ids=request.POST.getlist("pending_upload"))
+    kept = pending.pending_list(
+        owner=user, token=token, field=field, ids=request.POST.getlist("pending_upload")
+    )
     pending.pending_discard(owner=user, token=token, field=field, keep={i.pk for i in kept})
     problems = []
     for upload in request.FILES.getlist(field):
@@ -112,7 +114,13 @@ def keep_uploads(request: HttpRequest, *, field: str) -> tuple[KeptUploads, str]
 
 
 def post_reply(
-    *, sr: ServiceRequest, by: Any, body: str, uploads: list[tuple[str, bytes]], internal: bool, field: str,
+    *,
+    sr: ServiceRequest,
+    by: Any,
+    body: str,
+    uploads: list[tuple[str, bytes]],
+    internal: bool,
+    field: str,
     channel: str = Channel.WEB,
 ) -> None:
     # A reply and its photos land together or not at all.
@@ -121,13 +129,16 @@ def post_reply(
         if body.strip():
             message = services.message_add(request=sr, by=by, body=body, internal=internal, channel=channel)
         for name, data in uploads:
-            attach.attachment_add(request=sr, by=by, name=name, data=data, public=not internal, message=message,
-                                  field=field)
+            attach.attachment_add(
+                request=sr, by=by, name=name, data=data, public=not internal, message=message, field=field
+            )
 
 
 STATUS_LABELS: dict[str, Any] = dict(Status.choices)
 _CHOICE_LABELS: dict[str, dict[str, Any]] = {
-    "priority": dict(Priority.choices), "kind": dict(Kind.choices), "fulfilment": dict(Fulfilment.choices),
+    "priority": dict(Priority.choices),
+    "kind": dict(Kind.choices),
+    "fulfilment": dict(Fulfilment.choices),
     "status": dict(Status.choices),
 }
 
@@ -180,7 +191,9 @@ def timeline_entries(*, user: Any, sr: ServiceRequest) -> list[dict[str, Any]]:
             entry["to_label"] = STATUS_LABELS.get(event.to_status, event.to_status)
             entry["transition"] = EVENT_LABELS.get(event.data.get("transition", ""), "")
         elif event.kind in (RequestEvent.Kind.LINK, RequestEvent.Kind.MERGE, RequestEvent.Kind.SPLIT):
-            entry["other"] = event.data.get("number") or event.data.get("into") or event.data.get("from") or ""
+            entry["other"] = (
+                event.data.get("number") or event.data.get("into") or event.data.get("from") or ""
+            )
             entry["merged_away"] = bool(event.data.get("into"))
         entries.append(entry)
     # Messages brought in by a merge have their events on the other request.

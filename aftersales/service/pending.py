@@ -45,7 +45,9 @@ def clean_token(value: str | None) -> str:
     return value if value and _TOKEN.match(value) else new_token()
 
 
-def pending_list(*, owner: User, token: str, field: str, ids: Iterable[str | int] | None = None) -> list[PendingUpload]:
+def pending_list(
+    *, owner: User, token: str, field: str, ids: Iterable[str | int] | None = None
+) -> list[PendingUpload]:
     """This user's files under this form token; only those in ``ids`` when given."""
     qs = PendingUpload.objects.filter(owner=owner, token=token, field=field)
     if ids is not None:
@@ -61,8 +63,15 @@ def pending_add(*, owner: User, token: str, field: str, name: str, data: bytes) 
         raise InvalidInput({field: _("一次最多上传 %(n)d 个文件。") % {"n": MAX_PER_FORM}})
     safe_name = get_valid_filename(PurePath(name).name)[:150] or "file"
     with transaction.atomic():
-        item = PendingUpload(owner=owner, token=token, field=field, name=safe_name, content_type=mime,
-                             size=len(data), created_at=timezone.now())
+        item = PendingUpload(
+            owner=owner,
+            token=token,
+            field=field,
+            name=safe_name,
+            content_type=mime,
+            size=len(data),
+            created_at=timezone.now(),
+        )
         item.file.save(safe_name, ContentFile(data), save=False)
         item.save()
     return item
@@ -105,7 +114,9 @@ def pending_discard(*, owner: User, token: str, field: str, keep: Iterable[int])
     return pending_release(gone)
 
 
-def expire_pending(*, now: datetime | None = None, older_than: timedelta = KEEP_FOR, limit: int = 1000) -> int:
+def expire_pending(
+    *, now: datetime | None = None, older_than: timedelta = KEEP_FOR, limit: int = 1000
+) -> int:
     """Remove files no submit claimed within ``older_than``. Safe to run twice."""
     cutoff = (now or timezone.now()) - older_than
     with transaction.atomic():

@@ -51,13 +51,23 @@ NEXT_STEP = {
 # Steps shown as a progress bar, per kind: where such a request usually goes, in order. A field
 # job booked for a home visit has its own 已预约 step; desk work (consultations, complaints,
 # returns) has no dispatch steps at all.
-FIELD_STEPS = (Status.NEW, Status.ACCEPTED, Status.ASSIGNED, Status.SCHEDULED, Status.IN_PROGRESS, Status.RESOLVED,
-               Status.CLOSED)
+FIELD_STEPS = (
+    Status.NEW,
+    Status.ACCEPTED,
+    Status.ASSIGNED,
+    Status.SCHEDULED,
+    Status.IN_PROGRESS,
+    Status.RESOLVED,
+    Status.CLOSED,
+)
 DESK_STEPS = (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)
 # A status without a step of its own shows as the step it belongs to.
 STEP_OF = {
-    Status.AWAITING_PARTS: Status.IN_PROGRESS, Status.AWAITING_CUSTOMER: Status.IN_PROGRESS,
-    Status.REOPENED: Status.IN_PROGRESS, Status.SCHEDULED: Status.ASSIGNED, Status.ASSIGNED: Status.ACCEPTED,
+    Status.AWAITING_PARTS: Status.IN_PROGRESS,
+    Status.AWAITING_CUSTOMER: Status.IN_PROGRESS,
+    Status.REOPENED: Status.IN_PROGRESS,
+    Status.SCHEDULED: Status.ASSIGNED,
+    Status.ASSIGNED: Status.ACCEPTED,
 }
 
 
@@ -76,7 +86,9 @@ def _get(request: HttpRequest, number: str) -> ServiceRequest:
 @customer_required
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.requests_for_user(request.user).select_related("unit", "unit__product_model", "organization")
+    qs = selectors.requests_for_user(request.user).select_related(
+        "unit", "unit__product_model", "organization"
+    )
     page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     return render(request, "service/portal/list.html", {"page": page})
 
@@ -88,7 +100,8 @@ PORTAL_FIELDS = {"unit_id": "unit", "unit_serial": "serial"}
 @customer_required
 def request_new(request: HttpRequest) -> HttpResponse:
     units = list(
-        units_for_user(request.user).select_related("product_model", "customer", "organization")
+        units_for_user(request.user)
+        .select_related("product_model", "customer", "organization")
         .order_by("-purchase_date", "-id")
     )
     initial = {}
@@ -110,24 +123,37 @@ def request_new(request: HttpRequest) -> HttpResponse:
         if valid:
             created = _create(request, form, kept, duplicates)
             if created is not None:
-                messages.success(request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": created.number})
+                messages.success(
+                    request, _("已提交，服务单号 %(number)s。我们会尽快联系您。") % {"number": created.number}
+                )
                 return redirect("portal_requests:detail", number=created.number)
-    return render(request, "service/portal/new.html",
-                  {"form": form, "units": units, "duplicates": duplicates, "kept": kept},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "service/portal/new.html",
+        {"form": form, "units": units, "duplicates": duplicates, "kept": kept},
+        status=422 if form.errors else 200,
+    )
 
 
-def _create(request: HttpRequest, form: PortalRequestForm, kept: KeptUploads,
-            duplicates: list[str]) -> ServiceRequest | None:
+def _create(
+    request: HttpRequest, form: PortalRequestForm, kept: KeptUploads, duplicates: list[str]
+) -> ServiceRequest | None:
     """The request with its photos, or None with the form's errors (and ``duplicates``) filled in."""
     data = form.cleaned_data
     try:
         # Home visits go to the customer's default address; the agent can change the plan.
         return opening.request_open(
-            by=request.user, kind=data["kind"], channel=Channel.WEB, description=data["description"],  # type: ignore[arg-type]
-            unit_id=data["unit"], unit_serial=data["serial"], fulfilment=Fulfilment.ONSITE,
-            preferred_start=data["preferred_start"], preferred_end=data["preferred_end"],
-            allow_duplicate=data["allow_duplicate"], uploads=kept.items,
+            by=request.user,
+            kind=data["kind"],
+            channel=Channel.WEB,
+            description=data["description"],  # type: ignore[arg-type]
+            unit_id=data["unit"],
+            unit_serial=data["serial"],
+            fulfilment=Fulfilment.ONSITE,
+            preferred_start=data["preferred_start"],
+            preferred_end=data["preferred_end"],
+            allow_duplicate=data["allow_duplicate"],
+            uploads=kept.items,
         )
     except ServiceError as exc:
         duplicates.extend(duplicates_of(exc))
@@ -144,14 +170,21 @@ def _progress(sr: ServiceRequest) -> list[dict[str, Any]]:
     while here is not None and here not in steps:
         here = STEP_OF.get(here)
     reached = steps.index(here) if here is not None else -1
-    return [{"status": s.value, "label": s.label, "done": i < reached, "current": i == reached}
-            for i, s in enumerate(steps)]
+    return [
+        {"status": s.value, "label": s.label, "done": i < reached, "current": i == reached}
+        for i, s in enumerate(steps)
+    ]
 
 
 def _status_context(request: HttpRequest, sr: ServiceRequest) -> dict[str, Any]:
     names = {t.name for t in selectors.allowed_transitions(user=request.user, request=sr)}
-    return {"sr": sr, "next_step": NEXT_STEP.get(Status(sr.status), ""), "progress": _progress(sr),
-            "can_accept": "customer_accept" in names, "can_reject": "customer_reject" in names}
+    return {
+        "sr": sr,
+        "next_step": NEXT_STEP.get(Status(sr.status), ""),
+        "progress": _progress(sr),
+        "can_accept": "customer_accept" in names,
+        "can_reject": "customer_reject" in names,
+    }
 
 
 def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, **forms: Any) -> HttpResponse:
@@ -160,9 +193,12 @@ def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, 
         **_status_context(request, sr),
         "timeline": timeline_entries(user=request.user, sr=sr),
         "rating": rating,
-        "rating_rows": [(getattr(Rating._meta.get_field(d), "verbose_name", d), getattr(rating, d))
-                        for d in Rating.DIMENSIONS]
-        if rating else [],
+        "rating_rows": [
+            (getattr(Rating._meta.get_field(d), "verbose_name", d), getattr(rating, d))
+            for d in Rating.DIMENSIONS
+        ]
+        if rating
+        else [],
         "can_rate": sr.status == Status.CLOSED and rating is None and sr.merged_into_id is None,
         "reply_form": PortalReplyForm(),
         "reply_kept": fresh_uploads("photos"),
@@ -215,8 +251,12 @@ def request_reject(request: HttpRequest, number: str) -> HttpResponse:
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            services.request_transition(request=sr, name="customer_reject", by=request.user,  # type: ignore[arg-type]
-                                        reason=form.cleaned_data["reason"])
+            services.request_transition(
+                request=sr,
+                name="customer_reject",
+                by=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -237,8 +277,14 @@ def request_reply(request: HttpRequest, number: str) -> HttpResponse:
     if valid:
         try:
             with transaction.atomic():
-                post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=kept.contents(),
-                           internal=False, field="photos")
+                post_reply(
+                    sr=sr,
+                    by=request.user,
+                    body=form.cleaned_data["body"],
+                    uploads=kept.contents(),
+                    internal=False,
+                    field="photos",
+                )
                 kept.release()
         except ServiceError as exc:
             form.add_service_error(exc)

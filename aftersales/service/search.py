@@ -58,11 +58,23 @@ class Results:
         return sum(g.count for g in self.groups)
 
 
-def _group(key: str, label: str | Promise, qs: QuerySet[Any], url_name: str, q: str,
-           counted: QuerySet[Any] | None = None) -> Group:
+def _group(
+    key: str,
+    label: str | Promise,
+    qs: QuerySet[Any],
+    url_name: str,
+    q: str,
+    counted: QuerySet[Any] | None = None,
+) -> Group:
     rows = list(qs[:GROUP_LIMIT])
-    count = len(rows) if len(rows) < GROUP_LIMIT else (qs if counted is None else counted).order_by()[:COUNT_CAP].count()
-    return Group(key=key, label=label, rows=rows, count=count, more_url=f"{reverse(url_name)}?{urlencode({'q': q})}")
+    count = (
+        len(rows)
+        if len(rows) < GROUP_LIMIT
+        else (qs if counted is None else counted).order_by()[:COUNT_CAP].count()
+    )
+    return Group(
+        key=key, label=label, rows=rows, count=count, more_url=f"{reverse(url_name)}?{urlencode({'q': q})}"
+    )
 
 
 def search_everything(*, user: AnyUser, q: str) -> Results:
@@ -70,15 +82,21 @@ def search_everything(*, user: AnyUser, q: str) -> Results:
     term = lookup.parse(q)
     if not term:
         return Results(q="", term=term)
-    requests = (request_queue(user=user, f=QueueFilter(q=term.text))
-                .select_related("unit__product_model").defer("description", "address_detail", "customer__id_number",
-                                                              "customer__notes"))
+    requests = (
+        request_queue(user=user, f=QueueFilter(q=term.text))
+        .select_related("unit__product_model")
+        .defer("description", "address_detail", "customer__id_number", "customer__notes")
+    )
     customers = customer_search(user=user, q=term.text)
     # Counted without the list's per-row unit count, which would be grouped over every match.
     customers_counted = customers_for_user(user).filter(customer_match(user=user, term=term))
     units = unit_search(user=user, q=term.text)
-    return Results(q=term.text, term=term, groups=[
-        _group("requests", _("服务单"), requests, "service:queue", term.text),
-        _group("customers", _("客户"), customers, "customers:list", term.text, customers_counted),
-        _group("units", _("机器"), units, "customers:units", term.text),
-    ])
+    return Results(
+        q=term.text,
+        term=term,
+        groups=[
+            _group("requests", _("服务单"), requests, "service:queue", term.text),
+            _group("customers", _("客户"), customers, "customers:list", term.text, customers_counted),
+            _group("units", _("机器"), units, "customers:units", term.text),
+        ],
+    )

@@ -100,7 +100,9 @@ def timeline_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet[Req
 
 
 def messages_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet:  # type: ignore[type-arg]
-    qs = request.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    qs = (
+        request.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    )
     if getattr(user, "role", None) == "customer":
         qs = qs.filter(internal=False)
     return qs
@@ -126,7 +128,8 @@ def allowed_transitions(*, user: AnyUser, request: ServiceRequest) -> list[lifec
 def _intake_sql(by_unit: bool, with_address: bool) -> str:
     q = connection.ops.quote_name
     unit_t, customer_t, model_t, address_t, request_t = (
-        q(m._meta.db_table) for m in (Unit, Customer, ProductModel, CustomerAddress, ServiceRequest))
+        q(m._meta.db_table) for m in (Unit, Customer, ProductModel, CustomerAddress, ServiceRequest)
+    )
     select = [reads.columns(Customer, "c")]
     joins = ""
     if by_unit:
@@ -135,20 +138,26 @@ def _intake_sql(by_unit: bool, with_address: bool) -> str:
     if with_address:
         # The customer's default address, else their first: ``order_by("-is_default", "id").first()``.
         select.append(reads.columns(CustomerAddress, "a"))
-        joins += (f" LEFT OUTER JOIN {address_t} a ON a.id = (SELECT a2.id FROM {address_t} a2 "  # noqa: S608
-                  "WHERE a2.customer_id = c.id ORDER BY a2.is_default DESC, a2.id LIMIT 1)")
+        joins += (
+            f" LEFT OUTER JOIN {address_t} a ON a.id = (SELECT a2.id FROM {address_t} a2 "  # noqa: S608
+            "WHERE a2.customer_id = c.id ORDER BY a2.is_default DESC, a2.id LIMIT 1)"
+        )
     if by_unit:
         # Whether the unit has an open request, for request_create's duplicate check.
-        select.append(f"EXISTS(SELECT 1 FROM {request_t} r WHERE r.unit_id = u.id AND r.status NOT IN (%s, %s))")  # noqa: S608
+        select.append(
+            f"EXISTS(SELECT 1 FROM {request_t} r WHERE r.unit_id = u.id AND r.status NOT IN (%s, %s))"  # noqa: S608
+        )
     # The new request's id, on PostgreSQL: taken here rather than in a statement of its own.
     # An id taken by a create that then fails is a gap in the numbers, as a rolled-back insert's is.
     next_id = next_id_sql(ServiceRequest)
     if next_id:
         select.append(next_id)
     if by_unit:
-        return (f"SELECT {', '.join(select)} FROM {unit_t} u{joins} "  # noqa: S608
-                "WHERE u.organization_id = %s AND u.serial_number = %s AND u.customer_id = %s "
-                "AND c.organization_id = u.organization_id LIMIT 1")
+        return (
+            f"SELECT {', '.join(select)} FROM {unit_t} u{joins} "  # noqa: S608
+            "WHERE u.organization_id = %s AND u.serial_number = %s AND u.customer_id = %s "
+            "AND c.organization_id = u.organization_id LIMIT 1"
+        )
     return f"SELECT {', '.join(select)} FROM {customer_t} c{joins} WHERE c.organization_id = %s AND c.id = %s"  # noqa: S608
 
 
@@ -171,18 +180,29 @@ def intake_unit(*, organization_id: int, serial: str, customer_id: int, with_add
     """A staff create's unit by serial and customer within the organization, with its customer,
     product model and ``has_open_request`` loaded, the customer's default address if asked and
     the new request's id: one query. None when the customer has no such unit."""
-    models = (Unit, Customer, ProductModel, CustomerAddress) if with_address else (Unit, Customer, ProductModel)
-    found = reads.one(_intake_sql(True, with_address),
-                      [Status.CLOSED, Status.CANCELLED, organization_id, serial, customer_id], *models)
+    models = (
+        (Unit, Customer, ProductModel, CustomerAddress) if with_address else (Unit, Customer, ProductModel)
+    )
+    found = reads.one(
+        _intake_sql(True, with_address),
+        [Status.CLOSED, Status.CANCELLED, organization_id, serial, customer_id],
+        *models,
+    )
     if found is None:
         return None
     (unit, customer, product_model, *address), (has_open, *next_id) = found
-    assert isinstance(unit, Unit) and isinstance(customer, Customer) and isinstance(product_model, ProductModel)
+    assert (
+        isinstance(unit, Unit) and isinstance(customer, Customer) and isinstance(product_model, ProductModel)
+    )
     rows.relate(unit, "customer", customer)
     rows.relate(unit, "product_model", product_model)
     unit.has_open_request = bool(has_open)  # type: ignore[attr-defined]
-    return Intake(unit, customer, _with_customer(address[0] if address else None, customer),
-                  next_id[0] if next_id else None)
+    return Intake(
+        unit,
+        customer,
+        _with_customer(address[0] if address else None, customer),
+        next_id[0] if next_id else None,
+    )
 
 
 def intake_customer(*, organization_id: int, customer_id: int, with_address: bool) -> Intake | None:
@@ -194,5 +214,9 @@ def intake_customer(*, organization_id: int, customer_id: int, with_address: boo
         return None
     (customer, *address), next_id = found
     assert isinstance(customer, Customer)
-    return Intake(None, customer, _with_customer(address[0] if address else None, customer),
-                  next_id[0] if next_id else None)
+    return Intake(
+        None,
+        customer,
+        _with_customer(address[0] if address else None, customer),
+        next_id[0] if next_id else None,
+    )

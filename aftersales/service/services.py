@@ -43,7 +43,8 @@ MAX_DESCRIPTION = 5000
 
 def open_requests_for_unit(unit: Unit) -> list[ServiceRequest]:
     return list(
-        ServiceRequest.objects.filter(unit=unit).exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+        ServiceRequest.objects.filter(unit=unit)
+        .exclude(status__in=[Status.CLOSED, Status.CANCELLED])
         .order_by("-created_at")[:5]
     )
 
@@ -98,7 +99,9 @@ def request_create(
         errors["customer"] = _("客户不属于该组织。")
     if unit is None and kind in UNIT_REQUIRED:
         errors["unit"] = _("请选择或填写机器序列号。")
-    if unit is not None and (unit.organization_id != organization.pk or (unit.customer_id not in (None, customer.pk))):
+    if unit is not None and (
+        unit.organization_id != organization.pk or (unit.customer_id not in (None, customer.pk))
+    ):
         errors["unit"] = _("该机器不属于此客户。")
     if preferred_start and preferred_end and preferred_end <= preferred_start:
         errors["preferred_end"] = _("期望结束时间必须晚于开始时间。")
@@ -108,12 +111,18 @@ def request_create(
         raise InvalidInput(errors)
     # ``has_open_request`` is read with the unit by the API (selectors.intake_unit); a False there
     # spares the lookup.
-    if unit is not None and link_to is None and not allow_duplicate and getattr(unit, "has_open_request", True):
+    if (
+        unit is not None
+        and link_to is None
+        and not allow_duplicate
+        and getattr(unit, "has_open_request", True)
+    ):
         existing = open_requests_for_unit(unit)
         if existing:
             numbers = ", ".join(r.number for r in existing)
             raise Conflict(
-                _("这台机器已有未完成的服务单：%(numbers)s。可以关联到它，或确认仍要新建。") % {"numbers": numbers},
+                _("这台机器已有未完成的服务单：%(numbers)s。可以关联到它，或确认仍要新建。")
+                % {"numbers": numbers},
                 {"unit": numbers},
             )
     now = created_at or timezone.now()
@@ -125,15 +134,35 @@ def request_create(
         if address.customer_id != customer.pk:
             raise InvalidInput({"address": _("地址不属于此客户。")})
         # The detail as stored: copied to the request's encrypted column without decrypting it.
-        region, detail, lat, lon = address.region, stored(address, "detail"), address.latitude, address.longitude
+        region, detail, lat, lon = (
+            address.region,
+            stored(address, "detail"),
+            address.latitude,
+            address.longitude,
+        )
     # The unit of work collects what the create writes (the SLA start and the outbox add theirs
     # through ``current_unit()``) and writes it when the block ends.
     with unit_of_work() as rows:
         request = rows_new(
-            ServiceRequest, organization=organization, customer=customer, unit=unit, kind=kind, channel=channel,
-            priority=priority, subject=subject[:200], description=description, fault_category=fault_category[:100],
-            fulfilment=fulfilment, address_region=region, address_detail=detail, latitude=lat, longitude=lon,
-            preferred_start=preferred_start, preferred_end=preferred_end, linked_to=link_to, created_by=by,
+            ServiceRequest,
+            organization=organization,
+            customer=customer,
+            unit=unit,
+            kind=kind,
+            channel=channel,
+            priority=priority,
+            subject=subject[:200],
+            description=description,
+            fault_category=fault_category[:100],
+            fulfilment=fulfilment,
+            address_region=region,
+            address_detail=detail,
+            latitude=lat,
+            longitude=lon,
+            preferred_start=preferred_start,
+            preferred_end=preferred_end,
+            linked_to=link_to,
+            created_by=by,
             created_at=now,
         )
         # Everything the create writes goes in together (one statement on PostgreSQL, whose
@@ -148,13 +177,33 @@ def request_create(
             request.save(force_insert=True)
             request.number = _number(request)
             ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
-        rows.add(event_new(request=request, kind=RequestEvent.Kind.CREATED, by=by, to_status=Status.NEW,
-                           data={"channel": channel, "kind": kind}, at=now))
+        rows.add(
+            event_new(
+                request=request,
+                kind=RequestEvent.Kind.CREATED,
+                by=by,
+                to_status=Status.NEW,
+                data={"channel": channel, "kind": kind},
+                at=now,
+            )
+        )
         if link_to is not None:
-            rows.add(event_new(request=request, kind=RequestEvent.Kind.LINK, by=by, data={"number": link_to.number},
-                               at=now),
-                     event_new(request=link_to, kind=RequestEvent.Kind.LINK, by=by, data={"number": request.number},
-                               at=now))
+            rows.add(
+                event_new(
+                    request=request,
+                    kind=RequestEvent.Kind.LINK,
+                    by=by,
+                    data={"number": link_to.number},
+                    at=now,
+                ),
+                event_new(
+                    request=link_to,
+                    kind=RequestEvent.Kind.LINK,
+                    by=by,
+                    data={"number": request.number},
+                    at=now,
+                ),
+            )
         sla_hooks.on_request_created(request=request, at=now)
         if notify:
             notify_created(request)
@@ -223,8 +272,16 @@ def request_transition(
             locked.first_response_at = now
         locked.version += 1
         locked.save()
-        event_add(request=locked, kind=RequestEvent.Kind.STATUS, by=by, from_status=old,
-                  to_status=transition.target, reason=reason, data={"transition": name}, at=now)
+        event_add(
+            request=locked,
+            kind=RequestEvent.Kind.STATUS,
+            by=by,
+            from_status=old,
+            to_status=transition.target,
+            reason=reason,
+            data={"transition": name},
+            at=now,
+        )
         sla_hooks.on_status_changed(request=locked, old=old, at=now)
         if notify:
             notify_status(locked, old)
@@ -232,7 +289,12 @@ def request_transition(
 
 
 def request_assign(
-    *, request: ServiceRequest, assignee: User, by: User | None, reason: Reason = "", version: int | None = None
+    *,
+    request: ServiceRequest,
+    assignee: User,
+    by: User | None,
+    reason: Reason = "",
+    version: int | None = None,
 ) -> ServiceRequest:
     if assignee.organization_id != request.organization_id or assignee.role == Role.CUSTOMER:
         raise InvalidInput({"assignee": _("处理人必须是本组织员工。")})
@@ -246,18 +308,37 @@ def request_assign(
         locked.assignee = assignee
         locked.version += 1
         locked.save(update_fields=["assignee", "version", "updated_at"])
-        event_add(request=locked, kind=RequestEvent.Kind.ASSIGNMENT, by=by, public=False, reason=reason,
-                  data={"from": previous.username if previous else None, "to": assignee.username,
-                        "to_name": assignee.get_full_name() or assignee.username})
+        event_add(
+            request=locked,
+            kind=RequestEvent.Kind.ASSIGNMENT,
+            by=by,
+            public=False,
+            reason=reason,
+            data={
+                "from": previous.username if previous else None,
+                "to": assignee.username,
+                "to_name": assignee.get_full_name() or assignee.username,
+            },
+        )
         sla_hooks.on_assigned(request=locked)
     return locked
 
 
-EDITABLE = {"priority", "kind", "subject", "description", "fault_category", "fulfilment", "preferred_start",
-            "preferred_end"}
+EDITABLE = {
+    "priority",
+    "kind",
+    "subject",
+    "description",
+    "fault_category",
+    "fulfilment",
+    "preferred_start",
+    "preferred_end",
+}
 
 
-def request_update(*, request: ServiceRequest, by: User, version: int | None, **changes: Any) -> ServiceRequest:
+def request_update(
+    *, request: ServiceRequest, by: User, version: int | None, **changes: Any
+) -> ServiceRequest:
     unknown = set(changes) - EDITABLE
     if unknown:
         raise InvalidInput({f: _("不能修改此字段。") for f in sorted(unknown)})
@@ -277,27 +358,42 @@ def request_update(*, request: ServiceRequest, by: User, version: int | None, **
         _check_version(locked, version)
         # Changing the kind must keep the request somewhere its new flow knows.
         new_kind = changes.get("kind", locked.kind)
-        if (new_kind != locked.kind and locked.is_open
-                and not lifecycle.allowed(new_kind, locked.status, lifecycle.Actor.STAFF)):
+        if (
+            new_kind != locked.kind
+            and locked.is_open
+            and not lifecycle.allowed(new_kind, locked.status, lifecycle.Actor.STAFF)
+        ):
             raise Conflict(_("当前状态下不能改为该类型。"), {"kind": _("当前状态下不能改为该类型。")})
         changed: dict[str, list[Any]] = {}
         for field, value in changes.items():
             old = getattr(locked, field)
             if old != value:
-                changed[field] = [str(old) if old is not None else None, str(value) if value is not None else None]
+                changed[field] = [
+                    str(old) if old is not None else None,
+                    str(value) if value is not None else None,
+                ]
                 setattr(locked, field, value)
         if not changed:
             return locked
         locked.version += 1
         locked.save()
-        event_add(request=locked, kind=RequestEvent.Kind.FIELD, by=by, public=False, data={"changes": changed})
+        event_add(
+            request=locked, kind=RequestEvent.Kind.FIELD, by=by, public=False, data={"changes": changed}
+        )
         sla_hooks.on_request_updated(request=locked, changed=changed)
     return locked
 
 
 def message_add(
-    *, request: ServiceRequest, by: User | None, body: str, internal: bool = False, channel: str = Channel.WEB,
-    email_message_id: str = "", at: datetime | None = None, notify: bool = True,
+    *,
+    request: ServiceRequest,
+    by: User | None,
+    body: str,
+    internal: bool = False,
+    channel: str = Channel.WEB,
+    email_message_id: str = "",
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Message:
     body = (body or "").strip()
     if not body:
@@ -308,24 +404,39 @@ def message_add(
     is_customer = by is not None and by.role == Role.CUSTOMER
     if is_customer and internal:
         raise PermissionDenied(_("客户不能写内部备注。"))
-    author_kind = Message.Author.CUSTOMER if (is_customer or (by is None and channel == Channel.EMAIL)) else (
-        Message.Author.SYSTEM if by is None else Message.Author.STAFF)
+    author_kind = (
+        Message.Author.CUSTOMER
+        if (is_customer or (by is None and channel == Channel.EMAIL))
+        else (Message.Author.SYSTEM if by is None else Message.Author.STAFF)
+    )
     now = at or timezone.now()
     with transaction.atomic():
         message = Message.objects.create(
-            request=request, author=by, author_kind=author_kind, body=body, internal=internal, channel=channel,
-            email_message_id=email_message_id[:255], created_at=now,
+            request=request,
+            author=by,
+            author_kind=author_kind,
+            body=body,
+            internal=internal,
+            channel=channel,
+            email_message_id=email_message_id[:255],
+            created_at=now,
         )
         updates = ["version", "updated_at"]
         request.version += 1
         if author_kind == Message.Author.STAFF and not internal and request.first_response_at is None:
             request.first_response_at = now
             updates.append("first_response_at")
-        ServiceRequest.objects.filter(pk=request.pk).update(**{f: getattr(request, f) for f in updates if f != "updated_at"},
-                                                           updated_at=now)
-        event_add(request=request, kind=RequestEvent.Kind.NOTE if internal else RequestEvent.Kind.MESSAGE, by=by,
-                  public=not internal, data={"message_id": message.pk, "excerpt": body[:120], "author": author_kind},
-                  at=now)
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            **{f: getattr(request, f) for f in updates if f != "updated_at"}, updated_at=now
+        )
+        event_add(
+            request=request,
+            kind=RequestEvent.Kind.NOTE if internal else RequestEvent.Kind.MESSAGE,
+            by=by,
+            public=not internal,
+            data={"message_id": message.pk, "excerpt": body[:120], "author": author_kind},
+            at=now,
+        )
         sla_hooks.on_message(request=request, message=message)
         if notify and not internal:
             notify_message(request, message)
@@ -333,14 +444,28 @@ def message_add(
 
 
 def rating_submit(
-    *, request: ServiceRequest, by: User, quality: int, speed: int, attitude: int, professionalism: int,
-    price: int, comment: str = "",
+    *,
+    request: ServiceRequest,
+    by: User,
+    quality: int,
+    speed: int,
+    attitude: int,
+    professionalism: int,
+    price: int,
+    comment: str = "",
 ) -> Rating:
     if by.role != Role.CUSTOMER or request.customer.user_id != by.pk:
         raise PermissionDenied(_("只有提交服务单的客户可以评价。"))
-    scores = {"quality": quality, "speed": speed, "attitude": attitude, "professionalism": professionalism,
-              "price": price}
-    errors = {k: _("请给出 1 到 5 星。") for k, v in scores.items() if not isinstance(v, int) or not 1 <= v <= 5}
+    scores = {
+        "quality": quality,
+        "speed": speed,
+        "attitude": attitude,
+        "professionalism": professionalism,
+        "price": price,
+    }
+    errors = {
+        k: _("请给出 1 到 5 星。") for k, v in scores.items() if not isinstance(v, int) or not 1 <= v <= 5
+    }
     if len(comment or "") > 2000:
         errors["comment"] = _("评价内容最多 2000 字。")
     if errors:
@@ -351,9 +476,12 @@ def rating_submit(
             raise Conflict(_("验收完成后才能评价。"), {"status": locked.status})
         if Rating.objects.filter(request=locked).exists():
             raise Conflict(_("这张服务单已经评价过了。"), {"rating": _("已评价")})
-        rating = Rating.objects.create(request=locked, comment=(comment or "").strip(), created_at=timezone.now(),
-                                       **scores)
-        event_add(request=locked, kind=RequestEvent.Kind.RATING, by=by, data={**scores, "average": rating.average})
+        rating = Rating.objects.create(
+            request=locked, comment=(comment or "").strip(), created_at=timezone.now(), **scores
+        )
+        event_add(
+            request=locked, kind=RequestEvent.Kind.RATING, by=by, data={**scores, "average": rating.average}
+        )
     return rating
 
 
@@ -383,22 +511,45 @@ def request_merge(*, source: ServiceRequest, target: ServiceRequest, by: User) -
         locked_source.save()
         locked_target.version += 1
         locked_target.save(update_fields=["version", "updated_at"])
-        event_add(request=locked_source, kind=RequestEvent.Kind.MERGE, by=by, from_status=old,
-                  to_status=lifecycle.MERGE.target, data={"into": locked_target.number})
+        event_add(
+            request=locked_source,
+            kind=RequestEvent.Kind.MERGE,
+            by=by,
+            from_status=old,
+            to_status=lifecycle.MERGE.target,
+            data={"into": locked_target.number},
+        )
         sla_hooks.on_status_changed(request=locked_source, old=old, at=now)
-        event_add(request=locked_target, kind=RequestEvent.Kind.MERGE, by=by,
-                  data={"from": locked_source.number, "messages": moved})
+        event_add(
+            request=locked_target,
+            kind=RequestEvent.Kind.MERGE,
+            by=by,
+            data={"from": locked_source.number, "messages": moved},
+        )
     return locked_target
 
 
 def request_split(
-    *, request: ServiceRequest, by: User, description: str, kind: str | None = None, unit: Unit | None = None,
+    *,
+    request: ServiceRequest,
+    by: User,
+    description: str,
+    kind: str | None = None,
+    unit: Unit | None = None,
 ) -> ServiceRequest:
     """A new request for part of this one (another unit, another problem), linked to it."""
     new = request_create(
-        organization=request.organization, customer=request.customer, by=by, kind=kind or request.kind,
-        channel=request.channel, description=description, unit=unit if unit is not None else request.unit,
-        priority=request.priority, fulfilment=request.fulfilment, link_to=request, allow_duplicate=True,
+        organization=request.organization,
+        customer=request.customer,
+        by=by,
+        kind=kind or request.kind,
+        channel=request.channel,
+        description=description,
+        unit=unit if unit is not None else request.unit,
+        priority=request.priority,
+        fulfilment=request.fulfilment,
+        link_to=request,
+        allow_duplicate=True,
     )
     event_add(request=request, kind=RequestEvent.Kind.SPLIT, by=by, data={"into": new.number})
     return new
@@ -412,7 +563,9 @@ class _Blank(dict):  # type: ignore[type-arg]
 def render_canned(body: str, *, request: ServiceRequest, agent: User) -> str:
     """Fill a canned reply's placeholders; unknown ones stay visible so the agent notices."""
     values = _Blank(
-        customer_name=request.customer.name, number=request.number, status=request.get_status_display(),
+        customer_name=request.customer.name,
+        number=request.number,
+        status=request.get_status_display(),
         agent_name=agent.get_full_name() or agent.username,
         model=str(request.unit.product_model) if request.unit else "",
     )

@@ -31,8 +31,11 @@ def canned_list(request: HttpRequest) -> HttpResponse:
     qs = _org_replies(request).order_by("title")
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
-    return render(request, "service/settings/canned_list.html",
-                  settings_context("canned_replies") | {"replies": qs, "q": q})
+    return render(
+        request,
+        "service/settings/canned_list.html",
+        settings_context("canned_replies") | {"replies": qs, "q": q},
+    )
 
 
 @settings_admin_required
@@ -44,18 +47,32 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         data = form.cleaned_data
         try:
             if reply is None:
-                canned.canned_create(organization=settings_org(request), actor=settings_actor(request),
-                                     title=data["title"], body=data["body"])
+                canned.canned_create(
+                    organization=settings_org(request),
+                    actor=settings_actor(request),
+                    title=data["title"],
+                    body=data["body"],
+                )
             else:
-                canned.canned_update(reply=reply, actor=settings_actor(request), title=data["title"], body=data["body"])
+                canned.canned_update(
+                    reply=reply, actor=settings_actor(request), title=data["title"], body=data["body"]
+                )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
             messages.success(request, _("快捷回复已保存。"))
             return redirect("canned:list")
-    return render(request, "service/settings/canned_edit.html", settings_context("canned_replies") | {
-        "reply": reply, "form": form, "placeholders": canned.PLACEHOLDERS,
-    }, status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "service/settings/canned_edit.html",
+        settings_context("canned_replies")
+        | {
+            "reply": reply,
+            "form": form,
+            "placeholders": canned.PLACEHOLDERS,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @settings_admin_required

@@ -42,7 +42,9 @@ def _pending(new: Path) -> list[Path]:
     return sorted(p for p in new.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def ingest_folder(*, organization: Organization, folder: Path, limit: int = MAX_FILES_PER_RUN) -> dict[str, int]:
+def ingest_folder(
+    *, organization: Organization, folder: Path, limit: int = MAX_FILES_PER_RUN
+) -> dict[str, int]:
     """Ingest the files in ``folder/new``; returns counts of created, appended and failed."""
     counts = {"created": 0, "appended": 0, "failed": 0}
     new = folder / "new"
@@ -68,8 +70,11 @@ def ingest_folder(*, organization: Organization, folder: Path, limit: int = MAX_
                 counts["failed"] += 1
                 log.warning(
                     "mailbox message failed",
-                    extra={"organization": organization.slug, "file": moved.name,
-                           "reason": f"{type(exc).__name__}: {exc}"},
+                    extra={
+                        "organization": organization.slug,
+                        "file": moved.name,
+                        "reason": f"{type(exc).__name__}: {exc}",
+                    },
                 )
                 continue
             _move(path, folder / "cur")

@@ -78,12 +78,19 @@ def request_queue(request: HttpRequest) -> HttpResponse:
     page = IdsFirstPaginator(sla_selectors.with_sla(qs), PER_PAGE).get_page(request.GET.get("page"))
     filters["sort"] = sort
     context = {
-        "page": page, "filters": filters, "form": form, "querystring": request.GET.urlencode(),
+        "page": page,
+        "filters": filters,
+        "form": form,
+        "querystring": request.GET.urlencode(),
         "bulk": BulkForm(organization_id=request.user.organization_id),  # type: ignore[union-attr]
         "can_create": can(request.user, Cap.EDIT_CUSTOMERS) and request.user.organization_id is not None,  # type: ignore[union-attr]
     }
-    return render_htmx(request, page="service/console/queue.html", partial="service/partials/_request_rows.html",
-                       context=context)
+    return render_htmx(
+        request,
+        page="service/console/queue.html",
+        partial="service/partials/_request_rows.html",
+        context=context,
+    )
 
 
 def _bulk_one(sr: ServiceRequest, by: Any, data: dict[str, Any]) -> None:
@@ -175,8 +182,12 @@ def request_new(request: HttpRequest) -> HttpResponse:
         if picked is None and form.cleaned_data.get("customer"):
             picked = customers_for_user(request.user).filter(pk=form.cleaned_data["customer"]).first()
     context = {
-        "form": form, "picked": picked, "found": [picked] if picked else [], "duplicates": duplicates,
-        "units": _customer_units(request, picked), "kept": kept,
+        "form": form,
+        "picked": picked,
+        "found": [picked] if picked else [],
+        "duplicates": duplicates,
+        "units": _customer_units(request, picked),
+        "kept": kept,
     }
     return render(request, "service/console/new.html", context, status=422 if form.errors else 200)
 
@@ -184,10 +195,18 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def _create(request: HttpRequest, data: dict[str, Any], kept: KeptUploads) -> ServiceRequest:
     """The request with its files, in one transaction (``request_open``)."""
     return opening.request_open(
-        by=request.user, kind=data["kind"], channel=data["channel"], description=data["description"],  # type: ignore[arg-type]
-        priority=data["priority"], fulfilment=data["fulfilment"], customer_id=data["customer"],
-        contact=opening.Contact(name=data["name"], phone=data["phone"]), unit_id=data["unit"],
-        unit_serial=data["serial"], link_to=data["link_to"], allow_duplicate=data["allow_duplicate"],
+        by=request.user,
+        kind=data["kind"],
+        channel=data["channel"],
+        description=data["description"],  # type: ignore[arg-type]
+        priority=data["priority"],
+        fulfilment=data["fulfilment"],
+        customer_id=data["customer"],
+        contact=opening.Contact(name=data["name"], phone=data["phone"]),
+        unit_id=data["unit"],
+        unit_serial=data["serial"],
+        link_to=data["link_to"],
+        allow_duplicate=data["allow_duplicate"],
         uploads=kept.items,
     )
 
@@ -205,8 +224,11 @@ def customer_pick(request: HttpRequest) -> HttpResponse:
 def customer_units(request: HttpRequest) -> HttpResponse:
     pk = request.GET.get("customer", "")
     picked = customers_for_user(request.user).filter(pk=pk).first() if pk.isdigit() else None
-    return render(request, "service/partials/_unit_field.html",
-                  {"units": _customer_units(request, picked), "picked": picked, "form": NewRequestForm()})
+    return render(
+        request,
+        "service/partials/_unit_field.html",
+        {"units": _customer_units(request, picked), "picked": picked, "form": NewRequestForm()},
+    )
 
 
 # --- request page ----------------------------------------------------------------------------
@@ -217,16 +239,32 @@ def _transitions(request: HttpRequest, sr: ServiceRequest) -> list[dict[str, Any
     for t in selectors.allowed_transitions(user=request.user, request=sr):
         if t.name == "assign":
             continue  # done by the assign form, which also names the person
-        style = "outline-danger" if t.name in ("cancel", "customer_reject") else (
-            "success" if t.name in ("resolve", "close", "customer_accept") else "primary")
-        rows.append({"name": t.name, "label": TRANSITION_LABELS.get(t.name, t.name), "needs_reason": t.needs_reason,
-                     "target": STATUS_LABELS.get(t.target.value, t.target.value), "style": style})
+        style = (
+            "outline-danger"
+            if t.name in ("cancel", "customer_reject")
+            else ("success" if t.name in ("resolve", "close", "customer_accept") else "primary")
+        )
+        rows.append(
+            {
+                "name": t.name,
+                "label": TRANSITION_LABELS.get(t.name, t.name),
+                "needs_reason": t.needs_reason,
+                "target": STATUS_LABELS.get(t.target.value, t.target.value),
+                "style": style,
+            }
+        )
     return rows
 
 
 def _edit_form(sr: ServiceRequest) -> EditForm:
-    return EditForm(initial={"priority": sr.priority, "kind": sr.kind, "description": sr.description,
-                             "version": sr.version})
+    return EditForm(
+        initial={
+            "priority": sr.priority,
+            "kind": sr.kind,
+            "description": sr.description,
+            "version": sr.version,
+        }
+    )
 
 
 def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, **forms: Any) -> HttpResponse:
@@ -273,8 +311,12 @@ def request_transition(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         name = form.cleaned_data["name"]
         try:
-            services.request_transition(request=sr, name=name, by=request.user,  # type: ignore[arg-type]
-                                        reason=form.cleaned_data["reason"])
+            services.request_transition(
+                request=sr,
+                name=name,
+                by=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -290,8 +332,12 @@ def request_assign(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         assignee = form.cleaned_data["assignee"]
         try:
-            services.request_assign(request=sr, assignee=assignee, by=request.user,  # type: ignore[arg-type]
-                                    reason=form.cleaned_data["reason"])
+            services.request_assign(
+                request=sr,
+                assignee=assignee,
+                by=request.user,  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -314,13 +360,21 @@ def request_reply(request: HttpRequest, number: str) -> HttpResponse:
         internal = form.cleaned_data["visibility"] == "internal"
         try:
             with transaction.atomic():
-                post_reply(sr=sr, by=request.user, body=form.cleaned_data["body"], uploads=kept.contents(),
-                           internal=internal, field="uploads")
+                post_reply(
+                    sr=sr,
+                    by=request.user,
+                    body=form.cleaned_data["body"],
+                    uploads=kept.contents(),
+                    internal=internal,
+                    field="uploads",
+                )
                 kept.release()
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
-            return _done(request, number, _("内部备注已保存。") if internal else _("回复已发送。"), "#timeline")
+            return _done(
+                request, number, _("内部备注已保存。") if internal else _("回复已发送。"), "#timeline"
+            )
     return _render_detail(request, _get(request, number), status=422, reply_form=form, reply_kept=kept)
 
 
@@ -345,8 +399,14 @@ def request_edit(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.request_update(request=sr, by=request.user, version=data["version"],  # type: ignore[arg-type]
-                                    priority=data["priority"], kind=data["kind"], description=data["description"])
+            services.request_update(
+                request=sr,
+                by=request.user,
+                version=data["version"],  # type: ignore[arg-type]
+                priority=data["priority"],
+                kind=data["kind"],
+                description=data["description"],
+            )
         except ServiceError as exc:
             if "version" in exc.errors:
                 # Keep what was typed, but against the current version, so saving again is a
@@ -379,8 +439,7 @@ def request_merge(request: HttpRequest, number: str) -> HttpResponse:
             except ServiceError as exc:
                 form.add_service_error(exc)
             else:
-                return _done(request, target.number,
-                             _("%(source)s 已合并到本单。") % {"source": sr.number})
+                return _done(request, target.number, _("%(source)s 已合并到本单。") % {"source": sr.number})
     return _render_detail(request, _get(request, number), status=422, merge_form=form)
 
 
@@ -391,9 +450,12 @@ def request_split(request: HttpRequest, number: str) -> HttpResponse:
     form = SplitForm(request.POST)
     if form.is_valid():
         try:
-            new = services.request_split(request=sr, by=request.user,  # type: ignore[arg-type]
-                                         description=form.cleaned_data["description"],
-                                         kind=form.cleaned_data["kind"] or None)
+            new = services.request_split(
+                request=sr,
+                by=request.user,  # type: ignore[arg-type]
+                description=form.cleaned_data["description"],
+                kind=form.cleaned_data["kind"] or None,
+            )
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -415,12 +477,17 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachments_for_user(user=request.user, request=sr).filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    inline = attachment.is_image or attachment.content_type in ("application/pdf", "video/mp4", "video/quicktime")
+    inline = attachment.is_image or attachment.content_type in (
+        "application/pdf",
+        "video/mp4",
+        "video/quicktime",
+    )
     try:
         handle = attachment.file.open("rb")
     except OSError as exc:  # the row outlived its file (restored database, pruned storage)
         raise Http404 from exc
-    response = FileResponse(handle, content_type=attachment.content_type, as_attachment=not inline,
-                            filename=attachment.name)
+    response = FileResponse(
+        handle, content_type=attachment.content_type, as_attachment=not inline, filename=attachment.name
+    )
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -31,8 +31,9 @@ STAFF_ROLES = [(r.value, r.label) for r in Role if r not in (Role.CUSTOMER, Role
 
 
 def _choices(choices: Any, label: Any, help_text: Any = "") -> forms.MultipleChoiceField:
-    return forms.MultipleChoiceField(choices=choices, required=False, label=label, help_text=help_text,
-                                     widget=forms.CheckboxSelectMultiple)
+    return forms.MultipleChoiceField(
+        choices=choices, required=False, label=label, help_text=help_text, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -65,8 +66,9 @@ class ServiceCalendarAdmin(admin.ModelAdmin):
         days = 0
         for calendar in queryset.filter(holiday_source=ServiceCalendar.HolidaySource.CHINA):
             days += calendar_load_official(calendar=calendar, years=years)
-        self.message_user(request, ngettext("已载入 %(n)d 天。", "已载入 %(n)d 天。", days) % {"n": days},
-                          messages.SUCCESS)
+        self.message_user(
+            request, ngettext("已载入 %(n)d 天。", "已载入 %(n)d 天。", days) % {"n": days}, messages.SUCCESS
+        )
 
 
 @admin.register(CalendarDay)
@@ -104,14 +106,28 @@ class PolicyForm(forms.ModelForm):
 
     class Meta:
         model = SlaPolicy
-        fields = ["organization", "name", "position", "is_active", "kinds", "priorities", "channels", "customer_tiers",
-                  "product_categories", "pause_statuses"]
+        fields = [
+            "organization",
+            "name",
+            "position",
+            "is_active",
+            "kinds",
+            "priorities",
+            "channels",
+            "customer_tiers",
+            "product_categories",
+            "pause_statuses",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         org = data.get("organization")
         categories = data.get("product_categories")
-        if org is not None and categories is not None and any(c.organization_id != org.pk for c in categories):
+        if (
+            org is not None
+            and categories is not None
+            and any(c.organization_id != org.pk for c in categories)
+        ):
             self.add_error("product_categories", _("只能选择本组织的产品品类。"))
         return data
 
@@ -126,8 +142,18 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = EscalationRule
-        fields = ["name", "metric", "threshold_percent", "after_minutes", "level", "notify_assignee", "notify_roles",
-                  "raise_priority", "reassign_to", "position"]
+        fields = [
+            "name",
+            "metric",
+            "threshold_percent",
+            "after_minutes",
+            "level",
+            "notify_assignee",
+            "notify_roles",
+            "raise_priority",
+            "reassign_to",
+            "position",
+        ]
 
 
 class RuleInline(admin.StackedInline):

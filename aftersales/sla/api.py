@@ -35,8 +35,9 @@ class ClockOut(Schema):
     breached_at: datetime | None
     breached_by_minutes: int
     fraction_used: float
-    confirmed: bool = Field(description="False when the due time depends on a year whose holiday schedule is "
-                                        "not published yet")
+    confirmed: bool = Field(
+        description="False when the due time depends on a year whose holiday schedule is not published yet"
+    )
 
     @staticmethod
     def resolve_metric_label(obj: SlaClock) -> str:
@@ -90,7 +91,9 @@ def request_sla(request: HttpRequest, number: str) -> dict[str, Any]:
         "calendar": state.calendar.name if state and state.calendar else None,
         "timezone": state.calendar.timezone if state and state.calendar else None,
         # Escalation is internal: customers see 0 and no escalations (the selector drops those).
-        "escalation_level": state.escalation_level if state and getattr(request.user, "role", "") != "customer" else 0,
+        "escalation_level": state.escalation_level
+        if state and getattr(request.user, "role", "") != "customer"
+        else 0,
         "clocks": view.clocks,
         "escalations": view.escalations,
     }
@@ -168,9 +171,21 @@ class ReportIn(Schema):
     group_by: Dimension = "kind"
     start: date | None = Field(None, description="First day (default: 12 weeks before end)")
     end: date | None = Field(None, description="Last day, inclusive (default: today)")
-    metric: Literal["", "first_response", "next_response", "resolution", "onsite_arrival", "return_processing"] = ""
-    kind: Literal["", "installation", "repair", "maintenance", "return", "exchange", "refund", "extended_warranty",
-                  "complaint", "consultation"] = ""
+    metric: Literal[
+        "", "first_response", "next_response", "resolution", "onsite_arrival", "return_processing"
+    ] = ""
+    kind: Literal[
+        "",
+        "installation",
+        "repair",
+        "maintenance",
+        "return",
+        "exchange",
+        "refund",
+        "extended_warranty",
+        "complaint",
+        "consultation",
+    ] = ""
 
 
 class RowOut(Schema):
@@ -200,8 +215,15 @@ def _report_filter(request: HttpRequest, params: ReportIn) -> reports.ReportFilt
 
 def _row(row: reports.Row, f: reports.ReportFilter, dim: str) -> dict[str, Any]:
     query = {**f.as_params(), **({"group_by": dim, "key": row.key} if dim else {})}
-    return {"key": row.key, "label": row.label, "met": row.met, "breached": row.breached, "total": row.total,
-            "percent": row.percent, "breaches": f"{reverse('api-v1:sla_breaches')}?{urlencode(query)}"}
+    return {
+        "key": row.key,
+        "label": row.label,
+        "met": row.met,
+        "breached": row.breached,
+        "total": row.total,
+        "percent": row.percent,
+        "breaches": f"{reverse('api-v1:sla_breaches')}?{urlencode(query)}",
+    }
 
 
 @router.get("/sla/compliance", response=ComplianceOut)
@@ -209,9 +231,13 @@ def compliance(request: HttpRequest, params: Query[ReportIn]) -> dict[str, Any]:
     """Met against breached targets per group, over the outcomes decided in the period."""
     f = _report_filter(request, params)
     rows = reports.compliance(user=request.user, f=f, dim=params.group_by)
-    return {"start": f.start, "end": f.end, "group_by": params.group_by,
-            "total": _row(reports.totals(user=request.user, f=f), f, ""),
-            "rows": [_row(r, f, params.group_by) for r in rows]}
+    return {
+        "start": f.start,
+        "end": f.end,
+        "group_by": params.group_by,
+        "total": _row(reports.totals(user=request.user, f=f), f, ""),
+        "rows": [_row(r, f, params.group_by) for r in rows],
+    }
 
 
 class BreachIn(ReportIn):
@@ -242,4 +268,3 @@ def breaches(request: HttpRequest, params: Query[BreachIn]) -> Any:
     """The breached targets behind a compliance row; a key outside your reach is 404."""
     f = _report_filter(request, params)
     return reports.breaches(user=request.user, f=f, dim=params.group_by if params.key else "", key=params.key)
-

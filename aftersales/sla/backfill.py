@@ -49,7 +49,9 @@ from aftersales.sla.policies import sla_setup_organization
 State = SlaClock.State
 # Entering these statuses meets these targets (as ``handlers.status_changed`` does live).
 _MET_BY: dict[str, tuple[str, ...]] = {
-    Status.IN_PROGRESS: (Metric.ONSITE_ARRIVAL,), Status.RESOLVED: (Metric.RESOLUTION, Metric.RETURN_PROCESSING)}
+    Status.IN_PROGRESS: (Metric.ONSITE_ARRIVAL,),
+    Status.RESOLVED: (Metric.RESOLUTION, Metric.RETURN_PROCESSING),
+}
 log = logging.getLogger(__name__)
 
 
@@ -71,14 +73,25 @@ def _match(policies: list[tuple[SlaPolicy, set[int]]], request: ServiceRequest) 
     tier = request.customer.tier if request.customer_id else ""
     category = request.unit.product_model.category_id if request.unit_id and request.unit else None
     for policy, categories in policies:
-        if policy.matches(kind=request.kind, priority=request.priority, channel=request.channel, tier=tier,
-                          category_id=category, categories=categories):
+        if policy.matches(
+            kind=request.kind,
+            priority=request.priority,
+            channel=request.channel,
+            tier=tier,
+            category_id=category,
+            categories=categories,
+        ):
             return policy
     return None
 
 
-def _replay(request: ServiceRequest, targets: dict[str, SlaTarget], pause_statuses: set[str],
-            status_events: list[RequestEvent], messages: list[Message]) -> _Replay:
+def _replay(
+    request: ServiceRequest,
+    targets: dict[str, SlaTarget],
+    pause_statuses: set[str],
+    status_events: list[RequestEvent],
+    messages: list[Message],
+) -> _Replay:
     out = _Replay()
     for metric in (Metric.FIRST_RESPONSE, *CYCLED):
         if metric in targets and applies(metric, request):
@@ -90,12 +103,17 @@ def _replay(request: ServiceRequest, targets: dict[str, SlaTarget], pause_status
         if open_pause is not None and not pausing:
             open_pause[1] = at
             minutes = max(0, int((at - open_pause[0]).total_seconds() // 60))
-            out.events.append((at, "resumed", text(codes.RESUMED, minutes=minutes),
-                               {"from_status": open_pause[2], "paused_minutes": minutes}))
+            out.events.append(
+                (
+                    at,
+                    "resumed",
+                    text(codes.RESUMED, minutes=minutes),
+                    {"from_status": open_pause[2], "paused_minutes": minutes},
+                )
+            )
         elif open_pause is None and pausing:
             out.pauses.append([at, None, new])
-            out.events.append((at, "paused", text(codes.PAUSED, status=new),
-                               {"status": new}))
+            out.events.append((at, "paused", text(codes.PAUSED, status=new), {"status": new}))
         for met_metric in _MET_BY.get(new, ()):
             if met_metric in out.cycles:
                 cycle = out.cycles[met_metric][-1]
@@ -121,14 +139,20 @@ def _replay(request: ServiceRequest, targets: dict[str, SlaTarget], pause_status
                 answered = request.first_response_at is not None and request.first_response_at <= at
                 if answered and open_cycle is None:
                     waiting.append(_Cycle(at))
-            elif message.author_kind == Message.Author.STAFF and open_cycle is not None and at >= open_cycle.start:
+            elif (
+                message.author_kind == Message.Author.STAFF
+                and open_cycle is not None
+                and at >= open_cycle.start
+            ):
                 open_cycle.met = at
         if waiting:
             out.cycles[Metric.NEXT_RESPONSE] = waiting
     return out
 
 
-def _owner_at(assignments: list[tuple[datetime, int | None]], at: datetime | None, current: int | None) -> int | None:
+def _owner_at(
+    assignments: list[tuple[datetime, int | None]], at: datetime | None, current: int | None
+) -> int | None:
     if at is None:
         return current
     owner = None
@@ -140,9 +164,15 @@ def _owner_at(assignments: list[tuple[datetime, int | None]], at: datetime | Non
 
 
 def _clocks_for(
-    request: ServiceRequest, calendar: ServiceCalendar, bcal: BusinessCalendar,
-    policies: list[tuple[SlaPolicy, set[int]]], status_events: list[RequestEvent], messages: list[Message],
-    assignments: list[tuple[datetime, str]], usernames: dict[str, int], now: datetime,
+    request: ServiceRequest,
+    calendar: ServiceCalendar,
+    bcal: BusinessCalendar,
+    policies: list[tuple[SlaPolicy, set[int]]],
+    status_events: list[RequestEvent],
+    messages: list[Message],
+    assignments: list[tuple[datetime, str]],
+    usernames: dict[str, int],
+    now: datetime,
 ) -> tuple[SlaPolicy | None, list[SlaClock], list[tuple[datetime, str, EventText, dict[str, Any]]], _Replay]:
     policy = _match(policies, request)
     targets = {t.metric: t for t in policy.targets.all()} if policy else {}
@@ -158,9 +188,17 @@ def _clocks_for(
             later = cycles[number].start if number < len(cycles) else None
             stop = later or replay.done_at
             clock = SlaClock(
-                request=request, organization_id=request.organization_id, metric=metric, cycle=number,
-                policy=policy, calendar=calendar, basis=target.basis, target_minutes=target.minutes,
-                started_at=cycle.start, applied_at=cycle.start, due_at=cycle.start,
+                request=request,
+                organization_id=request.organization_id,
+                metric=metric,
+                cycle=number,
+                policy=policy,
+                calendar=calendar,
+                basis=target.basis,
+                target_minutes=target.minutes,
+                started_at=cycle.start,
+                applied_at=cycle.start,
+                due_at=cycle.start,
                 met_at=cycle.met if cycle.met is not None and (stop is None or cycle.met <= stop) else None,
             )
             end = clock.met_at or stop or now
@@ -173,8 +211,14 @@ def _clocks_for(
                 clock.escalation_mark = clock.fraction_used * clock.target_minutes
             clock.owner_id = _owner_at(owners, clock.outcome_at, request.assignee_id)
             if clock.breached_at is not None:
-                events.append((clock.breached_at, "breached", breach_reason(metric, clock.due_at),
-                               {"metric": metric, "due_at": clock.due_at.isoformat()}))
+                events.append(
+                    (
+                        clock.breached_at,
+                        "breached",
+                        breach_reason(metric, clock.due_at),
+                        {"metric": metric, "due_at": clock.due_at.isoformat()},
+                    )
+                )
             clocks.append(clock)
     return policy, clocks, events, replay
 
@@ -186,7 +230,9 @@ class _Context:
         self.calendars: dict[int, tuple[ServiceCalendar, BusinessCalendar]] = {}
         self.policies: dict[int, list[tuple[SlaPolicy, set[int]]]] = {}
 
-    def calendar(self, request: ServiceRequest, station_id: int | None) -> tuple[ServiceCalendar, BusinessCalendar]:
+    def calendar(
+        self, request: ServiceRequest, station_id: int | None
+    ) -> tuple[ServiceCalendar, BusinessCalendar]:
         calendar = calendar_for(request.organization, station_id)
         if calendar.pk not in self.calendars:
             self.calendars[calendar.pk] = (calendar, business_calendar(calendar))
@@ -197,26 +243,32 @@ class _Context:
             self.policies[organization_id] = [
                 (p, {c.pk for c in p.product_categories.all()})
                 for p in SlaPolicy.objects.filter(organization_id=organization_id, is_active=True)
-                .prefetch_related("product_categories", "targets").order_by("position", "id")
+                .prefetch_related("product_categories", "targets")
+                .order_by("position", "id")
             ]
         return self.policies[organization_id]
 
 
 def _replay_batch(ids: list[int], now: datetime) -> int:
-    requests = list(ServiceRequest.objects.filter(pk__in=ids)
-                    .select_related("organization", "customer", "unit__product_model").order_by("id"))
+    requests = list(
+        ServiceRequest.objects.filter(pk__in=ids)
+        .select_related("organization", "customer", "unit__product_model")
+        .order_by("id")
+    )
     status_events: dict[int, list[RequestEvent]] = defaultdict(list)
     assignments: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     kinds = [RequestEvent.Kind.STATUS, RequestEvent.Kind.MERGE, RequestEvent.Kind.ASSIGNMENT]
-    for event in (RequestEvent.objects.filter(request_id__in=ids, kind__in=kinds, created_at__lte=now)
-                  .order_by("created_at", "id")):
+    for event in RequestEvent.objects.filter(
+        request_id__in=ids, kind__in=kinds, created_at__lte=now
+    ).order_by("created_at", "id"):
         if event.kind == RequestEvent.Kind.ASSIGNMENT:
             assignments[event.request_id].append((event.created_at, (event.data or {}).get("to") or ""))
         elif event.to_status:
             status_events[event.request_id].append(event)
     messages: dict[int, list[Message]] = defaultdict(list)
-    for message in (Message.objects.filter(request_id__in=ids, internal=False, created_at__lte=now)
-                    .order_by("created_at", "id")):
+    for message in Message.objects.filter(request_id__in=ids, internal=False, created_at__lte=now).order_by(
+        "created_at", "id"
+    ):
         messages[message.request_id].append(message)
     org_ids = {r.organization_id for r in requests}
     usernames = dict(User.objects.filter(organization_id__in=org_ids).values_list("username", "id"))
@@ -228,8 +280,16 @@ def _replay_batch(ids: list[int], now: datetime) -> int:
         calendar, bcal = context.calendar(request, station_id)
         try:
             policy, clocks, events, replay = _clocks_for(
-                request, calendar, bcal, context.policies_of(request.organization_id), status_events[request.pk],
-                messages[request.pk], assignments[request.pk], usernames, now)
+                request,
+                calendar,
+                bcal,
+                context.policies_of(request.organization_id),
+                status_events[request.pk],
+                messages[request.pk],
+                assignments[request.pk],
+                usernames,
+                now,
+            )
         except ValueError:
             # A calendar without working time for years: record the request as handled without
             # clocks rather than retry it (and block the ones behind it) every minute.
@@ -237,16 +297,31 @@ def _replay_batch(ids: list[int], now: datetime) -> int:
             policy, clocks, events, replay = None, [], [], _Replay()
         try:
             with transaction.atomic():
-                RequestSla.objects.create(request=request, policy=policy, station_id=station_id, calendar=calendar,
-                                          applied_at=request.created_at)
+                RequestSla.objects.create(
+                    request=request,
+                    policy=policy,
+                    station_id=station_id,
+                    calendar=calendar,
+                    applied_at=request.created_at,
+                )
                 SlaClock.objects.bulk_create(clocks)
                 SlaPause.objects.bulk_create(
-                    SlaPause(request=request, status=p[2], started_at=p[0], ended_at=p[1]) for p in replay.pauses)
+                    SlaPause(request=request, status=p[2], started_at=p[0], ended_at=p[1])
+                    for p in replay.pauses
+                )
                 RequestEvent.objects.bulk_create(
-                    RequestEvent(request=request, kind=RequestEvent.Kind.SLA, actor=None, actor_label="系统",
-                                 public=False, **event_text.fields(reason), data={"action": action, **data},
-                                 created_at=at)
-                    for at, action, reason, data in events)
+                    RequestEvent(
+                        request=request,
+                        kind=RequestEvent.Kind.SLA,
+                        actor=None,
+                        actor_label="系统",
+                        public=False,
+                        **event_text.fields(reason),
+                        data={"action": action, **data},
+                        created_at=at,
+                    )
+                    for at, action, reason, data in events
+                )
         except IntegrityError:
             continue  # a hook started this request's SLA meanwhile
         done += 1
@@ -255,7 +330,9 @@ def _replay_batch(ids: list[int], now: datetime) -> int:
 
 def sla_backfill(*, now: datetime, limit: int = 5000) -> int:
     """Replay up to ``limit`` requests without SLA rows; returns how many got them."""
-    ids = list(ServiceRequest.objects.filter(sla__isnull=True).order_by("id").values_list("id", flat=True)[:limit])
+    ids = list(
+        ServiceRequest.objects.filter(sla__isnull=True).order_by("id").values_list("id", flat=True)[:limit]
+    )
     return _replay_batch(ids, now) if ids else 0
 
 

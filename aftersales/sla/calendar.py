@@ -300,7 +300,11 @@ class BusinessCalendar:
             # Wall times that a daylight-saving jump folds into nothing contribute no time.
             if finish > begin:
                 intervals.append((begin, finish))
-        return tuple(intervals), sum(end - start for start, end in intervals), self.is_year_confirmed(day.year)
+        return (
+            tuple(intervals),
+            sum(end - start for start, end in intervals),
+            self.is_year_confirmed(day.year),
+        )
 
 
 def china_confirmed_years() -> frozenset[int]:
@@ -311,7 +315,9 @@ def china_confirmed_years() -> frozenset[int]:
     later year is the package's estimate from the statutory rules. Upgrading ``holidays``
     after a new notice moves this boundary without code changes.
     """
-    return frozenset(year for year in ChinaStaticHolidays.special_public_holidays if year >= _FIRST_OFFICIAL_CHINA_YEAR)
+    return frozenset(
+        year for year in ChinaStaticHolidays.special_public_holidays if year >= _FIRST_OFFICIAL_CHINA_YEAR
+    )
 
 
 def china_calendar(

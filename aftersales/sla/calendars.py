@@ -37,7 +37,9 @@ def calendar_touch(calendar_id: int) -> None:
     """The calendar's hours, days or years changed: rebuild it on next use, in every process."""
     ServiceCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
     # ``update`` sends no signal: the organization's settings stamp is replaced here.
-    config.config_touch(ServiceCalendar.objects.filter(pk=calendar_id).values_list("organization_id", flat=True).first())
+    config.config_touch(
+        ServiceCalendar.objects.filter(pk=calendar_id).values_list("organization_id", flat=True).first()
+    )
 
 
 def calendar_create(
@@ -56,14 +58,17 @@ def calendar_create(
         raise ValueError("station belongs to another organization")
     with transaction.atomic():
         calendar = ServiceCalendar.objects.create(
-            organization=organization, station=station,
+            organization=organization,
+            station=station,
             name=name or (station.name if station else _("%(org)s 默认日历") % {"org": organization.name}),
-            timezone=tz or organization.timezone or "Asia/Shanghai", holiday_source=holiday_source,
+            timezone=tz or organization.timezone or "Asia/Shanghai",
+            holiday_source=holiday_source,
         )
         hours = weekly if weekly is not None else DEFAULT_WEEKLY_HOURS
         WorkingHours.objects.bulk_create(
             WorkingHours(calendar=calendar, weekday=day, start=start, end=end)
-            for day, spans in sorted(hours.items()) for start, end in spans
+            for day, spans in sorted(hours.items())
+            for start, end in spans
         )
         if holiday_source == ServiceCalendar.HolidaySource.CHINA:
             calendar_load_official(calendar=calendar, years=years if years is not None else official_years())
@@ -88,14 +93,26 @@ def calendar_load_official(*, calendar: ServiceCalendar, years: Iterable[int]) -
         admin_dates = set(in_years.filter(source=CalendarDay.Source.ADMIN).values_list("date", flat=True))
         in_years.filter(source=CalendarDay.Source.OFFICIAL).delete()
         rows = [
-            CalendarDay(calendar=calendar, date=day, kind=CalendarDay.Kind.HOLIDAY, name=str(label)[:100],
-                        source=CalendarDay.Source.OFFICIAL)
-            for day, label in sorted(official.items()) if day.year in wanted and day not in admin_dates
+            CalendarDay(
+                calendar=calendar,
+                date=day,
+                kind=CalendarDay.Kind.HOLIDAY,
+                name=str(label)[:100],
+                source=CalendarDay.Source.OFFICIAL,
+            )
+            for day, label in sorted(official.items())
+            if day.year in wanted and day not in admin_dates
         ]
         rows += [
-            CalendarDay(calendar=calendar, date=day, kind=CalendarDay.Kind.WORKDAY, name=_("调休上班"),
-                        source=CalendarDay.Source.OFFICIAL)
-            for day in sorted(official.weekend_workdays) if day.year in wanted and day not in admin_dates
+            CalendarDay(
+                calendar=calendar,
+                date=day,
+                kind=CalendarDay.Kind.WORKDAY,
+                name=_("调休上班"),
+                source=CalendarDay.Source.OFFICIAL,
+            )
+            for day in sorted(official.weekend_workdays)
+            if day.year in wanted and day not in admin_dates
         ]
         CalendarDay.objects.bulk_create(rows)
         for year in wanted:
@@ -133,7 +150,8 @@ def calendar_day_set(
     """Add or change one date (an admin's edit: kept when the official schedule is reloaded)."""
     with transaction.atomic():
         row, _created = CalendarDay.objects.update_or_create(
-            calendar=calendar, date=day,
+            calendar=calendar,
+            date=day,
             defaults={"kind": kind, "hours": hours, "name": name, "source": CalendarDay.Source.ADMIN},
         )
         row.full_clean()
@@ -141,10 +159,13 @@ def calendar_day_set(
     return row
 
 
-def calendar_year_confirm(*, calendar: ServiceCalendar, year: int, confirmed: bool = True, note: str = "") -> None:
+def calendar_year_confirm(
+    *, calendar: ServiceCalendar, year: int, confirmed: bool = True, note: str = ""
+) -> None:
     with transaction.atomic():
-        CalendarYear.objects.update_or_create(calendar=calendar, year=year,
-                                              defaults={"confirmed": confirmed, "note": note})
+        CalendarYear.objects.update_or_create(
+            calendar=calendar, year=year, defaults={"confirmed": confirmed, "note": note}
+        )
         calendar_touch(calendar.pk)
 
 
@@ -167,8 +188,11 @@ def calendar_for(
     """A station's own calendar when it has one, else the organization's default (``default``
     when the caller has just read it)."""
     if station_id is not None:
-        own = config.cached(organization, f"station_calendar:{station_id}",
-                            lambda: (ServiceCalendar.objects.filter(station_id=station_id).first(), True))
+        own = config.cached(
+            organization,
+            f"station_calendar:{station_id}",
+            lambda: (ServiceCalendar.objects.filter(station_id=station_id).first(), True),
+        )
         if own is not None:
             return own
     return default if default is not None else default_calendar(organization)
@@ -191,10 +215,16 @@ def build_business_calendar(calendar: ServiceCalendar) -> BusinessCalendar:
             overrides[day.date] = day.parsed_hours
     confirmed: frozenset[int] | None = None
     if calendar.holiday_source == ServiceCalendar.HolidaySource.CHINA:
-        confirmed = frozenset(CalendarYear.objects.filter(calendar=calendar, confirmed=True).values_list("year", flat=True))
+        confirmed = frozenset(
+            CalendarYear.objects.filter(calendar=calendar, confirmed=True).values_list("year", flat=True)
+        )
     return BusinessCalendar(
-        tz=calendar.timezone, weekly_hours={d: tuple(spans) for d, spans in weekly.items()},
-        holidays=frozenset(holidays), workdays=frozenset(workdays), overrides=overrides, confirmed_years=confirmed,
+        tz=calendar.timezone,
+        weekly_hours={d: tuple(spans) for d, spans in weekly.items()},
+        holidays=frozenset(holidays),
+        workdays=frozenset(workdays),
+        overrides=overrides,
+        confirmed_years=confirmed,
     )
 
 

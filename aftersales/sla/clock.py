@@ -139,7 +139,9 @@ def _clip_pauses(
         if pause_end is not None:
             _require_aware(pause_end, "pause end")
             if pause_end < pause_start:
-                raise ValueError(f"pause ends before it starts: {pause_start.isoformat()} > {pause_end.isoformat()}")
+                raise ValueError(
+                    f"pause ends before it starts: {pause_start.isoformat()} > {pause_end.isoformat()}"
+                )
         if pause_start > end_point:
             continue
         still_open = pause_end is None or pause_end > end_point

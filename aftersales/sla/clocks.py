@@ -56,8 +56,15 @@ def fallback_calendar() -> BusinessCalendar:
 
 
 def event_sla(*, request: ServiceRequest, action: str, reason: EventText, at: datetime, **data: Any) -> None:
-    event_add(request=request, kind="sla", by=None, public=False, reason=reason, data={"action": action, **data},
-              at=at)
+    event_add(
+        request=request,
+        kind="sla",
+        by=None,
+        public=False,
+        reason=reason,
+        data={"action": action, **data},
+        at=at,
+    )
 
 
 def station_for(request: ServiceRequest) -> int | None:
@@ -77,13 +84,28 @@ def latest_clocks(request: ServiceRequest) -> dict[str, SlaClock]:
 
 
 def clock_new(
-    *, request: ServiceRequest, state: RequestSla, policy: SlaPolicy, target: SlaTarget, start: datetime,
-    cycle: int, at: datetime,
+    *,
+    request: ServiceRequest,
+    state: RequestSla,
+    policy: SlaPolicy,
+    target: SlaTarget,
+    start: datetime,
+    cycle: int,
+    at: datetime,
 ) -> SlaClock:
     return SlaClock.objects.create(
-        request=request, organization_id=request.organization_id, metric=target.metric, cycle=cycle, policy=policy,
-        calendar_id=state.calendar_id, basis=target.basis, target_minutes=target.minutes, started_at=start,
-        applied_at=max(at, start), due_at=start, owner_id=request.assignee_id,
+        request=request,
+        organization_id=request.organization_id,
+        metric=target.metric,
+        cycle=cycle,
+        policy=policy,
+        calendar_id=state.calendar_id,
+        basis=target.basis,
+        target_minutes=target.minutes,
+        started_at=start,
+        applied_at=max(at, start),
+        due_at=start,
+        owner_id=request.assignee_id,
     )
 
 
@@ -100,15 +122,20 @@ def pauses_of(request_id: int) -> list[Pause]:
     return [(p.started_at, p.ended_at) for p in SlaPause.objects.filter(request_id=request_id)]
 
 
-def clock_compute(clock: SlaClock, calendar: BusinessCalendar | None, pauses: Iterable[Pause], now: datetime) -> bool:
+def clock_compute(
+    clock: SlaClock, calendar: BusinessCalendar | None, pauses: Iterable[Pause], now: datetime
+) -> bool:
     """Recompute ``clock`` in memory at ``now``; returns True when this is its first breach.
 
     The breach time recorded is the due time, or the moment the current target was set if
     that is later: a target shortened after the fact does not date a breach into the past.
     """
     result = compute_clock(
-        calendar=calendar if clock.basis == TimeBasis.WORKING else None, start=clock.started_at,
-        target_minutes=clock.target_minutes, now=now, pauses=() if clock.metric in UNPAUSED else pauses,
+        calendar=calendar if clock.basis == TimeBasis.WORKING else None,
+        start=clock.started_at,
+        target_minutes=clock.target_minutes,
+        now=now,
+        pauses=() if clock.metric in UNPAUSED else pauses,
         met_at=clock.met_at,
     )
     clock.due_at = result.due_at
@@ -134,8 +161,9 @@ def clock_compute(clock: SlaClock, calendar: BusinessCalendar | None, pauses: It
 def claim_breach(clock_id: int, breached_at: datetime) -> bool:
     """Record a breach once, whoever sees it first (a hook or the periodic job)."""
     return bool(
-        SlaClock.objects.filter(pk=clock_id, breached_at__isnull=True)
-        .update(breached_at=breached_at, outcome_at=breached_at, state=State.BREACHED)
+        SlaClock.objects.filter(pk=clock_id, breached_at__isnull=True).update(
+            breached_at=breached_at, outcome_at=breached_at, state=State.BREACHED
+        )
     )
 
 
@@ -149,8 +177,15 @@ def breach_event(*, request: ServiceRequest, metric: str, due_at: datetime, at: 
 
 def breach_event_new(*, request: ServiceRequest, metric: str, due_at: datetime, at: datetime) -> RequestEvent:
     """``breach_event``'s event, not yet saved."""
-    return event_new(request=request, kind="sla", by=None, public=False, reason=breach_reason(metric, due_at),
-                     data={"action": "breached", "metric": metric, "due_at": due_at.isoformat()}, at=at)
+    return event_new(
+        request=request,
+        kind="sla",
+        by=None,
+        public=False,
+        reason=breach_reason(metric, due_at),
+        data={"action": "breached", "metric": metric, "due_at": due_at.isoformat()},
+        at=at,
+    )
 
 
 def calendar_of(state: RequestSla) -> BusinessCalendar:
@@ -166,7 +201,11 @@ def met_of(request: ServiceRequest, met: Mapping[str, datetime] | None) -> dict[
 
 def met_set(clock: SlaClock, met: Mapping[str, datetime]) -> None:
     when = met.get(clock.metric)
-    if when is not None and clock.met_at is None and (clock.metric == Metric.FIRST_RESPONSE or when >= clock.started_at):
+    if (
+        when is not None
+        and clock.met_at is None
+        and (clock.metric == Metric.FIRST_RESPONSE or when >= clock.started_at)
+    ):
         clock.met_at = max(when, clock.started_at)
 
 
@@ -185,8 +224,11 @@ def recompute_request(
         met_set(clock, met)
         if clock.calendar_id not in calendars:
             calendars[clock.calendar_id] = (
-                calendar_of(state) if clock.calendar_id == state.calendar_id
-                else business_calendar(clock.calendar) if clock.calendar is not None else fallback_calendar()
+                calendar_of(state)
+                if clock.calendar_id == state.calendar_id
+                else business_calendar(clock.calendar)
+                if clock.calendar is not None
+                else fallback_calendar()
             )
         if clock_compute(clock, calendars[clock.calendar_id], pauses, at):
             if claim_breach(clock.pk, clock.breached_at):  # type: ignore[arg-type]

@@ -44,8 +44,10 @@ def rules_due(
     """Rules for ``metric`` whose trigger lies in (mark, used]: passed since the last look."""
     used = fraction_used * target_minutes
     return [
-        r for r in rules
-        if (not r.metric or r.metric == metric) and mark < r.trigger_minutes(target_minutes) <= used + _EPSILON
+        r
+        for r in rules
+        if (not r.metric or r.metric == metric)
+        and mark < r.trigger_minutes(target_minutes) <= used + _EPSILON
     ]
 
 
@@ -54,8 +56,9 @@ def _recipients(request: ServiceRequest, rule: EscalationRule) -> list[User]:
     if rule.notify_assignee and request.assignee is not None and request.assignee.is_active:
         people[request.assignee.pk] = request.assignee
     if rule.notify_roles:
-        for user in User.objects.filter(organization_id=request.organization_id, role__in=rule.notify_roles,
-                                        is_active=True).order_by("pk"):
+        for user in User.objects.filter(
+            organization_id=request.organization_id, role__in=rule.notify_roles, is_active=True
+        ).order_by("pk"):
             people[user.pk] = user
     return list(people.values())
 
@@ -75,8 +78,15 @@ def priority_raise(*, request: ServiceRequest, at: datetime, reason: EventText) 
     request.priority = new
     request.version += 1
     request.save(update_fields=["priority", "version", "updated_at"])
-    event_add(request=request, kind=RequestEvent.Kind.FIELD, by=None, public=False, reason=reason,
-              data={"changes": {"priority": [old, new.value]}}, at=at)
+    event_add(
+        request=request,
+        kind=RequestEvent.Kind.FIELD,
+        by=None,
+        public=False,
+        reason=reason,
+        data={"changes": {"priority": [old, new.value]}},
+        at=at,
+    )
     policy_apply(request=request, at=at)
     return new.value
 
@@ -89,8 +99,11 @@ def escalate(*, clock_id: int, rule: EscalationRule, at: datetime | None = None)
         request_id = SlaClock.objects.values_list("request_id", flat=True).filter(pk=clock_id).first()
         if request_id is None:
             return None
-        request = (ServiceRequest.objects.select_for_update(of=("self",)).select_related("organization", "assignee", "customer")
-                   .get(pk=request_id))
+        request = (
+            ServiceRequest.objects.select_for_update(of=("self",))
+            .select_related("organization", "assignee", "customer")
+            .get(pk=request_id)
+        )
         clock = SlaClock.objects.select_for_update().get(pk=clock_id)
         if not clock.active or not request.is_open:
             return None
@@ -99,39 +112,78 @@ def escalate(*, clock_id: int, rule: EscalationRule, at: datetime | None = None)
         try:
             with transaction.atomic():
                 escalation = Escalation.objects.create(
-                    clock=clock, rule=rule, request=request, rule_name=rule.name, level=rule.level, created_at=at
+                    clock=clock,
+                    rule=rule,
+                    request=request,
+                    rule_name=rule.name,
+                    level=rule.level,
+                    created_at=at,
                 )
         except IntegrityError:
             return None
         what = _describe(clock, rule)
-        actions: dict[str, object] = {"rule": rule.name, "metric": clock.metric, "fraction_used": clock.fraction_used}
+        actions: dict[str, object] = {
+            "rule": rule.name,
+            "metric": clock.metric,
+            "fraction_used": clock.fraction_used,
+        }
         notified = []
         for user in _recipients(request, rule):
             if user.email:
-                subject = _("【时效预警】服务单 %(number)s：%(what)s") % {"number": request.number, "what": what}
+                subject = _("【时效预警】服务单 %(number)s：%(what)s") % {
+                    "number": request.number,
+                    "what": what,
+                }
                 body = _(
                     "%(name)s，您好：\n\n服务单 %(number)s（%(subject)s）%(what)s，期限 %(due)s。\n"
                     "升级规则：%(rule)s\n\n请尽快处理。"
-                ) % {"name": user.get_full_name() or user.username, "number": request.number,
-                     "subject": request.subject, "what": what, "rule": rule.name,
-                     "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")}
-                outbox.queue_email(organization=request.organization, key=f"sla-escalation:{escalation.pk}:{user.pk}",
-                                   to=user.email, subject=subject, body=body)
+                ) % {
+                    "name": user.get_full_name() or user.username,
+                    "number": request.number,
+                    "subject": request.subject,
+                    "what": what,
+                    "rule": rule.name,
+                    "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+                }
+                outbox.queue_email(
+                    organization=request.organization,
+                    key=f"sla-escalation:{escalation.pk}:{user.pk}",
+                    to=user.email,
+                    subject=subject,
+                    body=body,
+                )
             notified.append(user.username)
         actions["notified"] = notified
         if rule.level:
             RequestSla.objects.filter(request=request, escalation_level__lt=rule.level).update(
-                escalation_level=rule.level)
+                escalation_level=rule.level
+            )
             actions["level"] = rule.level
-        event_sla(request=request, action="escalated", at=at, reason=text(codes.ESCALATED, rule=rule.name, what=what),
-                  rule=rule.name, level=rule.level, metric=clock.metric, notified=notified)
+        event_sla(
+            request=request,
+            action="escalated",
+            at=at,
+            reason=text(codes.ESCALATED, rule=rule.name, what=what),
+            rule=rule.name,
+            level=rule.level,
+            metric=clock.metric,
+            notified=notified,
+        )
         if rule.raise_priority:
-            actions["priority"] = priority_raise(request=request, at=at, reason=text(codes.ESCALATED_RULE, rule=rule.name))
+            actions["priority"] = priority_raise(
+                request=request, at=at, reason=text(codes.ESCALATED_RULE, rule=rule.name)
+            )
         if rule.reassign_to_id and rule.reassign_to_id != request.assignee_id:
-            target = User.objects.filter(pk=rule.reassign_to_id, is_active=True,
-                                         organization_id=request.organization_id).first()
+            target = User.objects.filter(
+                pk=rule.reassign_to_id, is_active=True, organization_id=request.organization_id
+            ).first()
             if target is not None:
-                request_assign(request=request, assignee=target, by=None, reason=text(codes.ESCALATED_RULE, rule=rule.name))
+                request_assign(
+                    request=request,
+                    assignee=target,
+                    by=None,
+                    reason=text(codes.ESCALATED_RULE, rule=rule.name),
+                )
                 actions["reassigned_to"] = target.username
         escalation.actions = actions
         escalation.save(update_fields=["actions"])

@@ -17,5 +17,7 @@ RESUMED = register("sla.resumed", gettext_noop("时效恢复计时（暂停 %(mi
 PAUSED = register("sla.paused", gettext_noop("时效暂停计时：%(status)s"), status=STATUS)
 ESCALATED = register("sla.escalated", gettext_noop("时效升级：%(rule)s（%(what)s）"), what=NESTED)
 ESCALATED_RULE = register("sla.escalated_rule", gettext_noop("时效升级：%(rule)s"))
-WHAT_BREACHED = register("sla.what.breached", gettext_noop("%(metric)s已超时 %(minutes)d 分钟"), metric=METRIC)
+WHAT_BREACHED = register(
+    "sla.what.breached", gettext_noop("%(metric)s已超时 %(minutes)d 分钟"), metric=METRIC
+)
 WHAT_USED = register("sla.what.used", gettext_noop("%(metric)s已用时限的 %(percent)d%%"), metric=METRIC)

@@ -41,17 +41,24 @@ def status_changed(*, request: ServiceRequest, old: str, at: datetime) -> None:
     if replayed:
         return
     new = request.status
-    open_pause = SlaPause.objects.filter(request=request, ended_at__isnull=True).order_by("-started_at").first()
+    open_pause = (
+        SlaPause.objects.filter(request=request, ended_at__isnull=True).order_by("-started_at").first()
+    )
     pausing = new in _pause_statuses(state) and new not in DONE
     if open_pause is not None and not pausing:
         SlaPause.objects.filter(request=request, ended_at__isnull=True).update(ended_at=at)
         minutes = max(0, int((at - open_pause.started_at).total_seconds() // 60))
-        event_sla(request=request, action="resumed", at=at, from_status=open_pause.status, paused_minutes=minutes,
-                  reason=text(codes.RESUMED, minutes=minutes))
+        event_sla(
+            request=request,
+            action="resumed",
+            at=at,
+            from_status=open_pause.status,
+            paused_minutes=minutes,
+            reason=text(codes.RESUMED, minutes=minutes),
+        )
     elif open_pause is None and pausing:
         SlaPause.objects.create(request=request, status=new, started_at=at)
-        event_sla(request=request, action="paused", at=at, status=new,
-                  reason=text(codes.PAUSED, status=new))
+        event_sla(request=request, action="paused", at=at, status=new, reason=text(codes.PAUSED, status=new))
     met: dict[str, datetime] = {}
     if new == Status.IN_PROGRESS:
         met[Metric.ONSITE_ARRIVAL] = at
@@ -71,15 +78,26 @@ def _new_cycles(*, request: ServiceRequest, state: RequestSla, at: datetime) -> 
     if state.policy is None:
         return
     targets = {t.metric: t for t in state.policy.targets.all()}
-    cycles = dict(SlaClock.objects.filter(request=request).values("metric").annotate(n=Max("cycle"))
-                  .values_list("metric", "n"))
+    cycles = dict(
+        SlaClock.objects.filter(request=request)
+        .values("metric")
+        .annotate(n=Max("cycle"))
+        .values_list("metric", "n")
+    )
     for metric in CYCLED:
         target = targets.get(metric)
         if target is not None and applies(metric, request) and metric in cycles:
             for stale in SlaClock.objects.filter(request=request, metric=metric, active=True):
                 clock_stop(stale)
-            clock_new(request=request, state=state, policy=state.policy, target=target, start=at,
-                       cycle=cycles[metric] + 1, at=at)
+            clock_new(
+                request=request,
+                state=state,
+                policy=state.policy,
+                target=target,
+                start=at,
+                cycle=cycles[metric] + 1,
+                at=at,
+            )
 
 
 def message_added(*, request: ServiceRequest, author_kind: str, internal: bool, at: datetime) -> None:
@@ -92,12 +110,26 @@ def message_added(*, request: ServiceRequest, author_kind: str, internal: bool, 
     met: dict[str, datetime] = {}
     if author_kind == "customer":
         waiting = SlaClock.objects.filter(request=request, metric=Metric.NEXT_RESPONSE, active=True).exists()
-        target = (SlaTarget.objects.filter(policy=state.policy, metric=Metric.NEXT_RESPONSE).first()
-                  if state.policy is not None else None)
-        if request.first_response_at is not None and not waiting and target is not None and state.policy is not None:
-            cycle = (SlaClock.objects.filter(request=request, metric=Metric.NEXT_RESPONSE)
-                     .aggregate(n=Max("cycle"))["n"] or 0) + 1
-            clock_new(request=request, state=state, policy=state.policy, target=target, start=at, cycle=cycle, at=at)
+        target = (
+            SlaTarget.objects.filter(policy=state.policy, metric=Metric.NEXT_RESPONSE).first()
+            if state.policy is not None
+            else None
+        )
+        if (
+            request.first_response_at is not None
+            and not waiting
+            and target is not None
+            and state.policy is not None
+        ):
+            cycle = (
+                SlaClock.objects.filter(request=request, metric=Metric.NEXT_RESPONSE).aggregate(
+                    n=Max("cycle")
+                )["n"]
+                or 0
+            ) + 1
+            clock_new(
+                request=request, state=state, policy=state.policy, target=target, start=at, cycle=cycle, at=at
+            )
     elif author_kind == "staff":
         met[Metric.NEXT_RESPONSE] = at
     recompute_request(request=request, state=state, at=at, met=met)

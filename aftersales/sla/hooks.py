@@ -44,19 +44,30 @@ def on_request_created(*, request: ServiceRequest, at: datetime | None = None) -
 
 
 def on_status_changed(*, request: ServiceRequest, old: str, at: datetime | None = None) -> None:
-    _guarded("status", request,
-             lambda: handlers.status_changed(request=request, old=old, at=at or timezone.now()))
+    _guarded(
+        "status", request, lambda: handlers.status_changed(request=request, old=old, at=at or timezone.now())
+    )
 
 
 def on_message(*, request: ServiceRequest, message: Message) -> None:
-    _guarded("message", request, lambda: handlers.message_added(
-        request=request, author_kind=message.author_kind, internal=message.internal, at=message.created_at))
+    _guarded(
+        "message",
+        request,
+        lambda: handlers.message_added(
+            request=request, author_kind=message.author_kind, internal=message.internal, at=message.created_at
+        ),
+    )
 
 
-def on_request_updated(*, request: ServiceRequest, changed: Iterable[str], at: datetime | None = None) -> None:
+def on_request_updated(
+    *, request: ServiceRequest, changed: Iterable[str], at: datetime | None = None
+) -> None:
     fields = list(changed)
-    _guarded("updated", request,
-             lambda: handlers.fields_changed(request=request, changed=fields, at=at or timezone.now()))
+    _guarded(
+        "updated",
+        request,
+        lambda: handlers.fields_changed(request=request, changed=fields, at=at or timezone.now()),
+    )
 
 
 def on_assigned(*, request: ServiceRequest, at: datetime | None = None) -> None:

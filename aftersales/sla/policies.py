@@ -59,7 +59,9 @@ class _Policy:
 def _common_rules() -> tuple[_Rule, ...]:
     return (
         _Rule(_("75% 预警：通知处理人"), percent=75),
-        _Rule(_("超时：通知处理人和班长，提高优先级"), percent=100, roles=(Role.ORG_ADMIN,), raise_priority=True),
+        _Rule(
+            _("超时：通知处理人和班长，提高优先级"), percent=100, roles=(Role.ORG_ADMIN,), raise_priority=True
+        ),
     )
 
 
@@ -67,24 +69,72 @@ def default_policies() -> list[_Policy]:
     """The defaults of the product issue; names are data, written in the language active now."""
     common = _common_rules()
     return [
-        _Policy(_("咨询：2 个工作小时内答复"), 10, ("consultation",),
-                ((Metric.FIRST_RESPONSE, 2 * HOUR, W), (Metric.NEXT_RESPONSE, 2 * HOUR, W)), common),
-        _Policy(_("投诉：24 小时内给出解决方案"), 20, ("complaint",),
-                ((Metric.FIRST_RESPONSE, 1 * HOUR, W), (Metric.NEXT_RESPONSE, 2 * HOUR, W),
-                 (Metric.RESOLUTION, 24 * HOUR, C)),
-                (*common,
-                 _Rule(_("一级升级：班长"), after=4 * HOUR, metric=Metric.RESOLUTION, level=1, notify_assignee=True,
-                       roles=(Role.ORG_ADMIN,)),
-                 _Rule(_("二级升级：服务经理"), after=12 * HOUR, metric=Metric.RESOLUTION, level=2,
-                       notify_assignee=True, roles=(Role.QUALITY_MANAGER,)))),
-        _Policy(_("退换货：3 个工作日内处理"), 30, ("return", "exchange", "refund"),
-                ((Metric.FIRST_RESPONSE, 4 * HOUR, W), (Metric.NEXT_RESPONSE, 4 * HOUR, W),
-                 (Metric.RETURN_PROCESSING, 3 * WORKING_DAY, W)), common),
-        _Policy(_("上门服务：5 个工作日内解决"), 40, ("installation", "repair", "maintenance"),
-                ((Metric.FIRST_RESPONSE, 4 * HOUR, W), (Metric.NEXT_RESPONSE, 4 * HOUR, W),
-                 (Metric.ONSITE_ARRIVAL, 2 * WORKING_DAY, W), (Metric.RESOLUTION, 5 * WORKING_DAY, W)), common),
-        _Policy(_("其他：1 个工作日内首次响应"), 100, (),
-                ((Metric.FIRST_RESPONSE, WORKING_DAY, W), (Metric.NEXT_RESPONSE, WORKING_DAY, W)), common),
+        _Policy(
+            _("咨询：2 个工作小时内答复"),
+            10,
+            ("consultation",),
+            ((Metric.FIRST_RESPONSE, 2 * HOUR, W), (Metric.NEXT_RESPONSE, 2 * HOUR, W)),
+            common,
+        ),
+        _Policy(
+            _("投诉：24 小时内给出解决方案"),
+            20,
+            ("complaint",),
+            (
+                (Metric.FIRST_RESPONSE, 1 * HOUR, W),
+                (Metric.NEXT_RESPONSE, 2 * HOUR, W),
+                (Metric.RESOLUTION, 24 * HOUR, C),
+            ),
+            (
+                *common,
+                _Rule(
+                    _("一级升级：班长"),
+                    after=4 * HOUR,
+                    metric=Metric.RESOLUTION,
+                    level=1,
+                    notify_assignee=True,
+                    roles=(Role.ORG_ADMIN,),
+                ),
+                _Rule(
+                    _("二级升级：服务经理"),
+                    after=12 * HOUR,
+                    metric=Metric.RESOLUTION,
+                    level=2,
+                    notify_assignee=True,
+                    roles=(Role.QUALITY_MANAGER,),
+                ),
+            ),
+        ),
+        _Policy(
+            _("退换货：3 个工作日内处理"),
+            30,
+            ("return", "exchange", "refund"),
+            (
+                (Metric.FIRST_RESPONSE, 4 * HOUR, W),
+                (Metric.NEXT_RESPONSE, 4 * HOUR, W),
+                (Metric.RETURN_PROCESSING, 3 * WORKING_DAY, W),
+            ),
+            common,
+        ),
+        _Policy(
+            _("上门服务：5 个工作日内解决"),
+            40,
+            ("installation", "repair", "maintenance"),
+            (
+                (Metric.FIRST_RESPONSE, 4 * HOUR, W),
+                (Metric.NEXT_RESPONSE, 4 * HOUR, W),
+                (Metric.ONSITE_ARRIVAL, 2 * WORKING_DAY, W),
+                (Metric.RESOLUTION, 5 * WORKING_DAY, W),
+            ),
+            common,
+        ),
+        _Policy(
+            _("其他：1 个工作日内首次响应"),
+            100,
+            (),
+            ((Metric.FIRST_RESPONSE, WORKING_DAY, W), (Metric.NEXT_RESPONSE, WORKING_DAY, W)),
+            common,
+        ),
     ]
 
 
@@ -92,16 +142,26 @@ def policies_seed(*, organization: Organization) -> list[SlaPolicy]:
     created = []
     with transaction.atomic():
         for spec in default_policies():
-            policy = SlaPolicy.objects.create(organization=organization, name=spec.name, position=spec.position,
-                                              kinds=list(spec.kinds))
+            policy = SlaPolicy.objects.create(
+                organization=organization, name=spec.name, position=spec.position, kinds=list(spec.kinds)
+            )
             SlaTarget.objects.bulk_create(
                 SlaTarget(policy=policy, metric=metric, minutes=minutes, basis=basis)
                 for metric, minutes, basis in spec.targets
             )
             EscalationRule.objects.bulk_create(
-                EscalationRule(policy=policy, name=r.name, metric=r.metric, threshold_percent=r.percent,
-                               after_minutes=r.after, level=r.level, notify_assignee=r.notify_assignee,
-                               notify_roles=list(r.roles), raise_priority=r.raise_priority, position=i)
+                EscalationRule(
+                    policy=policy,
+                    name=r.name,
+                    metric=r.metric,
+                    threshold_percent=r.percent,
+                    after_minutes=r.after,
+                    level=r.level,
+                    notify_assignee=r.notify_assignee,
+                    notify_roles=list(r.roles),
+                    raise_priority=r.raise_priority,
+                    position=i,
+                )
                 for i, r in enumerate(spec.rules)
             )
             created.append(policy)
@@ -140,7 +200,7 @@ def _replay_unmatched(organization: Organization) -> None:
     orphans = RequestSla.objects.filter(request__organization=organization, policy__isnull=True)
     request_ids = list(orphans.values_list("request_id", flat=True))
     for start in range(0, len(request_ids), 1000):
-        chunk = request_ids[start:start + 1000]
+        chunk = request_ids[start : start + 1000]
         SlaPause.objects.filter(request_id__in=chunk).delete()
         RequestSla.objects.filter(request_id__in=chunk).delete()
 
@@ -148,8 +208,10 @@ def _replay_unmatched(organization: Organization) -> None:
 def _version_sql() -> str:
     # Raw SQL: cheap to issue on every create, and the same driver values (a string or a
     # datetime, whatever the backend returns) on both paths that read the version.
-    return (f"SELECT COUNT(*) AS policy_n, MAX(updated_at) AS policy_at, MAX(id) AS policy_top "  # noqa: S608
-            f"FROM {connection.ops.quote_name(SlaPolicy._meta.db_table)} WHERE organization_id = %s")
+    return (
+        f"SELECT COUNT(*) AS policy_n, MAX(updated_at) AS policy_at, MAX(id) AS policy_top "  # noqa: S608
+        f"FROM {connection.ops.quote_name(SlaPolicy._meta.db_table)} WHERE organization_id = %s"
+    )
 
 
 def _policy_version(organization_id: int) -> _PolicyVersion:
@@ -163,9 +225,11 @@ def _policy_version(organization_id: int) -> _PolicyVersion:
 def _setup_sql() -> str:
     """The organization's default calendar and its policies' version, in one row."""
     calendars = connection.ops.quote_name(ServiceCalendar._meta.db_table)
-    return (f"SELECT {reads.columns(ServiceCalendar, 'c')}, v.policy_n, v.policy_at, v.policy_top "  # noqa: S608
-            f"FROM {calendars} c, ({_version_sql()}) v "
-            "WHERE c.organization_id = %s AND c.station_id IS NULL ORDER BY c.id LIMIT 1")
+    return (
+        f"SELECT {reads.columns(ServiceCalendar, 'c')}, v.policy_n, v.policy_at, v.policy_top "  # noqa: S608
+        f"FROM {calendars} c, ({_version_sql()}) v "
+        "WHERE c.organization_id = %s AND c.station_id IS NULL ORDER BY c.id LIMIT 1"
+    )
 
 
 def sla_setup_versioned(*, organization: Organization) -> tuple[ServiceCalendar, _PolicyVersion | None]:
@@ -185,7 +249,8 @@ def sla_setup_all() -> int:
     """Set up every organization whose default policies were never given (no default calendar
     yet, or one made by another app); returns how many."""
     having = ServiceCalendar.objects.filter(station__isnull=True, policies_seeded_at__isnull=False).values(
-        "organization_id")
+        "organization_id"
+    )
     missing = Organization.objects.exclude(pk__in=having).order_by("pk")
     count = 0
     for org in missing:
@@ -211,7 +276,9 @@ def policies_touch(policy_ids: Any) -> None:
     it (a clock set back, a test's mocked time): the policy cache then reloads them."""
     touched = SlaPolicy.objects.filter(pk__in=policy_ids)
     for organization_id in set(touched.values_list("organization_id", flat=True)):
-        latest = SlaPolicy.objects.filter(organization_id=organization_id).aggregate(at=Max("updated_at"))["at"]
+        latest = SlaPolicy.objects.filter(organization_id=organization_id).aggregate(at=Max("updated_at"))[
+            "at"
+        ]
         now = timezone.now()
         stamp = max(now, latest + timedelta(microseconds=1)) if latest is not None else now
         touched.filter(organization_id=organization_id).update(updated_at=stamp)
@@ -234,7 +301,8 @@ def active_policies(
         return cached[1]
     policies = (
         SlaPolicy.objects.filter(organization_id=organization_id, is_active=True)
-        .prefetch_related("product_categories", "targets").order_by("position", "id")
+        .prefetch_related("product_categories", "targets")
+        .order_by("position", "id")
     )
     loaded = [(policy, frozenset(c.pk for c in policy.product_categories.all())) for policy in policies]
     for policy, _categories in loaded:
@@ -267,7 +335,9 @@ def _tier_and_category(request: ServiceRequest) -> tuple[str, int | None]:
     product_model = unit._state.fields_cache.get("product_model") if unit is not None else None
     if product_model is not None:
         return tier, product_model.category_id
-    category_id = Unit.objects.filter(pk=request.unit_id).values_list("product_model__category_id", flat=True).first()
+    category_id = (
+        Unit.objects.filter(pk=request.unit_id).values_list("product_model__category_id", flat=True).first()
+    )
     return tier, category_id
 
 
@@ -276,7 +346,13 @@ def policy_for(request: ServiceRequest, *, version: _PolicyVersion | None = None
     (``version``: of its policies, from ``sla_setup_versioned`` in this transaction)."""
     tier, category_id = _tier_and_category(request)
     for policy, categories in active_policies(request.organization_id, version):
-        if policy.matches(kind=request.kind, priority=request.priority, channel=request.channel,
-                          tier=tier, category_id=category_id, categories=set(categories)):
+        if policy.matches(
+            kind=request.kind,
+            priority=request.priority,
+            channel=request.channel,
+            tier=tier,
+            category_id=category_id,
+            categories=set(categories),
+        ):
             return policy
     return None

@@ -33,9 +33,24 @@ State = SlaClock.State
 
 # Active clocks are never met (meeting a target deactivates its clock), so met_at is not read;
 # only two datetimes per row are, since parsing them is a good part of the cost.
-_FIELDS = ("id", "request_id", "metric", "basis", "calendar_id", "policy_id", "started_at", "target_minutes",
-           "state", "due_at", "breached_by_minutes", "fraction_used", "confirmed", "revision", "escalation_mark",
-           "is_breached")
+_FIELDS = (
+    "id",
+    "request_id",
+    "metric",
+    "basis",
+    "calendar_id",
+    "policy_id",
+    "started_at",
+    "target_minutes",
+    "state",
+    "due_at",
+    "breached_by_minutes",
+    "fraction_used",
+    "confirmed",
+    "revision",
+    "escalation_mark",
+    "is_breached",
+)
 
 
 @dataclass
@@ -47,7 +62,12 @@ class CheckResult:
     candidates: list[tuple[int, float, list[EscalationRule]]] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, int]:
-        return {"clocks": self.clocks, "updated": self.updated, "breached": self.breached, "escalated": self.escalated}
+        return {
+            "clocks": self.clocks,
+            "updated": self.updated,
+            "breached": self.breached,
+            "escalated": self.escalated,
+        }
 
 
 def _write(updates: list[tuple[Any, ...]]) -> None:
@@ -59,7 +79,9 @@ def _write(updates: list[tuple[Any, ...]]) -> None:
         if connection.vendor != "postgresql":
             cursor.executemany(
                 f"UPDATE {table} SET state = %s, due_at = %s, breached_by_minutes = %s, "  # noqa: S608
-                "fraction_used = %s, confirmed = %s WHERE id = %s AND revision = %s", updates)
+                "fraction_used = %s, confirmed = %s WHERE id = %s AND revision = %s",
+                updates,
+            )
             return
         columns = list(zip(*updates, strict=True))
         cursor.execute(
@@ -76,7 +98,9 @@ def _pauses() -> dict[int, list[Pause]]:
     """Pauses of every request with an active clock, in one query."""
     found: dict[int, list[Pause]] = defaultdict(list)
     requests = SlaClock.objects.filter(active=True).values("request_id")
-    rows = SlaPause.objects.filter(request_id__in=requests).values_list("request_id", "started_at", "ended_at")
+    rows = SlaPause.objects.filter(request_id__in=requests).values_list(
+        "request_id", "started_at", "ended_at"
+    )
     for request_id, start, end in rows:
         found[request_id].append((start, end))
     return found
@@ -90,7 +114,8 @@ def recompute_open_clocks(*, now: datetime, batch_size: int = 5000, escalations:
     rules: dict[int, list[EscalationRule]] = {}
     pauses = _pauses()
     active = SlaClock.objects.filter(active=True).annotate(
-        is_breached=ExpressionWrapper(Q(breached_at__isnull=False), output_field=BooleanField()))
+        is_breached=ExpressionWrapper(Q(breached_at__isnull=False), output_field=BooleanField())
+    )
     last_id = 0
     while True:
         rows = list(active.filter(id__gt=last_id).order_by("id").values_list(*_FIELDS)[:batch_size])
@@ -107,28 +132,67 @@ def recompute_open_clocks(*, now: datetime, batch_size: int = 5000, escalations:
                 rules.update({p: found.get(p, []) for p in new_policies})
         updates: list[tuple[Any, ...]] = []
         breaches: list[tuple[int, int, str, datetime]] = []
-        for (clock_id, request_id, metric, basis, calendar_id, policy_id, started_at, target, state, due_at,
-             breached_by, fraction, confirmed, revision, mark, is_breached) in rows:
+        for (
+            clock_id,
+            request_id,
+            metric,
+            basis,
+            calendar_id,
+            policy_id,
+            started_at,
+            target,
+            state,
+            due_at,
+            breached_by,
+            fraction,
+            confirmed,
+            revision,
+            mark,
+            is_breached,
+        ) in rows:
             calendar = None
             if basis == TimeBasis.WORKING:
                 calendar = calendars.get(calendar_id) if calendar_id is not None else None
                 calendar = calendar or fallback_calendar()
             clock = compute_clock(
-                calendar=calendar, start=started_at, target_minutes=target, now=now,
+                calendar=calendar,
+                start=started_at,
+                target_minutes=target,
+                now=now,
                 pauses=() if metric in UNPAUSED else pauses.get(request_id, ()),
             )
-            new_state = State.BREACHED if clock.state == ClockStatus.BREACHED or is_breached else str(clock.state)
+            new_state = (
+                State.BREACHED if clock.state == ClockStatus.BREACHED or is_breached else str(clock.state)
+            )
             new_fraction = round(clock.fraction_used, 4)
             if (new_state, clock.due_at, clock.breached_by_minutes, new_fraction, clock.confirmed) != (
-                state, due_at, breached_by, fraction, confirmed
+                state,
+                due_at,
+                breached_by,
+                fraction,
+                confirmed,
             ):
-                updates.append((new_state, adapt(clock.due_at), clock.breached_by_minutes, new_fraction,
-                                clock.confirmed, clock_id, revision))
+                updates.append(
+                    (
+                        new_state,
+                        adapt(clock.due_at),
+                        clock.breached_by_minutes,
+                        new_fraction,
+                        clock.confirmed,
+                        clock_id,
+                        revision,
+                    )
+                )
             if clock.state == ClockStatus.BREACHED and not is_breached:
                 breaches.append((clock_id, request_id, metric, clock.due_at))
             if escalations and rules.get(policy_id):
-                due = rules_due(rules[policy_id], metric=metric, target_minutes=target,
-                                fraction_used=new_fraction, mark=mark)
+                due = rules_due(
+                    rules[policy_id],
+                    metric=metric,
+                    target_minutes=target,
+                    fraction_used=new_fraction,
+                    mark=mark,
+                )
                 if due:
                     result.candidates.append((clock_id, new_fraction * target, due))
         result.clocks += len(rows)
@@ -149,11 +213,18 @@ def _record_breaches(breaches: list[tuple[int, int, str, datetime]], now: dateti
     events = []
     for clock_id, request_id, metric, due_at in breaches:
         if clock_id in applied and claim_breach(clock_id, max(due_at, applied[clock_id])):
-            events.append(RequestEvent(
-                request_id=request_id, kind=RequestEvent.Kind.SLA, actor=None, actor_label="系统", public=False,
-                **event_text.fields(breach_reason(metric, due_at)),
-                data={"action": "breached", "metric": metric, "due_at": due_at.isoformat()}, created_at=now,
-            ))
+            events.append(
+                RequestEvent(
+                    request_id=request_id,
+                    kind=RequestEvent.Kind.SLA,
+                    actor=None,
+                    actor_label="系统",
+                    public=False,
+                    **event_text.fields(breach_reason(metric, due_at)),
+                    data={"action": "breached", "metric": metric, "due_at": due_at.isoformat()},
+                    created_at=now,
+                )
+            )
     RequestEvent.objects.bulk_create(events, batch_size=1000)
     return len(events)
 

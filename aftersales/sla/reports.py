@@ -65,8 +65,13 @@ class ReportFilter:
         metric = params.get("metric") or ""
         kind = params.get("kind") or ""
         org = params.get("organization") or ""
-        return cls(start=start, end=end, metric=metric if metric in Metric.values else "",
-                   kind=kind if kind in Kind.values else "", organization_id=int(org) if str(org).isdigit() else None)
+        return cls(
+            start=start,
+            end=end,
+            metric=metric if metric in Metric.values else "",
+            kind=kind if kind in Kind.values else "",
+            organization_id=int(org) if str(org).isdigit() else None,
+        )
 
     def as_params(self) -> dict[str, str]:
         params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
@@ -88,7 +93,9 @@ def _parse_date(value: Any) -> date | None:
 
 def _bounds(start: date, end_exclusive: date) -> tuple[datetime, datetime]:
     zone = timezone.get_current_timezone()
-    return datetime.combine(start, time(0), tzinfo=zone), datetime.combine(end_exclusive, time(0), tzinfo=zone)
+    return datetime.combine(start, time(0), tzinfo=zone), datetime.combine(
+        end_exclusive, time(0), tzinfo=zone
+    )
 
 
 def decided_clocks(*, user: AnyUser, f: ReportFilter) -> QuerySet[SlaClock]:
@@ -124,9 +131,14 @@ class Row:
 
 def _group_expr(dim: str) -> Any:
     return {
-        "kind": F("request__kind"), "metric": F("metric"), "agent": F("owner_id"), "role": F("owner__role"),
-        "station": F("request__sla__station_id"), "organization": F("organization_id"),
-        "week": TruncWeek("outcome_at"), "month": TruncMonth("outcome_at"),
+        "kind": F("request__kind"),
+        "metric": F("metric"),
+        "agent": F("owner_id"),
+        "role": F("owner__role"),
+        "station": F("request__sla__station_id"),
+        "organization": F("organization_id"),
+        "week": TruncWeek("outcome_at"),
+        "month": TruncMonth("outcome_at"),
     }[dim]
 
 
@@ -170,19 +182,26 @@ def compliance(*, user: AnyUser, f: ReportFilter, dim: str) -> list[Row]:
     if dim not in DIMENSIONS:
         raise Http404
     rows = (
-        decided_clocks(user=user, f=f).values(k=_group_expr(dim))
-        .annotate(met=Count("id", filter=Q(state=State.MET)), breached=Count("id", filter=Q(state=State.BREACHED)))
+        decided_clocks(user=user, f=f)
+        .values(k=_group_expr(dim))
+        .annotate(
+            met=Count("id", filter=Q(state=State.MET)), breached=Count("id", filter=Q(state=State.BREACHED))
+        )
         .order_by("k")
     )
     found = [(_key(r["k"]), r["met"], r["breached"]) for r in rows]
     labels = _labels(dim, [k for k, _met, _breached in found])
     unassigned = _("未分配")
-    return [Row(key=k, label=labels.get(k, unassigned if k == NONE else k), met=m, breached=b) for k, m, b in found]
+    return [
+        Row(key=k, label=labels.get(k, unassigned if k == NONE else k), met=m, breached=b)
+        for k, m, b in found
+    ]
 
 
 def totals(*, user: AnyUser, f: ReportFilter) -> Row:
     counts = decided_clocks(user=user, f=f).aggregate(
-        met=Count("id", filter=Q(state=State.MET)), breached=Count("id", filter=Q(state=State.BREACHED)))
+        met=Count("id", filter=Q(state=State.MET)), breached=Count("id", filter=Q(state=State.BREACHED))
+    )
     return Row(key="all", label=_("合计"), met=counts["met"], breached=counts["breached"])
 
 
@@ -226,7 +245,9 @@ def _drill(qs: QuerySet[SlaClock], user: AnyUser, dim: str, key: str) -> QuerySe
             raise Http404
         return qs.filter(owner__role=key)
     if key == NONE and dim in ("agent", "station"):
-        return qs.filter(owner__isnull=True) if dim == "agent" else qs.filter(request__sla__station__isnull=True)
+        return (
+            qs.filter(owner__isnull=True) if dim == "agent" else qs.filter(request__sla__station__isnull=True)
+        )
     if not key.isdigit():
         raise Http404
     pk = int(key)
@@ -252,27 +273,47 @@ def breaches(*, user: AnyUser, f: ReportFilter, dim: str = "", key: str = "") ->
     qs = decided_clocks(user=user, f=f).filter(state=State.BREACHED)
     if dim:
         qs = _drill(qs, user, dim, key)
-    return qs.select_related("request", "request__customer", "owner", "organization").order_by("-breached_at", "-id")
+    return qs.select_related("request", "request__customer", "owner", "organization").order_by(
+        "-breached_at", "-id"
+    )
 
 
 def breach_rows(qs: QuerySet[SlaClock]) -> list[list[Any]]:
     """The columns of a breach export (no personal data beyond the customer's name)."""
     rows = []
     for c in qs.iterator(chunk_size=2000):
-        rows.append([
-            c.request.number, c.organization.name, str(Kind(c.request.kind).label), str(Metric(c.metric).label),
-            c.cycle, timezone.localtime(c.started_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(c.due_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(c.breached_at).strftime("%Y-%m-%d %H:%M") if c.breached_at else "",
-            c.breached_by_minutes, (c.owner.get_full_name() or c.owner.username) if c.owner else "",
-            "" if c.confirmed else _("未确认"),
-        ])
+        rows.append(
+            [
+                c.request.number,
+                c.organization.name,
+                str(Kind(c.request.kind).label),
+                str(Metric(c.metric).label),
+                c.cycle,
+                timezone.localtime(c.started_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(c.due_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(c.breached_at).strftime("%Y-%m-%d %H:%M") if c.breached_at else "",
+                c.breached_by_minutes,
+                (c.owner.get_full_name() or c.owner.username) if c.owner else "",
+                "" if c.confirmed else _("未确认"),
+            ]
+        )
     return rows
 
 
 def breach_header() -> list[str]:
-    return [_("单号"), _("组织"), _("服务类型"), _("指标"), _("轮次"), _("开始"), _("期限"), _("超时时间"),
-            _("超时（分钟）"), _("负责人"), _("期限确认")]
+    return [
+        _("单号"),
+        _("组织"),
+        _("服务类型"),
+        _("指标"),
+        _("轮次"),
+        _("开始"),
+        _("期限"),
+        _("超时时间"),
+        _("超时（分钟）"),
+        _("负责人"),
+        _("期限确认"),
+    ]
 
 
 def summary_header(dim: str) -> list[str]:

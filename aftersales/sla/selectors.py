@@ -27,8 +27,22 @@ WARN_AT = 0.75
 OPEN_ATTR = "sla_open_clocks"
 # What a badge reads of a clock (``badge_clock``, ``tone``, ``zone_of`` and ``sla_tags.clock_context``):
 # a list page loads only these, and of the calendar only its time zone.
-BADGE_FIELDS = ("id", "request_id", "metric", "cycle", "calendar_id", "basis", "target_minutes", "due_at", "state",
-                "active", "outcome_at", "breached_by_minutes", "fraction_used", "confirmed")
+BADGE_FIELDS = (
+    "id",
+    "request_id",
+    "metric",
+    "cycle",
+    "calendar_id",
+    "basis",
+    "target_minutes",
+    "due_at",
+    "state",
+    "active",
+    "outcome_at",
+    "breached_by_minutes",
+    "fraction_used",
+    "confirmed",
+)
 
 
 # "Due soon" on the start page and the queue's filter: a running clock due within this long.
@@ -53,7 +67,9 @@ def by_urgency(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     Annotates ``sla_due_at``, the earliest due time of the request's active clocks.
     """
     due = SlaClock.objects.filter(request=OuterRef("pk"), active=True).order_by("due_at").values("due_at")[:1]
-    return qs.annotate(sla_due_at=Subquery(due)).order_by(F("sla_due_at").asc(nulls_last=True), "-created_at", "-id")
+    return qs.annotate(sla_due_at=Subquery(due)).order_by(
+        F("sla_due_at").asc(nulls_last=True), "-created_at", "-id"
+    )
 
 
 def with_sla(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
@@ -70,7 +86,11 @@ def clocks_of(request: ServiceRequest) -> list[SlaClock]:
     prefetched = getattr(request, OPEN_ATTR, None)
     if prefetched is not None:
         return list(prefetched)
-    return list(SlaClock.objects.filter(request=request).select_related("calendar").order_by("-active", "due_at", "-id"))
+    return list(
+        SlaClock.objects.filter(request=request)
+        .select_related("calendar")
+        .order_by("-active", "due_at", "-id")
+    )
 
 
 def badge_clock(request: ServiceRequest) -> SlaClock | None:
@@ -100,7 +120,11 @@ def tone(clock: SlaClock) -> str:
 
 def zone_of(clock: SlaClock) -> ZoneInfo:
     calendar = clock.calendar if clock.calendar_id else None
-    return ZoneInfo(calendar.timezone) if calendar is not None else ZoneInfo(timezone.get_current_timezone_name())
+    return (
+        ZoneInfo(calendar.timezone)
+        if calendar is not None
+        else ZoneInfo(timezone.get_current_timezone_name())
+    )
 
 
 @dataclass(frozen=True)
@@ -117,7 +141,9 @@ def sla_for_user(*, user: AnyUser, number: str) -> RequestSlaView:
     request = request_for_user(user=user, number=number)
     state = RequestSla.objects.filter(request=request).select_related("policy", "station", "calendar").first()
     clocks = list(
-        SlaClock.objects.filter(request=request).select_related("calendar", "owner").order_by("metric", "cycle")
+        SlaClock.objects.filter(request=request)
+        .select_related("calendar", "owner")
+        .order_by("metric", "cycle")
     )
     escalations: list[Escalation] = []
     if getattr(user, "role", None) != "customer":
@@ -135,8 +161,11 @@ class Promise:
 
 
 _PROMISE_ORDER = (
-    (Metric.FIRST_RESPONSE, "reply"), (Metric.NEXT_RESPONSE, "reply"), (Metric.ONSITE_ARRIVAL, "visit"),
-    (Metric.RETURN_PROCESSING, "resolve"), (Metric.RESOLUTION, "resolve"),
+    (Metric.FIRST_RESPONSE, "reply"),
+    (Metric.NEXT_RESPONSE, "reply"),
+    (Metric.ONSITE_ARRIVAL, "visit"),
+    (Metric.RETURN_PROCESSING, "resolve"),
+    (Metric.RESOLUTION, "resolve"),
 )
 
 

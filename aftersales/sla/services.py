@@ -59,8 +59,9 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False) -> Re
     org = request.organization
     # Kept only when the calendar was there already (a version was read): one made just now is
     # in this transaction, which may still roll back.
-    default, version = config.cached(org, "sla_setup", lambda: (
-        (found := sla_setup_versioned(organization=org)), found[1] is not None))
+    default, version = config.cached(
+        org, "sla_setup", lambda: ((found := sla_setup_versioned(organization=org)), found[1] is not None)
+    )
     station_id = station_for(request)
     calendar = calendar_for(request.organization, station_id, default=default)
     state = None if new else RequestSla.objects.filter(request=request).first()
@@ -72,16 +73,31 @@ def sla_start(*, request: ServiceRequest, at: datetime, new: bool = False) -> Re
     # that can fail on a broken calendar (ValueError) runs before the first write, so the created
     # hook needs no savepoint to leave the request's transaction clean.
     policy = policy_for(request, version=version)
-    state = rows_new(RequestSla, request=request, policy=policy, station_id=station_id, calendar=calendar,
-                     applied_at=at)
+    state = rows_new(
+        RequestSla, request=request, policy=policy, station_id=station_id, calendar=calendar, applied_at=at
+    )
     targets = {} if request.status in DONE or policy is None else policy_targets(policy)
     clocks = [
-        rows_new(SlaClock, request=request, organization_id=request.organization_id, metric=metric, cycle=1,
-                 policy=policy, calendar_id=state.calendar_id, basis=target.basis, target_minutes=target.minutes,
-                 started_at=request.created_at, applied_at=max(at, request.created_at), due_at=request.created_at,
-                 owner_id=request.assignee_id, revision=1)
+        rows_new(
+            SlaClock,
+            request=request,
+            organization_id=request.organization_id,
+            metric=metric,
+            cycle=1,
+            policy=policy,
+            calendar_id=state.calendar_id,
+            basis=target.basis,
+            target_minutes=target.minutes,
+            started_at=request.created_at,
+            applied_at=max(at, request.created_at),
+            due_at=request.created_at,
+            owner_id=request.assignee_id,
+            revision=1,
+        )
         for metric in METRICS
-        if metric != Metric.NEXT_RESPONSE and applies(metric, request) and (target := targets.get(metric)) is not None
+        if metric != Metric.NEXT_RESPONSE
+        and applies(metric, request)
+        and (target := targets.get(metric)) is not None
     ]
     met = met_of(request, None)
     breaches = []
@@ -115,7 +131,9 @@ def sla_state(*, request: ServiceRequest, at: datetime) -> tuple[RequestSla, boo
     return (state, True) if state is not None else (sla_start(request=request, at=at), True)
 
 
-def sla_station_set(*, request: ServiceRequest, station: ServiceStation | None, at: datetime | None = None) -> None:
+def sla_station_set(
+    *, request: ServiceRequest, station: ServiceStation | None, at: datetime | None = None
+) -> None:
     """Serve the request from ``station``: its calendar (if it has one) drives working time."""
     if station is not None and station.organization_id != request.organization_id:
         raise ValueError("station belongs to another organization")
@@ -124,7 +142,9 @@ def sla_station_set(*, request: ServiceRequest, station: ServiceStation | None, 
     state.station = station
     state.calendar = calendar_for(request.organization, station.pk if station else None)
     state.save(update_fields=["station", "calendar"])
-    SlaClock.objects.filter(request=request, active=True).update(calendar=state.calendar, revision=F("revision") + 1)
+    SlaClock.objects.filter(request=request, active=True).update(
+        calendar=state.calendar, revision=F("revision") + 1
+    )
     recompute_request(request=request, state=state, at=at)
 
 
@@ -155,8 +175,15 @@ def policy_apply(
             clock = latest.get(metric)
             if clock is None:
                 if target is not None and policy is not None and metric != Metric.NEXT_RESPONSE:
-                    clock_new(request=request, state=state, policy=policy, target=target, start=request.created_at,
-                               cycle=1, at=at)
+                    clock_new(
+                        request=request,
+                        state=state,
+                        policy=policy,
+                        target=target,
+                        start=request.created_at,
+                        cycle=1,
+                        at=at,
+                    )
                     changed = True
                 continue
             if clock.breached_at is not None or not (clock.active or clock.state == State.STOPPED):
@@ -166,12 +193,25 @@ def policy_apply(
                     clock_stop(clock)
                     changed = True
                 continue
-            same = (clock.active and clock.policy_id == target.policy_id and clock.target_minutes == target.minutes
-                    and clock.basis == target.basis and clock.calendar_id == state.calendar_id)
+            same = (
+                clock.active
+                and clock.policy_id == target.policy_id
+                and clock.target_minutes == target.minutes
+                and clock.basis == target.basis
+                and clock.calendar_id == state.calendar_id
+            )
             if same:
                 continue
-            clock.policy_id, clock.target_minutes, clock.basis = target.policy_id, target.minutes, target.basis
-            clock.calendar_id, clock.applied_at, clock.active = state.calendar_id, max(at, clock.started_at), True
+            clock.policy_id, clock.target_minutes, clock.basis = (
+                target.policy_id,
+                target.minutes,
+                target.basis,
+            )
+            clock.calendar_id, clock.applied_at, clock.active = (
+                state.calendar_id,
+                max(at, clock.started_at),
+                True,
+            )
             clock.state, clock.escalation_mark, clock.revision = State.RUNNING, 0, clock.revision + 1
             clock.save()
             changed = True
@@ -179,8 +219,12 @@ def policy_apply(
     state.applied_at = at
     state.save(update_fields=["policy", "calendar", "applied_at"])
     if changed and not quiet:
-        event_sla(request=request, action="policy_applied", at=at,
-                  reason=text(codes.POLICY_APPLIED, name=policy.name if policy else gettext_noop("无")),
-                  policy=policy.name if policy else None)
+        event_sla(
+            request=request,
+            action="policy_applied",
+            at=at,
+            reason=text(codes.POLICY_APPLIED, name=policy.name if policy else gettext_noop("无")),
+            policy=policy.name if policy else None,
+        )
     recompute_request(request=request, state=state, at=at)
     return policy

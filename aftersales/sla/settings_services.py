@@ -68,17 +68,25 @@ class PolicyData:
 
 def _policy_facts(policy: SlaPolicy) -> dict[str, Any]:
     return {
-        "name": policy.name, "position": policy.position, "is_active": policy.is_active,
-        "kinds": list(policy.kinds), "priorities": list(policy.priorities), "channels": list(policy.channels),
-        "customer_tiers": list(policy.customer_tiers), "pause_statuses": list(policy.pause_statuses),
+        "name": policy.name,
+        "position": policy.position,
+        "is_active": policy.is_active,
+        "kinds": list(policy.kinds),
+        "priorities": list(policy.priorities),
+        "channels": list(policy.channels),
+        "customer_tiers": list(policy.customer_tiers),
+        "pause_statuses": list(policy.pause_statuses),
         "product_category_ids": sorted(policy.product_categories.values_list("pk", flat=True)),
     }
 
 
 def _check_categories(organization_id: int, ids: Iterable[int]) -> list[int]:
     wanted = sorted(set(ids))
-    found = set(ProductCategory.objects.filter(organization_id=organization_id, pk__in=wanted)
-                .values_list("pk", flat=True))
+    found = set(
+        ProductCategory.objects.filter(organization_id=organization_id, pk__in=wanted).values_list(
+            "pk", flat=True
+        )
+    )
     if len(found) != len(wanted):
         raise ValueError("product category of another organization")
     return wanted
@@ -98,8 +106,14 @@ def policy_create(*, organization: Organization, actor: User, data: PolicyData) 
     with transaction.atomic():
         policy = SlaPolicy(organization=organization)
         _policy_write(policy, data)
-        settings_change_log(organization=organization, actor=actor, area=AREA_SLA, action="created",
-                            target=policy.name, detail={"policy": policy.pk, **_policy_facts(policy)})
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=AREA_SLA,
+            action="created",
+            target=policy.name,
+            detail={"policy": policy.pk, **_policy_facts(policy)},
+        )
     return policy
 
 
@@ -110,8 +124,14 @@ def policy_update(*, policy: SlaPolicy, actor: User, data: PolicyData) -> SlaPol
         _policy_write(policy, data)
         changes = _diff(before, _policy_facts(policy))
         if changes:
-            settings_change_log(organization=policy.organization, actor=actor, area=AREA_SLA, action="changed",
-                                target=policy.name, detail={"policy": policy.pk, "changes": changes})
+            settings_change_log(
+                organization=policy.organization,
+                actor=actor,
+                area=AREA_SLA,
+                action="changed",
+                target=policy.name,
+                detail={"policy": policy.pk, "changes": changes},
+            )
     return policy
 
 
@@ -123,9 +143,14 @@ def policy_set_active(*, policy: SlaPolicy, actor: User, active: bool) -> SlaPol
         if policy.is_active != active:
             policy.is_active = active
             policy.save(update_fields=["is_active", "updated_at"])
-            settings_change_log(organization=policy.organization, actor=actor, area=AREA_SLA,
-                                action="activated" if active else "deactivated", target=policy.name,
-                                detail={"policy": policy.pk, "changes": {"is_active": [not active, active]}})
+            settings_change_log(
+                organization=policy.organization,
+                actor=actor,
+                area=AREA_SLA,
+                action="activated" if active else "deactivated",
+                target=policy.name,
+                detail={"policy": policy.pk, "changes": {"is_active": [not active, active]}},
+            )
     return policy
 
 
@@ -141,10 +166,16 @@ def target_set(*, policy: SlaPolicy, actor: User, metric: str, minutes: int, bas
         after = {"minutes": minutes, "basis": basis}
         if existing is None or _diff(before, after):
             settings_change_log(
-                organization=policy.organization, actor=actor, area=AREA_SLA,
-                action="changed" if existing else "created", target=f"{policy.name} · {target.get_metric_display()}",
-                detail={"policy": policy.pk, "metric": metric,
-                        "changes": _diff(before, after) if existing else {k: [None, v] for k, v in after.items()}},
+                organization=policy.organization,
+                actor=actor,
+                area=AREA_SLA,
+                action="changed" if existing else "created",
+                target=f"{policy.name} · {target.get_metric_display()}",
+                detail={
+                    "policy": policy.pk,
+                    "metric": metric,
+                    "changes": _diff(before, after) if existing else {k: [None, v] for k, v in after.items()},
+                },
             )
     return target
 
@@ -153,10 +184,21 @@ def target_delete(*, target: SlaTarget, actor: User) -> None:
     with transaction.atomic():
         policy = target.policy
         label = f"{policy.name} · {target.get_metric_display()}"
-        detail = {"policy": policy.pk, "metric": target.metric, "minutes": target.minutes, "basis": target.basis}
+        detail = {
+            "policy": policy.pk,
+            "metric": target.metric,
+            "minutes": target.minutes,
+            "basis": target.basis,
+        }
         target.delete()
-        settings_change_log(organization=policy.organization, actor=actor, area=AREA_SLA, action="deleted",
-                            target=label, detail=detail)
+        settings_change_log(
+            organization=policy.organization,
+            actor=actor,
+            area=AREA_SLA,
+            action="deleted",
+            target=label,
+            detail=detail,
+        )
 
 
 # ---- escalation rules --------------------------------------------------------------------------
@@ -191,21 +233,34 @@ def rule_create(*, policy: SlaPolicy, actor: User, data: RuleData) -> Escalation
     with transaction.atomic():
         rule = EscalationRule(policy=policy)
         _rule_write(rule, data)
-        settings_change_log(organization=policy.organization, actor=actor, area=AREA_ESCALATION, action="created",
-                            target=f"{policy.name} · {rule.name}", detail={"rule": rule.pk, **_rule_facts(rule)})
+        settings_change_log(
+            organization=policy.organization,
+            actor=actor,
+            area=AREA_ESCALATION,
+            action="created",
+            target=f"{policy.name} · {rule.name}",
+            detail={"rule": rule.pk, **_rule_facts(rule)},
+        )
     return rule
 
 
 def rule_update(*, rule: EscalationRule, actor: User, data: RuleData) -> EscalationRule:
     with transaction.atomic():
-        rule = EscalationRule.objects.select_for_update().select_related("policy__organization").get(pk=rule.pk)
+        rule = (
+            EscalationRule.objects.select_for_update().select_related("policy__organization").get(pk=rule.pk)
+        )
         before = _rule_facts(rule)
         _rule_write(rule, data)
         changes = _diff(before, _rule_facts(rule))
         if changes:
-            settings_change_log(organization=rule.policy.organization, actor=actor, area=AREA_ESCALATION,
-                                action="changed", target=f"{rule.policy.name} · {rule.name}",
-                                detail={"rule": rule.pk, "changes": changes})
+            settings_change_log(
+                organization=rule.policy.organization,
+                actor=actor,
+                area=AREA_ESCALATION,
+                action="changed",
+                target=f"{rule.policy.name} · {rule.name}",
+                detail={"rule": rule.pk, "changes": changes},
+            )
     return rule
 
 
@@ -216,8 +271,14 @@ def rule_delete(*, rule: EscalationRule, actor: User) -> None:
         detail = {"rule": rule.pk, **_rule_facts(rule)}
         label = f"{policy.name} · {rule.name}"
         rule.delete()
-        settings_change_log(organization=policy.organization, actor=actor, area=AREA_ESCALATION, action="deleted",
-                            target=label, detail=detail)
+        settings_change_log(
+            organization=policy.organization,
+            actor=actor,
+            area=AREA_ESCALATION,
+            action="deleted",
+            target=label,
+            detail=detail,
+        )
 
 
 # ---- calendars ---------------------------------------------------------------------------------
@@ -235,7 +296,13 @@ def weekly_hours(calendar: ServiceCalendar) -> dict[int, Hours]:
 
 
 def station_calendar_create(
-    *, organization: Organization, actor: User, station: ServiceStation, name: str, tz: str, holiday_source: str
+    *,
+    organization: Organization,
+    actor: User,
+    station: ServiceStation,
+    name: str,
+    tz: str,
+    holiday_source: str,
 ) -> ServiceCalendar:
     """A station's own calendar, starting from the organization default's weekly hours."""
     if station.organization_id != organization.pk:
@@ -243,29 +310,50 @@ def station_calendar_create(
     with transaction.atomic():
         default = ServiceCalendar.objects.filter(organization=organization, station__isnull=True).first()
         weekly = weekly_hours(default) if default is not None else None
-        calendar = calendar_create(organization=organization, station=station, name=name, tz=tz,
-                                   holiday_source=holiday_source, weekly=weekly)
-        settings_change_log(organization=organization, actor=actor, area=AREA_CALENDARS, action="created",
-                            target=calendar.name,
-                            detail={"calendar": calendar.pk, "station": station.pk, **_calendar_facts(calendar)})
+        calendar = calendar_create(
+            organization=organization,
+            station=station,
+            name=name,
+            tz=tz,
+            holiday_source=holiday_source,
+            weekly=weekly,
+        )
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            action="created",
+            target=calendar.name,
+            detail={"calendar": calendar.pk, "station": station.pk, **_calendar_facts(calendar)},
+        )
     return calendar
 
 
-def calendar_update(*, calendar: ServiceCalendar, actor: User, name: str, tz: str, holiday_source: str) -> ServiceCalendar:
+def calendar_update(
+    *, calendar: ServiceCalendar, actor: User, name: str, tz: str, holiday_source: str
+) -> ServiceCalendar:
     with transaction.atomic():
         calendar = ServiceCalendar.objects.select_for_update(of=("self",)).get(pk=calendar.pk)
         before = _calendar_facts(calendar)
         calendar.name, calendar.timezone, calendar.holiday_source = name, tz, holiday_source
         calendar.full_clean(exclude=["organization", "station"])
         calendar.save(update_fields=["name", "timezone", "holiday_source"])
-        if holiday_source == ServiceCalendar.HolidaySource.CHINA and before["holiday_source"] != holiday_source:
+        if (
+            holiday_source == ServiceCalendar.HolidaySource.CHINA
+            and before["holiday_source"] != holiday_source
+        ):
             calendar_load_official(calendar=calendar, years=official_years())
         calendar_touch(calendar.pk)
         changes = _diff(before, _calendar_facts(calendar))
         if changes:
-            settings_change_log(organization=calendar.organization, actor=actor, area=AREA_CALENDARS,
-                                action="changed", target=calendar.name,
-                                detail={"calendar": calendar.pk, "changes": changes})
+            settings_change_log(
+                organization=calendar.organization,
+                actor=actor,
+                area=AREA_CALENDARS,
+                action="changed",
+                target=calendar.name,
+                detail={"calendar": calendar.pk, "changes": changes},
+            )
     calendar.refresh_from_db()
     return calendar
 
@@ -278,15 +366,21 @@ def calendar_hours_set(*, calendar: ServiceCalendar, actor: User, weekly: Mappin
         WorkingHours.objects.filter(calendar=calendar).delete()
         WorkingHours.objects.bulk_create(
             WorkingHours(calendar=calendar, weekday=day, start=start, end=end)
-            for day, spans in sorted(weekly.items()) for start, end in spans
+            for day, spans in sorted(weekly.items())
+            for start, end in spans
         )
         calendar_touch(calendar.pk)
         after = {str(d): format_hours(weekly.get(d, ())) for d in range(7)}
         changes = _diff(before, after)
         if changes:
-            settings_change_log(organization=calendar.organization, actor=actor, area=AREA_CALENDARS,
-                                action="changed", target=calendar.name,
-                                detail={"calendar": calendar.pk, "working_hours": changes})
+            settings_change_log(
+                organization=calendar.organization,
+                actor=actor,
+                area=AREA_CALENDARS,
+                action="changed",
+                target=calendar.name,
+                detail={"calendar": calendar.pk, "working_hours": changes},
+            )
 
 
 def calendar_day_override(
@@ -297,10 +391,19 @@ def calendar_day_override(
         old = CalendarDay.objects.filter(calendar=calendar, date=day).first()
         before = {"kind": old.kind, "hours": old.hours, "name": old.name, "source": old.source} if old else {}
         row = calendar_day_set(calendar=calendar, day=day, kind=kind, hours=hours, name=name)
-        settings_change_log(organization=calendar.organization, actor=actor, area=AREA_CALENDARS,
-                            action="changed" if old else "created", target=f"{calendar.name} · {day.isoformat()}",
-                            detail={"calendar": calendar.pk, "date": day.isoformat(), "before": before,
-                                    "after": {"kind": kind, "hours": hours, "name": name}})
+        settings_change_log(
+            organization=calendar.organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            action="changed" if old else "created",
+            target=f"{calendar.name} · {day.isoformat()}",
+            detail={
+                "calendar": calendar.pk,
+                "date": day.isoformat(),
+                "before": before,
+                "after": {"kind": kind, "hours": hours, "name": name},
+            },
+        )
     return row
 
 
@@ -316,25 +419,43 @@ def calendar_day_reset(*, calendar: ServiceCalendar, actor: User, day: date) -> 
         if calendar.holiday_source == ServiceCalendar.HolidaySource.CHINA:
             calendar_load_official(calendar=calendar, years=[day.year])
         calendar_touch(calendar.pk)
-        settings_change_log(organization=calendar.organization, actor=actor, area=AREA_CALENDARS, action="deleted",
-                            target=f"{calendar.name} · {day.isoformat()}",
-                            detail={"calendar": calendar.pk, "date": day.isoformat(), "before": before})
+        settings_change_log(
+            organization=calendar.organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            action="deleted",
+            target=f"{calendar.name} · {day.isoformat()}",
+            detail={"calendar": calendar.pk, "date": day.isoformat(), "before": before},
+        )
 
 
-def calendar_year_set(*, calendar: ServiceCalendar, actor: User, year: int, confirmed: bool, note: str = "") -> None:
+def calendar_year_set(
+    *, calendar: ServiceCalendar, actor: User, year: int, confirmed: bool, note: str = ""
+) -> None:
     with transaction.atomic():
         calendar_year_confirm(calendar=calendar, year=year, confirmed=confirmed, note=note)
-        settings_change_log(organization=calendar.organization, actor=actor, area=AREA_CALENDARS,
-                            action="confirmed" if confirmed else "unconfirmed", target=f"{calendar.name} · {year}",
-                            detail={"calendar": calendar.pk, "year": year, "confirmed": confirmed, "note": note})
+        settings_change_log(
+            organization=calendar.organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            action="confirmed" if confirmed else "unconfirmed",
+            target=f"{calendar.name} · {year}",
+            detail={"calendar": calendar.pk, "year": year, "confirmed": confirmed, "note": note},
+        )
 
 
 def calendar_official_reload(*, calendar: ServiceCalendar, actor: User, years: Iterable[int]) -> int:
     wanted = sorted(set(years))
     with transaction.atomic():
         days = calendar_load_official(calendar=calendar, years=wanted)
-        settings_change_log(organization=calendar.organization, actor=actor, area=AREA_CALENDARS, action="loaded",
-                            target=calendar.name, detail={"calendar": calendar.pk, "years": wanted, "days": days})
+        settings_change_log(
+            organization=calendar.organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            action="loaded",
+            target=calendar.name,
+            detail={"calendar": calendar.pk, "years": wanted, "days": days},
+        )
     return days
 
 
@@ -345,5 +466,11 @@ def calendar_delete(*, calendar: ServiceCalendar, actor: User) -> None:
     with transaction.atomic():
         organization, facts, pk = calendar.organization, _calendar_facts(calendar), calendar.pk
         calendar.delete()  # ServiceCalendar is watched: the organization's settings stamp moves
-        settings_change_log(organization=organization, actor=actor, area=AREA_CALENDARS, action="deleted",
-                            target=facts["name"], detail={"calendar": pk, **facts})
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            action="deleted",
+            target=facts["name"],
+            detail={"calendar": pk, **facts},
+        )

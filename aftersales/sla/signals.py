@@ -40,7 +40,9 @@ def _target_changed(sender: Any, instance: SlaTarget, **kwargs: Any) -> None:
 
 
 @receiver(m2m_changed, sender=SlaPolicy.product_categories.through, dispatch_uid="sla_policy_categories")
-def _categories_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+def _categories_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
     if not action.startswith("post_"):
         return
     if not reverse:

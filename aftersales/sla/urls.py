@@ -13,8 +13,11 @@ urlpatterns = [
     path("settings/sla/<int:pk>/", settings_views.policy_edit, name="settings-policy"),
     path("settings/sla/<int:pk>/active/", settings_views.policy_active, name="settings-policy-active"),
     path("settings/sla/<int:pk>/targets/", settings_views.target_save, name="settings-target-save"),
-    path("settings/sla/<int:pk>/targets/<int:target_id>/delete/", settings_views.target_delete,
-         name="settings-target-delete"),
+    path(
+        "settings/sla/<int:pk>/targets/<int:target_id>/delete/",
+        settings_views.target_delete,
+        name="settings-target-delete",
+    ),
     path("settings/escalation/", settings_views.rule_list, name="settings-escalation"),
     path("settings/escalation/new/<int:pk>/", settings_views.rule_new, name="settings-rule-new"),
     path("settings/escalation/<int:pk>/", settings_views.rule_edit, name="settings-rule"),
@@ -22,11 +25,25 @@ urlpatterns = [
     path("settings/calendars/", settings_views.calendar_list, name="settings-calendars"),
     path("settings/calendars/new/", settings_views.calendar_new, name="settings-calendar-new"),
     path("settings/calendars/<int:pk>/", settings_views.calendar_edit, name="settings-calendar"),
-    path("settings/calendars/<int:pk>/delete/", settings_views.calendar_delete, name="settings-calendar-delete"),
-    path("settings/calendars/<int:pk>/<int:year>/", settings_views.calendar_year, name="settings-calendar-year"),
-    path("settings/calendars/<int:pk>/<int:year>/confirm/", settings_views.calendar_year_confirm,
-         name="settings-calendar-year-confirm"),
-    path("settings/calendars/<int:pk>/<int:year>/load/", settings_views.calendar_load,
-         name="settings-calendar-load"),
-    path("settings/calendars/<int:pk>/day/<str:day>/", settings_views.calendar_day, name="settings-calendar-day"),
+    path(
+        "settings/calendars/<int:pk>/delete/", settings_views.calendar_delete, name="settings-calendar-delete"
+    ),
+    path(
+        "settings/calendars/<int:pk>/<int:year>/", settings_views.calendar_year, name="settings-calendar-year"
+    ),
+    path(
+        "settings/calendars/<int:pk>/<int:year>/confirm/",
+        settings_views.calendar_year_confirm,
+        name="settings-calendar-year-confirm",
+    ),
+    path(
+        "settings/calendars/<int:pk>/<int:year>/load/",
+        settings_views.calendar_load,
+        name="settings-calendar-load",
+    ),
+    path(
+        "settings/calendars/<int:pk>/day/<str:day>/",
+        settings_views.calendar_day,
+        name="settings-calendar-day",
+    ),
 ]

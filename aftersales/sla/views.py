@@ -48,11 +48,16 @@ def report(request: HttpRequest) -> HttpResponse:
         "labels": {"met": _("达成"), "breached": _("超时"), "percent": _("达成率（%）"), "count": _("数量")},
     }
     context = {
-        "f": f, "group": group, "groups": list(reports.DIMENSIONS.items()),
-        "metrics": Metric.choices, "kinds": Kind.choices,
+        "f": f,
+        "group": group,
+        "groups": list(reports.DIMENSIONS.items()),
+        "metrics": Metric.choices,
+        "kinds": Kind.choices,
         "rows": [(r, _breaches_url(f, group, r.key)) for r in rows],
-        "total": reports.totals(user=request.user, f=f), "all_breaches": _breaches_url(f),
-        "chart": chart, "query": urlencode({**f.as_params(), "group": group}),
+        "total": reports.totals(user=request.user, f=f),
+        "all_breaches": _breaches_url(f),
+        "chart": chart,
+        "query": urlencode({**f.as_params(), "group": group}),
     }
     return render_htmx(request, page="sla/report.html", partial="sla/partials/_report.html", context=context)
 
@@ -64,13 +69,20 @@ def breach_list(request: HttpRequest) -> HttpResponse:
     qs = reports.breaches(user=request.user, f=f, dim=group if key else "", key=key)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {
-        "f": f, "page": page, "group": group, "key": key,
-        "group_label": reports.DIMENSIONS.get(group, ""), "key_label": reports.label_for(group, key) if key else "",
-        "metric_label": Metric(f.metric).label if f.metric else "", "kind_label": Kind(f.kind).label if f.kind else "",
+        "f": f,
+        "page": page,
+        "group": group,
+        "key": key,
+        "group_label": reports.DIMENSIONS.get(group, ""),
+        "key_label": reports.label_for(group, key) if key else "",
+        "metric_label": Metric(f.metric).label if f.metric else "",
+        "kind_label": Kind(f.kind).label if f.kind else "",
         "query": urlencode({**f.as_params(), **({"group": group, "key": key} if key else {})}),
         "back": f"{reverse('sla:report')}?{urlencode({**f.as_params(), 'group': group or 'kind'})}",
     }
-    return render_htmx(request, page="sla/breaches.html", partial="sla/partials/_breach_rows.html", context=context)
+    return render_htmx(
+        request, page="sla/breaches.html", partial="sla/partials/_breach_rows.html", context=context
+    )
 
 
 @require(Cap.VIEW_SLA_REPORTS)
@@ -85,14 +97,18 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Streamin
     else:
         group, key = _group(request, ""), request.GET.get("key", "")
         header = reports.breach_header()
-        rows = reports.breach_rows(reports.breaches(user=request.user, f=f, dim=group if key else "", key=key))
+        rows = reports.breach_rows(
+            reports.breaches(user=request.user, f=f, dim=group if key else "", key=key)
+        )
     name = f"sla-{what}-{f.start:%Y%m%d}-{f.end:%Y%m%d}-{timezone.localtime():%H%M%S}.{fmt}"
     if fmt == "csv":
         response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
-            csv_stream(header, rows), content_type="text/csv; charset=utf-8")
+            csv_stream(header, rows), content_type="text/csv; charset=utf-8"
+        )
     else:
         response = HttpResponse(
             xlsx_bytes(header, rows),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

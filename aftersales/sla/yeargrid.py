@@ -74,8 +74,14 @@ def year_months(year: int, working_weekdays: frozenset[int], facts: Mapping[date
                     row.append(None)
                     continue
                 fact = facts.get(day)
-                row.append(Cell(day, classify(day, working_weekdays, fact), fact.name if fact else "",
-                                fact.hours if fact else ""))
+                row.append(
+                    Cell(
+                        day,
+                        classify(day, working_weekdays, fact),
+                        fact.name if fact else "",
+                        fact.hours if fact else "",
+                    )
+                )
             weeks.append(tuple(row))
         months.append(Month(number, tuple(weeks)))
     return months

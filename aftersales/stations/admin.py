@@ -5,6 +5,14 @@ from aftersales.stations.models import ServiceStation
 
 @admin.register(ServiceStation)
 class ServiceStationAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "organization", "city", "service_radius_km", "daily_capacity", "is_active")
+    list_display = (
+        "name",
+        "code",
+        "organization",
+        "city",
+        "service_radius_km",
+        "daily_capacity",
+        "is_active",
+    )
     list_filter = ("organization", "province", "is_active")
     search_fields = ("name", "code", "city")

@@ -29,7 +29,9 @@ class StationDistance:
         return self.distance_km <= self.station.service_radius_km
 
 
-def distances(stations: Iterable[ServiceStation], point: LatLon | tuple[float, float]) -> list[StationDistance]:
+def distances(
+    stations: Iterable[ServiceStation], point: LatLon | tuple[float, float]
+) -> list[StationDistance]:
     """Every station with its distance to ``point``, nearest first.
 
     Raises InvalidCoordinatesError (a ValueError naming the point) for an unusable position.
@@ -56,8 +58,10 @@ def covering(organization_id: int, point: LatLon | tuple[float, float]) -> list[
 @lru_cache(maxsize=1)
 def _coverage_sql() -> str:
     table = connection.ops.quote_name(ServiceStation._meta.db_table)
-    return (f"SELECT id, latitude, longitude, service_radius_km FROM {table} "  # noqa: S608
-            "WHERE organization_id = %s AND is_active = %s")
+    return (
+        f"SELECT id, latitude, longitude, service_radius_km FROM {table} "  # noqa: S608
+        "WHERE organization_id = %s AND is_active = %s"
+    )
 
 
 def coverage_rows(organization_id: int) -> list[tuple[int, float, float, float]]:
@@ -71,8 +75,12 @@ def coverage_rows(organization_id: int) -> list[tuple[int, float, float, float]]
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
 
 
-def nearest_covering_id(organization_id: int, latitude: float, longitude: float,
-                        rows: Sequence[tuple[int, float, float, float]] | None = None) -> int | None:
+def nearest_covering_id(
+    organization_id: int,
+    latitude: float,
+    longitude: float,
+    rows: Sequence[tuple[int, float, float, float]] | None = None,
+) -> int | None:
     """The id of the nearest active station whose radius reaches the point, or None. ``rows``:
     the organization's ``coverage_rows`` when the caller has them."""
     if rows is None:
@@ -87,13 +95,17 @@ def nearest_covering_id(organization_id: int, latitude: float, longitude: float,
     return best[1] if best else None
 
 
-def carry_in_options(organization_id: int, point: LatLon | tuple[float, float], *, limit: int = 3) -> list[StationDistance]:
+def carry_in_options(
+    organization_id: int, point: LatLon | tuple[float, float], *, limit: int = 3
+) -> list[StationDistance]:
     """The nearest stations a customer can carry a unit to, covered or not."""
     stations = [s for s in active_stations(organization_id) if s.accepts_carry_in]
     return distances(stations, point)[:limit]
 
 
-def uncovered_mask(stations: list[ServiceStation], points: Sequence[tuple[float, float]]) -> npt.NDArray[np.bool_]:
+def uncovered_mask(
+    stations: list[ServiceStation], points: Sequence[tuple[float, float]]
+) -> npt.NDArray[np.bool_]:
     """For many points at once: True where no station's radius reaches the point."""
     if not points:
         return np.zeros(0, dtype=bool)

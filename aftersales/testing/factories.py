@@ -108,7 +108,9 @@ class UnitFactory(factory.django.DjangoModelFactory):
         model = Unit
 
     organization = factory.SubFactory(OrganizationFactory)
-    product_model = factory.SubFactory(ProductModelFactory, organization=factory.SelfAttribute("..organization"))
+    product_model = factory.SubFactory(
+        ProductModelFactory, organization=factory.SelfAttribute("..organization")
+    )
     customer = factory.SubFactory(CustomerFactory, organization=factory.SelfAttribute("..organization"))
     serial_number = factory.Sequence(lambda n: f"SN{n:010d}")
     purchase_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=60))

@@ -23,7 +23,9 @@ from aftersales.accounts.tokens import token_create, token_lookup, token_revoke
 from aftersales.core.fastpath import changes
 from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFactory
 
-on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the listener is PostgreSQL's LISTEN")
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the listener is PostgreSQL's LISTEN"
+)
 
 
 def _queries(fn: Callable[[], Any]) -> tuple[Any, int]:
@@ -139,8 +141,11 @@ def test_this_process_sees_its_own_revoke_at_once(kept_token) -> None:  # type: 
 
 
 def _kill_listener() -> None:
-    _other_process("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                   "WHERE application_name = 'aftersales accounts listener' AND pid <> pg_backend_pid()", [])
+    _other_process(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name = 'aftersales accounts listener' AND pid <> pg_backend_pid()",
+        [],
+    )
 
 
 @on_postgres
@@ -231,8 +236,15 @@ def test_api_creates_with_a_kept_token_take_two_statements_and_revoking_ends_the
     customer = CustomerFactory(organization=org_a, email="c@example.com")
     AddressFactory(customer=customer)
     unit = UnitFactory(organization=org_a, customer=customer)
-    body = json.dumps({"kind": "repair", "description": "不制冷", "customer_id": customer.pk,
-                       "unit_serial": unit.serial_number, "allow_duplicate": True})
+    body = json.dumps(
+        {
+            "kind": "repair",
+            "description": "不制冷",
+            "customer_id": customer.pk,
+            "unit_serial": unit.serial_number,
+            "allow_duplicate": True,
+        }
+    )
 
     def create() -> Any:
         return api.post("/api/v1/requests", data=body, content_type="application/json")
@@ -312,7 +324,9 @@ def test_without_the_setting_nothing_is_kept(listener_live, settings) -> None:  
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_cache_off_every_lookup_reads_even_with_a_live_listener(alice, listener_live, settings) -> None:  # type: ignore[no-untyped-def]
+def test_with_the_cache_off_every_lookup_reads_even_with_a_live_listener(
+    alice, listener_live, settings
+) -> None:  # type: ignore[no-untyped-def]
     settings.AFTERSALES_ACCOUNTS_CACHE = False
     _token, raw = token_create(user=alice, name="erp")
     for _ in range(3):

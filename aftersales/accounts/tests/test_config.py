@@ -37,8 +37,14 @@ def unit(org_a):  # type: ignore[no-untyped-def]
 
 
 def _create(api: Client, unit: object, **extra: object) -> ServiceRequest:
-    body = {"kind": "repair", "description": "不制冷", "customer_id": unit.customer_id,  # type: ignore[attr-defined]
-            "unit_serial": unit.serial_number, "allow_duplicate": True, **extra}  # type: ignore[attr-defined]
+    body = {
+        "kind": "repair",
+        "description": "不制冷",
+        "customer_id": unit.customer_id,  # type: ignore[attr-defined]
+        "unit_serial": unit.serial_number,
+        "allow_duplicate": True,
+        **extra,
+    }  # type: ignore[attr-defined]
     r = api.post("/api/v1/requests", data=json.dumps(body), content_type="application/json")
     assert r.status_code == 201, r.content
     return ServiceRequest.objects.get(number=r.json()["number"])
@@ -48,11 +54,17 @@ def _reply_webhooks(api: Client, sr: ServiceRequest) -> list[str]:
     """Where the webhooks queued by a staff reply through the API go. A reply's are queued in the
     request, from the organization's cached subscriptions (a create's by the delivery job)."""
     before = list(OutboxMessage.objects.filter(channel="webhook").values_list("pk", flat=True))
-    r = api.post(f"/api/v1/requests/{sr.number}/messages", data=json.dumps({"body": "好的"}),
-                 content_type="application/json")
+    r = api.post(
+        f"/api/v1/requests/{sr.number}/messages",
+        data=json.dumps({"body": "好的"}),
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
-    return sorted(OutboxMessage.objects.filter(channel="webhook").exclude(pk__in=before)
-                  .values_list("recipient", flat=True))
+    return sorted(
+        OutboxMessage.objects.filter(channel="webhook")
+        .exclude(pk__in=before)
+        .values_list("recipient", flat=True)
+    )
 
 
 def test_a_webhook_added_changed_or_removed_reaches_the_next_reply(api, unit, org_a):  # type: ignore[no-untyped-def]
@@ -61,7 +73,9 @@ def test_a_webhook_added_changed_or_removed_reaches_the_next_reply(api, unit, or
     for _ in range(2):
         assert _reply_webhooks(api, sr) == []
     # when an admin subscribes a receiver, the very next reply queues a delivery to it
-    sub = WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/a", secret="s")
+    sub = WebhookSubscription.objects.create(
+        organization=org_a, url="https://hooks.example.com/a", secret="s"
+    )
     assert _reply_webhooks(api, sr) == ["https://hooks.example.com/a"]
     # a second one, then the first switched off
     WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/b", secret="s")
@@ -78,9 +92,17 @@ def test_a_station_opened_or_moved_reaches_the_next_create(api, unit, org_a):  #
     assert RequestSla.objects.get(request=_create(api, unit)).station_id is None
     assert RequestSla.objects.get(request=_create(api, unit)).station_id is None
     # a station opens within reach of the customer's address
-    station = ServiceStation.objects.create(organization=org_a, code="bj", name="北京朝阳", province="北京市",
-                                            city="北京市", address="a", latitude=39.92, longitude=116.44,
-                                            service_radius_km=20)
+    station = ServiceStation.objects.create(
+        organization=org_a,
+        code="bj",
+        name="北京朝阳",
+        province="北京市",
+        city="北京市",
+        address="a",
+        latitude=39.92,
+        longitude=116.44,
+        service_radius_km=20,
+    )
     assert RequestSla.objects.get(request=_create(api, unit)).station_id == station.pk
     # with a calendar of its own, which requests it serves then run on
     own = calendar_create(organization=org_a, station=station, name="网点日历")
@@ -98,7 +120,9 @@ def test_a_policy_target_changed_reaches_the_next_create(api, unit, org_a):  # t
     target = SlaTarget.objects.get(policy=clock.policy, metric=Metric.RESOLUTION)
     target.minutes = clock.target_minutes * 2
     target.save()
-    assert _create(api, unit).sla_clocks.get(metric=Metric.RESOLUTION).target_minutes == clock.target_minutes * 2
+    assert (
+        _create(api, unit).sla_clocks.get(metric=Metric.RESOLUTION).target_minutes == clock.target_minutes * 2
+    )
     # a policy switched off: repairs fall to the next one that takes every kind
     policy = SlaPolicy.objects.get(pk=clock.policy_id)
     policy.is_active = False
@@ -134,8 +158,10 @@ def test_only_an_organization_read_in_this_request_answers_from_the_cache(org_a)
     fresh = config.mark_fresh(Organization.objects.get(pk=org_a.pk))
     assert config.cached(fresh, "t", load) == 4
     # a value whose load wrote something (kept False) is not kept
-    assert [config.cached(fresh, "w", lambda: (object(), False)) is config.cached(fresh, "w", lambda: (object(), False))
-            ] == [False]
+    assert [
+        config.cached(fresh, "w", lambda: (object(), False))
+        is config.cached(fresh, "w", lambda: (object(), False))
+    ] == [False]
 
 
 def test_a_rolled_back_change_never_brings_back_a_cached_stamp(org_a):  # type: ignore[no-untyped-def]

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 def objects(olga, alice):  # type: ignore[no-untyped-def]
     org = olga.organization
     token, _ = token_create(user=olga, name="erp")
-    sub = WebhookSubscription.objects.create(organization=org, url="https://erp.example.com/h", secret="whsec_x" * 6)
+    sub = WebhookSubscription.objects.create(
+        organization=org, url="https://erp.example.com/h", secret="whsec_x" * 6
+    )
     reply = CannedReply.objects.create(organization=org, title="受理确认", body="您好")
     return {"token": token.pk, "sub": sub.pk, "reply": reply.pk, "user": alice.pk}
 
@@ -30,26 +32,50 @@ def objects(olga, alice):  # type: ignore[no-untyped-def]
 def _urls(o: dict[str, int]) -> list[tuple[str, str]]:
     s = "/console/settings"
     return [
-        ("get", f"{s}/tokens/"), ("post", f"{s}/tokens/"), ("get", f"{s}/tokens/{o['token']}/"),
-        ("post", f"{s}/tokens/{o['token']}/"), ("post", f"{s}/tokens/{o['token']}/revoke/"),
-        ("get", f"{s}/users/"), ("get", f"{s}/users/invite/"), ("post", f"{s}/users/invite/"),
-        ("get", f"{s}/users/{o['user']}/"), ("post", f"{s}/users/{o['user']}/"),
-        ("post", f"{s}/users/{o['user']}/deactivate/"), ("post", f"{s}/users/{o['user']}/reactivate/"),
+        ("get", f"{s}/tokens/"),
+        ("post", f"{s}/tokens/"),
+        ("get", f"{s}/tokens/{o['token']}/"),
+        ("post", f"{s}/tokens/{o['token']}/"),
+        ("post", f"{s}/tokens/{o['token']}/revoke/"),
+        ("get", f"{s}/users/"),
+        ("get", f"{s}/users/invite/"),
+        ("post", f"{s}/users/invite/"),
+        ("get", f"{s}/users/{o['user']}/"),
+        ("post", f"{s}/users/{o['user']}/"),
+        ("post", f"{s}/users/{o['user']}/deactivate/"),
+        ("post", f"{s}/users/{o['user']}/reactivate/"),
         ("post", f"{s}/users/{o['user']}/reset-password/"),
-        ("get", f"{s}/webhooks/"), ("get", f"{s}/webhooks/new/"), ("post", f"{s}/webhooks/new/"),
-        ("get", f"{s}/webhooks/{o['sub']}/"), ("post", f"{s}/webhooks/{o['sub']}/"),
-        ("post", f"{s}/webhooks/{o['sub']}/toggle/"), ("post", f"{s}/webhooks/{o['sub']}/rotate/"),
+        ("get", f"{s}/webhooks/"),
+        ("get", f"{s}/webhooks/new/"),
+        ("post", f"{s}/webhooks/new/"),
+        ("get", f"{s}/webhooks/{o['sub']}/"),
+        ("post", f"{s}/webhooks/{o['sub']}/"),
+        ("post", f"{s}/webhooks/{o['sub']}/toggle/"),
+        ("post", f"{s}/webhooks/{o['sub']}/rotate/"),
         ("post", f"{s}/webhooks/{o['sub']}/test/"),
-        ("get", f"{s}/canned-replies/"), ("get", f"{s}/canned-replies/new/"), ("post", f"{s}/canned-replies/new/"),
-        ("get", f"{s}/canned-replies/{o['reply']}/"), ("post", f"{s}/canned-replies/{o['reply']}/"),
+        ("get", f"{s}/canned-replies/"),
+        ("get", f"{s}/canned-replies/new/"),
+        ("post", f"{s}/canned-replies/new/"),
+        ("get", f"{s}/canned-replies/{o['reply']}/"),
+        ("post", f"{s}/canned-replies/{o['reply']}/"),
         ("post", f"{s}/canned-replies/{o['reply']}/delete/"),
         ("get", f"{s}/log/"),
     ]
 
 
-DATA = {"name": "x", "access": "read_write", "all_resources": "on", "role": "org_admin", "username": "sneak",
-        "email": "sneak@example.com", "url": "https://evil.example.com/", "all_events": "on", "active": "0",
-        "title": "t", "body": "b"}
+DATA = {
+    "name": "x",
+    "access": "read_write",
+    "all_resources": "on",
+    "role": "org_admin",
+    "username": "sneak",
+    "email": "sneak@example.com",
+    "url": "https://evil.example.com/",
+    "all_events": "on",
+    "active": "0",
+    "title": "t",
+    "body": "b",
+}
 
 
 @pytest.mark.parametrize("who", ["alice", "dave", "tina", "pam", "quinn", "carol", "pat", "oscar"])
@@ -84,10 +110,20 @@ def test_every_settings_page_renders_for_the_admin(client_for, olga, objects):
 
 def test_the_log_filters_by_area_user_and_date_and_shows_before_and_after(client_for, olga, org_a):
     other = User.objects.create_user(username="otto", role="org_admin", organization=org_a)
-    settings_change_log(organization=org_a, actor=olga, area="webhooks", action="changed", target="https://a.example/",
-                        detail={"url": ["https://old.example/", "https://a.example/"]})
-    settings_change_log(organization=org_a, actor=other, area="tokens", action="revoked", target="erp (ab12…)")
-    old = settings_change_log(organization=org_a, actor=olga, area="canned_replies", action="deleted", target="旧话术")
+    settings_change_log(
+        organization=org_a,
+        actor=olga,
+        area="webhooks",
+        action="changed",
+        target="https://a.example/",
+        detail={"url": ["https://old.example/", "https://a.example/"]},
+    )
+    settings_change_log(
+        organization=org_a, actor=other, area="tokens", action="revoked", target="erp (ab12…)"
+    )
+    old = settings_change_log(
+        organization=org_a, actor=olga, area="canned_replies", action="deleted", target="旧话术"
+    )
     SettingsChange.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=40))
     client = client_for(olga)
 
@@ -110,7 +146,9 @@ def test_the_log_filters_by_area_user_and_date_and_shows_before_and_after(client
     bad = client.get("/console/settings/log/", {"date_from": "2026-13-45", "area": "nonsense"})
     assert bad.status_code == 200
     assert "date_from" in bad.context["form"].errors and 'value="2026-13-45"' in bad.content.decode()
-    reversed_range = client.get("/console/settings/log/", {"date_from": "2026-12-07", "date_to": "2026-12-01"})
+    reversed_range = client.get(
+        "/console/settings/log/", {"date_from": "2026-12-07", "date_to": "2026-12-01"}
+    )
     assert "date_to" in reversed_range.context["form"].errors
 
 

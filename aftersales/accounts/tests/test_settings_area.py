@@ -55,8 +55,14 @@ def test_a_registered_section_is_listed_only_when_its_page_is_mounted(client_for
 
 
 def test_the_log_keeps_plain_json_and_shows_only_the_own_organization(client_for, olga, oscar, org_a, org_b):
-    settings_change_log(organization=org_a, actor=olga, area="sla", action="changed", target="标准报修",
-                        detail={"rate": [Decimal("0.5"), Decimal("0.8")], "on": dt.date(2026, 12, 7)})
+    settings_change_log(
+        organization=org_a,
+        actor=olga,
+        area="sla",
+        action="changed",
+        target="标准报修",
+        detail={"rate": [Decimal("0.5"), Decimal("0.8")], "on": dt.date(2026, 12, 7)},
+    )
     settings_change_log(organization=org_b, actor=oscar, area="sla", action="created", target="Bolt 的策略")
     change = SettingsChange.objects.get(organization=org_a)
     assert change.detail == {"rate": ["0.5", "0.8"], "on": "2026-12-07"}

@@ -29,11 +29,17 @@ TOKENS = "/console/settings/tokens/"
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the kept lookups need LISTEN")
 
 
-def _call(base: str, method: str, path: str, raw: str, body: dict[str, Any] | None = None) -> tuple[int, str, Any]:
+def _call(
+    base: str, method: str, path: str, raw: str, body: dict[str, Any] | None = None
+) -> tuple[int, str, Any]:
     """One real HTTP call to the live server: status, content type, parsed body."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,  # noqa: S310 - the test's own server
-                                     headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"})
+    request = urllib.request.Request(  # noqa: S310 - the test's own server
+        base + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
             return response.status, response.headers["Content-Type"], json.loads(response.read() or b"null")
@@ -86,8 +92,13 @@ def test_scope_and_expiry_are_enforced_over_http(live_server, client_for, olga, 
 
     # a token for requests reaches requests, and nothing else
     assert _call(base, "GET", "/api/v1/requests", requests_only)[0] == 200
-    for path in ("/api/v1/customers", f"/api/v1/units/{unit.serial_number}", "/api/v1/sla-policies",
-                 "/api/v1/returns", "/api/v1/appointments"):
+    for path in (
+        "/api/v1/customers",
+        f"/api/v1/units/{unit.serial_number}",
+        "/api/v1/sla-policies",
+        "/api/v1/returns",
+        "/api/v1/appointments",
+    ):
         status, ctype, body = _call(base, "GET", path, requests_only)
         assert (status, ctype) == (403, "application/problem+json"), path
         assert "scope" in body["detail"]
@@ -108,7 +119,9 @@ def test_narrowing_a_token_on_the_settings_page_takes_effect_at_once(live_server
     assert _call(live_server.url, "GET", "/api/v1/customers", raw)[0] == 200
 
     # when: the admin makes it read-only, for requests only
-    response = client.post(f"{TOKENS}{token.pk}/", {"name": "ERP 只读", "access": "read", "resources": ["requests"]})
+    response = client.post(
+        f"{TOKENS}{token.pk}/", {"name": "ERP 只读", "access": "read", "resources": ["requests"]}
+    )
 
     # then
     assert response.status_code == 302
@@ -125,7 +138,12 @@ def test_narrowing_a_token_on_the_settings_page_takes_effect_at_once(live_server
 def test_existing_tokens_keep_read_write_on_everything_without_expiry(olga):
     # what the migration gives the rows made before scopes: the fields' defaults
     token, raw = token_create(user=olga, name="old")
-    assert (token.access, token.all_resources, token.resources, token.expires_at) == ("read_write", True, [], None)
+    assert (token.access, token.all_resources, token.resources, token.expires_at) == (
+        "read_write",
+        True,
+        [],
+        None,
+    )
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").delete("/api/v1/customers/999999").status_code == 404
 
 
@@ -137,13 +155,16 @@ def test_every_api_path_belongs_to_a_resource():
     assert unclaimed == []
 
 
-@pytest.mark.parametrize(("fields", "error_field"), [
-    ({"all_resources": "", "resources": []}, "resources"),
-    ({"all_resources": "", "resources": ["nonsense"]}, "resources"),
-    ({"all_resources": "on", "access": "admin"}, "access"),
-    ({"all_resources": "on", "expires_on": "2020-01-01"}, "expires_on"),
-    ({"all_resources": "on", "expires_on": "not a date"}, "expires_on"),
-])
+@pytest.mark.parametrize(
+    ("fields", "error_field"),
+    [
+        ({"all_resources": "", "resources": []}, "resources"),
+        ({"all_resources": "", "resources": ["nonsense"]}, "resources"),
+        ({"all_resources": "on", "access": "admin"}, "access"),
+        ({"all_resources": "on", "expires_on": "2020-01-01"}, "expires_on"),
+        ({"all_resources": "on", "expires_on": "not a date"}, "expires_on"),
+    ],
+)
 def test_a_bad_scope_is_a_form_error_that_keeps_the_input(client_for, olga, fields, error_field):
     data = {"name": "保留我", "user": olga.pk, "access": "read", **fields}
     response = client_for(olga).post(TOKENS, data)
@@ -154,7 +175,9 @@ def test_a_bad_scope_is_a_form_error_that_keeps_the_input(client_for, olga, fiel
 
 
 def test_a_token_cannot_act_as_someone_outside_the_organization(client_for, olga, bob):
-    response = client_for(olga).post(TOKENS, {"name": "x", "user": bob.pk, "access": "read", "all_resources": "on"})
+    response = client_for(olga).post(
+        TOKENS, {"name": "x", "user": bob.pk, "access": "read", "all_resources": "on"}
+    )
     assert response.status_code == 422
     assert "user" in response.context["form"].errors
     assert ApiToken.objects.count() == 0
@@ -165,7 +188,12 @@ def test_another_organizations_token_is_404_on_every_settings_url(client_for, ol
     client = client_for(olga)
     assert "bolt erp" not in client.get(TOKENS).content.decode()
     assert client.get(f"{TOKENS}{token.pk}/").status_code == 404
-    assert client.post(f"{TOKENS}{token.pk}/", {"name": "mine", "access": "read", "all_resources": "on"}).status_code == 404
+    assert (
+        client.post(
+            f"{TOKENS}{token.pk}/", {"name": "mine", "access": "read", "all_resources": "on"}
+        ).status_code
+        == 404
+    )
     assert client.post(f"{TOKENS}{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert (token.name, token.access, token.revoked_at) == ("bolt erp", "read_write", None)
@@ -178,8 +206,11 @@ def test_the_old_tokens_address_leads_to_the_settings_page(client_for, olga):
 
 
 def test_the_new_token_has_a_copy_button(client_for, olga):
-    body = client_for(olga).post(TOKENS, {"name": "n", "user": olga.pk, "access": "read", "all_resources": "on"}
-                                 ).content.decode()
+    body = (
+        client_for(olga)
+        .post(TOKENS, {"name": "n", "user": olga.pk, "access": "read", "all_resources": "on"})
+        .content.decode()
+    )
     assert 'data-copy-target="#new-token"' in body
     assert "accounts/copy.js" in body
 
@@ -208,8 +239,11 @@ def test_a_kept_token_narrowed_by_another_process_is_refused_within_moments(alic
     assert bearer.get("/api/v1/customers").status_code == 200  # now kept
     # when: another server process makes it read-only for requests, and then expires it
     with psycopg.connect(**changes.connect_params(), autocommit=True) as other:
-        other.execute("UPDATE accounts_apitoken SET access = 'read', all_resources = false, resources = %s "
-                      "WHERE id = %s", ['["requests"]', token.pk])
+        other.execute(
+            "UPDATE accounts_apitoken SET access = 'read', all_resources = false, resources = %s "
+            "WHERE id = %s",
+            ['["requests"]', token.pk],
+        )
     # then
     assert _until(lambda: bearer.get("/api/v1/customers").status_code == 403)
     assert bearer.get("/api/v1/requests").status_code == 200

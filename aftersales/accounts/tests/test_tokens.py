@@ -18,7 +18,9 @@ TOKENS = "/console/settings/tokens/"
 
 def _create_on_page(client: Client, name: str = "ERP sync") -> str:
     user = User.objects.get(username="olga")
-    response = client.post(TOKENS, {"name": name, "user": user.pk, "access": "read_write", "all_resources": "on"})
+    response = client.post(
+        TOKENS, {"name": name, "user": user.pk, "access": "read_write", "all_resources": "on"}
+    )
     assert response.status_code == 200
     found = re.search(r'<code id="new-token"[^>]*>([^<]+)</code>', response.content.decode())
     assert found, "the new token is shown on the page"
@@ -122,7 +124,9 @@ def test_roles_without_token_management_get_404(request, client_for, olga, name)
 
 
 def test_token_page_form_error_for_a_missing_name(client_for, olga):
-    response = client_for(olga).post(TOKENS, {"name": "", "user": olga.pk, "access": "read", "all_resources": "on"})
+    response = client_for(olga).post(
+        TOKENS, {"name": "", "user": olga.pk, "access": "read", "all_resources": "on"}
+    )
 
     assert response.status_code == 422
     assert response.context["form"].errors["name"]
@@ -152,8 +156,15 @@ def test_createadmin_without_input_creates_a_platform_admin(db):
     out = StringIO()
 
     call_command(
-        "createadmin", "--no-input", "--username", "root", "--email", "root@example.com",
-        "--password", "Very-l0ng-admin-pass", stdout=out,
+        "createadmin",
+        "--no-input",
+        "--username",
+        "root",
+        "--email",
+        "root@example.com",
+        "--password",
+        "Very-l0ng-admin-pass",
+        stdout=out,
     )
 
     admin = User.objects.get(username="root")

@@ -47,8 +47,16 @@ def _set_password_through(link: str, password: str) -> Client:
 
 def test_invite_creates_the_user_and_mails_a_link_that_sets_the_password(client_for, olga):
     client = client_for(olga)
-    response = client.post(f"{USERS}invite/", {"username": "newbie", "email": "newbie@acme.example",
-                                                "role": Role.DISPATCHER, "last_name": "王", "first_name": "小明"})
+    response = client.post(
+        f"{USERS}invite/",
+        {
+            "username": "newbie",
+            "email": "newbie@acme.example",
+            "role": Role.DISPATCHER,
+            "last_name": "王",
+            "first_name": "小明",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
     assert (user.role, user.organization, user.is_active) == (Role.DISPATCHER, olga.organization, True)
@@ -65,21 +73,34 @@ def test_invite_creates_the_user_and_mails_a_link_that_sets_the_password(client_
     assert change.target == "newbie" and change.detail["role"] == [None, "dispatcher"]
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"role": Role.PLATFORM_ADMIN}, "role"),
-    ({"role": Role.CUSTOMER}, "role"),
-    ({"email": ""}, "email"),
-    ({"email": "not-an-email"}, "email"),
-    ({"username": "alice"}, "username"),
-    ({"username": "has space"}, "username"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"role": Role.PLATFORM_ADMIN}, "role"),
+        ({"role": Role.CUSTOMER}, "role"),
+        ({"email": ""}, "email"),
+        ({"email": "not-an-email"}, "email"),
+        ({"username": "alice"}, "username"),
+        ({"username": "has space"}, "username"),
+    ],
+)
 def test_a_bad_invitation_is_a_form_error_that_keeps_the_input(client_for, olga, alice, fields, field):
-    data = {"username": "someone", "email": "someone@acme.example", "role": Role.AGENT, "last_name": "李", **fields}
+    data = {
+        "username": "someone",
+        "email": "someone@acme.example",
+        "role": Role.AGENT,
+        "last_name": "李",
+        **fields,
+    }
     response = client_for(olga).post(f"{USERS}invite/", data)
     assert response.status_code == 422
     assert field in response.context["form"].errors
     assert 'value="李"' in response.content.decode()
-    assert not User.objects.filter(username=data["username"], organization=olga.organization).exclude(pk=alice.pk).exists()
+    assert (
+        not User.objects.filter(username=data["username"], organization=olga.organization)
+        .exclude(pk=alice.pk)
+        .exists()
+    )
     assert OutboxMessage.objects.count() == 0
 
 
@@ -118,7 +139,9 @@ def test_an_admin_cannot_deactivate_or_demote_themself(client_for, olga):
 
 
 def test_another_admin_can_be_deactivated_reactivated_and_demoted(client_for, olga, org_a):
-    other = User.objects.create_user(username="otto", password=PASSWORD, role=Role.ORG_ADMIN, organization=org_a)
+    other = User.objects.create_user(
+        username="otto", password=PASSWORD, role=Role.ORG_ADMIN, organization=org_a
+    )
     client = client_for(olga)
     assert client.post(f"{USERS}{other.pk}/deactivate/").status_code == 302
     other.refresh_from_db()
@@ -137,7 +160,9 @@ def test_the_last_org_admin_cannot_be_removed(org_a, olga):
     # Through the pages the acting admin is always a second one; the rule bites when two admins
     # remove each other at once (the second finds the first already gone): here, olga is gone.
 
-    other = User.objects.create_user(username="otto", password=PASSWORD, role=Role.ORG_ADMIN, organization=org_a)
+    other = User.objects.create_user(
+        username="otto", password=PASSWORD, role=Role.ORG_ADMIN, organization=org_a
+    )
     User.objects.filter(pk=olga.pk).update(is_active=False)
     with pytest.raises(Conflict, match="最后一位"):
         services.user_change_role(user=other, actor=olga, role=Role.AGENT)
@@ -203,8 +228,15 @@ def test_password_change_pages_are_the_products_own(client_for, alice):
     assert "base.html" in names and "admin/base.html" not in names
     body = form.content.decode()
     assert 'id="mainnav"' in body and "Django" not in body
-    done = client.post("/accounts/password_change/", {"old_password": PASSWORD, "new_password1": "Changed-pass-2026",
-                                                       "new_password2": "Changed-pass-2026"}, follow=True)
+    done = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Changed-pass-2026",
+            "new_password2": "Changed-pass-2026",
+        },
+        follow=True,
+    )
     assert done.status_code == 200
     assert [t.name for t in done.templates][0] == "registration/password_change_done.html"
     assert "admin/base.html" not in [t.name for t in done.templates]

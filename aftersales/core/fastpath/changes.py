@@ -157,11 +157,17 @@ def _start(using: str) -> None:
         params = connect_params(using)
         # A dead peer must be noticed: keepalives below the heartbeat, and a bounded connect.
         params.setdefault("connect_timeout", 5)
-        params.update(keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3,
-                      application_name="aftersales accounts listener")
+        params.update(
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+            application_name="aftersales accounts listener",
+        )
         stopping = _listener.stopping = threading.Event()
-        _listener.thread = threading.Thread(target=_listen, args=(params, stopping), name="accounts-changes",
-                                            daemon=True)
+        _listener.thread = threading.Thread(
+            target=_listen, args=(params, stopping), name="accounts-changes", daemon=True
+        )
         _listener.pid = os.getpid()
     _listener.thread.start()
 
@@ -235,7 +241,9 @@ def stop(timeout: float = 5.0) -> None:
 _USE_ONLY: dict[str, set[str]] = {}
 
 
-def _saved(sender: Any, instance: Any, created: bool = False, update_fields: Any = None, **kwargs: Any) -> None:
+def _saved(
+    sender: Any, instance: Any, created: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
     if created:
         return  # nothing kept can point at a new row
     if update_fields and set(update_fields) <= _USE_ONLY.get(sender.__name__, set()):

@@ -23,8 +23,12 @@ KEEP_AT_MOST = 32
 
 
 @contextmanager
-def kept(using: str = "default", kind: str = "default",
-         make: Callable[[Any], Any] | None = None, sql: str | None = None) -> Iterator[Any]:
+def kept(
+    using: str = "default",
+    kind: str = "default",
+    make: Callable[[Any], Any] | None = None,
+    sql: str | None = None,
+) -> Iterator[Any]:
     """A cursor for a few statements; do not keep it past the ``with``. ``kind`` and ``make``:
     a cursor of another class (``make(psycopg_connection)``), kept apart under that name.
 
@@ -35,7 +39,7 @@ def kept(using: str = "default", kind: str = "default",
     consultations take turns on one connection)."""
     connection = connections[using]
     if connection.vendor != "postgresql" or connection.queries_logged or connection.execute_wrappers:
-        with (connection.cursor() if make is None else _fresh(connection, make)) as cursor:
+        with connection.cursor() if make is None else _fresh(connection, make) as cursor:
             yield cursor
         return
     connection.ensure_connection()

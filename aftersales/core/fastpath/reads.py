@@ -35,7 +35,9 @@ def columns(model: type[Model], alias: str, using: str = "default") -> str:
 
 
 @lru_cache(maxsize=128)
-def _loader(model: type[Model], using: str) -> tuple[list[str], tuple[tuple[Any, tuple[_Converter, ...]], ...]]:
+def _loader(
+    model: type[Model], using: str
+) -> tuple[list[str], tuple[tuple[Any, tuple[_Converter, ...]], ...]]:
     """The attribute names ``from_db`` takes, and each column's expression and converters (the
     backend's, such as SQLite's dates, then the field's own; an encrypted field's decrypts only
     when its value is read, ``EncryptedTextField.read_later``)."""
@@ -45,7 +47,11 @@ def _loader(model: type[Model], using: str) -> tuple[list[str], tuple[tuple[Any,
     for f in fields:
         col = f.get_col(model._meta.db_table)
         # An encrypted field's value stays encrypted until read (``fields.Ciphertext``).
-        own = (read_later,) if (read_later := getattr(f, "read_later", None)) else f.get_db_converters(connection)
+        own = (
+            (read_later,)
+            if (read_later := getattr(f, "read_later", None))
+            else f.get_db_converters(connection)
+        )
         converters = tuple(connection.ops.get_db_converters(col)) + tuple(own)
         out.append((col, converters))
     return [f.attname for f in fields], tuple(out)
@@ -68,20 +74,23 @@ def instance(model: type[M], values: Sequence[Any], using: str = "default") -> M
     return rows.from_db(model, using, attnames, converted)
 
 
-def split(row: Sequence[Any], *models: type[Model], using: str = "default") -> tuple[list[Model | None], list[Any]]:
+def split(
+    row: Sequence[Any], *models: type[Model], using: str = "default"
+) -> tuple[list[Model | None], list[Any]]:
     """A joined row read with ``columns(m1), columns(m2)…`` and then any extra columns: the
     instances in that order, and the extra values."""
     out: list[Model | None] = []
     at = 0
     for model in models:
         n = len(_fields(model))
-        out.append(instance(model, row[at:at + n], using))
+        out.append(instance(model, row[at : at + n], using))
         at += n
     return out, list(row[at:])
 
 
-def one(sql: str, params: Sequence[Any], *models: type[Model],
-        using: str = "default") -> tuple[list[Model | None], list[Any]] | None:
+def one(
+    sql: str, params: Sequence[Any], *models: type[Model], using: str = "default"
+) -> tuple[list[Model | None], list[Any]] | None:
     """Run ``sql`` and ``split`` its first row; None when there is none."""
     with cursors.kept(using, sql=sql) as cursor:
         cursor.execute(sql, params)

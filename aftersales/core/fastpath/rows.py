@@ -71,15 +71,27 @@ def _build_plan(model: type[Model]) -> _Build | None:
         default = f._get_default if callable_default else f.get_default()  # type: ignore[attr-defined]
         if f.is_relation:
             one_to_one = _DESCRIPTORS.get(type(model.__dict__.get(f.name)))  # type: ignore[arg-type]
-            if (one_to_one is None or one_to_one is not bool(f.one_to_one)
-                    or len(f.related_fields) != 1  # type: ignore[attr-defined]
-                    or f.remote_field.parent_link  # type: ignore[union-attr]
-                    or type(model.__dict__.get(f.attname)) is not ForeignKeyDeferredAttribute):
+            if (
+                one_to_one is None
+                or one_to_one is not bool(f.one_to_one)
+                or len(f.related_fields) != 1  # type: ignore[attr-defined]
+                or f.remote_field.parent_link  # type: ignore[union-attr]
+                or type(model.__dict__.get(f.attname)) is not ForeignKeyDeferredAttribute
+            ):
                 return None
             remote = f.related_fields[0][1]  # type: ignore[attr-defined]
-            out.append((_RELATED, f.name, f.attname, default, callable_default,
-                        f.remote_field.model._meta.concrete_model,  # type: ignore[union-attr]
-                        remote.attname, f.remote_field if one_to_one else None))
+            out.append(
+                (
+                    _RELATED,
+                    f.name,
+                    f.attname,
+                    default,
+                    callable_default,
+                    f.remote_field.model._meta.concrete_model,  # type: ignore[union-attr]
+                    remote.attname,
+                    f.remote_field if one_to_one else None,
+                )
+            )
         elif f.attname != f.name:
             return None
         else:
@@ -88,8 +100,9 @@ def _build_plan(model: type[Model]) -> _Build | None:
     return tuple(out)
 
 
-def _link(obj: Model, name: str, attname: str, value: Model, related_model: Any, remote_attname: str,
-          reverse: Any) -> bool:
+def _link(
+    obj: Model, name: str, attname: str, value: Model, related_model: Any, remote_attname: str, reverse: Any
+) -> bool:
     """Point ``obj``'s relation ``name`` at ``value`` as its descriptor does with one database and
     no routers: both objects take the database either has (or the default) and must agree, the key
     and the cache are set, and a one-to-one's reverse side learns of ``obj``. False, with nothing
@@ -153,9 +166,11 @@ def new(model: type[M], /, **values: Any) -> M:
 def _relations(model: type[Model]) -> dict[str, tuple[str, Any, str, Any]]:
     """The relations ``relate`` can set: name to (attribute, related model, its key's attribute,
     reverse side)."""
-    return {name: (attname, related_model, remote_attname, reverse)
-            for how, name, attname, _d, _c, related_model, remote_attname, reverse in _build_plan(model) or ()
-            if how == _RELATED}
+    return {
+        name: (attname, related_model, remote_attname, reverse)
+        for how, name, attname, _d, _c, related_model, remote_attname, reverse in _build_plan(model) or ()
+        if how == _RELATED
+    }
 
 
 def relate(obj: Model, name: str, value: Model | None) -> None:
@@ -181,15 +196,22 @@ def detached_copy(obj: M) -> M:
 def _plain_load(model: type[Model]) -> bool:
     """Whether ``from_db`` may put every column's value straight into the instance."""
     plan = _build_plan(model)
-    return (plan is not None and all(how != _SETATTR for how, *_ in plan)
-            and getattr(model.from_db, "__func__", None) is Model.from_db.__func__)  # type: ignore[attr-defined]
+    return (
+        plan is not None
+        and all(how != _SETATTR for how, *_ in plan)
+        and getattr(model.from_db, "__func__", None) is Model.from_db.__func__
+    )  # type: ignore[attr-defined]
 
 
 def from_db(model: type[M], using: str, attnames: Sequence[str], values: Sequence[Any]) -> M:
     """``model.from_db(using, attnames, values)`` for a row with every concrete column (what
     ``aftersales.core.fastpath.reads`` loads), without ``Model.__init__``'s per-field work."""
-    if (not _plain_load(model) or len(values) != len(model._meta.concrete_fields) or pre_init.has_listeners(model)
-            or post_init.has_listeners(model)):
+    if (
+        not _plain_load(model)
+        or len(values) != len(model._meta.concrete_fields)
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+    ):
         return model.from_db(using, attnames, values)  # type: ignore[return-value]
     obj = model.__new__(model)
     state = ModelState()
@@ -212,11 +234,21 @@ class _Group:
 # common values skip Django's get_db_prep_save chain (about 100 values on every request create).
 # Subclasses (an encrypted text field, say) are not in here and always go through it.
 _AS_IS: dict[type[Any], tuple[type, ...]] = {
-    models.CharField: (str,), models.TextField: (str,), models.SlugField: (str,), models.EmailField: (str,),
-    models.IntegerField: (int,), models.PositiveIntegerField: (int,), models.PositiveSmallIntegerField: (int,),
-    models.SmallIntegerField: (int,), models.BigIntegerField: (int,), models.BooleanField: (bool,),
-    models.FloatField: (float,), models.ForeignKey: (int,), models.OneToOneField: (int,),
-    models.DateTimeField: (), models.DateField: (),
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.SlugField: (str,),
+    models.EmailField: (str,),
+    models.IntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.BooleanField: (bool,),
+    models.FloatField: (float,),
+    models.ForeignKey: (int,),
+    models.OneToOneField: (int,),
+    models.DateTimeField: (),
+    models.DateField: (),
 }
 
 
@@ -232,7 +264,8 @@ def _plan(model: type[Model], with_pk: bool) -> _Plan:
         pre_save = type(f).pre_save
         plain = pre_save is Field.pre_save or (
             pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
-            and not (f.auto_now or f.auto_now_add))  # type: ignore[attr-defined]
+            and not (f.auto_now or f.auto_now_add)
+        )  # type: ignore[attr-defined]
         # None passes as it is for the fields in ``_AS_IS`` only; others get their chain.
         as_is = _AS_IS.get(type(f))
         out.append((f.attname, () if as_is is None else (*as_is, type(None)), None if plain else f, f))
@@ -264,8 +297,11 @@ def _pg_values(plan: _Plan, obj: Model, connection: BaseDatabaseWrapper) -> list
 @lru_cache(maxsize=256)
 def _foreign_keys(model: type[Model]) -> tuple[tuple[str, str], ...]:
     """(attribute, cache name) of each many-to-one: what ``_prepare_related_fields_for_save`` checks."""
-    return tuple((f.attname, f.cache_name) for f in model._meta.concrete_fields  # type: ignore[attr-defined]
-                 if f.is_relation and f.many_to_one)
+    return tuple(
+        (f.attname, f.cache_name)
+        for f in model._meta.concrete_fields  # type: ignore[attr-defined]
+        if f.is_relation and f.many_to_one
+    )
 
 
 def _needs_related_prep(model: type[Model], obj: Model) -> bool:
@@ -275,24 +311,38 @@ def _needs_related_prep(model: type[Model], obj: Model) -> bool:
     if not cache:
         return False
     attrs = obj.__dict__
-    return any(attrs.get(attname) is None and cache.get(name) is not None for attname, name in _foreign_keys(model))
+    return any(
+        attrs.get(attname) is None and cache.get(name) is not None for attname, name in _foreign_keys(model)
+    )
 
 
 @lru_cache(maxsize=256)
 def _columns(model: type[Model], with_pk: bool) -> tuple[Field[Any, Any], ...]:
     opts = model._meta
-    return tuple(f for f in opts.concrete_fields if not getattr(f, "generated", False)
-                 and (with_pk or f is not opts.pk))
+    return tuple(
+        f
+        for f in opts.concrete_fields
+        if not getattr(f, "generated", False) and (with_pk or f is not opts.pk)
+    )
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(table: str, columns: tuple[str, ...], rows: int, first: int, ignore_conflicts: bool,
-                returning: str | None, quote: Any) -> str:
+def _insert_sql(
+    table: str,
+    columns: tuple[str, ...],
+    rows: int,
+    first: int,
+    ignore_conflicts: bool,
+    returning: str | None,
+    quote: Any,
+) -> str:
     """``INSERT`` of ``rows`` rows with PostgreSQL's numbered parameters from ``$first`` on
     (``first`` 0: Django's ``%s`` ones)."""
     n = len(columns)
-    values = ", ".join("(" + ", ".join(f"${first + r * n + c}" if first else "%s" for c in range(n)) + ")"
-                       for r in range(rows))
+    values = ", ".join(
+        "(" + ", ".join(f"${first + r * n + c}" if first else "%s" for c in range(n)) + ")"
+        for r in range(rows)
+    )
     # Names come from model metadata, quoted; every value is a parameter.
     sql = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES {values}"  # noqa: S608
     if ignore_conflicts:
@@ -316,14 +366,25 @@ def _statement(shape: tuple[tuple[type[Model], bool, int, bool], ...], numbered:
         fields = _columns(model, with_pk)
         returning = None if with_pk or ignore_conflicts else pk.column
         name = f"w{len(parts)}"
-        parts.append(f"{name} AS ("
-                     + _insert_sql(model._meta.db_table, tuple(f.column for f in fields), n,
-                                   count + 1 if numbered else 0, ignore_conflicts, returning, quote)
-                     + ")")
+        parts.append(
+            f"{name} AS ("
+            + _insert_sql(
+                model._meta.db_table,
+                tuple(f.column for f in fields),
+                n,
+                count + 1 if numbered else 0,
+                ignore_conflicts,
+                returning,
+                quote,
+            )
+            + ")"
+        )
         count += n * len(fields)
         if returning:
             selects.append(f"SELECT {len(selects)} AS g, {quote(returning)} AS id FROM {name}")  # noqa: S608
-    final = " UNION ALL ".join(selects) if selects else "SELECT NULL::int AS g, NULL::bigint AS id WHERE false"
+    final = (
+        " UNION ALL ".join(selects) if selects else "SELECT NULL::int AS g, NULL::bigint AS id WHERE false"
+    )
     return f"WITH {', '.join(parts)} {final}"
 
 
@@ -410,7 +471,9 @@ class NewRows:
             self._write_one_statement(groups)
         else:
             for g in groups:
-                g.model._default_manager.using(self.using).bulk_create(g.objs, ignore_conflicts=g.ignore_conflicts)
+                g.model._default_manager.using(self.using).bulk_create(
+                    g.objs, ignore_conflicts=g.ignore_conflicts
+                )
 
     def _write_one_statement(self, groups: Sequence[_Group]) -> None:
         connection = self.connection

@@ -42,7 +42,9 @@ def _getters(schema: type[Schema]) -> tuple[tuple[str, _Getter], ...]:
         resolver = getattr(schema, f"resolve_{name}", None)
         if resolver is not None:
             if len(inspect.signature(resolver).parameters) != 1:
-                raise TypeError(f"{schema.__name__}.resolve_{name}: trusted() calls static resolvers of one object")
+                raise TypeError(
+                    f"{schema.__name__}.resolve_{name}: trusted() calls static resolvers of one object"
+                )
             out.append((name, resolver))
         else:
             out.append((name, _path(info.alias or name)))

@@ -40,4 +40,6 @@ def display(obj: models.Model | None, name: str) -> Any:
 def badge(obj: models.Model, name: str) -> SafeString:
     """``{% badge sr "status" %}``: the value's label as a badge, coloured by ``<name>-<value>``
     (``status-badge status-resolved``, ``priority-badge priority-urgent``; see the stylesheet)."""
-    return format_html('<span class="badge {}-badge {}-{}">{}</span>', name, name, getattr(obj, name), display(obj, name))
+    return format_html(
+        '<span class="badge {}-badge {}-{}">{}</span>', name, name, getattr(obj, name), display(obj, name)
+    )

@@ -38,8 +38,11 @@ def test_api_errors_carry_no_untranslated_text():
     assert len(API_MODULES) >= 5
     found = [
         f"{path.parent.name}/api.py:{bad.lineno}"
-        for path in API_MODULES for call in _calls(path) if _name(call.func) in ERRORS
-        for arg in [*call.args, *(k.value for k in call.keywords)] for bad in _bare_text(arg)
+        for path in API_MODULES
+        for call in _calls(path)
+        if _name(call.func) in ERRORS
+        for arg in [*call.args, *(k.value for k in call.keywords)]
+        for bad in _bare_text(arg)
     ]
     assert found == []
 
@@ -47,7 +50,8 @@ def test_api_errors_carry_no_untranslated_text():
 def test_every_api_message_has_its_english():
     messages = {
         (f"{path.parent.name}/api.py", call.args[0].value)
-        for path in API_MODULES for call in _calls(path)
+        for path in API_MODULES
+        for call in _calls(path)
         if _name(call.func) == "_" and call.args and isinstance(call.args[0], ast.Constant)
     }
     assert len(messages) >= 15

@@ -14,8 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.mark.parametrize("language", ["zh-CN", "en-US"])
 def test_org_admin_navbar_fits_one_line_at_1366(browser, live_server, screenshot, org_a, language):  # type: ignore[no-untyped-def]
     # given the role with the most menu entries, with a long name, on a 1366x768 laptop screen
-    UserFactory(username="admin-a", role=Role.ORG_ADMIN, organization=org_a, first_name="欧阳", last_name="晓明")
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=live_server.url, locale=language)
+    UserFactory(
+        username="admin-a", role=Role.ORG_ADMIN, organization=org_a, first_name="欧阳", last_name="晓明"
+    )
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, base_url=live_server.url, locale=language
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
@@ -45,6 +49,8 @@ def test_org_admin_navbar_fits_one_line_at_1366(browser, live_server, screenshot
         page.wait_for_load_state()
         assert page.url.endswith("/console/requests/")
         # the group of the page shown is marked
-        assert "active" in (page.locator("[data-nav-group=service] > a.dropdown-toggle").get_attribute("class") or "")
+        assert "active" in (
+            page.locator("[data-nav-group=service] > a.dropdown-toggle").get_attribute("class") or ""
+        )
     finally:
         context.close()

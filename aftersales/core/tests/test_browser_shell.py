@@ -41,10 +41,13 @@ def test_every_staff_role_logs_in_and_navigates(page, screenshot, org_a, shop): 
         for label in menu:
             # a menu entry (a top-level link or one inside a group), not a group's own toggle
             link = nav.locator("a.dropdown-item, a.nav-link:not(.dropdown-toggle)").filter(
-                has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+                has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")
+            )
             assert link.count() == 1, f"{role} should see {label}"
             if not link.is_visible():  # inside a group: open its dropdown first
-                link.locator("xpath=ancestor::li[contains(@class, 'dropdown')]/a[contains(@class, 'dropdown-toggle')]").click()
+                link.locator(
+                    "xpath=ancestor::li[contains(@class, 'dropdown')]/a[contains(@class, 'dropdown-toggle')]"
+                ).click()
             link.click()
             page.wait_for_load_state()
             assert page.locator("h1").first.is_visible()

@@ -95,8 +95,15 @@ def test_a_value_copied_between_encrypted_columns_keeps_its_ciphertext(org_a):
     customer = Customer.objects.create(organization=org_a, name="王芳", phone="13812341234")
     phone = Customer.objects.get(pk=customer.pk).phone
     assert isinstance(phone, crypto.Sealed) and phone == "13812341234"
-    message = OutboxMessage.objects.create(organization=org_a, channel="sms", dedupe_key="copy", recipient="138****1234",
-                                           recipient_phone=phone, body="b", next_attempt_at=timezone.now())
+    message = OutboxMessage.objects.create(
+        organization=org_a,
+        channel="sms",
+        dedupe_key="copy",
+        recipient="138****1234",
+        recipient_phone=phone,
+        body="b",
+        next_attempt_at=timezone.now(),
+    )
     token = stored("customers_customer", "phone", customer.pk)
     assert stored("notifications_outboxmessage", "recipient_phone", message.pk) == token
     assert OutboxMessage.objects.get(pk=message.pk).recipient_phone == "13812341234"

@@ -29,7 +29,14 @@ def test_envbool_refuses_garbage_naming_the_variable(monkeypatch, raw):
 
 
 def test_unset_variables_give_the_default(monkeypatch):
-    for name in ("AS_TEST_FLAG", "AS_TEST_INT", "AS_TEST_LIST", "AS_TEST_STR", "AS_TEST_SECRET", "AS_TEST_SECRET_FILE"):
+    for name in (
+        "AS_TEST_FLAG",
+        "AS_TEST_INT",
+        "AS_TEST_LIST",
+        "AS_TEST_STR",
+        "AS_TEST_SECRET",
+        "AS_TEST_SECRET_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert envbool("AS_TEST_FLAG", True) is True
     assert envint("AS_TEST_INT", 7) == 7

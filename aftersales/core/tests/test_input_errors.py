@@ -25,8 +25,16 @@ def _fields(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def requested(org_a):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, name="王芳")
     unit = UnitFactory(organization=org_a, customer=customer)
-    return services.request_create(organization=org_a, customer=customer, by=None, kind="repair", channel="web",
-                                   description="空调不制冷", unit=unit, notify=False)
+    return services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=None,
+        kind="repair",
+        channel="web",
+        description="空调不制冷",
+        unit=unit,
+        notify=False,
+    )
 
 
 @pytest.mark.django_db
@@ -47,7 +55,9 @@ def test_deleting_a_customer_with_requests_in_the_console_says_why(client_for, o
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/api/v1/customers", "/api/v1/units", "/api/v1/product-models", "/api/v1/stations"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/customers", "/api/v1/units", "/api/v1/product-models", "/api/v1/stations"]
+)
 def test_an_offset_beyond_any_row_names_the_parameter(client_for, alice, url):
     response = client_for(alice).get(url, {"offset": HUGE})
     assert response.status_code == 422, response.content
@@ -72,9 +82,11 @@ def test_a_console_page_for_an_id_beyond_any_row_is_not_found(client_for, alice)
 
 @pytest.mark.django_db
 def test_patching_a_required_field_to_null_is_refused_and_changes_nothing(client_for, alice, requested):
-    response = client_for(alice).patch(f"/api/v1/requests/{requested.number}",
-                                       json.dumps({"version": requested.version, "subject": None}),
-                                       content_type="application/json")
+    response = client_for(alice).patch(
+        f"/api/v1/requests/{requested.number}",
+        json.dumps({"version": requested.version, "subject": None}),
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert "subject" in _fields(response)
     requested.refresh_from_db()
@@ -83,8 +95,11 @@ def test_patching_a_required_field_to_null_is_refused_and_changes_nothing(client
 
 @pytest.mark.django_db
 def test_patching_a_customer_name_to_null_is_refused(client_for, alice, requested):
-    response = client_for(alice).patch(f"/api/v1/customers/{requested.customer_id}", json.dumps({"name": None}),
-                                       content_type="application/json")
+    response = client_for(alice).patch(
+        f"/api/v1/customers/{requested.customer_id}",
+        json.dumps({"name": None}),
+        content_type="application/json",
+    )
     assert response.status_code == 422
     assert "name" in _fields(response)
     assert Customer.objects.get(pk=requested.customer_id).name == "王芳"

@@ -12,7 +12,7 @@ FIELDS = ("kind", "channel", "priority", "status")
 
 
 def _render(obj: object, name: str) -> str:
-    return Template('{% load labels %}{{ obj|display:name }}').render(Context({"obj": obj, "name": name}))
+    return Template("{% load labels %}{{ obj|display:name }}").render(Context({"obj": obj, "name": name}))
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

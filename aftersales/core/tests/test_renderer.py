@@ -25,14 +25,25 @@ def test_every_kind_of_value_renders_as_ninjas_encoder_renders_it() -> None:
     sealed = Sealed("科技路9号")
     sealed.token = "gAAAA-ciphertext"
     payload = {
-        "text": "不制冷 \"quoted\" \n new line", "n": 2**53 + 1, "f": 0.1, "none": None, "yes": True,
+        "text": '不制冷 "quoted" \n new line',
+        "n": 2**53 + 1,
+        "f": 0.1,
+        "none": None,
+        "yes": True,
         "utc": datetime(2026, 11, 24, 8, 30, 15, 123456, tzinfo=UTC),
         "whole_second": datetime(2026, 11, 24, 8, 30, 15, tzinfo=UTC),
         "shanghai": datetime(2026, 11, 24, 16, 30, tzinfo=timezone(timedelta(hours=8))),
-        "naive": datetime(2026, 1, 2, 3, 4, 5, 6000), "day": date(2026, 2, 28), "clock": time(9, 30, 0, 500000),
-        "span": timedelta(hours=26, minutes=3), "money": Decimal("3999.00"), "id": uuid.UUID(int=42),
-        "lazy": gettext_lazy("服务单"), "choice": Status.RESOLVED, "sealed": sealed,
-        "schema": Inner(at=datetime(2026, 5, 1, tzinfo=UTC), n=3), "nested": [{"a": [1, 2, {"b": None}]}, []],
+        "naive": datetime(2026, 1, 2, 3, 4, 5, 6000),
+        "day": date(2026, 2, 28),
+        "clock": time(9, 30, 0, 500000),
+        "span": timedelta(hours=26, minutes=3),
+        "money": Decimal("3999.00"),
+        "id": uuid.UUID(int=42),
+        "lazy": gettext_lazy("服务单"),
+        "choice": Status.RESOLVED,
+        "sealed": sealed,
+        "schema": Inner(at=datetime(2026, 5, 1, tzinfo=UTC), n=3),
+        "nested": [{"a": [1, 2, {"b": None}]}, []],
         7: "an int key",
     }
     ours = JsonRenderer().render(None, payload, response_status=200)  # type: ignore[arg-type]

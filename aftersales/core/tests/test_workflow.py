@@ -19,11 +19,14 @@ def test_take_returns_the_transition_the_table_allows() -> None:
     assert workflow.statuses(TABLE) == {"new", "open", "closed"}
 
 
-@pytest.mark.parametrize(("name", "status", "actor", "allowed"), [
-    ("close", "new", Actor.STAFF, ["open"]),  # not from here
-    ("close", "open", Actor.CUSTOMER, []),  # not by them
-    ("teleport", "new", Actor.STAFF, ["open"]),  # no such step
-])
+@pytest.mark.parametrize(
+    ("name", "status", "actor", "allowed"),
+    [
+        ("close", "new", Actor.STAFF, ["open"]),  # not from here
+        ("close", "open", Actor.CUSTOMER, []),  # not by them
+        ("teleport", "new", Actor.STAFF, ["open"]),  # no such step
+    ],
+)
 def test_an_illegal_transition_is_refused_naming_the_allowed_ones(name, status, actor, allowed) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(workflow.Refused) as refused:
         workflow.take(TABLE, name, status, actor)

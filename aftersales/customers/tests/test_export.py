@@ -19,8 +19,14 @@ PHONE = "13812341234"
 
 @pytest.fixture
 def sold(org_a, org_b):
-    unit = UnitFactory(organization=org_a, serial_number="SN-EXP-1", customer__name="王芳", customer__phone=PHONE,
-                       order_number="TM-1", store="天猫旗舰店")
+    unit = UnitFactory(
+        organization=org_a,
+        serial_number="SN-EXP-1",
+        customer__name="王芳",
+        customer__phone=PHONE,
+        order_number="TM-1",
+        store="天猫旗舰店",
+    )
     UnitFactory(organization=org_b, serial_number="SN-BOLT", customer__name="乙方客户")
     return unit
 
@@ -32,7 +38,9 @@ def _rows(response) -> list[list[str]]:
         assert text.startswith("\ufeff"), "a BOM so spreadsheet programs read UTF-8"
         return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    return [["" if c is None else str(c) for c in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    return [
+        ["" if c is None else str(c) for c in row] for row in book.worksheets[0].iter_rows(values_only=True)
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -59,7 +67,9 @@ def test_unit_export_has_the_importer_columns_and_masked_phones(client_for, alic
     assert record["serial_number"] == "SN-EXP-1"
     assert record["phone"] == "138****1234"
     assert (record["order_number"], record["store"], record["model_number"]) == (
-        "TM-1", "天猫旗舰店", sold.product_model.model_number
+        "TM-1",
+        "天猫旗舰店",
+        sold.product_model.model_number,
     )
     assert PHONE not in str(rows)
 
@@ -71,7 +81,12 @@ def test_reveal_export_by_a_permitted_user_has_full_phones_and_is_logged(client_
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["phone"] == PHONE
     log = RevealLog.objects.get()
-    assert (log.user, log.organization, log.object_type, log.field) == (alice, alice.organization, f"export:{what}", "phone")
+    assert (log.user, log.organization, log.object_type, log.field) == (
+        alice,
+        alice.organization,
+        f"export:{what}",
+        "phone",
+    )
     assert log.reason
 
 
@@ -105,8 +120,9 @@ def test_unit_export_reimports_into_another_organization(client_for, alice, sold
     response = client_for(alice).get("/console/export/units.csv", {"reveal": "1"})
     content = b"".join(response.streaming_content)
 
-    result = importing.import_sales(organization=org_b, source=io.BytesIO(content), filename="units.csv",
-                                    mode="good_only")
+    result = importing.import_sales(
+        organization=org_b, source=io.BytesIO(content), filename="units.csv", mode="good_only"
+    )
 
     assert result.committed and result.errors == []
     assert result.units_created == 1
@@ -138,8 +154,9 @@ def test_a_neutralized_export_reimports_with_the_name_as_typed(client_for, alice
     content = b"".join(client_for(alice).get("/console/export/units.csv", {"reveal": "1"}).streaming_content)
     assert b"'=1+1" in content
 
-    result = importing.import_sales(organization=org_b, source=io.BytesIO(content), filename="units.csv",
-                                    mode="good_only")
+    result = importing.import_sales(
+        organization=org_b, source=io.BytesIO(content), filename="units.csv", mode="good_only"
+    )
 
     assert result.committed and result.errors == []
     assert Customer.objects.get(organization=org_b).name == "=1+1 王"

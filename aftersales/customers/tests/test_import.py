@@ -17,12 +17,14 @@ from aftersales.jobs.models import Job
 from aftersales.jobs.runner import run_pending
 from aftersales.testing.factories import ProductModelFactory, UnitFactory
 
-HEADER = "customer_name,phone,email,province,city,district,address,model_number,serial_number," \
-         "purchase_date,delivery_date,invoice_number,invoice_amount,sales_channel,store,order_number"
+HEADER = (
+    "customer_name,phone,email,province,city,district,address,model_number,serial_number,"
+    "purchase_date,delivery_date,invoice_number,invoice_amount,sales_channel,store,order_number"
+)
 GOOD_ROWS = [
     "王芳,13812341234,wang@example.com,北京市,北京市,朝阳区,建国路88号,KFR-35GW,SN-0001,2024-03-01,2024-03-03,"
     "INV-1,3999.00,online,天猫旗舰店,TM-1",
-    "王芳,138 1234 1234,,北京市,北京市,朝阳区,建国路88号,KFR-50LW,SN-0002,2024/03/05,,INV-2,\"5,299\",线上,,TM-2",
+    '王芳,138 1234 1234,,北京市,北京市,朝阳区,建国路88号,KFR-50LW,SN-0002,2024/03/05,,INV-2,"5,299",线上,,TM-2',
     "李雷,13900001111,,上海市,上海市,浦东新区,世纪大道1号,kfr-35gw,SN-0003,2024年4月1日,,INV-3,¥2999,线下,门店A,",
 ]
 
@@ -64,7 +66,10 @@ def test_good_csv_imports_customers_addresses_and_units(org_a, models):
     assert units["SN-0002"].product_model == models[1]
     assert units["SN-0003"].purchase_date == date(2024, 4, 1)
     assert units["SN-0003"].product_model == models[0]  # model numbers match whatever their case
-    assert (units["SN-0003"].sales_channel, units["SN-0003"].invoice_amount) == ("offline", Decimal("2999.00"))
+    assert (units["SN-0003"].sales_channel, units["SN-0003"].invoice_amount) == (
+        "offline",
+        Decimal("2999.00"),
+    )
     assert units["SN-0001"].organization == org_a
 
 
@@ -81,7 +86,19 @@ def test_good_xlsx_imports(org_a, models):
     book = Workbook()
     sheet = book.active
     sheet.append(["姓名", "手机号", "型号", "序列号", "购买日期", "签收日期", "发票金额", "销售渠道", "备注"])
-    sheet.append(["王芳", "13812341234", "KFR-35GW", "SN-X1", datetime(2024, 3, 1), date(2024, 3, 2), 3999, "线上", "VIP"])
+    sheet.append(
+        [
+            "王芳",
+            "13812341234",
+            "KFR-35GW",
+            "SN-X1",
+            datetime(2024, 3, 1),
+            date(2024, 3, 2),
+            3999,
+            "线上",
+            "VIP",
+        ]
+    )
     sheet.append(["李雷", 13900001111, "KFR-50LW", "SN-X2", "2024-03-05", None, 5299.5, "offline", None])
     sheet.append([None] * 9)  # trailing blank rows are common in spreadsheets
     out = io.BytesIO()
@@ -103,23 +120,31 @@ def test_good_xlsx_imports(org_a, models):
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(org_a, models):
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     rows = [
-        GOOD_ROWS[0],                                                          # line 2
-        ",13800000000,,,,,,KFR-35GW,SN-1,2024-01-01,,,,,,",                     # line 3: no name
-        "张三,12345,,,,,,KFR-35GW,SN-2,2024-01-01,,,,,,",                        # line 4: phone
-        "张三,13800000001,,,,,,NOPE-1,SN-3,2024-01-01,,,,,,",                    # line 5: model
-        "张三,13800000002,,,,,,KFR-35GW,SN-4,01/02/2024,,,,,,",                  # line 6: date format
-        "张三,13800000003,,,,,,KFR-35GW,SN-5,2024-03-01,2024-02-01,,,,,",        # line 7: delivery
-        f"张三,13800000004,,,,,,KFR-35GW,SN-6,{tomorrow},,,,,,",                 # line 8: future
-        "张三,13800000005,bad-mail,,,,,KFR-35GW,SN-7,2024-01-01,,,abc,tv,,",     # line 9: three fields
-        "张三,13800000006,,,,,,KFR-35GW,,2024-01-01,,,,,,",                      # line 10: serial
+        GOOD_ROWS[0],  # line 2
+        ",13800000000,,,,,,KFR-35GW,SN-1,2024-01-01,,,,,,",  # line 3: no name
+        "张三,12345,,,,,,KFR-35GW,SN-2,2024-01-01,,,,,,",  # line 4: phone
+        "张三,13800000001,,,,,,NOPE-1,SN-3,2024-01-01,,,,,,",  # line 5: model
+        "张三,13800000002,,,,,,KFR-35GW,SN-4,01/02/2024,,,,,,",  # line 6: date format
+        "张三,13800000003,,,,,,KFR-35GW,SN-5,2024-03-01,2024-02-01,,,,,",  # line 7: delivery
+        f"张三,13800000004,,,,,,KFR-35GW,SN-6,{tomorrow},,,,,,",  # line 8: future
+        "张三,13800000005,bad-mail,,,,,KFR-35GW,SN-7,2024-01-01,,,abc,tv,,",  # line 9: three fields
+        "张三,13800000006,,,,,,KFR-35GW,,2024-01-01,,,,,,",  # line 10: serial
     ]
 
     result = _import(org_a, _csv(*rows))
 
     assert not result.committed
     assert _errors(result) == [
-        (3, "customer_name"), (4, "phone"), (5, "model_number"), (6, "purchase_date"), (7, "delivery_date"),
-        (8, "purchase_date"), (9, "invoice_amount"), (9, "sales_channel"), (9, "email"), (10, "serial_number"),
+        (3, "customer_name"),
+        (4, "phone"),
+        (5, "model_number"),
+        (6, "purchase_date"),
+        (7, "delivery_date"),
+        (8, "purchase_date"),
+        (9, "invoice_amount"),
+        (9, "sales_channel"),
+        (9, "email"),
+        (10, "serial_number"),
     ]
     assert "NOPE-1" in result.errors[2].reason
     assert (result.total_rows, result.good_rows) == (9, 1)
@@ -161,7 +186,9 @@ def test_unreadable_files_are_file_errors(org_a, models, content, filename, mess
 
 def test_gbk_csv_with_chinese_headers(org_a, models):
     header = "订单编号,收货人,收货人手机,省份,城市,区县,收货地址,产品型号,机身编码,下单时间,签收时间,发票号码,实付金额,渠道,店铺"
-    rows = ["TM-9,赵敏,13700001111,广东省,深圳市,南山区,科技园路1号,KFR-35GW,SN-GBK-1,2024-05-01,2024-05-03,INV-9,1999,网店,京东自营"]
+    rows = [
+        "TM-9,赵敏,13700001111,广东省,深圳市,南山区,科技园路1号,KFR-35GW,SN-GBK-1,2024-05-01,2024-05-03,INV-9,1999,网店,京东自营"
+    ]
 
     result = _import(org_a, _csv(*rows, header=header, encoding="gbk"))
 
@@ -169,7 +196,10 @@ def test_gbk_csv_with_chinese_headers(org_a, models):
     assert result.ignored_columns == []
     unit = Unit.objects.select_related("customer").get()
     assert (unit.serial_number, unit.order_number, unit.store, unit.sales_channel) == (
-        "SN-GBK-1", "TM-9", "京东自营", "online"
+        "SN-GBK-1",
+        "TM-9",
+        "京东自营",
+        "online",
     )
     assert unit.customer.name == "赵敏"
     assert unit.customer.addresses.get().full == "广东省深圳市南山区科技园路1号"
@@ -209,8 +239,9 @@ def test_import_only_sees_the_importing_organizations_models_and_serials(org_a, 
     UnitFactory(organization=org_b, product_model=theirs, serial_number="SN-0001")
     ProductModelFactory(organization=org_b, model_number="ONLY-IN-B")
 
-    result = _import(org_a, _csv(GOOD_ROWS[0], "张三,13800000009,,,,,,ONLY-IN-B,SN-9,2024-01-01,,,,,,"),
-                     mode="good_only")
+    result = _import(
+        org_a, _csv(GOOD_ROWS[0], "张三,13800000009,,,,,,ONLY-IN-B,SN-9,2024-01-01,,,,,,"), mode="good_only"
+    )
 
     assert _errors(result) == [(3, "model_number")]
     assert Unit.objects.get(organization=org_a).product_model == models[0]
@@ -223,7 +254,9 @@ def test_a_hundred_thousand_rows_import_fully(org_a, models, tmp_path):
         fh.write("姓名,手机号,型号,序列号,购买日期,发票金额\n")
         for i in range(100_000):
             # 50,000 customers with two units each
-            fh.write(f"客户{i // 2},139{i // 2:08d},KFR-35GW,BIG{i:07d},2024-01-{i % 28 + 1:02d},{1000 + i % 500}\n")
+            fh.write(
+                f"客户{i // 2},139{i // 2:08d},KFR-35GW,BIG{i:07d},2024-01-{i % 28 + 1:02d},{1000 + i % 500}\n"
+            )
     result = importing.import_sales(organization=org_a, source=path, filename=path.name)
 
     assert result.committed, result.errors[:5]
@@ -233,6 +266,7 @@ def test_a_hundred_thousand_rows_import_fully(org_a, models, tmp_path):
 
 
 # --- through the console and the job queue -----------------------------------------------------
+
 
 @pytest.fixture
 def media(settings, tmp_path):
@@ -269,7 +303,9 @@ def test_console_upload_queues_a_job_that_imports(client_for, olga, models, medi
 
 def test_console_upload_with_bad_rows_shows_their_lines_and_imports_nothing(client_for, olga, models, media):
     client = client_for(olga)
-    _upload(client, "\n".join([HEADER, GOOD_ROWS[0], "张三,12345,,,,,,KFR-35GW,SN-2,2024-01-01,,,,,,"]).encode())
+    _upload(
+        client, "\n".join([HEADER, GOOD_ROWS[0], "张三,12345,,,,,,KFR-35GW,SN-2,2024-01-01,,,,,,"]).encode()
+    )
 
     run_pending()
 
@@ -283,8 +319,11 @@ def test_console_upload_with_bad_rows_shows_their_lines_and_imports_nothing(clie
 
 def test_console_upload_good_only(client_for, olga, models, media):
     client = client_for(olga)
-    _upload(client, "\n".join([HEADER, GOOD_ROWS[0], "张三,12345,,,,,,KFR-35GW,SN-2,2024-01-01,,,,,,"]).encode(),
-            mode="good_only")
+    _upload(
+        client,
+        "\n".join([HEADER, GOOD_ROWS[0], "张三,12345,,,,,,KFR-35GW,SN-2,2024-01-01,,,,,,"]).encode(),
+        mode="good_only",
+    )
 
     run_pending()
 

@@ -13,8 +13,12 @@ from aftersales.testing.factories import AddressFactory, OrganizationFactory, Pr
 
 @pytest.fixture
 def bolt_unit(org_b):
-    unit = UnitFactory(organization=org_b, serial_number="BOLT-0001", customer__name="乙方客户",
-                       customer__phone="13900001111")
+    unit = UnitFactory(
+        organization=org_b,
+        serial_number="BOLT-0001",
+        customer__name="乙方客户",
+        customer__phone="13900001111",
+    )
     AddressFactory(customer=unit.customer)
     return unit
 
@@ -22,8 +26,19 @@ def bolt_unit(org_b):
 def _snapshot(unit: Unit) -> tuple:
     c = Customer.objects.get(pk=unit.customer_id)
     u = Unit.objects.get(pk=unit.pk)
-    return (c.name, c.phone, c.email, c.tier, c.notes, u.serial_number, u.purchase_date, u.delivery_date,
-            u.invoice_number, u.customer_id, CustomerAddress.objects.filter(customer=c).count())
+    return (
+        c.name,
+        c.phone,
+        c.email,
+        c.tier,
+        c.notes,
+        u.serial_number,
+        u.purchase_date,
+        u.delivery_date,
+        u.invoice_number,
+        u.customer_id,
+        CustomerAddress.objects.filter(customer=c).count(),
+    )
 
 
 def _assert_problem_404(response):
@@ -55,15 +70,24 @@ def test_console_lists_and_searches_only_own_organization(client_for, alice, bol
         ("post", "/console/customers/{c}/edit/", {"name": "改名", "phone": "", "email": "", "tier": "vip"}),
         ("post", "/console/customers/{c}/delete/", {}),
         ("post", "/console/customers/{c}/reveal/", {"field": "phone", "reason": "好奇"}),
-        ("post", "/console/customers/{c}/addresses/", {"province": "浙江省", "city": "杭州市", "detail": "x"}),
+        (
+            "post",
+            "/console/customers/{c}/addresses/",
+            {"province": "浙江省", "city": "杭州市", "detail": "x"},
+        ),
         ("get", "/console/customers/{c}/units/new/", None),
         ("get", "/console/units/{u}/", None),
         ("get", "/console/units/{u}/edit/", None),
-        ("post", "/console/units/{u}/edit/", {"serial_number": "HIJACK", "purchase_date": "2024-01-01",
-                                              "sales_channel": "online"}),
+        (
+            "post",
+            "/console/units/{u}/edit/",
+            {"serial_number": "HIJACK", "purchase_date": "2024-01-01", "sales_channel": "online"},
+        ),
     ],
 )
-def test_console_answers_404_for_another_organizations_records(client_for, olga, bolt_unit, method, path, data):
+def test_console_answers_404_for_another_organizations_records(
+    client_for, olga, bolt_unit, method, path, data
+):
     # olga is org A's admin: she may do all of this to her own records, so 404 is about reach
     before = _snapshot(bolt_unit)
     client = client_for(olga)
@@ -103,7 +127,9 @@ def test_api_lists_and_searches_only_own_organization(client_for, alice, bolt_un
         ("patch", "/api/v1/units/{s}", {"invoice_number": "HIJACK"}),
     ],
 )
-def test_api_answers_404_problem_for_another_organizations_records(client_for, olga, bolt_unit, method, path, body):
+def test_api_answers_404_problem_for_another_organizations_records(
+    client_for, olga, bolt_unit, method, path, body
+):
     before = _snapshot(bolt_unit)
     client = client_for(olga)
     url = path.format(c=bolt_unit.customer_id, s=bolt_unit.serial_number)
@@ -117,16 +143,23 @@ def test_api_answers_404_problem_for_another_organizations_records(client_for, o
     assert RevealLog.objects.count() == 0
 
 
-def test_api_refuses_to_register_units_on_another_organizations_model_or_customer(client_for, alice, bolt_unit):
+def test_api_refuses_to_register_units_on_another_organizations_model_or_customer(
+    client_for, alice, bolt_unit
+):
     own_model = ProductModelFactory(organization=alice.organization)
     client = client_for(alice)
     base = {"serial_number": "NEW-1", "purchase_date": "2024-05-01"}
 
-    foreign_model = client.post("/api/v1/units", {**base, "product_model_id": bolt_unit.product_model_id},
-                                content_type="application/json")
-    foreign_customer = client.post("/api/v1/units", {**base, "product_model_id": own_model.pk,
-                                                     "customer_id": bolt_unit.customer_id},
-                                   content_type="application/json")
+    foreign_model = client.post(
+        "/api/v1/units",
+        {**base, "product_model_id": bolt_unit.product_model_id},
+        content_type="application/json",
+    )
+    foreign_customer = client.post(
+        "/api/v1/units",
+        {**base, "product_model_id": own_model.pk, "customer_id": bolt_unit.customer_id},
+        content_type="application/json",
+    )
 
     assert foreign_model.status_code == 422
     assert foreign_model.json()["errors"][0]["field"] == "product_model_id"
@@ -139,8 +172,11 @@ def test_api_cannot_move_own_unit_to_another_organizations_customer(client_for, 
     mine = UnitFactory(organization=alice.organization)
     client = client_for(alice)
 
-    response = client.patch(f"/api/v1/units/{mine.serial_number}", {"customer_id": bolt_unit.customer_id},
-                            content_type="application/json")
+    response = client.patch(
+        f"/api/v1/units/{mine.serial_number}",
+        {"customer_id": bolt_unit.customer_id},
+        content_type="application/json",
+    )
 
     assert response.status_code == 422
     mine.refresh_from_db()
@@ -196,9 +232,14 @@ def test_customers_cannot_use_the_staff_console_or_change_records(client_for, ca
     assert client.get("/console/customers/").status_code == 404
     assert client.get(f"/console/customers/{carols.customer_id}/").status_code == 404
     assert client.get("/console/units/").status_code == 404
-    patch = client.patch(f"/api/v1/customers/{carols.customer_id}", {"tier": "vip"}, content_type="application/json")
-    reveal = client.post(f"/api/v1/customers/{carols.customer_id}/reveal", {"field": "phone", "reason": "x"},
-                         content_type="application/json")
+    patch = client.patch(
+        f"/api/v1/customers/{carols.customer_id}", {"tier": "vip"}, content_type="application/json"
+    )
+    reveal = client.post(
+        f"/api/v1/customers/{carols.customer_id}/reveal",
+        {"field": "phone", "reason": "x"},
+        content_type="application/json",
+    )
     assert patch.status_code == 403
     assert reveal.status_code == 403
     assert Customer.objects.get(pk=carols.customer_id).tier == "standard"

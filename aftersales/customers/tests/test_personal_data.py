@@ -17,8 +17,12 @@ MASKED = "138****1234"
 @pytest.fixture
 def wang(alice):
     customer = services.customer_create(
-        organization=alice.organization, by=alice, name="王芳", phone=PHONE,
-        email="wang@example.com", id_number="110101199003071234",
+        organization=alice.organization,
+        by=alice,
+        name="王芳",
+        phone=PHONE,
+        email="wang@example.com",
+        id_number="110101199003071234",
     )
     AddressFactory(customer=customer, detail="建国路88号3号楼1201")
     UnitFactory(organization=alice.organization, customer=customer, serial_number="SN-WANG-1")
@@ -32,7 +36,9 @@ def _raw_row(table: str, pk: int, *columns: str) -> tuple:
 
 
 def test_phone_id_number_and_street_are_not_stored_in_clear(wang):
-    phone, phone_hash, id_number = _raw_row(Customer._meta.db_table, wang.pk, "phone", "phone_hash", "id_number")
+    phone, phone_hash, id_number = _raw_row(
+        Customer._meta.db_table, wang.pk, "phone", "phone_hash", "id_number"
+    )
     address = wang.addresses.get()
     (detail,) = _raw_row(CustomerAddress._meta.db_table, address.pk, "detail")
 
@@ -105,23 +111,37 @@ def test_pages_and_api_show_phone_masked(client_for, alice, wang):
 
 
 def test_reveal_in_the_console_returns_the_value_and_is_logged(client_for, alice, wang):
-    response = client_for(alice).post(f"/console/customers/{wang.pk}/reveal/",
-                                      {"field": "phone", "reason": "客户来电核实身份"}, REMOTE_ADDR="10.1.2.3")
+    response = client_for(alice).post(
+        f"/console/customers/{wang.pk}/reveal/",
+        {"field": "phone", "reason": "客户来电核实身份"},
+        REMOTE_ADDR="10.1.2.3",
+    )
 
     assert response.status_code == 200
     assert PHONE in response.content.decode()
     log = RevealLog.objects.get()
-    assert (log.user, log.organization, log.object_type, log.object_id, log.field, log.reason, log.ip_address) == (
-        alice, alice.organization, "customer", str(wang.pk), "phone", "客户来电核实身份", "10.1.2.3"
-    )
+    assert (
+        log.user,
+        log.organization,
+        log.object_type,
+        log.object_id,
+        log.field,
+        log.reason,
+        log.ip_address,
+    ) == (alice, alice.organization, "customer", str(wang.pk), "phone", "客户来电核实身份", "10.1.2.3")
 
 
-@pytest.mark.parametrize(("field", "expected"), [("id_number", "110101199003071234"), ("address", "北京市朝阳区建国路88号3号楼1201")])
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [("id_number", "110101199003071234"), ("address", "北京市朝阳区建国路88号3号楼1201")],
+)
 def test_reveal_of_id_number_and_address(client_for, dave, wang, field, expected):
     if field == "address":
         field = f"address:{wang.addresses.get().pk}"
 
-    response = client_for(dave).post(f"/console/customers/{wang.pk}/reveal/", {"field": field, "reason": "上门"})
+    response = client_for(dave).post(
+        f"/console/customers/{wang.pk}/reveal/", {"field": field, "reason": "上门"}
+    )
 
     assert response.status_code == 200
     assert expected in response.content.decode()
@@ -140,7 +160,9 @@ def test_reveal_without_a_reason_is_refused_and_not_logged(client_for, alice, wa
 
 @pytest.mark.parametrize("field", ["email_password", "address:999999", "address:abc", "phone_hash"])
 def test_reveal_of_an_unknown_field_is_refused(client_for, alice, wang, field):
-    response = client_for(alice).post(f"/console/customers/{wang.pk}/reveal/", {"field": field, "reason": "x"})
+    response = client_for(alice).post(
+        f"/console/customers/{wang.pk}/reveal/", {"field": field, "reason": "x"}
+    )
 
     assert response.status_code == 422
     assert RevealLog.objects.count() == 0
@@ -150,8 +172,9 @@ def test_reveal_of_another_customers_address_is_refused(client_for, alice, wang)
     other = UnitFactory(organization=alice.organization).customer
     theirs = AddressFactory(customer=other, detail="别人家的门牌")
 
-    response = client_for(alice).post(f"/console/customers/{wang.pk}/reveal/",
-                                      {"field": f"address:{theirs.pk}", "reason": "x"})
+    response = client_for(alice).post(
+        f"/console/customers/{wang.pk}/reveal/", {"field": f"address:{theirs.pk}", "reason": "x"}
+    )
 
     assert response.status_code == 422
     assert "别人家的门牌" not in response.content.decode()
@@ -175,8 +198,11 @@ def test_reveal_button_is_offered_to_permitted_roles(client_for, alice, wang):
 
 
 def test_reveal_through_the_api(client_for, alice, wang):
-    response = client_for(alice).post(f"/api/v1/customers/{wang.pk}/reveal",
-                                      {"field": "phone", "reason": "核实"}, content_type="application/json")
+    response = client_for(alice).post(
+        f"/api/v1/customers/{wang.pk}/reveal",
+        {"field": "phone", "reason": "核实"},
+        content_type="application/json",
+    )
 
     assert response.status_code == 200
     assert response.json() == {"field": "phone", "value": PHONE}
@@ -184,9 +210,13 @@ def test_reveal_through_the_api(client_for, alice, wang):
     assert (log.user, log.field, log.reason) == (alice, "phone", "核实")
 
 
-@pytest.mark.parametrize("body", [{"field": "phone"}, {"field": "phone", "reason": ""}, {"field": "phone", "reason": "  "}])
+@pytest.mark.parametrize(
+    "body", [{"field": "phone"}, {"field": "phone", "reason": ""}, {"field": "phone", "reason": "  "}]
+)
 def test_api_reveal_without_a_reason_is_422_and_not_logged(client_for, alice, wang, body):
-    response = client_for(alice).post(f"/api/v1/customers/{wang.pk}/reveal", body, content_type="application/json")
+    response = client_for(alice).post(
+        f"/api/v1/customers/{wang.pk}/reveal", body, content_type="application/json"
+    )
 
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
@@ -196,8 +226,11 @@ def test_api_reveal_without_a_reason_is_422_and_not_logged(client_for, alice, wa
 
 
 def test_api_reveal_by_a_technician_is_refused_and_not_logged(client_for, tina, wang):
-    response = client_for(tina).post(f"/api/v1/customers/{wang.pk}/reveal",
-                                     {"field": "phone", "reason": "上门"}, content_type="application/json")
+    response = client_for(tina).post(
+        f"/api/v1/customers/{wang.pk}/reveal",
+        {"field": "phone", "reason": "上门"},
+        content_type="application/json",
+    )
 
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"

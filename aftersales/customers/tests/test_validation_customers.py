@@ -11,6 +11,7 @@ from aftersales.testing.factories import UnitFactory
 
 # --- customers in the console ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [
@@ -24,7 +25,9 @@ from aftersales.testing.factories import UnitFactory
         ({"name": "韩梅梅", "phone": "13800000000", "tier": "platinum"}, "tier"),
     ],
 )
-def test_console_create_customer_shows_the_field_error_and_saves_nothing(client_for, alice, existing, data, field):
+def test_console_create_customer_shows_the_field_error_and_saves_nothing(
+    client_for, alice, existing, data, field
+):
     response = client_for(alice).post("/console/customers/new/", {"tier": "standard", **data})
 
     assert response.status_code == 200
@@ -55,7 +58,9 @@ def test_console_edit_with_empty_phone_keeps_the_phone(client_for, alice, existi
 
 
 def test_console_edit_to_a_taken_phone_is_a_field_error(client_for, alice, existing):
-    other = services.customer_create(organization=alice.organization, by=alice, name="韩梅梅", phone="13800000000")
+    other = services.customer_create(
+        organization=alice.organization, by=alice, name="韩梅梅", phone="13800000000"
+    )
 
     response = client_for(alice).post(
         f"/console/customers/{other.pk}/edit/", {"name": "韩梅梅", "phone": "13912345678", "tier": "standard"}
@@ -68,11 +73,15 @@ def test_console_edit_to_a_taken_phone_is_a_field_error(client_for, alice, exist
 
 
 def test_console_create_is_404_for_roles_that_cannot_edit(client_for, tina):
-    assert client_for(tina).post("/console/customers/new/", {"name": "x", "phone": "13800000000"}).status_code == 404
+    assert (
+        client_for(tina).post("/console/customers/new/", {"name": "x", "phone": "13800000000"}).status_code
+        == 404
+    )
     assert Customer.objects.count() == 0
 
 
 # --- customers in the API ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("body", "status", "field"),
@@ -98,8 +107,9 @@ def test_api_create_customer_rejects_bad_fields(client_for, alice, existing, bod
 
 
 def test_api_create_customer(client_for, alice):
-    response = post_json(client_for(alice), "/api/v1/customers",
-                          {"name": "韩梅梅", "phone": "138 0000 0000", "tier": "vip"})
+    response = post_json(
+        client_for(alice), "/api/v1/customers", {"name": "韩梅梅", "phone": "138 0000 0000", "tier": "vip"}
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -127,8 +137,12 @@ def test_api_create_customer_needs_the_edit_capability(client_for, tina):
         ({"tier": "diamond"}, 422, "tier"),
     ],
 )
-def test_api_patch_customer_rejects_bad_fields_and_changes_nothing(client_for, alice, existing, body, status, field):
-    other = services.customer_create(organization=alice.organization, by=alice, name="韩梅梅", phone="13800000000")
+def test_api_patch_customer_rejects_bad_fields_and_changes_nothing(
+    client_for, alice, existing, body, status, field
+):
+    other = services.customer_create(
+        organization=alice.organization, by=alice, name="韩梅梅", phone="13800000000"
+    )
 
     response = patch_json(client_for(alice), f"/api/v1/customers/{other.pk}", body)
 

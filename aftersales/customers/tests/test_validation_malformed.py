@@ -12,9 +12,19 @@ from aftersales.testing.factories import CustomerFactory, UnitFactory
 
 # --- malformed requests: 4xx problem+json, never 500 -------------------------------------------
 
+
 @pytest.mark.parametrize(
     "raw",
-    ["{bad json", "", "null", "[1, 2]", '"a string"', "123", '{"name": "x", "phone": "13800000000"', "\xff\xfe"],
+    [
+        "{bad json",
+        "",
+        "null",
+        "[1, 2]",
+        '"a string"',
+        "123",
+        '{"name": "x", "phone": "13800000000"',
+        "\xff\xfe",
+    ],
 )
 def test_api_malformed_bodies_are_422_problems(client_for, alice, raw):
     response = client_for(alice).post("/api/v1/customers", raw, content_type="application/json")
@@ -59,8 +69,17 @@ def test_api_text_with_nul_characters_is_a_422_problem(client_for, alice, body):
 )
 def test_api_wrong_types_are_422_problems(client_for, alice, method, url):
     unit = UnitFactory(organization=alice.organization, serial_number="SN-M")
-    bad_body = {"name": 1, "tier": 2, "delivery_date": "soon", "purchase_date": [], "invoice_amount": "lots",
-                "serial_number": {}, "product_model_id": "x", "field": 3, "reason": {"a": 1}}
+    bad_body = {
+        "name": 1,
+        "tier": 2,
+        "delivery_date": "soon",
+        "purchase_date": [],
+        "invoice_amount": "lots",
+        "serial_number": {},
+        "product_model_id": "x",
+        "field": 3,
+        "reason": {"a": 1},
+    }
     client = client_for(alice)
 
     url = url.format(c=unit.customer_id)

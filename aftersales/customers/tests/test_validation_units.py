@@ -13,6 +13,7 @@ from aftersales.testing.factories import ProductModelFactory, UnitFactory
 
 # --- units -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def model(alice):
     return ProductModelFactory(organization=alice.organization, model_number="KFR-35GW")
@@ -21,9 +22,12 @@ def model(alice):
 def _unit_body(model, **overrides):
     today = timezone.localdate()
     body = {
-        "product_model_id": model.pk, "serial_number": "SN-0001",
-        "purchase_date": str(today - timedelta(days=10)), "delivery_date": str(today - timedelta(days=8)),
-        "invoice_amount": "3999.00", "sales_channel": "online",
+        "product_model_id": model.pk,
+        "serial_number": "SN-0001",
+        "purchase_date": str(today - timedelta(days=10)),
+        "delivery_date": str(today - timedelta(days=8)),
+        "invoice_amount": "3999.00",
+        "sales_channel": "online",
     }
     body.update(overrides)
     return body
@@ -40,7 +44,9 @@ def test_api_create_unit(client_for, alice, model, existing):
 
 def test_api_unit_delivered_before_purchase_names_delivery_date(client_for, alice, model):
     today = timezone.localdate()
-    body = _unit_body(model, purchase_date=str(today - timedelta(days=3)), delivery_date=str(today - timedelta(days=5)))
+    body = _unit_body(
+        model, purchase_date=str(today - timedelta(days=3)), delivery_date=str(today - timedelta(days=5))
+    )
 
     response = post_json(client_for(alice), "/api/v1/units", body)
 
@@ -120,7 +126,9 @@ def test_api_patch_unit_rejects_bad_fields(client_for, alice, body, field):
 
 @pytest.mark.parametrize("field", ["invoice_number", "store", "order_number"])
 def test_api_patch_unit_with_null_for_a_text_field_clears_it(client_for, alice, field):
-    unit = UnitFactory(organization=alice.organization, serial_number="SN-P", store="旗舰店", order_number="O-1")
+    unit = UnitFactory(
+        organization=alice.organization, serial_number="SN-P", store="旗舰店", order_number="O-1"
+    )
 
     response = patch_json(client_for(alice), "/api/v1/units/SN-P", {field: None})
 
@@ -134,8 +142,13 @@ def test_console_unit_form_names_delivery_date(client_for, alice, model, existin
 
     response = client_for(alice).post(
         f"/console/customers/{existing.pk}/units/new/",
-        {"product_model": model.pk, "serial_number": "SN-UI", "purchase_date": str(today - timedelta(days=2)),
-         "delivery_date": str(today - timedelta(days=4)), "sales_channel": "offline"},
+        {
+            "product_model": model.pk,
+            "serial_number": "SN-UI",
+            "purchase_date": str(today - timedelta(days=2)),
+            "delivery_date": str(today - timedelta(days=4)),
+            "sales_channel": "offline",
+        },
     )
 
     assert response.status_code == 200
@@ -148,8 +161,12 @@ def test_console_unit_form_duplicate_serial_is_a_serial_number_error(client_for,
 
     response = client_for(alice).post(
         f"/console/customers/{existing.pk}/units/new/",
-        {"product_model": model.pk, "serial_number": "SN-UI", "purchase_date": "2024-01-02",
-         "sales_channel": "offline"},
+        {
+            "product_model": model.pk,
+            "serial_number": "SN-UI",
+            "purchase_date": "2024-01-02",
+            "sales_channel": "offline",
+        },
     )
 
     assert response.status_code == 200
@@ -162,8 +179,12 @@ def test_console_unit_form_offers_only_own_models(client_for, alice, bob, model,
 
     response = client_for(alice).post(
         f"/console/customers/{existing.pk}/units/new/",
-        {"product_model": foreign.pk, "serial_number": "SN-X", "purchase_date": "2024-01-02",
-         "sales_channel": "offline"},
+        {
+            "product_model": foreign.pk,
+            "serial_number": "SN-X",
+            "purchase_date": "2024-01-02",
+            "sales_channel": "offline",
+        },
     )
 
     assert response.status_code == 200
@@ -174,8 +195,14 @@ def test_console_unit_form_offers_only_own_models(client_for, alice, bob, model,
 def test_console_unit_form_registers_the_unit(client_for, alice, model, existing):
     response = client_for(alice).post(
         f"/console/customers/{existing.pk}/units/new/",
-        {"product_model": model.pk, "serial_number": " SN-UI ", "purchase_date": "2024-01-02",
-         "delivery_date": "2024-01-04", "sales_channel": "offline", "invoice_amount": ""},
+        {
+            "product_model": model.pk,
+            "serial_number": " SN-UI ",
+            "purchase_date": "2024-01-02",
+            "delivery_date": "2024-01-04",
+            "sales_channel": "offline",
+            "invoice_amount": "",
+        },
     )
 
     unit = Unit.objects.get()

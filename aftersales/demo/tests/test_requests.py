@@ -75,8 +75,11 @@ def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: igno
         timelines[event["request_id"]].append(event)
     # The SLA engine's own events (paused, breached, escalated) record what happened to the
     # clocks, not a change to the request, so they do not move its updated time.
-    last_event = dict(RequestEvent.objects.exclude(kind=RequestEvent.Kind.SLA).values_list("request_id")
-                      .annotate(m=Max("created_at")))
+    last_event = dict(
+        RequestEvent.objects.exclude(kind=RequestEvent.Kind.SLA)
+        .values_list("request_id")
+        .annotate(m=Max("created_at"))
+    )
     last_any = dict(RequestEvent.objects.values_list("request_id").annotate(m=Max("created_at")))
     for sr in ServiceRequest.objects.all():
         events = timelines[sr.pk]
@@ -86,14 +89,19 @@ def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: igno
             if e["kind"] != "status":
                 continue
             transition = lifecycle.find(sr.kind, e["data"]["transition"])
-            assert transition is not None and lifecycle.Status(status) in transition.sources, (sr.number, status, e)
+            assert transition is not None and lifecycle.Status(status) in transition.sources, (
+                sr.number,
+                status,
+                e,
+            )
             assert (e["from_status"], e["to_status"]) == (status, transition.target.value)
             status = e["to_status"]
             resolved = status == "resolved" or (resolved and status != "reopened")
             reopened += status == "reopened"
         assert status == sr.status, sr.number
         if any(e["kind"] == "field" for e in events) or any(
-                e["kind"] == "sla" and (e["data"] or {}).get("action") == "escalated" for e in events):
+            e["kind"] == "sla" and (e["data"] or {}).get("action") == "escalated" for e in events
+        ):
             # A return's or quote's own steps (received, inspected, a quote drafted) are timeline
             # events that move the request's status only when the step implies one; an escalation
             # that raises the priority moves the request at the escalation's time.
@@ -106,7 +114,8 @@ def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: igno
 
 def test_a_unit_has_at_most_one_open_request(demo):  # type: ignore[no-untyped-def]
     open_per_unit = Counter(
-        ServiceRequest.objects.filter(unit__isnull=False).exclude(status__in=["closed", "cancelled"])
+        ServiceRequest.objects.filter(unit__isnull=False)
+        .exclude(status__in=["closed", "cancelled"])
         .values_list("unit_id", flat=True)
     )
     assert open_per_unit and max(open_per_unit.values()) == 1
@@ -126,7 +135,9 @@ def test_assignees_are_the_organizations_staff(demo):  # type: ignore[no-untyped
 
 def test_conversations_have_customers_staff_and_internal_notes(demo):  # type: ignore[no-untyped-def]
     kinds = Counter(Message.objects.values_list("author_kind", "internal"))
-    assert kinds[("customer", False)] > 300 and kinds[("staff", False)] > 2000 and kinds[("staff", True)] > 300
+    assert (
+        kinds[("customer", False)] > 300 and kinds[("staff", False)] > 2000 and kinds[("staff", True)] > 300
+    )
     assert kinds[("customer", True)] == 0
     # every message has its timeline line, and notes stay off the customer's view
     assert RequestEvent.objects.filter(kind__in=["message", "note"]).count() == Message.objects.count()
@@ -151,7 +162,11 @@ def test_most_closed_requests_are_rated_mostly_well(demo):  # type: ignore[no-un
 def test_canned_replies_fill_their_placeholders(demo, alice):  # type: ignore[no-untyped-def]
     for org in demo.orgs.values():
         assert CannedReply.objects.filter(organization=org).count() >= 5
-    sr = ServiceRequest.objects.filter(unit__isnull=False).select_related("customer", "unit__product_model").first()
+    sr = (
+        ServiceRequest.objects.filter(unit__isnull=False)
+        .select_related("customer", "unit__product_model")
+        .first()
+    )
     reply = CannedReply.objects.get(organization=sr.organization, title="完工回访")
     text = render_canned(reply.body, request=sr, agent=alice)
     assert sr.number in text and sr.customer.name in text and "{" not in text

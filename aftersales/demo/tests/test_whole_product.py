@@ -75,7 +75,9 @@ def test_sla_policies_and_running_clocks_on_every_open_request(demo, prefix):  #
     running = SlaClock.objects.filter(active=True, metric="first_response").values("request_id")
     assert not unanswered.exclude(pk__in=running).exists()
     # Work still to do keeps a clock running somewhere in the organization, and some have escalated.
-    assert SlaClock.objects.filter(request__organization=org, active=True).count() >= open_requests.count() // 3
+    assert (
+        SlaClock.objects.filter(request__organization=org, active=True).count() >= open_requests.count() // 3
+    )
     assert Escalation.objects.filter(request__organization=org).exists(), f"{org.name}: no escalations"
 
 
@@ -83,8 +85,10 @@ def test_sla_policies_and_running_clocks_on_every_open_request(demo, prefix):  #
 def test_the_compliance_report_has_rows(demo, prefix):  # type: ignore[no-untyped-def]
     client = _client(f"{prefix}-quality-manager")
     today = timezone.localdate()
-    response = client.get("/api/v1/sla/compliance", {"start": (today - timezone.timedelta(days=365)).isoformat(),
-                                                      "end": today.isoformat()})
+    response = client.get(
+        "/api/v1/sla/compliance",
+        {"start": (today - timezone.timedelta(days=365)).isoformat(), "end": today.isoformat()},
+    )
     assert response.status_code == 200, response.content[:300]
     assert response.json()["rows"], prefix
 
@@ -113,7 +117,9 @@ def test_the_portal_accounts_have_returns_and_quotes(demo):  # type: ignore[no-u
     for n in (1, 2, 3):
         user = User.objects.get(username=f"customer{n}")
         assert ReturnAuthorization.objects.filter(request__customer__user=user).exists(), user
-    assert Quote.objects.filter(request__customer__user__username__startswith="customer", status="sent").exists()
+    assert Quote.objects.filter(
+        request__customer__user__username__startswith="customer", status="sent"
+    ).exists()
 
 
 # --- start pages -----------------------------------------------------------------------------
@@ -142,7 +148,10 @@ def test_each_role_lands_on_its_work_and_sees_its_own_figures(demo, prefix, role
     username = f"{prefix}-{role}"
     client = Client()
     response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
-    assert response.status_code == 302 and response["Location"] == START[role], (username, response["Location"])
+    assert response.status_code == 302 and response["Location"] == START[role], (
+        username,
+        response["Location"],
+    )
     assert client.get(response["Location"]).status_code == 200
     home = client.get("/")
     html = home.content.decode()
@@ -207,7 +216,9 @@ class Crawl:
             try:
                 response = self.client.get(url, follow=True, HTTP_ACCEPT="text/html")
                 self.status[url] = response.status_code
-                if "text/html" in response.get("Content-Type", "") and not getattr(response, "streaming", False):
+                if "text/html" in response.get("Content-Type", "") and not getattr(
+                    response, "streaming", False
+                ):
                     self.bodies[url] = response.content.decode()
                 elif getattr(response, "streaming", False):
                     b"".join(response.streaming_content)  # type: ignore[attr-defined]
@@ -336,7 +347,11 @@ def _people_and_places(organization_id: int) -> str:
     for params in events.exclude(params={}).values_list("params", flat=True):
         names |= {v for v in params.values() if isinstance(v, str)}
     names |= set(SlaPolicy.objects.filter(organization_id=organization_id).values_list("name", flat=True))
-    names |= set(Escalation.objects.filter(request__organization_id=organization_id).values_list("rule_name", flat=True))
+    names |= set(
+        Escalation.objects.filter(request__organization_id=organization_id).values_list(
+            "rule_name", flat=True
+        )
+    )
     return "\n".join(n for n in names if n)
 
 
@@ -351,7 +366,8 @@ def test_english_timelines_speak_english(demo, prefix):  # type: ignore[no-untyp
     assert org is not None
     picks: dict[tuple[str, str], int] = {}
     for kind, code, request_id in RequestEvent.objects.filter(request__organization=org).values_list(
-            "kind", "code", "request_id"):
+        "kind", "code", "request_id"
+    ):
         picks.setdefault((kind, str(code)), request_id)
     typed = _people_and_places(org.pk)
     client = _client(f"{prefix}-org-admin")
@@ -361,8 +377,12 @@ def test_english_timelines_speak_english(demo, prefix):  # type: ignore[no-untyp
         html = client.get(f"/console/requests/{number}/").content.decode()
         timeline = re.search(r'<ol class="timeline.*?</ol>', html, re.S)
         assert timeline, number
-        text = re.sub(r'<div class="message-body.*?</div>|<span class="fw-semibold text-body">.*?</span>', " ",
-                      timeline.group(0), flags=re.S)
+        text = re.sub(
+            r'<div class="message-body.*?</div>|<span class="fw-semibold text-body">.*?</span>',
+            " ",
+            timeline.group(0),
+            flags=re.S,
+        )
         text = unescape(re.sub(r"<[^>]+>", " ", text))
         for line in text.splitlines():
             # a run of Chinese that is part of something people typed (perhaps cut short with …) is theirs

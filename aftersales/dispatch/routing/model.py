@@ -52,7 +52,9 @@ class TimeWindow:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise RoutingInputError(f"{label}.{name}: expected whole seconds, got {value!r}")
             if not 0 <= value <= MAX_TIME_S:
-                raise RoutingInputError(f"{label}.{name}: {value} s is outside the planning range 0..{MAX_TIME_S}")
+                raise RoutingInputError(
+                    f"{label}.{name}: {value} s is outside the planning range 0..{MAX_TIME_S}"
+                )
         if self.end < self.start:
             raise RoutingInputError(
                 f"{label}: ends at {format_clock(self.end)} before it starts at {format_clock(self.start)}"

@@ -151,7 +151,9 @@ def encode(
         type_techs[type_key_of[key]].append(t)
 
     vehicle_types = []
-    for (start, end, ready, shift_end, capacity, profile, work), techs in zip(type_key_of, type_techs, strict=True):
+    for (start, end, ready, shift_end, capacity, profile, work), techs in zip(
+        type_key_of, type_techs, strict=True
+    ):
         vehicle_types.append(
             VehicleType(
                 num_available=len(techs),
@@ -277,7 +279,11 @@ class PyVRPSolver:
 
     name = "pyvrp"
     # (share of the time limit, worth of a job not placed yet; None: place no more, only shorten)
-    phases: tuple[tuple[float, Callable[[Job], int] | None], ...] = ((0.1, prize), (0.3, fill_prize), (0.6, None))
+    phases: tuple[tuple[float, Callable[[Job], int] | None], ...] = (
+        (0.1, prize),
+        (0.3, fill_prize),
+        (0.6, None),
+    )
 
     def __init__(self, travel: TravelTimeProvider | None = None, params: SolveParams | None = None) -> None:
         self.travel: TravelTimeProvider = travel if travel is not None else GreatCircleTravel()
@@ -307,7 +313,11 @@ class PyVRPSolver:
             enc = encode(ws, clients, fixed=served, prize_of=prize_of or prize)
             init = _initial_solution(ws, enc, sequences) if sequences else None
             result = solve_data(
-                enc.data, time_limit_s=time_limit_s * share, seed=seed, initial_solution=init, params=self.params
+                enc.data,
+                time_limit_s=time_limit_s * share,
+                seed=seed,
+                initial_solution=init,
+                params=self.params,
             )
             # From phase two on, the search starts from a feasible solution, so its best is
             # feasible; the check guards against a mismatch between PyVRP's timing and ours.
@@ -323,7 +333,9 @@ class PyVRPSolver:
                 # beyond it, rather than left out: the plan says which ones.
                 before = {j for seq in sequences.values() for j in seq}
                 left_out = _settle(base, sequences)
-                over_limit = frozenset(ws.jobs[j].id for seq in sequences.values() for j in seq if j not in before)
+                over_limit = frozenset(
+                    ws.jobs[j].id for seq in sequences.values() for j in seq if j not in before
+                )
             stats["spread"] = spread(base, balance, sequences)
             stats["over_limit"] = len(over_limit)
         members = set(team(base))

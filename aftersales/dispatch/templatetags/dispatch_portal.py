@@ -40,8 +40,12 @@ def masked_name(name: str) -> str:
 def can_book(sr: ServiceRequest) -> bool:
     """Whether the page offers to book (or move) a visit: an open on-site field job that is not yet
     done. A request waiting for the customer's acceptance (待验收) offers none."""
-    return (sr.kind in skills.FIELD_KINDS and sr.fulfilment == Fulfilment.ONSITE and sr.status in BOOKABLE
-            and sr.merged_into_id is None)
+    return (
+        sr.kind in skills.FIELD_KINDS
+        and sr.fulfilment == Fulfilment.ONSITE
+        and sr.status in BOOKABLE
+        and sr.merged_into_id is None
+    )
 
 
 @register.inclusion_tag("dispatch/includes/portal_visit.html")
@@ -52,20 +56,34 @@ def portal_visit(sr: ServiceRequest) -> dict[str, Any]:
     if appointment is not None:
         zone = config.zone_of(sr.organization)
         start = timezone.localtime(appointment.window_start, zone)
-        window = {"start": start, "end": timezone.localtime(appointment.window_end, zone),
-                  "today": start.date() == timezone.localtime(timezone.now(), zone).date()}
+        window = {
+            "start": start,
+            "end": timezone.localtime(appointment.window_end, zone),
+            "today": start.date() == timezone.localtime(timezone.now(), zone).date(),
+        }
     return {
-        "sr": sr, "appointment": appointment, "window": window,
-        "technician": masked_name(appointment.technician.name) if appointment and appointment.technician else "",
-        "can_book": can_book(sr), "mail_in": sr.is_open and field_job and sr.fulfilment == Fulfilment.MAIL_IN
+        "sr": sr,
+        "appointment": appointment,
+        "window": window,
+        "technician": masked_name(appointment.technician.name)
+        if appointment and appointment.technician
+        else "",
+        "can_book": can_book(sr),
+        "mail_in": sr.is_open
+        and field_job
+        and sr.fulfilment == Fulfilment.MAIL_IN
         and mail_in_of(sr) is not None,
     }
 
 
 def repair_records(sr: ServiceRequest) -> list[RepairRecord]:
     """The request's repair records with something in them, completed visits first, oldest first."""
-    records = (RepairRecord.objects.filter(request=sr).select_related("technician__user")
-               .prefetch_related("parts__spare_part").order_by("completed_at", "created_at", "id"))
+    records = (
+        RepairRecord.objects.filter(request=sr)
+        .select_related("technician__user")
+        .prefetch_related("parts__spare_part")
+        .order_by("completed_at", "created_at", "id")
+    )
     return [r for r in records if r.completed_at or r.diagnosis or r.parts.all()]
 
 
@@ -75,10 +93,16 @@ def portal_repair_summary(sr: ServiceRequest, open_details: bool = True) -> dict
     total = sum((r.charge_total for r in records), Decimal("0.00"))
     rows = []
     for record in records:
-        rows.append({
-            "record": record, "parts": list(record.parts.all()),
-            "technician": masked_name(record.technician.name) if record.technician else "",
-            "charges": [(_("上门费"), record.charge_visit), (_("工时费"), record.charge_labour),
-                        (_("备件费"), record.charge_parts)],
-        })
+        rows.append(
+            {
+                "record": record,
+                "parts": list(record.parts.all()),
+                "technician": masked_name(record.technician.name) if record.technician else "",
+                "charges": [
+                    (_("上门费"), record.charge_visit),
+                    (_("工时费"), record.charge_labour),
+                    (_("备件费"), record.charge_parts),
+                ],
+            }
+        )
     return {"sr": sr, "rows": rows, "total": total, "open_details": open_details}

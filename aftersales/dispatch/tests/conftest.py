@@ -32,7 +32,12 @@ from aftersales.testing.factories import (
 SH = ZoneInfo("Asia/Shanghai")
 STATION = LatLon(31.2304, 121.4737)
 EVERY_DAY = dict.fromkeys(range(7), (time(8, 0), time(18, 0)))
-AC_SKILLS = [("category", "ac", 2), ("work", "repair", 2), ("work", "installation", 1), ("work", "maintenance", 1)]
+AC_SKILLS = [
+    ("category", "ac", 2),
+    ("work", "repair", 2),
+    ("work", "installation", 1),
+    ("work", "maintenance", 1),
+]
 
 
 def near(east_km: float, north_km: float) -> tuple[float, float]:
@@ -64,14 +69,25 @@ def _no_public_holidays(request) -> None:  # type: ignore[no-untyped-def]
     """
     if "org_a" not in request.fixturenames or "official_calendar" in request.fixturenames:
         return
-    calendar_create(organization=request.getfixturevalue("org_a"), holiday_source=ServiceCalendar.HolidaySource.NONE)
+    calendar_create(
+        organization=request.getfixturevalue("org_a"), holiday_source=ServiceCalendar.HolidaySource.NONE
+    )
 
 
 @pytest.fixture
 def station(org_a) -> ServiceStation:  # type: ignore[no-untyped-def]
     return ServiceStation.objects.create(
-        organization=org_a, code="sh-01", name="上海静安服务中心", province="上海市", city="上海市", district="静安区",
-        address="南京西路1号", latitude=STATION.lat, longitude=STATION.lon, service_radius_km=30, daily_capacity=40,
+        organization=org_a,
+        code="sh-01",
+        name="上海静安服务中心",
+        province="上海市",
+        city="上海市",
+        district="静安区",
+        address="南京西路1号",
+        latitude=STATION.lat,
+        longitude=STATION.lon,
+        service_radius_km=30,
+        daily_capacity=40,
     )
 
 
@@ -79,23 +95,42 @@ def station(org_a) -> ServiceStation:  # type: ignore[no-untyped-def]
 def far_station(org_a) -> ServiceStation:  # type: ignore[no-untyped-def]
     # Beijing: 1,000 km away, so a Shanghai address is never in its radius.
     return ServiceStation.objects.create(
-        organization=org_a, code="bj-01", name="北京朝阳服务中心", province="北京市", city="北京市", district="朝阳区",
-        address="建国路88号", latitude=39.9042, longitude=116.4074, service_radius_km=30,
+        organization=org_a,
+        code="bj-01",
+        name="北京朝阳服务中心",
+        province="北京市",
+        city="北京市",
+        district="朝阳区",
+        address="建国路88号",
+        latitude=39.9042,
+        longitude=116.4074,
+        service_radius_km=30,
     )
 
 
 @pytest.fixture
 def ac_model(org_a):  # type: ignore[no-untyped-def]
-    category = CategoryFactory(organization=org_a, code="ac", name="空调", whole_unit_months=12, main_parts_months=36)
-    return ProductModelFactory(organization=org_a, category=category, model_number="KFR-35", name="1.5匹挂机",
-                               whole_unit_months=12, main_parts_months=36)
+    category = CategoryFactory(
+        organization=org_a, code="ac", name="空调", whole_unit_months=12, main_parts_months=36
+    )
+    return ProductModelFactory(
+        organization=org_a,
+        category=category,
+        model_number="KFR-35",
+        name="1.5匹挂机",
+        whole_unit_months=12,
+        main_parts_months=36,
+    )
 
 
 @pytest.fixture
 def parts(org_a, ac_model):  # type: ignore[no-untyped-def]
-    compressor = SparePartFactory(organization=org_a, part_number="AC-COMP", name="压缩机", price=Decimal("980.00"),
-                                  is_main_part=True)
-    remote = SparePartFactory(organization=org_a, part_number="AC-REMOTE", name="遥控器", price=Decimal("60.00"))
+    compressor = SparePartFactory(
+        organization=org_a, part_number="AC-COMP", name="压缩机", price=Decimal("980.00"), is_main_part=True
+    )
+    remote = SparePartFactory(
+        organization=org_a, part_number="AC-REMOTE", name="遥控器", price=Decimal("60.00")
+    )
     for part in (compressor, remote):
         part.fits.add(ac_model)
     return {"compressor": compressor, "remote": remote}
@@ -103,7 +138,9 @@ def parts(org_a, ac_model):  # type: ignore[no-untyped-def]
 
 def make_technician(org, station, username: str, skills=AC_SKILLS, **kw: Any):  # type: ignore[no-untyped-def]
     user = UserFactory(username=username, role=Role.TECHNICIAN, organization=org, first_name=username.title())
-    return technician_create(user=user, home_station=station, skills=skills, shifts=kw.pop("shifts", EVERY_DAY), **kw)
+    return technician_create(
+        user=user, home_station=station, skills=skills, shifts=kw.pop("shifts", EVERY_DAY), **kw
+    )
 
 
 @pytest.fixture
@@ -119,17 +156,44 @@ def carol_customer(org_a, carol):  # type: ignore[no-untyped-def]
 
 
 def field_request(
-    org, customer, model, *, where: tuple[float, float] = near(3, 2), kind: str = "repair", priority: str = "normal",
-    accept: bool = True, purchased_days_ago: int = 60, by=None,  # type: ignore[no-untyped-def]
+    org,
+    customer,
+    model,
+    *,
+    where: tuple[float, float] = near(3, 2),
+    kind: str = "repair",
+    priority: str = "normal",
+    accept: bool = True,
+    purchased_days_ago: int = 60,
+    by=None,  # type: ignore[no-untyped-def]
 ) -> ServiceRequest:
-    address = AddressFactory(customer=customer, province="上海市", city="上海市", district="静安区",
-                             latitude=where[0], longitude=where[1])
-    unit = UnitFactory(organization=org, customer=customer, product_model=model,
-                       purchase_date=today() - timedelta(days=purchased_days_ago),
-                       delivery_date=today() - timedelta(days=purchased_days_ago))
+    address = AddressFactory(
+        customer=customer,
+        province="上海市",
+        city="上海市",
+        district="静安区",
+        latitude=where[0],
+        longitude=where[1],
+    )
+    unit = UnitFactory(
+        organization=org,
+        customer=customer,
+        product_model=model,
+        purchase_date=today() - timedelta(days=purchased_days_ago),
+        delivery_date=today() - timedelta(days=purchased_days_ago),
+    )
     sr = service_services.request_create(
-        organization=org, customer=customer, by=None, kind=kind, channel="web", description="空调不制冷",
-        unit=unit, address=address, priority=priority, allow_duplicate=True, notify=False,
+        organization=org,
+        customer=customer,
+        by=None,
+        kind=kind,
+        channel="web",
+        description="空调不制冷",
+        unit=unit,
+        address=address,
+        priority=priority,
+        allow_duplicate=True,
+        notify=False,
     )
     if accept:
         sr = service_services.request_transition(request=sr, name="accept", by=by, notify=False)

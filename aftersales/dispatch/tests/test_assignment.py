@@ -17,8 +17,9 @@ from .conftest import field_request, make_technician
 pytestmark = pytest.mark.django_db
 
 
-def test_only_qualified_technicians_of_a_covering_station_are_proposed(org_a, station, far_station, carol_customer,
-                                                                       ac_model):
+def test_only_qualified_technicians_of_a_covering_station_are_proposed(
+    org_a, station, far_station, carol_customer, ac_model
+):
     make_technician(org_a, station, "washer", skills=[("category", "washer", 3), ("work", "repair", 3)])
     make_technician(org_a, far_station, "beijing")  # qualified, but Beijing does not cover Shanghai
     good = make_technician(org_a, station, "good")
@@ -35,21 +36,35 @@ def test_the_least_loaded_technician_wins_and_the_unit_s_earlier_technician_wins
     busy = make_technician(org_a, station, "busy")
     idle = make_technician(org_a, station, "idle")
     for _ in range(3):
-        assignment.assignment_apply(request=field_request(org_a, carol_customer, ac_model), by=None,
-                                    proposal=assignment.Proposal(None, [assignment.Candidate(busy, False, 0, 1.0)]))  # type: ignore[arg-type]
+        assignment.assignment_apply(
+            request=field_request(org_a, carol_customer, ac_model),
+            by=None,
+            proposal=assignment.Proposal(None, [assignment.Candidate(busy, False, 0, 1.0)]),
+        )  # type: ignore[arg-type]
     sr = field_request(org_a, carol_customer, ac_model)
     assert assignment.propose(sr).best.technician == idle  # type: ignore[union-attr]
 
     ServiceRequest.objects.create(
-        number="SR-OLD-2", organization=org_a, customer=carol_customer, unit=sr.unit, kind="repair", channel="web",
-        subject="x", description="x", status="closed", assignee=busy.user, created_at=sr.created_at - timedelta(days=30),
+        number="SR-OLD-2",
+        organization=org_a,
+        customer=carol_customer,
+        unit=sr.unit,
+        kind="repair",
+        channel="web",
+        subject="x",
+        description="x",
+        status="closed",
+        assignee=busy.user,
+        created_at=sr.created_at - timedelta(days=30),
     )
     proposal = assignment.propose(sr)
     assert proposal.best.technician == busy  # type: ignore[union-attr]
     assert "曾为这台机器服务" in proposal.reason
 
 
-def test_applying_a_proposal_assigns_with_the_reason_on_the_timeline(org_a, station, carol_customer, ac_model, dave):
+def test_applying_a_proposal_assigns_with_the_reason_on_the_timeline(
+    org_a, station, carol_customer, ac_model, dave
+):
     tech = make_technician(org_a, station, "ann")
     sr = field_request(org_a, carol_customer, ac_model)
     sr = assignment.assignment_apply(request=sr, by=dave)

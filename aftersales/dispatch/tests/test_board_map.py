@@ -34,14 +34,24 @@ def quiet_day(org_a, station, carol_customer, ac_model):  # type: ignore[no-unty
 
 def _map(html: str) -> dict:  # type: ignore[type-arg]
     start = html.index('<script id="dispatch-map-data" type="application/json">') + len(
-        '<script id="dispatch-map-data" type="application/json">')
-    return json.loads(html[start:html.index("</script>", start)])
+        '<script id="dispatch-map-data" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
 
 
 def test_dispatcher_plans_balanced_and_sees_why_each_visit_went_where(client_for, dave, station, quiet_day):
     client = client_for(dave)
-    page = client.post(reverse("dispatch:plan"), {"station": station.pk, "date": tomorrow(), "objective": "balanced",
-                                                  "balance_by": "visits", "max_spread": "1"}, HTTP_HX_REQUEST="true")
+    page = client.post(
+        reverse("dispatch:plan"),
+        {
+            "station": station.pk,
+            "date": tomorrow(),
+            "objective": "balanced",
+            "balance_by": "visits",
+            "max_spread": "1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert page.status_code == 200
     html = page.content.decode()
     plan = DayPlan.objects.get()
@@ -60,9 +70,17 @@ def test_dispatcher_plans_balanced_and_sees_why_each_visit_went_where(client_for
 
 
 def test_a_bad_spread_is_a_form_error_that_keeps_the_choice(client_for, dave, station, quiet_day):
-    page = client_for(dave).post(reverse("dispatch:plan"), {
-        "station": station.pk, "date": tomorrow(), "objective": "balanced", "balance_by": "visits", "max_spread": "0",
-    }, HTTP_HX_REQUEST="true")
+    page = client_for(dave).post(
+        reverse("dispatch:plan"),
+        {
+            "station": station.pk,
+            "date": tomorrow(),
+            "objective": "balanced",
+            "balance_by": "visits",
+            "max_spread": "0",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert page.status_code == 422
     html = page.content.decode()
     assert "单数差距须在 1 到 50 之间" in html
@@ -86,17 +104,25 @@ def test_only_the_organization_admin_has_the_map_settings(request, client_for, w
     assert client_for(request.getfixturevalue(who)).get(URL).status_code == 404
 
 
-def test_org_admin_sets_tianditu_with_a_key_kept_encrypted_and_never_shown(client_for, olga, org_a, station, dave):
+def test_org_admin_sets_tianditu_with_a_key_kept_encrypted_and_never_shown(
+    client_for, olga, org_a, station, dave
+):
     client = client_for(olga)
     index = client.get(reverse("settings:index")).content.decode()
     assert URL in index and "地图" in index
     # Tianditu needs its key: the form says so and keeps what was typed
-    page = client.post(URL, {"provider": "tianditu", "url_template": "", "api_key": "", "attribution": "审图号：测试"})
+    page = client.post(
+        URL, {"provider": "tianditu", "url_template": "", "api_key": "", "attribution": "审图号：测试"}
+    )
     assert page.status_code == 422 and "天地图需要密钥" in page.content.decode()
     assert 'value="审图号：测试"' in page.content.decode()
     key = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
-    assert client.post(URL, {"provider": "tianditu", "url_template": "", "api_key": key,
-                             "attribution": "审图号：测试"}).status_code == 302
+    assert (
+        client.post(
+            URL, {"provider": "tianditu", "url_template": "", "api_key": key, "attribution": "审图号：测试"}
+        ).status_code
+        == 302
+    )
     row = MapSettings.objects.get(organization=org_a)
     assert row.api_key == key
     with connection.cursor() as cursor:
@@ -108,7 +134,9 @@ def test_org_admin_sets_tianditu_with_a_key_kept_encrypted_and_never_shown(clien
     change = SettingsChange.objects.get(area="map")
     assert key not in json.dumps(change.detail) and change.detail["api_key"] == ["", "set"]
     # leaving the key field empty keeps the key
-    client.post(URL, {"provider": "tianditu", "url_template": "", "api_key": "", "attribution": "审图号：测试"})
+    client.post(
+        URL, {"provider": "tianditu", "url_template": "", "api_key": "", "attribution": "审图号：测试"}
+    )
     assert MapSettings.objects.get(organization=org_a).api_key == key
     # the board draws the tiles with it
     board = client_for(dave).get(BOARD, {"station": station.pk, "date": tomorrow()}).content.decode()
@@ -118,8 +146,15 @@ def test_org_admin_sets_tianditu_with_a_key_kept_encrypted_and_never_shown(clien
 
 
 def test_a_url_template_must_be_https_with_the_tile_placeholders(client_for, olga):
-    page = client_for(olga).post(URL, {"provider": "osm", "url_template": "http://tiles.example/{z}/{x}.png",
-                                       "api_key": "", "attribution": ""})
+    page = client_for(olga).post(
+        URL,
+        {
+            "provider": "osm",
+            "url_template": "http://tiles.example/{z}/{x}.png",
+            "api_key": "",
+            "attribution": "",
+        },
+    )
     assert page.status_code == 422
     html = page.content.decode()
     assert "https://" in html and "http://tiles.example/{z}/{x}.png" in html

@@ -35,7 +35,9 @@ def test_slots_are_two_hour_windows_from_tomorrow_within_shifts(carol_request, t
     tomorrow = today() + timedelta(days=1)
     first_day = [s for s in avail.slots if s.start.date() == tomorrow]
     # The last window opens at 16:00: arriving then, an hour's repair and the drive back end before 18:00.
-    assert [s.start.timetz().replace(tzinfo=None) for s in first_day] == [time(h) for h in (8, 10, 12, 14, 16)]
+    assert [s.start.timetz().replace(tzinfo=None) for s in first_day] == [
+        time(h) for h in (8, 10, 12, 14, 16)
+    ]
     assert all(s.end - s.start == timedelta(hours=2) for s in avail.slots)
     assert all(s.technician_ids == (tina_tech.pk,) for s in avail.slots)
     assert len({s.start.date() for s in avail.slots}) == 7  # the policy's default horizon
@@ -51,8 +53,12 @@ def test_a_technician_without_the_skill_offers_nothing_and_says_why(org_a, stati
 
 def test_days_off_and_time_off_are_not_offered(carol_request, tina_tech):
     tomorrow = today() + timedelta(days=1)
-    tina_tech.shifts.filter(weekday=(tomorrow + timedelta(days=1)).weekday()).delete()  # day after: not working
-    time_off_add(technician=tina_tech, starts_at=day_at(tomorrow, 12), ends_at=day_at(tomorrow, 18), reason="体检")
+    tina_tech.shifts.filter(
+        weekday=(tomorrow + timedelta(days=1)).weekday()
+    ).delete()  # day after: not working
+    time_off_add(
+        technician=tina_tech, starts_at=day_at(tomorrow, 12), ends_at=day_at(tomorrow, 18), reason="体检"
+    )
     avail = booking.availability(request=carol_request)
     offered = starts(avail)
     # Arriving at 10:00 the repair is over before the time off starts at 12:00; 12:00-14:00 is off.
@@ -60,7 +66,9 @@ def test_days_off_and_time_off_are_not_offered(carol_request, tina_tech):
     assert not [s for s in offered if s.date() == tomorrow + timedelta(days=1)]
 
 
-def test_booked_jobs_travel_and_the_daily_limit_close_slots(org_a, station, carol_customer, ac_model, tina_tech):
+def test_booked_jobs_travel_and_the_daily_limit_close_slots(
+    org_a, station, carol_customer, ac_model, tina_tech
+):
     tina_tech.max_jobs_per_day = 2
     tina_tech.save()
     first = field_request(org_a, carol_customer, ac_model, where=near(0, 25))  # 25 km north
@@ -90,8 +98,9 @@ def test_vip_and_urgent_requests_may_be_booked_the_same_day(org_a, station, ac_m
     assert not [s for s in starts(booking.availability(request=normal, now=morning)) if s.date() == today()]
 
 
-def test_an_address_outside_every_radius_is_offered_mail_in_or_carry_in(org_a, station, far_station, carol_customer,
-                                                                         ac_model, tina_tech):
+def test_an_address_outside_every_radius_is_offered_mail_in_or_carry_in(
+    org_a, station, far_station, carol_customer, ac_model, tina_tech
+):
     sr = field_request(org_a, carol_customer, ac_model, where=(30.2741, 120.1551))  # Hangzhou: 165 km away
     avail = booking.availability(request=sr)
     assert avail.outside_network and avail.slots == []
@@ -117,7 +126,9 @@ def test_only_field_kinds_on_site_can_be_booked(org_a, carol_customer, ac_model,
 # --- booking -------------------------------------------------------------------------------------
 
 
-def test_booking_assigns_and_schedules_the_request_with_reasons_on_the_timeline(carol_request, tina_tech, carol):
+def test_booking_assigns_and_schedules_the_request_with_reasons_on_the_timeline(
+    carol_request, tina_tech, carol
+):
     appointment = booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=carol)
     carol_request.refresh_from_db()
     assert appointment.technician == tina_tech and appointment.status == Appointment.Status.BOOKED
@@ -136,7 +147,9 @@ def test_a_window_that_ends_before_it_starts_is_refused(carol_request):
     assert not Appointment.objects.exists()
 
 
-def test_booking_a_full_slot_is_a_conflict_and_changes_nothing(org_a, carol_customer, ac_model, carol_request, tina_tech):
+def test_booking_a_full_slot_is_a_conflict_and_changes_nothing(
+    org_a, carol_customer, ac_model, carol_request, tina_tech
+):
     tina_tech.max_jobs_per_day = 1
     tina_tech.save()
     booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)
@@ -148,8 +161,9 @@ def test_booking_a_full_slot_is_a_conflict_and_changes_nothing(org_a, carol_cust
     assert Appointment.objects.count() == 1
 
 
-def test_a_slot_offered_to_two_customers_is_kept_for_the_first_who_books(org_a, carol_customer, ac_model, carol_request,
-                                                                         tina_tech):
+def test_a_slot_offered_to_two_customers_is_kept_for_the_first_who_books(
+    org_a, carol_customer, ac_model, carol_request, tina_tech
+):
     # given: both were shown the same last slot
     tina_tech.max_jobs_per_day = 1
     tina_tech.save()
@@ -171,9 +185,13 @@ def test_a_request_cannot_hold_two_active_appointments(carol_request):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_bookings_of_the_last_slot_give_one_appointment(org_a, station, carol_customer, ac_model):
+def test_two_concurrent_bookings_of_the_last_slot_give_one_appointment(
+    org_a, station, carol_customer, ac_model
+):
     if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database locks whole tables between threads; run on PostgreSQL")
+        pytest.skip(
+            "the in-memory SQLite test database locks whole tables between threads; run on PostgreSQL"
+        )
     tech = make_technician(org_a, station, "solo", max_jobs_per_day=1)
     requests = [field_request(org_a, carol_customer, ac_model) for _ in range(2)]
     start = threading.Barrier(2)
@@ -201,12 +219,15 @@ def test_two_concurrent_bookings_of_the_last_slot_give_one_appointment(org_a, st
 # --- reschedule and cancel -----------------------------------------------------------------------
 
 
-def test_rescheduling_moves_the_visit_and_frees_its_old_place(org_a, carol_customer, ac_model, carol_request, tina_tech):
+def test_rescheduling_moves_the_visit_and_frees_its_old_place(
+    org_a, carol_customer, ac_model, carol_request, tina_tech
+):
     tina_tech.max_jobs_per_day = 1
     tina_tech.save()
     appointment = booking.appointment_book(request=carol_request, start=tomorrow_at(8), by=None)
-    moved = booking.appointment_reschedule(appointment=appointment, start=tomorrow_at(14), by=None,
-                                           version=appointment.version)
+    moved = booking.appointment_reschedule(
+        appointment=appointment, start=tomorrow_at(14), by=None, version=appointment.version
+    )
     assert moved.status == Appointment.Status.RESCHEDULED and moved.window_start == tomorrow_at(14)
     carol_request.refresh_from_db()
     assert carol_request.status == Status.SCHEDULED
@@ -215,7 +236,9 @@ def test_rescheduling_moves_the_visit_and_frees_its_old_place(org_a, carol_custo
         booking.appointment_reschedule(appointment=appointment, start=tomorrow_at(10), by=None, version=1)
 
 
-def test_cancelling_releases_the_slot_and_steps_the_request_back(org_a, carol_customer, ac_model, carol_request, tina_tech):
+def test_cancelling_releases_the_slot_and_steps_the_request_back(
+    org_a, carol_customer, ac_model, carol_request, tina_tech
+):
     tina_tech.max_jobs_per_day = 1
     tina_tech.save()
     appointment = booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)
@@ -233,14 +256,23 @@ def test_a_customer_cannot_book_someone_elses_request(carol_request, cody):
         booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=cody)
 
 
-def test_the_earlier_technician_of_the_unit_is_preferred_for_the_slot(org_a, station, carol_customer, ac_model,
-                                                                       carol_request, tina_tech):
+def test_the_earlier_technician_of_the_unit_is_preferred_for_the_slot(
+    org_a, station, carol_customer, ac_model, carol_request, tina_tech
+):
     other = make_technician(org_a, station, "zed", shifts=EVERY_DAY)
     assert other.pk > tina_tech.pk
     # zed fixed this unit last time
     old = ServiceRequest.objects.create(
-        number="SR-OLD-1", organization=org_a, customer=carol_customer, unit=carol_request.unit, kind="repair",
-        channel="web", subject="x", description="x", status="closed", assignee=other.user,
+        number="SR-OLD-1",
+        organization=org_a,
+        customer=carol_customer,
+        unit=carol_request.unit,
+        kind="repair",
+        channel="web",
+        subject="x",
+        description="x",
+        status="closed",
+        assignee=other.user,
         created_at=carol_request.created_at - timedelta(days=90),
     )
     assert old.pk
@@ -249,11 +281,17 @@ def test_the_earlier_technician_of_the_unit_is_preferred_for_the_slot(org_a, sta
     assert Technician.objects.get(pk=slot.technician_ids[0]).user.username == "zed"
 
 
-def test_a_request_cancelled_elsewhere_releases_its_visit(org_a, carol_customer, ac_model, carol_request, tina_tech):
+def test_a_request_cancelled_elsewhere_releases_its_visit(
+    org_a, carol_customer, ac_model, carol_request, tina_tech
+):
     tina_tech.max_jobs_per_day = 1
     tina_tech.save()
     booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)
     other = field_request(org_a, carol_customer, ac_model)
-    assert not [s for s in starts(booking.availability(request=other)) if s.date() == today() + timedelta(days=1)]
-    services.request_transition(request=carol_request, name="cancel", by=None, reason="客户不修了", notify=False)
+    assert not [
+        s for s in starts(booking.availability(request=other)) if s.date() == today() + timedelta(days=1)
+    ]
+    services.request_transition(
+        request=carol_request, name="cancel", by=None, reason="客户不修了", notify=False
+    )
     assert tomorrow_at(10) in starts(booking.availability(request=other))

@@ -26,7 +26,9 @@ def quiet_day(org_a, station, carol_customer, ac_model, dave):  # type: ignore[n
 
 def _open_board(page, station) -> None:  # type: ignore[no-untyped-def]
     browser_login(page, "dave")
-    page.goto(f"/console/dispatch/board/?station={station.pk}&date={(today() + timedelta(days=1)).isoformat()}")
+    page.goto(
+        f"/console/dispatch/board/?station={station.pk}&date={(today() + timedelta(days=1)).isoformat()}"
+    )
 
 
 def test_dispatcher_plans_a_balanced_day_and_reads_the_schematic_map(page, screenshot, station, quiet_day):  # type: ignore[no-untyped-def]
@@ -53,7 +55,9 @@ def test_dispatcher_plans_a_balanced_day_and_reads_the_schematic_map(page, scree
     page.wait_for_selector("#dispatch-map[data-mode=schematic]")
     assert "leaflet-container" in (page.get_attribute("#dispatch-map", "class") or "")
     assert page.locator("#dispatch-map path.station-radius").count() >= 1
-    colours = page.eval_on_selector_all("#dispatch-map path.route-line", "els => els.map(e => e.getAttribute('stroke'))")
+    colours = page.eval_on_selector_all(
+        "#dispatch-map path.route-line", "els => els.map(e => e.getAttribute('stroke'))"
+    )
     assert len(colours) == 3 and len(set(colours)) == 3
     assert page.locator("#dispatch-map .visit-marker").count() == 5
     assert "示意图" in page.locator("#map-mode").inner_text()
@@ -62,9 +66,12 @@ def test_dispatcher_plans_a_balanced_day_and_reads_the_schematic_map(page, scree
     # a visit's own reasons open from its block
     page.locator(".board-block details.why summary").first.click()
     assert "预约时段" in page.locator(".board-block details.why[open]").inner_text()
-    print("DIAG", page.evaluate("""() => { const el = document.getElementById('dispatch-map'); const r = el.getBoundingClientRect();
+    print(
+        "DIAG",
+        page.evaluate("""() => { const el = document.getElementById('dispatch-map'); const r = el.getBoundingClientRect();
       const cs = getComputedStyle(el); const svg = el.querySelector('svg'); const sr = svg && svg.getBoundingClientRect();
-      return [r.x, r.y, r.width, r.height, cs.overflow, cs.position, el.className, sr && [sr.x, sr.y, sr.width, sr.height]]; }"""))
+      return [r.x, r.y, r.width, r.height, cs.overflow, cs.position, el.className, sr && [sr.x, sr.y, sr.width, sr.height]]; }"""),
+    )
     screenshot(page, "01-balanced-schematic")
 
 

@@ -25,7 +25,9 @@ def _current_step(page) -> str:  # type: ignore[no-untyped-def]
     return page.locator(".progress-steps li[aria-current=step]").get_attribute("data-step")
 
 
-def test_book_a_visit_by_day_tabs_and_see_it_as_its_own_card(phone_page, screenshot, carol_request, tina_tech):  # type: ignore[no-untyped-def]
+def test_book_a_visit_by_day_tabs_and_see_it_as_its_own_card(
+    phone_page, screenshot, carol_request, tina_tech
+):  # type: ignore[no-untyped-def]
     page = phone_page
     browser_login(page, "carol")
     page.goto(f"/portal/requests/{carol_request.number}/")
@@ -66,7 +68,9 @@ def test_book_a_visit_by_day_tabs_and_see_it_as_its_own_card(phone_page, screens
     card = page.locator("#appointment-card")
     assert card.is_visible()
     assert page.locator("#appointment-window").inner_text() == "10:00–12:00"
-    assert appointment.window_start.astimezone(tomorrow_at(10).tzinfo).strftime("%Y-%m-%d") in card.inner_text()
+    assert (
+        appointment.window_start.astimezone(tomorrow_at(10).tzinfo).strftime("%Y-%m-%d") in card.inner_text()
+    )
     assert page.locator("#appointment-technician").inner_text().strip() == "工程师：蒂师傅"
     assert "蒂娜" not in card.inner_text()
     assert page.locator("#portal-status").get_attribute("data-status") == Status.SCHEDULED
@@ -75,21 +79,29 @@ def test_book_a_visit_by_day_tabs_and_see_it_as_its_own_card(phone_page, screens
     timeline = page.locator("#timeline")
     assert "原因：" not in timeline.inner_text()
     assert page.locator("#timeline .timeline-system").count() >= 1
-    colours = page.eval_on_selector_all("#timeline .timeline-reason", "els => els.map(e => getComputedStyle(e).color)")
+    colours = page.eval_on_selector_all(
+        "#timeline .timeline-reason", "els => els.map(e => getComputedStyle(e).color)"
+    )
     assert colours and RED_REASON not in colours
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "03-request-page-with-visit-card")
 
 
-def test_before_accepting_the_customer_sees_work_parts_and_charges(phone_page, screenshot, org_a, carol_customer,
-                                                                    ac_model, parts, tina_tech):  # type: ignore[no-untyped-def]
+def test_before_accepting_the_customer_sees_work_parts_and_charges(
+    phone_page, screenshot, org_a, carol_customer, ac_model, parts, tina_tech
+):  # type: ignore[no-untyped-def]
     # given a visit done out of the whole-unit warranty: a covered main part, a charged remote, labour
     sr = field_request(org_a, carol_customer, ac_model, purchased_days_ago=500)
     appointment = booking.appointment_book(request=sr, start=tomorrow_at(10), by=None)
     user = tina_tech.user
     visits.visit_check_in(appointment=appointment, by=user)
-    visits.repair_record_update(appointment=appointment, by=user, diagnosis="压缩机不启动，启动电容击穿",
-                                cause="电容老化", labour_minutes=90)
+    visits.repair_record_update(
+        appointment=appointment,
+        by=user,
+        diagnosis="压缩机不启动，启动电容击穿",
+        cause="电容老化",
+        labour_minutes=90,
+    )
     visits.part_usage_add(appointment=appointment, by=user, part="AC-COMP", serial_in="CMP-9")
     visits.part_usage_add(appointment=appointment, by=user, part=parts["remote"], quantity=2)
     visits.visit_complete(appointment=appointment, by=user, signature=signature_png(), signed_by="王卡罗")

@@ -73,7 +73,9 @@ def test_technician_completes_a_visit_on_the_phone(phone_page, screenshot, today
     page.click("#add-part")
     page.wait_for_url("**#parts")
     assert page.locator("#part-list .part-covered").count() == 1  # a main part, still in its 36 months
-    assert page.locator("#charge-labour").inner_text() == "¥180.00"  # out of the 12-month term: labour is paid
+    assert (
+        page.locator("#charge-labour").inner_text() == "¥180.00"
+    )  # out of the 12-month term: labour is paid
     assert page.locator("#charge-total").inner_text() == "¥230.00"
     screenshot(page, "03-recorded")
 
@@ -102,6 +104,9 @@ def test_technician_completes_a_visit_on_the_phone(phone_page, screenshot, today
     assert record.parts.get().serial_in == "CMP-2026-001"
     assert VisitPhoto.objects.filter(record=record, stage="before").count() == 1
     appointment.refresh_from_db()
-    assert appointment.status == Appointment.Status.DONE and appointment.checked_out_latitude == pytest.approx(31.2485)
+    assert (
+        appointment.status == Appointment.Status.DONE
+        and appointment.checked_out_latitude == pytest.approx(31.2485)
+    )
     assert "客户已签字验收" in page.content()
     screenshot(page, "05-done")

@@ -13,7 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_org_admin_makes_a_technician_profile(page, screenshot, olga, station):  # type: ignore[no-untyped-def]
-    nina = UserFactory(username="nina", role=Role.TECHNICIAN, organization=olga.organization, first_name="Nina")
+    nina = UserFactory(
+        username="nina", role=Role.TECHNICIAN, organization=olga.organization, first_name="Nina"
+    )
     browser_login(page, "olga")
     page.goto("/console/settings/technicians/")
     assert "还没有档案" in page.locator("#missing-profiles").inner_text()
@@ -32,6 +34,9 @@ def test_org_admin_makes_a_technician_profile(page, screenshot, olga, station): 
     page.fill("#id_max_jobs_per_day", "6")
     page.click("#technician-save")
     page.wait_for_load_state()
-    assert "Nina" in page.locator(f"#tech-{nina.pk}").inner_text() and "在岗" in page.locator(f"#tech-{nina.pk}").inner_text()
+    assert (
+        "Nina" in page.locator(f"#tech-{nina.pk}").inner_text()
+        and "在岗" in page.locator(f"#tech-{nina.pk}").inner_text()
+    )
     assert Technician.objects.get(user=nina).max_jobs_per_day == 6
     screenshot(page, "technicians-saved")

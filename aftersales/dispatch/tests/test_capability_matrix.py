@@ -25,9 +25,16 @@ from aftersales.testing.factories import SparePartFactory
 from .conftest import post_json, today
 
 API = "/api/v1"
-USERS = {Role.CUSTOMER: "carol", Role.AGENT: "alice", Role.DISPATCHER: "dave", Role.TECHNICIAN: "tina",
-         Role.PARTS_MANAGER: "pam", Role.QUALITY_MANAGER: "quinn", Role.ORG_ADMIN: "olga",
-         Role.PLATFORM_ADMIN: "pat"}
+USERS = {
+    Role.CUSTOMER: "carol",
+    Role.AGENT: "alice",
+    Role.DISPATCHER: "dave",
+    Role.TECHNICIAN: "tina",
+    Role.PARTS_MANAGER: "pam",
+    Role.QUALITY_MANAGER: "quinn",
+    Role.ORG_ADMIN: "olga",
+    Role.PLATFORM_ADMIN: "pat",
+}
 
 
 @dataclass
@@ -75,16 +82,35 @@ WITHOUT_A_PAGE = {Cap.HANDLE_GOODS, Cap.VIEW_TECHNICIANS}
 # (call, customers_too): customers_too marks endpoints a customer also uses on their own
 # request or unit (the portal's counterpart), whatever the staff capability.
 ENDPOINTS: dict[Cap, tuple[Call, bool]] = {
-    Cap.EDIT_CUSTOMERS: (lambda c, w: post_json(c, f"{API}/customers", {"name": "新客户", "phone": "13900001111"}),
-                         False),
+    Cap.EDIT_CUSTOMERS: (
+        lambda c, w: post_json(c, f"{API}/customers", {"name": "新客户", "phone": "13900001111"}),
+        False,
+    ),
     Cap.VIEW_TECHNICIANS: (lambda c, w: c.get(f"{API}/technicians"), False),
     Cap.BOOK_VISITS: (lambda c, w: c.get(f"{API}/appointments/slots", {"request": w.number}), True),
-    Cap.ASSIGN_JOBS: (lambda c, w: post_json(c, f"{API}/plans", {"station": w.station, "date": today()}), False),
+    Cap.ASSIGN_JOBS: (
+        lambda c, w: post_json(c, f"{API}/plans", {"station": w.station, "date": today()}),
+        False,
+    ),
     Cap.VIEW_SLA_REPORTS: (lambda c, w: c.get(f"{API}/sla/compliance"), False),
-    Cap.RECORD_FACTS: (lambda c, w: c.patch(f"{API}/units/{w.serial}/entitlement-facts", data="{}",
-                                            content_type="application/json"), False),
-    Cap.QUOTE: (lambda c, w: post_json(c, f"{API}/quotes", {"request": w.number, "send": False, "lines": [
-        {"kind": "labour", "description": "上门检修", "unit_price": "100.00"}]}), False),
+    Cap.RECORD_FACTS: (
+        lambda c, w: c.patch(
+            f"{API}/units/{w.serial}/entitlement-facts", data="{}", content_type="application/json"
+        ),
+        False,
+    ),
+    Cap.QUOTE: (
+        lambda c, w: post_json(
+            c,
+            f"{API}/quotes",
+            {
+                "request": w.number,
+                "send": False,
+                "lines": [{"kind": "labour", "description": "上门检修", "unit_price": "100.00"}],
+            },
+        ),
+        False,
+    ),
 }
 
 
@@ -93,8 +119,14 @@ def world(request, carol_request, tina_tech, station, org_a) -> World:  # type: 
     for name in USERS.values():
         request.getfixturevalue(name)
     unit = carol_request.unit
-    return World(number=carol_request.number, customer=carol_request.customer_id, unit=unit.pk,
-                 serial=unit.serial_number, part=SparePartFactory(organization=org_a).pk, station=station.pk)
+    return World(
+        number=carol_request.number,
+        customer=carol_request.customer_id,
+        unit=unit.pk,
+        serial=unit.serial_number,
+        part=SparePartFactory(organization=org_a).pk,
+        station=station.pk,
+    )
 
 
 def test_every_capability_is_guarded_by_a_page_or_named_as_without_one():
@@ -104,7 +136,9 @@ def test_every_capability_is_guarded_by_a_page_or_named_as_without_one():
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
 @pytest.mark.parametrize("cap", list(PAGES), ids=str)
-def test_page_exists_exactly_for_the_roles_holding_its_capability(role, cap, world, client_for, django_user_model):
+def test_page_exists_exactly_for_the_roles_holding_its_capability(
+    role, cap, world, client_for, django_user_model
+):
     client = client_for(django_user_model.objects.get(username=USERS[role]))
     # when
     status = client.get(PAGES[cap](world)).status_code
@@ -118,8 +152,9 @@ def test_page_exists_exactly_for_the_roles_holding_its_capability(role, cap, wor
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
 @pytest.mark.parametrize("cap", list(ENDPOINTS), ids=str)
-def test_endpoint_answers_exactly_for_the_roles_holding_its_capability(role, cap, world, client_for,
-                                                                       django_user_model):
+def test_endpoint_answers_exactly_for_the_roles_holding_its_capability(
+    role, cap, world, client_for, django_user_model
+):
     call, customers_too = ENDPOINTS[cap]
     client = client_for(django_user_model.objects.get(username=USERS[role]))
     # when
@@ -139,14 +174,25 @@ SKIP = ("/static/", "/media/", "/accounts/logout", "/i18n/", "/api/")
 
 
 def _start_pages(w: World) -> list[str]:
-    return ["/", reverse("service:detail", args=[w.number]), reverse("dispatch:request-panel", args=[w.number]),
-            reverse("entitlement:request-panel", args=[w.number]), reverse("dispatch:mail-in", args=[w.number]),
-            reverse("entitlement:rma-list"), reverse("entitlement:check") + f"?serial={w.serial}",
-            reverse("customers:list"), reverse("customers:detail", args=[w.customer]),
-            reverse("customers:unit-detail", args=[w.unit]), reverse("entitlement:unit-section", args=[w.unit]),
-            reverse("entitlement:repair-facts", args=[w.number]), reverse("catalog:parts"), reverse("sla:report"),
-            reverse("dispatch:board"), reverse("dispatch:tech-today"),
-            reverse("portal_requests:detail", args=[w.number])]
+    return [
+        "/",
+        reverse("service:detail", args=[w.number]),
+        reverse("dispatch:request-panel", args=[w.number]),
+        reverse("entitlement:request-panel", args=[w.number]),
+        reverse("dispatch:mail-in", args=[w.number]),
+        reverse("entitlement:rma-list"),
+        reverse("entitlement:check") + f"?serial={w.serial}",
+        reverse("customers:list"),
+        reverse("customers:detail", args=[w.customer]),
+        reverse("customers:unit-detail", args=[w.unit]),
+        reverse("entitlement:unit-section", args=[w.unit]),
+        reverse("entitlement:repair-facts", args=[w.number]),
+        reverse("catalog:parts"),
+        reverse("sla:report"),
+        reverse("dispatch:board"),
+        reverse("dispatch:tech-today"),
+        reverse("portal_requests:detail", args=[w.number]),
+    ]
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)

@@ -20,8 +20,14 @@ def visit(key: str, where: LatLon, start_h: float, minutes: int = 60) -> Visit:
 
 
 def day(*visits: Visit, **kw: object) -> TechDay:
-    return TechDay(start=HOME, end=HOME, shift=TimeWindow(8 * H, 18 * H), max_jobs=kw.pop("max_jobs", 8),  # type: ignore[arg-type]
-                   visits=visits, **kw)  # type: ignore[arg-type]
+    return TechDay(
+        start=HOME,
+        end=HOME,
+        shift=TimeWindow(8 * H, 18 * H),
+        max_jobs=kw.pop("max_jobs", 8),  # type: ignore[arg-type]
+        visits=visits,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_an_empty_day_takes_any_window_inside_the_shift():

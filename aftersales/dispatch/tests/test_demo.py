@@ -25,8 +25,12 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         # Mid-morning, whenever the tests run: the first visits of the day under way or done, and
         # technicians with more than one visit in the first window (at most one can be under way).
         today = timezone.localdate()
-        ctx = DemoContext(rng=random.Random(2026), today=today, report=lambda line: None,
-                          now=timezone.make_aware(datetime.combine(today, time(9, 40))))
+        ctx = DemoContext(
+            rng=random.Random(2026),
+            today=today,
+            report=lambda line: None,
+            now=timezone.make_aware(datetime.combine(today, time(9, 40))),
+        )
         for _title, step in STEPS:
             step(ctx)
         yield ctx
@@ -56,8 +60,9 @@ def test_tomorrows_plans_place_every_visit_with_its_booked_technician(demo):  # 
 
 
 def test_closed_field_requests_of_the_year_have_repair_records(demo):  # type: ignore[no-untyped-def]
-    closed = ServiceRequest.objects.filter(kind__in=["installation", "repair", "maintenance"], status="closed",
-                                           unit__isnull=False)
+    closed = ServiceRequest.objects.filter(
+        kind__in=["installation", "repair", "maintenance"], status="closed", unit__isnull=False
+    )
     assert RepairRecord.objects.filter(request__in=closed).count() == closed.count() > 500
     coverages = set(RepairRecord.objects.values_list("coverage", flat=True))
     assert {"covered", "charged"} <= coverages

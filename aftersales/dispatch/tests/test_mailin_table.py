@@ -44,8 +44,11 @@ def test_a_step_out_of_turn_is_refused_naming_the_next_one(shipment, alice):  # 
 
 def test_the_step_reads_the_table(shipment, alice, monkeypatch):  # type: ignore[no-untyped-def]
     # given a table in which the unit may go straight to the repair centre's hands
-    monkeypatch.setattr(mailin, "TABLE", (workflow.transition(Step.RECEIVED, {Step.AWAITING}, Step.RECEIVED,
-                                                              {workflow.Actor.STAFF}),))
+    monkeypatch.setattr(
+        mailin,
+        "TABLE",
+        (workflow.transition(Step.RECEIVED, {Step.AWAITING}, Step.RECEIVED, {workflow.Actor.STAFF}),),
+    )
     # when / then that step is taken, and the usual first step is now refused
     assert mail_in_step(shipment=shipment, by=alice, step=Step.RECEIVED).status == Step.RECEIVED
     with pytest.raises(Conflict, match="下一步是：无"):

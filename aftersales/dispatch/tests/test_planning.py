@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db
 FAST = 0.3
 
 
-def test_a_day_plan_orders_each_technicians_visits_with_etas_inside_the_windows(org_a, station, carol_customer,
-                                                                                ac_model, tina_tech):
+def test_a_day_plan_orders_each_technicians_visits_with_etas_inside_the_windows(
+    org_a, station, carol_customer, ac_model, tina_tech
+):
     make_technician(org_a, station, "zed", shifts=EVERY_DAY)
     for i, hour in enumerate((8, 8, 10, 12, 14)):
         sr = field_request(org_a, carol_customer, ac_model, where=near(i * 3 - 6, i % 2 * 4))
@@ -44,12 +45,14 @@ def test_a_day_plan_orders_each_technicians_visits_with_etas_inside_the_windows(
         assert stop.appointment.request.assignee_id == stop.technician.user_id
 
 
-def test_a_job_nobody_is_qualified_for_is_unassigned_with_the_reason(org_a, station, carol_customer, ac_model,
-                                                                     carol_request, tina_tech):
+def test_a_job_nobody_is_qualified_for_is_unassigned_with_the_reason(
+    org_a, station, carol_customer, ac_model, carol_request, tina_tech
+):
     appointment = booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)
     # later the organization requires a refrigerant certificate for AC repairs; tina has none
-    SkillRequirement.objects.create(organization=org_a, category=ac_model.category, request_kind="repair",
-                                    skill_code="refrigerant")
+    SkillRequirement.objects.create(
+        organization=org_a, category=ac_model.category, request_kind="repair", skill_code="refrigerant"
+    )
     plan = planning.plan_day(station=station, day=today() + timedelta(days=1), by=None, time_limit_s=FAST)
     assert plan.stops.count() == 0
     [left] = plan.unassigned
@@ -57,8 +60,9 @@ def test_a_job_nobody_is_qualified_for_is_unassigned_with_the_reason(org_a, stat
     assert "制冷剂操作证" in left["message"] and "空调" in left["message"]
 
 
-def test_replanning_keeps_the_visit_in_progress_first_and_fits_the_urgent_job(org_a, station, carol_customer,
-                                                                              ac_model, tina_tech):
+def test_replanning_keeps_the_visit_in_progress_first_and_fits_the_urgent_job(
+    org_a, station, carol_customer, ac_model, tina_tech
+):
     # given: tina's day was planned and she is on site at her first visit (VIPs may book the same day)
     carol_customer.tier = "vip"
     carol_customer.save()
@@ -96,7 +100,9 @@ def test_replanning_replaces_the_stored_plan(carol_request, station):
     assert DayPlan.objects.count() == 1 and RouteStop.objects.count() == 1
 
 
-def test_a_visit_booked_into_a_planned_day_queues_a_re_plan(org_a, station, carol_customer, ac_model, carol_request):
+def test_a_visit_booked_into_a_planned_day_queues_a_re_plan(
+    org_a, station, carol_customer, ac_model, carol_request
+):
     booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)
     assert not Job.objects.filter(name="dispatch.plan_day").exists()  # no plan yet: nothing to redo
     day = today() + timedelta(days=1)

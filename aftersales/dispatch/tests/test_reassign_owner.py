@@ -36,11 +36,15 @@ def _unchanged(appointment: Appointment, tina_tech) -> None:  # type: ignore[no-
     assert last is not None and last.to_status == Status.SCHEDULED
 
 
-def test_api_assign_to_another_agent_keeps_a_scheduled_request_scheduled(client_for, alice, dave, scheduled, tina_tech):
+def test_api_assign_to_another_agent_keeps_a_scheduled_request_scheduled(
+    client_for, alice, dave, scheduled, tina_tech
+):
     # given a scheduled visit with tina; when the dispatcher gives the request to alice through the API
-    response = client_for(dave).post(f"/api/v1/requests/{scheduled.request.number}/assign",
-                                     data=json.dumps({"username": "alice", "reason": "客服跟进"}),
-                                     content_type="application/json")
+    response = client_for(dave).post(
+        f"/api/v1/requests/{scheduled.request.number}/assign",
+        data=json.dumps({"username": "alice", "reason": "客服跟进"}),
+        content_type="application/json",
+    )
     # then the owner changed, the status and the visit did not
     assert response.status_code == 200, response.content
     body = response.json()
@@ -50,7 +54,9 @@ def test_api_assign_to_another_agent_keeps_a_scheduled_request_scheduled(client_
     assert event.data["to"] == "alice" and event.reason == "客服跟进"
 
 
-def test_console_assign_to_another_agent_keeps_a_scheduled_request_scheduled(client_for, alice, scheduled, tina_tech):
+def test_console_assign_to_another_agent_keeps_a_scheduled_request_scheduled(
+    client_for, alice, scheduled, tina_tech
+):
     client = client_for(alice)
     response = client.post(f"/console/requests/{scheduled.request.number}/assign/", {"assignee": alice.pk})
     assert response.status_code == 302
@@ -60,8 +66,10 @@ def test_console_assign_to_another_agent_keeps_a_scheduled_request_scheduled(cli
 
 
 def test_bulk_assign_keeps_scheduled_requests_scheduled(client_for, alice, scheduled, tina_tech):
-    response = client_for(alice).post("/console/requests/bulk/", {
-        "numbers": [scheduled.request.number], "action": "assign", "assignee": alice.pk})
+    response = client_for(alice).post(
+        "/console/requests/bulk/",
+        {"numbers": [scheduled.request.number], "action": "assign", "assignee": alice.pk},
+    )
     assert response.status_code == 302
     _unchanged(scheduled, tina_tech)
 

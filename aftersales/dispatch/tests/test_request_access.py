@@ -53,7 +53,9 @@ def test_a_capability_is_asked_of_everyone_acting_even_the_owner(carol, tina, al
             request_access(user, carol_request, cap=Cap.ASSIGN_JOBS)
 
 
-def test_owner_may_lets_the_requests_own_customer_act_without_the_staff_capability(carol, cody, tina, carol_request):
+def test_owner_may_lets_the_requests_own_customer_act_without_the_staff_capability(
+    carol, cody, tina, carol_request
+):
     request_access(carol, carol_request, cap=Cap.DECIDE_RETURNS, owner_may=True)
     for user in (cody, tina):  # another customer; staff without the capability
         with pytest.raises(PermissionDenied):

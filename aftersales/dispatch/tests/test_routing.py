@@ -80,7 +80,9 @@ def assert_plan_keeps_the_rules(problem: Problem, plan: Plan) -> None:
                 assert stop.departure_s == stop.start_s + stop.job.service_s
             previous_departure = stop.departure_s
     unassigned = [u.job.id for u in plan.unassigned]
-    assert sorted(seen + unassigned) == sorted(j.id for j in problem.jobs), "every job planned or explained once"
+    assert sorted(seen + unassigned) == sorted(j.id for j in problem.jobs), (
+        "every job planned or explained once"
+    )
 
 
 # --- input checks -----------------------------------------------------------------------
@@ -94,7 +96,9 @@ def test_window_that_ends_before_it_starts_names_the_job_and_field():
 
 
 def test_shift_that_ends_before_it_starts_names_the_technician():
-    with pytest.raises(RoutingInputError, match=r"technician 'T1' shift: ends at 08:00 before it starts at 18:00"):
+    with pytest.raises(
+        RoutingInputError, match=r"technician 'T1' shift: ends at 08:00 before it starts at 18:00"
+    ):
         tech("T1", shift=TimeWindow(18 * H, 8 * H))
 
 
@@ -119,8 +123,10 @@ def test_technician_with_bad_end_point_is_refused():
         (lambda: job("J1", 0, 1, skills_required="gas"), "expected a set of skill names"),
         (
             lambda: Problem(
-                [job("J1", 0, 1, fixed_technician="T1", in_progress=True),
-                 job("J2", 0, 2, fixed_technician="T1", in_progress=True)],
+                [
+                    job("J1", 0, 1, fixed_technician="T1", in_progress=True),
+                    job("J2", 0, 2, fixed_technician="T1", in_progress=True),
+                ],
                 [tech("T1")],
             ),
             "already on job 'J1'",
@@ -151,9 +157,9 @@ def test_service_duration_by_kind():
 
 
 def skills_problem() -> Problem:
-    jobs = [
-        job(f"A{i}", east=i, north=1, skills_required=frozenset({"aircon"})) for i in range(-3, 4)
-    ] + [job(f"W{i}", east=i, north=-1, skills_required=frozenset({"washer"})) for i in range(-3, 4)]
+    jobs = [job(f"A{i}", east=i, north=1, skills_required=frozenset({"aircon"})) for i in range(-3, 4)] + [
+        job(f"W{i}", east=i, north=-1, skills_required=frozenset({"washer"})) for i in range(-3, 4)
+    ]
     return Problem(jobs, [tech("T-air", {"aircon"}), tech("T-wash", {"washer", "tv"})])
 
 
@@ -272,9 +278,16 @@ def test_replanning_keeps_the_job_in_progress_first_and_fits_the_urgent_one():
     # when: ten minutes into that job an urgent job arrives
     now = on_site.start_s + 600
     updated = [
-        Job(**{**j.__dict__, "in_progress": True, "started_s": on_site.start_s,
-               "fixed_technician": first.technician_id})
-        if j.id == on_site.job.id else j
+        Job(
+            **{
+                **j.__dict__,
+                "in_progress": True,
+                "started_s": on_site.start_s,
+                "fixed_technician": first.technician_id,
+            }
+        )
+        if j.id == on_site.job.id
+        else j
         for j in jobs
     ]
     updated.append(job("URGENT", 2, 2, start_h=10, end_h=12, priority=9))
@@ -334,7 +347,9 @@ def test_any_travel_provider_can_be_plugged_in(solver_cls):
         assert [s.travel_s for s in route.stops] == [duration[i, i + 1] for i in range(len(points) - 1)]
 
 
-needs_vrptw = pytest.mark.skipif(not (VRPTW / "solomon" / "C101.txt").exists(), reason="shared VRPTW data not present")
+needs_vrptw = pytest.mark.skipif(
+    not (VRPTW / "solomon" / "C101.txt").exists(), reason="shared VRPTW data not present"
+)
 
 
 @needs_vrptw

@@ -80,7 +80,9 @@ def test_check_point_accepts_the_edges_of_the_globe():
     assert check_point((90, -180), "pole") == LatLon(90.0, -180.0)
 
 
-@pytest.mark.parametrize("kwargs", [{"road_factor": 0.9}, {"default_speed_kmh": 0}, {"city_speeds_kmh": {"x": -5}}])
+@pytest.mark.parametrize(
+    "kwargs", [{"road_factor": 0.9}, {"default_speed_kmh": 0}, {"city_speeds_kmh": {"x": -5}}]
+)
 def test_nonsense_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         GreatCircleTravel(**kwargs)

@@ -42,10 +42,14 @@ def coverage_source(request, monkeypatch):  # type: ignore[no-untyped-def]
     return request.param
 
 
-def test_in_warranty_parts_and_labour_are_covered(org_a, carol_customer, ac_model, parts, tina_tech, coverage_source):
+def test_in_warranty_parts_and_labour_are_covered(
+    org_a, carol_customer, ac_model, parts, tina_tech, coverage_source
+):
     appointment = visit_for(org_a, carol_customer, ac_model, days_old=60)
     visits.visit_check_in(appointment=appointment, by=tina_tech.user)
-    visits.repair_record_update(appointment=appointment, by=tina_tech.user, diagnosis="遥控器损坏", labour_minutes=30)
+    visits.repair_record_update(
+        appointment=appointment, by=tina_tech.user, diagnosis="遥控器损坏", labour_minutes=30
+    )
     usage = visits.part_usage_add(appointment=appointment, by=tina_tech.user, part=parts["remote"].pk)
     record = RepairRecord.objects.get(appointment=appointment)
     assert usage.covered and usage.charge == Decimal("0.00")
@@ -59,9 +63,15 @@ def test_out_of_warranty_the_customer_pays_but_a_main_part_still_in_its_term_is_
     # 500 days: past the 12-month whole-unit term, inside the 36-month main-parts term
     appointment = visit_for(org_a, carol_customer, ac_model, days_old=500)
     visits.visit_check_in(appointment=appointment, by=tina_tech.user)
-    visits.repair_record_update(appointment=appointment, by=tina_tech.user, diagnosis="压缩机不启动", labour_minutes=90)
-    compressor = visits.part_usage_add(appointment=appointment, by=tina_tech.user, part="AC-COMP", serial_in="CMP-9")
-    remote = visits.part_usage_add(appointment=appointment, by=tina_tech.user, part=parts["remote"], quantity=2)
+    visits.repair_record_update(
+        appointment=appointment, by=tina_tech.user, diagnosis="压缩机不启动", labour_minutes=90
+    )
+    compressor = visits.part_usage_add(
+        appointment=appointment, by=tina_tech.user, part="AC-COMP", serial_in="CMP-9"
+    )
+    remote = visits.part_usage_add(
+        appointment=appointment, by=tina_tech.user, part=parts["remote"], quantity=2
+    )
     record = RepairRecord.objects.get(appointment=appointment)
     assert compressor.covered and compressor.charge == Decimal("0.00") and compressor.serial_in == "CMP-9"
     assert not remote.covered and remote.charge == Decimal("120.00") and remote.basis
@@ -70,15 +80,24 @@ def test_out_of_warranty_the_customer_pays_but_a_main_part_still_in_its_term_is_
     assert record.parts_cost == Decimal("1100.00")
 
 
-def test_the_full_visit_resolves_the_request_with_the_signature_kept(org_a, carol_customer, ac_model, parts, tina_tech):
+def test_the_full_visit_resolves_the_request_with_the_signature_kept(
+    org_a, carol_customer, ac_model, parts, tina_tech
+):
     appointment = visit_for(org_a, carol_customer, ac_model)
     visits.visit_check_in(appointment=appointment, by=tina_tech.user, latitude="31.25", longitude="121.5")
     appointment.refresh_from_db()
     assert appointment.request.status == Status.IN_PROGRESS and appointment.checked_in_latitude == 31.25
-    visits.repair_record_update(appointment=appointment, by=tina_tech.user, fault_code="E1", diagnosis="缺氟",
-                                cause="管路渗漏", labour_minutes=45)
-    record = visits.visit_complete(appointment=appointment, by=tina_tech.user, signature=signature_png(),
-                                   signed_by="王卡罗")
+    visits.repair_record_update(
+        appointment=appointment,
+        by=tina_tech.user,
+        fault_code="E1",
+        diagnosis="缺氟",
+        cause="管路渗漏",
+        labour_minutes=45,
+    )
+    record = visits.visit_complete(
+        appointment=appointment, by=tina_tech.user, signature=signature_png(), signed_by="王卡罗"
+    )
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.DONE and appointment.checked_out_at is not None
     assert appointment.request.status == Status.RESOLVED
@@ -87,7 +106,9 @@ def test_the_full_visit_resolves_the_request_with_the_signature_kept(org_a, caro
     assert record.travel_km > 0 and record.travel_minutes > 0
 
 
-def test_a_visit_cannot_be_completed_without_diagnosis_or_signature(org_a, carol_customer, ac_model, tina_tech):
+def test_a_visit_cannot_be_completed_without_diagnosis_or_signature(
+    org_a, carol_customer, ac_model, tina_tech
+):
     appointment = visit_for(org_a, carol_customer, ac_model)
     with pytest.raises(Conflict, match="签到"):
         visits.repair_record_update(appointment=appointment, by=tina_tech.user, diagnosis="x")
@@ -96,7 +117,9 @@ def test_a_visit_cannot_be_completed_without_diagnosis_or_signature(org_a, carol
         visits.visit_complete(appointment=appointment, by=tina_tech.user, signature=b"", signed_by="")
     assert {"signature", "signed_by"} <= set(excinfo.value.errors)
     with pytest.raises(InvalidInput, match="故障诊断"):
-        visits.visit_complete(appointment=appointment, by=tina_tech.user, signature=signature_png(), signed_by="王")
+        visits.visit_complete(
+            appointment=appointment, by=tina_tech.user, signature=signature_png(), signed_by="王"
+        )
     with pytest.raises(InvalidInput):
         visits.decode_signature("data:image/png;base64,@@@not-base64")
     with pytest.raises(InvalidInput):
@@ -112,7 +135,9 @@ def test_bad_part_input_is_refused(org_a, carol_customer, ac_model, parts, tina_
             visits.part_usage_add(appointment=appointment, by=tina_tech.user, part=part, quantity=qty)
 
 
-def test_only_the_assigned_technician_works_the_visit(org_a, station, carol_customer, ac_model, tina_tech, alice):
+def test_only_the_assigned_technician_works_the_visit(
+    org_a, station, carol_customer, ac_model, tina_tech, alice
+):
     other = make_technician(org_a, station, "other")
     appointment = visit_for(org_a, carol_customer, ac_model)
     assert appointment.technician == tina_tech
@@ -121,7 +146,9 @@ def test_only_the_assigned_technician_works_the_visit(org_a, station, carol_cust
             visits.visit_check_in(appointment=appointment, by=user)
 
 
-def test_waiting_for_parts_ends_the_visit_and_a_return_visit_resumes_it(org_a, carol_customer, ac_model, tina_tech):
+def test_waiting_for_parts_ends_the_visit_and_a_return_visit_resumes_it(
+    org_a, carol_customer, ac_model, tina_tech
+):
     appointment = visit_for(org_a, carol_customer, ac_model)
     visits.visit_check_in(appointment=appointment, by=tina_tech.user)
     record = visits.visit_wait_for_parts(appointment=appointment, by=tina_tech.user, reason="需要主控板")

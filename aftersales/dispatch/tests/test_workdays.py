@@ -59,7 +59,9 @@ def test_shift_weekday_closes_holidays_and_gives_make_up_days_monday():
     assert workdays.shift_weekday(china.with_day(date(2026, 9, 30), ()), date(2026, 9, 30)) is None
 
 
-def test_a_public_holiday_offers_no_slots(org_a, official_calendar, station, carol_customer, ac_model, tina_tech):
+def test_a_public_holiday_offers_no_slots(
+    org_a, official_calendar, station, carol_customer, ac_model, tina_tech
+):
     sr = field_request(org_a, carol_customer, ac_model)
     now = day_at(date(2026, 9, 29), 10)
     assert booking.availability(request=sr, now=now, only_day=NATIONAL_DAY).slots == []
@@ -72,11 +74,14 @@ def test_a_public_holiday_offers_no_slots(org_a, official_calendar, station, car
 def test_a_holiday_cannot_be_booked(org_a, official_calendar, station, carol_customer, ac_model, tina_tech):
     sr = field_request(org_a, carol_customer, ac_model)
     with pytest.raises(Conflict):
-        booking.appointment_book(request=sr, start=day_at(NATIONAL_DAY, 10), by=None, now=day_at(date(2026, 9, 29), 10))
+        booking.appointment_book(
+            request=sr, start=day_at(NATIONAL_DAY, 10), by=None, now=day_at(date(2026, 9, 29), 10)
+        )
 
 
-def test_a_make_up_sunday_offers_the_monday_shift_of_weekday_technicians(org_a, official_calendar, station,
-                                                                         carol_customer, ac_model):
+def test_a_make_up_sunday_offers_the_monday_shift_of_weekday_technicians(
+    org_a, official_calendar, station, carol_customer, ac_model
+):
     weekdays_only = make_technician(org_a, station, "wendy", shifts=WEEKDAYS)
     sr = field_request(org_a, carol_customer, ac_model)
     avail = booking.availability(request=sr, now=day_at(date(2026, 9, 18), 10))  # a Friday
@@ -86,31 +91,40 @@ def test_a_make_up_sunday_offers_the_monday_shift_of_weekday_technicians(org_a, 
     monday = MAKEUP_SUNDAY + timedelta(days=1)
     assert clock(avail, MAKEUP_SUNDAY) == clock(avail, monday) != clock(avail, date(2026, 9, 22))
     assert all(s.technician_ids == (weekdays_only.pk,) for s in avail.slots)
-    appointment = booking.appointment_book(request=sr, start=day_at(MAKEUP_SUNDAY, 10), by=None,
-                                           now=day_at(date(2026, 9, 18), 10))
+    appointment = booking.appointment_book(
+        request=sr, start=day_at(MAKEUP_SUNDAY, 10), by=None, now=day_at(date(2026, 9, 18), 10)
+    )
     assert appointment.technician_id == weekdays_only.pk
 
 
-def test_a_station_calendar_of_its_own_is_the_one_followed(org_a, station, carol_customer, ac_model, tina_tech):
+def test_a_station_calendar_of_its_own_is_the_one_followed(
+    org_a, station, carol_customer, ac_model, tina_tech
+):
     own = sla_calendars.calendar_create(organization=org_a, station=station, years=[2026])
-    sla_calendars.calendar_day_set(calendar=own, day=date(2026, 9, 30), kind=CalendarDay.Kind.HOLIDAY, name="店庆")
+    sla_calendars.calendar_day_set(
+        calendar=own, day=date(2026, 9, 30), kind=CalendarDay.Kind.HOLIDAY, name="店庆"
+    )
     sr = field_request(org_a, carol_customer, ac_model)
     days = local_days(booking.availability(request=sr, now=day_at(date(2026, 9, 27), 10)))
     assert date(2026, 9, 29) in days and date(2026, 9, 30) not in days and NATIONAL_DAY not in days
 
 
-def test_calendars_are_looked_up_once_per_station_per_call(org_a, official_calendar, station, carol_customer,
-                                                           ac_model, tina_tech):
+def test_calendars_are_looked_up_once_per_station_per_call(
+    org_a, official_calendar, station, carol_customer, ac_model, tina_tech
+):
     sr = field_request(org_a, carol_customer, ac_model)
-    with mock.patch.object(workdays, "calendar_for", wraps=sla_calendars.calendar_for) as looked_up, \
-            mock.patch.object(workdays, "business_calendar", wraps=sla_calendars.business_calendar) as built:
+    with (
+        mock.patch.object(workdays, "calendar_for", wraps=sla_calendars.calendar_for) as looked_up,
+        mock.patch.object(workdays, "business_calendar", wraps=sla_calendars.business_calendar) as built,
+    ):
         booking.availability(request=sr, now=day_at(date(2026, 9, 27), 10))
     assert looked_up.call_count == 1 and built.call_count == 1
     assert looked_up.call_args.args[1] == station.pk
 
 
-def test_the_day_planner_has_nobody_on_a_holiday_and_monday_hours_on_a_make_up_day(org_a, official_calendar,
-                                                                                   station):
+def test_the_day_planner_has_nobody_on_a_holiday_and_monday_hours_on_a_make_up_day(
+    org_a, official_calendar, station
+):
     everyday = make_technician(org_a, station, "eve", shifts=EVERY_DAY)
     weekdays_only = make_technician(org_a, station, "wendy", shifts=WEEKDAYS)
     holiday = planning.build_day(station, NATIONAL_DAY, now=day_at(date(2026, 9, 29), 10))

@@ -23,7 +23,10 @@ class NoReasonExclusion(models.TextChoices):
     PERIODICAL = "periodical", _("报纸、期刊（不适用）")
     UNSEALING_CHANGES = "unsealing_changes", _("拆封后影响安全或品质的商品（经购买时确认可不适用）")
     ACTIVATION_DEVALUES = "activation_devalues", _("激活后价值贬损较大的商品（经购买时确认可不适用）")
-    DISCLOSED_NEAR_EXPIRY_OR_FLAWED = "disclosed_near_expiry_or_flawed", _("已明示临期或瑕疵商品（经购买时确认可不适用）")
+    DISCLOSED_NEAR_EXPIRY_OR_FLAWED = (
+        "disclosed_near_expiry_or_flawed",
+        _("已明示临期或瑕疵商品（经购买时确认可不适用）"),
+    )
 
 
 def _days() -> list[MinValueValidator | MaxValueValidator]:
@@ -44,7 +47,10 @@ class CategoryPolicy(models.Model):
     )
     # Catalogue terms.
     depreciation_rate_per_day = models.DecimalField(
-        _("日折旧率"), max_digits=6, decimal_places=5, default=Decimal("0.00100"),
+        _("日折旧率"),
+        max_digits=6,
+        decimal_places=5,
+        default=Decimal("0.00100"),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
         help_text=_("按《实施三包的部分商品目录》，如 0.001 表示每日 0.1%。"),
     )
@@ -52,15 +58,26 @@ class CategoryPolicy(models.Model):
         _("七日无理由退货"), max_length=40, choices=NoReasonExclusion.choices, default=NoReasonExclusion.NONE
     )
     use_compensation_rate = models.DecimalField(
-        _("汽车合理使用补偿系数 n"), max_digits=5, decimal_places=4, default=Decimal("0.0050"),
+        _("汽车合理使用补偿系数 n"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.0050"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.005"))],
-        help_text=_("仅家用汽车：由生产者确定并在三包凭证上明示，不得高于0.5%（0.005）"
-                    "（《家用汽车产品修理更换退货责任规定》2021年版；2013年旧规的0.5%～0.8%已废止）。"),
+        help_text=_(
+            "仅家用汽车：由生产者确定并在三包凭证上明示，不得高于0.5%（0.005）"
+            "（《家用汽车产品修理更换退货责任规定》2021年版；2013年旧规的0.5%～0.8%已废止）。"
+        ),
     )
     # The organization's promises (empty: the legal minimum applies).
-    return_days = models.PositiveSmallIntegerField(_("性能故障退货期（日）"), null=True, blank=True, validators=_days())
-    exchange_days = models.PositiveSmallIntegerField(_("性能故障换货期（日）"), null=True, blank=True, validators=_days())
-    no_reason_days = models.PositiveSmallIntegerField(_("无理由退货期（日）"), null=True, blank=True, validators=_days())
+    return_days = models.PositiveSmallIntegerField(
+        _("性能故障退货期（日）"), null=True, blank=True, validators=_days()
+    )
+    exchange_days = models.PositiveSmallIntegerField(
+        _("性能故障换货期（日）"), null=True, blank=True, validators=_days()
+    )
+    no_reason_days = models.PositiveSmallIntegerField(
+        _("无理由退货期（日）"), null=True, blank=True, validators=_days()
+    )
     whole_unit_months = models.PositiveSmallIntegerField(_("整机三包有效期（月）"), null=True, blank=True)
     main_parts_months = models.PositiveSmallIntegerField(_("主要部件三包有效期（月）"), null=True, blank=True)
     extra_main_parts = models.ManyToManyField(
@@ -71,7 +88,9 @@ class CategoryPolicy(models.Model):
     car_sanbao_months = models.PositiveSmallIntegerField(_("汽车三包有效期（月）"), null=True, blank=True)
     car_sanbao_km = models.PositiveIntegerField(_("汽车三包有效期（公里）"), null=True, blank=True)
     seller_pays_return_shipping = models.BooleanField(
-        _("无理由退货由商家承担运费"), default=False, help_text=_("法律默认由消费者承担；勾选表示本机构承诺承担。")
+        _("无理由退货由商家承担运费"),
+        default=False,
+        help_text=_("法律默认由消费者承担；勾选表示本机构承诺承担。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -100,12 +119,20 @@ class EntitlementDecision(models.Model):
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
     unit = models.ForeignKey(Unit, verbose_name=_("机器"), on_delete=models.PROTECT, related_name="+")
     request = models.ForeignKey(
-        "service.ServiceRequest", verbose_name=_("服务单"), null=True, blank=True, on_delete=models.SET_NULL,
+        "service.ServiceRequest",
+        verbose_name=_("服务单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="entitlement_decisions",
     )
     rma = models.ForeignKey(
-        "entitlement.ReturnAuthorization", verbose_name=_("退换货单"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="decisions",
+        "entitlement.ReturnAuthorization",
+        verbose_name=_("退换货单"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="decisions",
     )
     outcome = models.CharField(_("结论"), max_length=12, choices=Outcome.choices)
     option_kind = models.CharField(_("方案"), max_length=20, blank=True)
@@ -115,7 +142,11 @@ class EntitlementDecision(models.Model):
     facts = models.JSONField(_("依据的事实"))
     decision = models.JSONField(_("引擎结论"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("决定人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     decided_at = models.DateTimeField(_("决定时间"))

@@ -29,23 +29,38 @@ class Quote(models.Model):
     )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     contract = models.ForeignKey(
-        ExtendedWarrantyContract, verbose_name=_("延保合同"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="quotes", help_text=_("由延保承担部分费用时填写"),
+        ExtendedWarrantyContract,
+        verbose_name=_("延保合同"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes",
+        help_text=_("由延保承担部分费用时填写"),
     )
     # What the contract could still pay when the quote was made; covered lines are capped at it.
-    cover_limit = models.DecimalField(_("延保可承担上限"), max_digits=12, decimal_places=2, null=True, blank=True)
+    cover_limit = models.DecimalField(
+        _("延保可承担上限"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     note = models.TextField(_("说明"), blank=True)
     # The engine's answer that called for a paid repair, kept with the quote.
     entitlement = models.JSONField(_("权益评估"), default=dict, blank=True)
     decline_reason = models.TextField(_("拒绝原因"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("报价人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报价人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"))
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
@@ -80,10 +95,16 @@ class QuoteLine(models.Model):
 
     quote = models.ForeignKey(Quote, verbose_name=_("报价单"), on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    spare_part = models.ForeignKey(SparePart, verbose_name=_("备件"), null=True, blank=True, on_delete=models.PROTECT)
+    spare_part = models.ForeignKey(
+        SparePart, verbose_name=_("备件"), null=True, blank=True, on_delete=models.PROTECT
+    )
     description = models.CharField(_("项目"), max_length=200)
-    quantity = models.DecimalField(_("数量"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
-    unit_price = models.DecimalField(_("单价"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    quantity = models.DecimalField(
+        _("数量"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(
+        _("单价"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     covered = models.BooleanField(_("延保承担"), default=False)
 
     class Meta:

@@ -61,10 +61,17 @@ class ReturnAuthorization(models.Model):
     )
     unit = models.ForeignKey(Unit, verbose_name=_("退回机器"), on_delete=models.PROTECT, related_name="rmas")
     replacement_unit = models.OneToOneField(
-        Unit, verbose_name=_("换出机器"), null=True, blank=True, on_delete=models.PROTECT, related_name="replaces_rma"
+        Unit,
+        verbose_name=_("换出机器"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces_rma",
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
-    fault = models.CharField(_("问题类型"), max_length=30, choices=FaultType.choices, default=FaultType.PERFORMANCE)
+    fault = models.CharField(
+        _("问题类型"), max_length=30, choices=FaultType.choices, default=FaultType.PERFORMANCE
+    )
     part = models.CharField(_("故障部件"), max_length=100, blank=True)
     resolution = models.CharField(_("处理方式"), max_length=10, choices=Resolution.choices, blank=True)
     option_kind = models.CharField(_("依据方案"), max_length=20, blank=True)
@@ -78,13 +85,22 @@ class ReturnAuthorization(models.Model):
     return_shipped_on = models.DateField(_("寄回日期"), null=True, blank=True)
     received_on = models.DateField(_("签收日期"), null=True, blank=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("签收人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     inspected_at = models.DateTimeField(_("检测时间"), null=True, blank=True)
     # Refund.
     refund_amount = models.DecimalField(
-        _("退款金额"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("退款金额"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     refund_method = models.CharField(_("退款方式"), max_length=20, choices=RefundMethod.choices, blank=True)
     refund_due_on = models.DateField(_("退款期限"), null=True, blank=True, db_index=True)
@@ -100,7 +116,11 @@ class ReturnAuthorization(models.Model):
     closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("申请时间"))
@@ -127,16 +147,34 @@ class ConditionReport(models.Model):
     """What an inspection of the unit found; the latest one feeds the engine."""
 
     FLAGS = (
-        "package_opened", "tested", "seal_broken", "activated", "personal_data_traces", "serial_or_label_damaged",
-        "unauthorized_repair", "wear_marks", "accessories_missing", "tags_removed", "soiled_or_damaged",
-        "misuse_or_storage_damage", "unauthorized_disassembly", "force_majeure_damage",
-        "voucher_altered", "voucher_mismatch",
+        "package_opened",
+        "tested",
+        "seal_broken",
+        "activated",
+        "personal_data_traces",
+        "serial_or_label_damaged",
+        "unauthorized_repair",
+        "wear_marks",
+        "accessories_missing",
+        "tags_removed",
+        "soiled_or_damaged",
+        "misuse_or_storage_damage",
+        "unauthorized_disassembly",
+        "force_majeure_damage",
+        "voucher_altered",
+        "voucher_mismatch",
     )
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
-    unit = models.ForeignKey(Unit, verbose_name=_("机器"), on_delete=models.CASCADE, related_name="condition_reports")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机器"), on_delete=models.CASCADE, related_name="condition_reports"
+    )
     rma = models.ForeignKey(
-        ReturnAuthorization, verbose_name=_("退换货单"), null=True, blank=True, on_delete=models.CASCADE,
+        ReturnAuthorization,
+        verbose_name=_("退换货单"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="inspections",
     )
     package_opened = models.BooleanField(_("包装已拆开（查验所需，不影响完好）"), default=False)
@@ -158,9 +196,15 @@ class ConditionReport(models.Model):
     voucher_mismatch = models.BooleanField(_("三包凭证型号与产品不符"), default=False)
     odometer_km = models.PositiveIntegerField(_("里程表读数（公里）"), null=True, blank=True)
     notes = models.TextField(_("检测说明"), blank=True)
-    photos = models.ManyToManyField("service.Attachment", verbose_name=_("照片"), blank=True, related_name="+")
+    photos = models.ManyToManyField(
+        "service.Attachment", verbose_name=_("照片"), blank=True, related_name="+"
+    )
     inspected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("检测人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("检测人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     inspected_at = models.DateTimeField(_("检测时间"))
@@ -174,8 +218,11 @@ class ConditionReport(models.Model):
         return f"{self.unit} {self.inspected_at:%Y-%m-%d}"
 
     def findings(self) -> list[str]:
-        return [str(self._meta.get_field(name).verbose_name) for name in self.FLAGS  # type: ignore[union-attr]
-                if getattr(self, name)]
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.FLAGS  # type: ignore[union-attr]
+            if getattr(self, name)
+        ]
 
 
 class UnitDisposition(models.Model):
@@ -184,10 +231,14 @@ class UnitDisposition(models.Model):
     class State(models.TextChoices):
         RETURNED = "returned", _("已退回")
 
-    unit = models.OneToOneField(Unit, verbose_name=_("机器"), on_delete=models.CASCADE, related_name="disposition")
+    unit = models.OneToOneField(
+        Unit, verbose_name=_("机器"), on_delete=models.CASCADE, related_name="disposition"
+    )
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.RETURNED)
     on = models.DateField(_("日期"))
-    rma = models.ForeignKey(ReturnAuthorization, verbose_name=_("退换货单"), on_delete=models.PROTECT, related_name="+")
+    rma = models.ForeignKey(
+        ReturnAuthorization, verbose_name=_("退换货单"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("机器去向")

@@ -45,19 +45,29 @@ class SaleTerms(models.Model):
     charged at that price.
     """
 
-    unit = models.OneToOneField(Unit, verbose_name=_("机器"), on_delete=models.CASCADE, related_name="sale_terms")
+    unit = models.OneToOneField(
+        Unit, verbose_name=_("机器"), on_delete=models.CASCADE, related_name="sale_terms"
+    )
     buyer_confirmed_no_return = models.BooleanField(
-        _("购买时已确认不适用七日无理由退货"), default=False,
+        _("购买时已确认不适用七日无理由退货"),
+        default=False,
         help_text=_("仅对拆封后影响安全或品质、激活后价值贬损较大、已明示临期或瑕疵的商品有效。"),
     )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     confirmed_via = models.CharField(_("确认方式"), max_length=20, choices=ConfirmedVia.choices, blank=True)
     confirmation_reference = models.CharField(
-        _("确认凭据"), max_length=200, blank=True, help_text=_("如订单号、签字单编号。"),
+        _("确认凭据"),
+        max_length=200,
+        blank=True,
+        help_text=_("如订单号、签字单编号。"),
     )
     gifts = models.JSONField(_("赠品"), default=list, blank=True, validators=[validate_gifts])
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -77,7 +87,10 @@ class SaleTerms(models.Model):
     @property
     def gift_list(self) -> list[dict[str, Any]]:
         return [
-            {"name": str(g["name"]), "stated_price": Decimal(str(g["stated_price"])).quantize(Decimal("0.01")),
-             "returned": bool(g.get("returned", True))}
+            {
+                "name": str(g["name"]),
+                "stated_price": Decimal(str(g["stated_price"])).quantize(Decimal("0.01")),
+                "returned": bool(g.get("returned", True)),
+            }
             for g in (self.gifts or [])
         ]

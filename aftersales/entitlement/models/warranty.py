@@ -22,7 +22,9 @@ class ExtendedWarrantyContract(models.Model):
         CANCELLED = "cancelled", _("已取消")
 
     organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE)
-    unit = models.ForeignKey(Unit, verbose_name=_("机器"), on_delete=models.PROTECT, related_name="warranty_contracts")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("机器"), on_delete=models.PROTECT, related_name="warranty_contracts"
+    )
     number = models.CharField(_("合同号"), max_length=40)
     starts = models.DateField(_("生效日期"))
     ends = models.DateField(_("到期日期"))
@@ -32,17 +34,30 @@ class ExtendedWarrantyContract(models.Model):
     covers_travel = models.BooleanField(_("承担上门交通费"), default=False)
     max_claims = models.PositiveIntegerField(_("理赔次数上限"), null=True, blank=True)
     max_total = models.DecimalField(
-        _("理赔金额上限"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+        _("理赔金额上限"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     max_km = models.PositiveIntegerField(_("里程上限（公里）"), null=True, blank=True)
     request = models.ForeignKey(
-        "service.ServiceRequest", verbose_name=_("销售服务单"), null=True, blank=True, on_delete=models.SET_NULL,
+        "service.ServiceRequest",
+        verbose_name=_("销售服务单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
@@ -53,7 +68,9 @@ class ExtendedWarrantyContract(models.Model):
         ordering = ["-starts", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="ew_number_per_org"),
-            models.CheckConstraint(name="ew_ends_after_starts", condition=models.Q(ends__gte=models.F("starts"))),
+            models.CheckConstraint(
+                name="ew_ends_after_starts", condition=models.Q(ends__gte=models.F("starts"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,18 +107,32 @@ class WarrantyClaim(models.Model):
         ExtendedWarrantyContract, verbose_name=_("延保合同"), on_delete=models.CASCADE, related_name="claims"
     )
     request = models.ForeignKey(
-        "service.ServiceRequest", verbose_name=_("服务单"), null=True, blank=True, on_delete=models.SET_NULL,
+        "service.ServiceRequest",
+        verbose_name=_("服务单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     quote = models.OneToOneField(
-        "entitlement.Quote", verbose_name=_("报价单"), null=True, blank=True, on_delete=models.SET_NULL,
+        "entitlement.Quote",
+        verbose_name=_("报价单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="claim",
     )
     claimed_on = models.DateField(_("理赔日期"))
-    amount = models.DecimalField(_("理赔金额"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(
+        _("理赔金额"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     description = models.CharField(_("说明"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)

@@ -46,17 +46,30 @@ def evaluate(ctx: Context) -> Findings:
     in_sanbao = ctx.on <= sanbao_end and km <= rules.car_sanbao_km.effective
     repair_days = sum(car_repair_days(visit, ctx.on) for visit in ctx.visits)
     out.facts.update(
-        period_start=ctx.start, km_driven=km, warranty_end=warranty_end, sanbao_end=sanbao_end,
-        repair_days=repair_days, repairs_counted=len(ctx.visits), exchanged=ctx.exchanged,
+        period_start=ctx.start,
+        km_driven=km,
+        warranty_end=warranty_end,
+        sanbao_end=sanbao_end,
+        repair_days=repair_days,
+        repairs_counted=len(ctx.visits),
+        exchanged=ctx.exchanged,
     )
 
     found = exclusions(ctx.facts)
     if found:
         zh, en = describe(found)
         if ctx.has_fault:
-            out.options.append(_paid_repair(cite.CAR_EXCLUDED, f"不承担三包责任：{zh}", f"Not covered by 三包: {en}"))
+            out.options.append(
+                _paid_repair(cite.CAR_EXCLUDED, f"不承担三包责任：{zh}", f"Not covered by 三包: {en}")
+            )
         out.refusals.append(
-            Refusal(OptionKind.FREE_REPAIR, "car.excluded", cite.CAR_EXCLUDED, f"不承担三包责任：{zh}", f"Not covered: {en}")
+            Refusal(
+                OptionKind.FREE_REPAIR,
+                "car.excluded",
+                cite.CAR_EXCLUDED,
+                f"不承担三包责任：{zh}",
+                f"Not covered: {en}",
+            )
         )
         return out
 
@@ -66,23 +79,29 @@ def evaluate(ctx: Context) -> Findings:
             basis = _extended(ctx, rules.car_warranty_months, rules.car_warranty_km, cite.CAR_FREE_REPAIR)
             out.options.append(
                 Option(
-                    OptionKind.FREE_REPAIR, "car.free_repair", basis, warranty_end,
+                    OptionKind.FREE_REPAIR,
+                    "car.free_repair",
+                    basis,
+                    warranty_end,
                     f"包修期内（至{warranty_end}或{rules.car_warranty_km.effective}公里）免费修理，已行驶{km}公里",
                     f"Free repair within the repair warranty (to {warranty_end} or "
                     f"{rules.car_warranty_km.effective} km); {km} km driven",
-                    cost_borne_by=Payer.SELLER, supporting=(cite.CAR_PERIODS,),
+                    cost_borne_by=Payer.SELLER,
+                    supporting=(cite.CAR_PERIODS,),
                 )
             )
         else:
             out.options.append(
                 _paid_repair(
-                    cite.CAR_OUT_OF_PERIOD, f"包修期已届满（{warranty_end}或{rules.car_warranty_km.effective}公里）",
+                    cite.CAR_OUT_OF_PERIOD,
+                    f"包修期已届满（{warranty_end}或{rules.car_warranty_km.effective}公里）",
                     f"The repair warranty has ended ({warranty_end} or {rules.car_warranty_km.effective} km)",
                 )
             )
 
     rights = _early_rights(ctx)
     if in_sanbao:
+
         def sanbao_rule(legal: Basis) -> Basis:
             return _extended(ctx, rules.car_sanbao_months, rules.car_sanbao_km, legal)
 
@@ -99,7 +118,10 @@ def _early_rights(ctx: Context) -> list[CarRight]:
     if fault in SEVERE_CAR_FAULTS and age <= CAR_SEVERE_FAULT_DAYS and km <= CAR_SEVERE_FAULT_KM:
         rights.append(
             CarRight(
-                "car.severe_60d", cite.CAR_SEVERE_60D, ctx.start + timedelta(days=CAR_SEVERE_FAULT_DAYS), True,
+                "car.severe_60d",
+                cite.CAR_SEVERE_60D,
+                ctx.start + timedelta(days=CAR_SEVERE_FAULT_DAYS),
+                True,
                 f"三包有效期起算后{age}日、{km}公里内出现{_FAULT_ZH[fault]}",
                 f"{_FAULT_EN[fault]} {age} days and {km} km into the 三包 period",
             )
@@ -107,7 +129,10 @@ def _early_rights(ctx: Context) -> list[CarRight]:
     if fault == FaultType.CORE_ASSEMBLY_REPLACEMENT and age <= CAR_CORE_DAYS:
         rights.append(
             CarRight(
-                "car.core_7d", cite.CAR_CORE_7D, ctx.start + timedelta(days=CAR_CORE_DAYS), True,
+                "car.core_7d",
+                cite.CAR_CORE_7D,
+                ctx.start + timedelta(days=CAR_CORE_DAYS),
+                True,
                 f"三包有效期起算后{age}日内需更换发动机、变速器、动力蓄电池或行驶驱动电机",
                 f"Engine, transmission, power battery or drive motor needs replacing {age} days in",
             )
@@ -122,10 +147,15 @@ def _sanbao_rights(
     rights: list[CarRight] = []
     visits, fault = ctx.visits, ctx.request.fault
     serious = sum(1 for visit in visits if visit.serious_safety)
-    if serious >= CAR_REPAIRS_BEFORE_EXCHANGE and (fault == FaultType.SERIOUS_SAFETY or fault in SEVERE_CAR_FAULTS):
+    if serious >= CAR_REPAIRS_BEFORE_EXCHANGE and (
+        fault == FaultType.SERIOUS_SAFETY or fault in SEVERE_CAR_FAULTS
+    ):
         rights.append(
             CarRight(
-                "car.serious_fault_twice", rule(cite.CAR_SERIOUS_TWICE), end, False,
+                "car.serious_fault_twice",
+                rule(cite.CAR_SERIOUS_TWICE),
+                end,
+                False,
                 f"严重安全性能故障已修理{serious}次，仍未排除或出现新的严重安全性能故障",
                 f"A serious safety fault repaired {serious} times is still there, or a new one appeared",
             )
@@ -135,17 +165,25 @@ def _sanbao_rights(
     if core >= CAR_REPAIRS_BEFORE_EXCHANGE and ctx.has_fault:
         rights.append(
             CarRight(
-                "car.core_replaced_twice", rule(cite.CAR_CORE_TWICE), end, False,
+                "car.core_replaced_twice",
+                rule(cite.CAR_CORE_TWICE),
+                end,
+                False,
                 f"核心总成已累计更换{core}次，仍不能正常使用",
                 f"Core assemblies replaced {core} times and the car still fails",
             )
         )
     main = set(ctx.facts.terms.main_parts)
-    twice = sorted(part for part, count in replaced.items() if part in main and count >= CAR_REPAIRS_BEFORE_EXCHANGE)
+    twice = sorted(
+        part for part, count in replaced.items() if part in main and count >= CAR_REPAIRS_BEFORE_EXCHANGE
+    )
     if twice and ctx.has_fault:
         rights.append(
             CarRight(
-                "car.part_replaced_twice", rule(cite.CAR_PART_TWICE), end, False,
+                "car.part_replaced_twice",
+                rule(cite.CAR_PART_TWICE),
+                end,
+                False,
                 f"同一主要零部件（{'、'.join(twice)}）累计更换2次仍不能正常使用",
                 f"The same main part ({', '.join(twice)}) replaced twice and the car still fails",
             )
@@ -153,7 +191,10 @@ def _sanbao_rights(
     if repair_days > CAR_REPAIR_DAYS_LIMIT:
         rights.append(
             CarRight(
-                "car.repair_days_30", rule(cite.CAR_REPAIR_DAYS), end, False,
+                "car.repair_days_30",
+                rule(cite.CAR_REPAIR_DAYS),
+                end,
+                False,
                 f"因质量问题累计修理{repair_days}日，超过30日",
                 f"{repair_days} days in repair for quality problems, more than 30",
             )
@@ -164,7 +205,10 @@ def _sanbao_rights(
         if count > CAR_SAME_FAULT_LIMIT:
             rights.append(
                 CarRight(
-                    "car.same_fault_5", rule(cite.CAR_SAME_FAULT), end, False,
+                    "car.same_fault_5",
+                    rule(cite.CAR_SAME_FAULT),
+                    end,
+                    False,
                     f"同一质量问题（{code}）已修理{count}次，超过4次",
                     f"The same fault ({code}) repaired {count} times, more than 4",
                 )
@@ -174,7 +218,9 @@ def _sanbao_rights(
 
 def _exchange_or_return(ctx: Context, right: CarRight) -> list[Option]:
     facts = ctx.facts
-    compensation = ZERO if right.free else use_compensation(facts.price, ctx.km, facts.terms.use_compensation_rate)
+    compensation = (
+        ZERO if right.free else use_compensation(facts.price, ctx.km, facts.terms.use_compensation_rate)
+    )
     note_zh = "，免费" if right.free else f"，消费者支付合理使用补偿{compensation}元"
     note_en = " at no charge" if right.free else f"; the customer pays use compensation of {compensation}"
     supporting = () if right.free else (cite.CAR_USE_COMPENSATION,)
@@ -182,17 +228,28 @@ def _exchange_or_return(ctx: Context, right: CarRight) -> list[Option]:
     if facts.same_model_available:
         options.append(
             Option(
-                OptionKind.EXCHANGE, right.rule_id, right.basis, right.deadline,
-                f"{right.zh}：可更换同品牌同型号车辆{note_zh}", f"{right.en}: exchange for the same model{note_en}",
-                amounts=Amounts(use_compensation=compensation), cost_borne_by=Payer.SELLER, supporting=supporting,
+                OptionKind.EXCHANGE,
+                right.rule_id,
+                right.basis,
+                right.deadline,
+                f"{right.zh}：可更换同品牌同型号车辆{note_zh}",
+                f"{right.en}: exchange for the same model{note_en}",
+                amounts=Amounts(use_compensation=compensation),
+                cost_borne_by=Payer.SELLER,
+                supporting=supporting,
             )
         )
     options.append(
         Option(
-            OptionKind.RETURN, right.rule_id, right.basis, right.deadline,
-            f"{right.zh}：可退车{note_zh}", f"{right.en}: return the car{note_en}",
+            OptionKind.RETURN,
+            right.rule_id,
+            right.basis,
+            right.deadline,
+            f"{right.zh}：可退车{note_zh}",
+            f"{right.en}: return the car{note_en}",
             amounts=Amounts(refund=money(facts.price) - compensation, use_compensation=compensation),
-            cost_borne_by=Payer.SELLER, supporting=supporting,
+            cost_borne_by=Payer.SELLER,
+            supporting=supporting,
         )
     )
     return options
@@ -228,16 +285,23 @@ def _loaners(ctx: Context, warranty_end: date) -> list[Option]:
             zh = f"{visit.dropped_off}送修共{days}日，应就超过5日的{extra}日提供交通费用补偿"
             en = f"The repair from {visit.dropped_off} took {days} days: transport compensation for {extra} days"
         options.append(
-            Option(OptionKind.LOANER, "car.loaner", cite.CAR_LOANER, None, zh, en, cost_borne_by=Payer.REPAIRER)
+            Option(
+                OptionKind.LOANER, "car.loaner", cite.CAR_LOANER, None, zh, en, cost_borne_by=Payer.REPAIRER
+            )
         )
     return options
 
 
 def _paid_repair(basis: Basis, zh: str, en: str) -> Option:
     return Option(
-        OptionKind.PAID_REPAIR, "car.paid_repair", basis, None,
-        f"{zh}，可收费修理，修理前提供报价", f"{en}; a paid repair is available with a quote first",
-        cost_borne_by=Payer.CUSTOMER, requires_quote=True,
+        OptionKind.PAID_REPAIR,
+        "car.paid_repair",
+        basis,
+        None,
+        f"{zh}，可收费修理，修理前提供报价",
+        f"{en}; a paid repair is available with a quote first",
+        cost_borne_by=Payer.CUSTOMER,
+        requires_quote=True,
     )
 
 
@@ -246,8 +310,11 @@ def _extended(ctx: Context, months: Setting, km: Setting, legal: Basis) -> Basis
     legal_end = add_months(ctx.start, months.legal_minimum)
     if ctx.on <= legal_end and ctx.km <= km.legal_minimum:
         return legal
-    return cite.org_basis(ctx.rules.org_name, f"{months.label_zh}延长至{months.effective}个月/{km.effective}公里",
-                          f"{months.label_en} extended to {months.effective} months / {km.effective} km")
+    return cite.org_basis(
+        ctx.rules.org_name,
+        f"{months.label_zh}延长至{months.effective}个月/{km.effective}公里",
+        f"{months.label_en} extended to {months.effective} months / {km.effective} km",
+    )
 
 
 _FAULT_ZH = {

@@ -34,8 +34,12 @@ def evaluate(facts: Facts, request: Request, org_rules: OrgRules | None = None) 
     if not options:
         options = [
             Option(
-                OptionKind.NONE, "none", NO_OPTION, None,
-                "目前没有可选的退货、换货或免费修理方案", "No return, exchange or repair option is open now",
+                OptionKind.NONE,
+                "none",
+                NO_OPTION,
+                None,
+                "目前没有可选的退货、换货或免费修理方案",
+                "No return, exchange or repair option is open now",
             )
         ]
     used = {
@@ -58,7 +62,9 @@ def _carriage_on_seller(option: Option) -> Option:
     if option.kind not in _QUALITY_REMEDIES or option.return_shipping_paid_by is not None:
         return option
     return replace(
-        option, return_shipping_paid_by=Payer.SELLER, supporting=(*option.supporting, cite.CONSUMER_LAW_24),
+        option,
+        return_shipping_paid_by=Payer.SELLER,
+        supporting=(*option.supporting, cite.CONSUMER_LAW_24),
         reason_zh=f"{option.reason_zh}；运输等必要费用由经营者承担（《消费者权益保护法》第二十四条）",
         reason_en=f"{option.reason_en}; the seller pays the carriage (the Consumer Rights Protection Law (《消费者权益保护法》) Art. 24)",
     )

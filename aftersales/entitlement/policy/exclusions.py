@@ -19,12 +19,16 @@ def exclusions(facts: Facts) -> list[Exclusion]:
     found: list[Exclusion] = []
     condition = facts.condition or ConditionReport()
     if condition.misuse_or_storage_damage:
-        found.append(Exclusion("misuse", "因使用、维护、保管不当造成损坏", "damaged by misuse or poor storage", True))
+        found.append(
+            Exclusion("misuse", "因使用、维护、保管不当造成损坏", "damaged by misuse or poor storage", True)
+        )
     if condition.unauthorized_disassembly:
         found.append(
             Exclusion(
-                "unauthorized_disassembly", "非承担三包的修理者拆动造成损坏",
-                "damaged by disassembly by an unauthorized repairer", True,
+                "unauthorized_disassembly",
+                "非承担三包的修理者拆动造成损坏",
+                "damaged by disassembly by an unauthorized repairer",
+                True,
             )
         )
     if condition.force_majeure_damage:
@@ -34,15 +38,22 @@ def exclusions(facts: Facts) -> list[Exclusion]:
     if not facts.voucher_matches:
         found.append(
             Exclusion(
-                "voucher_mismatch", "三包凭证型号与修理产品型号不符",
-                "the voucher's model does not match the unit", False,
+                "voucher_mismatch",
+                "三包凭证型号与修理产品型号不符",
+                "the voucher's model does not match the unit",
+                False,
             )
         )
     if facts.voucher_altered:
         found.append(Exclusion("voucher_altered", "三包凭证被涂改", "the voucher was altered", False))
     if facts.terms.kind == CategoryKind.CAR and facts.commercial_use:
         found.append(
-            Exclusion("commercial_use", "用于出租或其他营运目的", "used for hire or other commercial operation", True)
+            Exclusion(
+                "commercial_use",
+                "用于出租或其他营运目的",
+                "used for hire or other commercial operation",
+                True,
+            )
         )
     return found
 

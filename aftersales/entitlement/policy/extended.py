@@ -40,10 +40,15 @@ def evaluate(ctx: Context) -> Findings:
             en += f"; {remaining} of cover remains"
         out.options.append(
             Option(
-                OptionKind.FREE_REPAIR, rule_id, cite.contract_basis(contract.contract_id, f"保障范围：{covered_zh}",
-                                                                    f"Covers: {covered_en}"),
-                contract.ends, zh, en, amounts=Amounts(coverage_remaining=remaining),
-                cost_borne_by=Payer.WARRANTY_PROVIDER, requires_quote=bool(unpaid_zh),
+                OptionKind.FREE_REPAIR,
+                rule_id,
+                cite.contract_basis(contract.contract_id, f"保障范围：{covered_zh}", f"Covers: {covered_en}"),
+                contract.ends,
+                zh,
+                en,
+                amounts=Amounts(coverage_remaining=remaining),
+                cost_borne_by=Payer.WARRANTY_PROVIDER,
+                requires_quote=bool(unpaid_zh),
             )
         )
     return out
@@ -77,8 +82,16 @@ def _remaining(contract: ExtendedWarrantyContract) -> Decimal | None:
 
 
 def _items_zh(contract: ExtendedWarrantyContract) -> list[tuple[str, bool]]:
-    return [("零件", contract.covers_parts), ("工时", contract.covers_labour), ("上门交通", contract.covers_travel)]
+    return [
+        ("零件", contract.covers_parts),
+        ("工时", contract.covers_labour),
+        ("上门交通", contract.covers_travel),
+    ]
 
 
 def _items_en(contract: ExtendedWarrantyContract) -> list[tuple[str, bool]]:
-    return [("parts", contract.covers_parts), ("labour", contract.covers_labour), ("travel", contract.covers_travel)]
+    return [
+        ("parts", contract.covers_parts),
+        ("labour", contract.covers_labour),
+        ("travel", contract.covers_travel),
+    ]

@@ -164,36 +164,69 @@ def resolve(terms: ProductTerms, org_rules: OrgRules | None = None) -> Effective
         terms=terms,
         org_name=org.name,
         return_days=Setting(
-            "goods.return_days", "性能故障退货期", "Return window for a performance fault", "days",
-            GOODS_RETURN_DAYS, ext.return_days,
+            "goods.return_days",
+            "性能故障退货期",
+            "Return window for a performance fault",
+            "days",
+            GOODS_RETURN_DAYS,
+            ext.return_days,
         ),
         exchange_days=Setting(
-            "goods.exchange_days", "性能故障换货期", "Exchange window for a performance fault", "days",
-            GOODS_EXCHANGE_DAYS, ext.exchange_days,
+            "goods.exchange_days",
+            "性能故障换货期",
+            "Exchange window for a performance fault",
+            "days",
+            GOODS_EXCHANGE_DAYS,
+            ext.exchange_days,
         ),
         no_reason_days=Setting(
-            "online.no_reason_days", "网购无理由退货期", "Online no-reason return window", "days",
-            NO_REASON_DAYS, ext.no_reason_days,
+            "online.no_reason_days",
+            "网购无理由退货期",
+            "Online no-reason return window",
+            "days",
+            NO_REASON_DAYS,
+            ext.no_reason_days,
         ),
         whole_unit_months=Setting(
-            "goods.whole_unit_months", "整机三包有效期", "Whole-unit 三包 period", "months",
-            terms.whole_unit_months, ext.whole_unit_months,
+            "goods.whole_unit_months",
+            "整机三包有效期",
+            "Whole-unit 三包 period",
+            "months",
+            terms.whole_unit_months,
+            ext.whole_unit_months,
         ),
         parts=_part_settings(terms, ext),
         car_warranty_months=Setting(
-            "car.warranty_months", "包修期（月）", "Repair warranty (months)", "months",
-            CAR_WARRANTY_MONTHS, ext.car_warranty_months,
+            "car.warranty_months",
+            "包修期（月）",
+            "Repair warranty (months)",
+            "months",
+            CAR_WARRANTY_MONTHS,
+            ext.car_warranty_months,
         ),
         car_warranty_km=Setting(
-            "car.warranty_km", "包修期（里程）", "Repair warranty (km)", "km",
-            CAR_WARRANTY_KM, ext.car_warranty_km,
+            "car.warranty_km",
+            "包修期（里程）",
+            "Repair warranty (km)",
+            "km",
+            CAR_WARRANTY_KM,
+            ext.car_warranty_km,
         ),
         car_sanbao_months=Setting(
-            "car.sanbao_months", "三包有效期（月）", "三包 period (months)", "months",
-            CAR_SANBAO_MONTHS, ext.car_sanbao_months,
+            "car.sanbao_months",
+            "三包有效期（月）",
+            "三包 period (months)",
+            "months",
+            CAR_SANBAO_MONTHS,
+            ext.car_sanbao_months,
         ),
         car_sanbao_km=Setting(
-            "car.sanbao_km", "三包有效期（里程）", "三包 period (km)", "km", CAR_SANBAO_KM, ext.car_sanbao_km,
+            "car.sanbao_km",
+            "三包有效期（里程）",
+            "三包 period (km)",
+            "km",
+            CAR_SANBAO_KM,
+            ext.car_sanbao_km,
         ),
         holiday_extends_no_reason=org.holiday_extends_no_reason,
     )
@@ -216,14 +249,20 @@ def _part_settings(terms: ProductTerms, ext: CategoryExtension) -> dict[str, Set
         if name in org_parts:
             configured = org_parts[name]
         elif name in ext.extra_main_parts:
-            configured = ext.main_parts_months if ext.main_parts_months is not None else terms.main_parts_months
+            configured = (
+                ext.main_parts_months if ext.main_parts_months is not None else terms.main_parts_months
+            )
         elif name in legal_main and name not in overrides:
             configured = ext.main_parts_months
         else:
             configured = None
         settings[name] = Setting(
-            f"goods.part_months:{name}", f"主要部件三包有效期：{name}", f"Main-part 三包 period: {name}",
-            "months", legal, configured,
+            f"goods.part_months:{name}",
+            f"主要部件三包有效期：{name}",
+            f"Main-part 三包 period: {name}",
+            "months",
+            legal,
+            configured,
         )
     return settings
 
@@ -236,8 +275,11 @@ def effective_rules(terms: ProductTerms, org_rules: OrgRules | None = None) -> l
 def check_org_rules(terms: ProductTerms, org_rules: OrgRules) -> list[tuple[str, str]]:
     """(field, reason) for each configured value below the legal minimum, for a form to show."""
     return [
-        (setting.rule_id, f"{setting.configured} {setting.unit} is below the legal minimum of "
-         f"{setting.legal_minimum} {setting.unit}; the legal minimum applies")
+        (
+            setting.rule_id,
+            f"{setting.configured} {setting.unit} is below the legal minimum of "
+            f"{setting.legal_minimum} {setting.unit}; the legal minimum applies",
+        )
         for setting in effective_rules(terms, org_rules)
         if setting.below_minimum
     ]

@@ -24,7 +24,9 @@ STATUTES_EN: dict[str, str] = {
 }
 
 _DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ARTICLE = re.compile(r"第([零一二三四五六七八九十百]+)条(?:第([零一二三四五六七八九十]+)款)?(?:第([零一二三四五六七八九十]+)项)?")
+_ARTICLE = re.compile(
+    r"第([零一二三四五六七八九十百]+)条(?:第([零一二三四五六七八九十]+)款)?(?:第([零一二三四五六七八九十]+)项)?"
+)
 _STATUTE = re.compile("|".join(re.escape(name) for name in sorted(STATUTES_EN, key=len, reverse=True)))
 _PROMISE = re.compile(r"^《(.*)服务承诺》$")
 
@@ -66,7 +68,9 @@ def document_en(document: str) -> str:
         return STATUTES_EN[document]
     promise = _PROMISE.match(document)
     if promise:
-        return f"the service promise of {promise.group(1) or 'this organization'}".replace("本机构", "this organization")
+        return f"the service promise of {promise.group(1) or 'this organization'}".replace(
+            "本机构", "this organization"
+        )
     if document.startswith("延保合同 "):
         return f"extended warranty contract {document.removeprefix('延保合同 ')}"
     return ""

@@ -89,7 +89,10 @@ def _dates(facts: Facts, today: date) -> Iterator[tuple[str, str]]:
 
 def _terms(facts: Facts) -> Iterator[tuple[str, str]]:
     terms = facts.terms
-    for name, months in (("whole_unit_months", terms.whole_unit_months), ("main_parts_months", terms.main_parts_months)):
+    for name, months in (
+        ("whole_unit_months", terms.whole_unit_months),
+        ("main_parts_months", terms.main_parts_months),
+    ):
         if months < 0:
             yield f"terms.{name}", "cannot be negative"
     for i, part in enumerate(terms.part_overrides):
@@ -101,8 +104,10 @@ def _terms(facts: Facts) -> Iterator[tuple[str, str]]:
     if terms.kind == CategoryKind.CAR:
         n = terms.use_compensation_rate
         if not n.is_finite() or not USE_COMPENSATION_MIN <= n <= USE_COMPENSATION_MAX:
-            yield "terms.use_compensation_rate", (
-                "must be between 0 and 0.005: 《家用汽车产品修理更换退货责任规定》 (2021) caps n at 0.5%")
+            yield (
+                "terms.use_compensation_rate",
+                ("must be between 0 and 0.005: 《家用汽车产品修理更换退货责任规定》 (2021) caps n at 0.5%"),
+            )
 
 
 def _money(name: str, value: Decimal) -> Iterator[tuple[str, str]]:

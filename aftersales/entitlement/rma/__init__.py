@@ -25,7 +25,22 @@ from aftersales.entitlement.rma.settle import rma_close, rma_exchange, rma_refun
 from aftersales.entitlement.rma.table import TABLE
 
 __all__ = [
-    "MAX_PHOTOS", "TABLE", "choose", "option_key", "org_language", "refunds_escalate", "rma_approve", "rma_attach",
-    "rma_close", "rma_exchange", "rma_inputs", "rma_inspect", "rma_receive", "rma_refund", "rma_refund_paid",
-    "rma_reject", "rma_request", "rma_ship",
+    "MAX_PHOTOS",
+    "TABLE",
+    "choose",
+    "option_key",
+    "org_language",
+    "refunds_escalate",
+    "rma_approve",
+    "rma_attach",
+    "rma_close",
+    "rma_exchange",
+    "rma_inputs",
+    "rma_inspect",
+    "rma_receive",
+    "rma_refund",
+    "rma_refund_paid",
+    "rma_reject",
+    "rma_request",
+    "rma_ship",
 ]

@@ -45,7 +45,12 @@ MAX_PHOTOS = 10
 
 
 def rma_ship(
-    *, rma: ReturnAuthorization, by: User | None, carrier: str, tracking: str, shipped_on: date | None = None,
+    *,
+    rma: ReturnAuthorization,
+    by: User | None,
+    carrier: str,
+    tracking: str,
+    shipped_on: date | None = None,
     version: int | None = None,
 ) -> ReturnAuthorization:
     """The customer (or an agent for them) records the return shipment."""
@@ -72,18 +77,32 @@ def rma_ship(
         step = check(locked, version, "ship", by)
         old = [locked.return_carrier or None, locked.return_tracking or None]
         locked.status = step.target
-        locked.return_carrier, locked.return_tracking, locked.return_shipped_on = carrier, tracking, shipped_on
+        locked.return_carrier, locked.return_tracking, locked.return_shipped_on = (
+            carrier,
+            tracking,
+            shipped_on,
+        )
         save(locked, "status", "return_carrier", "return_tracking", "return_shipped_on")
         with org_language():
             flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=ev(codes.RMA_GOODS_SHIPPED))
             said = ev(codes.RMA_SHIPPED, c=carrier, t=tracking)
-            record_step(locked, by, "shipped", said, {_("寄回运单"): [" ".join(filter(None, old)) or None, f"{carrier} {tracking}"]})
+            record_step(
+                locked,
+                by,
+                "shipped",
+                said,
+                {_("寄回运单"): [" ".join(filter(None, old)) or None, f"{carrier} {tracking}"]},
+            )
             notify.rma_step(locked, "shipped", str(said))
     return locked
 
 
 def rma_receive(
-    *, rma: ReturnAuthorization, by: User | None, received_on: date | None = None, version: int | None = None,
+    *,
+    rma: ReturnAuthorization,
+    by: User | None,
+    received_on: date | None = None,
+    version: int | None = None,
 ) -> ReturnAuthorization:
     request_access(by, rma.request, cap=Cap.HANDLE_GOODS)
     today = org_today(rma)
@@ -111,8 +130,14 @@ def rma_receive(
 
 
 def rma_inspect(
-    *, rma: ReturnAuthorization, by: User | None, findings: Mapping[str, bool], notes: str = "",
-    odometer_km: int | None = None, photos: Sequence[tuple[str, bytes]] = (), attachment_ids: Sequence[int] = (),
+    *,
+    rma: ReturnAuthorization,
+    by: User | None,
+    findings: Mapping[str, bool],
+    notes: str = "",
+    odometer_km: int | None = None,
+    photos: Sequence[tuple[str, bytes]] = (),
+    attachment_ids: Sequence[int] = (),
     version: int | None = None,
 ) -> ConditionReport:
     """Record the condition (with photos); the engine re-decides on it and the result is kept."""
@@ -135,29 +160,47 @@ def rma_inspect(
         locked = lock(rma)
         step = check(locked, version, "inspect", by)
         report = ConditionReport.objects.create(
-            organization_id=locked.organization_id, unit=locked.unit, rma=locked, notes=(notes or "").strip(),
-            odometer_km=odometer_km, inspected_by=by, inspected_at=timezone.now(),
+            organization_id=locked.organization_id,
+            unit=locked.unit,
+            rma=locked,
+            notes=(notes or "").strip(),
+            odometer_km=odometer_km,
+            inspected_by=by,
+            inspected_at=timezone.now(),
             **{name: bool(findings.get(name)) for name in ConditionReport.FLAGS},
         )
         for name, data in photos:
-            report.photos.add(attachment_add(request=locked.request, by=by, name=name, data=data, field="photos"))
+            report.photos.add(
+                attachment_add(request=locked.request, by=by, name=name, data=data, field="photos")
+            )
         if attachment_ids:
             # Photos uploaded to the request beforehand (the API's way): they must be this request's images.
-            uploaded = list(Attachment.objects.filter(request=locked.request, pk__in=attachment_ids,
-                                                      content_type__startswith="image/"))
+            uploaded = list(
+                Attachment.objects.filter(
+                    request=locked.request, pk__in=attachment_ids, content_type__startswith="image/"
+                )
+            )
             missing = sorted(set(attachment_ids) - {a.pk for a in uploaded})
             if missing:
-                raise InvalidInput({"photo_ids": _("服务单没有这些照片附件：%(ids)s") % {
-                    "ids": ", ".join(str(i) for i in missing)}})
+                raise InvalidInput(
+                    {
+                        "photo_ids": _("服务单没有这些照片附件：%(ids)s")
+                        % {"ids": ", ".join(str(i) for i in missing)}
+                    }
+                )
             report.photos.add(*uploaded)
         inputs = rma_inputs(locked, report=report)
         decision = evaluate_inputs(inputs)
         wanted = OptionKind.EXCHANGE if locked.resolution == RMA.Resolution.EXCHANGE else OptionKind.RETURN
         still = choose(decision, locked, kind=wanted)
-        locked.eligibility = {**locked.eligibility, "inspected": {
-            "facts": snapshot.inputs_json(inputs.facts, inputs.request, inputs.org_rules),
-            "decision": snapshot.decision_json(decision), "still_eligible": still is not None,
-        }}
+        locked.eligibility = {
+            **locked.eligibility,
+            "inspected": {
+                "facts": snapshot.inputs_json(inputs.facts, inputs.request, inputs.org_rules),
+                "decision": snapshot.decision_json(decision),
+                "still_eligible": still is not None,
+            },
+        }
         old = locked.get_status_display()
         locked.status = step.target
         locked.inspected_at = report.inspected_at
@@ -165,13 +208,22 @@ def rma_inspect(
         with org_language():
             found = both(lambda: _("；").join(str(f) for f in report.findings()) or _("无异常"))
             if still is None:
-                text = ev(codes.RMA_INSPECTED_NOT, f=found, res=locked.resolution,
-                          why=both(lambda: refusals(decision, wanted) or _("见评估结果")))
+                text = ev(
+                    codes.RMA_INSPECTED_NOT,
+                    f=found,
+                    res=locked.resolution,
+                    why=both(lambda: refusals(decision, wanted) or _("见评估结果")),
+                )
             else:
                 text = ev(codes.RMA_INSPECTED_OK, f=found, res=locked.resolution)
-            record_step(locked, by, "inspected", text, {_("退换货状态"): [old, locked.get_status_display()]},
-                   report=report.pk, still_eligible=still is not None)
+            record_step(
+                locked,
+                by,
+                "inspected",
+                text,
+                {_("退换货状态"): [old, locked.get_status_display()]},
+                report=report.pk,
+                still_eligible=still is not None,
+            )
             notify.rma_step(locked, "inspected", str(text))
     return report
-
-

@@ -51,7 +51,9 @@ def _check_unit(unit: Unit, by: User | None) -> None:
         raise Conflict(_("这台机器已经退回。"), {"unit": _("已退回")})
     open_rma = RMA.objects.filter(unit=unit).exclude(status__in=FINAL).first()
     if open_rma is not None:
-        raise Conflict(_("这台机器已有进行中的退换货单 %(n)s。") % {"n": open_rma.number}, {"unit": open_rma.number})
+        raise Conflict(
+            _("这台机器已有进行中的退换货单 %(n)s。") % {"n": open_rma.number}, {"unit": open_rma.number}
+        )
 
 
 def _check_request_fields(kind: str, fault: str, part: str, odometer_km: int | None) -> None:
@@ -68,30 +70,57 @@ def _check_request_fields(kind: str, fault: str, part: str, odometer_km: int | N
         raise InvalidInput(errors)
 
 
-def _open(request: ServiceRequest, unit: Unit, by: User | None, fault: str, part: str,
-          odometer_km: int | None) -> ReturnAuthorization:
+def _open(
+    request: ServiceRequest, unit: Unit, by: User | None, fault: str, part: str, odometer_km: int | None
+) -> ReturnAuthorization:
     """The RMA record for a request, with the engine's eligibility; inside the caller's transaction."""
     rma = RMA.objects.create(
-        number=uuid.uuid4().hex[:20], organization=unit.organization, request=request, unit=unit, fault=fault,
-        part=(part or "").strip(), created_by=by, created_at=request.created_at,
+        number=uuid.uuid4().hex[:20],
+        organization=unit.organization,
+        request=request,
+        unit=unit,
+        fault=fault,
+        part=(part or "").strip(),
+        created_by=by,
+        created_at=request.created_at,
     )
     rma.number = f"RA-{rma.created_at.year}-{rma.pk:06d}"
     inputs = build.inputs_for_request(request, odometer_km=odometer_km)
     decision = evaluate_inputs(inputs)
-    rma.eligibility = {"requested": {"facts": snapshot.inputs_json(inputs.facts, inputs.request, inputs.org_rules),
-                                     "decision": snapshot.decision_json(decision)}}
+    rma.eligibility = {
+        "requested": {
+            "facts": snapshot.inputs_json(inputs.facts, inputs.request, inputs.org_rules),
+            "decision": snapshot.decision_json(decision),
+        }
+    }
     rma.save(update_fields=["number", "eligibility"])
     with org_language():
         offered = choose(decision, rma)
-        text = ev(codes.RMA_REQUESTED, kind=request.kind, number=rma.number, summary=both(lambda: summary(decision)))
-        record_step(rma, by, "requested", text, {_("退换货单"): [None, rma.number]},
-               eligible=offered is not None, option=option_key(offered) if offered else None)
+        text = ev(
+            codes.RMA_REQUESTED, kind=request.kind, number=rma.number, summary=both(lambda: summary(decision))
+        )
+        record_step(
+            rma,
+            by,
+            "requested",
+            text,
+            {_("退换货单"): [None, rma.number]},
+            eligible=offered is not None,
+            option=option_key(offered) if offered else None,
+        )
         notify.rma_step(rma, "requested", str(text))
     return rma
 
 
 def rma_request(
-    *, unit: Unit, by: User | None, kind: str, fault: str, description: str, channel: str = "web", part: str = "",
+    *,
+    unit: Unit,
+    by: User | None,
+    kind: str,
+    fault: str,
+    description: str,
+    channel: str = "web",
+    part: str = "",
     odometer_km: int | None = None,
 ) -> ReturnAuthorization:
     """Open a return, exchange or refund for a unit; the engine's eligibility is stored with it."""
@@ -100,15 +129,27 @@ def rma_request(
     assert unit.customer is not None
     with transaction.atomic():
         request = request_create(
-            organization=unit.organization, customer=unit.customer, by=by, kind=kind, channel=channel,
-            description=description, unit=unit, fault_category=fault, fulfilment=Fulfilment.MAIL_IN,
-            allow_duplicate=True, notify=False,
+            organization=unit.organization,
+            customer=unit.customer,
+            by=by,
+            kind=kind,
+            channel=channel,
+            description=description,
+            unit=unit,
+            fault_category=fault,
+            fulfilment=Fulfilment.MAIL_IN,
+            allow_duplicate=True,
+            notify=False,
         )
         return _open(request, unit, by, fault, part, odometer_km)
 
 
 def rma_attach(
-    *, request: ServiceRequest, by: User | None, fault: str = FaultType.PERFORMANCE, part: str = "",
+    *,
+    request: ServiceRequest,
+    by: User | None,
+    fault: str = FaultType.PERFORMANCE,
+    part: str = "",
     odometer_km: int | None = None,
 ) -> ReturnAuthorization:
     """Start the return workflow on a return/exchange/refund request opened elsewhere (phone, email)."""
@@ -122,5 +163,3 @@ def rma_attach(
     _check_unit(request.unit, by)
     with transaction.atomic():
         return _open(request, request.unit, by, fault, part, odometer_km)
-
-

@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
 
-def _settle_option(rma: ReturnAuthorization, decision: Decision, kind: OptionKind, goodwill: bool, reason: str) -> Option | None:
+def _settle_option(
+    rma: ReturnAuthorization, decision: Decision, kind: OptionKind, goodwill: bool, reason: str
+) -> Option | None:
     chosen = choose(decision, rma, kind=kind)
     if chosen is None and not goodwill:
         raise Conflict(
@@ -58,8 +60,14 @@ def _settle_option(rma: ReturnAuthorization, decision: Decision, kind: OptionKin
 
 
 def rma_refund(
-    *, rma: ReturnAuthorization, by: User | None, method: str, amount: Decimal | str | None = None,
-    reason: str = "", goodwill: bool = False, version: int | None = None,
+    *,
+    rma: ReturnAuthorization,
+    by: User | None,
+    method: str,
+    amount: Decimal | str | None = None,
+    reason: str = "",
+    goodwill: bool = False,
+    version: int | None = None,
 ) -> ReturnAuthorization:
     """Decide the refund: amount (the engine's by default), method and the date it is due by."""
     request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
@@ -80,9 +88,18 @@ def rma_refund(
             raise InvalidInput({"amount": _("退款金额不能超过商品价格 %(p)s 元。") % {"p": price}})
         days = (chosen.refund_due_days if chosen is not None else None) or REFUND_DUE_DAYS
         due = (locked.received_on or org_today(locked)) + timedelta(days=days)
-        decision_record(inputs=inputs, decision=decision, outcome=EntitlementDecision.Outcome.REFUND, by=by,
-                        option=chosen, option_kind=OptionKind.RETURN.value, reason=reason, goodwill=chosen is None,
-                        rma=locked, request=locked.request)
+        decision_record(
+            inputs=inputs,
+            decision=decision,
+            outcome=EntitlementDecision.Outcome.REFUND,
+            by=by,
+            option=chosen,
+            option_kind=OptionKind.RETURN.value,
+            reason=reason,
+            goodwill=chosen is None,
+            rma=locked,
+            request=locked.request,
+        )
         old = locked.get_status_display()
         locked.status = step.target
         locked.resolution = RMA.Resolution.REFUND
@@ -90,8 +107,14 @@ def rma_refund(
         save(locked, "status", "resolution", "refund_amount", "refund_method", "refund_due_on")
         with org_language():
             said = ev(codes.RMA_REFUND_PENDING, a=str(value), m=method, d=str(due))
-            record_step(locked, by, "refund_pending", said, {_("退换货状态"): [old, locked.get_status_display()],
-                                                         _("退款"): [None, f"¥{value}"]}, refund_due_on=due.isoformat())
+            record_step(
+                locked,
+                by,
+                "refund_pending",
+                said,
+                {_("退换货状态"): [old, locked.get_status_display()], _("退款"): [None, f"¥{value}"]},
+                refund_due_on=due.isoformat(),
+            )
             notify.rma_step(locked, "refund_pending", str(said))
     return locked
 
@@ -101,7 +124,11 @@ def _mark_returned(rma: ReturnAuthorization, on: date) -> None:
 
 
 def rma_refund_paid(
-    *, rma: ReturnAuthorization, by: User | None, reference: str = "", refunded_on: date | None = None,
+    *,
+    rma: ReturnAuthorization,
+    by: User | None,
+    reference: str = "",
+    refunded_on: date | None = None,
     version: int | None = None,
 ) -> ReturnAuthorization:
     request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
@@ -126,15 +153,29 @@ def rma_refund_paid(
         with org_language():
             said = ev(codes.RMA_REFUNDED, a=str(locked.refund_amount), m=locked.refund_method)
             flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=said)
-            record_step(locked, by, "refunded", said, {_("退换货状态"): [old, locked.get_status_display()]},
-                   late=refunded_on > (locked.refund_due_on or refunded_on))
+            record_step(
+                locked,
+                by,
+                "refunded",
+                said,
+                {_("退换货状态"): [old, locked.get_status_display()]},
+                late=refunded_on > (locked.refund_due_on or refunded_on),
+            )
             notify.rma_step(locked, "refunded", str(said))
     return locked
 
 
 def rma_exchange(
-    *, rma: ReturnAuthorization, by: User | None, new_serial: str, carrier: str = "", tracking: str = "",
-    shipped_on: date | None = None, reason: str = "", goodwill: bool = False, version: int | None = None,
+    *,
+    rma: ReturnAuthorization,
+    by: User | None,
+    new_serial: str,
+    carrier: str = "",
+    tracking: str = "",
+    shipped_on: date | None = None,
+    reason: str = "",
+    goodwill: bool = False,
+    version: int | None = None,
 ) -> ReturnAuthorization:
     """Ship the replacement: a new unit with its own serial, whose 三包 period starts today."""
     request_access(by, rma.request, cap=Cap.DECIDE_RETURNS)
@@ -157,42 +198,82 @@ def rma_exchange(
         chosen = _settle_option(locked, decision, OptionKind.EXCHANGE, goodwill, reason)
         old_unit = locked.unit
         if shipped_on < (locked.received_on or shipped_on):
-            raise InvalidInput({"shipped_on": _("发货日期不能早于签收日期 %(d)s。") % {"d": locked.received_on}})
+            raise InvalidInput(
+                {"shipped_on": _("发货日期不能早于签收日期 %(d)s。") % {"d": locked.received_on}}
+            )
         try:
             new_unit = unit_create(
-                organization=locked.organization, by=by, product_model=old_unit.product_model,
-                serial_number=new_serial, purchase_date=old_unit.purchase_date, customer=old_unit.customer,
-                delivery_date=old_unit.delivery_date, invoice_number=old_unit.invoice_number,
-                invoice_amount=old_unit.invoice_amount, sales_channel=old_unit.sales_channel, store=old_unit.store,
+                organization=locked.organization,
+                by=by,
+                product_model=old_unit.product_model,
+                serial_number=new_serial,
+                purchase_date=old_unit.purchase_date,
+                customer=old_unit.customer,
+                delivery_date=old_unit.delivery_date,
+                invoice_number=old_unit.invoice_number,
+                invoice_amount=old_unit.invoice_amount,
+                sales_channel=old_unit.sales_channel,
+                store=old_unit.store,
                 order_number=old_unit.order_number,
             )
         except Conflict as exc:
             raise Conflict(exc.message, {"new_serial": exc.message}) from exc
         except InvalidInput as exc:
-            raise InvalidInput({"new_serial" if k == "serial_number" else k: v for k, v in exc.errors.items()}) from exc
-        decision_record(inputs=inputs, decision=decision, outcome=EntitlementDecision.Outcome.EXCHANGE, by=by,
-                        option=chosen, option_kind=OptionKind.EXCHANGE.value, reason=reason, goodwill=chosen is None,
-                        rma=locked, request=locked.request)
+            raise InvalidInput(
+                {"new_serial" if k == "serial_number" else k: v for k, v in exc.errors.items()}
+            ) from exc
+        decision_record(
+            inputs=inputs,
+            decision=decision,
+            outcome=EntitlementDecision.Outcome.EXCHANGE,
+            by=by,
+            option=chosen,
+            option_kind=OptionKind.EXCHANGE.value,
+            reason=reason,
+            goodwill=chosen is None,
+            rma=locked,
+            request=locked.request,
+        )
         old = locked.get_status_display()
         locked.status = step.target
         locked.resolution = RMA.Resolution.EXCHANGE
         locked.replacement_unit = new_unit
         locked.exchanged_on = shipped_on
         locked.exchange_carrier, locked.exchange_tracking = (carrier or "").strip(), (tracking or "").strip()
-        save(locked, "status", "resolution", "replacement_unit", "exchanged_on", "exchange_carrier",
-              "exchange_tracking")
+        save(
+            locked,
+            "status",
+            "resolution",
+            "replacement_unit",
+            "exchanged_on",
+            "exchange_carrier",
+            "exchange_tracking",
+        )
         _mark_returned(locked, locked.received_on or shipped_on)
         with org_language():
-            text = (ev(codes.RMA_EXCHANGE_SHIPPED_WAYBILL, s=new_serial, d=str(shipped_on), c=carrier, t=tracking)
-                    if carrier or tracking else ev(codes.RMA_EXCHANGE_SHIPPED, s=new_serial, d=str(shipped_on)))
+            text = (
+                ev(codes.RMA_EXCHANGE_SHIPPED_WAYBILL, s=new_serial, d=str(shipped_on), c=carrier, t=tracking)
+                if carrier or tracking
+                else ev(codes.RMA_EXCHANGE_SHIPPED, s=new_serial, d=str(shipped_on))
+            )
             flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=text)
-            record_step(locked, by, "exchange_shipped", text, {_("退换货状态"): [old, locked.get_status_display()],
-                                                           _("序列号"): [old_unit.serial_number, new_serial]})
+            record_step(
+                locked,
+                by,
+                "exchange_shipped",
+                text,
+                {
+                    _("退换货状态"): [old, locked.get_status_display()],
+                    _("序列号"): [old_unit.serial_number, new_serial],
+                },
+            )
             notify.rma_step(locked, "exchange_shipped", str(text))
     return locked
 
 
-def rma_close(*, rma: ReturnAuthorization, by: User | None, version: int | None = None) -> ReturnAuthorization:
+def rma_close(
+    *, rma: ReturnAuthorization, by: User | None, version: int | None = None
+) -> ReturnAuthorization:
     """The customer confirms (or staff close) a finished refund or exchange."""
     request_access(by, rma.request, cap=Cap.DECIDE_RETURNS, owner_may=True)
     with transaction.atomic():
@@ -212,5 +293,3 @@ def rma_close(*, rma: ReturnAuthorization, by: User | None, version: int | None 
             record_step(locked, by, "closed", said, {_("退换货状态"): [old, locked.get_status_display()]})
             notify.rma_step(locked, "closed", str(said))
     return locked
-
-

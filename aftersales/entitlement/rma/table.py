@@ -23,7 +23,9 @@ OWNER = {Actor.STAFF, Actor.CUSTOMER}
 TABLE: tuple[Transition, ...] = (
     workflow.transition("approve", {S.REQUESTED}, S.APPROVED, STAFF),
     # Before the goods are back the request is cancelled; after, they go back to the customer.
-    workflow.transition("reject", {S.REQUESTED, S.RECEIVED, S.INSPECTED}, S.REJECTED, STAFF, needs_reason=True),
+    workflow.transition(
+        "reject", {S.REQUESTED, S.RECEIVED, S.INSPECTED}, S.REJECTED, STAFF, needs_reason=True
+    ),
     # A shipment may be corrected (another carrier or tracking number) until the goods arrive.
     workflow.transition("ship", {S.APPROVED, S.SHIPPED}, S.SHIPPED, OWNER),
     # Goods handed in at a counter arrive without a recorded shipment.
@@ -38,8 +40,15 @@ TABLE: tuple[Transition, ...] = (
 
 # What each step is called in the message that refuses it.
 LABELS: dict[str, Promise] = {
-    "approve": _("批准"), "reject": _("拒绝"), "ship": _("登记寄回"), "receive": _("签收"), "inspect": _("检测"),
-    "refund": _("退款"), "refund_paid": _("确认退款"), "exchange": _("换货"), "close": _("完成"),
+    "approve": _("批准"),
+    "reject": _("拒绝"),
+    "ship": _("登记寄回"),
+    "receive": _("签收"),
+    "inspect": _("检测"),
+    "refund": _("退款"),
+    "refund_paid": _("确认退款"),
+    "exchange": _("换货"),
+    "close": _("完成"),
 }
 
 # Statuses no step leaves: a unit whose return stands in one of them may be returned again.

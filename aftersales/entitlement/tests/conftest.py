@@ -55,21 +55,44 @@ def no_rest_days(request, monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def tv_model(org_a):  # type: ignore[no-untyped-def]
-    category = CategoryFactory(organization=org_a, code="tv", name="彩电", whole_unit_months=12, main_parts_months=36)
-    model = ProductModelFactory(organization=org_a, category=category, model_number="TV-55", name="55寸电视",
-                                list_price=Decimal("2999.00"), whole_unit_months=12, main_parts_months=36)
-    panel = SparePartFactory(organization=org_a, part_number="P-PANEL", name="panel", price=Decimal("900.00"),
-                             is_main_part=True)
+    category = CategoryFactory(
+        organization=org_a, code="tv", name="彩电", whole_unit_months=12, main_parts_months=36
+    )
+    model = ProductModelFactory(
+        organization=org_a,
+        category=category,
+        model_number="TV-55",
+        name="55寸电视",
+        list_price=Decimal("2999.00"),
+        whole_unit_months=12,
+        main_parts_months=36,
+    )
+    panel = SparePartFactory(
+        organization=org_a, part_number="P-PANEL", name="panel", price=Decimal("900.00"), is_main_part=True
+    )
     panel.fits.add(model)
     return model
 
 
 @pytest.fixture
 def car_model(org_a):  # type: ignore[no-untyped-def]
-    category = CategoryFactory(organization=org_a, code="sedan", name="轿车", kind=ProductCategory.Kind.CAR,
-                               whole_unit_months=36, main_parts_months=36)
-    return ProductModelFactory(organization=org_a, category=category, model_number="CAR-1", name="轿车",
-                               list_price=Decimal("150000.00"), whole_unit_months=36, main_parts_months=36)
+    category = CategoryFactory(
+        organization=org_a,
+        code="sedan",
+        name="轿车",
+        kind=ProductCategory.Kind.CAR,
+        whole_unit_months=36,
+        main_parts_months=36,
+    )
+    return ProductModelFactory(
+        organization=org_a,
+        category=category,
+        model_number="CAR-1",
+        name="轿车",
+        list_price=Decimal("150000.00"),
+        whole_unit_months=36,
+        main_parts_months=36,
+    )
 
 
 @pytest.fixture
@@ -80,33 +103,75 @@ def carol_customer(org_a, carol):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def online_unit(tv_model, carol_customer):  # type: ignore[no-untyped-def]
     """Bought online five days ago, delivered three days ago: inside the seven-day no-reason window."""
-    return UnitFactory(organization=tv_model.organization, product_model=tv_model, customer=carol_customer,
-                       serial_number="TV0001", purchase_date=ago(5), delivery_date=ago(3),
-                       invoice_amount=Decimal("2999.00"), sales_channel="online")
+    return UnitFactory(
+        organization=tv_model.organization,
+        product_model=tv_model,
+        customer=carol_customer,
+        serial_number="TV0001",
+        purchase_date=ago(5),
+        delivery_date=ago(3),
+        invoice_amount=Decimal("2999.00"),
+        sales_channel="online",
+    )
 
 
 @pytest.fixture
 def old_unit(tv_model, carol_customer):  # type: ignore[no-untyped-def]
     """Bought in a shop two years ago: out of its 12-month 三包 period."""
-    return UnitFactory(organization=tv_model.organization, product_model=tv_model, customer=carol_customer,
-                       serial_number="TV0002", purchase_date=ago(730), delivery_date=ago(730),
-                       invoice_amount=Decimal("2999.00"), sales_channel="offline")
+    return UnitFactory(
+        organization=tv_model.organization,
+        product_model=tv_model,
+        customer=carol_customer,
+        serial_number="TV0002",
+        purchase_date=ago(730),
+        delivery_date=ago(730),
+        invoice_amount=Decimal("2999.00"),
+        sales_channel="offline",
+    )
 
 
-def repair(unit: Any, *, dropped: date, resolved: date | None, fault: str = "no_picture",
-           waits: tuple[tuple[date, date], ...] = (), status: str = Status.CLOSED) -> ServiceRequest:
+def repair(
+    unit: Any,
+    *,
+    dropped: date,
+    resolved: date | None,
+    fault: str = "no_picture",
+    waits: tuple[tuple[date, date], ...] = (),
+    status: str = Status.CLOSED,
+) -> ServiceRequest:
     """A repair request as the service app leaves it, with its status events."""
     created = at(dropped)
     sr = ServiceRequest.objects.create(
-        number=f"SR-T-{ServiceRequest.objects.count() + 1:05d}", organization=unit.organization,
-        customer=unit.customer, unit=unit, kind=Kind.REPAIR, channel="phone", status=status, subject="修理",
-        description="不开机", fault_category=fault, created_at=created,
-        resolved_at=at(resolved, 16) if resolved else None, closed_at=at(resolved, 17) if resolved else None,
+        number=f"SR-T-{ServiceRequest.objects.count() + 1:05d}",
+        organization=unit.organization,
+        customer=unit.customer,
+        unit=unit,
+        kind=Kind.REPAIR,
+        channel="phone",
+        status=status,
+        subject="修理",
+        description="不开机",
+        fault_category=fault,
+        created_at=created,
+        resolved_at=at(resolved, 16) if resolved else None,
+        closed_at=at(resolved, 17) if resolved else None,
     )
-    RequestEvent.objects.create(request=sr, kind="status", from_status="new", to_status="in_progress", created_at=created)
+    RequestEvent.objects.create(
+        request=sr, kind="status", from_status="new", to_status="in_progress", created_at=created
+    )
     for start, end in waits:
-        RequestEvent.objects.create(request=sr, kind="status", from_status="in_progress", to_status="awaiting_parts",
-                                    created_at=at(start, 11))
-        RequestEvent.objects.create(request=sr, kind="status", from_status="awaiting_parts", to_status="in_progress",
-                                    created_at=at(end, 11))
+        RequestEvent.objects.create(
+            request=sr,
+            kind="status",
+            from_status="in_progress",
+            to_status="awaiting_parts",
+            created_at=at(start, 11),
+        )
+        RequestEvent.objects.create(
+            request=sr,
+            kind="status",
+            from_status="awaiting_parts",
+            to_status="in_progress",
+            created_at=at(end, 11),
+        )
     return sr

@@ -23,11 +23,16 @@ from aftersales.entitlement.policy import (
 SOLD = date(2024, 3, 1)
 
 TV = ProductTerms(
-    "colour_tv", whole_unit_months=12, main_parts_months=36, main_parts=("panel", "mainboard"),
+    "colour_tv",
+    whole_unit_months=12,
+    main_parts_months=36,
+    main_parts=("panel", "mainboard"),
     depreciation_rate_per_day=Decimal("0.001"),
 )
 CAR = ProductTerms(
-    "sedan", kind=CategoryKind.CAR, main_parts=("steering_rack", "brake_master_cylinder"),
+    "sedan",
+    kind=CategoryKind.CAR,
+    main_parts=("steering_rack", "brake_master_cylinder"),
     use_compensation_rate=Decimal("0.005"),
 )
 
@@ -52,7 +57,10 @@ def online(**changes: Any) -> Facts:
 
 
 def ask(
-    facts: Facts, on: date, fault: FaultType = FaultType.PERFORMANCE, kind: RequestKind = RequestKind.REPAIR,
+    facts: Facts,
+    on: date,
+    fault: FaultType = FaultType.PERFORMANCE,
+    kind: RequestKind = RequestKind.REPAIR,
     **request: Any,
 ) -> Decision:
     return evaluate(facts, Request(on=on, kind=kind, fault=fault, **request))

@@ -19,9 +19,15 @@ BASE = {
 def test_a_promise_below_the_legal_minimum_is_refused_with_the_reason(client_for, pat, tv_model):  # type: ignore[no-untyped-def]
     admin = client_for(pat)
 
-    r = admin.post("/admin/entitlement/categorypolicy/add/", {
-        **BASE, "category": tv_model.category.pk, "return_days": "3", "whole_unit_months": "6",
-    })
+    r = admin.post(
+        "/admin/entitlement/categorypolicy/add/",
+        {
+            **BASE,
+            "category": tv_model.category.pk,
+            "return_days": "3",
+            "whole_unit_months": "6",
+        },
+    )
 
     assert r.status_code == 200  # the form again, with errors
     html = r.content.decode()
@@ -33,15 +39,21 @@ def test_a_promise_below_the_legal_minimum_is_refused_with_the_reason(client_for
 def test_a_longer_promise_is_saved_and_the_effective_rules_are_shown(client_for, pat, tv_model):  # type: ignore[no-untyped-def]
     admin = client_for(pat)
 
-    r = admin.post("/admin/entitlement/categorypolicy/add/", {
-        **BASE, "category": tv_model.category.pk, "return_days": "15", "no_reason_days": "30",
-        "main_parts_months": "48",
-    })
+    r = admin.post(
+        "/admin/entitlement/categorypolicy/add/",
+        {
+            **BASE,
+            "category": tv_model.category.pk,
+            "return_days": "15",
+            "no_reason_days": "30",
+            "main_parts_months": "48",
+        },
+    )
 
     assert r.status_code == 302, r.content.decode()[:3000]
     policy = CategoryPolicy.objects.get()
     page = admin.get(f"/admin/entitlement/categorypolicy/{policy.pk}/change/").content.decode()
-    table = page[page.index('id="effective-rules"'):]
+    table = page[page.index('id="effective-rules"') :]
     assert "性能故障退货期" in table and "<strong>15 日</strong> （已延长）" in table
     assert "主要部件三包有效期：panel" in table and "<strong>48 个月</strong>" in table
     assert "<strong>15 日</strong>" in table  # the exchange window stays at the law's 15 days

@@ -22,8 +22,13 @@ def test_entitlements_by_serial_give_options_reasons_basis_and_deadlines(client_
 
     assert r.status_code == 200, r.content
     body = r.json()
-    assert body["unit"] == {"serial": "TV0001", "model": "TV-55", "category": "tv", "organization": "acme",
-                            "returned": False}
+    assert body["unit"] == {
+        "serial": "TV0001",
+        "model": "TV-55",
+        "category": "tv",
+        "organization": "acme",
+        "returned": False,
+    }
     first = body["options"][0]
     assert first["kind"] == "return" and first["rule_id"] == "online.no_reason_return"
     assert first["deadline"] == (ago(3) + timedelta(days=7)).isoformat()
@@ -45,8 +50,11 @@ def test_reasons_follow_the_request_language(client_for, alice, online_unit):  #
 
 def test_entitlements_by_request_number(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
     customer = client_for(carol)
-    created = post(customer, "/api/v1/returns", {"serial": "TV0001", "kind": "return", "fault": "none",
-                                                 "description": "不想要了"})
+    created = post(
+        customer,
+        "/api/v1/returns",
+        {"serial": "TV0001", "kind": "return", "fault": "none", "description": "不想要了"},
+    )
     number = created.json()["request"]
     customer.logout()
 
@@ -75,12 +83,20 @@ def test_impossible_facts_answer_422_naming_the_field(client_for, alice, online_
 
 
 def test_a_car_without_odometer_is_422(client_for, alice, car_model, carol_customer):  # type: ignore[no-untyped-def]
-    UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
-                serial_number="CAR001", purchase_date=ago(10), delivery_date=ago(10))
+    UnitFactory(
+        organization=car_model.organization,
+        product_model=car_model,
+        customer=carol_customer,
+        serial_number="CAR001",
+        purchase_date=ago(10),
+        delivery_date=ago(10),
+    )
     api = client_for(alice)
 
     missing = api.get("/api/v1/entitlements", {"serial": "CAR001", "fault": "brake_failure"})
-    given = api.get("/api/v1/entitlements", {"serial": "CAR001", "fault": "brake_failure", "odometer_km": 900})
+    given = api.get(
+        "/api/v1/entitlements", {"serial": "CAR001", "fault": "brake_failure", "odometer_km": 900}
+    )
 
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "odometer_km"
     assert given.status_code == 200 and "car.severe_60d" in [o["rule_id"] for o in given.json()["options"]]
@@ -89,18 +105,25 @@ def test_a_car_without_odometer_is_422(client_for, alice, car_model, carol_custo
 def test_other_organizations_and_customers_see_404(client_for, bob, cody, online_unit):  # type: ignore[no-untyped-def]
     assert client_for(bob).get("/api/v1/entitlements", {"serial": "TV0001"}).status_code == 404
     assert client_for(cody).get("/api/v1/entitlements", {"serial": "TV0001"}).status_code == 404
-    assert post(client_for(cody), "/api/v1/returns", {"serial": "TV0001", "description": "x"}).status_code == 404
+    assert (
+        post(client_for(cody), "/api/v1/returns", {"serial": "TV0001", "description": "x"}).status_code == 404
+    )
 
 
 def test_refund_through_the_returns_api(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
     # given the customer asks through the app
     customer = client_for(carol)
-    r = post(customer, "/api/v1/returns", {"serial": "TV0001", "kind": "return", "fault": "none",
-                                           "description": "不想要了", "channel": "app"})
+    r = post(
+        customer,
+        "/api/v1/returns",
+        {"serial": "TV0001", "kind": "return", "fault": "none", "description": "不想要了", "channel": "app"},
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     number = body["number"]
-    assert body["status"] == "requested" and body["eligible"] is True and body["options"][0]["kind"] == "return"
+    assert (
+        body["status"] == "requested" and body["eligible"] is True and body["options"][0]["kind"] == "return"
+    )
     # customers cannot approve their own return
     assert post(customer, f"/api/v1/returns/{number}/approve", {}).status_code == 403
     customer.logout()
@@ -128,21 +151,31 @@ def test_refund_through_the_returns_api(client_for, alice, carol, online_unit): 
 
 def test_exchange_and_rejection_through_the_api(client_for, alice, online_unit, old_unit):  # type: ignore[no-untyped-def]
     agent = client_for(alice)
-    ex = post(agent, "/api/v1/returns", {"serial": "TV0001", "kind": "exchange", "fault": "performance",
-                                         "description": "屏幕闪"}).json()["number"]
+    ex = post(
+        agent,
+        "/api/v1/returns",
+        {"serial": "TV0001", "kind": "exchange", "fault": "performance", "description": "屏幕闪"},
+    ).json()["number"]
     post(agent, f"/api/v1/returns/{ex}/approve", {})
     post(agent, f"/api/v1/returns/{ex}/shipment", {"carrier": "顺丰", "tracking": "SF1"})
     post(agent, f"/api/v1/returns/{ex}/receive", {})
     post(agent, f"/api/v1/returns/{ex}/inspection", {"findings": {}})
-    r = post(agent, f"/api/v1/returns/{ex}/exchange", {"new_serial": "TV7777", "carrier": "京东", "tracking": "JD9"})
+    r = post(
+        agent,
+        f"/api/v1/returns/{ex}/exchange",
+        {"new_serial": "TV7777", "carrier": "京东", "tracking": "JD9"},
+    )
     assert r.status_code == 200, r.content
     assert r.json()["replacement_serial"] == "TV7777" and r.json()["unit_serial"] == "TV0001"
     assert agent.get("/api/v1/entitlements", {"serial": "TV0001"}).json()["unit"]["returned"] is True
     restarted = agent.get("/api/v1/entitlements", {"serial": "TV7777"}).json()
     assert restarted["facts_used"]["period_start"] == today().isoformat()
 
-    rj = post(agent, "/api/v1/returns", {"serial": "TV0002", "kind": "return", "fault": "performance",
-                                         "description": "坏了"}).json()
+    rj = post(
+        agent,
+        "/api/v1/returns",
+        {"serial": "TV0002", "kind": "return", "fault": "performance", "description": "坏了"},
+    ).json()
     assert rj["eligible"] is False
     empty = post(agent, f"/api/v1/returns/{rj['number']}/reject", {"reason": ""})
     assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "reason"
@@ -153,11 +186,16 @@ def test_exchange_and_rejection_through_the_api(client_for, alice, online_unit, 
 
 def test_bad_return_input_is_422_and_changes_nothing(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
     agent = client_for(alice)
-    number = post(agent, "/api/v1/returns", {"serial": "TV0001", "fault": "none", "description": "x"}).json()["number"]
+    number = post(agent, "/api/v1/returns", {"serial": "TV0001", "fault": "none", "description": "x"}).json()[
+        "number"
+    ]
     post(agent, f"/api/v1/returns/{number}/approve", {})
 
-    future = post(agent, f"/api/v1/returns/{number}/shipment", {"carrier": "顺丰", "tracking": "1",
-                                                                 "shipped_on": (today() + timedelta(days=1)).isoformat()})
+    future = post(
+        agent,
+        f"/api/v1/returns/{number}/shipment",
+        {"carrier": "顺丰", "tracking": "1", "shipped_on": (today() + timedelta(days=1)).isoformat()},
+    )
     blank = post(agent, f"/api/v1/returns/{number}/shipment", {"carrier": "", "tracking": "1"})
     nul = post(agent, f"/api/v1/returns/{number}/shipment", {"carrier": "a\u0000", "tracking": "1"})
 
@@ -170,12 +208,28 @@ def test_bad_return_input_is_422_and_changes_nothing(client_for, alice, online_u
 
 def test_quotes_through_the_api(client_for, alice, carol, old_unit):  # type: ignore[no-untyped-def]
     agent = client_for(alice)
-    sr = post(agent, "/api/v1/requests", {"kind": "repair", "description": "不开机", "customer_id": old_unit.customer_id,
-                                          "unit_serial": "TV0002"}).json()["number"]
+    sr = post(
+        agent,
+        "/api/v1/requests",
+        {
+            "kind": "repair",
+            "description": "不开机",
+            "customer_id": old_unit.customer_id,
+            "unit_serial": "TV0002",
+        },
+    ).json()["number"]
     post(agent, f"/api/v1/requests/{sr}/transitions", {"name": "accept"})
-    r = post(agent, "/api/v1/quotes", {"request": sr, "lines": [{"kind": "part", "part": "P-PANEL"},
-                                                                  {"kind": "labour", "description": "工时",
-                                                                   "unit_price": "120"}]})
+    r = post(
+        agent,
+        "/api/v1/quotes",
+        {
+            "request": sr,
+            "lines": [
+                {"kind": "part", "part": "P-PANEL"},
+                {"kind": "labour", "description": "工时", "unit_price": "120"},
+            ],
+        },
+    )
     assert r.status_code == 201, r.content
     quote = r.json()
     assert quote["status"] == "sent" and quote["payable"] == "1020.00"
@@ -186,13 +240,27 @@ def test_quotes_through_the_api(client_for, alice, carol, old_unit):  # type: ig
     assert customer.get(f"/api/v1/requests/{sr}").json()["status"] == "in_progress"
 
 
-def test_a_car_quote_takes_the_odometer_that_decides_whether_the_repair_is_free(client_for, alice, car_model,  # type: ignore[no-untyped-def]
-                                                                               carol_customer):
-    UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
-                serial_number="CAR009", purchase_date=ago(400), delivery_date=ago(400), invoice_amount=150000)
+def test_a_car_quote_takes_the_odometer_that_decides_whether_the_repair_is_free(
+    client_for,
+    alice,
+    car_model,  # type: ignore[no-untyped-def]
+    carol_customer,
+):
+    UnitFactory(
+        organization=car_model.organization,
+        product_model=car_model,
+        customer=carol_customer,
+        serial_number="CAR009",
+        purchase_date=ago(400),
+        delivery_date=ago(400),
+        invoice_amount=150000,
+    )
     agent = client_for(alice)
-    sr = post(agent, "/api/v1/requests", {"kind": "repair", "description": "异响", "customer_id": carol_customer.pk,
-                                          "unit_serial": "CAR009"}).json()["number"]
+    sr = post(
+        agent,
+        "/api/v1/requests",
+        {"kind": "repair", "description": "异响", "customer_id": carol_customer.pk, "unit_serial": "CAR009"},
+    ).json()["number"]
     post(agent, f"/api/v1/requests/{sr}/transitions", {"name": "accept"})
     labour = [{"kind": "labour", "description": "工时", "unit_price": "300"}]
 

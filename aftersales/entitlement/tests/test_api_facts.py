@@ -32,9 +32,16 @@ def refusal(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
 
 @pytest.fixture
 def car_unit(car_model, carol_customer):  # type: ignore[no-untyped-def]
-    return UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
-                       serial_number="CAR001", purchase_date=ago(20), delivery_date=ago(20),
-                       invoice_amount=150000, sales_channel="offline")
+    return UnitFactory(
+        organization=car_model.organization,
+        product_model=car_model,
+        customer=carol_customer,
+        serial_number="CAR001",
+        purchase_date=ago(20),
+        delivery_date=ago(20),
+        invoice_amount=150000,
+        sales_channel="offline",
+    )
 
 
 def test_a_car_used_for_hire_loses_the_car_rules_through_the_api(client_for, alice, car_unit):  # type: ignore[no-untyped-def]
@@ -71,15 +78,32 @@ def test_an_altered_voucher_takes_goods_out_of_sanbao(client_for, alice, old_uni
 
 
 def test_a_missing_voucher_matters_only_without_an_invoice(client_for, alice, tv_model, carol_customer):  # type: ignore[no-untyped-def]
-    UnitFactory(organization=tv_model.organization, product_model=tv_model, customer=carol_customer,
-                serial_number="TV-NOINV", purchase_date=ago(30), delivery_date=ago(30), invoice_number="",
-                invoice_amount=2999, sales_channel="offline")
-    UnitFactory(organization=tv_model.organization, product_model=tv_model, customer=carol_customer,
-                serial_number="TV-INV", purchase_date=ago(30), delivery_date=ago(30),
-                invoice_amount=2999, sales_channel="offline")
+    UnitFactory(
+        organization=tv_model.organization,
+        product_model=tv_model,
+        customer=carol_customer,
+        serial_number="TV-NOINV",
+        purchase_date=ago(30),
+        delivery_date=ago(30),
+        invoice_number="",
+        invoice_amount=2999,
+        sales_channel="offline",
+    )
+    UnitFactory(
+        organization=tv_model.organization,
+        product_model=tv_model,
+        customer=carol_customer,
+        serial_number="TV-INV",
+        purchase_date=ago(30),
+        delivery_date=ago(30),
+        invoice_amount=2999,
+        sales_channel="offline",
+    )
     api = client_for(alice)
     for serial in ("TV-NOINV", "TV-INV"):
-        assert patch(api, f"/api/v1/units/{serial}/entitlement-facts", {"voucher": "missing"}).status_code == 200
+        assert (
+            patch(api, f"/api/v1/units/{serial}/entitlement-facts", {"voucher": "missing"}).status_code == 200
+        )
 
     no_invoice = api.get("/api/v1/entitlements", {"serial": "TV-NOINV"}).json()
     with_invoice = api.get("/api/v1/entitlements", {"serial": "TV-INV"}).json()
@@ -90,8 +114,11 @@ def test_a_missing_voucher_matters_only_without_an_invoice(client_for, alice, tv
 
 def test_a_voucher_that_does_not_match_found_at_inspection(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
     api = client_for(alice)
-    created = post(api, "/api/v1/returns", {"serial": "TV0001", "kind": "exchange", "fault": "performance",
-                                            "description": "有亮点"}).json()
+    created = post(
+        api,
+        "/api/v1/returns",
+        {"serial": "TV0001", "kind": "exchange", "fault": "performance", "description": "有亮点"},
+    ).json()
     number = created["number"]
     for step, body in (("approve", {}), ("receive", {})):
         r = post(api, f"/api/v1/returns/{number}/{step}", body)
@@ -110,23 +137,32 @@ def test_a_serious_safety_fault_repaired_twice_opens_a_car_return(client_for, al
     second = repair(car_unit, dropped=ago(10), resolved=ago(9), fault="abs")
     api = client_for(alice)
     ask = {"serial": "CAR001", "fault": "serious_safety", "odometer_km": 5000}
-    assert "car.serious_fault_twice" not in {rid for _, rid in kinds(api.get("/api/v1/entitlements", ask).json())}
+    assert "car.serious_fault_twice" not in {
+        rid for _, rid in kinds(api.get("/api/v1/entitlements", ask).json())
+    }
 
     for sr in (first, second):
-        r = patch(api, f"/api/v1/requests/{sr.number}/repair-record",
-                  {"serious_safety": True, "fault_system": "brake", "odometer_km": 4000})
+        r = patch(
+            api,
+            f"/api/v1/requests/{sr.number}/repair-record",
+            {"serious_safety": True, "fault_system": "brake", "odometer_km": 4000},
+        )
         assert r.status_code == 200, r.content
         assert r.json()["serious_safety"] is True and r.json()["fault_system"] == "brake"
 
     body = api.get("/api/v1/entitlements", ask).json()
-    option = next(o for o in body["options"] if o["rule_id"] == "car.serious_fault_twice" and o["kind"] == "return")
+    option = next(
+        o for o in body["options"] if o["rule_id"] == "car.serious_fault_twice" and o["kind"] == "return"
+    )
     assert option["basis"]["article"] == "第二十四条"
     assert option["basis"]["citation"] == "《家用汽车产品修理更换退货责任规定》第二十四条"
     assert "严重安全性能故障已修理2次" in option["reason_zh"]
 
 
 def test_a_repair_by_an_unauthorized_repairer_is_not_counted(client_for, alice, car_unit):  # type: ignore[no-untyped-def]
-    visits = [repair(car_unit, dropped=ago(15 - 2 * i), resolved=ago(14 - 2 * i), fault="abs") for i in range(2)]
+    visits = [
+        repair(car_unit, dropped=ago(15 - 2 * i), resolved=ago(14 - 2 * i), fault="abs") for i in range(2)
+    ]
     api = client_for(alice)
     for sr in visits:
         patch(api, f"/api/v1/requests/{sr.number}/repair-record", {"serious_safety": True})
@@ -136,8 +172,11 @@ def test_a_repair_by_an_unauthorized_repairer_is_not_counted(client_for, alice, 
     refused = patch(api, f"/api/v1/requests/{visits[0].number}/repair-record", {"authorized_repairer": False})
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["repairer_name"]
-    r = patch(api, f"/api/v1/requests/{visits[0].number}/repair-record",
-              {"authorized_repairer": False, "repairer_name": "路边快修店"})
+    r = patch(
+        api,
+        f"/api/v1/requests/{visits[0].number}/repair-record",
+        {"authorized_repairer": False, "repairer_name": "路边快修店"},
+    )
     assert r.status_code == 200, r.content
 
     after = api.get("/api/v1/entitlements", ask).json()
@@ -163,7 +202,10 @@ def test_another_organization_and_customers_cannot_set_facts(client_for, bob, ca
 
     other = client_for(bob)
     assert patch(other, "/api/v1/units/CAR001/entitlement-facts", {"usage": "commercial"}).status_code == 404
-    assert patch(other, f"/api/v1/requests/{sr.number}/repair-record", {"serious_safety": True}).status_code == 404
+    assert (
+        patch(other, f"/api/v1/requests/{sr.number}/repair-record", {"serious_safety": True}).status_code
+        == 404
+    )
     other.logout()
 
     owner = client_for(carol)

@@ -19,7 +19,9 @@ def test_seven_day_return_from_portal_to_refund(phone_page, page, screenshot, al
     # given carol's TV, bought online and delivered three days ago
     browser_login(phone_page, "carol")
     phone_page.goto("/portal/returns/")
-    phone_page.locator(".unit-entitlement-card", has_text=online_unit.serial_number).locator(".what-can-i-do").click()
+    phone_page.locator(".unit-entitlement-card", has_text=online_unit.serial_number).locator(
+        ".what-can-i-do"
+    ).click()
     phone_page.wait_for_load_state()
     # the portal says what she can do, why, until when, and on what legal basis
     no_reason = phone_page.locator("#scenario-none")
@@ -57,7 +59,9 @@ def test_seven_day_return_from_portal_to_refund(phone_page, page, screenshot, al
     page.check("#id_inspect-package_opened")
     page.check("#id_inspect-tested")
     page.fill("#id_inspect-notes", "外观完好，配件齐全")
-    page.set_input_files("#id_inspect-photos", files=[{"name": "front.png", "mimeType": "image/png", "buffer": PNG}])
+    page.set_input_files(
+        "#id_inspect-photos", files=[{"name": "front.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     screenshot(page, "5-console-inspection")
     page.click("#inspect")
     page.wait_for_load_state()

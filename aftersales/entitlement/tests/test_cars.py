@@ -33,7 +33,9 @@ SEVERE = [
 
 def same_day_visits(count: int, fault: str = "", start: int = 100, **fields: Any) -> tuple[RepairVisit, ...]:
     """Repairs finished the day they began: each counts as one day. Distinct faults unless `fault` is given."""
-    return tuple(RepairVisit(day(start + i), day(start + i), fault=fault or f"f{i}", **fields) for i in range(count))
+    return tuple(
+        RepairVisit(day(start + i), day(start + i), fault=fault or f"f{i}", **fields) for i in range(count)
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,11 +74,14 @@ def test_core_assembly_needing_replacement_within_7_days(days: int, open_: bool)
     assert ((OptionKind.EXCHANGE, "car.core_7d") in keys(decision)) is open_
 
 
-@pytest.mark.parametrize(("repairs", "fault", "open_"), [
-    (1, FaultType.SERIOUS_SAFETY, False),
-    (2, FaultType.SERIOUS_SAFETY, True),
-    (2, FaultType.NONE, False),  # fixed for good: nothing to exchange for
-])
+@pytest.mark.parametrize(
+    ("repairs", "fault", "open_"),
+    [
+        (1, FaultType.SERIOUS_SAFETY, False),
+        (2, FaultType.SERIOUS_SAFETY, True),
+        (2, FaultType.NONE, False),  # fixed for good: nothing to exchange for
+    ],
+)
 def test_serious_safety_fault_repaired_twice(repairs: int, fault: FaultType, open_: bool) -> None:
     facts = car(repairs=same_day_visits(repairs, serious_safety=True))
 
@@ -85,11 +90,14 @@ def test_serious_safety_fault_repaired_twice(repairs: int, fault: FaultType, ope
     assert ("car.serious_fault_twice" in rule_ids(decision, OptionKind.RETURN)) is open_
 
 
-@pytest.mark.parametrize(("parts", "open_"), [
-    (("engine",), False),
-    (("engine", "transmission"), True),
-    (("power_battery", "power_battery"), True),
-])
+@pytest.mark.parametrize(
+    ("parts", "open_"),
+    [
+        (("engine",), False),
+        (("engine", "transmission"), True),
+        (("power_battery", "power_battery"), True),
+    ],
+)
 def test_core_assemblies_replaced_twice(parts: tuple[str, ...], open_: bool) -> None:
     visits = tuple(RepairVisit(day(100 + i), day(101 + i), part_replaced=p) for i, p in enumerate(parts))
 
@@ -98,11 +106,14 @@ def test_core_assemblies_replaced_twice(parts: tuple[str, ...], open_: bool) -> 
     assert ("car.core_replaced_twice" in rule_ids(decision, OptionKind.EXCHANGE)) is open_
 
 
-@pytest.mark.parametrize(("parts", "open_"), [
-    (("steering_rack", "steering_rack"), True),
-    (("steering_rack", "brake_master_cylinder"), False),
-    (("wiper", "wiper"), False),  # not a main part on the voucher
-])
+@pytest.mark.parametrize(
+    ("parts", "open_"),
+    [
+        (("steering_rack", "steering_rack"), True),
+        (("steering_rack", "brake_master_cylinder"), False),
+        (("wiper", "wiper"), False),  # not a main part on the voucher
+    ],
+)
 def test_same_main_part_replaced_twice(parts: tuple[str, ...], open_: bool) -> None:
     visits = tuple(RepairVisit(day(100 + i), day(101 + i), part_replaced=p) for i, p in enumerate(parts))
 
@@ -129,7 +140,10 @@ def test_a_repair_under_24_hours_counts_as_one_day(visits: int, open_: bool) -> 
 
 
 def test_measured_hours_round_up_to_days() -> None:
-    visits = (RepairVisit(day(100), day(101), hours=Decimal("3")), RepairVisit(day(110), day(112), hours=Decimal("25")))
+    visits = (
+        RepairVisit(day(100), day(101), hours=Decimal("3")),
+        RepairVisit(day(110), day(112), hours=Decimal("25")),
+    )
 
     decision = ask(car(repairs=visits), day(200))
 
@@ -157,12 +171,15 @@ def test_use_compensation_is_price_times_km_over_1000_times_n() -> None:
     assert "合理使用补偿" in option.supporting[0].clause
 
 
-@pytest.mark.parametrize(("on", "km", "open_"), [
-    (date(2026, 3, 1), 1000, True),
-    (date(2026, 3, 2), 1000, False),
-    (date(2025, 3, 1), 50_000, True),
-    (date(2025, 3, 1), 50_001, False),
-])
+@pytest.mark.parametrize(
+    ("on", "km", "open_"),
+    [
+        (date(2026, 3, 1), 1000, True),
+        (date(2026, 3, 2), 1000, False),
+        (date(2025, 3, 1), 50_000, True),
+        (date(2025, 3, 1), 50_001, False),
+    ],
+)
 def test_三包_period_2_years_or_50000_km(on: date, km: int, open_: bool) -> None:
     facts = car(odometer_km=km, repairs=same_day_visits(5, fault="abs_warning"))
 
@@ -171,12 +188,15 @@ def test_三包_period_2_years_or_50000_km(on: date, km: int, open_: bool) -> No
     assert ("car.same_fault_5" in rule_ids(decision, OptionKind.RETURN)) is open_
 
 
-@pytest.mark.parametrize(("on", "km", "free"), [
-    (date(2027, 3, 1), 1000, True),
-    (date(2027, 3, 2), 1000, False),
-    (date(2026, 6, 1), 60_000, True),
-    (date(2026, 6, 1), 60_001, False),
-])
+@pytest.mark.parametrize(
+    ("on", "km", "free"),
+    [
+        (date(2027, 3, 1), 1000, True),
+        (date(2027, 3, 2), 1000, False),
+        (date(2026, 6, 1), 60_000, True),
+        (date(2026, 6, 1), 60_001, False),
+    ],
+)
 def test_repair_warranty_3_years_or_60000_km(on: date, km: int, free: bool) -> None:
     decision = ask(car(odometer_km=km), on)
 
@@ -237,20 +257,27 @@ def test_without_the_same_model_only_a_return_is_offered() -> None:
     assert (OptionKind.EXCHANGE, "car.severe_60d") not in keys(decision)
 
 
-@pytest.mark.parametrize(("changes", "condition"), [
-    ({"commercial_use": True}, None),
-    ({}, ConditionReport(misuse_or_storage_damage=True)),
-    ({}, ConditionReport(unauthorized_disassembly=True)),
-    ({}, ConditionReport(force_majeure_damage=True)),
-])
-def test_car_exclusions_leave_a_paid_repair(changes: dict[str, object], condition: ConditionReport | None) -> None:
+@pytest.mark.parametrize(
+    ("changes", "condition"),
+    [
+        ({"commercial_use": True}, None),
+        ({}, ConditionReport(misuse_or_storage_damage=True)),
+        ({}, ConditionReport(unauthorized_disassembly=True)),
+        ({}, ConditionReport(force_majeure_damage=True)),
+    ],
+)
+def test_car_exclusions_leave_a_paid_repair(
+    changes: dict[str, object], condition: ConditionReport | None
+) -> None:
     decision = ask(car(condition=condition, **changes), day(10), fault=FaultType.BRAKE_FAILURE)
 
     assert keys(decision) == {(OptionKind.PAID_REPAIR, "car.paid_repair")}
 
 
 def test_an_organization_can_extend_the_car_warranty() -> None:
-    org = OrgRules("Acme Motors", (CategoryExtension("sedan", car_warranty_months=60, car_warranty_km=100_000),))
+    org = OrgRules(
+        "Acme Motors", (CategoryExtension("sedan", car_warranty_months=60, car_warranty_km=100_000),)
+    )
 
     decision = evaluate(car(odometer_km=80_000), Request(on=date(2028, 3, 1)), org)
 

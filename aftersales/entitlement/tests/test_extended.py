@@ -22,8 +22,12 @@ from .factories import ask, car, goods, keys
 
 AFTER_三包 = date(2025, 6, 1)  # the TV's 12-month period ended on 2025-03-01
 CONTRACT = ExtendedWarrantyContract(
-    "EW-1", starts=date(2025, 3, 2), ends=date(2027, 3, 1), price=Decimal("299.00"),
-    max_claims=3, max_total=Decimal("2000.00"),
+    "EW-1",
+    starts=date(2025, 3, 2),
+    ends=date(2027, 3, 1),
+    price=Decimal("299.00"),
+    max_claims=3,
+    max_total=Decimal("2000.00"),
 )
 COVERED = (OptionKind.FREE_REPAIR, "ew.covered_repair:EW-1")
 

@@ -74,7 +74,8 @@ def test_closed_repairs_are_visits_with_days_waiting_for_parts(old_unit):  # typ
     visits = build.facts_for_unit(old_unit, on=today()).repairs
     # then
     assert [(v.dropped_off, v.returned, v.fault) for v in visits] == [
-        (ago(700), ago(690), "no_picture"), (ago(600), ago(570), "no_picture"),
+        (ago(700), ago(690), "no_picture"),
+        (ago(600), ago(570), "no_picture"),
     ]
     assert visits[0].days_waiting_for_parts == 0
     assert visits[1].days_waiting_for_parts == 12
@@ -83,19 +84,23 @@ def test_closed_repairs_are_visits_with_days_waiting_for_parts(old_unit):  # typ
 
 
 def test_an_open_repair_is_an_ongoing_stay_and_later_history_is_left_out(old_unit):  # type: ignore[no-untyped-def]
-    repair(old_unit, dropped=ago(40), resolved=None, status=Status.AWAITING_PARTS, waits=((ago(35), today()),))
+    repair(
+        old_unit, dropped=ago(40), resolved=None, status=Status.AWAITING_PARTS, waits=((ago(35), today()),)
+    )
     repair(old_unit, dropped=ago(3), resolved=ago(1))
 
     as_of_then = build.facts_for_unit(old_unit, on=ago(10)).repairs
 
-    assert as_of_then == (RepairVisit(dropped_off=ago(40), returned=None, fault="no_picture",
-                                      days_waiting_for_parts=25),)
+    assert as_of_then == (
+        RepairVisit(dropped_off=ago(40), returned=None, fault="no_picture", days_waiting_for_parts=25),
+    )
 
 
 def test_a_repair_the_customer_paid_for_is_not_a_quality_fault(old_unit, alice):  # type: ignore[no-untyped-def]
     sr = repair(old_unit, dropped=ago(100), resolved=ago(90))
-    Quote.objects.create(organization=old_unit.organization, request=sr, status=Quote.Status.APPROVED,
-                         created_at=at(ago(99)))
+    Quote.objects.create(
+        organization=old_unit.organization, request=sr, status=Quote.Status.APPROVED, created_at=at(ago(99))
+    )
 
     (visit,) = build.facts_for_unit(old_unit, on=today()).repairs
 
@@ -119,18 +124,32 @@ def test_two_closed_repairs_in_period_open_an_exchange(online_unit):  # type: ig
 
 def test_a_replacement_unit_restarts_its_period_at_the_exchange_date(online_unit, alice):  # type: ignore[no-untyped-def]
     # given the TV was exchanged 20 days ago for a new serial
-    new = UnitFactory(organization=online_unit.organization, product_model=online_unit.product_model,
-                      customer=online_unit.customer, serial_number="TV-NEW", purchase_date=online_unit.purchase_date,
-                      delivery_date=online_unit.delivery_date, sales_channel="offline")
+    new = UnitFactory(
+        organization=online_unit.organization,
+        product_model=online_unit.product_model,
+        customer=online_unit.customer,
+        serial_number="TV-NEW",
+        purchase_date=online_unit.purchase_date,
+        delivery_date=online_unit.delivery_date,
+        sales_channel="offline",
+    )
     online_unit.purchase_date = online_unit.delivery_date = ago(300)
     online_unit.sales_channel = "offline"
     online_unit.save()
     new.purchase_date = new.delivery_date = ago(300)
     new.save()
     sr = repair(online_unit, dropped=ago(30), resolved=ago(20))
-    ReturnAuthorization.objects.create(number="RA-T-1", organization=online_unit.organization, request=sr,
-                                       unit=online_unit, replacement_unit=new, status="closed", resolution="exchange",
-                                       exchanged_on=ago(20), created_at=at(ago(30)))
+    ReturnAuthorization.objects.create(
+        number="RA-T-1",
+        organization=online_unit.organization,
+        request=sr,
+        unit=online_unit,
+        replacement_unit=new,
+        status="closed",
+        resolution="exchange",
+        exchanged_on=ago(20),
+        created_at=at(ago(30)),
+    )
     # when
     facts = build.facts_for_unit(new, on=today())
     decision = build.inputs_for_unit(new, on=today()).evaluate()
@@ -144,15 +163,27 @@ def test_a_replacement_unit_restarts_its_period_at_the_exchange_date(online_unit
 
 def test_contracts_with_claims_as_of_the_request_date(old_unit):  # type: ignore[no-untyped-def]
     contract = ExtendedWarrantyContract.objects.create(
-        organization=old_unit.organization, unit=old_unit, number="EW-1", starts=ago(365), ends=ago(-365),
-        price=Decimal("399"), covers_travel=True, max_claims=3, max_total=Decimal("2000"),
+        organization=old_unit.organization,
+        unit=old_unit,
+        number="EW-1",
+        starts=ago(365),
+        ends=ago(-365),
+        price=Decimal("399"),
+        covers_travel=True,
+        max_claims=3,
+        max_total=Decimal("2000"),
     )
     WarrantyClaim.objects.create(contract=contract, claimed_on=ago(30), amount=Decimal("300"))
     WarrantyClaim.objects.create(contract=contract, claimed_on=ago(1), amount=Decimal("100"))
 
     (ew,) = build.facts_for_unit(old_unit, on=ago(10)).contracts
 
-    assert ew.contract_id == "EW-1" and ew.covers_travel and ew.max_claims == 3 and ew.max_total == Decimal("2000")
+    assert (
+        ew.contract_id == "EW-1"
+        and ew.covers_travel
+        and ew.max_claims == 3
+        and ew.max_total == Decimal("2000")
+    )
     assert [c.amount for c in ew.claims] == [Decimal("300")]
     decision = build.inputs_for_unit(old_unit, on=ago(10)).evaluate()
     option = decision.find(OptionKind.FREE_REPAIR, "ew.covered_repair:EW-1")
@@ -160,24 +191,35 @@ def test_contracts_with_claims_as_of_the_request_date(old_unit):  # type: ignore
 
 
 def test_the_latest_condition_report_feeds_the_engine(online_unit, alice):  # type: ignore[no-untyped-def]
-    ConditionReport.objects.create(organization=online_unit.organization, unit=online_unit, inspected_at=at(ago(2)),
-                                   wear_marks=True)
-    ConditionReport.objects.create(organization=online_unit.organization, unit=online_unit, inspected_at=at(ago(1)),
-                                   package_opened=True, tested=True)
+    ConditionReport.objects.create(
+        organization=online_unit.organization, unit=online_unit, inspected_at=at(ago(2)), wear_marks=True
+    )
+    ConditionReport.objects.create(
+        organization=online_unit.organization,
+        unit=online_unit,
+        inspected_at=at(ago(1)),
+        package_opened=True,
+        tested=True,
+    )
 
     facts = build.facts_for_unit(online_unit, on=today())
 
     assert facts.condition is not None and facts.condition.package_opened and not facts.condition.wear_marks
-    decision = build.inputs_for_unit(online_unit, on=today(), kind=RequestKind.RETURN, fault=FaultType.NONE).evaluate()
+    decision = build.inputs_for_unit(
+        online_unit, on=today(), kind=RequestKind.RETURN, fault=FaultType.NONE
+    ).evaluate()
     assert decision.find(OptionKind.RETURN, "online.no_reason_return") is not None
 
 
 def test_category_policy_and_org_rules_reach_the_engine(online_unit, tv_model):  # type: ignore[no-untyped-def]
     # given the organization promises 30 days no-reason returns and free return shipping for TVs
-    policy = CategoryPolicy.objects.create(category=tv_model.category, no_reason_days=30,
-                                           seller_pays_return_shipping=True,
-                                           no_reason_exclusion=NoReasonExclusion.NONE.value,
-                                           depreciation_rate_per_day=Decimal("0.002"))
+    policy = CategoryPolicy.objects.create(
+        category=tv_model.category,
+        no_reason_days=30,
+        seller_pays_return_shipping=True,
+        no_reason_exclusion=NoReasonExclusion.NONE.value,
+        depreciation_rate_per_day=Decimal("0.002"),
+    )
     online_unit.delivery_date = ago(20)
     online_unit.purchase_date = ago(21)
     online_unit.save()
@@ -197,8 +239,9 @@ def test_category_policy_and_org_rules_reach_the_engine(online_unit, tv_model): 
 def test_a_stored_decision_is_reproduced_from_its_facts(online_unit, alice):  # type: ignore[no-untyped-def]
     inputs = build.inputs_for_unit(online_unit, on=today(), kind=RequestKind.RETURN, fault=FaultType.NONE)
     decision = inputs.evaluate()
-    record = services.decision_record(inputs=inputs, decision=decision, outcome="approved", by=alice,
-                                      option=decision.options[0])
+    record = services.decision_record(
+        inputs=inputs, decision=decision, outcome="approved", by=alice, option=decision.options[0]
+    )
     # the unit's records change afterwards…
     online_unit.delivery_date = ago(5)
     online_unit.save()

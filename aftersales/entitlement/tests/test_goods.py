@@ -34,7 +34,9 @@ PAID_REPAIR = (OptionKind.PAID_REPAIR, "goods.paid_repair")
     ("days_after_sale", "return_open", "exchange_open"),
     [(0, True, True), (7, True, True), (8, False, True), (15, False, True), (16, False, False)],
 )
-def test_performance_fault_windows_after_sale(days_after_sale: int, return_open: bool, exchange_open: bool) -> None:
+def test_performance_fault_windows_after_sale(
+    days_after_sale: int, return_open: bool, exchange_open: bool
+) -> None:
     decision = ask(goods(), day(days_after_sale))
 
     assert (RETURN_7D in keys(decision)) is return_open
@@ -88,7 +90,9 @@ def test_without_the_same_model_the_exchange_becomes_a_full_return() -> None:
 
 @pytest.mark.parametrize(("repairs", "exchange_open"), [(1, False), (2, True), (3, True)])
 def test_still_failing_after_two_repairs_gives_exchange(repairs: int, exchange_open: bool) -> None:
-    visits = tuple(RepairVisit(day(30 * i + 20), day(30 * i + 22), fault="no_picture") for i in range(repairs))
+    visits = tuple(
+        RepairVisit(day(30 * i + 20), day(30 * i + 22), fault="no_picture") for i in range(repairs)
+    )
 
     decision = ask(goods(repairs=visits), day(200))
 
@@ -211,7 +215,9 @@ def test_missing_only_one_of_voucher_and_invoice_is_not_an_exclusion(changes: di
 
 
 @pytest.mark.parametrize(("days_at_repairer", "exchange_open"), [(90, False), (91, True)])
-def test_parts_not_supplied_for_more_than_90_days_gives_exchange(days_at_repairer: int, exchange_open: bool) -> None:
+def test_parts_not_supplied_for_more_than_90_days_gives_exchange(
+    days_at_repairer: int, exchange_open: bool
+) -> None:
     facts = goods(repairs=(RepairVisit(day(20), days_waiting_for_parts=80),))
 
     decision = ask(facts, day(20 + days_at_repairer), fault=FaultType.NONE)
@@ -228,7 +234,8 @@ def test_a_long_repair_without_waiting_for_parts_is_not_the_90_day_rule() -> Non
 
 
 @pytest.mark.parametrize(
-    ("returned_after", "waiting", "exchange_open"), [(30, 0, False), (31, 0, True), (35, 5, False), (36, 5, True)]
+    ("returned_after", "waiting", "exchange_open"),
+    [(30, 0, False), (31, 0, True), (35, 5, False), (36, 5, True)],
 )
 def test_repairer_delay_beyond_30_days_gives_exchange_at_the_repairers_cost(
     returned_after: int, waiting: int, exchange_open: bool
@@ -244,7 +251,8 @@ def test_repairer_delay_beyond_30_days_gives_exchange_at_the_repairers_cost(
 
 
 @pytest.mark.parametrize(
-    ("part", "free"), [("panel", True), ("mainboard", True), ("remote", False), (None, False), ("compressor", True)]
+    ("part", "free"),
+    [("panel", True), ("mainboard", True), ("remote", False), (None, False), ("compressor", True)],
 )
 def test_main_parts_have_their_own_period(part: str | None, free: bool) -> None:
     terms = replace(TV, part_overrides=(PartTerm("compressor", 48),))

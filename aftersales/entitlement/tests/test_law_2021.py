@@ -33,9 +33,13 @@ def rule_ids(decision, kind):  # type: ignore[no-untyped-def]
 # --- Cars ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("n", "valid"), [("0", True), ("0.003", True), ("0.005", True), ("0.0051", False),
-                                          ("0.006", False), ("0.008", False)])
-def test_use_compensation_coefficient_is_capped_at_half_a_percent_by_the_2021_text(n: str, valid: bool) -> None:
+@pytest.mark.parametrize(
+    ("n", "valid"),
+    [("0", True), ("0.003", True), ("0.005", True), ("0.0051", False), ("0.006", False), ("0.008", False)],
+)
+def test_use_compensation_coefficient_is_capped_at_half_a_percent_by_the_2021_text(
+    n: str, valid: bool
+) -> None:
     """2021 text: n 不得高于0.5% (the repealed 2013 text allowed 0.5%–0.8%, which the code used to check)."""
     facts = car(terms=replace(CAR, use_compensation_rate=Decimal(n)))
     if valid:
@@ -50,7 +54,9 @@ def test_use_compensation_coefficient_is_capped_at_half_a_percent_by_the_2021_te
 def test_use_compensation_clause_states_the_2021_ceiling() -> None:
     facts = car(odometer_km=10_000, repairs=tuple(RepairVisit(day(i * 10), day(i * 10)) for i in range(1, 6)))
     for i, visit in enumerate(facts.repairs):
-        facts = replace(facts, repairs=(*facts.repairs[:i], replace(visit, fault="abs"), *facts.repairs[i + 1:]))
+        facts = replace(
+            facts, repairs=(*facts.repairs[:i], replace(visit, fault="abs"), *facts.repairs[i + 1 :])
+        )
 
     option = ask(facts, day(300)).find(OptionKind.RETURN, "car.same_fault_5")
 
@@ -95,9 +101,11 @@ def test_a_repair_by_an_unauthorized_repairer_does_not_count() -> None:
     elsewhere = tuple(replace(v, authorized=False) for v in own)
 
     assert "car.serious_fault_twice" in rule_ids(
-        ask(car(repairs=own), day(100), fault=FaultType.SERIOUS_SAFETY), OptionKind.RETURN)
+        ask(car(repairs=own), day(100), fault=FaultType.SERIOUS_SAFETY), OptionKind.RETURN
+    )
     assert "car.serious_fault_twice" not in rule_ids(
-        ask(car(repairs=elsewhere), day(100), fault=FaultType.SERIOUS_SAFETY), OptionKind.RETURN)
+        ask(car(repairs=elsewhere), day(100), fault=FaultType.SERIOUS_SAFETY), OptionKind.RETURN
+    )
 
 
 def test_a_car_used_for_hire_is_not_a_household_car() -> None:

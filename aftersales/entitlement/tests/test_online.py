@@ -32,16 +32,16 @@ def returns(facts_on: date, **changes: object) -> bool:
     return decision.find(OptionKind.RETURN, RULE) is not None
 
 
-@pytest.mark.parametrize(
-    ("days_after_delivery", "open_"), [(0, True), (1, True), (7, True), (8, False)]
-)
+@pytest.mark.parametrize(("days_after_delivery", "open_"), [(0, True), (1, True), (7, True), (8, False)])
 def test_window_runs_7_days_from_the_day_after_sign_off(days_after_delivery: int, open_: bool) -> None:
     # delivered (signed for) on day 2 after the sale
     assert returns(day(2 + days_after_delivery)) is open_
 
 
 def test_the_deadline_is_the_seventh_day_after_sign_off_and_holidays_do_not_extend_it() -> None:
-    facts = online(purchased_on=date(2024, 9, 28), invoiced_on=date(2024, 9, 28), delivered_on=date(2024, 9, 30))
+    facts = online(
+        purchased_on=date(2024, 9, 28), invoiced_on=date(2024, 9, 28), delivered_on=date(2024, 9, 30)
+    )
 
     decision = ask(facts, date(2024, 10, 7), fault=FaultType.NONE)
 
@@ -183,7 +183,10 @@ def test_an_organization_can_promise_a_longer_window() -> None:
 
     assert late is not None
     assert late.basis.document == "《Shop服务承诺》"
-    assert evaluate(facts, Request(on=day(2 + 16), fault=FaultType.NONE), org).find(OptionKind.RETURN, RULE) is None
+    assert (
+        evaluate(facts, Request(on=day(2 + 16), fault=FaultType.NONE), org).find(OptionKind.RETURN, RULE)
+        is None
+    )
 
 
 def test_a_faulty_online_purchase_keeps_both_the_三包_return_and_the_no_reason_return() -> None:

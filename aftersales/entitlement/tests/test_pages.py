@@ -27,7 +27,9 @@ PNG = bytes.fromhex(
 
 
 def test_console_check_by_serial_shows_options_basis_and_deadline(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
-    page = client_for(alice).get("/console/entitlement/", {"serial": "TV0001", "kind": "return", "fault": "none"})
+    page = client_for(alice).get(
+        "/console/entitlement/", {"serial": "TV0001", "kind": "return", "fault": "none"}
+    )
 
     html = page.content.decode()
     assert page.status_code == 200
@@ -37,18 +39,21 @@ def test_console_check_by_serial_shows_options_basis_and_deadline(client_for, al
 
 
 def test_console_check_in_english(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
-    page = client_for(alice).get("/console/entitlement/", {"serial": "TV0001", "fault": "none"},
-                                 HTTP_ACCEPT_LANGUAGE="en")
+    page = client_for(alice).get(
+        "/console/entitlement/", {"serial": "TV0001", "fault": "none"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     html = page.content.decode()
     assert "no-reason return until" in html
-    assert "<h1 class=\"h4 mb-3\">Entitlement check</h1>" in html and "Basis" in html and "Paid by" in html
+    assert '<h1 class="h4 mb-3">Entitlement check</h1>' in html and "Basis" in html and "Paid by" in html
 
 
 def test_console_check_bad_input_is_a_form_error(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
     api = client_for(alice)
     negative = api.get("/console/entitlement/", {"serial": "TV0001", "odometer_km": "-3"})
-    future = api.get("/console/entitlement/", {"serial": "TV0001", "on": (today() + timedelta(days=1)).isoformat()})
+    future = api.get(
+        "/console/entitlement/", {"serial": "TV0001", "on": (today() + timedelta(days=1)).isoformat()}
+    )
     before = api.get("/console/entitlement/", {"serial": "TV0001", "on": ago(20).isoformat()})
     unknown = api.get("/console/entitlement/", {"serial": "NOPE"})
 
@@ -76,11 +81,21 @@ def test_unit_page_shows_contracts_and_a_contract_can_be_sold(client_for, alice,
     unit_page = agent.get(f"/console/units/{old_unit.pk}/")
     assert f"/console/entitlement/units/{old_unit.pk}/" in unit_page.content.decode()
 
-    bad = agent.post(f"/console/entitlement/units/{old_unit.pk}/contracts/new/",
-                     {"starts": today().isoformat(), "ends": ago(1).isoformat(), "price": "199"})
-    ok = agent.post(f"/console/entitlement/units/{old_unit.pk}/contracts/new/",
-                    {"starts": today().isoformat(), "ends": (today() + timedelta(days=730)).isoformat(),
-                     "price": "199", "covers_parts": "on", "max_claims": "2", "max_total": "1500"})
+    bad = agent.post(
+        f"/console/entitlement/units/{old_unit.pk}/contracts/new/",
+        {"starts": today().isoformat(), "ends": ago(1).isoformat(), "price": "199"},
+    )
+    ok = agent.post(
+        f"/console/entitlement/units/{old_unit.pk}/contracts/new/",
+        {
+            "starts": today().isoformat(),
+            "ends": (today() + timedelta(days=730)).isoformat(),
+            "price": "199",
+            "covers_parts": "on",
+            "max_claims": "2",
+            "max_total": "1500",
+        },
+    )
     section = agent.get(f"/console/entitlement/units/{old_unit.pk}/", HTTP_HX_REQUEST="true")
 
     assert bad.status_code == 422 and "到期日期不能早于生效日期" in bad.content.decode()
@@ -92,7 +107,9 @@ def test_unit_page_shows_contracts_and_a_contract_can_be_sold(client_for, alice,
     # a claim counts against the limits
     agent.post(f"/console/entitlement/contracts/{contract.pk}/claims/", {"amount": "1600"})
     assert not contract.claims.exists()
-    agent.post(f"/console/entitlement/contracts/{contract.pk}/claims/", {"amount": "400", "description": "换屏"})
+    agent.post(
+        f"/console/entitlement/contracts/{contract.pk}/claims/", {"amount": "400", "description": "换屏"}
+    )
     assert contract.claims.get().amount == Decimal("400.00")
 
 
@@ -106,19 +123,28 @@ def test_console_rma_steps_with_photos_and_refund(client_for, alice, carol, onli
 
     agent.post(f"/console/returns/{rma.pk}/approve/", {"approve-option": "return:online.no_reason_return"})
     agent.post(f"/console/returns/{rma.pk}/receive/", {})
-    bad_photo = agent.post(f"/console/returns/{rma.pk}/inspect/", {
-        "inspect-package_opened": "on", "inspect-photos": SimpleUploadedFile("fake.png", b"not a png"),
-    })
+    bad_photo = agent.post(
+        f"/console/returns/{rma.pk}/inspect/",
+        {
+            "inspect-package_opened": "on",
+            "inspect-photos": SimpleUploadedFile("fake.png", b"not a png"),
+        },
+    )
     assert bad_photo.status_code == 422 and "fake.png" in bad_photo.content.decode()
     assert not ConditionReport.objects.exists()
-    agent.post(f"/console/returns/{rma.pk}/inspect/", {
-        "inspect-package_opened": "on", "inspect-notes": "完好",
-        "inspect-photos": [SimpleUploadedFile("front.png", PNG), SimpleUploadedFile("back.png", PNG)],
-    })
+    agent.post(
+        f"/console/returns/{rma.pk}/inspect/",
+        {
+            "inspect-package_opened": "on",
+            "inspect-notes": "完好",
+            "inspect-photos": [SimpleUploadedFile("front.png", PNG), SimpleUploadedFile("back.png", PNG)],
+        },
+    )
     report = ConditionReport.objects.get(rma=rma)
     assert report.package_opened and report.photos.count() == 2
-    negative = agent.post(f"/console/returns/{rma.pk}/refund/", {"refund-method": "original_payment",
-                                                                 "refund-amount": "5000"})
+    negative = agent.post(
+        f"/console/returns/{rma.pk}/refund/", {"refund-method": "original_payment", "refund-amount": "5000"}
+    )
     assert negative.status_code == 422 and "不能超过商品价格" in negative.content.decode()
     agent.post(f"/console/returns/{rma.pk}/refund/", {"refund-method": "original_payment"})
     page = agent.get(f"/console/returns/{rma.pk}/").content.decode()
@@ -150,11 +176,14 @@ def test_portal_what_can_i_do_and_asking_for_a_return(client_for, carol, online_
     assert page.status_code == 200
     assert "不想要了（无质量问题）" in html and "七日无理由退货" in html and "申请退货" in html
 
-    empty = portal.post(f"/portal/units/{online_unit.pk}/returns/new/", {"kind": "return", "fault": "none",
-                                                                         "description": ""})
+    empty = portal.post(
+        f"/portal/units/{online_unit.pk}/returns/new/", {"kind": "return", "fault": "none", "description": ""}
+    )
     assert empty.status_code == 422
-    done = portal.post(f"/portal/units/{online_unit.pk}/returns/new/", {"kind": "return", "fault": "none",
-                                                                        "description": "颜色不喜欢"})
+    done = portal.post(
+        f"/portal/units/{online_unit.pk}/returns/new/",
+        {"kind": "return", "fault": "none", "description": "颜色不喜欢"},
+    )
     rma = ReturnAuthorization.objects.get()
     assert done.status_code == 302 and done["Location"] == f"/portal/returns/{rma.pk}/"
     listing = portal.get("/portal/returns/").content.decode()
@@ -162,12 +191,18 @@ def test_portal_what_can_i_do_and_asking_for_a_return(client_for, carol, online_
 
 
 def test_portal_shipment_and_confirmation(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
-    rma = steps.rma_approve(rma=steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none",
-                                                   description="不要了"), by=alice)
+    rma = steps.rma_approve(
+        rma=steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了"),
+        by=alice,
+    )
     portal = client_for(carol)
 
-    missing = portal.post(f"/portal/returns/{rma.pk}/ship/", {"ship-carrier": "顺丰速运", "ship-tracking": ""})
-    shipped = portal.post(f"/portal/returns/{rma.pk}/ship/", {"ship-carrier": "顺丰速运", "ship-tracking": "SF123"})
+    missing = portal.post(
+        f"/portal/returns/{rma.pk}/ship/", {"ship-carrier": "顺丰速运", "ship-tracking": ""}
+    )
+    shipped = portal.post(
+        f"/portal/returns/{rma.pk}/ship/", {"ship-carrier": "顺丰速运", "ship-tracking": "SF123"}
+    )
     panel = portal.get(f"/portal/entitlement/requests/{rma.request.number}/", HTTP_HX_REQUEST="true")
 
     assert missing.status_code == 422
@@ -177,11 +212,22 @@ def test_portal_shipment_and_confirmation(client_for, alice, carol, online_unit)
 
 
 def test_portal_quote_approve(client_for, alice, carol, old_unit):  # type: ignore[no-untyped-def]
-    sr = request_create(organization=old_unit.organization, customer=old_unit.customer, by=alice, kind="repair",
-                        channel="phone", description="不开机", unit=old_unit)
+    sr = request_create(
+        organization=old_unit.organization,
+        customer=old_unit.customer,
+        by=alice,
+        kind="repair",
+        channel="phone",
+        description="不开机",
+        unit=old_unit,
+    )
     sr = request_transition(request=sr, name="accept", by=alice)
-    quote = quote_steps.quote_create(request=sr, by=alice, send=True,
-                                     lines=[quote_steps.LineIn(kind="labour", description="检修", unit_price=80)])
+    quote = quote_steps.quote_create(
+        request=sr,
+        by=alice,
+        send=True,
+        lines=[quote_steps.LineIn(kind="labour", description="检修", unit_price=80)],
+    )
     portal = client_for(carol)
 
     listing = portal.get("/portal/returns/").content.decode()
@@ -195,35 +241,83 @@ def test_portal_quote_approve(client_for, alice, carol, old_unit):  # type: igno
 
 
 def test_console_quote_builder(client_for, alice, old_unit):  # type: ignore[no-untyped-def]
-    sr = request_create(organization=old_unit.organization, customer=old_unit.customer, by=alice, kind="repair",
-                        channel="phone", description="不开机", unit=old_unit)
+    sr = request_create(
+        organization=old_unit.organization,
+        customer=old_unit.customer,
+        by=alice,
+        kind="repair",
+        channel="phone",
+        description="不开机",
+        unit=old_unit,
+    )
     agent = client_for(alice)
     form = agent.get("/console/quotes/new/", {"request": sr.number})
     assert form.status_code == 200 and "收费修理" in form.content.decode()
 
-    posted = agent.post("/console/quotes/new/", {
-        "request": sr.number, "send": "on", "note": "",
-        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "0", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "50",
-        "form-0-kind": "part", "form-0-part": "P-PANEL", "form-0-quantity": "1",
-        "form-1-kind": "labour", "form-1-description": "换屏", "form-1-quantity": "1", "form-1-unit_price": "100",
-    })
+    posted = agent.post(
+        "/console/quotes/new/",
+        {
+            "request": sr.number,
+            "send": "on",
+            "note": "",
+            "form-TOTAL_FORMS": "2",
+            "form-INITIAL_FORMS": "0",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "50",
+            "form-0-kind": "part",
+            "form-0-part": "P-PANEL",
+            "form-0-quantity": "1",
+            "form-1-kind": "labour",
+            "form-1-description": "换屏",
+            "form-1-quantity": "1",
+            "form-1-unit_price": "100",
+        },
+    )
 
     assert posted.status_code == 302, posted.content.decode()[:2000]
     detail = agent.get(posted["Location"]).content.decode()
     assert "¥1000.00" in detail and "待客户确认" in detail
 
 
-def test_console_car_quote_asks_for_the_odometer_and_keeps_it_on_an_error(client_for, alice, car_model,  # type: ignore[no-untyped-def]
-                                                                          carol_customer):
-    unit = UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
-                       serial_number="CAR010", purchase_date=ago(400), delivery_date=ago(400), invoice_amount=150000)
-    sr = request_create(organization=unit.organization, customer=unit.customer, by=alice, kind="repair",
-                        channel="phone", description="异响", unit=unit)
+def test_console_car_quote_asks_for_the_odometer_and_keeps_it_on_an_error(
+    client_for,
+    alice,
+    car_model,  # type: ignore[no-untyped-def]
+    carol_customer,
+):
+    unit = UnitFactory(
+        organization=car_model.organization,
+        product_model=car_model,
+        customer=carol_customer,
+        serial_number="CAR010",
+        purchase_date=ago(400),
+        delivery_date=ago(400),
+        invoice_amount=150000,
+    )
+    sr = request_create(
+        organization=unit.organization,
+        customer=unit.customer,
+        by=alice,
+        kind="repair",
+        channel="phone",
+        description="异响",
+        unit=unit,
+    )
     agent = client_for(alice)
     assert 'name="odometer_km"' in agent.get("/console/quotes/new/", {"request": sr.number}).content.decode()
-    base = {"request": sr.number, "send": "on", "note": "", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0",
-            "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "50", "form-0-kind": "labour",
-            "form-0-description": "检查", "form-0-quantity": "1", "form-0-unit_price": "300"}
+    base = {
+        "request": sr.number,
+        "send": "on",
+        "note": "",
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "50",
+        "form-0-kind": "labour",
+        "form-0-description": "检查",
+        "form-0-quantity": "1",
+        "form-0-unit_price": "300",
+    }
 
     refused = agent.post("/console/quotes/new/", base | {"odometer_km": "-5"})
     assert refused.status_code == 422 and 'value="-5"' in refused.content.decode()
@@ -249,8 +343,14 @@ def test_reach_other_organizations_and_customers_get_404(client_for, bob, cody, 
     assert client_for(alice).get(f"/portal/returns/{rma.pk}/").status_code == 404  # staff are not customers
 
 
-def test_rma_list_queries_do_not_grow_with_rows(client_for, alice, carol, online_unit, old_unit,  # type: ignore[no-untyped-def]
-                                                django_assert_max_num_queries):
+def test_rma_list_queries_do_not_grow_with_rows(
+    client_for,
+    alice,
+    carol,
+    online_unit,
+    old_unit,  # type: ignore[no-untyped-def]
+    django_assert_max_num_queries,
+):
     steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     steps.rma_request(unit=old_unit, by=carol, kind="return", fault="performance", description="坏了")
     agent = client_for(alice)

@@ -67,8 +67,12 @@ def contracts(draw: st.DrawFn) -> ExtendedWarrantyContract:
     starts = draw(st.integers(0, 900))
     claims = draw(st.lists(st.integers(0, 60), max_size=2))
     return ExtendedWarrantyContract(
-        "EW", starts=_day(starts), ends=_day(starts + draw(st.integers(0, 800))), price=Decimal("100"),
-        covers_labour=draw(st.booleans()), max_claims=draw(st.one_of(st.none(), st.integers(0, 3))),
+        "EW",
+        starts=_day(starts),
+        ends=_day(starts + draw(st.integers(0, 800))),
+        price=Decimal("100"),
+        covers_labour=draw(st.booleans()),
+        max_claims=draw(st.one_of(st.none(), st.integers(0, 3))),
         max_total=draw(st.one_of(st.none(), st.sampled_from([Decimal("50"), Decimal("500")]))),
         max_km=draw(st.one_of(st.none(), st.integers(0, 80_000))),
         claims=tuple(WarrantyClaim(_day(c), Decimal("40")) for c in claims),
@@ -79,7 +83,11 @@ def contracts(draw: st.DrawFn) -> ExtendedWarrantyContract:
 def conditions(draw: st.DrawFn) -> ConditionReport | None:
     if draw(st.integers(0, 3)) > 0:
         return None
-    flags = draw(st.sets(st.sampled_from(["misuse_or_storage_damage", "seal_broken", "activated", "tested"]), max_size=2))
+    flags = draw(
+        st.sets(
+            st.sampled_from(["misuse_or_storage_damage", "seal_broken", "activated", "tested"]), max_size=2
+        )
+    )
     return ConditionReport(**dict.fromkeys(flags, True))
 
 

@@ -22,11 +22,19 @@ def test_only_the_answer_is_the_customers_and_every_end_is_final() -> None:
 
 @pytest.fixture
 def draft(old_unit, alice):  # type: ignore[no-untyped-def]
-    sr = request_create(organization=old_unit.organization, customer=old_unit.customer, by=alice, kind="repair",
-                        channel="phone", description="屏幕不亮", unit=old_unit)
+    sr = request_create(
+        organization=old_unit.organization,
+        customer=old_unit.customer,
+        by=alice,
+        kind="repair",
+        channel="phone",
+        description="屏幕不亮",
+        unit=old_unit,
+    )
     sr = request_transition(request=sr, name="accept", by=alice)
-    return steps.quote_create(request=sr, by=alice, lines=[steps.LineIn(kind="labour", description="检修",
-                                                                         unit_price=150)])
+    return steps.quote_create(
+        request=sr, by=alice, lines=[steps.LineIn(kind="labour", description="检修", unit_price=150)]
+    )
 
 
 @pytest.mark.django_db
@@ -42,8 +50,10 @@ def test_approving_a_quote_not_yet_sent_is_refused(draft, carol):  # type: ignor
 @pytest.mark.django_db
 def test_the_steps_read_the_table(draft, alice, monkeypatch):  # type: ignore[no-untyped-def]
     # given a table in which a draft cannot be withdrawn, only a sent quote
-    narrowed = tuple(t if t.name != "withdraw" else workflow.transition("withdraw", {Q.SENT}, Q.WITHDRAWN, t.actors)
-                     for t in steps.TABLE)
+    narrowed = tuple(
+        t if t.name != "withdraw" else workflow.transition("withdraw", {Q.SENT}, Q.WITHDRAWN, t.actors)
+        for t in steps.TABLE
+    )
     monkeypatch.setattr(steps, "TABLE", narrowed)
     # when / then withdrawing the draft is refused
     with pytest.raises(Conflict, match="草稿"):

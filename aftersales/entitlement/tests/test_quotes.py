@@ -16,13 +16,23 @@ from .conftest import ago
 
 pytestmark = pytest.mark.django_db
 
-LINES = [steps.LineIn(kind="part", part="P-PANEL"), steps.LineIn(kind="labour", description="更换屏幕", unit_price=150),
-         steps.LineIn(kind="travel", description="上门", unit_price=50)]
+LINES = [
+    steps.LineIn(kind="part", part="P-PANEL"),
+    steps.LineIn(kind="labour", description="更换屏幕", unit_price=150),
+    steps.LineIn(kind="travel", description="上门", unit_price=50),
+]
 
 
 def _repair(unit, by):  # type: ignore[no-untyped-def]
-    sr = request_create(organization=unit.organization, customer=unit.customer, by=by, kind="repair",
-                        channel="phone", description="屏幕不亮", unit=unit)
+    sr = request_create(
+        organization=unit.organization,
+        customer=unit.customer,
+        by=by,
+        kind="repair",
+        channel="phone",
+        description="屏幕不亮",
+        unit=unit,
+    )
     return request_transition(request=sr, name="accept", by=by)
 
 
@@ -78,8 +88,14 @@ def test_no_quote_while_the_repair_is_free(online_unit, alice):  # type: ignore[
 def test_only_the_owner_or_staff_decide_and_lines_are_checked(old_unit, alice, carol, cody, bob):  # type: ignore[no-untyped-def]
     sr = _repair(old_unit, alice)
     with pytest.raises(InvalidInput) as bad:
-        steps.quote_create(request=sr, by=alice, lines=[steps.LineIn(kind="part", part="NOPE"),
-                                                        steps.LineIn(kind="labour", description="工时", quantity=0, unit_price=10)])
+        steps.quote_create(
+            request=sr,
+            by=alice,
+            lines=[
+                steps.LineIn(kind="part", part="NOPE"),
+                steps.LineIn(kind="labour", description="工时", quantity=0, unit_price=10),
+            ],
+        )
     assert set(bad.value.errors) == {"lines[0].part", "lines[1].quantity"}
     with pytest.raises(PermissionDenied):
         steps.quote_create(request=sr, by=bob, lines=LINES)
@@ -93,8 +109,15 @@ def test_only_the_owner_or_staff_decide_and_lines_are_checked(old_unit, alice, c
 def test_an_extended_warranty_pays_its_share_and_records_a_claim(old_unit, alice, carol):  # type: ignore[no-untyped-def]
     # given a contract covering parts only, with 500 of cover left
     contract = ExtendedWarrantyContract.objects.create(
-        organization=old_unit.organization, unit=old_unit, number="EW-7", starts=ago(400), ends=ago(-300),
-        price=Decimal("299"), covers_parts=True, covers_labour=False, max_total=Decimal("500"),
+        organization=old_unit.organization,
+        unit=old_unit,
+        number="EW-7",
+        starts=ago(400),
+        ends=ago(-300),
+        price=Decimal("299"),
+        covers_parts=True,
+        covers_labour=False,
+        max_total=Decimal("500"),
     )
     sr = _repair(old_unit, alice)
     # when the quote is made and approved

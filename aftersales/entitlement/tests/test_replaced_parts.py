@@ -23,35 +23,61 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def car(car_model, carol_customer):  # type: ignore[no-untyped-def]
     """A sedan delivered 200 days ago: inside its 三包 period (24 months / 50,000 km)."""
-    return UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
-                       serial_number="LSVCAR0000001", purchase_date=ago(200), delivery_date=ago(200),
-                       invoice_amount=Decimal("150000.00"), sales_channel="offline")
+    return UnitFactory(
+        organization=car_model.organization,
+        product_model=car_model,
+        customer=carol_customer,
+        serial_number="LSVCAR0000001",
+        purchase_date=ago(200),
+        delivery_date=ago(200),
+        invoice_amount=Decimal("150000.00"),
+        sales_channel="offline",
+    )
 
 
 @pytest.fixture
 def gearbox(car_model):  # type: ignore[no-untyped-def]
-    part = SparePartFactory(organization=car_model.organization, part_number="HJ-SEDAN-002", name="变速器总成",
-                            price=Decimal("18000.00"), is_main_part=True)
+    part = SparePartFactory(
+        organization=car_model.organization,
+        part_number="HJ-SEDAN-002",
+        name="变速器总成",
+        price=Decimal("18000.00"),
+        is_main_part=True,
+    )
     part.fits.add(car_model)
     return part
 
 
 def part(model: Any, number: str, name: str, *, main: bool = False) -> SparePart:
-    spare = SparePartFactory(organization=model.organization, part_number=number, name=name, is_main_part=main)
+    spare = SparePartFactory(
+        organization=model.organization, part_number=number, name=name, is_main_part=main
+    )
     spare.fits.add(model)
     return spare
 
 
-def fitted(sr: ServiceRequest, *parts: SparePart, covered: bool = True, completed: date | None = None) -> RepairRecord:
+def fitted(
+    sr: ServiceRequest, *parts: SparePart, covered: bool = True, completed: date | None = None
+) -> RepairRecord:
     """The repair record of a finished repair, with the parts it fitted (as dispatch's visit flow leaves it)."""
     done = completed or (sr.resolved_at.date() if sr.resolved_at else None)
     record = RepairRecord.objects.create(
-        organization=sr.organization, request=sr, fault_code=sr.fault_category, created_at=sr.created_at,
+        organization=sr.organization,
+        request=sr,
+        fault_code=sr.fault_category,
+        created_at=sr.created_at,
         completed_at=at(done, 15) if done else None,
     )
     for spare in parts:
-        PartUsage.objects.create(record=record, spare_part=spare, quantity=1, unit_price=spare.price, covered=covered,
-                                 serial_in=f"NEW-{spare.part_number}", serial_out=f"OLD-{spare.part_number}")
+        PartUsage.objects.create(
+            record=record,
+            spare_part=spare,
+            quantity=1,
+            unit_price=spare.price,
+            covered=covered,
+            serial_in=f"NEW-{spare.part_number}",
+            serial_out=f"OLD-{spare.part_number}",
+        )
     return record
 
 
@@ -75,7 +101,8 @@ def test_a_transmission_replaced_twice_that_fails_again_opens_exchange_or_return
     # then the core-assembly rule (第二十四条) offers an exchange and a return, with use compensation
     assert [v.part_replaced for v in visits_of(car)] == ["transmission", "transmission"]
     assert {o.rule_id for o in decision.options if o.kind in (OptionKind.EXCHANGE, OptionKind.RETURN)} == {
-        "car.core_replaced_twice"}
+        "car.core_replaced_twice"
+    }
     exchange = decision.find(OptionKind.EXCHANGE, "car.core_replaced_twice")
     refund = decision.find(OptionKind.RETURN, "car.core_replaced_twice")
     assert exchange is not None and refund is not None
@@ -147,11 +174,16 @@ def test_goods_report_their_main_part_by_name(old_unit, tv_model):  # type: igno
     fitted(repair(old_unit, dropped=ago(700), resolved=ago(690)), engine_named, panel)
     fitted(repair(old_unit, dropped=ago(600), resolved=ago(590)), engine_named)
 
-    assert [v.part_replaced for v in build.facts_for_unit(old_unit, on=today()).repairs] == ["panel", "发动机"]
+    assert [v.part_replaced for v in build.facts_for_unit(old_unit, on=today()).repairs] == [
+        "panel",
+        "发动机",
+    ]
 
 
 def test_all_visits_parts_come_in_one_query(car, gearbox, django_assert_num_queries):  # type: ignore[no-untyped-def]
-    requests = [fitted(repair(car, dropped=ago(d), resolved=ago(d - 3)), gearbox).request for d in (150, 120, 90)]
+    requests = [
+        fitted(repair(car, dropped=ago(d), resolved=ago(d - 3)), gearbox).request for d in (150, 120, 90)
+    ]
 
     with django_assert_num_queries(1):
         found = build.parts_replaced(requests, on=today(), organization=car.organization)
@@ -165,13 +197,27 @@ def test_all_visits_parts_come_in_one_query(car, gearbox, django_assert_num_quer
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
-        ("发动机", "engine"), ("发动机总成", "engine"), ("2.0T发动机总成（再制造）", "engine"), ("Engine Assy", "engine"),
-        ("变速器总成", "transmission"), ("CVT变速箱", "transmission"), ("7速双离合变速器总成", "transmission"),
+        ("发动机", "engine"),
+        ("发动机总成", "engine"),
+        ("2.0T发动机总成（再制造）", "engine"),
+        ("Engine Assy", "engine"),
+        ("变速器总成", "transmission"),
+        ("CVT变速箱", "transmission"),
+        ("7速双离合变速器总成", "transmission"),
         ("Transmission assembly", "transmission"),
-        ("动力电池包", "power_battery"), ("动力蓄电池总成", "power_battery"), ("Power battery pack", "power_battery"),
-        ("驱动电机", "drive_motor"), ("前驱动电机总成", "drive_motor"), ("行驶驱动电机", "drive_motor"),
-        ("发动机支架", None), ("变速器油", None), ("动力电池冷却管", None), ("驱动电机控制器", None),
-        ("蓄电池", None), ("刹车片", None), ("engine mount", None),
+        ("动力电池包", "power_battery"),
+        ("动力蓄电池总成", "power_battery"),
+        ("Power battery pack", "power_battery"),
+        ("驱动电机", "drive_motor"),
+        ("前驱动电机总成", "drive_motor"),
+        ("行驶驱动电机", "drive_motor"),
+        ("发动机支架", None),
+        ("变速器油", None),
+        ("动力电池冷却管", None),
+        ("驱动电机控制器", None),
+        ("蓄电池", None),
+        ("刹车片", None),
+        ("engine mount", None),
     ],
 )
 def test_core_assemblies_are_named_by_the_spare_part(name: str, kind: str | None) -> None:

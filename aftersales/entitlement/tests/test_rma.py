@@ -65,13 +65,23 @@ def test_seven_day_return_from_request_to_refund(online_unit, carol, alice):  # 
     rma = steps.rma_close(rma=rma, by=carol)
     assert rma.status == S.CLOSED and _status(rma) == "closed"
     # every decision kept its facts; every step is on the timeline; the customer heard of each
-    outcomes = list(EntitlementDecision.objects.filter(rma=rma).order_by("decided_at").values_list("outcome", flat=True))
+    outcomes = list(
+        EntitlementDecision.objects.filter(rma=rma).order_by("decided_at").values_list("outcome", flat=True)
+    )
     assert outcomes == ["approved", "refund"]
     refund = EntitlementDecision.objects.get(rma=rma, outcome="refund")
     assert refund.facts["facts"]["condition"]["package_opened"] is True
     steps_seen = [e.data.get("step") for e in RequestEvent.objects.filter(request=rma.request, kind="field")]
-    assert steps_seen == ["requested", "approved", "shipped", "received", "inspected", "refund_pending", "refunded",
-                          "closed"]
+    assert steps_seen == [
+        "requested",
+        "approved",
+        "shipped",
+        "received",
+        "inspected",
+        "refund_pending",
+        "refunded",
+        "closed",
+    ]
     assert OutboxMessage.objects.filter(channel="email", recipient="carol@example.com").count() == 8
 
 
@@ -100,7 +110,9 @@ def test_exchange_ships_a_new_serial_and_restarts_the_period(online_unit, carol,
 
 
 def test_exchange_with_a_serial_already_taken_is_refused_and_changes_nothing(online_unit, carol, alice):  # type: ignore[no-untyped-def]
-    UnitFactory(organization=online_unit.organization, product_model=online_unit.product_model, serial_number="TAKEN")
+    UnitFactory(
+        organization=online_unit.organization, product_model=online_unit.product_model, serial_number="TAKEN"
+    )
     rma = _received(online_unit, carol, alice, kind="exchange", fault="performance")
     steps.rma_inspect(rma=rma, by=alice, findings={})
     rma.refresh_from_db()
@@ -179,10 +191,14 @@ def test_steps_out_of_order_or_by_the_wrong_person_are_refused(online_unit, caro
 
 
 def test_impossible_dates_name_the_field(online_unit, carol, alice):  # type: ignore[no-untyped-def]
-    rma = steps.rma_approve(rma=steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none",
-                                                   description="不要了"), by=alice)
+    rma = steps.rma_approve(
+        rma=steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了"),
+        by=alice,
+    )
     with pytest.raises(InvalidInput) as future:
-        steps.rma_ship(rma=rma, by=carol, carrier="顺丰", tracking="1", shipped_on=today() + timedelta(days=2))
+        steps.rma_ship(
+            rma=rma, by=carol, carrier="顺丰", tracking="1", shipped_on=today() + timedelta(days=2)
+        )
     with pytest.raises(InvalidInput) as before:
         steps.rma_receive(rma=rma, by=alice, received_on=ago(30))
     rma = steps.rma_receive(rma=rma, by=alice)
@@ -197,13 +213,20 @@ def test_impossible_dates_name_the_field(online_unit, carol, alice):  # type: ig
 
 
 def test_a_car_needs_its_odometer_to_be_judged(car_model, carol_customer, carol, alice):  # type: ignore[no-untyped-def]
-    car = UnitFactory(organization=car_model.organization, product_model=car_model, customer=carol_customer,
-                      purchase_date=ago(10), delivery_date=ago(10), sales_channel="offline")
+    car = UnitFactory(
+        organization=car_model.organization,
+        product_model=car_model,
+        customer=carol_customer,
+        purchase_date=ago(10),
+        delivery_date=ago(10),
+        sales_channel="offline",
+    )
 
     with pytest.raises(InvalidInput) as caught:
         steps.rma_request(unit=car, by=carol, kind="exchange", fault="brake_failure", description="刹车失灵")
-    rma = steps.rma_request(unit=car, by=carol, kind="exchange", fault="brake_failure", description="刹车失灵",
-                            odometer_km=800)
+    rma = steps.rma_request(
+        unit=car, by=carol, kind="exchange", fault="brake_failure", description="刹车失灵", odometer_km=800
+    )
 
     assert "odometer_km" in caught.value.errors
     assert not ReturnAuthorization.objects.exclude(pk=rma.pk).exists()  # the failed one left nothing behind
@@ -235,15 +258,23 @@ def test_refund_escalation_runs_once_per_level(online_unit, carol, alice, olga):
     assert [e.data["level"] for e in events] == [1, 2] and not any(e.public for e in events)
     staff_mail = OutboxMessage.objects.filter(channel="email", subject__contains="退款催办")
     assert sorted(staff_mail.values_list("recipient", flat=True)) == sorted(
-        ["alice@example.com", "olga@example.com"] * 2)
+        ["alice@example.com", "olga@example.com"] * 2
+    )
     # paid refunds are no longer escalated; the registered job calls the same service
     steps.rma_refund_paid(rma=rma, by=alice)
     assert escalate_refunds() == 0
 
 
 def test_a_return_opened_by_phone_joins_the_workflow(online_unit, alice):  # type: ignore[no-untyped-def]
-    sr = request_create(organization=online_unit.organization, customer=online_unit.customer, by=alice,
-                        kind="return", channel="phone", description="电话申请退货", unit=online_unit)
+    sr = request_create(
+        organization=online_unit.organization,
+        customer=online_unit.customer,
+        by=alice,
+        kind="return",
+        channel="phone",
+        description="电话申请退货",
+        unit=online_unit,
+    )
 
     rma = steps.rma_attach(request=sr, by=alice, fault="none")
 
@@ -260,7 +291,9 @@ def test_an_old_repair_history_counts_for_a_later_exchange(online_unit, carol, a
     repair(online_unit, dropped=ago(150), resolved=ago(140))
     repair(online_unit, dropped=ago(60), resolved=ago(50))
 
-    rma = steps.rma_request(unit=online_unit, by=carol, kind="exchange", fault="performance", description="修了两次还坏")
+    rma = steps.rma_request(
+        unit=online_unit, by=carol, kind="exchange", fault="performance", description="修了两次还坏"
+    )
     rma = steps.rma_approve(rma=rma, by=alice)
 
     assert rma.option_kind == "exchange" and rma.option_rule_id == "goods.two_repairs"

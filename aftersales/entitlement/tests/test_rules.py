@@ -62,7 +62,12 @@ def test_a_valid_configuration_passes() -> None:
 
 def test_an_organization_can_add_main_parts_and_part_periods() -> None:
     org = OrgRules(
-        "Acme", (CategoryExtension("colour_tv", extra_main_parts=("speaker",), part_months=(PartTerm("panel", 60),)),)
+        "Acme",
+        (
+            CategoryExtension(
+                "colour_tv", extra_main_parts=("speaker",), part_months=(PartTerm("panel", 60),)
+            ),
+        ),
     )
 
     rules = by_id(org)

@@ -23,24 +23,44 @@ pytestmark = pytest.mark.django_db
 def phone(org_a, carol_customer):  # type: ignore[no-untyped-def]
     """A phone bought online four days ago, delivered two days ago; phones lose value once activated."""
     category = CategoryFactory(organization=org_a, code="phone", name="手机")
-    CategoryPolicy.objects.create(category=category, no_reason_exclusion="activation_devalues",
-                                  depreciation_rate_per_day=Decimal("0.005"))
-    model = ProductModelFactory(organization=org_a, category=category, model_number="PH-1", name="手机",
-                                list_price=Decimal("3999.00"))
-    return UnitFactory(organization=org_a, product_model=model, customer=carol_customer, serial_number="PH0001",
-                       purchase_date=ago(4), delivery_date=ago(2), invoice_amount=Decimal("3999.00"),
-                       sales_channel="online")
+    CategoryPolicy.objects.create(
+        category=category,
+        no_reason_exclusion="activation_devalues",
+        depreciation_rate_per_day=Decimal("0.005"),
+    )
+    model = ProductModelFactory(
+        organization=org_a, category=category, model_number="PH-1", name="手机", list_price=Decimal("3999.00")
+    )
+    return UnitFactory(
+        organization=org_a,
+        product_model=model,
+        customer=carol_customer,
+        serial_number="PH0001",
+        purchase_date=ago(4),
+        delivery_date=ago(2),
+        invoice_amount=Decimal("3999.00"),
+        sales_channel="online",
+    )
 
 
 def confirm(unit, **changes):  # type: ignore[no-untyped-def]
-    fields = {"buyer_confirmed_no_return": True, "confirmed_at": at(unit.purchase_date), "confirmed_via": "checkout",
-              "confirmation_reference": "ORDER-1"} | changes
+    fields = {
+        "buyer_confirmed_no_return": True,
+        "confirmed_at": at(unit.purchase_date),
+        "confirmed_via": "checkout",
+        "confirmation_reference": "ORDER-1",
+    } | changes
     return SaleTerms.objects.create(unit=unit, **fields)
 
 
 def activated(unit):  # type: ignore[no-untyped-def]
-    return ConditionReport.objects.create(organization=unit.organization, unit=unit, inspected_at=at(ago(1)),
-                                          activated=True, package_opened=True)
+    return ConditionReport.objects.create(
+        organization=unit.organization,
+        unit=unit,
+        inspected_at=at(ago(1)),
+        activated=True,
+        package_opened=True,
+    )
 
 
 def no_reason_return(unit):  # type: ignore[no-untyped-def]
@@ -90,10 +110,13 @@ def test_without_the_confirmation_an_activated_phone_is_refused_only_as_not_in_g
 
 
 def test_gifts_are_in_the_facts_and_kept_ones_are_charged_at_their_stated_price(phone):  # type: ignore[no-untyped-def]
-    SaleTerms.objects.create(unit=phone, gifts=[
-        {"name": "耳机", "stated_price": "199.00", "returned": True},
-        {"name": "充电器", "stated_price": "99.50", "returned": False},
-    ])
+    SaleTerms.objects.create(
+        unit=phone,
+        gifts=[
+            {"name": "耳机", "stated_price": "199.00", "returned": True},
+            {"name": "充电器", "stated_price": "99.50", "returned": False},
+        ],
+    )
     facts = build.facts_for_unit(phone, on=ago(0))
     assert facts.gifts == (Gift("耳机", Decimal("199.00"), True), Gift("充电器", Decimal("99.50"), False))
     assert facts.buyer_confirmed_exclusion is False
@@ -107,7 +130,9 @@ def test_gifts_are_in_the_facts_and_kept_ones_are_charged_at_their_stated_price(
 
 
 def test_a_return_refunds_the_amount_the_engine_computed_with_gifts(online_unit, carol, alice):  # type: ignore[no-untyped-def]
-    SaleTerms.objects.create(unit=online_unit, gifts=[{"name": "挂架", "stated_price": "150", "returned": False}])
+    SaleTerms.objects.create(
+        unit=online_unit, gifts=[{"name": "挂架", "stated_price": "150", "returned": False}]
+    )
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     rma = steps.rma_approve(rma=rma, by=alice)
     rma = steps.rma_ship(rma=rma, by=carol, carrier="顺丰速运", tracking="SF200")
@@ -133,30 +158,45 @@ def test_staff_who_edit_customers_record_the_confirmation_and_gifts(client_for, 
     assert f"/console/entitlement/units/{phone.pk}/sale-terms/" in section
     assert page.get(f"/console/entitlement/units/{phone.pk}/sale-terms/").status_code == 200
 
-    posted = page.post(f"/console/entitlement/units/{phone.pk}/sale-terms/", {
-        "buyer_confirmed_no_return": "on", "confirmed_at": f"{phone.purchase_date:%Y-%m-%d}T10:30",
-        "confirmed_via": "checkout", "confirmation_reference": "ORDER-9",
-        "gifts": "耳机 | 199\n充电器，99.5 | 未退回\n",
-    })
+    posted = page.post(
+        f"/console/entitlement/units/{phone.pk}/sale-terms/",
+        {
+            "buyer_confirmed_no_return": "on",
+            "confirmed_at": f"{phone.purchase_date:%Y-%m-%d}T10:30",
+            "confirmed_via": "checkout",
+            "confirmation_reference": "ORDER-9",
+            "gifts": "耳机 | 199\n充电器，99.5 | 未退回\n",
+        },
+    )
 
     assert posted.status_code == 302, posted.content.decode()[:2000]
     terms = SaleTerms.objects.get(unit=phone)
-    assert terms.buyer_confirmed_no_return and terms.confirmed_via == "checkout" and terms.recorded_by == alice
-    assert terms.gifts == [{"name": "耳机", "stated_price": "199.00", "returned": True},
-                           {"name": "充电器", "stated_price": "99.50", "returned": False}]
+    assert (
+        terms.buyer_confirmed_no_return and terms.confirmed_via == "checkout" and terms.recorded_by == alice
+    )
+    assert terms.gifts == [
+        {"name": "耳机", "stated_price": "199.00", "returned": True},
+        {"name": "充电器", "stated_price": "99.50", "returned": False},
+    ]
     section = page.get(f"/console/entitlement/units/{phone.pk}/").content.decode()
     assert "确认不适用" in section and "充电器 ¥99.50" in section
     form = page.get(f"/console/entitlement/units/{phone.pk}/sale-terms/").content.decode()
     assert "充电器 | 99.50 | 未退回" in form
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"buyer_confirmed_no_return": "on", "gifts": ""}, "confirmed_at"),
-    ({"gifts": "耳机"}, "gifts"),
-    ({"gifts": "耳机 | -5"}, "gifts"),
-    ({"gifts": "耳机 | abc"}, "gifts"),
-    ({"buyer_confirmed_no_return": "on", "confirmed_via": "checkout", "confirmed_at": "{late}"}, "confirmed_at"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"buyer_confirmed_no_return": "on", "gifts": ""}, "confirmed_at"),
+        ({"gifts": "耳机"}, "gifts"),
+        ({"gifts": "耳机 | -5"}, "gifts"),
+        ({"gifts": "耳机 | abc"}, "gifts"),
+        (
+            {"buyer_confirmed_no_return": "on", "confirmed_via": "checkout", "confirmed_at": "{late}"},
+            "confirmed_at",
+        ),
+    ],
+)
 def test_bad_sale_terms_are_form_errors_and_change_nothing(client_for, alice, phone, data, field):  # type: ignore[no-untyped-def]
     if data.get("confirmed_at") == "{late}":
         data = data | {"confirmed_at": f"{phone.purchase_date + timedelta(days=3):%Y-%m-%d}T10:00"}
@@ -185,8 +225,12 @@ def test_sale_terms_edit_is_404_outside_reach_or_capability(client_for, bob, tin
 
 def test_the_entitlement_api_shows_the_sale_terms_read_only(client_for, alice, phone):  # type: ignore[no-untyped-def]
     api = client_for(alice)
-    assert api.get("/api/v1/entitlements", {"serial": "PH0001", "kind": "return", "fault": "none"}).json()[
-        "sale_terms"] is None
+    assert (
+        api.get("/api/v1/entitlements", {"serial": "PH0001", "kind": "return", "fault": "none"}).json()[
+            "sale_terms"
+        ]
+        is None
+    )
     confirm(phone, gifts=[{"name": "耳机", "stated_price": "199.00", "returned": True}])
 
     body = api.get("/api/v1/entitlements", {"serial": "PH0001", "kind": "return", "fault": "none"}).json()
@@ -202,11 +246,21 @@ def test_the_entitlement_api_shows_the_sale_terms_read_only(client_for, alice, p
 def test_admin_edits_sale_terms(client_for, pat, phone):  # type: ignore[no-untyped-def]
     admin = client_for(pat)
     assert admin.get("/admin/entitlement/saleterms/add/").status_code == 200
-    r = admin.post("/admin/entitlement/saleterms/add/", {
-        "unit": phone.pk, "confirmed_at_0": "", "confirmed_at_1": "", "confirmed_via": "",
-        "confirmation_reference": "", "gifts": "耳机 | 199",
-    })
+    r = admin.post(
+        "/admin/entitlement/saleterms/add/",
+        {
+            "unit": phone.pk,
+            "confirmed_at_0": "",
+            "confirmed_at_1": "",
+            "confirmed_via": "",
+            "confirmation_reference": "",
+            "gifts": "耳机 | 199",
+        },
+    )
     assert r.status_code == 302, r.content.decode()[:3000]
     terms = SaleTerms.objects.get(unit=phone)
-    assert terms.gifts == [{"name": "耳机", "stated_price": "199.00", "returned": True}] and terms.recorded_by == pat
+    assert (
+        terms.gifts == [{"name": "耳机", "stated_price": "199.00", "returned": True}]
+        and terms.recorded_by == pat
+    )
     assert admin.get(f"/admin/entitlement/saleterms/{terms.pk}/change/").status_code == 200

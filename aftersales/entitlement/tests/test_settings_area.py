@@ -31,8 +31,16 @@ def test_org_admin_edits_a_categorys_terms_and_the_change_is_logged(client_for, 
     admin = client_for(olga)
     category = tv_model.category
 
-    r = admin.post(url(category), {**BASE, "depreciation_rate_per_day": "0.00200", "no_reason_exclusion":
-                                   "activation_devalues", "return_days": "10", "seller_pays_return_shipping": "on"})
+    r = admin.post(
+        url(category),
+        {
+            **BASE,
+            "depreciation_rate_per_day": "0.00200",
+            "no_reason_exclusion": "activation_devalues",
+            "return_days": "10",
+            "seller_pays_return_shipping": "on",
+        },
+    )
 
     assert r.status_code == 302, r.content.decode()[:2000]
     policy = CategoryPolicy.objects.get(category=category)
@@ -44,7 +52,7 @@ def test_org_admin_edits_a_categorys_terms_and_the_change_is_logged(client_for, 
     assert log.detail["return_days"] == [None, 10]
     page = admin.get(url(category)).content.decode()
     assert "《部分商品修理更换退货责任规定》第十三条" in page  # the help text cites the rule
-    table = page[page.index('id="effective-rules"'):]
+    table = page[page.index('id="effective-rules"') :]
     assert "<strong>10 日</strong> （已延长）" in table
 
 
@@ -59,8 +67,12 @@ def test_a_promise_below_the_law_is_refused_and_what_was_typed_is_kept(client_fo
 
 
 @pytest.mark.parametrize("n", ["0.0060", "0.0080", "-0.0010"])
-def test_a_car_compensation_rate_above_the_2021_ceiling_is_refused_citing_the_rule(client_for, olga, car_model, n):  # type: ignore[no-untyped-def]
-    r = client_for(olga).post(url(car_model.category), {"no_reason_exclusion": "none", "use_compensation_rate": n})
+def test_a_car_compensation_rate_above_the_2021_ceiling_is_refused_citing_the_rule(
+    client_for, olga, car_model, n
+):  # type: ignore[no-untyped-def]
+    r = client_for(olga).post(
+        url(car_model.category), {"no_reason_exclusion": "none", "use_compensation_rate": n}
+    )
 
     assert r.status_code == 422
     form = r.context["form"]
@@ -77,8 +89,10 @@ def test_a_car_rate_within_the_ceiling_is_saved_and_cars_show_car_fields_only(cl
     form = admin.get(url(car_model.category)).context["form"]
     assert "use_compensation_rate" in form.fields and "depreciation_rate_per_day" not in form.fields
 
-    r = admin.post(url(car_model.category), {"no_reason_exclusion": "none", "use_compensation_rate": "0.0040",
-                                             "car_warranty_km": "100000"})
+    r = admin.post(
+        url(car_model.category),
+        {"no_reason_exclusion": "none", "use_compensation_rate": "0.0040", "car_warranty_km": "100000"},
+    )
 
     assert r.status_code == 302, r.content.decode()[:2000]
     policy = CategoryPolicy.objects.get(category=car_model.category)
@@ -114,8 +128,13 @@ def test_the_holiday_setting_defaults_to_extend_and_is_explained(client_for, olg
     assert page.context["form"]["no_reason_holiday_extends"].value() is True
 
 
-def test_turning_the_extension_off_is_logged_and_changes_the_deadline(client_for, olga, alice, online_unit,  # type: ignore[no-untyped-def]
-                                                                    monkeypatch):
+def test_turning_the_extension_off_is_logged_and_changes_the_deadline(
+    client_for,
+    olga,
+    alice,
+    online_unit,  # type: ignore[no-untyped-def]
+    monkeypatch,
+):
     """The unit was signed for 3 days ago; with its last day made a rest day the two settings differ."""
     last = online_unit.delivery_date + timedelta(days=7)
     monkeypatch.setattr(build, "rest_days", lambda start, end: (last,))
@@ -126,7 +145,10 @@ def test_turning_the_extension_off_is_logged_and_changes_the_deadline(client_for
 
     r = client_for(olga).post("/console/settings/entitlement/", {})  # the box unticked
     assert r.status_code == 302
-    assert EntitlementSettings.objects.get(organization=online_unit.organization).no_reason_holiday_extends is False
+    assert (
+        EntitlementSettings.objects.get(organization=online_unit.organization).no_reason_holiday_extends
+        is False
+    )
     log = SettingsChange.objects.get(area="entitlement")
     assert log.detail == {"no_reason_holiday_extends": [True, False]}
 

@@ -10,8 +10,18 @@ from aftersales.entitlement.policy import statutes
 from aftersales.entitlement.policy.citations import org_basis
 
 
-@pytest.mark.parametrize(("written", "number"), [("一", 1), ("十", 10), ("十三", 13), ("二十四", 24),
-                                                 ("一百", 100), ("二百零三", 203), ("九百九十九", 999)])
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [
+        ("一", 1),
+        ("十", 10),
+        ("十三", 13),
+        ("二十四", 24),
+        ("一百", 100),
+        ("二百零三", 203),
+        ("九百九十九", 999),
+    ],
+)
 def test_article_numbers_read_as_numbers(written, number):  # type: ignore[no-untyped-def]
     assert statutes.chinese_number(written) == number
 
@@ -31,31 +41,46 @@ def test_every_cited_basis_names_its_statute_in_english() -> None:
         english = basis.citation_en()
         assert basis.document in english, english  # the Chinese title stays
         assert statutes.document_en(basis.document), basis.document
-        assert basis.clause_en and not any("\u4e00" <= c <= "\u9fff" for c in basis.clause_en.replace("三包", "")), (
-            basis.clause_en)
+        assert basis.clause_en and not any(
+            "\u4e00" <= c <= "\u9fff" for c in basis.clause_en.replace("三包", "")
+        ), basis.clause_en
     assert cite.CIVIL_CODE_203.citation_en() == "the Civil Code (《中华人民共和国民法典》) Art. 203"
     assert cite.CAR_LOANER.citation_en() == (
-        "the Provisions on Repair, Replacement and Return of Household Cars (《家用汽车产品修理更换退货责任规定》) Art. 21")
+        "the Provisions on Repair, Replacement and Return of Household Cars (《家用汽车产品修理更换退货责任规定》) Art. 21"
+    )
 
 
 def test_organization_promises_and_contracts_in_english() -> None:
-    assert org_basis("Acme", "延长", "extended").citation_en() == "the service promise of Acme (《Acme服务承诺》)"
-    assert cite.contract_basis("EW-1", "延保状态", "Contract status").citation_en() == "extended warranty contract EW-1"
+    assert (
+        org_basis("Acme", "延长", "extended").citation_en()
+        == "the service promise of Acme (《Acme服务承诺》)"
+    )
+    assert (
+        cite.contract_basis("EW-1", "延保状态", "Contract status").citation_en()
+        == "extended warranty contract EW-1"
+    )
 
 
 def test_sentences_get_the_english_name_once_per_title() -> None:
     text = statutes.with_english("under 《民法典》 Art. 203 and 《消费者权益保护法》 Art. 25")
-    assert text == ("under the Civil Code (《民法典》) Art. 203 and "
-                    "the Consumer Rights Protection Law (《消费者权益保护法》) Art. 25")
+    assert text == (
+        "under the Civil Code (《民法典》) Art. 203 and "
+        "the Consumer Rights Protection Law (《消费者权益保护法》) Art. 25"
+    )
 
 
 @pytest.mark.django_db
 def test_the_api_gives_the_citation_in_both_languages(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
-    body = client_for(alice).get("/api/v1/entitlements", {"serial": "TV0001", "kind": "return", "fault": "none"}).json()
+    body = (
+        client_for(alice)
+        .get("/api/v1/entitlements", {"serial": "TV0001", "kind": "return", "fault": "none"})
+        .json()
+    )
     basis = body["options"][0]["basis"]
     assert basis["citation"] == "《网络购买商品七日无理由退货暂行办法》"
     assert basis["citation_en"] == (
-        "the Interim Measures on Seven-Day No-Reason Returns of Goods Bought Online (《网络购买商品七日无理由退货暂行办法》)")
+        "the Interim Measures on Seven-Day No-Reason Returns of Goods Bought Online (《网络购买商品七日无理由退货暂行办法》)"
+    )
     assert basis["clause_en"].startswith("A no-reason return within seven days")
 
 
@@ -65,8 +90,10 @@ def test_the_english_check_page_cites_in_english_with_the_chinese_title(client_f
     ask = {"serial": "TV0001", "kind": "return", "fault": "none"}
     client.cookies["django_language"] = "en"
     html = client.get("/console/entitlement/", ask).content.decode()
-    assert ("the Interim Measures on Seven-Day No-Reason Returns of Goods Bought Online "
-            "(《网络购买商品七日无理由退货暂行办法》)") in html
+    assert (
+        "the Interim Measures on Seven-Day No-Reason Returns of Goods Bought Online "
+        "(《网络购买商品七日无理由退货暂行办法》)"
+    ) in html
     assert "A no-reason return within seven days from the day after sign-off" in html
     client.cookies["django_language"] = "zh-hans"
     html = client.get("/console/entitlement/", ask).content.decode()
@@ -74,11 +101,13 @@ def test_the_english_check_page_cites_in_english_with_the_chinese_title(client_f
 
 
 def test_gloss_goes_after_the_first_sanbao_in_running_text_only() -> None:
-    page = ('<nav>三包</nav><main><a href="#">三包 rules</a><input value="三包">'
-            '<select><option>三包</option></select><p title="三包">The 三包 period</p><p>三包 again</p></main>')
+    page = (
+        '<nav>三包</nav><main><a href="#">三包 rules</a><input value="三包">'
+        '<select><option>三包</option></select><p title="三包">The 三包 period</p><p>三包 again</p></main>'
+    )
     out = gloss_first_sanbao(page)
     assert out.count(SANBAO_GLOSS) == 1
-    assert f"<p title=\"三包\">The 三包<span class=\"gloss\">{SANBAO_GLOSS}</span> period</p>" in out
+    assert f'<p title="三包">The 三包<span class="gloss">{SANBAO_GLOSS}</span> period</p>' in out
     assert gloss_first_sanbao("<main><p>no term here</p></main>") == "<main><p>no term here</p></main>"
 
 
@@ -96,4 +125,7 @@ def test_english_pages_explain_sanbao_once_and_chinese_pages_not_at_all(client_f
 def test_a_panel_without_main_glosses_its_own_first_sanbao() -> None:
     panel = '<div class="card"><h2>Warranty and 三包</h2><p>The 三包 period</p></div>'
     out = gloss_first_sanbao(panel)
-    assert out.count(SANBAO_GLOSS) == 1 and f"<h2>Warranty and 三包<span class=\"gloss\">{SANBAO_GLOSS}</span>" in out
+    assert (
+        out.count(SANBAO_GLOSS) == 1
+        and f'<h2>Warranty and 三包<span class="gloss">{SANBAO_GLOSS}</span>' in out
+    )

@@ -45,8 +45,14 @@ def fields(facts: Facts, on: date = TODAY) -> list[str]:
         (goods(repairs=(RepairVisit(day(-5)),)), "repairs[0].dropped_off"),
         (goods(repairs=(RepairVisit(day(20), day(10)),)), "repairs[0].returned"),
         (goods(repairs=(RepairVisit(day(20), day(150)),)), "repairs[0].returned"),
-        (goods(repairs=(RepairVisit(day(20), day(30), days_waiting_for_parts=11),)), "repairs[0].days_waiting_for_parts"),
-        (goods(repairs=(RepairVisit(day(20), day(30), days_waiting_for_parts=-1),)), "repairs[0].days_waiting_for_parts"),
+        (
+            goods(repairs=(RepairVisit(day(20), day(30), days_waiting_for_parts=11),)),
+            "repairs[0].days_waiting_for_parts",
+        ),
+        (
+            goods(repairs=(RepairVisit(day(20), day(30), days_waiting_for_parts=-1),)),
+            "repairs[0].days_waiting_for_parts",
+        ),
         (goods(repairs=(RepairVisit(day(20), day(30), hours=Decimal("-2")),)), "repairs[0].hours"),
         (goods(exchanges=(Exchange(day(101)),)), "exchanges[0].on"),
         (car(exchanges=(Exchange(day(50), odometer_km=2000),), odometer_km=1500), "odometer_km"),
@@ -63,11 +69,18 @@ def test_each_impossible_fact_names_its_field(facts: Facts, field: str) -> None:
 
 def test_contract_errors_name_the_contract() -> None:
     contract = ExtendedWarrantyContract(
-        "EW", starts=day(50), ends=day(40), price=Decimal("-1"),
+        "EW",
+        starts=day(50),
+        ends=day(40),
+        price=Decimal("-1"),
         claims=(WarrantyClaim(day(101), Decimal("10")),),
     )
 
-    assert fields(goods(contracts=(contract,))) == ["contracts[0].ends", "contracts[0].price", "contracts[0].claims[0].on"]
+    assert fields(goods(contracts=(contract,))) == [
+        "contracts[0].ends",
+        "contracts[0].price",
+        "contracts[0].claims[0].on",
+    ]
 
 
 def test_all_problems_are_reported_at_once_with_a_reason() -> None:

@@ -18,7 +18,9 @@ REDIS_URL = os.environ.get("AFTERSALES_TEST_REDIS_URL", "")
 
 
 @pytest.mark.redis
-@pytest.mark.skipif(not REDIS_URL, reason="set AFTERSALES_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run")
+@pytest.mark.skipif(
+    not REDIS_URL, reason="set AFTERSALES_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run"
+)
 def test_ping_job_runs_on_a_celery_worker_through_redis(transactional_db, settings):
     # given: the broker is configured after aftersales.celery was imported, as in a test run
     settings.CELERY_BROKER_URL = REDIS_URL

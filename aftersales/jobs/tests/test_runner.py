@@ -95,10 +95,14 @@ def test_enqueue_finds_jobs_whose_tasks_module_is_not_imported_yet(db, monkeypat
     assert Job.objects.get().name == "customers.import_sales"
 
 
-def test_with_a_broker_enqueue_sends_only_after_commit(settings, db, monkeypatch, django_capture_on_commit_callbacks):
+def test_with_a_broker_enqueue_sends_only_after_commit(
+    settings, db, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.CELERY_BROKER_URL = "memory://"
     sent: list[tuple[str, dict]] = []
-    monkeypatch.setattr(celery_module.app, "send_task", lambda name, kwargs, countdown: sent.append((name, kwargs)))
+    monkeypatch.setattr(
+        celery_module.app, "send_task", lambda name, kwargs, countdown: sent.append((name, kwargs))
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -129,7 +133,9 @@ def test_a_second_runner_started_while_a_job_runs_does_not_take_it_again(db, tes
     # given: the first job starts another runner while it is itself still running
     inner: list[int] = []
     test_jobs("tests.count")
-    test_jobs("tests.nested", func=lambda key: (test_jobs.ran.update([key]), inner.append(runner.run_pending())))
+    test_jobs(
+        "tests.nested", func=lambda key: (test_jobs.ran.update([key]), inner.append(runner.run_pending()))
+    )
     enqueue("tests.nested", key="outer")
     for key in "xyz":
         enqueue("tests.count", key=key)
@@ -167,8 +173,10 @@ def test_a_job_stuck_in_running_is_taken_over_after_the_stale_limit(db, test_job
     assert Job.objects.get().attempts == 2
 
 
-@pytest.mark.skipif("sqlite" in str(connection.settings_dict["ENGINE"]),
-                    reason="the in-memory SQLite test database locks whole tables across threads")
+@pytest.mark.skipif(
+    "sqlite" in str(connection.settings_dict["ENGINE"]),
+    reason="the in-memory SQLite test database locks whole tables across threads",
+)
 def test_runners_in_parallel_threads_run_each_job_once(transactional_db, test_jobs):
     test_jobs("tests.count")
     for i in range(40):

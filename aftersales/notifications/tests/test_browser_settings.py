@@ -62,7 +62,11 @@ def test_admin_makes_a_narrowed_token_copies_it_and_reads_the_log(page, screensh
     raw = page.locator("#new-token").inner_text().strip()
     assert raw.startswith("as_")
     token = ApiToken.objects.get()
-    assert (token.access, token.all_resources, sorted(token.resources)) == ("read", False, ["customers", "requests"])
+    assert (token.access, token.all_resources, sorted(token.resources)) == (
+        "read",
+        False,
+        ["customers", "requests"],
+    )
     page.click("#new-token-copy")
     page.wait_for_function("document.querySelector('#new-token-copy').dataset.copied !== undefined")
     screenshot(page, "1-token-created")

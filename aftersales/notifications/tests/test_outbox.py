@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _email(org, n: int = 1) -> OutboxMessage:  # type: ignore[no-untyped-def]
-    message = outbox.queue_email(organization=org, key=f"test:{n}", to=f"c{n}@example.com", subject=f"主题{n}",
-                                 body=f"正文{n}")
+    message = outbox.queue_email(
+        organization=org, key=f"test:{n}", to=f"c{n}@example.com", subject=f"主题{n}", body=f"正文{n}"
+    )
     assert message is not None
     return message
 
@@ -31,8 +32,12 @@ def _make_due(message: OutboxMessage) -> None:
 
 
 def test_the_same_event_is_queued_once(org_a):  # type: ignore[no-untyped-def]
-    first = outbox.queue_email(organization=org_a, key="request:1:created", to="a@example.com", subject="s", body="b")
-    again = outbox.queue_email(organization=org_a, key="request:1:created", to="a@example.com", subject="s", body="b")
+    first = outbox.queue_email(
+        organization=org_a, key="request:1:created", to="a@example.com", subject="s", body="b"
+    )
+    again = outbox.queue_email(
+        organization=org_a, key="request:1:created", to="a@example.com", subject="s", body="b"
+    )
     assert first is not None and again is None
     assert OutboxMessage.objects.count() == 1
 
@@ -48,17 +53,28 @@ def test_a_duplicate_inside_a_transaction_does_not_break_it(org_a):  # type: ign
 
 
 def test_one_insert_queues_an_events_messages_and_skips_those_queued_already(org_a):  # type: ignore[no-untyped-def]
-    sub = WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/a", secret="s")
-    WebhookSubscription.objects.create(organization=org_a, url="https://hooks.example.com/b", secret="s",
-                                       events=["request.status_changed"])
+    sub = WebhookSubscription.objects.create(
+        organization=org_a, url="https://hooks.example.com/a", secret="s"
+    )
+    WebhookSubscription.objects.create(
+        organization=org_a, url="https://hooks.example.com/b", secret="s", events=["request.status_changed"]
+    )
 
     def event() -> list[OutboxMessage | None]:
         return [
-            outbox.email_message(organization=org_a, key="request:9:created", to="a@example.com", subject="s", body="b"),
+            outbox.email_message(
+                organization=org_a, key="request:9:created", to="a@example.com", subject="s", body="b"
+            ),
             outbox.sms_message(organization=org_a, key="request:9:created", phone="13800000009", text="t"),
-            outbox.email_message(organization=org_a, key="request:9:created", to="", subject="s", body="b"),  # None
-            *outbox.webhook_messages(organization=org_a, event="request.created", key="request:9:created",
-                                     data={"number": "SR-2026-000009"}),
+            outbox.email_message(
+                organization=org_a, key="request:9:created", to="", subject="s", body="b"
+            ),  # None
+            *outbox.webhook_messages(
+                organization=org_a,
+                event="request.created",
+                key="request:9:created",
+                data={"number": "SR-2026-000009"},
+            ),
         ]
 
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
@@ -67,9 +83,15 @@ def test_one_insert_queues_an_events_messages_and_skips_those_queued_already(org
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 2 and not any("SAVEPOINT" in q["sql"] for q in queries.captured_queries)
     rows = OutboxMessage.objects.order_by("channel")
-    assert [(m.channel, m.subscription_id) for m in rows] == [("email", None), ("sms", None), ("webhook", sub.pk)]
+    assert [(m.channel, m.subscription_id) for m in rows] == [
+        ("email", None),
+        ("sms", None),
+        ("webhook", sub.pk),
+    ]
     sms = rows.get(channel="sms")
-    assert sms.recipient_phone == "13800000009" and sms.recipient != "13800000009"  # kept encrypted, shown masked
+    assert (
+        sms.recipient_phone == "13800000009" and sms.recipient != "13800000009"
+    )  # kept encrypted, shown masked
     assert all(m.next_attempt_at is not None for m in rows)
 
 
@@ -84,7 +106,11 @@ def test_deliver_due_sends_email_and_sms(org_a, mailoutbox, sms_log):  # type: i
     outbox.queue_sms(organization=org_a, key="s1", phone="13912345678", text="【Acme】您的服务单已受理")
     assert outbox.deliver_due() == 2
     assert len(mailoutbox) == 1
-    assert (mailoutbox[0].to, mailoutbox[0].subject, mailoutbox[0].body) == (["c1@example.com"], "主题1", "正文1")
+    assert (mailoutbox[0].to, mailoutbox[0].subject, mailoutbox[0].body) == (
+        ["c1@example.com"],
+        "主题1",
+        "正文1",
+    )
     assert sms_log == [("13912345678", "【Acme】您的服务单已受理")]
     assert set(OutboxMessage.objects.values_list("status", "attempts")) == {("sent", 1)}
     assert all(m.sent_at is not None for m in OutboxMessage.objects.all())
@@ -190,10 +216,14 @@ def test_two_workers_racing_for_the_same_rows_send_each_once(org_a, mailoutbox, 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_workers_in_threads_deliver_each_webhook_once(org_a, receiver):  # type: ignore[no-untyped-def]
     if connection.vendor == "sqlite":
-        pytest.skip("the in-memory SQLite test database locks whole tables between threads; run on PostgreSQL")
+        pytest.skip(
+            "the in-memory SQLite test database locks whole tables between threads; run on PostgreSQL"
+        )
     sub = WebhookSubscription.objects.create(organization=org_a, url=receiver.url, secret="s3cret")
     for n in range(40):
-        outbox.queue_webhooks(organization=org_a, event="request.created", key=f"request:{n}:created", data={"n": n})
+        outbox.queue_webhooks(
+            organization=org_a, event="request.created", key=f"request:{n}:created", data={"n": n}
+        )
     assert OutboxMessage.objects.filter(subscription=sub).count() == 40
     start = threading.Barrier(4)
     results: list[int] = []

@@ -15,8 +15,14 @@ from aftersales.notifications.models import OutboxMessage, OutboxSettings
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"email_sender_name": "Acme 客服中心", "email_reply_to": "service@acme.example", "sms_signature": "Acme家电",
-        "max_attempts": "3", "retry_first_seconds": "60", "retry_max_hours": "2"}
+GOOD = {
+    "email_sender_name": "Acme 客服中心",
+    "email_reply_to": "service@acme.example",
+    "sms_signature": "Acme家电",
+    "max_attempts": "3",
+    "retry_first_seconds": "60",
+    "retry_max_hours": "2",
+}
 
 
 def test_admin_saves_the_settings_and_delivery_uses_them(client_for, olga, mailoutbox, sms_log):  # type: ignore[no-untyped-def]
@@ -45,7 +51,9 @@ def test_retries_follow_the_organizations_settings(client_for, olga, monkeypatch
     client_for(olga).post(reverse("outbox:settings"), GOOD)
 
     monkeypatch.setattr(channels, "send_email", lambda **kw: channels.SendResult(ok=False, error="down"))
-    message = outbox.queue_email(organization=olga.organization, key="t:r", to="c@example.com", subject="s", body="b")
+    message = outbox.queue_email(
+        organization=olga.organization, key="t:r", to="c@example.com", subject="s", body="b"
+    )
     assert message is not None
     waits = []
     for _attempt in range(3):
@@ -53,16 +61,24 @@ def test_retries_follow_the_organizations_settings(client_for, olga, monkeypatch
         outbox.deliver_due()
         message.refresh_from_db()
         waits.append(round((message.next_attempt_at - before).total_seconds()))
-        OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            next_attempt_at=timezone.now() - timedelta(seconds=1)
+        )
     message.refresh_from_db()
     assert message.status == "failed" and message.attempts == 3  # gave up after the admin's 3, not 8
     assert waits[:2] == [60, 120]
 
 
 def test_bad_input_is_refused_with_the_field_named(client_for, olga):  # type: ignore[no-untyped-def]
-    for field, value in (("sms_signature", "【Acme】"), ("sms_signature", "A"), ("max_attempts", "0"),
-                         ("max_attempts", "99"), ("email_reply_to", "not-an-address"),
-                         ("retry_first_seconds", "3600"), ("retry_max_hours", "abc")):
+    for field, value in (
+        ("sms_signature", "【Acme】"),
+        ("sms_signature", "A"),
+        ("max_attempts", "0"),
+        ("max_attempts", "99"),
+        ("email_reply_to", "not-an-address"),
+        ("retry_first_seconds", "3600"),
+        ("retry_max_hours", "abc"),
+    ):
         data = {**GOOD, field: value}
         if field == "retry_first_seconds":
             data["retry_max_hours"] = "1"
@@ -72,8 +88,9 @@ def test_bad_input_is_refused_with_the_field_named(client_for, olga):  # type: i
         assert response.status_code == 200, (field, value)
         assert field in response.context["form"].errors, (field, value)
         assert f'value="{value}"' in response.content.decode(), (field, value)
-    response = client_for(olga).post(reverse("outbox:settings"),
-                                     {**GOOD, "retry_first_seconds": "3000", "retry_max_hours": "1"})
+    response = client_for(olga).post(
+        reverse("outbox:settings"), {**GOOD, "retry_first_seconds": "3000", "retry_max_hours": "1"}
+    )
     assert response.status_code == 302  # 50 minutes first, capped at an hour: fine
     assert not OutboxSettings.objects.filter(organization=olga.organization, sms_signature="A").exists()
     assert SettingsChange.objects.filter(organization=olga.organization).count() == 1

@@ -58,8 +58,17 @@ def test_create_shows_the_secret_once_and_never_again(client_for, olga):
     assert secret not in json.dumps(change.detail)
 
 
-@pytest.mark.parametrize("url", ["ftp://erp.example.com/hooks", "javascript:alert(1)", "file:///etc/passwd",
-                                 "erp.example.com/hooks", "https://", "gopher://x.example.com/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://erp.example.com/hooks",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "erp.example.com/hooks",
+        "https://",
+        "gopher://x.example.com/",
+    ],
+)
 def test_a_url_that_is_not_http_or_https_is_a_field_error_keeping_the_input(client_for, olga, url):
     response = _create(client_for(olga), url, "request.created", "quote.sent")
     assert response.status_code == 422
@@ -84,16 +93,25 @@ def test_every_event_the_code_emits_has_a_checkbox():
     """Read the emitters' sources: every event name they pass to the outbox is in the catalogue."""
     root = Path(__file__).resolve().parents[2]
     emitted: set[str] = set()
-    sources = ["service/notify.py", "entitlement/notify.py", "entitlement/quotes.py",
-               *(str(p.relative_to(root)) for p in sorted((root / "entitlement" / "rma").glob("*.py")))]
+    sources = [
+        "service/notify.py",
+        "entitlement/notify.py",
+        "entitlement/quotes.py",
+        *(str(p.relative_to(root)) for p in sorted((root / "entitlement" / "rma").glob("*.py"))),
+    ]
     for rel in sources:
         tree = ast.parse((root / rel).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(
-                    r"(request|return|quote)\.[a-z_]+", node.value):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and re.fullmatch(r"(request|return|quote)\.[a-z_]+", node.value)
+            ):
                 emitted.add(node.value)
             if isinstance(node, ast.Call):
-                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                name = (
+                    node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                )
                 prefix = {"rma_step": "return", "quote_step": "quote"}.get(name)
                 if prefix and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
                     emitted.add(f"{prefix}.{node.args[1].value}")
@@ -121,7 +139,10 @@ def test_test_send_is_queued_in_the_outbox_and_delivered_by_the_job_signed(clien
     body = json.loads(got.body)
     assert body["event"] == "ping" and body["data"]["subscription"] == sub.pk
     timestamp = got.headers["X-Aftersales-Timestamp"]
-    expected = "sha256=" + hmac.new(sub.secret.encode(), timestamp.encode() + b"." + got.body, hashlib.sha256).hexdigest()
+    expected = (
+        "sha256="
+        + hmac.new(sub.secret.encode(), timestamp.encode() + b"." + got.body, hashlib.sha256).hexdigest()
+    )
     assert got.headers["X-Aftersales-Signature"] == expected
     message.refresh_from_db()
     assert message.status == "sent"
@@ -170,10 +191,14 @@ def test_edit_disable_and_rotate(client_for, olga, receiver):
     sub = WebhookSubscription.objects.get()
 
     # edit: new events, and a bad URL keeps what was typed
-    bad = client.post(f"{BASE}{sub.pk}/", {"url": "ftp://x.example.com", "events": ["quote.sent"], "is_active": "on"})
+    bad = client.post(
+        f"{BASE}{sub.pk}/", {"url": "ftp://x.example.com", "events": ["quote.sent"], "is_active": "on"}
+    )
     assert bad.status_code == 422 and 'value="ftp://x.example.com"' in bad.content.decode()
-    ok = client.post(f"{BASE}{sub.pk}/", {"url": receiver.url, "events": ["quote.sent", "quote.declined"],
-                                          "is_active": "on"})
+    ok = client.post(
+        f"{BASE}{sub.pk}/",
+        {"url": receiver.url, "events": ["quote.sent", "quote.declined"], "is_active": "on"},
+    )
     assert ok.status_code == 302
     sub.refresh_from_db()
     assert sub.events == ["quote.sent", "quote.declined"]
@@ -199,14 +224,22 @@ def test_edit_disable_and_rotate(client_for, olga, receiver):
 
 
 def test_another_organizations_subscription_is_404_everywhere(client_for, olga, oscar):
-    theirs = WebhookSubscription.objects.create(organization=oscar.organization, url="https://bolt.example.com/h",
-                                                secret="whsec_bolt_secret_value_123456")
+    theirs = WebhookSubscription.objects.create(
+        organization=oscar.organization,
+        url="https://bolt.example.com/h",
+        secret="whsec_bolt_secret_value_123456",
+    )
     client = client_for(olga)
     assert "bolt.example.com" not in client.get(BASE).content.decode()
     assert client.get(f"{BASE}{theirs.pk}/").status_code == 404
     for action in ("", "toggle/", "rotate/", "test/"):
-        assert client.post(f"{BASE}{theirs.pk}/{action}", {"url": "https://x.example.com", "all_events": "on",
-                                                           "active": "0"}).status_code == 404
+        assert (
+            client.post(
+                f"{BASE}{theirs.pk}/{action}",
+                {"url": "https://x.example.com", "all_events": "on", "active": "0"},
+            ).status_code
+            == 404
+        )
     theirs.refresh_from_db()
     assert theirs.url == "https://bolt.example.com/h" and theirs.is_active
     assert theirs.secret == "whsec_bolt_secret_value_123456"

@@ -25,8 +25,15 @@ def subscription(org_a, receiver):  # type: ignore[no-untyped-def]
 
 
 def _queue(org, key: str = "request:7:v2:status", event: str = "request.status_changed") -> OutboxMessage:  # type: ignore[no-untyped-def]
-    assert outbox.queue_webhooks(organization=org, event=event, key=key,
-                                 data={"number": "SR-2026-000007", "status": "accepted", "备注": "已受理"}) == 1
+    assert (
+        outbox.queue_webhooks(
+            organization=org,
+            event=event,
+            key=key,
+            data={"number": "SR-2026-000007", "status": "accepted", "备注": "已受理"},
+        )
+        == 1
+    )
     return OutboxMessage.objects.get(channel="webhook", dedupe_key__contains=key)
 
 
@@ -50,7 +57,10 @@ def test_delivery_is_signed_over_timestamp_and_body(org_a, receiver, subscriptio
     # the signature is HMAC-SHA256 with the subscription's secret over "timestamp.body"
     timestamp = got.headers["X-Aftersales-Timestamp"]
     assert abs(int(timestamp) - time.time()) < 60
-    expected = "sha256=" + hmac.new(SECRET.encode(), timestamp.encode() + b"." + got.body, hashlib.sha256).hexdigest()
+    expected = (
+        "sha256="
+        + hmac.new(SECRET.encode(), timestamp.encode() + b"." + got.body, hashlib.sha256).hexdigest()
+    )
     assert got.headers["X-Aftersales-Signature"] == expected == channels.sign(SECRET, timestamp, got.body)
     # a receiver checking with another secret, or another timestamp, would refuse it
     assert channels.sign("other", timestamp, got.body) != expected
@@ -105,8 +115,9 @@ def test_a_receiver_that_recovers_gets_the_event(org_a, receiver, subscription):
     assert outbox.deliver_due() == 1
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 3)
-    assert list(DeliveryAttempt.objects.filter(message=message).order_by("id").values_list("status_code", flat=True)) == [
-        500, 503, 200]
+    assert list(
+        DeliveryAttempt.objects.filter(message=message).order_by("id").values_list("status_code", flat=True)
+    ) == [500, 503, 200]
 
 
 def test_a_receiver_answering_garbage_is_a_failed_try(org_a, receiver, subscription, mailoutbox):  # type: ignore[no-untyped-def]
@@ -130,9 +141,12 @@ def test_an_unreachable_receiver_is_a_failed_try(org_a):  # type: ignore[no-unty
 
 
 def test_subscriptions_get_only_the_events_they_asked_for(org_a, org_b, receiver):  # type: ignore[no-untyped-def]
-    WebhookSubscription.objects.create(organization=org_a, url=receiver.url, secret=SECRET,
-                                       events=["request.created"])
-    WebhookSubscription.objects.create(organization=org_a, url=receiver.url + "/off", secret=SECRET, is_active=False)
+    WebhookSubscription.objects.create(
+        organization=org_a, url=receiver.url, secret=SECRET, events=["request.created"]
+    )
+    WebhookSubscription.objects.create(
+        organization=org_a, url=receiver.url + "/off", secret=SECRET, is_active=False
+    )
     WebhookSubscription.objects.create(organization=org_b, url=receiver.url + "/b", secret=SECRET)
     assert outbox.queue_webhooks(organization=org_a, event="request.status_changed", key="x", data={}) == 0
     assert outbox.queue_webhooks(organization=org_a, event="request.created", key="y", data={}) == 1

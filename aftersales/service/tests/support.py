@@ -23,8 +23,16 @@ def png(name: str = "photo.png") -> SimpleUploadedFile:
 
 def open_request(unit, *, kind: str = "repair", description: str = "空调不制冷", **kw) -> ServiceRequest:  # type: ignore[no-untyped-def]
     return services.request_create(
-        organization=unit.organization, customer=unit.customer, by=None, kind=kind, channel=kw.pop("channel", "web"),
-        description=description, unit=unit, allow_duplicate=True, notify=False, **kw,
+        organization=unit.organization,
+        customer=unit.customer,
+        by=None,
+        kind=kind,
+        channel=kw.pop("channel", "web"),
+        description=description,
+        unit=unit,
+        allow_duplicate=True,
+        notify=False,
+        **kw,
     )
 
 

@@ -30,8 +30,15 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 def request_(org_a, carol):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, user=carol)
     unit = UnitFactory(organization=org_a, customer=customer)
-    return services.request_create(organization=org_a, customer=customer, by=None, kind="repair", channel="web",
-                                   description="屏幕裂了", unit=unit)
+    return services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=None,
+        kind="repair",
+        channel="web",
+        description="屏幕裂了",
+        unit=unit,
+    )
 
 
 def test_a_real_photo_is_kept_with_its_detected_type(request_, carol):  # type: ignore[no-untyped-def]
@@ -66,8 +73,14 @@ def test_size_limit(request_, carol, monkeypatch):  # type: ignore[no-untyped-de
 def test_api_upload_answers_422_problem_for_a_disguised_exe(client_for, carol, request_):  # type: ignore[no-untyped-def]
     c = client_for(carol)
 
-    r = c.post(f"/api/v1/requests/{request_.number}/attachments", {"file": SimpleUploadedFile("a.jpg", EXE, "image/jpeg")})
+    r = c.post(
+        f"/api/v1/requests/{request_.number}/attachments",
+        {"file": SimpleUploadedFile("a.jpg", EXE, "image/jpeg")},
+    )
     assert r.status_code == 422 and r["Content-Type"] == "application/problem+json"
     assert json.loads(r.content)["errors"][0]["field"] == "file"
-    ok = c.post(f"/api/v1/requests/{request_.number}/attachments", {"file": SimpleUploadedFile("a.png", png_bytes(), "image/png")})
+    ok = c.post(
+        f"/api/v1/requests/{request_.number}/attachments",
+        {"file": SimpleUploadedFile("a.png", png_bytes(), "image/png")},
+    )
     assert ok.status_code == 201 and ok.json()["content_type"] == "image/png"

@@ -18,8 +18,16 @@ def unit_with_open_request(org_a, carol):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, user=carol, name="王卡罗", phone="13812345678")
     AddressFactory(customer=customer)
     unit = UnitFactory(organization=org_a, customer=customer, serial_number="SN-DUP-1")
-    services.request_create(organization=org_a, customer=customer, by=None, kind="repair", channel="phone",
-                            description="上周报过：不制冷", unit=unit, notify=False)
+    services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=None,
+        kind="repair",
+        channel="phone",
+        description="上周报过：不制冷",
+        unit=unit,
+        notify=False,
+    )
     return unit
 
 
@@ -47,7 +55,10 @@ def test_photo_survives_the_duplicate_warning(phone_page, screenshot, unit_with_
     page.wait_for_load_state()
 
     # then the duplicate warning is shown, with both photos listed as uploaded and the text kept
-    assert page.locator("#form-problems").is_visible() and existing.number in page.locator("#form-problems").inner_text()
+    assert (
+        page.locator("#form-problems").is_visible()
+        and existing.number in page.locator("#form-problems").inner_text()
+    )
     kept = page.locator("#kept-photos")
     assert kept.is_visible() and "outdoor-unit.jpg" in kept.inner_text() and "blurry.jpg" in kept.inner_text()
     assert "已上传" in kept.inner_text()
@@ -56,8 +67,12 @@ def test_photo_survives_the_duplicate_warning(phone_page, screenshot, unit_with_
     # she takes the blurry one off (✕), and it shows as struck through
     page.locator("label.kept-upload", has_text="blurry.jpg").click()
     assert not page.locator("input[name=pending_upload]").nth(1).is_checked()
-    assert page.evaluate("getComputedStyle(document.querySelectorAll('label.kept-upload')[1]).textDecorationLine") \
+    assert (
+        page.evaluate(
+            "getComputedStyle(document.querySelectorAll('label.kept-upload')[1]).textDecorationLine"
+        )
         == "line-through"
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "01-duplicate-warning-keeps-photos")
 
@@ -69,7 +84,8 @@ def test_photo_survives_the_duplicate_warning(phone_page, screenshot, unit_with_
     created = ServiceRequest.objects.exclude(pk=existing.pk).get()
     assert page.url.endswith(f"/portal/requests/{created.number}/")
     assert [(a.name, a.content_type) for a in Attachment.objects.filter(request=created)] == [
-        ("outdoor-unit.jpg", "image/jpeg")]
+        ("outdoor-unit.jpg", "image/jpeg")
+    ]
     assert created.description == "室外机有异响，和上次的问题不同"
     assert page.locator("#timeline img.attachment-thumb").count() == 1
     assert not PendingUpload.objects.exists()

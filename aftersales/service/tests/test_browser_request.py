@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def carols_unit(org_a, carol, alice, tina):  # type: ignore[no-untyped-def]
-    CannedReply.objects.create(organization=org_a, title="上门确认", body="{customer_name}您好，{number} 的工程师已出发。")
+    CannedReply.objects.create(
+        organization=org_a, title="上门确认", body="{customer_name}您好，{number} 的工程师已出发。"
+    )
     customer = CustomerFactory(organization=org_a, user=carol, name="王卡罗", phone="13812345678")
     AddressFactory(customer=customer)
     return UnitFactory(organization=org_a, customer=customer, serial_number="SN-BROWSER-1")
@@ -119,7 +121,13 @@ def test_repair_from_report_to_rating(page, phone_page, screenshot, carols_unit,
     customer.click("#accept")
     customer.wait_for_load_state()
     assert customer.locator("#portal-status").get_attribute("data-status") == "closed"
-    for dimension, stars in (("quality", 5), ("speed", 4), ("attitude", 5), ("professionalism", 5), ("price", 3)):
+    for dimension, stars in (
+        ("quality", 5),
+        ("speed", 4),
+        ("attitude", 5),
+        ("professionalism", 5),
+        ("price", 3),
+    ):
         customer.click(f"label[for={dimension}-{stars}]")
     customer.fill("#id_comment", "第二次修好了，师傅很耐心")
     screenshot(customer, "08-customer-rating")
@@ -141,8 +149,14 @@ def test_repair_from_report_to_rating(page, phone_page, screenshot, carols_unit,
 def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_unit, alice):  # type: ignore[no-untyped-def]
     # given the unit already has an open request
     earlier = services.request_create(
-        organization=carols_unit.organization, customer=carols_unit.customer, by=None, kind="repair",
-        channel="web", description="上周报过：不制冷", unit=carols_unit, notify=False,
+        organization=carols_unit.organization,
+        customer=carols_unit.customer,
+        by=None,
+        kind="repair",
+        channel="web",
+        description="上周报过：不制冷",
+        unit=carols_unit,
+        notify=False,
     )
     browser_login(page, "alice")
     page.goto("/console/requests/")
@@ -176,8 +190,14 @@ def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_u
 
 def test_console_fits_a_phone(phone_page, screenshot, carols_unit, tina):  # type: ignore[no-untyped-def]
     sr = services.request_create(
-        organization=carols_unit.organization, customer=carols_unit.customer, by=None, kind="repair",
-        channel="web", description="滚筒不转", unit=carols_unit, notify=False,
+        organization=carols_unit.organization,
+        customer=carols_unit.customer,
+        by=None,
+        kind="repair",
+        channel="web",
+        description="滚筒不转",
+        unit=carols_unit,
+        notify=False,
     )
     browser_login(phone_page, "tina")
     phone_page.goto("/console/requests/")

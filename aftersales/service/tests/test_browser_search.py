@@ -16,12 +16,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def caller(org_a, alice):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, name="王芳", phone="13812347788")
     unit = UnitFactory(organization=org_a, customer=customer, serial_number="SN-CALL-1")
-    other = UnitFactory(organization=org_a, customer=CustomerFactory(organization=org_a, name="李雷", phone="13900001111"))
+    other = UnitFactory(
+        organization=org_a, customer=CustomerFactory(organization=org_a, name="李雷", phone="13900001111")
+    )
     make = services.request_create
-    mine = make(organization=org_a, customer=customer, by=None, kind="repair", channel="phone",
-                description="冷藏室温度偏高", subject="冰箱不制冷", unit=unit, notify=False)
-    theirs = make(organization=org_a, customer=other.customer, by=None, kind="repair", channel="phone",
-                  description="开机黑屏", subject="电视黑屏", unit=other, notify=False)
+    mine = make(
+        organization=org_a,
+        customer=customer,
+        by=None,
+        kind="repair",
+        channel="phone",
+        description="冷藏室温度偏高",
+        subject="冰箱不制冷",
+        unit=unit,
+        notify=False,
+    )
+    theirs = make(
+        organization=org_a,
+        customer=other.customer,
+        by=None,
+        kind="repair",
+        channel="phone",
+        description="开机黑屏",
+        subject="电视黑屏",
+        unit=other,
+        notify=False,
+    )
     return mine, theirs
 
 

@@ -17,13 +17,17 @@ BASE = "/console/settings/canned-replies/"
 
 def test_create_edit_delete(client_for, olga):
     client = client_for(olga)
-    created = client.post(f"{BASE}new/", {"title": "上门确认", "body": "{customer_name}您好，{number} 的工程师已出发。"})
+    created = client.post(
+        f"{BASE}new/", {"title": "上门确认", "body": "{customer_name}您好，{number} 的工程师已出发。"}
+    )
     assert created.status_code == 302
     reply = CannedReply.objects.get()
     assert reply.organization == olga.organization
     assert "上门确认" in client.get(BASE).content.decode()
 
-    edited = client.post(f"{BASE}{reply.pk}/", {"title": "上门确认", "body": "{customer_name}您好，工程师{agent_name}已出发。"})
+    edited = client.post(
+        f"{BASE}{reply.pk}/", {"title": "上门确认", "body": "{customer_name}您好，工程师{agent_name}已出发。"}
+    )
     assert edited.status_code == 302
     reply.refresh_from_db()
     assert "{agent_name}" in reply.body
@@ -32,17 +36,23 @@ def test_create_edit_delete(client_for, olga):
     assert deleted.status_code == 302
     assert CannedReply.objects.count() == 0
     assert [c.action for c in SettingsChange.objects.filter(area="canned_replies").order_by("at", "id")] == [
-        "created", "changed", "deleted"]
+        "created",
+        "changed",
+        "deleted",
+    ]
     change = SettingsChange.objects.get(action="changed")
     assert list(change.detail) == ["body"] and change.detail["body"][1].endswith("已出发。")
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"title": "", "body": "x"}, "title"),
-    ({"title": "t", "body": ""}, "body"),
-    ({"title": "t", "body": "您好 {customer}"}, "body"),
-    ({"title": "t", "body": "您好 {customer_name"}, "body"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"title": "", "body": "x"}, "title"),
+        ({"title": "t", "body": ""}, "body"),
+        ({"title": "t", "body": "您好 {customer}"}, "body"),
+        ({"title": "t", "body": "您好 {customer_name"}, "body"),
+    ],
+)
 def test_bad_input_is_a_form_error_that_keeps_it(client_for, olga, data, field):
     response = client_for(olga).post(f"{BASE}new/", data)
     assert response.status_code == 422
@@ -74,10 +84,21 @@ def test_another_organizations_reply_is_404(client_for, olga, org_b):
 
 def test_a_reply_made_in_settings_is_offered_to_agents(client_for, olga, alice, org_a):
     unit = UnitFactory(organization=org_a)
-    sr = services.request_create(organization=org_a, customer=unit.customer, by=None, kind="repair", channel="web",
-                                 description="不制冷", unit=unit, allow_duplicate=True, notify=False)
+    sr = services.request_create(
+        organization=org_a,
+        customer=unit.customer,
+        by=None,
+        kind="repair",
+        channel="web",
+        description="不制冷",
+        unit=unit,
+        allow_duplicate=True,
+        notify=False,
+    )
     client_for(olga).post(f"{BASE}new/", {"title": "新话术", "body": "{customer_name}您好"})
     reply = CannedReply.objects.get()
-    filled = client_for(alice).get(f"/console/requests/{sr.number}/canned/?canned={reply.pk}", HTTP_HX_REQUEST="true")
+    filled = client_for(alice).get(
+        f"/console/requests/{sr.number}/canned/?canned={reply.pk}", HTTP_HX_REQUEST="true"
+    )
     assert filled.status_code == 200
     assert "您好" in filled.content.decode()

@@ -28,21 +28,40 @@ def png_bytes(width: int = 2, height: int = 2) -> bytes:
     """A real (tiny, grey) PNG: signature, IHDR, IDAT, IEND with correct CRCs."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 # The start of a Windows executable ("MZ" header, DOS stub), the kind of file mail filters see
 # renamed to look like a photo.
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode." * 4
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 48
+    + b"This program cannot be run in DOS mode." * 4
+)
 
 
 def mail(
-    *, sender: str = "王芳 <wangfang@example.com>", subject: str = "空调不制冷", body: str = "家里的空调开了一小时还是不凉。",
-    message_id: str | None = None, in_reply_to: str | None = None, attachments: list[tuple[str, str, bytes]] = (),
+    *,
+    sender: str = "王芳 <wangfang@example.com>",
+    subject: str = "空调不制冷",
+    body: str = "家里的空调开了一小时还是不凉。",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
     charset: str = "utf-8",
 ) -> bytes:
     msg = EmailMessage()
@@ -72,7 +91,11 @@ def test_new_message_opens_a_consultation_for_a_new_customer(org_a):  # type: ig
     assert customer.email == "wangfang@example.com" and customer.name == "王芳"
     assert sr.customer == customer
     message = Message.objects.get(request=sr)
-    assert (message.author_kind, message.channel, message.email_message_id) == ("customer", "email", "<first@example.com>")
+    assert (message.author_kind, message.channel, message.email_message_id) == (
+        "customer",
+        "email",
+        "<first@example.com>",
+    )
     assert list(sr.events.values_list("kind", flat=True)) == ["created", "message"]
     # and the customer is told, by email, that it was received
     outbox.expand_notices()
@@ -86,7 +109,9 @@ def test_reply_with_the_number_in_the_subject_is_appended(org_a, alice):  # type
     services.message_add(request=sr, by=alice, body="请问是哪个型号？")
     staff_mail = OutboxMessage.objects.filter(channel="email", subject__contains="新回复").get()
     # when the customer answers it from their mail client, quoting the history
-    reply = mail(subject="Re: " + staff_mail.subject, body="型号是 KFR-35GW/A1。\n\n> 请问是哪个型号？\n> Acme 售后")
+    reply = mail(
+        subject="Re: " + staff_mail.subject, body="型号是 KFR-35GW/A1。\n\n> 请问是哪个型号？\n> Acme 售后"
+    )
     again, created = intake.ingest_email(organization=org_a, raw=reply)
     # then it joins the same request, without the quoted history
     assert not created and again.pk == sr.pk
@@ -125,7 +150,8 @@ def test_a_message_without_message_id_is_still_deduplicated(org_a):  # type: ign
 def test_someone_else_quoting_a_number_gets_a_request_of_their_own(org_a):  # type: ignore[no-untyped-def]
     sr, _ = intake.ingest_email(organization=org_a, raw=mail())
     other, created = intake.ingest_email(
-        organization=org_a, raw=mail(sender="stranger@example.net", subject=f"Re: {sr.number}", body="我也要问"),
+        organization=org_a,
+        raw=mail(sender="stranger@example.net", subject=f"Re: {sr.number}", body="我也要问"),
     )
     assert created and other.pk != sr.pk
     assert Message.objects.filter(request=sr).count() == 1
@@ -152,7 +178,8 @@ def test_chinese_mail_labelled_gb2312_keeps_gbk_characters(org_a):  # type: igno
     body = "朱镕先生的热水器不点火。"
     raw = (
         b"From: zhu@example.com\r\nSubject: help\r\nMessage-ID: <gbk@example.com>\r\n"
-        b"Content-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body.encode("gbk")
+        b"Content-Type: text/plain; charset=gb2312\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + body.encode("gbk")
     )
     sr, _ = intake.ingest_email(organization=org_a, raw=raw)
     assert sr.description == body
@@ -161,10 +188,18 @@ def test_chinese_mail_labelled_gb2312_keeps_gbk_characters(org_a):  # type: igno
 def test_phone_call_and_email_from_the_same_person_are_one_customer(client_for, alice, org_a):  # type: ignore[no-untyped-def]
     # given an agent who took a phone call and typed in the caller's phone and email
     agent = client_for(alice)
-    r = agent.post("/api/v1/requests", data=json.dumps({
-        "kind": "consultation", "description": "电话咨询安装费用", "channel": "phone",
-        "contact": {"name": "王芳", "phone": "139 1234 5678", "email": "WangFang@Example.com"},
-    }), content_type="application/json")
+    r = agent.post(
+        "/api/v1/requests",
+        data=json.dumps(
+            {
+                "kind": "consultation",
+                "description": "电话咨询安装费用",
+                "channel": "phone",
+                "contact": {"name": "王芳", "phone": "139 1234 5678", "email": "WangFang@Example.com"},
+            }
+        ),
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     # when the same person later writes in by email
     by_mail, _ = intake.ingest_email(organization=org_a, raw=mail(sender="wangfang@example.com"))
@@ -176,10 +211,18 @@ def test_phone_call_and_email_from_the_same_person_are_one_customer(client_for, 
 def test_email_first_then_phone_is_one_customer_and_learns_the_phone(client_for, alice, org_a):  # type: ignore[no-untyped-def]
     by_mail, _ = intake.ingest_email(organization=org_a, raw=mail(sender="wangfang@example.com"))
     agent = client_for(alice)
-    r = agent.post("/api/v1/requests", data=json.dumps({
-        "kind": "consultation", "description": "来电", "channel": "phone",
-        "contact": {"name": "王芳", "phone": "13912345678", "email": "wangfang@example.com"},
-    }), content_type="application/json")
+    r = agent.post(
+        "/api/v1/requests",
+        data=json.dumps(
+            {
+                "kind": "consultation",
+                "description": "来电",
+                "channel": "phone",
+                "contact": {"name": "王芳", "phone": "13912345678", "email": "wangfang@example.com"},
+            }
+        ),
+        content_type="application/json",
+    )
     assert r.status_code == 201 and r.json()["customer_id"] == by_mail.customer_id
     # a later call with the phone alone finds the same person
     again = intake.customer_for_contact(organization=org_a, name="王女士", phone="13912345678")
@@ -268,8 +311,12 @@ def mailbox(settings, tmp_path, org_a):  # type: ignore[no-untyped-def]
 def test_folder_job_ingests_new_files_and_moves_them(mailbox, org_a, caplog):  # type: ignore[no-untyped-def]
     # given two messages, a reply and an unreadable file dropped into new/
     (mailbox / "new" / "1.eml").write_bytes(mail(message_id="<m1@example.com>"))
-    (mailbox / "new" / "2.eml").write_bytes(mail(sender="li@example.com", subject="电视黑屏", body="开机无画面"))
-    (mailbox / "new" / "3.eml").write_bytes(mail(subject="Re: 空调不制冷", body="补充", in_reply_to="<m1@example.com>"))
+    (mailbox / "new" / "2.eml").write_bytes(
+        mail(sender="li@example.com", subject="电视黑屏", body="开机无画面")
+    )
+    (mailbox / "new" / "3.eml").write_bytes(
+        mail(subject="Re: 空调不制冷", body="补充", in_reply_to="<m1@example.com>")
+    )
     (mailbox / "new" / "junk.eml").write_bytes(b"\x00\x01 not a message at all")
     (mailbox / "new" / ".tmp-writing").write_bytes(b"half")
     # when the periodic job runs through the job runner

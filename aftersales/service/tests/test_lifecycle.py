@@ -51,8 +51,15 @@ def test_unknown_kind_is_an_error() -> None:
 def repair(db, org_a, carol):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, user=carol)
     unit = UnitFactory(organization=org_a, customer=customer)
-    return services.request_create(organization=org_a, customer=customer, by=None, kind="repair", channel="web",
-                                   description="不制冷", unit=unit)
+    return services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=None,
+        kind="repair",
+        channel="web",
+        description="不制冷",
+        unit=unit,
+    )
 
 
 def _walk(request: ServiceRequest, by, *names: str) -> ServiceRequest:  # type: ignore[no-untyped-def]
@@ -63,13 +70,24 @@ def _walk(request: ServiceRequest, by, *names: str) -> ServiceRequest:  # type: 
 
 def test_each_transition_locks_changes_and_writes_one_event(repair, alice):  # type: ignore[no-untyped-def]
     # when
-    done = _walk(repair, alice, "accept", "assign", "schedule", "start", "wait_for_parts", "resume", "resolve")
+    done = _walk(
+        repair, alice, "accept", "assign", "schedule", "start", "wait_for_parts", "resume", "resolve"
+    )
     # then
-    assert done.status == Status.RESOLVED and done.resolved_at is not None and done.first_response_at is not None
-    events = list(RequestEvent.objects.filter(request=repair, kind="status").values_list("from_status", "to_status"))
+    assert (
+        done.status == Status.RESOLVED and done.resolved_at is not None and done.first_response_at is not None
+    )
+    events = list(
+        RequestEvent.objects.filter(request=repair, kind="status").values_list("from_status", "to_status")
+    )
     assert events == [
-        ("new", "accepted"), ("accepted", "assigned"), ("assigned", "scheduled"), ("scheduled", "in_progress"),
-        ("in_progress", "awaiting_parts"), ("awaiting_parts", "in_progress"), ("in_progress", "resolved"),
+        ("new", "accepted"),
+        ("accepted", "assigned"),
+        ("assigned", "scheduled"),
+        ("scheduled", "in_progress"),
+        ("in_progress", "awaiting_parts"),
+        ("awaiting_parts", "in_progress"),
+        ("in_progress", "resolved"),
     ]
     assert done.version == repair.version + 7
 
@@ -79,7 +97,9 @@ def test_reject_reopens_with_reason_and_counts_the_return_visit(repair, alice, c
     with pytest.raises(InvalidInput) as missing:
         services.request_transition(request=resolved, name="customer_reject", by=carol)
     assert "reason" in missing.value.errors
-    reopened = services.request_transition(request=resolved, name="customer_reject", by=carol, reason="仍然漏水")
+    reopened = services.request_transition(
+        request=resolved, name="customer_reject", by=carol, reason="仍然漏水"
+    )
     assert reopened.status == Status.REOPENED and reopened.reopen_count == 1 and reopened.resolved_at is None
     event = RequestEvent.objects.filter(request=repair, to_status="reopened").get()
     assert event.reason == "仍然漏水" and event.actor == carol and event.public
@@ -134,11 +154,23 @@ def test_a_rolled_back_transition_leaves_no_event_and_no_notification(repair, al
 
 def test_consultation_and_complaint_take_their_shorter_paths(org_a, carol, alice):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, user=carol)
-    consult = services.request_create(organization=org_a, customer=customer, by=None, kind="consultation",
-                                      channel="chat", description="滤网怎么洗？")
+    consult = services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=None,
+        kind="consultation",
+        channel="chat",
+        description="滤网怎么洗？",
+    )
     assert services.request_transition(request=consult, name="resolve", by=alice).status == Status.RESOLVED
-    complaint = services.request_create(organization=org_a, customer=customer, by=None, kind="complaint",
-                                        channel="phone", description="师傅迟到两小时")
+    complaint = services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=None,
+        kind="complaint",
+        channel="phone",
+        description="师傅迟到两小时",
+    )
     with pytest.raises(Conflict):
         services.request_transition(request=complaint, name="schedule", by=alice)  # no visits for complaints
     done = _walk(complaint, alice, "accept", "start", "resolve")
@@ -187,8 +219,12 @@ def test_internal_notes_stay_off_the_customer_timeline(repair, alice, carol):  #
 
 def test_merge_moves_the_conversation_and_closes_the_source(org_a, carol, alice):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, user=carol)
-    a = services.request_create(organization=org_a, customer=customer, by=None, kind="consultation", channel="email", description="A")
-    b = services.request_create(organization=org_a, customer=customer, by=None, kind="consultation", channel="phone", description="B")
+    a = services.request_create(
+        organization=org_a, customer=customer, by=None, kind="consultation", channel="email", description="A"
+    )
+    b = services.request_create(
+        organization=org_a, customer=customer, by=None, kind="consultation", channel="phone", description="B"
+    )
     services.message_add(request=a, by=carol, body="来自邮件")
     target = services.request_merge(source=a, target=b, by=alice)
     a.refresh_from_db()
@@ -205,7 +241,9 @@ def test_split_creates_a_linked_request(repair, alice):  # type: ignore[no-untyp
 
 
 def test_canned_reply_placeholders(repair, alice):  # type: ignore[no-untyped-def]
-    text = services.render_canned("{customer_name}您好，您的服务单{number}当前{status}。{unknown}", request=repair, agent=alice)
+    text = services.render_canned(
+        "{customer_name}您好，您的服务单{number}当前{status}。{unknown}", request=repair, agent=alice
+    )
     assert repair.customer.name in text and repair.number in text and "新建" in text and "{unknown}" in text
 
 
@@ -213,8 +251,15 @@ def test_description_required_and_unit_must_belong(org_a, org_b, carol):  # type
     customer = CustomerFactory(organization=org_a, user=carol)
     foreign = UnitFactory(organization=org_b)
     with pytest.raises(InvalidInput) as exc:
-        services.request_create(organization=org_a, customer=customer, by=None, kind="repair", channel="web",
-                                description="  ", unit=foreign)
+        services.request_create(
+            organization=org_a,
+            customer=customer,
+            by=None,
+            kind="repair",
+            channel="web",
+            description="  ",
+            unit=foreign,
+        )
     assert {"description", "unit"} <= set(exc.value.errors)
     assert ServiceRequest.objects.count() == 0
 
@@ -224,8 +269,14 @@ def test_deleting_staff_or_an_organization_still_minds_the_unconstrained_keys(or
     """The organization, creator and event actor keys carry no database constraint ("Hot
     parents" in the models): Django's on_delete still clears or protects them."""
     customer = CustomerFactory(organization=org_a)
-    request = services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation",
-                                      channel="phone", description="滤网多久清洗一次？")
+    request = services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=alice,
+        kind="consultation",
+        channel="phone",
+        description="滤网多久清洗一次？",
+    )
     assert request.created_by_id == alice.pk
     assert RequestEvent.objects.filter(request=request, actor=alice).exists()
     outbox = OutboxMessage.objects.filter(organization=org_a).count()

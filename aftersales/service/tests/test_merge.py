@@ -24,8 +24,14 @@ def twins(org_a, carol):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a, user=carol)
 
     def make(description: str) -> ServiceRequest:
-        return services.request_create(organization=org_a, customer=customer, by=None, kind="consultation", channel="web",
-                                       description=description)
+        return services.request_create(
+            organization=org_a,
+            customer=customer,
+            by=None,
+            kind="consultation",
+            channel="web",
+            description=description,
+        )
 
     return make("先来的"), make("后来的")
 

@@ -29,8 +29,15 @@ def customer(org_a):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def repair(org_a, customer, alice):  # type: ignore[no-untyped-def]
     unit = UnitFactory(organization=org_a, customer=customer)
-    sr = services.request_create(organization=org_a, customer=customer, by=alice, kind="repair", channel="phone",
-                                 description="空调不制冷", unit=unit)
+    sr = services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=alice,
+        kind="repair",
+        channel="phone",
+        description="空调不制冷",
+        unit=unit,
+    )
     OutboxMessage.objects.all().delete()  # start each test from the "created" notices being sent
     return sr
 
@@ -46,8 +53,14 @@ def _notices() -> list[OutboxMessage]:
 
 
 def test_creating_a_request_tells_the_customer(org_a, customer, alice):  # type: ignore[no-untyped-def]
-    sr = services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation",
-                                 channel="phone", description="怎么清洗滤网")
+    sr = services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=alice,
+        kind="consultation",
+        channel="phone",
+        description="怎么清洗滤网",
+    )
     # the create writes one notice, naming the request and holding no contact details
     [queued] = OutboxMessage.objects.all()
     assert (queued.channel, queued.status, queued.recipient) == ("notice", "pending", sr.number)
@@ -68,7 +81,9 @@ def test_every_status_change_queues_an_email_and_an_sms(repair, alice):  # type:
     assert len(_notices()) == 4 and not OutboxMessage.objects.exclude(channel="notice").exists()
     emails, texts = _queued("email"), _queued("sms")
     assert len(emails) == len(texts) == 4
-    assert {m.recipient for m in emails} == {"wangfang@example.com"} and {m.recipient_phone for m in texts} == {PHONE}
+    assert {m.recipient for m in emails} == {"wangfang@example.com"} and {
+        m.recipient_phone for m in texts
+    } == {PHONE}
     # each says the state it changed to, though all four were expanded after the last change
     for mail, text, said in zip(emails, texts, ["已受理", "已安排工程师", "正在处理", "请验收"], strict=True):
         assert said in mail.subject and said in text.body
@@ -97,7 +112,9 @@ def test_messages_go_to_the_contact_details_the_customer_has_when_they_are_sent(
     assert mail.recipient == "fang.wang@example.com" and sms.recipient_phone == "13700001111"
 
 
-def test_a_notice_that_cannot_be_expanded_is_retried_without_holding_up_the_others(repair, alice, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_notice_that_cannot_be_expanded_is_retried_without_holding_up_the_others(
+    repair, alice, monkeypatch
+):  # type: ignore[no-untyped-def]
     services.request_transition(request=repair, name="accept", by=alice)
     services.request_transition(request=repair, name="assign", by=alice)
     first, second = _notices()
@@ -114,7 +131,8 @@ def test_a_notice_that_cannot_be_expanded_is_retried_without_holding_up_the_othe
     assert (first.status, first.attempts) == ("pending", 1) and "template bug" in first.last_error
     assert first.next_attempt_at > second.next_attempt_at
     assert [m.subject for m in OutboxMessage.objects.filter(channel="email")] == [
-        f"【{repair.organization.name}】服务单 {repair.number}：已安排工程师"]
+        f"【{repair.organization.name}】服务单 {repair.number}：已安排工程师"
+    ]
     # fixed, and due again: it goes out
     monkeypatch.undo()
     OutboxMessage.objects.filter(pk=first.pk).update(next_attempt_at=second.next_attempt_at)
@@ -123,8 +141,9 @@ def test_a_notice_that_cannot_be_expanded_is_retried_without_holding_up_the_othe
     assert (first.status, first.attempts, first.last_error) == ("sent", 2, "")
     # one that never can be gives up after the outbox's limit of tries
     monkeypatch.setitem(outbox._expanders, "request", broken_for_the_first)
-    OutboxMessage.objects.filter(pk=first.pk).update(status="pending", attempts=outbox.MAX_ATTEMPTS - 1,
-                                                     next_attempt_at=second.next_attempt_at)
+    OutboxMessage.objects.filter(pk=first.pk).update(
+        status="pending", attempts=outbox.MAX_ATTEMPTS - 1, next_attempt_at=second.next_attempt_at
+    )
     assert outbox.expand_notices() == 0
     first.refresh_from_db()
     assert (first.status, first.attempts) == ("failed", outbox.MAX_ATTEMPTS)
@@ -165,8 +184,9 @@ def test_back_dated_history_can_be_written_without_notifications(repair, alice):
 
 def test_a_customer_without_email_gets_the_sms_only(org_a, alice):  # type: ignore[no-untyped-def]
     quiet = CustomerFactory(organization=org_a, email="")
-    sr = services.request_create(organization=org_a, customer=quiet, by=alice, kind="consultation", channel="phone",
-                                 description="问")
+    sr = services.request_create(
+        organization=org_a, customer=quiet, by=alice, kind="consultation", channel="phone", description="问"
+    )
     services.request_transition(request=sr, name="accept", by=alice)
     assert _queued("email") == [] and len(_queued("sms")) == 2
 
@@ -190,15 +210,22 @@ def test_delivery_sends_the_queued_email_and_sms(repair, alice, mailoutbox, sms_
 
 def test_integrators_hear_status_changes_by_webhook(client_for, alice, repair, receiver):  # type: ignore[no-untyped-def]  # noqa: F811
     # given an integrator subscribed to status changes only
-    WebhookSubscription.objects.create(organization=repair.organization, url=receiver.url, secret="s",
-                                       events=["request.status_changed"])
+    WebhookSubscription.objects.create(
+        organization=repair.organization, url=receiver.url, secret="s", events=["request.status_changed"]
+    )
     # when an agent accepts the request through the API and the outbox is delivered
     agent = client_for(alice)
-    r = agent.post(f"/api/v1/requests/{repair.number}/transitions", data=json.dumps({"name": "accept"}),
-                   content_type="application/json")
+    r = agent.post(
+        f"/api/v1/requests/{repair.number}/transitions",
+        data=json.dumps({"name": "accept"}),
+        content_type="application/json",
+    )
     assert r.status_code == 200
-    agent.post(f"/api/v1/requests/{repair.number}/messages", data=json.dumps({"body": "好的"}),
-               content_type="application/json")
+    agent.post(
+        f"/api/v1/requests/{repair.number}/messages",
+        data=json.dumps({"body": "好的"}),
+        content_type="application/json",
+    )
     outbox.deliver_due()
     # then the receiver got one event, for the status change, naming both states
     [got] = receiver.received
@@ -210,11 +237,19 @@ def test_integrators_hear_status_changes_by_webhook(client_for, alice, repair, r
 
 
 def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):  # type: ignore[no-untyped-def]
-    services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation", channel="phone",
-                            description="咨询")
+    services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=alice,
+        kind="consultation",
+        channel="phone",
+        description="咨询",
+    )
     outbox.expand_notices()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT recipient, recipient_phone FROM notifications_outboxmessage WHERE channel = 'sms'")
+        cursor.execute(
+            "SELECT recipient, recipient_phone FROM notifications_outboxmessage WHERE channel = 'sms'"
+        )
         rows = cursor.fetchall()
     assert rows and all(PHONE not in (r[0] + r[1]) for r in rows)
 
@@ -222,14 +257,24 @@ def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):  # type: 
 def test_a_webhook_tells_what_the_request_was_when_the_event_happened(org_a, customer, alice, receiver):  # type: ignore[no-untyped-def]  # noqa: F811
     # given an integrator subscribed to everything, and a request accepted before the job ran
     WebhookSubscription.objects.create(organization=org_a, url=receiver.url, secret="s")
-    sr = services.request_create(organization=org_a, customer=customer, by=alice, kind="consultation",
-                                 channel="api", description="保修期多久")
+    sr = services.request_create(
+        organization=org_a,
+        customer=customer,
+        by=alice,
+        kind="consultation",
+        channel="api",
+        description="保修期多久",
+    )
     services.request_transition(request=sr, name="accept", by=alice)
     outbox.deliver_due()
     # then the created event still says "new", stamped when the request was created
     events = {e["event"]: e for e in (json.loads(got.body) for got in receiver.received)}
     assert set(events) == {"request.created", "request.status_changed"}
     created = events["request.created"]
-    assert (created["data"]["number"], created["data"]["status"], created["data"]["version"]) == (sr.number, "new", 1)
+    assert (created["data"]["number"], created["data"]["status"], created["data"]["version"]) == (
+        sr.number,
+        "new",
+        1,
+    )
     assert created["created_at"] == sr.created_at.isoformat()
     assert events["request.status_changed"]["data"]["status"] == "accepted"

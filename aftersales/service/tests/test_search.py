@@ -29,8 +29,16 @@ pytestmark = pytest.mark.django_db
 
 def _request(unit, description: str, subject: str = "") -> ServiceRequest:  # type: ignore[no-untyped-def]
     return services.request_create(
-        organization=unit.organization, customer=unit.customer, by=None, kind="repair", channel="phone",
-        description=description, subject=subject, unit=unit, allow_duplicate=True, notify=False,
+        organization=unit.organization,
+        customer=unit.customer,
+        by=None,
+        kind="repair",
+        channel="phone",
+        description=description,
+        subject=subject,
+        unit=unit,
+        allow_duplicate=True,
+        notify=False,
     )
 
 
@@ -42,14 +50,23 @@ def callers(org_a, org_b):  # type: ignore[no-untyped-def]
     wang = CustomerFactory(organization=org_a, name="王芳", phone="13812341234", email="wang@example.com")
     li = CustomerFactory(organization=org_a, name="李雷", phone="13955551234")
     zhang = CustomerFactory(organization=org_a, name="张伟", phone="13700009999")
-    fridge = UnitFactory(organization=org_a, customer=wang, product_model=model, serial_number="SN-WF-0001",
-                         invoice_number="INV-2026-0077", order_number="JD-88001")
+    fridge = UnitFactory(
+        organization=org_a,
+        customer=wang,
+        product_model=model,
+        serial_number="SN-WF-0001",
+        invoice_number="INV-2026-0077",
+        order_number="JD-88001",
+    )
     washer = UnitFactory(organization=org_a, customer=li, serial_number="SN-LL-0002")
     tv = UnitFactory(organization=org_a, customer=zhang, serial_number="SN-ZW-0003")
     other = CustomerFactory(organization=org_b, name="王芳", phone="13612341234")
     other_unit = UnitFactory(organization=org_b, customer=other, serial_number="SN-B-0001")
     return {
-        "wang": wang, "li": li, "zhang": zhang, "other": other,
+        "wang": wang,
+        "li": li,
+        "zhang": zhang,
+        "other": other,
         "wang_sr": _request(fridge, "冷藏室温度偏高，压缩机一直响", subject="冰箱不制冷"),
         "li_sr": _request(washer, "脱水时噪音很大", subject="洗衣机噪音"),
         "zhang_sr": _request(tv, "开机黑屏", subject="电视黑屏"),
@@ -77,16 +94,19 @@ def _count(response, key: str) -> int:  # type: ignore[no-untyped-def]
 # --- the reading of a search term ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "tail", "prefix", "free"), [
-    ("1234", "1234", "", False),
-    ("尾号1234", "1234", "", False),
-    ("尾号 1234", "1234", "", False),
-    ("138****1234", "1234", "138", False),
-    ("138＊＊＊＊1234", "1234", "138", False),
-    ("****1234", "1234", "", False),
-    ("王女士", None, "", True),
-    ("冰箱不制冷", None, "", True),
-])
+@pytest.mark.parametrize(
+    ("text", "tail", "prefix", "free"),
+    [
+        ("1234", "1234", "", False),
+        ("尾号1234", "1234", "", False),
+        ("尾号 1234", "1234", "", False),
+        ("138****1234", "1234", "138", False),
+        ("138＊＊＊＊1234", "1234", "138", False),
+        ("****1234", "1234", "", False),
+        ("王女士", None, "", True),
+        ("冰箱不制冷", None, "", True),
+    ],
+)
 def test_how_a_caller_gives_a_number_is_read(text, tail, prefix, free):  # type: ignore[no-untyped-def]
     term = parse(text)
     assert term.tail_hash == (tail_hash(tail) if tail else "")
@@ -126,7 +146,11 @@ def test_by_last_four_digits(client_for, alice, callers):  # type: ignore[no-unt
         assert "王芳" in customers and "李雷" in customers and "张伟" not in customers
         assert callers["wang_sr"].number in requests and callers["li_sr"].number in requests
         assert callers["zhang_sr"].number not in requests
-        assert (_count(response, "customers"), _count(response, "requests"), _count(response, "units")) == (2, 2, 2)
+        assert (_count(response, "customers"), _count(response, "requests"), _count(response, "units")) == (
+            2,
+            2,
+            2,
+        )
         # Shown masked, as everywhere in the console.
         assert "138****1234" in customers and "13812341234" not in response.content.decode()
 
@@ -159,8 +183,12 @@ def test_by_serial_invoice_and_order_number(client_for, alice, callers):  # type
 
 def test_an_invoice_number_of_digits_only_is_found_as_well_as_a_phone(client_for, alice, callers):  # type: ignore[no-untyped-def]
     # Chinese e-invoice numbers are 20 digits: read as a phone too, and still found as an invoice.
-    UnitFactory(organization=callers["zhang"].organization, customer=callers["zhang"], serial_number="SN-ZW-0009",
-                invoice_number="48800202325843031588")
+    UnitFactory(
+        organization=callers["zhang"].organization,
+        customer=callers["zhang"],
+        serial_number="SN-ZW-0009",
+        invoice_number="48800202325843031588",
+    )
     for q in ("48800202325843031588", "4880 0202 3258 4303 1588"):
         response = _search(client_for(alice), q)
         assert "SN-ZW-0009" in _group(response, "units"), q
@@ -175,11 +203,19 @@ def test_by_free_text_of_the_request(client_for, alice, callers):  # type: ignor
 
 
 def test_organization_b_never_appears_for_organization_a(client_for, alice, bob, callers):  # type: ignore[no-untyped-def]
-    for q in ("1234", "王芳", "冰箱不制冷", "13612341234", "136****1234", "SN-B-0001", callers["other_sr"].number):
+    for q in (
+        "1234",
+        "王芳",
+        "冰箱不制冷",
+        "13612341234",
+        "136****1234",
+        "SN-B-0001",
+        callers["other_sr"].number,
+    ):
         response = _search(client_for(alice), q)
         found = "".join(_group(response, key) for key in ("requests", "customers", "units"))
         assert callers["other_sr"].number not in found, q
-        assert "SN-B-0001" not in found and f'/console/customers/{callers["other"].pk}/' not in found, q
+        assert "SN-B-0001" not in found and f"/console/customers/{callers['other'].pk}/" not in found, q
         assert response.content.decode().count("search-hit") == 0 or q in ("1234", "王芳", "冰箱不制冷"), q
     # and the other way round
     html = _search(client_for(bob), "1234").content.decode()
@@ -229,7 +265,9 @@ def test_the_top_bar_offers_the_search_with_its_shortcut(client_for, alice, caro
 def test_the_request_queue_box_finds_by_name_last_four_and_masked_number(client_for, alice, callers):  # type: ignore[no-untyped-def]
     agent = client_for(alice)
     for q, found, not_found in [
-        ("王芳", "wang_sr", "li_sr"), ("1234", "li_sr", "zhang_sr"), ("138****1234", "wang_sr", "li_sr"),
+        ("王芳", "wang_sr", "li_sr"),
+        ("1234", "li_sr", "zhang_sr"),
+        ("138****1234", "wang_sr", "li_sr"),
         ("尾号1234", "wang_sr", "zhang_sr"),
     ]:
         html = agent.get("/console/requests/", {"q": q, "queue": "all"}).content.decode()
@@ -255,14 +293,25 @@ def test_the_api_lists_take_the_same_reading(client_for, alice, callers):  # typ
 
 def test_the_api_create_paths_set_the_tail(client_for, alice, org_a):  # type: ignore[no-untyped-def]
     agent = client_for(alice)
-    r = agent.post("/api/v1/customers", data=json.dumps({"name": "周杰", "phone": "139-8765-4321"}),
-                   content_type="application/json")
+    r = agent.post(
+        "/api/v1/customers",
+        data=json.dumps({"name": "周杰", "phone": "139-8765-4321"}),
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     assert Customer.objects.get(pk=r.json()["id"]).phone_tail_hash == phone_tail_hash("13987654321")
-    r = agent.post("/api/v1/requests", data=json.dumps({
-        "kind": "consultation", "description": "来电咨询", "channel": "phone",
-        "contact": {"name": "吴敏", "phone": "13766661111"},
-    }), content_type="application/json")
+    r = agent.post(
+        "/api/v1/requests",
+        data=json.dumps(
+            {
+                "kind": "consultation",
+                "description": "来电咨询",
+                "channel": "phone",
+                "contact": {"name": "吴敏", "phone": "13766661111"},
+            }
+        ),
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     assert Customer.objects.get(pk=r.json()["customer_id"]).phone_tail_hash == tail_hash("1111")
     # and the console finds both by their tails
@@ -272,8 +321,11 @@ def test_the_api_create_paths_set_the_tail(client_for, alice, org_a):  # type: i
 
 def test_a_changed_phone_changes_the_tail(client_for, alice, callers):  # type: ignore[no-untyped-def]
     agent = client_for(alice)
-    r = agent.patch(f"/api/v1/customers/{callers['zhang'].pk}", data=json.dumps({"phone": "13700005678"}),
-                    content_type="application/json")
+    r = agent.patch(
+        f"/api/v1/customers/{callers['zhang'].pk}",
+        data=json.dumps({"phone": "13700005678"}),
+        content_type="application/json",
+    )
     assert r.status_code == 200, r.content
     assert "张伟" in _group(_search(agent, "5678"), "customers")
     assert "张伟" not in _group(_search(agent, "9999"), "customers")
@@ -281,11 +333,15 @@ def test_a_changed_phone_changes_the_tail(client_for, alice, callers):  # type: 
 
 def test_the_sales_import_sets_the_tail(client_for, alice, org_a):  # type: ignore[no-untyped-def]
     ProductModelFactory(organization=org_a, model_number="KFR-35GW")
-    source = io.BytesIO((
-        "customer_name,phone,model_number,serial_number,purchase_date\n"
-        "孙丽,13822224321,KFR-35GW,SN-IMP-1,2026-01-05\n"
-    ).encode())
-    result = importing.import_sales(organization=org_a, source=source, filename="sales.csv", mode="all_or_nothing")
+    source = io.BytesIO(
+        (
+            "customer_name,phone,model_number,serial_number,purchase_date\n"
+            "孙丽,13822224321,KFR-35GW,SN-IMP-1,2026-01-05\n"
+        ).encode()
+    )
+    result = importing.import_sales(
+        organization=org_a, source=source, filename="sales.csv", mode="all_or_nothing"
+    )
     assert result.committed, result.errors
     assert Customer.objects.get(name="孙丽").phone_tail_hash == tail_hash("4321")
     assert "孙丽" in _group(_search(client_for(alice), "138****4321"), "customers")
@@ -311,7 +367,9 @@ def _scans(plan: str, table: str) -> bool:
     """Whether the plan reads ``table`` whole (SQLite: or all of one organization's rows)."""
     steps = plan.split(" | ")
     whole = [s for s in steps if table in s and ("Seq Scan" in s or ("SCAN" in s and "USING" not in s))]
-    by_org = [s for s in steps if table in s and re.search(r"organization_id[^ ]* \(organization_id=\?\)$", s)]
+    by_org = [
+        s for s in steps if table in s and re.search(r"organization_id[^ ]* \(organization_id=\?\)$", s)
+    ]
     return bool(whole or by_org)
 
 
@@ -324,13 +382,18 @@ def test_a_last_four_search_reads_customers_through_the_tail_index(alice, caller
     assert not _scans(plan, "customers_customer"), plan
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite plans without statistics: an OR of key "
-                    "lists loses to the organization's index there however few rows match")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite plans without statistics: an OR of key "
+    "lists loses to the organization's index there however few rows match",
+)
 def test_a_last_four_search_reads_units_and_requests_by_key(alice, callers):  # type: ignore[no-untyped-def]
     # benchmarks/search.py shows the same plans on 100,000 customers, units and requests.
 
-    for qs, table in [(unit_search(user=alice, q="1234"), "customers_unit"),
-                      (request_queue(user=alice, f=QueueFilter(q="1234")), "service_servicerequest")]:
+    for qs, table in [
+        (unit_search(user=alice, q="1234"), "customers_unit"),
+        (request_queue(user=alice, f=QueueFilter(q="1234")), "service_servicerequest"),
+    ]:
         plan = _plan(qs)
         assert not _scans(plan, table), plan
 

@@ -19,13 +19,23 @@ pytestmark = pytest.mark.django_db
 def test_portal_submit_with_photos(client_for, carol, carols_unit):
     client = client_for(carol)
 
-    response = client.post("/portal/requests/new/", {
-        "unit": carols_unit.pk, "kind": "repair", "description": "洗衣机不排水", "photos": [png("a.png"), png("b.png")],
-    })
+    response = client.post(
+        "/portal/requests/new/",
+        {
+            "unit": carols_unit.pk,
+            "kind": "repair",
+            "description": "洗衣机不排水",
+            "photos": [png("a.png"), png("b.png")],
+        },
+    )
 
     created = ServiceRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/portal/requests/{created.number}/"
-    assert (created.channel, created.customer_id, created.created_by_id) == ("web", carols_unit.customer_id, carol.pk)
+    assert (created.channel, created.customer_id, created.created_by_id) == (
+        "web",
+        carols_unit.customer_id,
+        carol.pk,
+    )
     assert sorted(a.name for a in created.attachments.all()) == ["a.png", "b.png"]
     assert all(a.public for a in created.attachments.all())
     page = client.get(response["Location"]).content.decode()
@@ -35,9 +45,14 @@ def test_portal_submit_with_photos(client_for, carol, carols_unit):
 def test_portal_serial_not_registered_to_me_is_a_field_error(client_for, carol, carols_unit, org_a):
     someone_elses = UnitFactory(organization=org_a, serial_number="SN-NOT-CAROL")
 
-    response = client_for(carol).post("/portal/requests/new/", {
-        "serial": someone_elses.serial_number, "kind": "repair", "description": "冰箱不制冷",
-    })
+    response = client_for(carol).post(
+        "/portal/requests/new/",
+        {
+            "serial": someone_elses.serial_number,
+            "kind": "repair",
+            "description": "冰箱不制冷",
+        },
+    )
 
     body = response.content.decode()
     assert response.status_code == 422
@@ -46,10 +61,16 @@ def test_portal_serial_not_registered_to_me_is_a_field_error(client_for, carol, 
 
 
 def test_portal_typed_serial_of_my_unit_works(client_for, carol, carols_unit):
-    response = client_for(carol).post("/portal/requests/new/", {
-        "serial": "sn-carol-1", "kind": "maintenance", "description": "想做一次清洗",
-        "preferred_start": "2030-05-01T09:00", "preferred_end": "2030-05-01T12:00",
-    })
+    response = client_for(carol).post(
+        "/portal/requests/new/",
+        {
+            "serial": "sn-carol-1",
+            "kind": "maintenance",
+            "description": "想做一次清洗",
+            "preferred_start": "2030-05-01T09:00",
+            "preferred_end": "2030-05-01T12:00",
+        },
+    )
 
     created = ServiceRequest.objects.get()
     assert response.status_code == 302 and created.unit_id == carols_unit.pk and created.kind == "maintenance"
@@ -57,10 +78,15 @@ def test_portal_typed_serial_of_my_unit_works(client_for, carol, carols_unit):
 
 
 def test_portal_fake_photo_refuses_the_whole_request_and_keeps_the_text(client_for, carol, carols_unit):
-    response = client_for(carol).post("/portal/requests/new/", {
-        "unit": carols_unit.pk, "kind": "repair", "description": "屏幕碎了",
-        "photos": [SimpleUploadedFile("screen.jpg", EXE, content_type="image/jpeg")],
-    })
+    response = client_for(carol).post(
+        "/portal/requests/new/",
+        {
+            "unit": carols_unit.pk,
+            "kind": "repair",
+            "description": "屏幕碎了",
+            "photos": [SimpleUploadedFile("screen.jpg", EXE, content_type="image/jpeg")],
+        },
+    )
 
     body = response.content.decode()
     assert response.status_code == 422 and "screen.jpg" in body and "屏幕碎了" in body
@@ -140,7 +166,14 @@ def test_portal_accept_then_rate_once(client_for, alice, carol, sr):
     assert partial.status_code == 422 and "请给出 1 到 5 星" in partial.content.decode()
     assert "不错" in partial.content.decode()
 
-    stars = {"quality": 5, "speed": 4, "attitude": 5, "professionalism": 4, "price": 3, "comment": "师傅很专业"}
+    stars = {
+        "quality": 5,
+        "speed": 4,
+        "attitude": 5,
+        "professionalism": 4,
+        "price": 3,
+        "comment": "师傅很专业",
+    }
     client.post(f"/portal/requests/{sr.number}/rate/", stars)
     again = client.post(f"/portal/requests/{sr.number}/rate/", {**stars, "quality": 1})
 
@@ -159,7 +192,9 @@ def test_portal_accept_is_refused_before_resolution(client_for, carol, sr):
 
 
 def test_portal_reply_with_photo_reaches_the_agent(client_for, alice, carol, sr):
-    client_for(carol).post(f"/portal/requests/{sr.number}/reply/", {"body": "补一张照片", "photos": [png("c.png")]})
+    client_for(carol).post(
+        f"/portal/requests/{sr.number}/reply/", {"body": "补一张照片", "photos": [png("c.png")]}
+    )
     client_for(alice)
 
     page = client_for(alice).get(f"/console/requests/{sr.number}/").content.decode()

@@ -116,13 +116,22 @@ def test_queue_query_count_does_not_grow_with_rows(client_for, alice, org_a):
 def test_bulk_assign_changes_only_the_ticked_rows(client_for, alice, tina, carols_unit):
     a, b, c = (open_request(carols_unit, description=d) for d in ("一", "二", "三"))
 
-    response = client_for(alice).post("/console/requests/bulk/", {
-        "numbers": [a.number, b.number], "action": "assign", "assignee": tina.pk, "querystring": "queue=open",
-    })
+    response = client_for(alice).post(
+        "/console/requests/bulk/",
+        {
+            "numbers": [a.number, b.number],
+            "action": "assign",
+            "assignee": tina.pk,
+            "querystring": "queue=open",
+        },
+    )
 
     assert response.status_code == 302 and response["Location"] == "/console/requests/?queue=open"
     assert {r.number: r.assignee_id for r in ServiceRequest.objects.all()} == {
-        a.number: tina.pk, b.number: tina.pk, c.number: None}
+        a.number: tina.pk,
+        b.number: tina.pk,
+        c.number: None,
+    }
     assert any("已处理 2 张" in m for m in flash(response))
 
 
@@ -132,9 +141,14 @@ def test_bulk_transition_reports_which_failed_and_why(client_for, alice, bob, ca
     services.request_transition(request=taken, name="accept", by=alice, notify=False)
     elsewhere = open_request(UnitFactory(organization=org_b), description="别家")
 
-    response = client_for(alice).post("/console/requests/bulk/", {
-        "numbers": [fresh.number, taken.number, elsewhere.number], "action": "transition", "transition": "accept",
-    })
+    response = client_for(alice).post(
+        "/console/requests/bulk/",
+        {
+            "numbers": [fresh.number, taken.number, elsewhere.number],
+            "action": "transition",
+            "transition": "accept",
+        },
+    )
 
     fresh.refresh_from_db(), taken.refresh_from_db(), elsewhere.refresh_from_db()
     assert (fresh.status, taken.status, elsewhere.status) == ("accepted", "accepted", "new")
@@ -148,9 +162,12 @@ def test_bulk_priority_and_cancel_needing_a_reason(client_for, alice, carols_uni
     a, b = open_request(carols_unit), open_request(carols_unit)
     client = client_for(alice)
 
-    client.post("/console/requests/bulk/", {"numbers": [a.number], "action": "priority", "priority": "urgent"})
-    refused = client.post("/console/requests/bulk/", {"numbers": [b.number], "action": "transition",
-                                                      "transition": "cancel"})
+    client.post(
+        "/console/requests/bulk/", {"numbers": [a.number], "action": "priority", "priority": "urgent"}
+    )
+    refused = client.post(
+        "/console/requests/bulk/", {"numbers": [b.number], "action": "transition", "transition": "cancel"}
+    )
 
     a.refresh_from_db(), b.refresh_from_db()
     assert (a.priority, b.priority, b.status) == ("urgent", "normal", "new")

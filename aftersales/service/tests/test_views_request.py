@@ -22,7 +22,9 @@ def test_transition_needing_a_reason_asks_for_it(client_for, alice, sr):
     sr.refresh_from_db()
     assert missing.status_code == 422 and "请填写原因" in missing.content.decode() and sr.status == "new"
 
-    done = client.post(f"/console/requests/{sr.number}/transition/", {"name": "cancel", "reason": "客户重复报修"})
+    done = client.post(
+        f"/console/requests/{sr.number}/transition/", {"name": "cancel", "reason": "客户重复报修"}
+    )
     sr.refresh_from_db()
     assert done.status_code == 302 and sr.status == "cancelled"
     assert "客户重复报修" in client.get(f"/console/requests/{sr.number}/").content.decode()
@@ -54,9 +56,15 @@ def test_stale_edit_is_refused_and_keeps_the_typed_values(client_for, alice, dav
     seen = sr.version
     services.request_update(request=sr, by=dave, version=seen, priority="high")  # someone else saves first
 
-    response = client.post(f"/console/requests/{sr.number}/edit/", {
-        "version": seen, "priority": "low", "kind": "repair", "description": "我写的新描述",
-    })
+    response = client.post(
+        f"/console/requests/{sr.number}/edit/",
+        {
+            "version": seen,
+            "priority": "low",
+            "kind": "repair",
+            "description": "我写的新描述",
+        },
+    )
 
     sr.refresh_from_db()
     body = response.content.decode()
@@ -69,9 +77,15 @@ def test_stale_edit_is_refused_and_keeps_the_typed_values(client_for, alice, dav
 def test_edit_with_the_current_version_saves_and_shows_on_the_timeline(client_for, alice, sr):
     client = client_for(alice)
 
-    response = client.post(f"/console/requests/{sr.number}/edit/", {
-        "version": sr.version, "priority": "urgent", "kind": "repair", "description": "空调不制冷，有异味",
-    })
+    response = client.post(
+        f"/console/requests/{sr.number}/edit/",
+        {
+            "version": sr.version,
+            "priority": "urgent",
+            "kind": "repair",
+            "description": "空调不制冷，有异味",
+        },
+    )
 
     sr.refresh_from_db()
     assert response.status_code == 302 and (sr.priority, sr.description) == ("urgent", "空调不制冷，有异味")
@@ -82,8 +96,10 @@ def test_edit_with_the_current_version_saves_and_shows_on_the_timeline(client_fo
 def test_public_reply_and_internal_note_reach_the_right_people(client_for, alice, carol, sr):
     staff = client_for(alice)
     staff.post(f"/console/requests/{sr.number}/reply/", {"body": "师傅明天上午到", "visibility": "public"})
-    staff.post(f"/console/requests/{sr.number}/reply/", {"body": "客户脾气急，注意沟通", "visibility": "internal",
-                                                         "uploads": [png("internal.png")]})
+    staff.post(
+        f"/console/requests/{sr.number}/reply/",
+        {"body": "客户脾气急，注意沟通", "visibility": "internal", "uploads": [png("internal.png")]},
+    )
     staff.logout()
 
     portal = client_for(carol).get(f"/portal/requests/{sr.number}/").content.decode()
@@ -95,7 +111,9 @@ def test_public_reply_and_internal_note_reach_the_right_people(client_for, alice
 
 
 def test_reply_without_text_or_file_is_an_error(client_for, alice, sr):
-    response = client_for(alice).post(f"/console/requests/{sr.number}/reply/", {"body": " ", "visibility": "public"})
+    response = client_for(alice).post(
+        f"/console/requests/{sr.number}/reply/", {"body": " ", "visibility": "public"}
+    )
 
     assert response.status_code == 422 and "请填写内容或选择附件" in response.content.decode()
 
@@ -103,9 +121,14 @@ def test_reply_without_text_or_file_is_an_error(client_for, alice, sr):
 def test_renamed_exe_is_refused_naming_the_file_and_storing_nothing(client_for, alice, sr):
     evil = SimpleUploadedFile("invoice-photo.jpg", EXE, content_type="image/jpeg")
 
-    response = client_for(alice).post(f"/console/requests/{sr.number}/reply/", {
-        "body": "附上照片", "visibility": "public", "uploads": [png("ok.png"), evil],
-    })
+    response = client_for(alice).post(
+        f"/console/requests/{sr.number}/reply/",
+        {
+            "body": "附上照片",
+            "visibility": "public",
+            "uploads": [png("ok.png"), evil],
+        },
+    )
 
     body = response.content.decode()
     assert response.status_code == 422
@@ -115,16 +138,21 @@ def test_renamed_exe_is_refused_naming_the_file_and_storing_nothing(client_for, 
 
 
 def test_unsupported_extension_error_names_the_file(client_for, alice, sr):
-    response = client_for(alice).post(f"/console/requests/{sr.number}/reply/", {
-        "visibility": "public", "uploads": [SimpleUploadedFile("setup.exe", EXE)],
-    })
+    response = client_for(alice).post(
+        f"/console/requests/{sr.number}/reply/",
+        {
+            "visibility": "public",
+            "uploads": [SimpleUploadedFile("setup.exe", EXE)],
+        },
+    )
 
     assert response.status_code == 422 and "setup.exe" in response.content.decode()
 
 
 def test_canned_reply_is_filled_in_for_this_request(client_for, alice, org_b, sr):
-    mine = CannedReply.objects.create(organization=sr.organization, title="上门确认",
-                                      body="{customer_name}您好，{number} 已安排。")
+    mine = CannedReply.objects.create(
+        organization=sr.organization, title="上门确认", body="{customer_name}您好，{number} 已安排。"
+    )
     theirs = CannedReply.objects.create(organization=org_b, title="别家", body="x")
     client = client_for(alice)
 
@@ -143,7 +171,9 @@ def test_merge_and_split(client_for, alice, carols_unit, sr):
 
     merged = client.post(f"/console/requests/{twin.number}/merge/", {"target": sr.number})
     missing = client.post(f"/console/requests/{sr.number}/merge/", {"target": "SR-1999-000001"})
-    split = client.post(f"/console/requests/{sr.number}/split/", {"description": "另外遥控器也坏了", "kind": ""})
+    split = client.post(
+        f"/console/requests/{sr.number}/split/", {"description": "另外遥控器也坏了", "kind": ""}
+    )
 
     twin.refresh_from_db()
     assert merged.status_code == 302 and (twin.status, twin.merged_into_id) == ("closed", sr.pk)
@@ -169,4 +199,3 @@ def test_attachment_download_checks_who_is_asking(client_for, alice, bob, carol,
     assert client_for(cody).get(f"/requests/attachments/{public.pk}").status_code == 404
     assert client_for(bob).get(f"/requests/attachments/{public.pk}").status_code == 404
     assert client_for(alice).get("/requests/attachments/999999").status_code == 404
-

@@ -3,6 +3,17 @@ from aftersales.sla.models.clocks import Escalation, RequestSla, SlaClock, SlaPa
 from aftersales.sla.models.policies import EscalationRule, Metric, SlaPolicy, SlaTarget, TimeBasis
 
 __all__ = [
-    "CalendarDay", "CalendarYear", "Escalation", "EscalationRule", "Metric", "RequestSla",
-    "ServiceCalendar", "SlaClock", "SlaPause", "SlaPolicy", "SlaTarget", "TimeBasis", "WorkingHours",
+    "CalendarDay",
+    "CalendarYear",
+    "Escalation",
+    "EscalationRule",
+    "Metric",
+    "RequestSla",
+    "ServiceCalendar",
+    "SlaClock",
+    "SlaPause",
+    "SlaPolicy",
+    "SlaTarget",
+    "TimeBasis",
+    "WorkingHours",
 ]

@@ -22,8 +22,13 @@ from aftersales.sla.calendar import Hours
 from aftersales.stations.models import ServiceStation
 
 WEEKDAYS = [
-    (0, _("星期一")), (1, _("星期二")), (2, _("星期三")), (3, _("星期四")), (4, _("星期五")),
-    (5, _("星期六")), (6, _("星期日")),
+    (0, _("星期一")),
+    (1, _("星期二")),
+    (2, _("星期三")),
+    (3, _("星期四")),
+    (4, _("星期五")),
+    (5, _("星期六")),
+    (6, _("星期日")),
 ]
 
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$")
@@ -78,11 +83,18 @@ class ServiceCalendar(models.Model):
         Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="sla_calendars"
     )
     station = models.OneToOneField(
-        ServiceStation, verbose_name=_("服务网点"), null=True, blank=True, on_delete=models.CASCADE,
-        related_name="sla_calendar", help_text=_("留空表示组织的默认日历；网点日历优先于默认日历。"),
+        ServiceStation,
+        verbose_name=_("服务网点"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_calendar",
+        help_text=_("留空表示组织的默认日历；网点日历优先于默认日历。"),
     )
     name = models.CharField(_("名称"), max_length=100)
-    timezone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
+    timezone = models.CharField(
+        _("时区"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
+    )
     holiday_source = models.CharField(
         _("法定节假日"), max_length=10, choices=HolidaySource.choices, default=HolidaySource.CHINA
     )
@@ -91,7 +103,9 @@ class ServiceCalendar(models.Model):
     # On the organization's default calendar: when the organization was given its default SLA
     # policies. Its own marker, not the calendar's existence: other apps (dispatch's station
     # calendars, the board) make the default calendar too, before any request is created.
-    policies_seeded_at = models.DateTimeField(_("默认时效政策生成时间"), null=True, blank=True, editable=False)
+    policies_seeded_at = models.DateTimeField(
+        _("默认时效政策生成时间"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("服务日历")
@@ -99,7 +113,9 @@ class ServiceCalendar(models.Model):
         ordering = ["organization", "station", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization"], condition=models.Q(station__isnull=True), name="sla_one_default_calendar"
+                fields=["organization"],
+                condition=models.Q(station__isnull=True),
+                name="sla_one_default_calendar",
             )
         ]
 
@@ -148,11 +164,15 @@ class CalendarDay(models.Model):
         OFFICIAL = "official", _("官方安排")
         ADMIN = "admin", _("管理员")
 
-    calendar = models.ForeignKey(ServiceCalendar, verbose_name=_("日历"), on_delete=models.CASCADE, related_name="days")
+    calendar = models.ForeignKey(
+        ServiceCalendar, verbose_name=_("日历"), on_delete=models.CASCADE, related_name="days"
+    )
     date = models.DateField(_("日期"))
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
     hours = models.CharField(
-        _("工作时段"), max_length=200, blank=True,
+        _("工作时段"),
+        max_length=200,
+        blank=True,
         help_text=_("如 09:00-12:00, 13:00-17:00。调休上班留空时按星期一的时段；特殊工作时间必填。"),
     )
     name = models.CharField(_("说明"), max_length=100, blank=True)
@@ -186,9 +206,13 @@ class CalendarYear(models.Model):
     """Whether a year's official holiday schedule is loaded; deadlines in other years say so."""
 
     calendar = models.ForeignKey(ServiceCalendar, on_delete=models.CASCADE, related_name="years")
-    year = models.PositiveSmallIntegerField(_("年份"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        _("年份"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
     confirmed = models.BooleanField(
-        _("已确认"), default=False, help_text=_("该年国务院放假安排已公布并录入；未确认年份内的期限会标注“未确认”。")
+        _("已确认"),
+        default=False,
+        help_text=_("该年国务院放假安排已公布并录入；未确认年份内的期限会标注“未确认”。"),
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
 

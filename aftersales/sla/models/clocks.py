@@ -17,18 +17,36 @@ from aftersales.stations.models import ServiceStation
 class RequestSla(models.Model):
     """The SLA facts of one request that are not per target."""
 
-    request = models.OneToOneField(ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE, related_name="sla")
+    request = models.OneToOneField(
+        ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE, related_name="sla"
+    )
     # No index on the policy or the calendar: nothing looks these rows up by either but the
     # clearing of it when a policy or calendar is deleted, which is rare, and each index is one
     # more write on every request create (the clocks carry none for the same reason).
-    policy = models.ForeignKey(SlaPolicy, verbose_name=_("时效政策"), null=True, blank=True, on_delete=models.SET_NULL,
-                               db_index=False)
+    policy = models.ForeignKey(
+        SlaPolicy,
+        verbose_name=_("时效政策"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+    )
     station = models.ForeignKey(
-        ServiceStation, verbose_name=_("服务网点"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        ServiceStation,
+        verbose_name=_("服务网点"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,  # partial, in Meta
     )
     calendar = models.ForeignKey(
-        ServiceCalendar, verbose_name=_("日历"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        ServiceCalendar,
+        verbose_name=_("日历"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         db_index=False,
     )
     escalation_level = models.PositiveSmallIntegerField(_("升级层级"), default=0)
@@ -37,7 +55,9 @@ class RequestSla(models.Model):
     class Meta:
         verbose_name = _("服务单时效")
         verbose_name_plural = _("服务单时效")
-        indexes = [models.Index(fields=["station"], condition=Q(station__isnull=False), name="sla_request_station")]
+        indexes = [
+            models.Index(fields=["station"], condition=Q(station__isnull=False), name="sla_request_station")
+        ]
 
     def __str__(self) -> str:
         return str(self.request_id)
@@ -84,16 +104,42 @@ class SlaClock(models.Model):
     # by the code that sets them, and the request's own keys are constrained. Deleting a policy
     # or calendar still clears them (Django's SET_NULL); a deleted organization takes its
     # requests, and with them their clocks.
-    request = models.ForeignKey(ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE,
-                                related_name="sla_clocks", db_index=False)
-    organization = models.ForeignKey(Organization, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+",
-                                     db_index=False, db_constraint=False)
+    request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("服务单"),
+        on_delete=models.CASCADE,
+        related_name="sla_clocks",
+        db_index=False,
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("组织"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     metric = models.CharField(_("指标"), max_length=20, choices=Metric.choices)
     cycle = models.PositiveSmallIntegerField(_("轮次"), default=1)
-    policy = models.ForeignKey(SlaPolicy, verbose_name=_("时效政策"), null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", db_index=False, db_constraint=False)
-    calendar = models.ForeignKey(ServiceCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                 db_index=False, db_constraint=False)
+    policy = models.ForeignKey(
+        SlaPolicy,
+        verbose_name=_("时效政策"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    calendar = models.ForeignKey(
+        ServiceCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     basis = models.CharField(_("计时方式"), max_length=10, choices=TimeBasis.choices)
     target_minutes = models.PositiveIntegerField(_("时限（分钟）"))
     started_at = models.DateTimeField(_("开始"))
@@ -108,8 +154,13 @@ class SlaClock(models.Model):
     fraction_used = models.FloatField(_("已用比例"), default=0)
     confirmed = models.BooleanField(_("期限已确认"), default=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", db_index=False,  # partial, in Meta: a new clock has no owner yet
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # partial, in Meta: a new clock has no owner yet
     )
     escalation_mark = models.FloatField(default=0)
     revision = models.PositiveIntegerField(default=0)
@@ -125,8 +176,11 @@ class SlaClock(models.Model):
             models.Index(fields=["active", "id"]),
             # Partial: reports ask for outcomes in a period, and a new clock (three on every
             # request create) has none yet, so its insert skips this index.
-            models.Index(fields=["organization", "outcome_at"], condition=Q(outcome_at__isnull=False),
-                         name="sla_clock_outcome"),
+            models.Index(
+                fields=["organization", "outcome_at"],
+                condition=Q(outcome_at__isnull=False),
+                name="sla_clock_outcome",
+            ),
             models.Index(fields=["owner"], condition=Q(owner__isnull=False), name="sla_clock_owner"),
         ]
 
@@ -141,11 +195,20 @@ class SlaClock(models.Model):
 class Escalation(models.Model):
     """One escalation rule applied to one clock: recorded once, whatever runs it twice."""
 
-    clock = models.ForeignKey(SlaClock, verbose_name=_("时效计时"), on_delete=models.CASCADE, related_name="escalations")
-    rule = models.ForeignKey(EscalationRule, verbose_name=_("升级规则"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+")
-    request = models.ForeignKey(ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE,
-                                related_name="sla_escalations")
+    clock = models.ForeignKey(
+        SlaClock, verbose_name=_("时效计时"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    rule = models.ForeignKey(
+        EscalationRule,
+        verbose_name=_("升级规则"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("服务单"), on_delete=models.CASCADE, related_name="sla_escalations"
+    )
     rule_name = models.CharField(_("规则"), max_length=100)
     level = models.PositiveSmallIntegerField(_("升级层级"), default=0)
     actions = models.JSONField(_("动作"), default=dict)

@@ -45,10 +45,15 @@ class SlaPolicy(models.Model):
     channels = models.JSONField(_("渠道"), default=list, blank=True)
     customer_tiers = models.JSONField(_("客户等级"), default=list, blank=True)
     product_categories = models.ManyToManyField(
-        ProductCategory, verbose_name=_("产品品类"), blank=True, related_name="+",
+        ProductCategory,
+        verbose_name=_("产品品类"),
+        blank=True,
+        related_name="+",
     )
     pause_statuses = models.JSONField(
-        _("暂停计时的状态"), default=_default_pause_statuses, blank=True,
+        _("暂停计时的状态"),
+        default=_default_pause_statuses,
+        blank=True,
         help_text=_("服务单处于这些状态时时效暂停计时。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -62,7 +67,14 @@ class SlaPolicy(models.Model):
         return self.name
 
     def matches(
-        self, *, kind: str, priority: str, channel: str, tier: str, category_id: int | None, categories: set[int]
+        self,
+        *,
+        kind: str,
+        priority: str,
+        channel: str,
+        tier: str,
+        category_id: int | None,
+        categories: set[int],
     ) -> bool:
         """Whether a request with these facts falls under the policy; ``categories`` are the
         policy's product categories, prefetched by the caller."""
@@ -76,13 +88,18 @@ class SlaPolicy(models.Model):
 
 
 class SlaTarget(models.Model):
-    policy = models.ForeignKey(SlaPolicy, verbose_name=_("政策"), on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("政策"), on_delete=models.CASCADE, related_name="targets"
+    )
     metric = models.CharField(_("指标"), max_length=20, choices=Metric.choices)
     minutes = models.PositiveIntegerField(
-        _("时限（分钟）"), validators=[MinValueValidator(1)],
+        _("时限（分钟）"),
+        validators=[MinValueValidator(1)],
         help_text=_("工作时间按日历的工作时段计：1 个工作日按 8 小时即 480 分钟。"),
     )
-    basis = models.CharField(_("计时方式"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.WORKING)
+    basis = models.CharField(
+        _("计时方式"), max_length=10, choices=TimeBasis.choices, default=TimeBasis.WORKING
+    )
 
     class Meta:
         verbose_name = _("时效目标")
@@ -109,24 +126,40 @@ class EscalationRule(models.Model):
     )
     name = models.CharField(_("名称"), max_length=100)
     metric = models.CharField(
-        _("指标"), max_length=20, choices=Metric.choices, blank=True, help_text=_("留空表示该政策的所有指标。")
+        _("指标"),
+        max_length=20,
+        choices=Metric.choices,
+        blank=True,
+        help_text=_("留空表示该政策的所有指标。"),
     )
     threshold_percent = models.PositiveSmallIntegerField(
-        _("触发比例（%）"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        _("触发比例（%）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
         help_text=_("已用时限的百分比，100 表示超时。"),
     )
     after_minutes = models.PositiveIntegerField(
-        _("触发时间（分钟）"), null=True, blank=True, validators=[MinValueValidator(1)],
+        _("触发时间（分钟）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_("自计时开始按同样的计时方式经过的分钟数；与触发比例二选一。"),
     )
     level = models.PositiveSmallIntegerField(
         _("升级层级"), default=0, help_text=_("0 表示不改变层级；投诉按 1 班长、2 服务经理逐级升级。")
     )
     notify_assignee = models.BooleanField(_("通知处理人"), default=True)
-    notify_roles = models.JSONField(_("通知角色"), default=list, blank=True, help_text=_("如组织管理员（班长）、质量经理。"))
+    notify_roles = models.JSONField(
+        _("通知角色"), default=list, blank=True, help_text=_("如组织管理员（班长）、质量经理。")
+    )
     raise_priority = models.BooleanField(_("提高优先级"), default=False)
     reassign_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("改派给"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("改派给"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -162,5 +195,9 @@ class EscalationRule(models.Model):
         return target_minutes * (self.threshold_percent or 0) / 100
 
     def describe(self) -> dict[str, Any]:
-        return {"rule": self.name, "level": self.level, "percent": self.threshold_percent,
-                "after_minutes": self.after_minutes}
+        return {
+            "rule": self.name,
+            "level": self.level,
+            "percent": self.threshold_percent,
+            "after_minutes": self.after_minutes,
+        }

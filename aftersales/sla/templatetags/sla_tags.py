@@ -90,7 +90,12 @@ def badge_html(row: dict[str, Any]) -> SafeString:
     return format_html(
         '<span class="badge text-bg-{} sla-badge" data-sla-state="{}" data-sla-metric="{}" title="{}">'
         '<i class="bi bi-stopwatch" aria-hidden="true"></i>\n{}{}</span>',
-        row["tone"], clock.state, clock.metric, title, text, unconfirmed,
+        row["tone"],
+        clock.state,
+        clock.metric,
+        title,
+        text,
+        unconfirmed,
     )
 
 
@@ -118,4 +123,7 @@ def sla_panel(request: ServiceRequest) -> dict[str, Any]:
 @register.inclusion_tag("sla/partials/_promise.html")
 def sla_promise(request: ServiceRequest) -> dict[str, Any]:
     promise = selectors.promise_for(request)
-    return {"promise": promise, "due_text": when(promise.due_at, short=True) if promise and promise.due_at else ""}
+    return {
+        "promise": promise,
+        "due_text": when(promise.due_at, short=True) if promise and promise.due_at else "",
+    }

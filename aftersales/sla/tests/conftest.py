@@ -60,8 +60,16 @@ def make_request(calendar_a, customer_a):  # type: ignore[no-untyped-def]
         if unit is None and kind not in ("complaint", "consultation"):
             unit = UnitFactory(organization=customer.organization, customer=customer)
         return services.request_create(
-            organization=customer.organization, customer=customer, by=None, kind=kind, channel=kw.pop("channel", "web"),
-            description=kw.pop("description", "空调不制冷"), unit=unit, created_at=at, notify=False, **kw,
+            organization=customer.organization,
+            customer=customer,
+            by=None,
+            kind=kind,
+            channel=kw.pop("channel", "web"),
+            description=kw.pop("description", "空调不制冷"),
+            unit=unit,
+            created_at=at,
+            notify=False,
+            **kw,
         )
 
     return make
@@ -69,6 +77,12 @@ def make_request(calendar_a, customer_a):  # type: ignore[no-untyped-def]
 
 def walk(request, by, at: datetime, *names: str):  # type: ignore[no-untyped-def]
     for name in names:
-        request = services.request_transition(request=request, name=name, by=by, at=at, notify=False,
-                                              reason="测试" if name in ("cancel", "customer_reject") else "")
+        request = services.request_transition(
+            request=request,
+            name=name,
+            by=by,
+            at=at,
+            notify=False,
+            reason="测试" if name in ("cancel", "customer_reject") else "",
+        )
     return request

@@ -21,18 +21,33 @@ def test_admin_pages_open(client_for, pat, calendar_a):  # type: ignore[no-untyp
     client = client_for(pat)
     policy = SlaPolicy.objects.filter(organization=calendar_a.organization).first()
     day = CalendarDay.objects.filter(calendar=calendar_a).first()
-    for url in ("/admin/sla/slapolicy/", f"/admin/sla/slapolicy/{policy.pk}/change/", "/admin/sla/slapolicy/add/",
-                "/admin/sla/servicecalendar/", f"/admin/sla/servicecalendar/{calendar_a.pk}/change/",
-                "/admin/sla/calendarday/", f"/admin/sla/calendarday/{day.pk}/change/", "/admin/sla/slaclock/",
-                "/admin/sla/escalation/"):
+    for url in (
+        "/admin/sla/slapolicy/",
+        f"/admin/sla/slapolicy/{policy.pk}/change/",
+        "/admin/sla/slapolicy/add/",
+        "/admin/sla/servicecalendar/",
+        f"/admin/sla/servicecalendar/{calendar_a.pk}/change/",
+        "/admin/sla/calendarday/",
+        f"/admin/sla/calendarday/{day.pk}/change/",
+        "/admin/sla/slaclock/",
+        "/admin/sla/escalation/",
+    ):
         assert client.get(url).status_code == 200, url
 
 
 def test_a_day_added_in_admin_changes_the_calendar(client_for, pat, calendar_a):  # type: ignore[no-untyped-def]
     before = business_calendar(ServiceCalendar.objects.get(pk=calendar_a.pk))
     assert before.hours_on(date(2025, 3, 12))
-    response = client_for(pat).post("/admin/sla/calendarday/add/", {
-        "calendar": calendar_a.pk, "date": "2025-03-12", "kind": "special", "hours": "09:00-12:00", "name": "盘点"})
+    response = client_for(pat).post(
+        "/admin/sla/calendarday/add/",
+        {
+            "calendar": calendar_a.pk,
+            "date": "2025-03-12",
+            "kind": "special",
+            "hours": "09:00-12:00",
+            "name": "盘点",
+        },
+    )
     assert response.status_code == 302
     after = business_calendar(ServiceCalendar.objects.get(pk=calendar_a.pk))
     assert len(after.hours_on(date(2025, 3, 12))) == 1
@@ -40,8 +55,10 @@ def test_a_day_added_in_admin_changes_the_calendar(client_for, pat, calendar_a):
 
 
 def test_bad_hours_are_a_form_error(client_for, pat, calendar_a):  # type: ignore[no-untyped-def]
-    response = client_for(pat).post("/admin/sla/calendarday/add/", {
-        "calendar": calendar_a.pk, "date": "2025-03-12", "kind": "special", "hours": "18:00-09:00"})
+    response = client_for(pat).post(
+        "/admin/sla/calendarday/add/",
+        {"calendar": calendar_a.pk, "date": "2025-03-12", "kind": "special", "hours": "18:00-09:00"},
+    )
     assert response.status_code == 200 and "结束时间必须晚于开始时间" in response.content.decode()
 
 

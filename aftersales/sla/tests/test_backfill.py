@@ -13,8 +13,23 @@ from aftersales.sla.recompute import recompute_open_clocks, sla_check
 from .conftest import clock_at, sh, walk
 
 T = sh(2025, 3, 20, 10)  # when the check runs, after all of the history below
-FIELDS = ("metric", "cycle", "state", "active", "started_at", "due_at", "met_at", "breached_at", "outcome_at",
-          "breached_by_minutes", "fraction_used", "confirmed", "owner_id", "target_minutes", "basis")
+FIELDS = (
+    "metric",
+    "cycle",
+    "state",
+    "active",
+    "started_at",
+    "due_at",
+    "met_at",
+    "breached_at",
+    "outcome_at",
+    "breached_by_minutes",
+    "fraction_used",
+    "confirmed",
+    "owner_id",
+    "target_minutes",
+    "basis",
+)
 
 
 def _history(make_request, alice, dave, tina, carol):  # type: ignore[no-untyped-def]
@@ -28,12 +43,20 @@ def _history(make_request, alice, dave, tina, carol):  # type: ignore[no-untyped
     services.message_add(request=repair, by=carol, body="照片发您了", at=sh(2025, 3, 11, 16), notify=False)
     repair.refresh_from_db()
     repair = walk(repair, tina, sh(2025, 3, 12, 14), "resume", "resolve")
-    repair = services.request_transition(request=repair, name="customer_reject", by=carol, reason="还是漏水",
-                                         at=sh(2025, 3, 13, 9), notify=False)
+    repair = services.request_transition(
+        request=repair,
+        name="customer_reject",
+        by=carol,
+        reason="还是漏水",
+        at=sh(2025, 3, 13, 9),
+        notify=False,
+    )
     repair = walk(repair, tina, sh(2025, 3, 17, 15), "start", "resolve", "close")
     # a consultation answered once, then the customer asks again and waits
     consultation = make_request("consultation", sh(2025, 3, 14, 9))
-    services.message_add(request=consultation, by=alice, body="请提供型号", at=sh(2025, 3, 14, 9, 30), notify=False)
+    services.message_add(
+        request=consultation, by=alice, body="请提供型号", at=sh(2025, 3, 14, 9, 30), notify=False
+    )
     consultation.refresh_from_db()
     services.message_add(request=consultation, by=carol, body="KFR-35", at=sh(2025, 3, 14, 10), notify=False)
     # a complaint nobody touched, long overdue
@@ -49,8 +72,10 @@ def _history(make_request, alice, dave, tina, carol):  # type: ignore[no-untyped
 
 def _snapshot(requests):  # type: ignore[no-untyped-def]
     clocks = {r.number: sorted(SlaClock.objects.filter(request=r).values_list(*FIELDS)) for r in requests}
-    pauses = {r.number: sorted(SlaPause.objects.filter(request=r).values_list("status", "started_at", "ended_at"))
-              for r in requests}
+    pauses = {
+        r.number: sorted(SlaPause.objects.filter(request=r).values_list("status", "started_at", "ended_at"))
+        for r in requests
+    }
     return clocks, pauses
 
 
@@ -78,7 +103,10 @@ def test_history_does_not_escalate_but_what_comes_after_does(make_request, alice
     SlaClock.objects.all().delete()
     summary = sla_check(now=T)
     assert summary["backfilled"] == len(requests)
-    assert not Escalation.objects.exists() and not OutboxMessage.objects.filter(subject__contains="时效").exists()
+    assert (
+        not Escalation.objects.exists()
+        and not OutboxMessage.objects.filter(subject__contains="时效").exists()
+    )
     # the waiting repair's on-site visit was met; its resolution clock is paused; the consultation's reply is
     # overdue already, and only a threshold crossed from now on would escalate
     assert SlaClock.objects.get(request=requests[4], metric="resolution").state == "paused"
@@ -92,8 +120,9 @@ def test_the_first_hooked_change_replays_the_history_once(make_request, alice, c
     RequestSla.objects.all().delete()
     SlaClock.objects.all().delete()
     # when the customer rejects the fix (the first change the hooks see)
-    services.request_transition(request=sr, name="customer_reject", by=carol, reason="还是漏水",
-                                at=sh(2025, 3, 11, 9), notify=False)
+    services.request_transition(
+        request=sr, name="customer_reject", by=carol, reason="还是漏水", at=sh(2025, 3, 11, 9), notify=False
+    )
     # then the replay covered it, once: one new cycle each, starting at the rejection
     cycles = sorted(SlaClock.objects.filter(request=sr).values_list("metric", "cycle", "state", "started_at"))
     assert cycles == [

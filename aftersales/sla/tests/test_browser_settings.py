@@ -41,7 +41,9 @@ def test_org_admin_creates_a_policy_with_a_target(page, screenshot, olga, calend
     assert row.count() == 1 and "解决：8 小时" in row.inner_text()
     screenshot(page, "policy-list")
     policy = SlaPolicy.objects.get(organization=olga.organization, name="VIP 投诉：8 小时解决")
-    assert SlaTarget.objects.filter(policy=policy, metric="resolution", minutes=480, basis="calendar").exists()
+    assert SlaTarget.objects.filter(
+        policy=policy, metric="resolution", minutes=480, basis="calendar"
+    ).exists()
 
 
 def test_org_admin_marks_a_day_in_the_year_calendar(page, phone_page, screenshot, olga, calendar_a):  # type: ignore[no-untyped-def]

@@ -34,18 +34,34 @@ def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: 
 def test_china_calendar_knows_2025_and_2026_make_up_days():
     # given / then: every 调休 working day of the two notices is a workday, nothing else is
     assert {d for d in CAL.workdays if d.year == 2025} == {
-        date(2025, 1, 26), date(2025, 2, 8), date(2025, 4, 27), date(2025, 9, 28), date(2025, 10, 11),
+        date(2025, 1, 26),
+        date(2025, 2, 8),
+        date(2025, 4, 27),
+        date(2025, 9, 28),
+        date(2025, 10, 11),
     }
     assert {d for d in CAL.workdays if d.year == 2026} == {
-        date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20),
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
         date(2026, 10, 10),
     }
 
 
 @pytest.mark.parametrize(
     "day",
-    [date(2025, 1, 28), date(2025, 2, 4), date(2025, 5, 5), date(2025, 10, 8),
-     date(2026, 1, 2), date(2026, 2, 16), date(2026, 2, 23), date(2026, 10, 7)],
+    [
+        date(2025, 1, 28),
+        date(2025, 2, 4),
+        date(2025, 5, 5),
+        date(2025, 10, 8),
+        date(2026, 1, 2),
+        date(2026, 2, 16),
+        date(2026, 2, 23),
+        date(2026, 10, 7),
+    ],
 )
 def test_official_weekday_days_off_are_closed(day: date):
     assert day.weekday() < 5
@@ -262,9 +278,7 @@ def test_calendar_without_working_time_fails_loudly_instead_of_looping():
 
 # --- properties ----------------------------------------------------------------------------------
 
-instants = st.datetimes(
-    min_value=datetime(2024, 6, 1), max_value=datetime(2027, 6, 1), timezones=st.just(SH)
-)
+instants = st.datetimes(min_value=datetime(2024, 6, 1), max_value=datetime(2027, 6, 1), timezones=st.just(SH))
 minute_instants = instants.map(lambda at: at.replace(second=0, microsecond=0))
 minutes = st.integers(min_value=0, max_value=20 * 8 * 60)
 
@@ -308,7 +322,11 @@ def weekly_hours(draw: st.DrawFn) -> dict[int, tuple[tuple[time, time], ...]]:
 def test_add_matches_a_minute_by_minute_walk_on_random_calendars(hours, start: datetime, raw_n: int):
     cal = BusinessCalendar(weekly_hours=hours)
     # at most one week's worth of working minutes, so the reference walk stays short
-    week_minutes = sum((b.hour * 60 + b.minute or 24 * 60) - (a.hour * 60 + a.minute) for day in hours.values() for a, b in day)
+    week_minutes = sum(
+        (b.hour * 60 + b.minute or 24 * 60) - (a.hour * 60 + a.minute)
+        for day in hours.values()
+        for a, b in day
+    )
     n = 1 + raw_n % week_minutes
     # reference: step one minute at a time and count the working ones
     at, counted = start, 0

@@ -46,7 +46,9 @@ def test_a_clock_computed_as_it_starts_has_used_nothing(calendar, start):
     # A second later (outside working hours, still nothing) the same due time.
     later = compute_clock(calendar=calendar, start=start, target_minutes=90, now=start + timedelta(seconds=1))
     assert fresh.due_at == later.due_at
-    paused = compute_clock(calendar=calendar, start=start, target_minutes=90, now=start, pauses=[(start, None)])
+    paused = compute_clock(
+        calendar=calendar, start=start, target_minutes=90, now=start, pauses=[(start, None)]
+    )
     assert paused.state == ClockStatus.PAUSED
     assert paused.remaining_minutes == 90
 
@@ -73,7 +75,10 @@ def test_spring_festival_does_not_count():
 
 def test_pause_and_resume_push_the_due_time():
     state = compute_clock(
-        calendar=CAL, start=sh(*MON, 9), target_minutes=120, now=sh(*MON, 10, 45),
+        calendar=CAL,
+        start=sh(*MON, 9),
+        target_minutes=120,
+        now=sh(*MON, 10, 45),
         pauses=[(sh(*MON, 9, 30), sh(*MON, 10, 30))],
     )
     assert state.state == ClockStatus.RUNNING
@@ -84,7 +89,10 @@ def test_pause_and_resume_push_the_due_time():
 def test_pause_over_lunch_only_pushes_by_its_working_minutes():
     # 11:30-13:30 holds 60 working minutes, so the 14:00 due time moves to 15:00
     state = compute_clock(
-        calendar=CAL, start=sh(*MON, 11), target_minutes=120, now=sh(*MON, 14),
+        calendar=CAL,
+        start=sh(*MON, 11),
+        target_minutes=120,
+        now=sh(*MON, 14),
         pauses=[(sh(*MON, 11, 30), sh(*MON, 13, 30))],
     )
     assert state.due_at == sh(*MON, 15)
@@ -93,8 +101,12 @@ def test_pause_over_lunch_only_pushes_by_its_working_minutes():
 
 def test_open_pause_freezes_the_clock_and_projects_the_due_time_from_now():
     pauses = [(sh(*MON, 9, 30), None)]
-    early = compute_clock(calendar=CAL, start=sh(*MON, 9), target_minutes=120, now=sh(*MON, 10), pauses=pauses)
-    later = compute_clock(calendar=CAL, start=sh(*MON, 9), target_minutes=120, now=sh(*MON, 14), pauses=pauses)
+    early = compute_clock(
+        calendar=CAL, start=sh(*MON, 9), target_minutes=120, now=sh(*MON, 10), pauses=pauses
+    )
+    later = compute_clock(
+        calendar=CAL, start=sh(*MON, 9), target_minutes=120, now=sh(*MON, 14), pauses=pauses
+    )
     assert early.state == later.state == ClockStatus.PAUSED
     assert early.remaining_minutes == later.remaining_minutes == 90
     assert early.due_at == sh(*MON, 11, 30)
@@ -104,7 +116,10 @@ def test_open_pause_freezes_the_clock_and_projects_the_due_time_from_now():
 def test_clock_inside_a_pause_that_ends_later_is_paused():
     # e.g. recomputing the clock for a moment in the past
     state = compute_clock(
-        calendar=CAL, start=sh(*MON, 9), target_minutes=120, now=sh(*MON, 10),
+        calendar=CAL,
+        start=sh(*MON, 9),
+        target_minutes=120,
+        now=sh(*MON, 10),
         pauses=[(sh(*MON, 9, 30), sh(*MON, 11))],
     )
     assert state.state == ClockStatus.PAUSED
@@ -113,7 +128,10 @@ def test_clock_inside_a_pause_that_ends_later_is_paused():
 
 def test_pause_that_began_before_the_start_only_counts_from_the_start():
     state = compute_clock(
-        calendar=CAL, start=sh(*MON, 10), target_minutes=60, now=sh(*MON, 11),
+        calendar=CAL,
+        start=sh(*MON, 10),
+        target_minutes=60,
+        now=sh(*MON, 11),
         pauses=[(sh(*MON, 9), sh(*MON, 10, 30))],
     )
     assert state.remaining_minutes == 30
@@ -122,7 +140,10 @@ def test_pause_that_began_before_the_start_only_counts_from_the_start():
 
 def test_overlapping_pauses_and_pauses_before_the_start_count_once():
     state = compute_clock(
-        calendar=CAL, start=sh(*MON, 9), target_minutes=60, now=sh(*MON, 10, 10),
+        calendar=CAL,
+        start=sh(*MON, 9),
+        target_minutes=60,
+        now=sh(*MON, 10, 10),
         pauses=[(sh(*MON, 8), sh(*MON, 9, 30)), (sh(*MON, 9, 15), sh(*MON, 10))],
     )
     assert state.remaining_minutes == 50
@@ -150,7 +171,10 @@ def test_breach_stays_a_breach_even_when_paused_afterwards():
 
 def test_pause_starting_exactly_at_the_due_time_does_not_move_it():
     state = compute_clock(
-        calendar=CAL, start=sh(*MON, 9), target_minutes=30, now=sh(*MON, 10, 45),
+        calendar=CAL,
+        start=sh(*MON, 9),
+        target_minutes=30,
+        now=sh(*MON, 10, 45),
         pauses=[(sh(*MON, 9, 30), sh(*MON, 10, 30))],
     )
     assert state.due_at == sh(*MON, 9, 30)
@@ -160,7 +184,9 @@ def test_pause_starting_exactly_at_the_due_time_does_not_move_it():
 
 def test_met_late_stays_breached_and_met_in_time_stays_met():
     start = sh(*MON, 9)
-    late = compute_clock(calendar=CAL, start=start, target_minutes=60, now=sh(2025, 3, 20, 9), met_at=sh(*MON, 10, 30))
+    late = compute_clock(
+        calendar=CAL, start=start, target_minutes=60, now=sh(2025, 3, 20, 9), met_at=sh(*MON, 10, 30)
+    )
     assert late.state == ClockStatus.BREACHED
     assert late.breached_by_minutes == 30
 
@@ -172,14 +198,20 @@ def test_met_late_stays_breached_and_met_in_time_stays_met():
     assert on_time.breached_by_minutes == 0
     assert on_time.fraction_used == pytest.approx(50 / 60)
 
-    exactly = compute_clock(calendar=CAL, start=start, target_minutes=60, now=sh(*MON, 11), met_at=sh(*MON, 10))
+    exactly = compute_clock(
+        calendar=CAL, start=start, target_minutes=60, now=sh(*MON, 11), met_at=sh(*MON, 10)
+    )
     assert exactly.state == ClockStatus.MET
 
 
 def test_met_while_paused_is_met():
     state = compute_clock(
-        calendar=CAL, start=sh(*MON, 9), target_minutes=60, now=sh(*MON, 16),
-        pauses=[(sh(*MON, 9, 30), None)], met_at=sh(*MON, 15),
+        calendar=CAL,
+        start=sh(*MON, 9),
+        target_minutes=60,
+        now=sh(*MON, 16),
+        pauses=[(sh(*MON, 9, 30), None)],
+        met_at=sh(*MON, 15),
     )
     assert state.state == ClockStatus.MET
     assert state.remaining_minutes == 30
@@ -200,7 +232,9 @@ def test_partial_minutes_round_toward_the_safe_side():
     assert (almost.state, almost.remaining_minutes) == (ClockStatus.RUNNING, 0)
     just_late = compute_clock(calendar=CAL, start=start, target_minutes=60, now=sh(*MON, 10, 0, 30))
     assert (just_late.state, just_late.remaining_minutes, just_late.breached_by_minutes) == (
-        ClockStatus.BREACHED, -1, 1,
+        ClockStatus.BREACHED,
+        -1,
+        1,
     )
 
 
@@ -215,8 +249,12 @@ def test_clock_before_its_start_has_used_nothing():
 
 
 def test_due_time_in_an_unconfirmed_year_is_flagged():
-    assert not compute_clock(calendar=CAL, start=sh(2026, 12, 31, 17), target_minutes=240, now=sh(2026, 12, 31, 17)).confirmed
-    assert compute_clock(calendar=CAL, start=sh(2026, 6, 1, 9), target_minutes=240, now=sh(2026, 6, 1, 9)).confirmed
+    assert not compute_clock(
+        calendar=CAL, start=sh(2026, 12, 31, 17), target_minutes=240, now=sh(2026, 12, 31, 17)
+    ).confirmed
+    assert compute_clock(
+        calendar=CAL, start=sh(2026, 6, 1, 9), target_minutes=240, now=sh(2026, 6, 1, 9)
+    ).confirmed
     # a clock that starts in an unconfirmed year is unconfirmed even if it is due in a confirmed one
     only_2025 = BusinessCalendar(confirmed_years=frozenset({2025}))
     assert not compute_clock(
@@ -228,14 +266,18 @@ def test_calendar_time_clock_counts_real_time_across_daylight_saving():
     berlin = ZoneInfo("Europe/Berlin")
     # Berlin springs forward at 02:00 on 2025-03-30: one real hour later it is 03:00 CEST
     state = compute_clock(
-        calendar=None, start=datetime(2025, 3, 30, 1, 30, tzinfo=berlin), target_minutes=60,
+        calendar=None,
+        start=datetime(2025, 3, 30, 1, 30, tzinfo=berlin),
+        target_minutes=60,
         now=datetime(2025, 3, 30, 1, 30, tzinfo=berlin),
     )
     assert state.due_at == datetime(2025, 3, 30, 3, 30, tzinfo=berlin)
     assert state.due_at.astimezone(UTC) == datetime(2025, 3, 30, 1, 30, tzinfo=UTC)
     # and at 03:30 CEST only one real hour of a two-hour target is used
     halfway = compute_clock(
-        calendar=None, start=datetime(2025, 3, 30, 1, 30, tzinfo=berlin), target_minutes=120,
+        calendar=None,
+        start=datetime(2025, 3, 30, 1, 30, tzinfo=berlin),
+        target_minutes=120,
         now=datetime(2025, 3, 30, 3, 30, tzinfo=berlin),
     )
     assert (halfway.remaining_minutes, halfway.fraction_used) == (60, 0.5)
@@ -253,7 +295,12 @@ def test_calendar_time_clock_counts_real_time_across_daylight_saving():
     ],
 )
 def test_invalid_input_is_rejected(kwargs: dict[str, object], message: str):
-    arguments: dict[str, object] = {"calendar": CAL, "start": sh(*MON, 9), "target_minutes": 60, "now": sh(*MON, 10)}
+    arguments: dict[str, object] = {
+        "calendar": CAL,
+        "start": sh(*MON, 9),
+        "target_minutes": 60,
+        "now": sh(*MON, 10),
+    }
     with pytest.raises(ValueError, match=message):
         compute_clock(**{**arguments, **kwargs})  # type: ignore[arg-type]
 
@@ -264,14 +311,21 @@ starts = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 1
 targets = st.integers(min_value=1, max_value=5 * 8 * 60)
 # pauses as (minutes after start, length in minutes or None for still open)
 pause_lists = st.lists(
-    st.tuples(st.integers(min_value=-600, max_value=10_000), st.none() | st.integers(min_value=0, max_value=5_000)),
+    st.tuples(
+        st.integers(min_value=-600, max_value=10_000), st.none() | st.integers(min_value=0, max_value=5_000)
+    ),
     max_size=4,
 )
 
 
-def build_pauses(start: datetime, raw: list[tuple[int, int | None]]) -> list[tuple[datetime, datetime | None]]:
+def build_pauses(
+    start: datetime, raw: list[tuple[int, int | None]]
+) -> list[tuple[datetime, datetime | None]]:
     return [
-        (start + timedelta(minutes=offset), None if length is None else start + timedelta(minutes=offset + length))
+        (
+            start + timedelta(minutes=offset),
+            None if length is None else start + timedelta(minutes=offset + length),
+        )
         for offset, length in raw
     ]
 
@@ -308,8 +362,11 @@ def test_due_time_is_where_unpaused_working_time_reaches_the_target(
 
 
 @given(
-    start=starts, target=targets, raw=pause_lists,
-    first=st.integers(min_value=0, max_value=20_000), extra=st.integers(min_value=0, max_value=20_000),
+    start=starts,
+    target=targets,
+    raw=pause_lists,
+    first=st.integers(min_value=0, max_value=20_000),
+    extra=st.integers(min_value=0, max_value=20_000),
 )
 def test_a_breach_is_never_erased_by_later_time(
     start: datetime, target: int, raw: list[tuple[int, int | None]], first: int, extra: int
@@ -319,7 +376,11 @@ def test_a_breach_is_never_erased_by_later_time(
         calendar=CAL, start=start, target_minutes=target, now=start + timedelta(minutes=first), pauses=pauses
     )
     later = compute_clock(
-        calendar=CAL, start=start, target_minutes=target, now=start + timedelta(minutes=first + extra), pauses=pauses
+        calendar=CAL,
+        start=start,
+        target_minutes=target,
+        now=start + timedelta(minutes=first + extra),
+        pauses=pauses,
     )
     if earlier.state == ClockStatus.BREACHED:
         assert later.state == ClockStatus.BREACHED

@@ -37,7 +37,10 @@ def test_new_repair_gets_the_default_policy_and_its_clocks(make_request):  # typ
     state = RequestSla.objects.get(request=sr)
     assert state.policy is not None and state.policy.name.startswith("上门服务")
     assert set(SlaClock.objects.filter(request=sr).values_list("metric", flat=True)) == {
-        Metric.FIRST_RESPONSE, Metric.ONSITE_ARRIVAL, Metric.RESOLUTION}
+        Metric.FIRST_RESPONSE,
+        Metric.ONSITE_ARRIVAL,
+        Metric.RESOLUTION,
+    }
     # 5 working days of 8 hours from Monday 10:00 is the next Monday 10:00
     assert clock(sr, Metric.RESOLUTION).due_at == sh(2025, 3, 17, 10)
 
@@ -90,7 +93,9 @@ def test_an_admin_day_moves_deadlines(make_request, calendar_a):  # type: ignore
     # then: 1 h on Friday, Monday skipped, 1 h on Tuesday
     assert clock(sr, Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 11, 10)
     # and special short hours on Tuesday push it after lunch
-    calendar_day_set(calendar=calendar_a, day=date(2025, 3, 11), kind="special", hours="09:30-10:00, 14:00-17:00")
+    calendar_day_set(
+        calendar=calendar_a, day=date(2025, 3, 11), kind="special", hours="09:30-10:00, 14:00-17:00"
+    )
     other = make_request("consultation", sh(2025, 3, 7, 17))
     assert clock(other, Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 11, 14, 30)
 
@@ -129,7 +134,8 @@ def test_waiting_for_the_customer_pauses_and_resuming_pushes_the_deadline(make_r
 
 def test_a_policy_can_pause_on_waiting_for_parts_too(make_request, alice, org_a, calendar_a):  # type: ignore[no-untyped-def]
     SlaPolicy.objects.filter(organization=org_a, name__startswith="上门服务").update(
-        pause_statuses=["awaiting_customer", "awaiting_parts"])
+        pause_statuses=["awaiting_customer", "awaiting_parts"]
+    )
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sr = walk(sr, alice, sh(2025, 3, 10, 10), "accept", "assign", "start")
     sr = walk(sr, alice, sh(2025, 3, 10, 11), "wait_for_parts")
@@ -156,7 +162,9 @@ def test_staff_transition_meets_first_response_and_starting_work_meets_arrival(m
 
 def test_each_customer_message_waits_for_a_reply(make_request, alice, carol):  # type: ignore[no-untyped-def]
     sr = make_request("consultation", sh(2025, 3, 10, 9))
-    services.message_add(request=sr, by=alice, body="您好，请问型号？", at=sh(2025, 3, 10, 9, 30), notify=False)
+    services.message_add(
+        request=sr, by=alice, body="您好，请问型号？", at=sh(2025, 3, 10, 9, 30), notify=False
+    )
     sr.refresh_from_db()
     services.message_add(request=sr, by=carol, body="KFR-35", at=sh(2025, 3, 10, 11), notify=False)
     waiting = clock(sr, Metric.NEXT_RESPONSE)
@@ -165,7 +173,9 @@ def test_each_customer_message_waits_for_a_reply(make_request, alice, carol):  #
     services.message_add(request=sr, by=carol, body="在吗？", at=sh(2025, 3, 10, 11, 30), notify=False)
     assert SlaClock.objects.filter(request=sr, metric=Metric.NEXT_RESPONSE).count() == 1
     # an internal note is not a reply; a public one is
-    services.message_add(request=sr, by=alice, body="查库存", internal=True, at=sh(2025, 3, 10, 13), notify=False)
+    services.message_add(
+        request=sr, by=alice, body="查库存", internal=True, at=sh(2025, 3, 10, 13), notify=False
+    )
     assert clock(sr, Metric.NEXT_RESPONSE).active
     services.message_add(request=sr, by=alice, body="有货", at=sh(2025, 3, 10, 13, 10), notify=False)
     assert clock(sr, Metric.NEXT_RESPONSE).state == State.MET
@@ -176,8 +186,9 @@ def test_each_customer_message_waits_for_a_reply(make_request, alice, carol):  #
 def test_reopening_starts_a_new_resolution_cycle(make_request, alice, carol):  # type: ignore[no-untyped-def]
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sr = walk(sr, alice, sh(2025, 3, 10, 10), "accept", "assign", "start", "resolve")
-    services.request_transition(request=sr, name="customer_reject", by=carol, reason="仍然漏水",
-                                at=sh(2025, 3, 11, 9), notify=False)
+    services.request_transition(
+        request=sr, name="customer_reject", by=carol, reason="仍然漏水", at=sh(2025, 3, 11, 9), notify=False
+    )
     assert clock(sr, Metric.RESOLUTION).state == State.MET
     again = clock(sr, Metric.RESOLUTION, cycle=2)
     assert again.active and again.started_at == sh(2025, 3, 11, 9) and again.due_at == sh(2025, 3, 17, 18)
@@ -187,8 +198,9 @@ def test_reopening_starts_a_new_resolution_cycle(make_request, alice, carol):  #
 def test_cancelling_stops_open_clocks_but_keeps_a_breach(make_request, alice):  # type: ignore[no-untyped-def]
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sla_check(now=sh(2025, 3, 10, 16))  # the 4-hour first response was due at 14:00 (after lunch)
-    services.request_transition(request=sr, name="cancel", by=alice, reason="重复", at=sh(2025, 3, 10, 17),
-                                notify=False)
+    services.request_transition(
+        request=sr, name="cancel", by=alice, reason="重复", at=sh(2025, 3, 10, 17), notify=False
+    )
     first = clock(sr, Metric.FIRST_RESPONSE)
     assert first.state == State.BREACHED and first.breached_at == sh(2025, 3, 10, 14)
     assert clock(sr, Metric.RESOLUTION).state == State.STOPPED
@@ -200,8 +212,9 @@ def test_cancelling_stops_open_clocks_but_keeps_a_breach(make_request, alice):  
 
 @pytest.fixture
 def urgent_policy(org_a, calendar_a):  # type: ignore[no-untyped-def]
-    policy = SlaPolicy.objects.create(organization=org_a, name="紧急维修", position=5, kinds=["repair"],
-                                      priorities=["urgent"])
+    policy = SlaPolicy.objects.create(
+        organization=org_a, name="紧急维修", position=5, kinds=["repair"], priorities=["urgent"]
+    )
     SlaTarget.objects.create(policy=policy, metric=Metric.FIRST_RESPONSE, minutes=30)
     SlaTarget.objects.create(policy=policy, metric=Metric.RESOLUTION, minutes=8 * 60)
     return policy
@@ -248,8 +261,9 @@ def test_a_kind_change_re_applies_the_policy(make_request, alice):  # type: igno
 
 
 def test_the_first_matching_policy_in_admin_order_wins(make_request, org_a, calendar_a, customer_a):  # type: ignore[no-untyped-def]
-    vip = SlaPolicy.objects.create(organization=org_a, name="VIP", position=1, customer_tiers=["vip"],
-                                   channels=["phone"])
+    vip = SlaPolicy.objects.create(
+        organization=org_a, name="VIP", position=1, customer_tiers=["vip"], channels=["phone"]
+    )
     SlaTarget.objects.create(policy=vip, metric=Metric.FIRST_RESPONSE, minutes=15)
     customer_a.tier = "vip"
     customer_a.save()
@@ -268,11 +282,23 @@ def test_requests_predating_the_engine_get_clocks_on_their_next_change(make_requ
 
 
 def test_a_station_calendar_takes_over(make_request, org_a, calendar_a):  # type: ignore[no-untyped-def]
-    station = ServiceStation.objects.create(organization=org_a, code="bj", name="北京网点", province="北京",
-                                            city="北京", address="x", latitude=39.9, longitude=116.4)
+    station = ServiceStation.objects.create(
+        organization=org_a,
+        code="bj",
+        name="北京网点",
+        province="北京",
+        city="北京",
+        address="x",
+        latitude=39.9,
+        longitude=116.4,
+    )
     # a station open seven days a week, 08:00–20:00
-    calendar_create(organization=org_a, station=station, holiday_source="none",
-                    weekly={d: ((sh(2025, 1, 1, 8).time(), sh(2025, 1, 1, 20).time()),) for d in range(7)})
+    calendar_create(
+        organization=org_a,
+        station=station,
+        holiday_source="none",
+        weekly={d: ((sh(2025, 1, 1, 8).time(), sh(2025, 1, 1, 20).time()),) for d in range(7)},
+    )
     sr = make_request("consultation", sh(2025, 3, 8, 10))  # a Saturday
     assert clock(sr, Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 10, 11)
     sla_station_set(request=sr, station=station, at=sh(2025, 3, 8, 10))
@@ -293,7 +319,10 @@ def test_a_calendar_without_working_time_does_not_stop_a_new_request(make_reques
     WorkingHours.objects.filter(calendar=calendar_a).delete()
     sr = make_request("repair", sh(2025, 3, 10, 9))
     assert sr.pk is not None and sr.events.filter(kind="created").exists()
-    assert not RequestSla.objects.filter(request=sr).exists() and not SlaClock.objects.filter(request=sr).exists()
+    assert (
+        not RequestSla.objects.filter(request=sr).exists()
+        and not SlaClock.objects.filter(request=sr).exists()
+    )
     assert any(r.getMessage() == "sla hook failed" for r in caplog.records)
     # The same transaction goes on: the next change writes fine.
     services.request_transition(request=sr, name="accept", by=None, at=sh(2025, 3, 10, 10))

@@ -48,7 +48,9 @@ def test_at_75_percent_the_assignee_is_notified_once(assigned_repair, alice, olg
     # then one escalation, one mail, one timeline line
     assert first["escalated"] == 1 and second["escalated"] == 0
     onsite = SlaClock.objects.get(request=assigned_repair, metric=Metric.ONSITE_ARRIVAL)
-    assert list(Escalation.objects.filter(clock=onsite).values_list("rule_name", flat=True)) == ["75% 预警：通知处理人"]
+    assert list(Escalation.objects.filter(clock=onsite).values_list("rule_name", flat=True)) == [
+        "75% 预警：通知处理人"
+    ]
     mails = _mail_to(alice.email)
     assert len(mails) == 1 and assigned_repair.number in mails[0].subject and "75%" in mails[0].subject
     assert not _mail_to(olga.email)  # the team lead hears only at breach
@@ -64,23 +66,37 @@ def test_at_breach_the_team_lead_hears_and_the_priority_rises(assigned_repair, a
     assert onsite.breached_by_minutes == 30  # working minutes: the night does not count
     # both rules had passed: 75% and breach, each once
     assert set(Escalation.objects.filter(clock=onsite).values_list("rule_name", flat=True)) == {
-        "75% 预警：通知处理人", "超时：通知处理人和班长，提高优先级"}
+        "75% 预警：通知处理人",
+        "超时：通知处理人和班长，提高优先级",
+    }
     assert len(_mail_to(olga.email)) == 1 and len(_mail_to(alice.email)) == 2
     assigned_repair.refresh_from_db()
     assert assigned_repair.priority == "high"
-    assert RequestEvent.objects.filter(request=assigned_repair, kind="field", data__changes__priority=["normal", "high"]).exists()
-    assert RequestEvent.objects.filter(request=assigned_repair, kind="sla", data__action="breached").count() == 1
+    assert RequestEvent.objects.filter(
+        request=assigned_repair, kind="field", data__changes__priority=["normal", "high"]
+    ).exists()
+    assert (
+        RequestEvent.objects.filter(request=assigned_repair, kind="sla", data__action="breached").count() == 1
+    )
     # and running the job again changes nothing
     sla_check(now=sh(2025, 3, 12, 9, 31))
     assigned_repair.refresh_from_db()
     assert assigned_repair.priority == "high" and Escalation.objects.filter(clock=onsite).count() == 2
-    assert RequestEvent.objects.filter(request=assigned_repair, kind="sla", data__action="breached").count() == 1
+    assert (
+        RequestEvent.objects.filter(request=assigned_repair, kind="sla", data__action="breached").count() == 1
+    )
 
 
 def test_an_escalation_rule_can_reassign(assigned_repair, org_a, olga, tina):  # type: ignore[no-untyped-def]
     policy = RequestSla.objects.get(request=assigned_repair).policy
-    EscalationRule.objects.create(policy=policy, name="转给工程师", metric=Metric.ONSITE_ARRIVAL, threshold_percent=50,
-                                  notify_assignee=False, reassign_to=tina)
+    EscalationRule.objects.create(
+        policy=policy,
+        name="转给工程师",
+        metric=Metric.ONSITE_ARRIVAL,
+        threshold_percent=50,
+        notify_assignee=False,
+        reassign_to=tina,
+    )
     sla_check(now=sh(2025, 3, 10, 18))  # 8 of 16 hours
     assigned_repair.refresh_from_db()
     assert assigned_repair.assignee == tina
@@ -123,7 +139,9 @@ def test_complaints_climb_from_agent_to_team_lead_to_service_manager(make_reques
     sla_check(now=sh(2025, 3, 11, 9, 1))
     sr.refresh_from_db()
     assert sr.priority == "high" and RequestSla.objects.get(request=sr).escalation_level == 2
-    levels = list(Escalation.objects.filter(request=sr, level__gt=0).order_by("level").values_list("level", flat=True))
+    levels = list(
+        Escalation.objects.filter(request=sr, level__gt=0).order_by("level").values_list("level", flat=True)
+    )
     assert levels == [1, 2]
 
 
@@ -133,11 +151,15 @@ def test_a_new_target_can_escalate_again(assigned_repair, alice, org_a):  # type
     onsite = SlaClock.objects.get(request=assigned_repair, metric=Metric.ONSITE_ARRIVAL)
     assert onsite.escalations.count() == 1
     # when a stricter policy for high priority takes over, its own rules fire on its target
-    strict = SlaPolicy.objects.create(organization=org_a, name="高优先级上门", position=1, kinds=["repair"],
-                                      priorities=["high"])
+    strict = SlaPolicy.objects.create(
+        organization=org_a, name="高优先级上门", position=1, kinds=["repair"], priorities=["high"]
+    )
     strict.targets.create(metric=Metric.ONSITE_ARRIVAL, minutes=16 * 60)
     strict.escalation_rules.create(name="高优先级 50%", threshold_percent=50, notify_assignee=True)
     with clock_at(sh(2025, 3, 11, 14, 2)):
         services.request_update(request=assigned_repair, by=alice, version=None, priority="high")
     sla_check(now=sh(2025, 3, 11, 14, 3))
-    assert set(onsite.escalations.values_list("rule_name", flat=True)) == {"75% 预警：通知处理人", "高优先级 50%"}
+    assert set(onsite.escalations.values_list("rule_name", flat=True)) == {
+        "75% 预警：通知处理人",
+        "高优先级 50%",
+    }

@@ -54,8 +54,13 @@ minutes = st.integers(min_value=0, max_value=10 * 24 * 60)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(created=minutes, pause_at=minutes, pause_for=st.none() | minutes, job_at=minutes,
-       kind=st.sampled_from(["repair", "complaint", "return", "consultation"]))
+@given(
+    created=minutes,
+    pause_at=minutes,
+    pause_for=st.none() | minutes,
+    job_at=minutes,
+    kind=st.sampled_from(["repair", "complaint", "return", "consultation"]),
+)
 def test_the_bulk_recompute_agrees_with_the_per_request_one(  # type: ignore[no-untyped-def]
     make_request, alice, created, pause_at, pause_for, job_at, kind
 ):
@@ -70,10 +75,14 @@ def test_the_bulk_recompute_agrees_with_the_per_request_one(  # type: ignore[no-
     now = start_wait + timedelta(minutes=job_at)
     # when the periodic job recomputes at ``now``
     recompute_open_clocks(now=now, escalations=False)
-    bulk = {c.pk: (c.state, c.due_at, c.breached_by_minutes, c.fraction_used, c.confirmed)
-            for c in SlaClock.objects.filter(request=sr, active=True)}
+    bulk = {
+        c.pk: (c.state, c.due_at, c.breached_by_minutes, c.fraction_used, c.confirmed)
+        for c in SlaClock.objects.filter(request=sr, active=True)
+    }
     # then recomputing the request through the services at ``now`` changes nothing
     state = RequestSla.objects.select_related("policy", "calendar").get(request=sr)
-    single = {c.pk: (c.state, c.due_at, c.breached_by_minutes, c.fraction_used, c.confirmed)
-              for c in recompute_request(request=sr, state=state, at=now)}
+    single = {
+        c.pk: (c.state, c.due_at, c.breached_by_minutes, c.fraction_used, c.confirmed)
+        for c in recompute_request(request=sr, state=state, at=now)
+    }
     assert bulk == single

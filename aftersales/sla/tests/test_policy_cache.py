@@ -18,8 +18,9 @@ def _policy(sr) -> str:  # type: ignore[no-untyped-def]
 def test_a_target_edit_reaches_the_next_request(make_request):  # type: ignore[no-untyped-def]
     first = make_request("complaint", sh(2025, 3, 10, 10))
     assert SlaClock.objects.get(request=first, metric=Metric.RESOLUTION).target_minutes == 24 * 60
-    target = SlaTarget.objects.get(policy__name__startswith="投诉", policy__organization=first.organization,
-                                   metric=Metric.RESOLUTION)
+    target = SlaTarget.objects.get(
+        policy__name__startswith="投诉", policy__organization=first.organization, metric=Metric.RESOLUTION
+    )
     with clock_at(sh(2020, 1, 1)):  # a save stamped long before the policies were made
         target.minutes = 48 * 60
         target.save()
@@ -44,9 +45,17 @@ def test_a_policy_edit_in_the_past_still_counts(make_request, org_a):  # type: i
 def test_categories_added_removed_and_deleted(make_request, org_a, customer_a):  # type: ignore[no-untyped-def]
     fridges = ProductCategory.objects.create(organization=org_a, code="fridge", name="冰箱")
     other = ProductCategory.objects.create(organization=org_a, code="tv", name="电视")
-    model = ProductModel.objects.create(organization=org_a, category=fridges, brand="晴川", model_number="BCD-1",
-                                        whole_unit_months=12, main_parts_months=36, name="冰箱")
+    model = ProductModel.objects.create(
+        organization=org_a,
+        category=fridges,
+        brand="晴川",
+        model_number="BCD-1",
+        whole_unit_months=12,
+        main_parts_months=36,
+        name="冰箱",
+    )
     unit = UnitFactory(organization=org_a, customer=customer_a, product_model=model)
+
     def repair():  # type: ignore[no-untyped-def]
         return _policy(make_request("repair", sh(2025, 3, 10, 10), unit=unit, allow_duplicate=True))
 
@@ -65,8 +74,15 @@ def test_the_category_is_read_whether_or_not_the_unit_came_with_its_model(make_r
     """The API hands ``request_create`` a unit with its product model loaded (no query for the
     category); the console and the portal may hand one without it (the category is read)."""
     fridges = ProductCategory.objects.create(organization=org_a, code="fridge", name="冰箱")
-    model = ProductModel.objects.create(organization=org_a, category=fridges, brand="晴川", model_number="BCD-2",
-                                        whole_unit_months=12, main_parts_months=36, name="冰箱")
+    model = ProductModel.objects.create(
+        organization=org_a,
+        category=fridges,
+        brand="晴川",
+        model_number="BCD-2",
+        whole_unit_months=12,
+        main_parts_months=36,
+        name="冰箱",
+    )
     unit = UnitFactory(organization=org_a, customer=customer_a, product_model=model)
     onsite = SlaPolicy.objects.get(organization=org_a, name__startswith="上门服务")
     onsite.product_categories.add(ProductCategory.objects.create(organization=org_a, code="tv", name="电视"))
@@ -74,8 +90,11 @@ def test_the_category_is_read_whether_or_not_the_unit_came_with_its_model(make_r
     assert "product_model" not in bare._state.fields_cache
     with_model = Unit.objects.select_related("product_model").get(pk=unit.pk)
     for given in (bare, with_model):
-        assert _policy(make_request("repair", sh(2025, 3, 10, 10), unit=given, allow_duplicate=True)).startswith("其他")
+        assert _policy(
+            make_request("repair", sh(2025, 3, 10, 10), unit=given, allow_duplicate=True)
+        ).startswith("其他")
     onsite.product_categories.add(fridges)
     for given in (Unit.objects.get(pk=unit.pk), Unit.objects.select_related("product_model").get(pk=unit.pk)):
-        assert _policy(make_request("repair", sh(2025, 3, 10, 10), unit=given,
-                                    allow_duplicate=True)).startswith("上门服务")
+        assert _policy(
+            make_request("repair", sh(2025, 3, 10, 10), unit=given, allow_duplicate=True)
+        ).startswith("上门服务")

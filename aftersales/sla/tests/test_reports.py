@@ -45,8 +45,16 @@ def outcomes(make_request, alice, dave, tina, calendar_b, org_b, bob):  # type: 
     sla_check(now=sh(2025, 3, 14, 10))  # on-site (16 working hours) was due Wed 18:00
 
     customer_b = CustomerFactory(organization=org_b)
-    other = services.request_create(organization=org_b, customer=customer_b, by=None, kind="consultation",
-                                    channel="web", description="?", created_at=sh(2025, 3, 10, 9), notify=False)
+    other = services.request_create(
+        organization=org_b,
+        customer=customer_b,
+        by=None,
+        kind="consultation",
+        channel="web",
+        description="?",
+        created_at=sh(2025, 3, 10, 9),
+        notify=False,
+    )
     walk(other, bob, sh(2025, 3, 12, 9), "start")
     return {"on_time": on_time, "late": late, "repair": repair, "other": other}
 
@@ -93,10 +101,14 @@ def test_console_report_page_and_drill_down(outcomes, client_for, quinn):  # typ
     assert page.status_code == 200 and "sla-weekly-chart" in html and "echarts.min.js" in html
     assert 'id="total-breached"' in html and "50.0%" in html
     rows = client.get("/console/sla/", {**MARCH, "group": "agent"}, HTTP_HX_REQUEST="true")
-    assert rows.status_code == 200 and "<html" not in rows.content.decode() and "tina" in rows.content.decode()
+    assert (
+        rows.status_code == 200 and "<html" not in rows.content.decode() and "tina" in rows.content.decode()
+    )
     drill = client.get("/console/sla/breaches/", {**MARCH, "group": "kind", "key": "repair"})
     body = drill.content.decode()
-    assert drill.status_code == 200 and outcomes["repair"].number in body and outcomes["late"].number not in body
+    assert (
+        drill.status_code == 200 and outcomes["repair"].number in body and outcomes["late"].number not in body
+    )
 
 
 def test_another_organizations_staff_get_404_on_drill_downs(outcomes, client_for, bob, alice, tina):  # type: ignore[no-untyped-def]
@@ -180,7 +192,9 @@ def _render(source: str, **context) -> str:  # type: ignore[no-untyped-def]
 
 def test_badge_goes_from_green_to_amber_to_red(make_request):  # type: ignore[no-untyped-def]
     sr = make_request("consultation", sh(2025, 3, 10, 9))  # 2 working hours
-    assert "text-bg-success" in _render("{% sla_badge r %}", r=sr) and "剩余 2小时" in _render("{% sla_badge r %}", r=sr)
+    assert "text-bg-success" in _render("{% sla_badge r %}", r=sr) and "剩余 2小时" in _render(
+        "{% sla_badge r %}", r=sr
+    )
     sla_check(now=sh(2025, 3, 10, 10, 40))
     assert "text-bg-warning" in _render("{% sla_badge r %}", r=sr)
     sla_check(now=sh(2025, 3, 10, 14, 30))
@@ -210,7 +224,9 @@ def test_queue_by_urgency_and_one_query_for_the_badges(make_request, alice, djan
     urgent = make_request("consultation", sh(2025, 3, 10, 9))  # due 11:00
     done = make_request("consultation", sh(2025, 3, 10, 8))
     walk(done, alice, sh(2025, 3, 10, 8, 30), "start", "resolve")
-    ordered = list(selectors.by_urgency(ServiceRequest.objects.filter(pk__in=[relaxed.pk, urgent.pk, done.pk])))
+    ordered = list(
+        selectors.by_urgency(ServiceRequest.objects.filter(pk__in=[relaxed.pk, urgent.pk, done.pk]))
+    )
     assert ordered[:2] == [urgent, relaxed] and ordered[-1] == done
     qs = selectors.with_sla(ServiceRequest.objects.order_by("pk"))
     with django_assert_num_queries(2):
@@ -221,6 +237,7 @@ def test_queue_by_urgency_and_one_query_for_the_badges(make_request, alice, djan
 def test_unit_requests_of_another_customer_stay_apart(make_request, org_a):  # type: ignore[no-untyped-def]
     # a second customer's request gets its own clocks
     other = CustomerFactory(organization=org_a)
-    sr = make_request("repair", sh(2025, 3, 10, 9), customer=other,
-                      unit=UnitFactory(organization=org_a, customer=other))
+    sr = make_request(
+        "repair", sh(2025, 3, 10, 9), customer=other, unit=UnitFactory(organization=org_a, customer=other)
+    )
     assert SlaClock.objects.filter(request=sr, metric=Metric.FIRST_RESPONSE).count() == 1

@@ -26,8 +26,14 @@ from aftersales.stations.models import ServiceStation
 
 from .conftest import sh
 
-POLICY = {"name": "VIP 维修：4 小时上门", "position": "5", "is_active": "on", "kinds": ["repair"],
-          "priorities": ["urgent"], "pause_statuses": ["awaiting_customer"]}
+POLICY = {
+    "name": "VIP 维修：4 小时上门",
+    "position": "5",
+    "is_active": "on",
+    "kinds": ["repair"],
+    "priorities": ["urgent"],
+    "pause_statuses": ["awaiting_customer"],
+}
 
 
 def _log(org, area: str) -> list[SettingsChange]:  # type: ignore[no-untyped-def]
@@ -40,10 +46,14 @@ def test_admin_creates_a_policy_and_a_target(client_for, olga, calendar_a):  # t
     response = client.post(reverse("sla:settings-policy-new"), POLICY)
     # then
     policy = SlaPolicy.objects.get(organization=olga.organization, name=POLICY["name"])
-    assert response.status_code == 302 and response["Location"] == reverse("sla:settings-policy", args=[policy.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "sla:settings-policy", args=[policy.pk]
+    )
     assert (policy.kinds, policy.priorities, policy.position) == (["repair"], ["urgent"], 5)
-    response = client.post(reverse("sla:settings-target-save", args=[policy.pk]),
-                           {"metric": "onsite_arrival", "amount": "4", "unit": "hours", "basis": "calendar"})
+    response = client.post(
+        reverse("sla:settings-target-save", args=[policy.pk]),
+        {"metric": "onsite_arrival", "amount": "4", "unit": "hours", "basis": "calendar"},
+    )
     assert response.status_code == 302
     target = SlaTarget.objects.get(policy=policy)
     assert (target.metric, target.minutes, target.basis) == ("onsite_arrival", 240, "calendar")
@@ -62,8 +72,10 @@ def test_a_target_edited_in_the_console_applies_to_the_next_request(  # type: ig
     assert SlaClock.objects.get(request=first, metric=Metric.FIRST_RESPONSE).target_minutes == 120
     policy = SlaPolicy.objects.get(organization=olga.organization, name__startswith="咨询")
     # when: the admin tightens first response to 30 working minutes
-    response = client_for(olga).post(reverse("sla:settings-target-save", args=[policy.pk]),
-                                     {"metric": "first_response", "amount": "30", "unit": "minutes", "basis": "working"})
+    response = client_for(olga).post(
+        reverse("sla:settings-target-save", args=[policy.pk]),
+        {"metric": "first_response", "amount": "30", "unit": "minutes", "basis": "working"},
+    )
     assert response.status_code == 302
     # then
     second = make_request("consultation", sh(2025, 3, 10, 10))
@@ -80,8 +92,15 @@ def test_a_target_edited_in_the_console_applies_to_the_next_request(  # type: ig
 def test_a_policy_edit_changes_conditions_and_categories(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
     policy = SlaPolicy.objects.get(organization=olga.organization, name__startswith="上门服务")
     ac = ProductCategory.objects.create(organization=olga.organization, code="ac", name="空调")
-    data = {"name": "上门服务：空调", "position": "40", "is_active": "on", "kinds": ["repair", "installation"],
-            "channels": ["phone"], "product_categories": [str(ac.pk)], "pause_statuses": ["awaiting_parts"]}
+    data = {
+        "name": "上门服务：空调",
+        "position": "40",
+        "is_active": "on",
+        "kinds": ["repair", "installation"],
+        "channels": ["phone"],
+        "product_categories": [str(ac.pk)],
+        "pause_statuses": ["awaiting_parts"],
+    }
     response = client_for(olga).post(reverse("sla:settings-policy", args=[policy.pk]), data)
     assert response.status_code == 302
     policy.refresh_from_db()
@@ -107,18 +126,27 @@ def test_invalid_input_names_the_field_keeps_the_input_and_saves_nothing(  # typ
     policy = SlaPolicy.objects.filter(organization=olga.organization).first()
     targets = list(SlaTarget.objects.filter(policy=policy).values_list("metric", "minutes"))
     for amount, unit in (("0", "hours"), ("400", "days"), ("abc", "hours")):
-        response = client.post(reverse("sla:settings-target-save", args=[policy.pk]),
-                               {"metric": "first_response", "amount": amount, "unit": unit, "basis": "calendar"})
+        response = client.post(
+            reverse("sla:settings-target-save", args=[policy.pk]),
+            {"metric": "first_response", "amount": amount, "unit": unit, "basis": "calendar"},
+        )
         assert response.status_code == 200 and "amount" in response.context["target_form"].errors
         assert f'value="{amount}"' in response.content.decode()
-    response = client.post(reverse("sla:settings-target-save", args=[policy.pk]),
-                           {"metric": "nonsense", "amount": "3", "unit": "hours", "basis": "working"})
+    response = client.post(
+        reverse("sla:settings-target-save", args=[policy.pk]),
+        {"metric": "nonsense", "amount": "3", "unit": "hours", "basis": "working"},
+    )
     assert "metric" in response.context["target_form"].errors
     assert list(SlaTarget.objects.filter(policy=policy).values_list("metric", "minutes")) == targets
     # another organization's category is not a choice
-    theirs = ProductCategory.objects.create(organization=calendar_a.organization.__class__.objects.create(
-        name="Other", slug="other"), code="x", name="X")
-    response = client.post(reverse("sla:settings-policy-new"), {**POLICY, "product_categories": [str(theirs.pk)]})
+    theirs = ProductCategory.objects.create(
+        organization=calendar_a.organization.__class__.objects.create(name="Other", slug="other"),
+        code="x",
+        name="X",
+    )
+    response = client.post(
+        reverse("sla:settings-policy-new"), {**POLICY, "product_categories": [str(theirs.pk)]}
+    )
     assert "product_categories" in response.context["form"].errors
     assert SlaPolicy.objects.count() == before
     assert not SettingsChange.objects.filter(organization=olga.organization).exists()
@@ -131,20 +159,31 @@ def test_another_organizations_objects_are_not_found(  # type: ignore[no-untyped
     target = SlaTarget.objects.filter(policy=theirs).first()
     rule = EscalationRule.objects.filter(policy=theirs).first()
     client = client_for(olga)
-    gets = [reverse("sla:settings-policy", args=[theirs.pk]), reverse("sla:settings-rule", args=[rule.pk]),
-            reverse("sla:settings-rule-new", args=[theirs.pk]),
-            reverse("sla:settings-calendar", args=[calendar_b.pk]),
-            reverse("sla:settings-calendar-year", args=[calendar_b.pk, 2025]),
-            reverse("sla:settings-calendar-day", args=[calendar_b.pk, "2025-03-12"])]
+    gets = [
+        reverse("sla:settings-policy", args=[theirs.pk]),
+        reverse("sla:settings-rule", args=[rule.pk]),
+        reverse("sla:settings-rule-new", args=[theirs.pk]),
+        reverse("sla:settings-calendar", args=[calendar_b.pk]),
+        reverse("sla:settings-calendar-year", args=[calendar_b.pk, 2025]),
+        reverse("sla:settings-calendar-day", args=[calendar_b.pk, "2025-03-12"]),
+    ]
     for url in gets:
         assert client.get(url).status_code == 404, url
     posts = {
         reverse("sla:settings-policy", args=[theirs.pk]): POLICY,
         reverse("sla:settings-policy-active", args=[theirs.pk]): {"active": "0"},
-        reverse("sla:settings-target-save", args=[theirs.pk]): {"metric": "first_response", "amount": "1",
-                                                               "unit": "hours", "basis": "working"},
+        reverse("sla:settings-target-save", args=[theirs.pk]): {
+            "metric": "first_response",
+            "amount": "1",
+            "unit": "hours",
+            "basis": "working",
+        },
         reverse("sla:settings-target-delete", args=[theirs.pk, target.pk]): {},
-        reverse("sla:settings-rule", args=[rule.pk]): {"name": "x", "trigger": "percent", "threshold_percent": "50"},
+        reverse("sla:settings-rule", args=[rule.pk]): {
+            "name": "x",
+            "trigger": "percent",
+            "threshold_percent": "50",
+        },
         reverse("sla:settings-rule-delete", args=[rule.pk]): {},
         reverse("sla:settings-calendar", args=[calendar_b.pk]): {"form": "hours", "d0": "09:00-10:00"},
         reverse("sla:settings-calendar-day", args=[calendar_b.pk, "2025-03-12"]): {"kind": "holiday"},
@@ -168,20 +207,26 @@ def _all_urls(policy: SlaPolicy, calendar: ServiceCalendar) -> list[str]:
     rule = EscalationRule.objects.filter(policy=policy).first()
     assert target is not None and rule is not None
     return [
-        reverse("sla:settings-policies"), reverse("sla:settings-policy-new"),
-        reverse("sla:settings-policy", args=[policy.pk]), reverse("sla:settings-policy-active", args=[policy.pk]),
+        reverse("sla:settings-policies"),
+        reverse("sla:settings-policy-new"),
+        reverse("sla:settings-policy", args=[policy.pk]),
+        reverse("sla:settings-policy-active", args=[policy.pk]),
         reverse("sla:settings-target-save", args=[policy.pk]),
         reverse("sla:settings-target-delete", args=[policy.pk, target.pk]),
-        reverse("sla:settings-escalation"), reverse("sla:settings-rule-new", args=[policy.pk]),
-        reverse("sla:settings-rule", args=[rule.pk]), reverse("sla:settings-rule-delete", args=[rule.pk]),
-        reverse("sla:settings-calendars"), reverse("sla:settings-calendar-new"),
+        reverse("sla:settings-escalation"),
+        reverse("sla:settings-rule-new", args=[policy.pk]),
+        reverse("sla:settings-rule", args=[rule.pk]),
+        reverse("sla:settings-rule-delete", args=[rule.pk]),
+        reverse("sla:settings-calendars"),
+        reverse("sla:settings-calendar-new"),
         reverse("sla:settings-calendar", args=[calendar.pk]),
         reverse("sla:settings-calendar-delete", args=[calendar.pk]),
         reverse("sla:settings-calendar-year", args=[calendar.pk, 2025]),
         reverse("sla:settings-calendar-year-confirm", args=[calendar.pk, 2025]),
         reverse("sla:settings-calendar-load", args=[calendar.pk, 2025]),
         reverse("sla:settings-calendar-day", args=[calendar.pk, "2025-03-12"]),
-        reverse("dispatch:settings-assignment"), reverse("dispatch:settings-skill-new"),
+        reverse("dispatch:settings-assignment"),
+        reverse("dispatch:settings-skill-new"),
         reverse("outbox:settings"),
     ]
 
@@ -200,16 +245,24 @@ def test_every_settings_url_is_not_found_for_other_roles(request, client_for, wh
 def test_the_admin_opens_every_page(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
     policy = SlaPolicy.objects.filter(organization=calendar_a.organization).first()
     client = client_for(olga)
-    pages = [u for u in _all_urls(policy, calendar_a)
-             if not u.endswith(("/active/", "/delete/", "/targets/", "/confirm/", "/load/", "/new/"))
-             or u.endswith("sla/new/")]
+    pages = [
+        u
+        for u in _all_urls(policy, calendar_a)
+        if not u.endswith(("/active/", "/delete/", "/targets/", "/confirm/", "/load/", "/new/"))
+        or u.endswith("sla/new/")
+    ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
         assert 'class="list-group-item list-group-item-action active"' in response.content.decode(), url
     index = client.get(reverse("settings:index")).content.decode()
-    for name in ("sla:settings-policies", "sla:settings-calendars", "sla:settings-escalation",
-                 "dispatch:settings-assignment", "outbox:settings"):
+    for name in (
+        "sla:settings-policies",
+        "sla:settings-calendars",
+        "sla:settings-escalation",
+        "dispatch:settings-assignment",
+        "outbox:settings",
+    ):
         assert f'href="{reverse(name)}"' in index, name
 
 
@@ -220,8 +273,10 @@ def test_a_day_override_changes_the_calendar_the_sla_clock_runs_on(  # type: ign
     before = make_request("consultation", sh(2025, 3, 12, 9))  # a Wednesday: due at 11:00 the same day
     assert SlaClock.objects.get(request=before, metric=Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 12, 11)
     # when: the admin closes 2025-03-12 for the company's annual meeting
-    response = client_for(olga).post(reverse("sla:settings-calendar-day", args=[calendar.pk, "2025-03-12"]),
-                                     {"kind": "holiday", "name": "公司年会"})
+    response = client_for(olga).post(
+        reverse("sla:settings-calendar-day", args=[calendar.pk, "2025-03-12"]),
+        {"kind": "holiday", "name": "公司年会"},
+    )
     assert response.status_code == 302
     # then: the built calendar and the next request's clock skip the day
     calendar.refresh_from_db()
@@ -233,9 +288,13 @@ def test_a_day_override_changes_the_calendar_the_sla_clock_runs_on(  # type: ign
     change = _log(olga.organization, "calendars")[-1]
     assert change.target.endswith("2025-03-12") and change.detail["after"]["kind"] == "holiday"
     # the year view marks it, and a reset brings the working day back
-    page = client_for(olga).get(reverse("sla:settings-calendar-year", args=[calendar.pk, 2025])).content.decode()
+    page = (
+        client_for(olga).get(reverse("sla:settings-calendar-year", args=[calendar.pk, 2025])).content.decode()
+    )
     assert 'data-date="2025-03-12" data-kind="off"' in page
-    client_for(olga).post(reverse("sla:settings-calendar-day", args=[calendar.pk, "2025-03-12"]), {"reset": "1"})
+    client_for(olga).post(
+        reverse("sla:settings-calendar-day", args=[calendar.pk, "2025-03-12"]), {"reset": "1"}
+    )
     assert not CalendarDay.objects.filter(calendar=calendar, date=date(2025, 3, 12)).exists()
     third = make_request("consultation", sh(2025, 3, 12, 9))
     assert SlaClock.objects.get(request=third, metric=Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 12, 11)
@@ -262,7 +321,10 @@ def test_a_make_up_workday_can_be_a_special_day_and_bad_hours_are_refused(client
     client = client_for(olga)
     response = client.post(url, {"kind": "special", "hours": "18:00-09:00", "name": "半天"})
     assert response.status_code == 200 and "hours" in response.context["form"].errors
-    assert "结束时间必须晚于开始时间" in response.content.decode() and 'value="半天"' in response.content.decode()
+    assert (
+        "结束时间必须晚于开始时间" in response.content.decode()
+        and 'value="半天"' in response.content.decode()
+    )
     assert CalendarDay.objects.get(calendar=calendar_a, date=date(2025, 1, 26)).source == "official"
     assert client.post(url, {"kind": "special", "hours": "09:00-12:00"}).status_code == 302
     calendar_a.refresh_from_db()
@@ -289,21 +351,31 @@ def test_weekly_hours_with_a_lunch_break(client_for, olga, calendar_a):  # type:
 
 def test_a_year_is_confirmed_and_a_station_gets_its_own_calendar(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
     client = client_for(olga)
-    response = client.post(reverse("sla:settings-calendar-year-confirm", args=[calendar_a.pk, 2027]),
-                           {"confirmed": "on", "note": "国办通知已核对"})
+    response = client.post(
+        reverse("sla:settings-calendar-year-confirm", args=[calendar_a.pk, 2027]),
+        {"confirmed": "on", "note": "国办通知已核对"},
+    )
     assert response.status_code == 302
     row = CalendarYear.objects.get(calendar=calendar_a, year=2027)
     assert row.confirmed and row.note == "国办通知已核对"
-    station = ServiceStation.objects.create(organization=olga.organization, name="浦东网点", latitude=31.2,
-                                            longitude=121.5, service_radius_km=20)
-    response = client.post(reverse("sla:settings-calendar-new"),
-                           {"station": station.pk, "name": "", "timezone": "Asia/Shanghai", "holiday_source": "cn"})
+    station = ServiceStation.objects.create(
+        organization=olga.organization, name="浦东网点", latitude=31.2, longitude=121.5, service_radius_km=20
+    )
+    response = client.post(
+        reverse("sla:settings-calendar-new"),
+        {"station": station.pk, "name": "", "timezone": "Asia/Shanghai", "holiday_source": "cn"},
+    )
     assert response.status_code == 302, response.context["form"].errors
     calendar = ServiceCalendar.objects.get(station=station)
     assert response.status_code == 302 and calendar.name == "浦东网点"
-    assert WorkingHours.objects.filter(calendar=calendar).count() == WorkingHours.objects.filter(
-        calendar=calendar_a).count()
-    areas = [(c.area, c.action) for c in SettingsChange.objects.filter(organization=olga.organization).order_by("id")]
+    assert (
+        WorkingHours.objects.filter(calendar=calendar).count()
+        == WorkingHours.objects.filter(calendar=calendar_a).count()
+    )
+    areas = [
+        (c.area, c.action)
+        for c in SettingsChange.objects.filter(organization=olga.organization).order_by("id")
+    ]
     assert areas == [("calendars", "confirmed"), ("calendars", "created")]
     assert client.post(reverse("sla:settings-calendar-delete", args=[calendar.pk])).status_code == 302
     assert client.post(reverse("sla:settings-calendar-delete", args=[calendar_a.pk])).status_code == 404
@@ -315,22 +387,57 @@ def test_escalation_rules_are_created_edited_and_validated(client_for, olga, qui
     policy = SlaPolicy.objects.get(organization=olga.organization, name__startswith="投诉")
     client = client_for(olga)
     url = reverse("sla:settings-rule-new", args=[policy.pk])
-    response = client.post(url, {"name": "三级：质量经理", "trigger": "after", "threshold_percent": "80",
-                                 "level": "3", "position": "9"})
+    response = client.post(
+        url,
+        {
+            "name": "三级：质量经理",
+            "trigger": "after",
+            "threshold_percent": "80",
+            "level": "3",
+            "position": "9",
+        },
+    )
     assert response.status_code == 200 and "after_minutes" in response.context["form"].errors
-    response = client.post(url, {"name": "只看不做", "trigger": "percent", "threshold_percent": "90",
-                                 "level": "0", "position": "9"})
+    response = client.post(
+        url,
+        {"name": "只看不做", "trigger": "percent", "threshold_percent": "90", "level": "0", "position": "9"},
+    )
     assert "notify_assignee" in response.context["form"].errors
     count = EscalationRule.objects.filter(policy=policy).count()
-    response = client.post(url, {"name": "三级：质量经理", "trigger": "after", "after_minutes": "1200",
-                                 "threshold_percent": "80", "level": "3", "notify_roles": ["quality_manager"],
-                                 "reassign_to": str(quinn.pk), "position": "9", "metric": "resolution"})
+    response = client.post(
+        url,
+        {
+            "name": "三级：质量经理",
+            "trigger": "after",
+            "after_minutes": "1200",
+            "threshold_percent": "80",
+            "level": "3",
+            "notify_roles": ["quality_manager"],
+            "reassign_to": str(quinn.pk),
+            "position": "9",
+            "metric": "resolution",
+        },
+    )
     assert response.status_code == 302
     rule = EscalationRule.objects.get(policy=policy, name="三级：质量经理")
-    assert (rule.after_minutes, rule.threshold_percent, rule.level, rule.reassign_to) == (1200, None, 3, quinn)
-    response = client.post(reverse("sla:settings-rule", args=[rule.pk]), {
-        "name": "三级：质量经理", "trigger": "percent", "threshold_percent": "150", "level": "3",
-        "notify_assignee": "on", "position": "9", "metric": "resolution"})
+    assert (rule.after_minutes, rule.threshold_percent, rule.level, rule.reassign_to) == (
+        1200,
+        None,
+        3,
+        quinn,
+    )
+    response = client.post(
+        reverse("sla:settings-rule", args=[rule.pk]),
+        {
+            "name": "三级：质量经理",
+            "trigger": "percent",
+            "threshold_percent": "150",
+            "level": "3",
+            "notify_assignee": "on",
+            "position": "9",
+            "metric": "resolution",
+        },
+    )
     assert response.status_code == 302
     rule.refresh_from_db()
     assert (rule.after_minutes, rule.threshold_percent, rule.reassign_to) == (None, 150, None)

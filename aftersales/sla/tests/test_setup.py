@@ -22,8 +22,16 @@ from aftersales.testing.factories import CustomerFactory, UnitFactory
 
 def _repair(org, customer):  # type: ignore[no-untyped-def]
     unit = UnitFactory(organization=org, customer=customer)
-    return services.request_create(organization=org, customer=customer, by=None, kind="repair", channel="web",
-                                   description="洗衣机不脱水", unit=unit, notify=False)
+    return services.request_create(
+        organization=org,
+        customer=customer,
+        by=None,
+        kind="repair",
+        channel="web",
+        description="洗衣机不脱水",
+        unit=unit,
+        notify=False,
+    )
 
 
 def test_a_calendar_made_by_dispatch_first_still_gets_the_default_policies(org_a, carol):  # type: ignore[no-untyped-def]
@@ -74,6 +82,8 @@ def test_the_migration_repairs_an_unseeded_calendar(org_a, carol):  # type: igno
     policies = SlaPolicy.objects.filter(organization=org_a)
     assert policies.count() == 5
     assert all(p.targets.exists() for p in policies)
-    assert ServiceCalendar.objects.get(organization=org_a, station__isnull=True).policies_seeded_at is not None
+    assert (
+        ServiceCalendar.objects.get(organization=org_a, station__isnull=True).policies_seeded_at is not None
+    )
     migration.repair(global_apps, None)  # marked: a second run adds nothing
     assert policies.count() == 5

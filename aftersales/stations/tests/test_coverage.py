@@ -14,11 +14,24 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stations(org_a):  # type: ignore[no-untyped-def]
     def make(code: str, lat: float, lon: float, radius: int, **kw: object) -> ServiceStation:
-        return ServiceStation.objects.create(organization=org_a, code=code, name=code, province="p", city="c",
-                                             address="a", latitude=lat, longitude=lon, service_radius_km=radius, **kw)
+        return ServiceStation.objects.create(
+            organization=org_a,
+            code=code,
+            name=code,
+            province="p",
+            city="c",
+            address="a",
+            latitude=lat,
+            longitude=lon,
+            service_radius_km=radius,
+            **kw,
+        )
 
-    return [make("sh", 31.2304, 121.4737, 30), make("sz", 31.2990, 120.5853, 20, accepts_carry_in=False),
-            make("off", 31.24, 121.48, 50, is_active=False)]
+    return [
+        make("sh", 31.2304, 121.4737, 30),
+        make("sz", 31.2990, 120.5853, 20, accepts_carry_in=False),
+        make("off", 31.24, 121.48, 50, is_active=False),
+    ]
 
 
 def test_covering_stations_are_the_active_ones_within_their_radius_nearest_first(org_a, stations):
@@ -47,7 +60,14 @@ def test_many_points_at_once(stations):
     assert mask.tolist() == [False, True, False]
 
 
-@pytest.mark.parametrize(("region", "city"), [("广东省广州市天河区", "广州市"), ("北京市朝阳区", "北京市"),
-                                              ("新疆维吾尔自治区乌鲁木齐市天山区", "乌鲁木齐市"), ("", "")])
+@pytest.mark.parametrize(
+    ("region", "city"),
+    [
+        ("广东省广州市天河区", "广州市"),
+        ("北京市朝阳区", "北京市"),
+        ("新疆维吾尔自治区乌鲁木齐市天山区", "乌鲁木齐市"),
+        ("", ""),
+    ],
+)
 def test_city_of_a_region(region, city):
     assert city_of(region) == city

@@ -39,8 +39,10 @@ def test_while_django_records_queries_each_statement_is_recorded() -> None:
 def test_database_errors_arrive_as_djangos(org_a) -> None:  # type: ignore[no-untyped-def]
     table = connection.ops.quote_name("accounts_organization")
     with pytest.raises(IntegrityError), transaction.atomic(), cursors.kept() as cursor:
-        cursor.execute(f"INSERT INTO {table} (name, slug, kind, timezone, created_at, config_stamp) "  # noqa: S608
-                       "SELECT name, slug, kind, timezone, created_at, config_stamp FROM " + table)
+        cursor.execute(
+            f"INSERT INTO {table} (name, slug, kind, timezone, created_at, config_stamp) "  # noqa: S608
+            "SELECT name, slug, kind, timezone, created_at, config_stamp FROM " + table
+        )
     _cursor, answer = _value()  # and the kept cursor still works afterwards
     assert answer == 42
 

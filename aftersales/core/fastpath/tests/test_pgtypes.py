@@ -57,6 +57,8 @@ def test_where_the_results_would_differ_djangos_loader_stays(settings) -> None: 
             assert _loader(kept.cursor) is not pgtypes.compiled_loader()
             kept.execute(one, [VALUES[0]])
             value = kept.fetchone()[0]
-        assert value.tzinfo is None and value == datetime(2026, 11, 25, 10, 15, 19, 766000)  # Shanghai's wall time
+        assert value.tzinfo is None and value == datetime(
+            2026, 11, 25, 10, 15, 19, 766000
+        )  # Shanghai's wall time
     finally:
         connection.close()

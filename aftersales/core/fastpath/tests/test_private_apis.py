@@ -38,10 +38,23 @@ HOT_MODELS = (ServiceRequest, RequestEvent, RequestSla, SlaClock, OutboxMessage)
 
 
 def _postgres() -> BaseDatabaseWrapper:
-    return PostgresWrapper({
-        "NAME": "pin", "USER": "", "PASSWORD": "", "HOST": "", "PORT": "", "OPTIONS": {}, "TIME_ZONE": None,
-        "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False, "TEST": {},
-    }, "pin")
+    return PostgresWrapper(
+        {
+            "NAME": "pin",
+            "USER": "",
+            "PASSWORD": "",
+            "HOST": "",
+            "PORT": "",
+            "OPTIONS": {},
+            "TIME_ZONE": None,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+            "TEST": {},
+        },
+        "pin",
+    )
 
 
 def test_model_classes_hold_the_descriptors_new_sets_around() -> None:
@@ -68,7 +81,9 @@ def test_the_hot_models_take_the_fast_plan() -> None:
 def test_get_default_is_the_default_callable_of_a_field() -> None:
     f = ServiceRequest._meta.get_field("version")
     assert f._get_default() == f.get_default() == 1  # type: ignore[attr-defined]
-    uses_callable = next(f for m in HOT_MODELS for f in m._meta.fields if f.has_default() and callable(f.default))
+    uses_callable = next(
+        f for m in HOT_MODELS for f in m._meta.fields if f.has_default() and callable(f.default)
+    )
     assert callable(uses_callable._get_default)  # type: ignore[attr-defined]
     assert type(uses_callable._get_default()) is type(uses_callable.default())  # type: ignore[attr-defined]
 
@@ -120,7 +135,9 @@ def test_on_postgresql_the_values_passed_as_they_are_are_what_get_db_prep_save_g
             # The same value; integers come wrapped in psycopg's Int2/Int4/Int8 (a hint of the
             # parameter's type, which the server casts to the column's anyway): README.md.
             assert prepared == value and isinstance(prepared, kind), (f, value)
-            assert type(prepared) is kind or (kind is int and type(prepared).__module__ == "psycopg.types.numeric")
+            assert type(prepared) is kind or (
+                kind is int and type(prepared).__module__ == "psycopg.types.numeric"
+            )
         if f.null:
             assert f.get_db_prep_save(None, pg) is None, f
     assert {models.CharField, models.ForeignKey, models.DateTimeField} <= checked
@@ -156,8 +173,12 @@ def test_every_unconstrained_foreign_key_is_listed_here() -> None:
     section = readme.split("## Foreign keys without a database constraint", 1)[1]
     listed = set(re.findall(r"^\| `([\w.]+)` \|", section, re.MULTILINE))
     # when: every such key of every model
-    found = {f"{m._meta.app_label}.{m.__name__}.{f.name}" for m in apps.get_models()
-             for f in m._meta.get_fields() if getattr(f, "db_constraint", True) is False and f.concrete}
+    found = {
+        f"{m._meta.app_label}.{m.__name__}.{f.name}"
+        for m in apps.get_models()
+        for f in m._meta.get_fields()
+        if getattr(f, "db_constraint", True) is False and f.concrete
+    }
     # then
     assert found == listed
 

@@ -72,9 +72,17 @@ def test_encrypted_values_are_decrypted_only_when_read(org_a, monkeypatch):  # t
     assert type(held) is Ciphertext and held.token == token and "文三路" not in repr(held)
     assert address.masked == "浙江省杭州市西湖区****" and decrypted == []  # whether there is one is enough
     # Copied to another encrypted column, it is written as the same ciphertext, still unread.
-    request = ServiceRequest.objects.create(organization=org_a, customer=customer, kind="repair", channel="web",
-                                            number="SR-T-1", description="d", address_region=address.region,
-                                            address_detail=held, created_at=saved.created_at)
+    request = ServiceRequest.objects.create(
+        organization=org_a,
+        customer=customer,
+        kind="repair",
+        channel="web",
+        number="SR-T-1",
+        description="d",
+        address_region=address.region,
+        address_detail=held,
+        created_at=saved.created_at,
+    )
     assert decrypted == []
     assert _column("service_servicerequest", "address_detail", request.pk) == token
     assert request.masked_address == "浙江省杭州市西湖区****" and decrypted == []

@@ -28,13 +28,28 @@ def _customer(org, name: str = "王芳") -> Customer:  # type: ignore[no-untyped
 
 
 def _address(customer: Customer, detail: str) -> CustomerAddress:
-    return CustomerAddress(customer=customer, province="广东省", city="深圳市", district="南山区", detail=detail,
-                           latitude=22.5, longitude=113.9, is_default=True)
+    return CustomerAddress(
+        customer=customer,
+        province="广东省",
+        city="深圳市",
+        district="南山区",
+        detail=detail,
+        latitude=22.5,
+        longitude=113.9,
+        is_default=True,
+    )
 
 
 def _message(org, key: str) -> OutboxMessage:  # type: ignore[no-untyped-def]
-    return OutboxMessage(organization=org, channel=OutboxMessage.Channel.EMAIL, dedupe_key=key, recipient="a@b.cn",
-                         subject="s", body="b", next_attempt_at=timezone.now())
+    return OutboxMessage(
+        organization=org,
+        channel=OutboxMessage.Channel.EMAIL,
+        dedupe_key=key,
+        recipient="a@b.cn",
+        subject="s",
+        body="b",
+        next_attempt_at=timezone.now(),
+    )
 
 
 def test_rows_of_several_models_are_written_with_their_ids_and_foreign_keys(org_a):  # type: ignore[no-untyped-def]
@@ -47,7 +62,9 @@ def test_rows_of_several_models_are_written_with_their_ids_and_foreign_keys(org_
         rows.add(first, second)
         rows.add(_message(org_a, "rows:1"), ignore_conflicts=True)
         rows.write()
-    assert customer.pk is not None and first.pk is not None and second.pk is not None and first.pk != second.pk
+    assert (
+        customer.pk is not None and first.pk is not None and second.pk is not None and first.pk != second.pk
+    )
     assert not first._state.adding
     stored = CustomerAddress.objects.filter(customer=customer).order_by("id")
     assert [(a.pk, a.detail) for a in stored] == [(first.pk, "科技园1号"), (second.pk, "科技园2号")]
@@ -104,7 +121,9 @@ def test_postgresql_opens_no_transaction_for_a_one_statement_write():  # type: i
         assert len(connection.savepoint_ids) == depth
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the hand-built parameters are PostgreSQL's path")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the hand-built parameters are PostgreSQL's path"
+)
 def test_postgresql_rows_hold_what_the_orm_would_have_written(org_a, alice):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a)
     at = timezone.now() - timedelta(days=3)
@@ -112,9 +131,20 @@ def test_postgresql_rows_hold_what_the_orm_would_have_written(org_a, alice):  # 
     def request(number: str) -> ServiceRequest:
         # text, an encrypted field, a float, foreign keys by object, aware datetimes, a None,
         # defaults and an auto_now column
-        return ServiceRequest(number=number, organization=org_a, customer=customer, created_by=alice, kind="repair",
-                              channel="phone", subject="不制冷", description="开机十分钟后停机", address_detail="科技路9号",
-                              latitude=22.5, created_at=at, preferred_start=at + timedelta(days=1))
+        return ServiceRequest(
+            number=number,
+            organization=org_a,
+            customer=customer,
+            created_by=alice,
+            kind="repair",
+            channel="phone",
+            subject="不制冷",
+            description="开机十分钟后停机",
+            address_detail="科技路9号",
+            latitude=22.5,
+            created_at=at,
+            preferred_start=at + timedelta(days=1),
+        )
 
     by_orm = request("SR-T-1")
     by_orm.save(force_insert=True)
@@ -157,9 +187,19 @@ def _same_instance(a, b) -> None:  # type: ignore[no-untyped-def]
 def test_new_builds_what_the_model_constructor_builds(org_a, alice):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a)
     now = timezone.now()
-    request_kwargs = {"organization": org_a, "customer": customer, "unit": None, "kind": "repair", "channel": "api",
-                      "description": "不制冷", "address_detail": "科技园1号", "latitude": 22.5, "created_by": alice,
-                      "created_at": now, "linked_to": None}
+    request_kwargs = {
+        "organization": org_a,
+        "customer": customer,
+        "unit": None,
+        "kind": "repair",
+        "channel": "api",
+        "description": "不制冷",
+        "address_detail": "科技园1号",
+        "latitude": 22.5,
+        "created_by": alice,
+        "created_at": now,
+        "linked_to": None,
+    }
     built, made = new(ServiceRequest, **request_kwargs), ServiceRequest(**request_kwargs)
     _same_instance(built, made)
     # Defaults filled in as the constructor fills them: a status, a version, an empty JSON dict
@@ -184,24 +224,44 @@ def test_new_refuses_what_the_model_constructor_refuses(org_a):  # type: ignore[
 
 
 def test_new_written_by_rows_reads_back_like_a_saved_one(org_a, alice):  # type: ignore[no-untyped-def]
-    request = services.request_create(organization=org_a, customer=CustomerFactory(organization=org_a), by=alice,
-                                      kind="consultation", channel="phone", description="滤网多久换？")
+    request = services.request_create(
+        organization=org_a,
+        customer=CustomerFactory(organization=org_a),
+        by=alice,
+        kind="consultation",
+        channel="phone",
+        description="滤网多久换？",
+    )
     rows = NewRows()
     with rows.atomic():
-        event = new(RequestEvent, request=request, kind="note", actor=alice, actor_label="alice",
-                    data={"k": [1, 2]}, created_at=timezone.now())
+        event = new(
+            RequestEvent,
+            request=request,
+            kind="note",
+            actor=alice,
+            actor_label="alice",
+            data={"k": [1, 2]},
+            created_at=timezone.now(),
+        )
         rows.add(event)
         rows.write()
     saved = RequestEvent.objects.get(pk=event.pk)
-    assert (saved.request_id, saved.actor_id, saved.data, saved.kind) == (request.pk, alice.pk, {"k": [1, 2]}, "note")
+    assert (saved.request_id, saved.actor_id, saved.data, saved.kind) == (
+        request.pk,
+        alice.pk,
+        {"k": [1, 2]},
+        "note",
+    )
     assert saved.public is True and event._state.adding is False
 
 
 def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-untyped-def]
     customer = CustomerFactory(organization=org_a)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {reads.columns(Customer, 'c')} FROM customers_customer c WHERE c.id = %s",  # noqa: S608
-                       [customer.pk])
+        cursor.execute(
+            f"SELECT {reads.columns(Customer, 'c')} FROM customers_customer c WHERE c.id = %s",  # noqa: S608
+            [customer.pk],
+        )
         row = cursor.fetchone()
     loaded, orm = reads.instance(Customer, row), Customer.objects.get(pk=customer.pk)
     assert type(loaded.__dict__["phone"]) is Ciphertext  # decrypted when first read, then the same
@@ -212,7 +272,10 @@ def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-unty
 
 def test_new_sets_a_one_to_one_on_both_sides_as_the_constructor_does(org_a):  # type: ignore[no-untyped-def]
     request, other = ServiceRequest(organization=org_a), ServiceRequest(organization=org_a)
-    built, made = new(RequestSla, request=request, station_id=None), RequestSla(request=other, station_id=None)
+    built, made = (
+        new(RequestSla, request=request, station_id=None),
+        RequestSla(request=other, station_id=None),
+    )
     assert request.sla is built and other.sla is made  # the reverse side knows its new row
     assert built.__dict__.keys() == made.__dict__.keys() and built.request is request
 

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username")
         parser.add_argument("--email", default="")
-        parser.add_argument("--password", help="Prefer AFTERSALES_ADMIN_PASSWORD in scripts: argv is visible to others.")
+        parser.add_argument(
+            "--password", help="Prefer AFTERSALES_ADMIN_PASSWORD in scripts: argv is visible to others."
+        )
         parser.add_argument("--no-input", action="store_true", dest="no_input")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,7 +29,9 @@ class Command(BaseCommand):
         password = options["password"] or os.environ.get("AFTERSALES_ADMIN_PASSWORD")
         if options["no_input"]:
             if not username or not password:
-                raise CommandError("--no-input needs --username and --password (or AFTERSALES_ADMIN_PASSWORD).")
+                raise CommandError(
+                    "--no-input needs --username and --password (or AFTERSALES_ADMIN_PASSWORD)."
+                )
         else:
             while not username:
                 username = input("Username: ").strip()
@@ -41,7 +45,9 @@ class Command(BaseCommand):
                 password = first
         if User.objects.filter(username=username).exists():
             raise CommandError(f"User {username!r} already exists.")
-        user = User(username=username, email=email, role=Role.PLATFORM_ADMIN, is_staff=True, is_superuser=True)
+        user = User(
+            username=username, email=email, role=Role.PLATFORM_ADMIN, is_staff=True, is_superuser=True
+        )
         try:
             validate_password(password, user)
         except ValidationError as exc:

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--org", required=True, help="organization slug")
-        parser.add_argument("--good-only", action="store_true", help="import the good rows even if some are bad")
+        parser.add_argument(
+            "--good-only", action="store_true", help="import the good rows even if some are bad"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -39,8 +41,11 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             result = importing.import_sales(
-                organization=org, source=path, filename=path.name,
-                mode="good_only" if options["good_only"] else "all_or_nothing", progress=progress,
+                organization=org,
+                source=path,
+                filename=path.name,
+                mode="good_only" if options["good_only"] else "all_or_nothing",
+                progress=progress,
             )
         except importing.ImportFileError as exc:
             raise CommandError(str(exc)) from exc

@@ -13,5 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.CELERY_BROKER_URL:
-            raise CommandError("Set CELERY_BROKER_URL to use the Celery scheduler; `aftersales serve` schedules by itself.")
+            raise CommandError(
+                "Set CELERY_BROKER_URL to use the Celery scheduler; `aftersales serve` schedules by itself."
+            )
         app.start(["beat", "--loglevel=INFO", f"--schedule={settings.DATA_DIR / 'celerybeat-schedule'}"])

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("AFTERSALES_PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("AFTERSALES_THREADS", "4")))
-        parser.add_argument("--demo", action="store_true", help="Load the demo data first if the database is empty.")
+        parser.add_argument(
+            "--demo", action="store_true", help="Load the demo data first if the database is empty."
+        )
         parser.add_argument("--no-jobs", action="store_true", help="Do not start the embedded job runner.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -44,9 +46,13 @@ class Command(BaseCommand):
             runner = subprocess.Popen([sys.executable, "-m", "aftersales", "runjobs"])  # noqa: S603
         host, port = options["host"], options["port"]
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
-        self.stdout.write(self.style.SUCCESS(f"aftersales is running at http://{shown}:{port}/  (Ctrl+C stops it)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"aftersales is running at http://{shown}:{port}/  (Ctrl+C stops it)")
+        )
         if settings.CELERY_BROKER_URL:
-            self.stdout.write("Background jobs go to Celery: run `aftersales worker` and `aftersales scheduler`.")
+            self.stdout.write(
+                "Background jobs go to Celery: run `aftersales worker` and `aftersales scheduler`."
+            )
         try:
             self._gunicorn(host, port, options["workers"], options["threads"])
         finally:

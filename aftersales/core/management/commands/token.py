@@ -21,6 +21,8 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user named {options['user']!r}.") from None
         if user.organization is None:
-            raise CommandError("API tokens belong to an organization; this user has none (customer or platform admin).")
+            raise CommandError(
+                "API tokens belong to an organization; this user has none (customer or platform admin)."
+            )
         _, raw = token_create(user=user, name=options["name"])
         self.stdout.write(raw)

@@ -17,4 +17,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.CELERY_BROKER_URL:
             raise CommandError("Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to use Celery workers.")
-        app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={options['concurrency']}", "-Q", "aftersales"])
+        app.worker_main(
+            ["worker", "--loglevel=INFO", f"--concurrency={options['concurrency']}", "-Q", "aftersales"]
+        )

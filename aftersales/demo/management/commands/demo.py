@@ -32,7 +32,8 @@ class Command(BaseCommand):
         if accounts is None:
             accounts = [
                 (u.username, u.get_role_display(), u.organization.name if u.organization else "—")
-                for u in User.objects.select_related("organization").filter(email__endswith="@demo.aftersales.local")
+                for u in User.objects.select_related("organization")
+                .filter(email__endswith="@demo.aftersales.local")
                 .order_by("organization__name", "username")
             ]
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
