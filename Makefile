@@ -17,6 +17,7 @@ export LOG_LEVEL ?= WARNING
 ## check: lint and types, what CI runs before the tests
 check:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy aftersales
 
 ## test-fast: every test except the browser ones, spread over the cores; extra pytest args in ARGS

@@ -165,7 +165,7 @@ def timed(client: object, urls: list[str], samples: int) -> list[float]:
     out = []
     for i in range(samples):
         began = time.perf_counter()
-        response = client.get(urls[i % len(urls)])  # type: ignore[attr-defined]
+        response = client.get(urls[i % len(urls)])
         out.append((time.perf_counter() - began) * 1000)
         assert response.status_code == 200, (urls[i % len(urls)], response.status_code)
     return out
@@ -257,9 +257,7 @@ def main_measure(args: argparse.Namespace, agent: object, began: float) -> None:
     total = ServiceRequest.objects.count()
     visible_open = (
         ServiceRequest.objects.filter(organization=agent.organization)
-        .exclude(  # type: ignore[attr-defined]
-            status__in=["closed", "cancelled"]
-        )
+        .exclude(status__in=["closed", "cancelled"])
         .count()
     )
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
@@ -274,7 +272,7 @@ def main_measure(args: argparse.Namespace, agent: object, began: float) -> None:
 
     settle()
     client = Client()
-    client.force_login(agent)  # type: ignore[arg-type]
+    client.force_login(agent)
     pages = range(1, 11)
     scenarios = []
     for size in (25, 100):

@@ -426,7 +426,7 @@ def profile(data: Seed, n: int, offset: int) -> None:
         client.post("/api/v1/requests", data=body, content_type="application/json")
     profiler.disable()
     stats = pstats.Stats(profiler)
-    raw = stats.stats  # type: ignore[attr-defined]
+    raw = stats.stats
     total = next(
         (v[3] for k, v in raw.items() if k[0].endswith(BREAKDOWN[0][1]) and k[2] == BREAKDOWN[0][2]), 0.0
     )

@@ -170,7 +170,7 @@ def main() -> None:
         f"database: {connection.vendor}; {args.customers} customers, units and requests (+10 % in a second "
         f"organization) inserted in {time.perf_counter() - began:.1f} s"
     )
-    sample = Customer.objects.filter(organization=agent.organization).order_by("id")[args.customers // 2]  # type: ignore[attr-defined]
+    sample = Customer.objects.filter(organization=agent.organization).order_by("id")[args.customers // 2]
     phone = sample.phone
     queries = {
         "last four": phone[-4:],
@@ -183,7 +183,7 @@ def main() -> None:
         "free text": "热水器不点火",
     }
     client = Client()
-    client.force_login(agent)  # type: ignore[arg-type]
+    client.force_login(agent)
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)\n")
     print(
         f"{'search':<16} {'q':<16} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4} {'SQL ms':>7}  found (requests/customers/units)"

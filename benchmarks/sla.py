@@ -99,7 +99,7 @@ def main() -> None:
         ("awaiting_customer", 15),
     ]
 
-    def pick(options):  # type: ignore[no-untyped-def]
+    def pick(options):
         return rng.choices([o[:-1] for o in options], weights=[o[-1] for o in options])[0]
 
     requests, plans = [], []

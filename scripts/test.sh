@@ -43,6 +43,7 @@ fi
 
 echo "== ruff"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy aftersales
 echo "== pytest (${DATABASE_URL:-sqlite})"

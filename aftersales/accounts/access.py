@@ -38,14 +38,14 @@ def scope(
     """
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    role = user.role  # type: ignore[union-attr]
+    role = user.role
     if role == Role.PLATFORM_ADMIN:
         return qs
     if role == Role.CUSTOMER:
         if customer_field is None:
             return qs.none()
         return qs.filter(**{customer_field: user})
-    org_id = user.organization_id  # type: ignore[union-attr]
+    org_id = user.organization_id
     if org_id is None:
         return qs.none()
     return qs.filter(**{f"{org_field}_id": org_id})

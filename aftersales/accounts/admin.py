@@ -33,8 +33,8 @@ class SettingsChangeAdmin(admin.ModelAdmin):
     list_filter = ("organization", "area", "action")
     readonly_fields = ("organization", "actor", "area", "action", "target", "detail", "at")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

@@ -72,7 +72,7 @@ def cached(organization: Organization, name: str, load: Callable[[], tuple[T, bo
     with _lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] == stamp:
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
     value, keep = load()
     if keep:
         with _lock:

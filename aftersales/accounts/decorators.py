@@ -12,9 +12,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import render
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Role
 from aftersales.accounts.roles import Cap, can
 
@@ -25,7 +26,7 @@ def _only(allowed: Callable[[Any], bool]) -> Callable[[V], V]:
     def decorator(view: V) -> V:
         @wraps(view)
         @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> Any:
             if not allowed(request.user):
                 raise Http404
             return view(request, *args, **kwargs)
@@ -67,7 +68,7 @@ def technician_required(view: V) -> V:
 
     @wraps(view)
     @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> Any:
         if is_technician(request.user):
             return view(request, *args, **kwargs)
         if can(request.user, Cap.WORK_VISITS):

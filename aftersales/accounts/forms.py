@@ -72,7 +72,7 @@ class TokenForm(BootstrapMixin, forms.Form):
     def __init__(
         self, *args: object, organization: Organization, editing: bool = False, **kwargs: object
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.organization = organization
         user_field: forms.ModelChoiceField = self.fields["user"]  # type: ignore[assignment]
         user_field.queryset = User.objects.filter(organization=organization, is_active=True).order_by(
@@ -117,7 +117,7 @@ class InviteForm(BootstrapMixin, forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=())
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         role: forms.ChoiceField = self.fields["role"]  # type: ignore[assignment]
         role.choices = [(r.value, r.label) for r in ORG_ROLES]
         role.help_text = ROLE_HELP
@@ -127,7 +127,7 @@ class RoleForm(BootstrapMixin, forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=())
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         role: forms.ChoiceField = self.fields["role"]  # type: ignore[assignment]
         role.choices = [(r.value, r.label) for r in ORG_ROLES]
 
@@ -152,7 +152,7 @@ class SettingsLogFilterForm(BootstrapMixin, forms.Form):
     def __init__(
         self, *args: object, organization: Organization, areas: list[tuple[str, object]], **kwargs: object
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.organization = organization
         area: forms.ChoiceField = self.fields["area"]  # type: ignore[assignment]
         area.choices = [("", _("全部")), *areas]

@@ -114,4 +114,4 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
 def can(user: User | AnonymousUser | None, cap: Cap) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return cap in CAPABILITIES.get(user.role, frozenset())  # type: ignore[union-attr]
+    return cap in CAPABILITIES.get(user.role, frozenset())

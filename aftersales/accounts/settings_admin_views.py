@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from aftersales.accounts import scopes, services
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import require, settings_admin_required
 from aftersales.accounts.forms import InviteForm, RoleForm, TokenForm, expiry_day
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import ApiToken, Role, User
 from aftersales.accounts.roles import Cap
 from aftersales.accounts.settings_area import settings_context
@@ -24,13 +25,13 @@ from aftersales.accounts.settings_request import settings_actor, settings_org, s
 from aftersales.core.errors import ServiceError
 
 
-def _org_tokens(request: HttpRequest) -> Any:
+def _org_tokens(request: AuthedRequest) -> Any:
     return ApiToken.objects.filter(organization_id=settings_org_id(request)).select_related(
         "user", "organization"
     )
 
 
-def _org_users(request: HttpRequest) -> Any:
+def _org_users(request: AuthedRequest) -> Any:
     # Only the organization's staff: its customers' portal logins and platform admins have no
     # organization, so they never appear here.
     return User.objects.filter(organization_id=settings_org_id(request))
@@ -39,7 +40,7 @@ def _org_users(request: HttpRequest) -> Any:
 # --- API tokens ---------------------------------------------------------------------------------
 
 
-def _token_rows(request: HttpRequest) -> list[dict[str, Any]]:
+def _token_rows(request: AuthedRequest) -> list[dict[str, Any]]:
     now = timezone.now()
     rows = []
     for token in _org_tokens(request).order_by("revoked_at", "-created_at"):
@@ -63,7 +64,7 @@ def _token_rows(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @require(Cap.MANAGE_TOKENS)
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     """The list, and a new token's form; a created token's clear value is shown on this answer
     only (never stored, so a reload cannot show it again)."""
     org = settings_org(request)
@@ -103,7 +104,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.MANAGE_TOKENS)
-def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def token_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     token = get_or_404(_org_tokens(request), pk=pk)
     org = token.organization
     initial = {
@@ -145,7 +146,7 @@ def token_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Cap.MANAGE_TOKENS)
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     token = get_or_404(_org_tokens(request), pk=pk)
     services.token_withdraw(token=token, actor=settings_actor(request))
     messages.success(request, _("令牌已吊销。"))
@@ -156,7 +157,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @settings_admin_required
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     state = request.GET.get("state", "")
@@ -188,7 +189,7 @@ def users(request: HttpRequest) -> HttpResponse:
 
 
 @settings_admin_required
-def user_invite(request: HttpRequest) -> HttpResponse:
+def user_invite(request: AuthedRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -220,7 +221,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _user_page(request: HttpRequest, member: User, role_form: RoleForm, status: int = 200) -> HttpResponse:
+def _user_page(request: AuthedRequest, member: User, role_form: RoleForm, status: int = 200) -> HttpResponse:
     admins = _org_users(request).filter(role=Role.ORG_ADMIN, is_active=True).count()
     last_admin = member.role == Role.ORG_ADMIN and member.is_active and admins <= 1
     return render(
@@ -239,7 +240,7 @@ def _user_page(request: HttpRequest, member: User, role_form: RoleForm, status: 
 
 
 @settings_admin_required
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     member = get_or_404(_org_users(request), pk=pk)
     form = RoleForm(request.POST or None, initial={"role": member.role})
     if request.method == "POST" and form.is_valid():
@@ -256,7 +257,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _user_page(request, member, form, status=422 if request.method == "POST" else 200)
 
 
-def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     member = get_or_404(_org_users(request), pk=pk)
     actor = settings_actor(request)
     try:
@@ -277,17 +278,17 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "deactivate")
 
 
 @settings_admin_required
 @require_POST
-def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def user_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "reactivate")
 
 
 @settings_admin_required
 @require_POST
-def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "reset")

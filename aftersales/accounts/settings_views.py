@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.decorators import settings_admin_required
 from aftersales.accounts.forms import SettingsLogFilterForm
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import SettingsChange
 from aftersales.accounts.settings_area import sections, settings_context
 from aftersales.accounts.settings_request import settings_org
@@ -33,7 +34,7 @@ ACTIONS = {
 
 
 @settings_admin_required
-def settings_index(request: HttpRequest) -> HttpResponse:
+def settings_index(request: AuthedRequest) -> HttpResponse:
     return render(request, "accounts/settings/index.html", settings_context(None))
 
 
@@ -52,7 +53,7 @@ def _detail_rows(detail: Any) -> list[dict[str, Any]]:
 
 
 @settings_admin_required
-def settings_log(request: HttpRequest) -> HttpResponse:
+def settings_log(request: AuthedRequest) -> HttpResponse:
     org = settings_org(request)
     changes = SettingsChange.objects.filter(organization_id=org.pk).select_related("actor")
     labels = {s.key: s.label for s in sections()}

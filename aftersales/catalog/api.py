@@ -1,10 +1,10 @@
 from decimal import Decimal
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.access import get_or_404
+from aftersales.accounts.http import AuthedRequest
 from aftersales.catalog import selectors
 from aftersales.catalog.models import ProductModel, SparePart
 
@@ -41,12 +41,12 @@ class ModelFilter(Schema):
 
 @router.get("/product-models", response=list[ProductModelOut])
 @paginate(LimitOffsetPagination)
-def list_product_models(request: HttpRequest, filters: Query[ModelFilter]) -> object:
+def list_product_models(request: AuthedRequest, filters: Query[ModelFilter]) -> object:
     return selectors.product_model_search(user=request.user, q=filters.q, category=filters.category)
 
 
 @router.get("/product-models/{int:model_id}", response=ProductModelDetailOut)
-def get_product_model(request: HttpRequest, model_id: int) -> ProductModel:
+def get_product_model(request: AuthedRequest, model_id: int) -> ProductModel:
     return selectors.product_model_for_user(user=request.user, pk=model_id)
 
 
@@ -71,12 +71,12 @@ class PartFilter(Schema):
 
 @router.get("/spare-parts", response=list[SparePartOut])
 @paginate(LimitOffsetPagination)
-def list_spare_parts(request: HttpRequest, filters: Query[PartFilter]) -> object:
+def list_spare_parts(request: AuthedRequest, filters: Query[PartFilter]) -> object:
     return selectors.spare_part_search(user=request.user, q=filters.q, model_id=filters.product_model_id)
 
 
 @router.get("/spare-parts/{part_number}", response=SparePartOut)
-def get_spare_part(request: HttpRequest, part_number: str) -> SparePart:
+def get_spare_part(request: AuthedRequest, part_number: str) -> SparePart:
     return get_or_404(
         selectors.spare_parts_for_user(request.user).prefetch_related("fits"), part_number=part_number
     )

@@ -14,10 +14,10 @@ if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
 
-def _catalog_scope(qs: QuerySet, user: User | AnonymousUser) -> QuerySet:  # type: ignore[type-arg]
+def _catalog_scope(qs: QuerySet, user: User | AnonymousUser) -> QuerySet:
     # The catalog is not personal: a customer may read the models and parts of organizations
     # they bought from, but nothing else.
-    if user.is_authenticated and user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+    if user.is_authenticated and user.role == Role.CUSTOMER:
         return qs.filter(organization__customer__user=user).distinct()
     return scope(qs, user)
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.catalog import selectors, services
 from aftersales.catalog.forms import ProductModelForm, SparePartForm
@@ -15,14 +16,14 @@ from aftersales.core.paginator import paginate
 
 
 @require(Cap.VIEW_CATALOG)
-def model_list(request: HttpRequest) -> HttpResponse:
+def model_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     page = paginate(request, selectors.product_model_search(user=request.user, q=q))
     return render(request, "catalog/model_list.html", {"page": page, "q": q})
 
 
 @require(Cap.VIEW_CATALOG)
-def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def model_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     product_model = selectors.product_model_for_user(user=request.user, pk=pk)
     can_edit = can(request.user, Cap.EDIT_CATALOG)
     form = None
@@ -33,7 +34,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.product_model_update(
                     product_model=product_model, by=request.user, **form.cleaned_data
-                )  # type: ignore[arg-type]
+                )
             except ServiceError as exc:
                 form.add_service_error(exc)
             else:
@@ -45,12 +46,12 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.VIEW_CATALOG)
-def part_list(request: HttpRequest) -> HttpResponse:
+def part_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     page = paginate(request, selectors.spare_part_search(user=request.user, q=q))
     can_edit = can(request.user, Cap.EDIT_CATALOG)
     # A new part belongs to the user's organization (part_edit answers 404 without one).
-    can_create = can_edit and request.user.organization_id is not None  # type: ignore[union-attr]
+    can_create = can_edit and request.user.organization_id is not None
     return render(
         request,
         "catalog/part_list.html",
@@ -59,8 +60,8 @@ def part_list(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.EDIT_CATALOG)
-def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    org = request.user.organization  # type: ignore[union-attr]
+def part_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
+    org = request.user.organization
     part = get_or_404(selectors.spare_parts_for_user(request.user), pk=pk) if pk else None
     if part is not None:
         org = part.organization
@@ -80,7 +81,7 @@ def part_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             data = dict(form.cleaned_data)
             data["fits"] = list(data["fits"])
-            services.spare_part_save(organization=org, by=request.user, part=part, **data)  # type: ignore[arg-type]
+            services.spare_part_save(organization=org, by=request.user, part=part, **data)
         except ServiceError as exc:
             form.add_service_error(exc)
         else:

@@ -18,11 +18,11 @@ class RevealLogAdmin(admin.ModelAdmin):
     list_filter = ("organization", "object_type", "field")
     search_fields = ("user__username", "object_id", "reason")
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -51,7 +51,7 @@ class _DecryptingAttribute(DeferredAttribute):
         instance.__dict__[self.field.attname] = value
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """Stores Fernet ciphertext; Python code only ever sees the plain value.
 
     Not searchable or sortable in SQL by design: search goes through a keyed-hash column.
@@ -92,7 +92,7 @@ def stored(obj: models.Model, attname: str) -> Any:
     return data[attname] if attname in data else getattr(obj, attname)
 
 
-class PhoneTailHashField(models.CharField):  # type: ignore[type-arg]
+class PhoneTailHashField(models.CharField):
     """The keyed hash of the last four digits of the model's phone field (``source``), kept
     in step with it at every save and bulk insert (``crypto.phone_tail_hash``).
 

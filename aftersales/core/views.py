@@ -7,15 +7,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Role
 from aftersales.core.problem import problem_response
 from aftersales.core.start import figures_for, start_url
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    if user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+    if user.role == Role.CUSTOMER:
         return redirect("portal:home")
     return render(request, "core/home.html", {"figures": figures_for(user), "start": start_url(user)})
 

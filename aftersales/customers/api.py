@@ -4,11 +4,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.catalog.selectors import product_models_for_user
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -77,55 +77,55 @@ class RevealOut(Schema):
     value: str
 
 
-def _staff(request: HttpRequest, cap: Cap) -> None:
+def _staff(request: AuthedRequest, cap: Cap) -> None:
     if not can(request.user, cap):
         raise PermissionDenied(_("您的角色不能执行此操作。"))
 
 
 @router.get("/customers", response=list[CustomerOut])
 @paginate(LimitOffsetPagination)
-def list_customers(request: HttpRequest, filters: Query[CustomerFilter]) -> object:
+def list_customers(request: AuthedRequest, filters: Query[CustomerFilter]) -> object:
     return selectors.customer_search(user=request.user, q=filters.q, tier=filters.tier)
 
 
 @router.post("/customers", response={201: CustomerDetailOut})
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Customer]:
+def create_customer(request: AuthedRequest, payload: CustomerIn) -> tuple[int, Customer]:
     _staff(request, Cap.EDIT_CUSTOMERS)
-    org = request.user.organization  # type: ignore[union-attr]
+    org = request.user.organization
     if org is None:
         raise InvalidInput({"organization": _("只有组织员工可以新建客户。")})
-    customer = services.customer_create(organization=org, by=request.user, **payload.dict())  # type: ignore[arg-type]
+    customer = services.customer_create(organization=org, by=request.user, **payload.dict())
     return 201, selectors.customer_for_user(user=request.user, pk=customer.pk)
 
 
 @router.get("/customers/{int:customer_id}", response=CustomerDetailOut)
-def get_customer(request: HttpRequest, customer_id: int) -> Customer:
+def get_customer(request: AuthedRequest, customer_id: int) -> Customer:
     return selectors.customer_for_user(user=request.user, pk=customer_id)
 
 
 @router.patch("/customers/{int:customer_id}", response=CustomerDetailOut)
-def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Customer:
+def update_customer(request: AuthedRequest, customer_id: int, payload: CustomerPatch) -> Customer:
     customer = selectors.customer_for_user(user=request.user, pk=customer_id)
     changes = patch_changes(payload, Customer)
-    services.customer_update(customer=customer, by=request.user, **changes)  # type: ignore[arg-type]
+    services.customer_update(customer=customer, by=request.user, **changes)
     return selectors.customer_for_user(user=request.user, pk=customer_id)
 
 
 @router.delete("/customers/{int:customer_id}", response={204: None})
-def delete_customer(request: HttpRequest, customer_id: int) -> tuple[int, None]:
+def delete_customer(request: AuthedRequest, customer_id: int) -> tuple[int, None]:
     customer = selectors.customer_for_user(user=request.user, pk=customer_id)
-    services.customer_delete(customer=customer, by=request.user)  # type: ignore[arg-type]
+    services.customer_delete(customer=customer, by=request.user)
     return 204, None
 
 
 @router.post("/customers/{int:customer_id}/reveal", response=RevealOut)
-def reveal_customer_field(request: HttpRequest, customer_id: int, payload: RevealIn) -> dict[str, str]:
+def reveal_customer_field(request: AuthedRequest, customer_id: int, payload: RevealIn) -> dict[str, str]:
     customer = selectors.customer_for_user(user=request.user, pk=customer_id)
     value = services.personal_data_reveal(
         user=request.user,
         customer=customer,
         field=payload.field,
-        reason=payload.reason,  # type: ignore[arg-type]
+        reason=payload.reason,
         ip_address=request.META.get("REMOTE_ADDR"),
     )
     return {"field": payload.field, "value": value}
@@ -179,7 +179,7 @@ class UnitFilter(Schema):
     customer_id: int | None = None
 
 
-def _unit_by_serial(request: HttpRequest, serial: str, model: str | None) -> Unit:
+def _unit_by_serial(request: AuthedRequest, serial: str, model: str | None) -> Unit:
     qs = selectors.unit_search(user=request.user, serial=serial)
     if model:
         qs = qs.filter(product_model__model_number=model)
@@ -197,7 +197,7 @@ def _unit_by_serial(request: HttpRequest, serial: str, model: str | None) -> Uni
 
 @router.get("/units", response=list[UnitOut])
 @paginate(LimitOffsetPagination)
-def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> object:
+def list_units(request: AuthedRequest, filters: Query[UnitFilter]) -> object:
     qs = selectors.unit_search(
         user=request.user,
         q=filters.q,
@@ -211,14 +211,14 @@ def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> object:
 
 
 @router.get("/units/{serial}", response=UnitOut)
-def get_unit(request: HttpRequest, serial: str, model: str | None = None) -> Unit:
+def get_unit(request: AuthedRequest, serial: str, model: str | None = None) -> Unit:
     return _unit_by_serial(request, serial, model)
 
 
 @router.post("/units", response={201: UnitOut})
-def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
+def create_unit(request: AuthedRequest, payload: UnitIn) -> tuple[int, Unit]:
     _staff(request, Cap.EDIT_CUSTOMERS)
-    org = request.user.organization  # type: ignore[union-attr]
+    org = request.user.organization
     if org is None:
         raise InvalidInput({"organization": _("只有组织员工可以登记机器。")})
     data = payload.dict()
@@ -237,13 +237,13 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, Unit]:
         by=request.user,
         product_model=product_model,
         customer=customer,
-        **data,  # type: ignore[arg-type]
+        **data,
     )
     return 201, selectors.unit_for_user(user=request.user, pk=unit.pk)
 
 
 @router.patch("/units/{serial}", response=UnitOut)
-def update_unit(request: HttpRequest, serial: str, payload: UnitPatch, model: str | None = None) -> Unit:
+def update_unit(request: AuthedRequest, serial: str, payload: UnitPatch, model: str | None = None) -> Unit:
     unit = _unit_by_serial(request, serial, model)
     changes = patch_changes(payload, Unit, nullable=frozenset({"customer_id"}))
     if "customer_id" in changes:
@@ -254,5 +254,5 @@ def update_unit(request: HttpRequest, serial: str, payload: UnitPatch, model: st
             if customer is None:
                 raise InvalidInput({"customer_id": _("没有这个客户。")})
         changes["customer"] = customer
-    services.unit_update(unit=unit, by=request.user, **changes)  # type: ignore[arg-type]
+    services.unit_update(unit=unit, by=request.user, **changes)
     return selectors.unit_for_user(user=request.user, pk=unit.pk)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from aftersales.accounts.decorators import customer_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.customers.selectors import units_for_user
 
 
 @customer_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     units = units_for_user(request.user).select_related(
         "product_model", "product_model__category", "organization"
     )

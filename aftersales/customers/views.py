@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404, scope
 from aftersales.accounts.decorators import require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.core import exports
 from aftersales.core.errors import ServiceError
@@ -27,7 +28,7 @@ from aftersales.jobs.registry import enqueue
 
 
 @require(Cap.VIEW_CUSTOMERS)
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     tier = request.GET.get("tier", "")
     page = paginate(request, selectors.customer_search(user=request.user, q=q, tier=tier))
@@ -47,7 +48,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.VIEW_CUSTOMERS)
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_user(user=request.user, pk=pk)
     return render(
         request,
@@ -62,8 +63,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _org_for_create(request: HttpRequest) -> Any:
-    org = request.user.organization  # type: ignore[union-attr]
+def _org_for_create(request: AuthedRequest) -> Any:
+    org = request.user.organization
     if org is None:
         # Platform admins create records through an organization's admin in Django admin.
         raise Http404
@@ -71,14 +72,14 @@ def _org_for_create(request: HttpRequest) -> Any:
 
 
 @require(Cap.EDIT_CUSTOMERS)
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: AuthedRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(
                 organization=_org_for_create(request),
                 by=request.user,
-                **form.cleaned_data,  # type: ignore[arg-type]
+                **form.cleaned_data,
             )
         except ServiceError as exc:
             form.add_service_error(exc)
@@ -89,14 +90,14 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.EDIT_CUSTOMERS)
-def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_user(user=request.user, pk=pk)
     initial = {"name": customer.name, "email": customer.email, "tier": customer.tier, "notes": customer.notes}
     form = CustomerForm(request.POST or None, initial=initial, editing=customer)
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if not (k in ("phone", "id_number") and not v)}
         try:
-            services.customer_update(customer=customer, by=request.user, **changes)  # type: ignore[arg-type]
+            services.customer_update(customer=customer, by=request.user, **changes)
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -109,10 +110,10 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Cap.DELETE_CUSTOMERS)
 @require_POST
-def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_user(user=request.user, pk=pk)
     try:
-        services.customer_delete(customer=customer, by=request.user)  # type: ignore[arg-type]
+        services.customer_delete(customer=customer, by=request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("customers:detail", pk=customer.pk)
@@ -122,7 +123,7 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Cap.EDIT_CUSTOMERS)
 @require_POST
-def address_add(request: HttpRequest, pk: int) -> HttpResponse:
+def address_add(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_user(user=request.user, pk=pk)
     form = AddressForm(request.POST)
     if form.is_valid():
@@ -143,7 +144,7 @@ def address_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Cap.REVEAL_PERSONAL_DATA)
 @require_POST
-def customer_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+def customer_reveal(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_user(user=request.user, pk=pk)
     form = RevealForm(request.POST)
     value = None
@@ -151,7 +152,7 @@ def customer_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             value = services.personal_data_reveal(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 customer=customer,
                 field=form.cleaned_data["field"],
                 reason=form.cleaned_data["reason"],
@@ -170,7 +171,7 @@ def customer_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.VIEW_CUSTOMERS)
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     channel = request.GET.get("channel", "")
     page = paginate(request, selectors.unit_search(user=request.user, q=q, channel=channel))
@@ -184,7 +185,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.VIEW_CUSTOMERS)
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     return render(
         request,
@@ -194,7 +195,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.EDIT_CUSTOMERS)
-def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_for_user(user=request.user, pk=pk)
     form = UnitForm(request.POST or None, organization_id=customer.organization_id)
     if request.method == "POST" and form.is_valid():
@@ -205,7 +206,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
                 organization=customer.organization,
                 by=request.user,
                 customer=customer,
-                **data,  # type: ignore[arg-type]
+                **data,
             )
         except ServiceError as exc:
             form.add_service_error(exc)
@@ -218,7 +219,7 @@ def unit_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.EDIT_CUSTOMERS)
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     initial = {
         f: getattr(unit, f)
@@ -240,7 +241,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k != "product_model"}
         data["invoice_amount"] = data.get("invoice_amount") or 0
         try:
-            services.unit_update(unit=unit, by=request.user, **data)  # type: ignore[arg-type]
+            services.unit_update(unit=unit, by=request.user, **data)
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
@@ -250,7 +251,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.IMPORT_DATA)
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -265,7 +266,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             record = ImportJob.objects.create(
                 organization=_org_for_create(request),
                 created_by=request.user,
-                file=upload,  # type: ignore[misc]
+                file=upload,
                 filename=name,
                 mode=form.cleaned_data["mode"],
             )
@@ -276,7 +277,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.IMPORT_DATA)
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     record = get_or_404(scope(ImportJob.objects.all(), request.user), pk=pk)
     return render_htmx(
         request,
@@ -287,7 +288,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.EXPORT_DATA)
-def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
+def export(request: AuthedRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     reveal = request.GET.get("reveal") == "1" and can(request.user, Cap.REVEAL_PERSONAL_DATA)
     if what == "units":
         header = exporting.UNIT_COLUMNS
@@ -304,7 +305,7 @@ def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | Streamin
     if reveal:
         RevealLog.objects.create(
             user=request.user,
-            organization_id=request.user.organization_id,  # type: ignore[union-attr, misc]
+            organization_id=request.user.organization_id,
             object_type=f"export:{what}",
             object_id="*",
             field="phone",

@@ -73,11 +73,11 @@ def _clock(at: datetime) -> Iterator[None]:
     Only the demo loader does this, single-threaded, before any server runs on the data.
     """
     real = timezone.now
-    timezone.now = lambda: at  # type: ignore[assignment]
+    timezone.now = lambda: at
     try:
         yield
     finally:
-        timezone.now = real  # type: ignore[assignment]
+        timezone.now = real
 
 
 @dataclass

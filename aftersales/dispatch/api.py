@@ -7,12 +7,12 @@ import datetime as dt
 from datetime import datetime, time
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.access import get_or_404
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Role
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import PermissionDenied
@@ -25,7 +25,7 @@ from aftersales.stations.selectors import stations_for_user
 router = Router(tags=["dispatch"])
 
 
-def _require(request: HttpRequest, cap: Cap, *, customers: bool = False) -> None:
+def _require(request: AuthedRequest, cap: Cap, *, customers: bool = False) -> None:
     """``customers``: a customer acts on their own requests, which ``request_for_user`` narrows to."""
     user = request.user
     if customers and getattr(user, "role", None) == Role.CUSTOMER:
@@ -80,7 +80,7 @@ class TechnicianFilter(Schema):
 
 @router.get("/technicians", response=list[TechnicianOut])
 @paginate(LimitOffsetPagination)
-def list_technicians(request: HttpRequest, filters: Query[TechnicianFilter]) -> Any:
+def list_technicians(request: AuthedRequest, filters: Query[TechnicianFilter]) -> Any:
     _require(request, Cap.VIEW_TECHNICIANS)
     qs = selectors.technicians_for_user(request.user)
     if filters.station is not None:
@@ -91,7 +91,7 @@ def list_technicians(request: HttpRequest, filters: Query[TechnicianFilter]) -> 
 
 
 @router.get("/technicians/{int:technician_id}", response=TechnicianOut)
-def get_technician(request: HttpRequest, technician_id: int) -> Technician:
+def get_technician(request: AuthedRequest, technician_id: int) -> Technician:
     _require(request, Cap.VIEW_TECHNICIANS)
     return get_or_404(selectors.technicians_for_user(request.user), pk=technician_id)
 
@@ -131,7 +131,7 @@ class AppointmentFilter(Schema):
 
 @router.get("/appointments", response=list[AppointmentOut])
 @paginate(LimitOffsetPagination)
-def list_appointments(request: HttpRequest, filters: Query[AppointmentFilter]) -> Any:
+def list_appointments(request: AuthedRequest, filters: Query[AppointmentFilter]) -> Any:
     qs = selectors.appointments_for_user(request.user)
     if filters.date is not None:
         qs = qs.filter(window_start__date=filters.date)
@@ -186,7 +186,7 @@ class SlotsQuery(Schema):
 
 
 @router.get("/appointments/slots", response=SlotsOut)
-def appointment_slots(request: HttpRequest, params: Query[SlotsQuery]) -> dict[str, Any]:
+def appointment_slots(request: AuthedRequest, params: Query[SlotsQuery]) -> dict[str, Any]:
     """Arrival windows that can really be kept for a field request (customers: their own)."""
     _require(request, Cap.BOOK_VISITS, customers=True)
     sr = request_for_user(user=request.user, number=params.request)
@@ -208,7 +208,7 @@ def appointment_slots(request: HttpRequest, params: Query[SlotsQuery]) -> dict[s
 
 
 @router.get("/appointments/{int:appointment_id}", response=AppointmentOut)
-def get_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+def get_appointment(request: AuthedRequest, appointment_id: int) -> Appointment:
     return selectors.appointment_for_user(user=request.user, pk=appointment_id)
 
 
@@ -219,7 +219,7 @@ class BookIn(Schema):
     technician: int | None = Field(None, ge=1)
 
 
-def _technician(request: HttpRequest, technician_id: int | None) -> Technician | None:
+def _technician(request: AuthedRequest, technician_id: int | None) -> Technician | None:
     if technician_id is None:
         return None
     if getattr(request.user, "role", None) == Role.CUSTOMER:
@@ -228,14 +228,14 @@ def _technician(request: HttpRequest, technician_id: int | None) -> Technician |
 
 
 @router.post("/appointments", response={201: AppointmentOut})
-def book_appointment(request: HttpRequest, payload: BookIn) -> tuple[int, Appointment]:
+def book_appointment(request: AuthedRequest, payload: BookIn) -> tuple[int, Appointment]:
     _require(request, Cap.BOOK_VISITS, customers=True)
     sr = request_for_user(user=request.user, number=payload.request)
     appointment = booking.appointment_book(
         request=sr,
         start=payload.start,
         end=payload.end,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         technician=_technician(request, payload.technician),
     )
     return 201, selectors.appointment_for_user(user=request.user, pk=appointment.pk)
@@ -249,7 +249,7 @@ class RescheduleIn(Schema):
 
 
 @router.post("/appointments/{int:appointment_id}/reschedule", response=AppointmentOut)
-def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: RescheduleIn) -> Appointment:
+def reschedule_appointment(request: AuthedRequest, appointment_id: int, payload: RescheduleIn) -> Appointment:
     _require(request, Cap.BOOK_VISITS, customers=True)
     appointment = selectors.appointment_for_user(user=request.user, pk=appointment_id)
     booking.appointment_reschedule(
@@ -257,7 +257,7 @@ def reschedule_appointment(request: HttpRequest, appointment_id: int, payload: R
         start=payload.start,
         end=payload.end,
         by=request.user,
-        technician=_technician(request, payload.technician),  # type: ignore[arg-type]
+        technician=_technician(request, payload.technician),
         version=payload.version,
     )
     return selectors.appointment_for_user(user=request.user, pk=appointment_id)
@@ -269,13 +269,13 @@ class CancelIn(Schema):
 
 
 @router.post("/appointments/{int:appointment_id}/cancel", response=AppointmentOut)
-def cancel_appointment(request: HttpRequest, appointment_id: int, payload: CancelIn) -> Appointment:
+def cancel_appointment(request: AuthedRequest, appointment_id: int, payload: CancelIn) -> Appointment:
     _require(request, Cap.BOOK_VISITS, customers=True)
     appointment = selectors.appointment_for_user(user=request.user, pk=appointment_id)
     booking.appointment_cancel(
         appointment=appointment,
         by=request.user,
-        reason=payload.reason,  # type: ignore[arg-type]
+        reason=payload.reason,
         version=payload.version,
     )
     return selectors.appointment_for_user(user=request.user, pk=appointment_id)
@@ -297,7 +297,7 @@ class CoverageOut(Schema):
 
 
 @router.get("/stations/{int:station_id}/coverage", response=CoverageOut)
-def station_coverage(request: HttpRequest, station_id: int, params: Query[CoverageQuery]) -> dict[str, Any]:
+def station_coverage(request: AuthedRequest, station_id: int, params: Query[CoverageQuery]) -> dict[str, Any]:
     """Whether the station's service radius reaches the point (great-circle distance)."""
     station = get_or_404(stations_for_user(request.user), pk=station_id)
     [d] = distances([station], (params.lat, params.lon))
@@ -403,7 +403,7 @@ def _plan_out(plan: DayPlan) -> dict[str, Any]:
 
 
 @router.post("/plans", response=PlanOut)
-def plan_day(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
+def plan_day(request: AuthedRequest, payload: PlanIn) -> dict[str, Any]:
     """Plan (or re-plan) a station's day with the route optimizer; jobs in progress keep their place."""
     _require(request, Cap.ASSIGN_JOBS)
     station = get_or_404(
@@ -412,7 +412,7 @@ def plan_day(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     stored = planning.plan_day(
         station=station,
         day=payload.date,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         time_limit_s=payload.time_limit_s,
         objective=payload.objective,
         balance_by=payload.balance_by,
@@ -427,7 +427,7 @@ class PlanQuery(Schema):
 
 
 @router.get("/plans", response=PlanOut)
-def get_plan(request: HttpRequest, params: Query[PlanQuery]) -> dict[str, Any]:
+def get_plan(request: AuthedRequest, params: Query[PlanQuery]) -> dict[str, Any]:
     _require(request, Cap.VIEW_TECHNICIANS)
     station = get_or_404(selectors.stations_for_staff(request.user), pk=params.station)
     return _plan_out(get_or_404(DayPlan.objects.filter(station=station), day=params.date))

@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aftersales.accounts.decorators import customer_required, require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap
 from aftersales.core.errors import InvalidInput, ServiceError
 from aftersales.dispatch import booking, config, mailin, selectors
@@ -35,7 +36,7 @@ View = Any
 def _portal(view: View) -> View:
     @customer_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return view(request, *args, portal=True, **kwargs)
 
     return wrapped
@@ -44,13 +45,13 @@ def _portal(view: View) -> View:
 def _console(view: View) -> View:
     @require(Cap.BOOK_VISITS)
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return view(request, *args, portal=False, **kwargs)
 
     return wrapped
 
 
-def _context(request: HttpRequest, sr: ServiceRequest, *, portal: bool, **extra: Any) -> dict[str, Any]:
+def _context(request: AuthedRequest, sr: ServiceRequest, *, portal: bool, **extra: Any) -> dict[str, Any]:
     appointment = selectors.active_appointment(sr)
     avail: booking.Availability | None = None
     problem = ""
@@ -109,14 +110,14 @@ def _days(avail: booking.Availability | None, sr: ServiceRequest, chosen: str) -
 
 
 def _page(
-    request: HttpRequest, sr: ServiceRequest, *, portal: bool, status: int = 200, **extra: Any
+    request: AuthedRequest, sr: ServiceRequest, *, portal: bool, status: int = 200, **extra: Any
 ) -> HttpResponse:
     template = "dispatch/portal_book.html" if portal else "dispatch/console_book.html"
     return render(request, template, _context(request, sr, portal=portal, **extra), status=status)
 
 
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest, number: str, *, portal: bool) -> HttpResponse:
+def book(request: AuthedRequest, number: str, *, portal: bool) -> HttpResponse:
     sr = request_for_user(user=request.user, number=number)
     if request.method == "GET":
         return _page(request, sr, portal=portal)
@@ -127,7 +128,7 @@ def book(request: HttpRequest, number: str, *, portal: bool) -> HttpResponse:
     return handler(request, sr, portal=portal)
 
 
-def _book(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
+def _book(request: AuthedRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
     form = BookForm(request.POST)
     if not form.is_valid():
         return _page(request, sr, portal=portal, status=422, book_form=form)
@@ -142,14 +143,14 @@ def _book(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResp
             booking.appointment_book(
                 request=sr,
                 start=form.cleaned_data["slot"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 technician=technician,
             )
             messages.success(request, _("已预约上门。"))
         else:
             booking.appointment_reschedule(
                 appointment=current, start=form.cleaned_data["slot"], by=request.user, technician=technician
-            )  # type: ignore[arg-type]
+            )
             messages.success(request, _("已改约。"))
     except ServiceError as exc:
         form.add_service_error(exc)
@@ -157,7 +158,7 @@ def _book(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResp
     return redirect(reverse("portal_requests:detail" if portal else "service:detail", args=[sr.number]))
 
 
-def _cancel(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
+def _cancel(request: AuthedRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
     form = CancelForm(request.POST)
     current = selectors.active_appointment(sr)
     if current is None:
@@ -166,7 +167,7 @@ def _cancel(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpRe
     if not form.is_valid():
         return _page(request, sr, portal=portal, status=422, cancel_form=form)
     try:
-        booking.appointment_cancel(appointment=current, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        booking.appointment_cancel(appointment=current, by=request.user, reason=form.cleaned_data["reason"])
     except ServiceError as exc:
         form.add_service_error(exc)
         return _page(request, sr, portal=portal, status=exc.status, cancel_form=form)
@@ -174,12 +175,12 @@ def _cancel(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpRe
     return redirect(reverse("dispatch:portal-book" if portal else "dispatch:book", args=[sr.number]))
 
 
-def _mail_in(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
+def _mail_in(request: AuthedRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
     form = MailInStartForm(request.POST)
     if not form.is_valid():
         return _page(request, sr, portal=portal, status=422, mail_form=form)
     try:
-        mailin.mail_in_start(request=sr, by=request.user, method=form.cleaned_data["method"])  # type: ignore[arg-type]
+        mailin.mail_in_start(request=sr, by=request.user, method=form.cleaned_data["method"])
     except ServiceError as exc:
         form.add_service_error(exc)
         return _page(request, sr, portal=portal, status=exc.status, mail_form=form)
@@ -189,7 +190,7 @@ def _mail_in(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpR
     return redirect(reverse("dispatch:mail-in", args=[sr.number]))
 
 
-def _carry_in(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
+def _carry_in(request: AuthedRequest, sr: ServiceRequest, *, portal: bool) -> HttpResponse:
     station = (
         ServiceStation.objects.filter(
             pk=request.POST.get("station") or 0,
@@ -206,13 +207,13 @@ def _carry_in(request: HttpRequest, sr: ServiceRequest, *, portal: bool) -> Http
         service_services.request_update(
             request=sr,
             by=request.user,
-            version=None,  # type: ignore[arg-type]
+            version=None,
             fulfilment=Fulfilment.CARRY_IN,
         )
         service_services.message_add(
             request=sr,
             by=request.user,
-            body=_("选择送到网点维修：%(name)s，%(addr)s，电话 %(phone)s")  # type: ignore[arg-type]
+            body=_("选择送到网点维修：%(name)s，%(addr)s，电话 %(phone)s")
             % {"name": station.name, "addr": station.address, "phone": station.phone or "—"},
             notify=False,
         )

@@ -99,8 +99,8 @@ def mail_in_start(
         if locked.fulfilment != Fulfilment.MAIL_IN:
             locked = service_services.request_update(
                 request=locked,
-                by=by,
-                version=None,  # type: ignore[arg-type]
+                by=by,  # type: ignore[arg-type]
+                version=None,
                 fulfilment=Fulfilment.MAIL_IN,
             )
         shipment = MailInShipment.objects.create(

@@ -24,7 +24,7 @@ from aftersales.service.models import Attachment, ServiceRequest
 from aftersales.stations.models import ServiceStation
 
 
-def money(label: Any, default: str = "0.00") -> models.DecimalField:  # type: ignore[type-arg]
+def money(label: Any, default: str = "0.00") -> models.DecimalField:
     return models.DecimalField(
         label, max_digits=12, decimal_places=2, default=Decimal(default), validators=[MinValueValidator(0)]
     )

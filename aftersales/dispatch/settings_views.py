@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.settings_area import settings_org, settings_org_id, settings_render
 from aftersales.dispatch import settings_services as svc
 from aftersales.dispatch.config import policy_for
@@ -24,12 +25,12 @@ _org_id = settings_org_id
 _render = settings_render
 
 
-def _requirements(request: HttpRequest) -> Any:
+def _requirements(request: AuthedRequest) -> Any:
     return SkillRequirement.objects.filter(organization_id=_org_id(request))
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     form: DispatchPolicyForm | None = None,
     requirement_form: SkillRequirementForm | None = None,
@@ -57,7 +58,7 @@ def _page(
 
 
 @settings_admin_required
-def assignment(request: HttpRequest) -> HttpResponse:
+def assignment(request: AuthedRequest) -> HttpResponse:
     org = _org(request)
     if request.method == "POST":
         form = DispatchPolicyForm(request.POST, instance=policy_for(org))
@@ -65,7 +66,7 @@ def assignment(request: HttpRequest) -> HttpResponse:
             return _page(request, form=form)
         svc.dispatch_policy_update(
             organization=org,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             values={f: form.cleaned_data[f] for f in svc.POLICY_FIELDS},
         )
         messages.success(request, _("派单设置已保存。"))
@@ -74,7 +75,7 @@ def assignment(request: HttpRequest) -> HttpResponse:
 
 
 @settings_admin_required
-def requirement_save(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def requirement_save(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     org = _org(request)
     row = get_or_404(_requirements(request), pk=pk) if pk is not None else None
     if request.method != "POST":
@@ -83,17 +84,17 @@ def requirement_save(request: HttpRequest, pk: int | None = None) -> HttpRespons
     if not form.is_valid():
         return _page(request, requirement_form=form, editing=row)
     if row is None:
-        svc.skill_requirement_create(organization=org, actor=request.user, values=form.values())  # type: ignore[arg-type]
+        svc.skill_requirement_create(organization=org, actor=request.user, values=form.values())
     else:
-        svc.skill_requirement_update(row=row, actor=request.user, values=form.values())  # type: ignore[arg-type]
+        svc.skill_requirement_update(row=row, actor=request.user, values=form.values())
     messages.success(request, _("技能要求已保存。"))
     return redirect("dispatch:settings-assignment")
 
 
 @settings_admin_required
 @require_POST
-def requirement_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def requirement_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     row = get_or_404(_requirements(request).select_related("organization"), pk=pk)
-    svc.skill_requirement_delete(row=row, actor=request.user)  # type: ignore[arg-type]
+    svc.skill_requirement_delete(row=row, actor=request.user)
     messages.success(request, _("技能要求已删除。"))
     return redirect("dispatch:settings-assignment")

@@ -13,13 +13,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Organization, Role, User
 from aftersales.accounts.settings_area import settings_org, settings_render
 from aftersales.accounts.settings_log import settings_change_log
@@ -162,7 +163,7 @@ def _accounts(organization: Organization) -> Any:
 
 
 @settings_admin_required
-def technicians(request: HttpRequest) -> HttpResponse:
+def technicians(request: AuthedRequest) -> HttpResponse:
     org = settings_org(request)
     profiles = {
         t.user_id: t
@@ -179,7 +180,7 @@ def technicians(request: HttpRequest) -> HttpResponse:
 
 
 @settings_admin_required
-def technician_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def technician_edit(request: AuthedRequest, user_id: int) -> HttpResponse:
     org = settings_org(request)
     member = get_or_404(_accounts(org), pk=user_id)
     tech = Technician.objects.filter(user=member).prefetch_related("skills").first()
@@ -200,7 +201,7 @@ def technician_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         data = form.cleaned_data
         technician_profile_save(
             organization=org,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             user=member,
             home_station=data["home_station"],
             max_jobs_per_day=data["max_jobs_per_day"],

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.decorators import technician_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.catalog.models import SparePart
 from aftersales.core.errors import ServiceError
 from aftersales.core.models import RevealLog
@@ -42,7 +43,7 @@ def nav_links(lat: float | None, lon: float | None, label: str) -> dict[str, str
 
 @technician_required
 @require_GET
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthedRequest) -> HttpResponse:
     tech = selectors.technician_of(request.user)
     assert tech is not None
     zone = config.zone_of(tech.organization)
@@ -86,7 +87,7 @@ def _parts_for(appointment: Appointment) -> list[tuple[str, str]]:
     return [(str(p.pk), f"{p.part_number} {p.name} ¥{p.price}") for p in qs.order_by("part_number")[:200]]
 
 
-def _log_reveal(request: HttpRequest, appointment: Appointment) -> None:
+def _log_reveal(request: AuthedRequest, appointment: Appointment) -> None:
     """The technician sees the full address and phone of their own visit; that is recorded once a day."""
     user = request.user
     key = {
@@ -99,7 +100,7 @@ def _log_reveal(request: HttpRequest, appointment: Appointment) -> None:
     if not RevealLog.objects.filter(**key).exists():
         RevealLog.objects.create(
             user=user,
-            organization_id=appointment.organization_id,  # type: ignore[misc]
+            organization_id=appointment.organization_id,
             object_type="service_request",
             object_id=str(appointment.request_id),
             field="address",
@@ -109,7 +110,7 @@ def _log_reveal(request: HttpRequest, appointment: Appointment) -> None:
 
 
 def _visit_page(
-    request: HttpRequest, appointment: Appointment, status: int = 200, **forms: Any
+    request: AuthedRequest, appointment: Appointment, status: int = 200, **forms: Any
 ) -> HttpResponse:
     record = selectors.record_of(appointment)
     sr = appointment.request
@@ -143,7 +144,7 @@ def _visit_page(
     return render(request, "dispatch/tech/visit.html", context, status=status)
 
 
-def _visit(request: HttpRequest, pk: int) -> Appointment:
+def _visit(request: AuthedRequest, pk: int) -> Appointment:
     return selectors.visit_for_technician(user=request.user, pk=pk)
 
 
@@ -153,20 +154,20 @@ def _back(appointment: Appointment, anchor: str = "") -> HttpResponse:
 
 @technician_required
 @require_GET
-def visit(request: HttpRequest, pk: int) -> HttpResponse:
+def visit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _visit_page(request, _visit(request, pk))
 
 
 @technician_required
 @require_POST
-def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+def check_in(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
     form = CheckInForm(request.POST)
     lat = lon = None
     if form.is_valid():
         lat, lon = form.cleaned_data.get("latitude"), form.cleaned_data.get("longitude")
     try:
-        visits.visit_check_in(appointment=appointment, by=request.user, latitude=lat, longitude=lon)  # type: ignore[arg-type]
+        visits.visit_check_in(appointment=appointment, by=request.user, latitude=lat, longitude=lon)
     except ServiceError as exc:
         return _visit_page(request, appointment, status=exc.status, checkin_error=exc.message)
     messages.success(request, _("已签到，开始服务。"))
@@ -175,13 +176,13 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 @technician_required
 @require_POST
-def record(request: HttpRequest, pk: int) -> HttpResponse:
+def record(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
     form = RecordForm(request.POST)
     if not form.is_valid():
         return _visit_page(request, appointment, status=422, record_form=form)
     try:
-        visits.repair_record_update(appointment=appointment, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        visits.repair_record_update(appointment=appointment, by=request.user, **form.cleaned_data)
     except ServiceError as exc:
         form.add_service_error(exc)
         return _visit_page(request, appointment, status=exc.status, record_form=form)
@@ -191,13 +192,13 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @technician_required
 @require_POST
-def part_add(request: HttpRequest, pk: int) -> HttpResponse:
+def part_add(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
     form = PartForm(request.POST, parts=_parts_for(appointment))
     if not form.is_valid():
         return _visit_page(request, appointment, status=422, part_form=form)
     try:
-        visits.part_usage_add(appointment=appointment, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        visits.part_usage_add(appointment=appointment, by=request.user, **form.cleaned_data)
     except ServiceError as exc:
         form.add_service_error(exc)
         return _visit_page(request, appointment, status=exc.status, part_form=form)
@@ -206,7 +207,7 @@ def part_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @technician_required
 @require_POST
-def part_remove(request: HttpRequest, pk: int, usage_id: int) -> HttpResponse:
+def part_remove(request: AuthedRequest, pk: int, usage_id: int) -> HttpResponse:
     appointment = _visit(request, pk)
     usage = (
         PartUsage.objects.filter(pk=usage_id, record__appointment=appointment)
@@ -216,7 +217,7 @@ def part_remove(request: HttpRequest, pk: int, usage_id: int) -> HttpResponse:
     if usage is None:
         raise Http404
     try:
-        visits.part_usage_remove(usage=usage, by=request.user)  # type: ignore[arg-type]
+        visits.part_usage_remove(usage=usage, by=request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
     return _back(appointment, "parts")
@@ -224,7 +225,7 @@ def part_remove(request: HttpRequest, pk: int, usage_id: int) -> HttpResponse:
 
 @technician_required
 @require_POST
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
     form = PhotoForm(request.POST)
     files = request.FILES.getlist("photos")
@@ -236,7 +237,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
         for name, data in uploads:
             visits.visit_photo_add(
                 appointment=appointment, by=request.user, stage=stage, name=name, data=data
-            )  # type: ignore[arg-type]
+            )
     except ServiceError as exc:
         reason = " ".join(exc.errors.values()) or exc.message
         return _visit_page(request, appointment, status=exc.status, photo_error=reason)
@@ -245,7 +246,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @technician_required
 @require_POST
-def wait_for_parts(request: HttpRequest, pk: int) -> HttpResponse:
+def wait_for_parts(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
     form = WaitForm(request.POST)
     if not form.is_valid():
@@ -255,7 +256,7 @@ def wait_for_parts(request: HttpRequest, pk: int) -> HttpResponse:
         visits.visit_wait_for_parts(
             appointment=appointment,
             by=request.user,
-            reason=data["reason"],  # type: ignore[arg-type]
+            reason=data["reason"],
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
         )
@@ -268,7 +269,7 @@ def wait_for_parts(request: HttpRequest, pk: int) -> HttpResponse:
 
 @technician_required
 @require_POST
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
+def complete(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
     form = CompleteForm(request.POST)
     if not form.is_valid():
@@ -280,7 +281,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
         visits.visit_complete(
             appointment=appointment,
             by=request.user,
-            signature=signature,  # type: ignore[arg-type]
+            signature=signature,
             signed_by=data["signed_by"],
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),

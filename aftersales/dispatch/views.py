@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import customer_required, require, settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.accounts.settings_area import settings_context
 from aftersales.core.errors import ServiceError
@@ -38,7 +39,7 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _station(request: HttpRequest, value: Any) -> ServiceStation | None:
+def _station(request: AuthedRequest, value: Any) -> ServiceStation | None:
     stations = selectors.stations_for_staff(request.user)
     text = str(value or "")
     if text.isdigit():
@@ -52,7 +53,9 @@ def _station(request: HttpRequest, value: Any) -> ServiceStation | None:
 # --- board ---------------------------------------------------------------------------------------
 
 
-def _board_context(request: HttpRequest, station: ServiceStation, day: date, **extra: Any) -> dict[str, Any]:
+def _board_context(
+    request: AuthedRequest, station: ServiceStation, day: date, **extra: Any
+) -> dict[str, Any]:
     b = selectors.board(station=station, day=day)
     waiting = selectors.pending_requests(station=station)
     crew = assignment.technicians_of(station.organization_id, [station.pk])
@@ -117,7 +120,7 @@ def _plan_choice(b: selectors.Board) -> dict[str, Any]:
 
 
 def _render_board(
-    request: HttpRequest, station: ServiceStation, day: date, status: int = 200, **extra: Any
+    request: AuthedRequest, station: ServiceStation, day: date, status: int = 200, **extra: Any
 ) -> HttpResponse:
     context = _board_context(request, station, day, **extra)
     htmx = getattr(request, "htmx", False)
@@ -131,7 +134,7 @@ def _render_board(
 
 @require(Cap.ASSIGN_JOBS)
 @require_GET
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: AuthedRequest) -> HttpResponse:
     station = _station(request, request.GET.get("station"))
     if station is None:
         return render(request, "dispatch/board.html", {"board": None, "stations": []})
@@ -141,7 +144,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @require(Cap.ASSIGN_JOBS)
 @require_POST
-def reassign(request: HttpRequest) -> HttpResponse:
+def reassign(request: AuthedRequest) -> HttpResponse:
     """Drop a block on another technician (and time): the same checks as any booking."""
     form = ReassignForm(request.POST)
     if not form.is_valid():
@@ -167,7 +170,7 @@ def reassign(request: HttpRequest) -> HttpResponse:
             appointment=appointment,
             start=start,
             end=start + length,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             technician=technician,
         )
     except ServiceError as exc:
@@ -192,7 +195,7 @@ def reassign(request: HttpRequest) -> HttpResponse:
 
 @require(Cap.ASSIGN_JOBS)
 @require_POST
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: AuthedRequest) -> HttpResponse:
     form = PlanForm(request.POST)
     station = _station(request, request.POST.get("station"))
     if station is None:
@@ -212,7 +215,7 @@ def plan(request: HttpRequest) -> HttpResponse:
         stored = planning.plan_day(
             station=station,
             day=day,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             objective=data.get("objective") or PlanObjective.LEAST_TRAVEL,
             balance_by=data.get("balance_by") or None,
             max_spread=data.get("max_spread"),
@@ -249,11 +252,11 @@ def _choice(values: Any) -> dict[str, Any]:
 
 @require(Cap.ASSIGN_JOBS)
 @require_POST
-def assign(request: HttpRequest, number: str) -> HttpResponse:
+def assign(request: AuthedRequest, number: str) -> HttpResponse:
     """Confirm the rules' proposal for one request."""
     sr = request_for_user(user=request.user, number=number)
     try:
-        assignment.assignment_apply(request=sr, by=request.user, version=sr.version)  # type: ignore[arg-type]
+        assignment.assignment_apply(request=sr, by=request.user, version=sr.version)
         messages.success(request, _("%(n)s 已派单。") % {"n": sr.number})
     except ServiceError as exc:
         messages.error(request, _reason(exc))
@@ -262,7 +265,7 @@ def assign(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.VIEW_VISITS)
 @require_GET
-def request_panel(request: HttpRequest, number: str) -> HttpResponse:
+def request_panel(request: AuthedRequest, number: str) -> HttpResponse:
     """The dispatch card on the console's request page (loaded there with HTMX)."""
     sr = request_for_user(user=request.user, number=number)
     proposal = (
@@ -270,7 +273,7 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
         if sr.assignee_id is None and sr.kind in assignment.skills.FIELD_KINDS
         else None
     )
-    record = sr.repair_records.order_by("-created_at").first()  # type: ignore[attr-defined]
+    record = sr.repair_records.order_by("-created_at").first()
     return render(
         request,
         "dispatch/partials/_request_panel.html",
@@ -291,7 +294,7 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.VIEW_DISPATCH_REPORTS)
 @require_GET
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthedRequest) -> HttpResponse:
     days = request.GET.get("days", "365")
     span = int(days) if days.isdigit() and 1 <= int(days) <= 3650 else 365
     report = selectors.coverage_report(user=request.user, days=span)
@@ -303,7 +306,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 def _mail_in_page(
-    request: HttpRequest, sr: Any, *, portal: bool, form: MailInStepForm | None = None, status: int = 200
+    request: AuthedRequest, sr: Any, *, portal: bool, form: MailInStepForm | None = None, status: int = 200
 ) -> HttpResponse:
     shipment = selectors.mail_in_of(sr)
     nxt = mailin.next_step(shipment.status) if shipment else None
@@ -337,7 +340,7 @@ def _reached(shipment: MailInShipment, step: str) -> bool:
     return order.index(step) <= order.index(shipment.status)
 
 
-def _mail_in_post(request: HttpRequest, sr: Any, *, portal: bool) -> HttpResponse:
+def _mail_in_post(request: AuthedRequest, sr: Any, *, portal: bool) -> HttpResponse:
     shipment = selectors.mail_in_of(sr)
     if shipment is None:
         raise Http404
@@ -350,7 +353,7 @@ def _mail_in_post(request: HttpRequest, sr: Any, *, portal: bool) -> HttpRespons
             shipment=shipment,
             by=request.user,
             step=data["step"],
-            carrier=data["carrier"],  # type: ignore[arg-type]
+            carrier=data["carrier"],
             tracking=data["tracking"],
             logistics_cost=None if portal else data["logistics_cost"],
             diagnosis="" if portal else data["diagnosis"],
@@ -365,7 +368,7 @@ def _mail_in_post(request: HttpRequest, sr: Any, *, portal: bool) -> HttpRespons
 
 @require(Cap.HANDLE_MAIL_IN)
 @require_http_methods(["GET", "POST"])
-def mail_in(request: HttpRequest, number: str) -> HttpResponse:
+def mail_in(request: AuthedRequest, number: str) -> HttpResponse:
     sr = request_for_user(user=request.user, number=number)
     if request.method == "POST":
         return _mail_in_post(request, sr, portal=False)
@@ -374,7 +377,7 @@ def mail_in(request: HttpRequest, number: str) -> HttpResponse:
 
 @customer_required
 @require_http_methods(["GET", "POST"])
-def portal_mail_in(request: HttpRequest, number: str) -> HttpResponse:
+def portal_mail_in(request: AuthedRequest, number: str) -> HttpResponse:
     sr = get_or_404(requests_for_user(request.user).select_related("organization"), number=number)
     if request.method == "POST":
         return _mail_in_post(request, sr, portal=True)
@@ -386,8 +389,8 @@ def portal_mail_in(request: HttpRequest, number: str) -> HttpResponse:
 
 @settings_admin_required
 @require_http_methods(["GET", "POST"])
-def map_settings(request: HttpRequest) -> HttpResponse:
-    organization = request.user.organization  # type: ignore[union-attr]
+def map_settings(request: AuthedRequest) -> HttpResponse:
+    organization = request.user.organization
     assert organization is not None  # settings_admin_required
     current = maps.settings_of(organization)
     initial = {
@@ -403,7 +406,7 @@ def map_settings(request: HttpRequest) -> HttpResponse:
             key = "" if data["clear_key"] else (data["api_key"] or None)
             maps.map_settings_update(
                 organization=organization,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 provider=data["provider"],
                 url_template=data["url_template"],
                 api_key=key,

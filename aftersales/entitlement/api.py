@@ -10,11 +10,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.core.errors import InvalidInput
 from aftersales.entitlement import quotes as quote_services
 from aftersales.entitlement import recorded, selectors
@@ -165,7 +165,7 @@ def _entitlement(check: selectors.Check) -> dict[str, Any]:
 
 
 @router.get("/entitlements", response=EntitlementOut)
-def entitlements(request: HttpRequest, params: Query[CheckIn]) -> dict[str, Any]:
+def entitlements(request: AuthedRequest, params: Query[CheckIn]) -> dict[str, Any]:
     """What the customer may ask for now, with reasons, legal basis and deadlines.
 
     Give ``serial`` (and ``kind``, ``fault``…) or ``request``. Impossible facts answer 422 naming the field.
@@ -240,20 +240,20 @@ def _unit_facts(unit: Any, facts: UnitFacts | None) -> dict[str, Any]:
 
 
 @router.get("/units/{serial}/entitlement-facts", response=UnitFactsOut)
-def get_unit_facts(request: HttpRequest, serial: str, model: str = "") -> dict[str, Any]:
+def get_unit_facts(request: AuthedRequest, serial: str, model: str = "") -> dict[str, Any]:
     """The unit's voucher status and use, as the 三包 rules read them."""
     unit = selectors.unit_by_serial(user=request.user, serial=serial, model=model)
     return _unit_facts(unit, UnitFacts.objects.filter(unit=unit).first())
 
 
 @router.patch("/units/{serial}/entitlement-facts", response=UnitFactsOut)
-def patch_unit_facts(request: HttpRequest, serial: str, payload: UnitFactsIn) -> dict[str, Any]:
+def patch_unit_facts(request: AuthedRequest, serial: str, payload: UnitFactsIn) -> dict[str, Any]:
     """Record the unit's voucher status and use; fields left out keep their value."""
     unit = selectors.unit_by_serial(user=request.user, serial=serial, model=payload.model)
     facts = recorded.unit_facts_save(
         unit=unit,
         by=request.user,
-        voucher=payload.voucher,  # type: ignore[arg-type]
+        voucher=payload.voucher,
         usage=payload.usage,
         note=payload.note,
     )
@@ -293,20 +293,20 @@ def _repair_facts(sr: Any, record: Any) -> dict[str, Any]:
 
 
 @router.get("/requests/{number}/repair-record", response=RepairFactsOut)
-def get_repair_facts(request: HttpRequest, number: str) -> dict[str, Any]:
+def get_repair_facts(request: AuthedRequest, number: str) -> dict[str, Any]:
     """The 三包 facts of the request's latest repair record."""
     sr = request_for_user(user=request.user, number=number)
     return _repair_facts(sr, recorded.repair_record_of(sr))
 
 
 @router.patch("/requests/{number}/repair-record", response=RepairFactsOut)
-def patch_repair_facts(request: HttpRequest, number: str, payload: RepairFactsIn) -> dict[str, Any]:
+def patch_repair_facts(request: AuthedRequest, number: str, payload: RepairFactsIn) -> dict[str, Any]:
     """Record the repair's 三包 facts; fields left out keep their value."""
     sr = request_for_user(user=request.user, number=number)
     record = recorded.repair_facts_save(
         request=sr,
         by=request.user,
-        serious_safety=payload.serious_safety,  # type: ignore[arg-type]
+        serious_safety=payload.serious_safety,
         fault_system=payload.fault_system,
         authorized_repairer=payload.authorized_repairer,
         repairer_name=payload.repairer_name,
@@ -474,24 +474,24 @@ class DecisionOut(Schema):
         return obj.decided_by.username if obj.decided_by_id and obj.decided_by else None
 
 
-def _rma(request: HttpRequest, number: str) -> ReturnAuthorization:
+def _rma(request: AuthedRequest, number: str) -> ReturnAuthorization:
     return selectors.rma_for_user(user=request.user, pk=number)
 
 
 @router.get("/returns", response=list[ReturnOut])
 @paginate(LimitOffsetPagination)
-def list_returns(request: HttpRequest, filters: Query[ReturnFilter]) -> Any:
+def list_returns(request: AuthedRequest, filters: Query[ReturnFilter]) -> Any:
     return selectors.rma_queue(user=request.user, status=filters.status, q=filters.q)
 
 
 @router.post("/returns", response={201: ReturnOut})
-def create_return(request: HttpRequest, payload: ReturnIn) -> tuple[int, ReturnAuthorization]:
+def create_return(request: AuthedRequest, payload: ReturnIn) -> tuple[int, ReturnAuthorization]:
     unit = selectors.unit_by_serial(user=request.user, serial=payload.serial, model=payload.model)
     created = rma_services.rma_request(
         unit=unit,
         by=request.user,
         kind=payload.kind,
-        fault=payload.fault,  # type: ignore[arg-type]
+        fault=payload.fault,
         description=payload.description,
         part=payload.part,
         odometer_km=payload.odometer_km,
@@ -501,21 +501,21 @@ def create_return(request: HttpRequest, payload: ReturnIn) -> tuple[int, ReturnA
 
 
 @router.get("/returns/{number}", response=ReturnOut)
-def get_return(request: HttpRequest, number: str) -> ReturnAuthorization:
+def get_return(request: AuthedRequest, number: str) -> ReturnAuthorization:
     return _rma(request, number)
 
 
 @router.get("/returns/{number}/decisions", response=list[DecisionOut])
-def return_decisions(request: HttpRequest, number: str) -> Any:
+def return_decisions(request: AuthedRequest, number: str) -> Any:
     return list(_rma(request, number).decisions.all())
 
 
 @router.post("/returns/{number}/approve", response=ReturnOut)
-def approve_return(request: HttpRequest, number: str, payload: ApproveIn) -> ReturnAuthorization:
+def approve_return(request: AuthedRequest, number: str, payload: ApproveIn) -> ReturnAuthorization:
     rma_services.rma_approve(
         rma=_rma(request, number),
         by=request.user,
-        option=payload.option,  # type: ignore[arg-type]
+        option=payload.option,
         reason=payload.reason,
         goodwill=payload.goodwill,
         resolution=payload.resolution,
@@ -525,22 +525,22 @@ def approve_return(request: HttpRequest, number: str, payload: ApproveIn) -> Ret
 
 
 @router.post("/returns/{number}/reject", response=ReturnOut)
-def reject_return(request: HttpRequest, number: str, payload: ReasonIn) -> ReturnAuthorization:
+def reject_return(request: AuthedRequest, number: str, payload: ReasonIn) -> ReturnAuthorization:
     rma_services.rma_reject(
         rma=_rma(request, number),
         by=request.user,
-        reason=payload.reason,  # type: ignore[arg-type]
+        reason=payload.reason,
         version=payload.version,
     )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/shipment", response=ReturnOut)
-def ship_return(request: HttpRequest, number: str, payload: ShipmentIn) -> ReturnAuthorization:
+def ship_return(request: AuthedRequest, number: str, payload: ShipmentIn) -> ReturnAuthorization:
     rma_services.rma_ship(
         rma=_rma(request, number),
         by=request.user,
-        carrier=payload.carrier,  # type: ignore[arg-type]
+        carrier=payload.carrier,
         tracking=payload.tracking,
         shipped_on=payload.shipped_on,
         version=payload.version,
@@ -549,22 +549,22 @@ def ship_return(request: HttpRequest, number: str, payload: ShipmentIn) -> Retur
 
 
 @router.post("/returns/{number}/receive", response=ReturnOut)
-def receive_return(request: HttpRequest, number: str, payload: ReceiveIn) -> ReturnAuthorization:
+def receive_return(request: AuthedRequest, number: str, payload: ReceiveIn) -> ReturnAuthorization:
     rma_services.rma_receive(
         rma=_rma(request, number),
         by=request.user,
-        received_on=payload.received_on,  # type: ignore[arg-type]
+        received_on=payload.received_on,
         version=payload.version,
     )
     return _rma(request, number)
 
 
 @router.post("/returns/{number}/inspection", response=ReturnOut)
-def inspect_return(request: HttpRequest, number: str, payload: InspectionIn) -> ReturnAuthorization:
+def inspect_return(request: AuthedRequest, number: str, payload: InspectionIn) -> ReturnAuthorization:
     rma_services.rma_inspect(
         rma=_rma(request, number),
         by=request.user,
-        findings=payload.findings,  # type: ignore[arg-type]
+        findings=payload.findings,
         notes=payload.notes,
         odometer_km=payload.odometer_km,
         attachment_ids=payload.photo_ids,
@@ -574,11 +574,11 @@ def inspect_return(request: HttpRequest, number: str, payload: InspectionIn) -> 
 
 
 @router.post("/returns/{number}/refund", response=ReturnOut)
-def refund_return(request: HttpRequest, number: str, payload: RefundIn) -> ReturnAuthorization:
+def refund_return(request: AuthedRequest, number: str, payload: RefundIn) -> ReturnAuthorization:
     rma_services.rma_refund(
         rma=_rma(request, number),
         by=request.user,
-        method=payload.method,  # type: ignore[arg-type]
+        method=payload.method,
         amount=payload.amount,
         reason=payload.reason,
         goodwill=payload.goodwill,
@@ -588,11 +588,11 @@ def refund_return(request: HttpRequest, number: str, payload: RefundIn) -> Retur
 
 
 @router.post("/returns/{number}/refund-paid", response=ReturnOut)
-def refund_paid(request: HttpRequest, number: str, payload: RefundPaidIn) -> ReturnAuthorization:
+def refund_paid(request: AuthedRequest, number: str, payload: RefundPaidIn) -> ReturnAuthorization:
     rma_services.rma_refund_paid(
         rma=_rma(request, number),
         by=request.user,
-        reference=payload.reference,  # type: ignore[arg-type]
+        reference=payload.reference,
         refunded_on=payload.refunded_on,
         version=payload.version,
     )
@@ -600,11 +600,11 @@ def refund_paid(request: HttpRequest, number: str, payload: RefundPaidIn) -> Ret
 
 
 @router.post("/returns/{number}/exchange", response=ReturnOut)
-def exchange_return(request: HttpRequest, number: str, payload: ExchangeIn) -> ReturnAuthorization:
+def exchange_return(request: AuthedRequest, number: str, payload: ExchangeIn) -> ReturnAuthorization:
     rma_services.rma_exchange(
         rma=_rma(request, number),
         by=request.user,
-        new_serial=payload.new_serial,  # type: ignore[arg-type]
+        new_serial=payload.new_serial,
         carrier=payload.carrier,
         tracking=payload.tracking,
         shipped_on=payload.shipped_on,
@@ -616,8 +616,8 @@ def exchange_return(request: HttpRequest, number: str, payload: ExchangeIn) -> R
 
 
 @router.post("/returns/{number}/close", response=ReturnOut)
-def close_return(request: HttpRequest, number: str, payload: Versioned) -> ReturnAuthorization:
-    rma_services.rma_close(rma=_rma(request, number), by=request.user, version=payload.version)  # type: ignore[arg-type]
+def close_return(request: AuthedRequest, number: str, payload: Versioned) -> ReturnAuthorization:
+    rma_services.rma_close(rma=_rma(request, number), by=request.user, version=payload.version)
     return _rma(request, number)
 
 
@@ -685,12 +685,12 @@ class QuoteOut(Schema):
         return list(obj.lines.all())
 
 
-def _quote(request: HttpRequest, pk: int) -> Quote:
+def _quote(request: AuthedRequest, pk: int) -> Quote:
     return selectors.quote_for_user(user=request.user, pk=pk)
 
 
 @router.post("/quotes", response={201: QuoteOut})
-def create_quote(request: HttpRequest, payload: QuoteIn) -> tuple[int, Quote]:
+def create_quote(request: AuthedRequest, payload: QuoteIn) -> tuple[int, Quote]:
     sr = request_for_user(user=request.user, number=payload.request)
     lines = [
         quote_services.LineIn(
@@ -706,7 +706,7 @@ def create_quote(request: HttpRequest, payload: QuoteIn) -> tuple[int, Quote]:
         request=sr,
         by=request.user,
         lines=lines,
-        note=payload.note,  # type: ignore[arg-type]
+        note=payload.note,
         send=payload.send,
         odometer_km=payload.odometer_km,
     )
@@ -714,17 +714,17 @@ def create_quote(request: HttpRequest, payload: QuoteIn) -> tuple[int, Quote]:
 
 
 @router.get("/quotes/{pk}", response=QuoteOut)
-def get_quote(request: HttpRequest, pk: int) -> Quote:
+def get_quote(request: AuthedRequest, pk: int) -> Quote:
     return _quote(request, pk)
 
 
 @router.post("/quotes/{pk}/approve", response=QuoteOut)
-def approve_quote(request: HttpRequest, pk: int) -> Quote:
-    quote_services.quote_approve(quote=_quote(request, pk), by=request.user)  # type: ignore[arg-type]
+def approve_quote(request: AuthedRequest, pk: int) -> Quote:
+    quote_services.quote_approve(quote=_quote(request, pk), by=request.user)
     return _quote(request, pk)
 
 
 @router.post("/quotes/{pk}/decline", response=QuoteOut)
-def decline_quote(request: HttpRequest, pk: int, payload: ReasonIn) -> Quote:
-    quote_services.quote_decline(quote=_quote(request, pk), by=request.user, reason=payload.reason)  # type: ignore[arg-type]
+def decline_quote(request: AuthedRequest, pk: int, payload: ReasonIn) -> Quote:
+    quote_services.quote_decline(quote=_quote(request, pk), by=request.user, reason=payload.reason)
     return _quote(request, pk)

@@ -378,10 +378,10 @@ def repair_visits(
         if returned is not None and finished_at is not None:
             hours = Decimal((finished_at - sr.created_at).total_seconds() / 3600).quantize(Decimal("0.1"))
         waiting = min(
-            _days_waiting_for_parts(sr.status_events, end, organization),  # type: ignore[attr-defined]
+            _days_waiting_for_parts(sr.status_events, end, organization),
             (end - dropped_off).days,
         )
-        recorded: list[RepairRecord] = sr.sanbao_records  # type: ignore[attr-defined]
+        recorded: list[RepairRecord] = sr.sanbao_records
         readings = [r.odometer_km for r in recorded if r.odometer_km is not None]
         fault = sr.fault_category or next(
             (r.fault_code or r.fault_system for r in recorded if r.fault_code or r.fault_system), ""
@@ -392,7 +392,7 @@ def repair_visits(
                 returned=returned,
                 fault=fault,
                 days_waiting_for_parts=max(waiting, 0),
-                quality_fault=not sr.paid_quotes,  # type: ignore[attr-defined]
+                quality_fault=not sr.paid_quotes,
                 hours=hours,
                 part_replaced=part_replaced(parts.get(sr.pk, []), car=car),
                 # A repair by someone without the 三包 duty is not one of "the" repairs the rules count.

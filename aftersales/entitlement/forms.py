@@ -132,8 +132,8 @@ class InspectForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for name in ConditionReport.FLAGS:
             self.fields[name] = forms.BooleanField(
-                label=ConditionReport._meta.get_field(name).verbose_name,
-                required=False,  # type: ignore[union-attr]
+                label=ConditionReport.flag_label(name),
+                required=False,
             )
 
     def findings(self) -> dict[str, bool]:
@@ -280,7 +280,7 @@ class GiftsField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return gifts_text(value) if isinstance(value, list) else value
 
-    def clean(self, value: Any) -> list[dict[str, Any]]:  # type: ignore[override]
+    def clean(self, value: Any) -> list[dict[str, Any]]:
         return parse_gifts(super().clean(value))
 
 

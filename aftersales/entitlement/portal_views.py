@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.decorators import customer_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.core.errors import ServiceError
 from aftersales.customers.selectors import units_for_user
 from aftersales.entitlement import quotes as quote_steps
@@ -45,7 +46,7 @@ def _scenarios(unit: Any) -> list[dict[str, Any]]:
 
 @customer_required
 @require_GET
-def unit_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_entitlement(request: AuthedRequest, pk: int) -> HttpResponse:
     """/portal/units/<id>/entitlement/: what can I do with this unit, until when, and on what basis."""
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     story = selectors.unit_story(unit)
@@ -63,7 +64,7 @@ def unit_entitlement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @customer_required
-def return_new(request: HttpRequest, pk: int) -> HttpResponse:
+def return_new(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     kind = request.GET.get("kind", "return")
     fault = request.GET.get("fault", FaultType.PERFORMANCE)
@@ -81,7 +82,7 @@ def return_new(request: HttpRequest, pk: int) -> HttpResponse:
                 unit=unit,
                 by=request.user,
                 kind=data["kind"],
-                fault=data["fault"],  # type: ignore[arg-type]
+                fault=data["fault"],
                 description=data["description"],
                 odometer_km=data["odometer_km"],
                 channel="web",
@@ -109,7 +110,7 @@ def return_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_GET
-def return_list(request: HttpRequest) -> HttpResponse:
+def return_list(request: AuthedRequest) -> HttpResponse:
     units = (
         units_for_user(request.user)
         .select_related("product_model", "organization")
@@ -125,7 +126,7 @@ def return_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, rma: ReturnAuthorization, ship_form: ShipForm | None = None, status: int = 200
+    request: AuthedRequest, rma: ReturnAuthorization, ship_form: ShipForm | None = None, status: int = 200
 ) -> HttpResponse:
     stage = rma.eligibility.get("inspected") or rma.eligibility.get("requested") or {}
     return render(
@@ -143,13 +144,13 @@ def _detail(
 
 @customer_required
 @require_GET
-def return_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def return_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.rma_for_user(user=request.user, pk=pk))
 
 
 @customer_required
 @require_POST
-def return_ship(request: HttpRequest, pk: int) -> HttpResponse:
+def return_ship(request: AuthedRequest, pk: int) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
     form = ShipForm(request.POST, prefix="ship")
     if form.is_valid():
@@ -157,7 +158,7 @@ def return_ship(request: HttpRequest, pk: int) -> HttpResponse:
             steps.rma_ship(
                 rma=rma,
                 by=request.user,
-                carrier=form.cleaned_data["carrier"],  # type: ignore[arg-type]
+                carrier=form.cleaned_data["carrier"],
                 tracking=form.cleaned_data["tracking"],
                 shipped_on=form.cleaned_data["shipped_on"],
             )
@@ -171,10 +172,10 @@ def return_ship(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_POST
-def return_close(request: HttpRequest, pk: int) -> HttpResponse:
+def return_close(request: AuthedRequest, pk: int) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
     try:
-        steps.rma_close(rma=rma, by=request.user)  # type: ignore[arg-type]
+        steps.rma_close(rma=rma, by=request.user)
     except ServiceError as exc:
         messages.error(request, " ".join(exc.errors.values()) or exc.message)
     else:
@@ -183,7 +184,7 @@ def return_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _quote_page(
-    request: HttpRequest, quote: Quote, form: ReasonForm | None = None, status: int = 200
+    request: AuthedRequest, quote: Quote, form: ReasonForm | None = None, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -195,16 +196,16 @@ def _quote_page(
 
 @customer_required
 @require_GET
-def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _quote_page(request, selectors.quote_for_user(user=request.user, pk=pk))
 
 
 @customer_required
 @require_POST
-def quote_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
     try:
-        quote_steps.quote_approve(quote=quote, by=request.user)  # type: ignore[arg-type]
+        quote_steps.quote_approve(quote=quote, by=request.user)
     except ServiceError as exc:
         messages.error(request, " ".join(exc.errors.values()) or exc.message)
     else:
@@ -214,12 +215,12 @@ def quote_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_POST
-def quote_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
     form = ReasonForm(request.POST, prefix="decline")
     if form.is_valid():
         try:
-            quote_steps.quote_decline(quote=quote, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+            quote_steps.quote_decline(quote=quote, by=request.user, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -230,7 +231,7 @@ def quote_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 @require_GET
-def request_panel(request: HttpRequest, number: str) -> HttpResponse:
+def request_panel(request: AuthedRequest, number: str) -> HttpResponse:
     """The portal request page's panel (HTMX): the return's progress, or a quote waiting for an answer."""
     sr = request_for_user(user=request.user, number=number)
     rma = getattr(sr, "rma", None) if sr.kind in (Kind.RETURN, Kind.EXCHANGE, Kind.REFUND) else None

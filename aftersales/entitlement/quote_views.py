@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.decorators import require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.catalog.models import ProductCategory
 from aftersales.core.errors import ServiceError
@@ -23,7 +24,7 @@ from aftersales.service.selectors import request_for_user
 
 
 @require(Cap.QUOTE)
-def quote_new(request: HttpRequest) -> HttpResponse:
+def quote_new(request: AuthedRequest) -> HttpResponse:
     """/console/quotes/new/?request=SR-…: lines from the catalog, labour and travel."""
     number = request.GET.get("request", "") or request.POST.get("request", "")
     sr = request_for_user(user=request.user, number=number)
@@ -62,7 +63,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
                 request=sr,
                 by=request.user,
                 lines=rows,
-                note=form.cleaned_data["note"],  # type: ignore[arg-type]
+                note=form.cleaned_data["note"],
                 send=form.cleaned_data["send"],
                 odometer_km=form.cleaned_data["odometer_km"],
             )
@@ -91,7 +92,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_GET
-def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
     return render(
         request,
@@ -107,7 +108,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Cap.QUOTE)
 @require_POST
-def quote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def quote_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
     by: Any = request.user
     try:

@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.decorators import require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import ServiceError
 from aftersales.core.htmx import render_htmx
@@ -49,7 +50,7 @@ STATUS_FILTERS = [
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_GET
-def rma_list(request: HttpRequest) -> HttpResponse:
+def rma_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     q = request.GET.get("q", "")
     page = Paginator(selectors.rma_queue(user=request.user, status=status, q=q), 25).get_page(
@@ -65,7 +66,7 @@ def rma_list(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.DECIDE_RETURNS)
-def rma_new(request: HttpRequest) -> HttpResponse:
+def rma_new(request: AuthedRequest) -> HttpResponse:
     form = ConsoleReturnForm(request.POST or None, initial={"serial": request.GET.get("serial", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -75,7 +76,7 @@ def rma_new(request: HttpRequest) -> HttpResponse:
                 unit=unit,
                 by=request.user,
                 kind=data["kind"],
-                fault=data["fault"],  # type: ignore[arg-type]
+                fault=data["fault"],
                 description=data["description"],
                 part=data["part"],
                 odometer_km=data["odometer_km"],
@@ -93,12 +94,12 @@ def rma_new(request: HttpRequest) -> HttpResponse:
 
 @require(Cap.DECIDE_RETURNS)
 @require_POST
-def rma_attach(request: HttpRequest, number: str) -> HttpResponse:
+def rma_attach(request: AuthedRequest, number: str) -> HttpResponse:
     sr = request_for_user(user=request.user, number=number)
     try:
         created = steps.rma_attach(
             request=sr, by=request.user, fault=request.POST.get("fault", "performance")
-        )  # type: ignore[arg-type]
+        )
     except ServiceError as exc:
         messages.error(request, " ".join(exc.errors.values()) or exc.message)
         return redirect("service:detail", number=number)
@@ -138,7 +139,7 @@ FORMS: dict[str, type[forms.Form]] = {
 
 
 def _render(
-    request: HttpRequest,
+    request: AuthedRequest,
     rma: ReturnAuthorization,
     bound: dict[str, forms.Form] | None = None,
     status: int = 200,
@@ -190,7 +191,7 @@ def _render(
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_GET
-def rma_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def rma_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _render(request, selectors.rma_for_user(user=request.user, pk=pk))
 
 
@@ -258,11 +259,11 @@ DONE = {
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_POST
-def rma_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def rma_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
     if step == "close":
         try:
-            steps.rma_close(rma=rma, by=request.user)  # type: ignore[arg-type]
+            steps.rma_close(rma=rma, by=request.user)
         except ServiceError as exc:
             messages.error(request, " ".join(exc.errors.values()) or exc.message)
         else:

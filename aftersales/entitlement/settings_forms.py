@@ -90,10 +90,11 @@ class CategoryTermsForm(forms.ModelForm):
                 )
         if "extra_main_parts" in self.fields:
             parts = self.fields["extra_main_parts"]
+            assert isinstance(parts, forms.ModelMultipleChoiceField)
             parts.queryset = SparePart.objects.filter(organization_id=category.organization_id).order_by(
                 "name"
-            )  # type: ignore[attr-defined]
-            parts.widget = forms.CheckboxSelectMultiple(choices=parts.choices)  # type: ignore[attr-defined]
+            )
+            parts.widget = forms.CheckboxSelectMultiple(choices=parts.choices)  # type: ignore[arg-type]
             parts.required = False
 
     def clean_use_compensation_rate(self) -> Any:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.settings_area import settings_context
 from aftersales.catalog.models import ProductCategory
 from aftersales.core.errors import InvalidInput
@@ -47,15 +48,15 @@ def _rows(category: ProductCategory, policy: CategoryPolicy | None) -> list[dict
 
 
 @settings_admin_required
-def entitlement_settings(request: HttpRequest) -> HttpResponse:
-    organization = request.user.organization  # type: ignore[union-attr]
+def entitlement_settings(request: AuthedRequest) -> HttpResponse:
+    organization = request.user.organization
     assert organization is not None  # settings_admin_required: an admin of an organization
     current = entitlement_settings_of(organization)
     form = HolidaySettingForm(request.POST if request.method == "POST" else None, instance=current)
     if request.method == "POST" and form.is_valid():
         entitlement_settings_save(
             organization=organization,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             no_reason_holiday_extends=form.cleaned_data["no_reason_holiday_extends"],
         )
         messages.success(request, _("已保存。"))
@@ -82,8 +83,8 @@ def entitlement_settings(request: HttpRequest) -> HttpResponse:
 
 
 @settings_admin_required
-def category_terms(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = request.user.organization  # type: ignore[union-attr]
+def category_terms(request: AuthedRequest, pk: int) -> HttpResponse:
+    organization = request.user.organization
     category = get_object_or_404(ProductCategory, pk=pk, organization=organization)
     policy = CategoryPolicy.objects.filter(category=category).first() or CategoryPolicy(category=category)
     form = CategoryTermsForm(
@@ -94,7 +95,7 @@ def category_terms(request: HttpRequest, pk: int) -> HttpResponse:
             category_terms_save(
                 category=category,
                 by=request.user,
-                values=form.values(),  # type: ignore[arg-type]
+                values=form.values(),
                 extra_main_parts=list(form.cleaned_data["extra_main_parts"])
                 if "extra_main_parts" in form.fields
                 else None,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.access import get_or_404, scope
 from aftersales.accounts.decorators import require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import InvalidInput, ServiceError
 from aftersales.dispatch.models import RepairRecord
@@ -52,7 +53,7 @@ def show_errors(form: Any, exc: ServiceError, rename: dict[str, str] | None = No
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_GET
-def check(request: HttpRequest) -> HttpResponse:
+def check(request: AuthedRequest) -> HttpResponse:
     """/console/entitlement/?serial=… (or ?request=SR-…): what the customer may ask for, and why."""
     number = request.GET.get("request", "").strip()
     context: dict[str, Any] = {"result": None, "number": number}
@@ -101,7 +102,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_GET
-def request_panel(request: HttpRequest, number: str) -> HttpResponse:
+def request_panel(request: AuthedRequest, number: str) -> HttpResponse:
     """The panel on the request page (loaded by HTMX): entitlement, the return and quotes."""
     sr = request_for_user(user=request.user, number=number)
     context: dict[str, Any] = {"sr": sr, "view": None, "error": None}
@@ -133,7 +134,7 @@ def request_panel(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_GET
-def unit_section(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_section(request: AuthedRequest, pk: int) -> HttpResponse:
     """The unit page's warranty section (loaded by HTMX)."""
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     return render(
@@ -152,14 +153,14 @@ def unit_section(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.RECORD_FACTS)
-def unit_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_facts_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """The unit's voucher status and use (an altered voucher or a car used for hire leaves 三包)."""
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     facts = UnitFacts.objects.filter(unit=unit).first() or UnitFacts(unit=unit)
     form = UnitFactsForm(request.POST if request.method == "POST" else None, instance=facts)
     if request.method == "POST" and form.is_valid():
         try:
-            recorded.unit_facts_save(unit=unit, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            recorded.unit_facts_save(unit=unit, by=request.user, **form.cleaned_data)
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -174,7 +175,7 @@ def unit_facts_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.RECORD_FACTS)
-def repair_facts_edit(request: HttpRequest, number: str) -> HttpResponse:
+def repair_facts_edit(request: AuthedRequest, number: str) -> HttpResponse:
     """A repair's 三包 facts: serious safety fault, fault system, who repaired it, the mileage."""
     sr = request_for_user(user=request.user, number=number)
     if sr.kind != Kind.REPAIR:
@@ -183,7 +184,7 @@ def repair_facts_edit(request: HttpRequest, number: str) -> HttpResponse:
     form = RepairFactsForm(request.POST if request.method == "POST" else None, instance=record)
     if request.method == "POST" and form.is_valid():
         try:
-            recorded.repair_facts_save(request=sr, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            recorded.repair_facts_save(request=sr, by=request.user, **form.cleaned_data)
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -198,7 +199,7 @@ def repair_facts_edit(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require(Cap.CHECK_ENTITLEMENT)
-def sale_terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def sale_terms_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """What was agreed at the sale: the buyer's confirmation of a no-reason-return exclusion, and gifts."""
     if not can(request.user, Cap.EDIT_CUSTOMERS):
         raise Http404
@@ -207,7 +208,7 @@ def sale_terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SaleTermsForm(request.POST or None, instance=terms)
     if request.method == "POST" and form.is_valid():
         try:
-            services.sale_terms_save(terms=form.instance, by=request.user)  # type: ignore[arg-type]
+            services.sale_terms_save(terms=form.instance, by=request.user)
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -222,12 +223,12 @@ def sale_terms_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Cap.SELL_WARRANTY)
-def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_new(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     form = ContractForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            contract = services.contract_create(unit=unit, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            contract = services.contract_create(unit=unit, by=request.user, **form.cleaned_data)
         except ServiceError as exc:
             show_errors(form, exc)
         else:
@@ -241,7 +242,7 @@ def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _contract(request: HttpRequest, pk: int) -> ExtendedWarrantyContract:
+def _contract(request: AuthedRequest, pk: int) -> ExtendedWarrantyContract:
     return get_or_404(
         scope(ExtendedWarrantyContract.objects.select_related("unit", "organization"), request.user), pk=pk
     )
@@ -249,12 +250,12 @@ def _contract(request: HttpRequest, pk: int) -> ExtendedWarrantyContract:
 
 @require(Cap.SELL_WARRANTY)
 @require_POST
-def claim_new(request: HttpRequest, pk: int) -> HttpResponse:
+def claim_new(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     form = ClaimForm(request.POST)
     if form.is_valid():
         try:
-            services.claim_add(contract=contract, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.claim_add(contract=contract, by=request.user, **form.cleaned_data)
         except ServiceError as exc:
             show_errors(form, exc)
     if form.errors:
@@ -267,13 +268,13 @@ def claim_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Cap.SELL_WARRANTY)
 @require_POST
-def contract_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
             raise InvalidInput({"reason": _("请填写原因。")})
-        services.contract_cancel(contract=contract, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        services.contract_cancel(contract=contract, by=request.user, reason=form.cleaned_data["reason"])
     except ServiceError as exc:
         messages.error(request, " ".join(exc.errors.values()) or exc.message)
     else:
@@ -283,7 +284,7 @@ def contract_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require(Cap.CHECK_ENTITLEMENT)
 @require_GET
-def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """A past decision explained: the facts it was taken on, and the engine run again on them."""
     record = get_or_404(
         scope(

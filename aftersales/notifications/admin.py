@@ -3,7 +3,7 @@ from django.contrib import admin
 from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, WebhookSubscription
 
 
-class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
+class DeliveryInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
@@ -11,7 +11,7 @@ class DeliveryInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "channel", "recipient", "status", "attempts", "next_attempt_at", "sent_at")
     list_filter = ("channel", "status", "organization")
     search_fields = ("recipient", "dedupe_key")
@@ -20,6 +20,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ("url", "organization", "is_active", "created_at")
     list_filter = ("organization", "is_active")

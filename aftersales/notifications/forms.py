@@ -31,7 +31,7 @@ class WebhookForm(BootstrapMixin, forms.Form):
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
 
     def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         if not editing:
             del self.fields["is_active"]  # a new subscription starts active
 

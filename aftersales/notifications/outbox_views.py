@@ -7,11 +7,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.settings_area import settings_org, settings_org_id, settings_render
 from aftersales.notifications.models import OutboxSettings
 from aftersales.notifications.outbox_settings import FIELDS, outbox_settings_for, outbox_settings_update
@@ -43,14 +44,14 @@ class OutboxSettingsForm(forms.ModelForm):
 
 
 @settings_admin_required
-def outbox_settings(request: HttpRequest) -> HttpResponse:
+def outbox_settings(request: AuthedRequest) -> HttpResponse:
     org = _org(request)
     current = outbox_settings_for(org)
     form = OutboxSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         outbox_settings_update(
             organization=org,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             values={f: form.cleaned_data[f] for f in FIELDS},
         )
         messages.success(request, _("发送设置已保存，之后投递的消息按新设置发送。"))

@@ -8,13 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.settings_area import settings_context
 from aftersales.accounts.settings_request import settings_actor, settings_org, settings_org_id
 from aftersales.core.errors import ServiceError
@@ -26,7 +27,7 @@ from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, Webh
 LOG_PAGE = 20
 
 
-def _org_subscriptions(request: HttpRequest) -> Any:
+def _org_subscriptions(request: AuthedRequest) -> Any:
     return WebhookSubscription.objects.filter(organization_id=settings_org_id(request))
 
 
@@ -36,7 +37,7 @@ def _form_data(form: WebhookForm) -> dict[str, Any]:
 
 
 @settings_admin_required
-def webhook_list(request: HttpRequest) -> HttpResponse:
+def webhook_list(request: AuthedRequest) -> HttpResponse:
     subs = (
         _org_subscriptions(request)
         .order_by("-is_active", "url")
@@ -55,7 +56,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest,
+    request: AuthedRequest,
     sub: WebhookSubscription,
     *,
     secret: str | None = None,
@@ -101,7 +102,7 @@ def _detail(
 
 
 @settings_admin_required
-def webhook_create(request: HttpRequest) -> HttpResponse:
+def webhook_create(request: AuthedRequest) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,7 +124,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 
 
 @settings_admin_required
-def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     sub = get_or_404(_org_subscriptions(request), pk=pk)
     if request.method != "POST":
         return _detail(request, sub)
@@ -146,7 +147,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def webhook_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
     sub = get_or_404(_org_subscriptions(request), pk=pk)
     active = request.POST.get("active") == "1"
     services.webhook_set_active(subscription=sub, actor=settings_actor(request), active=active)
@@ -156,7 +157,7 @@ def webhook_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_rotate(request: AuthedRequest, pk: int) -> HttpResponse:
     sub = get_or_404(_org_subscriptions(request), pk=pk)
     sub, secret = services.webhook_rotate_secret(subscription=sub, actor=settings_actor(request))
     messages.success(request, _("已生成新密钥，旧密钥立即失效。"))
@@ -165,7 +166,7 @@ def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_test(request: AuthedRequest, pk: int) -> HttpResponse:
     sub = get_or_404(_org_subscriptions(request), pk=pk)
     try:
         services.webhook_test(subscription=sub, actor=settings_actor(request))

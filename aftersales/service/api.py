@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Role, User
 from aftersales.core.errors import InvalidInput, PermissionDenied
 from aftersales.core.fastpath.schemas import trusted
@@ -208,22 +208,22 @@ class RatingOut(RatingIn):
     created_at: datetime
 
 
-def _get(request: HttpRequest, number: str) -> ServiceRequest:
+def _get(request: AuthedRequest, number: str) -> ServiceRequest:
     return selectors.request_for_user(user=request.user, number=number)
 
 
-def _out(request: HttpRequest, number: str) -> RequestOut:
+def _out(request: AuthedRequest, number: str) -> RequestOut:
     """The request as the API shows it, read fresh (after a change, with its new version)."""
     return trusted(RequestOut, _get(request, number))
 
 
 @router.post("/requests", response={201: RequestOut})
-def create_request(request: HttpRequest, payload: RequestIn) -> Status[RequestOut]:
+def create_request(request: AuthedRequest, payload: RequestIn) -> Status[RequestOut]:
     data = payload.dict()
     contact = data.pop("contact")
     created = opening.request_open(
         by=request.user,
-        contact=opening.Contact(**contact) if contact else None,  # type: ignore[arg-type]
+        contact=opening.Contact(**contact) if contact else None,
         **data,
     )
     # Everything the response shows is on ``created`` already (its organization, customer, unit
@@ -234,34 +234,34 @@ def create_request(request: HttpRequest, payload: RequestIn) -> Status[RequestOu
 
 @router.get("/requests", response=list[RequestOut])
 @paginate(LimitOffsetPagination)
-def list_requests(request: HttpRequest, filters: Query[QueueIn]) -> Any:
+def list_requests(request: AuthedRequest, filters: Query[QueueIn]) -> Any:
     return selectors.request_queue(
         user=request.user, f=selectors.QueueFilter(**filters.dict())
     ).select_related("organization")
 
 
 @router.get("/requests/{number}", response=RequestOut)
-def get_request(request: HttpRequest, number: str) -> RequestOut:
+def get_request(request: AuthedRequest, number: str) -> RequestOut:
     return _out(request, number)
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if request.user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+def _staff_only(request: AuthedRequest) -> None:
+    if request.user.role == Role.CUSTOMER:
         raise PermissionDenied(_("只有员工可以执行此操作。"))
 
 
 @router.patch("/requests/{number}", response=RequestOut)
-def update_request(request: HttpRequest, number: str, payload: RequestPatch) -> RequestOut:
+def update_request(request: AuthedRequest, number: str, payload: RequestPatch) -> RequestOut:
     sr = _get(request, number)
     _staff_only(request)
     changes = patch_changes(payload, ServiceRequest)
     version = changes.pop("version")
-    services.request_update(request=sr, by=request.user, version=version, **changes)  # type: ignore[arg-type]
+    services.request_update(request=sr, by=request.user, version=version, **changes)
     return _out(request, number)
 
 
 @router.get("/requests/{number}/transitions", response=list[TransitionOut])
-def list_transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+def list_transitions(request: AuthedRequest, number: str) -> list[dict[str, Any]]:
     sr = _get(request, number)
     return [
         {"name": t.name, "target": t.target.value, "needs_reason": t.needs_reason}
@@ -270,20 +270,20 @@ def list_transitions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 
 @router.post("/requests/{number}/transitions", response=RequestOut)
-def take_transition(request: HttpRequest, number: str, payload: TransitionIn) -> RequestOut:
+def take_transition(request: AuthedRequest, number: str, payload: TransitionIn) -> RequestOut:
     sr = _get(request, number)
     services.request_transition(
         request=sr,
         name=payload.name,
         by=request.user,
-        reason=payload.reason,  # type: ignore[arg-type]
+        reason=payload.reason,
         version=payload.version,
     )
     return _out(request, number)
 
 
 @router.post("/requests/{number}/assign", response=RequestOut)
-def assign(request: HttpRequest, number: str, payload: AssignIn) -> RequestOut:
+def assign(request: AuthedRequest, number: str, payload: AssignIn) -> RequestOut:
     sr = _get(request, number)
     _staff_only(request)
     assignee = User.objects.filter(username=payload.username, organization_id=sr.organization_id).first()
@@ -293,70 +293,70 @@ def assign(request: HttpRequest, number: str, payload: AssignIn) -> RequestOut:
         request=sr,
         assignee=assignee,
         by=request.user,
-        reason=payload.reason,  # type: ignore[arg-type]
+        reason=payload.reason,
         version=payload.version,
     )
     return _out(request, number)
 
 
 @router.get("/requests/{number}/messages", response=list[MessageOut])
-def list_messages(request: HttpRequest, number: str) -> Any:
+def list_messages(request: AuthedRequest, number: str) -> Any:
     sr = _get(request, number)
     return selectors.messages_for_user(user=request.user, request=sr)
 
 
 @router.post("/requests/{number}/messages", response={201: MessageOut})
-def add_message(request: HttpRequest, number: str, payload: MessageIn) -> tuple[int, Message]:
+def add_message(request: AuthedRequest, number: str, payload: MessageIn) -> tuple[int, Message]:
     sr = _get(request, number)
     message = services.message_add(
         request=sr,
         by=request.user,
         body=payload.body,
-        internal=payload.internal,  # type: ignore[arg-type]
+        internal=payload.internal,
         channel="web" if request.user.role == Role.CUSTOMER else "api",
-    )  # type: ignore[union-attr]
+    )
     return 201, message
 
 
 @router.get("/requests/{number}/events", response=list[EventOut])
-def list_events(request: HttpRequest, number: str) -> Any:
+def list_events(request: AuthedRequest, number: str) -> Any:
     sr = _get(request, number)
     return selectors.timeline_for_user(user=request.user, request=sr)
 
 
 @router.get("/requests/{number}/attachments", response=list[AttachmentOut])
-def list_attachments(request: HttpRequest, number: str) -> Any:
+def list_attachments(request: AuthedRequest, number: str) -> Any:
     sr = _get(request, number)
     return selectors.attachments_for_user(user=request.user, request=sr)
 
 
 @router.post("/requests/{number}/attachments", response={201: AttachmentOut})
 def add_attachment(
-    request: HttpRequest, number: str, file: File[UploadedFile], internal: Form[bool] = False
+    request: AuthedRequest, number: str, file: File[UploadedFile], internal: Form[bool] = False
 ) -> tuple[int, Attachment]:
     sr = _get(request, number)
-    if internal and request.user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+    if internal and request.user.role == Role.CUSTOMER:
         raise PermissionDenied(_("客户不能添加内部附件。"))
     data = attach.read_upload(file)
     return 201, attach.attachment_add(
         request=sr,
         by=request.user,
         name=file.name or "file",
-        data=data,  # type: ignore[arg-type]
+        data=data,
         public=not internal,
     )
 
 
 @router.get("/requests/{number}/rating", response=RatingOut)
-def get_rating(request: HttpRequest, number: str) -> Rating:
+def get_rating(request: AuthedRequest, number: str) -> Rating:
     sr = _get(request, number)
     return Rating.objects.get(request=sr)
 
 
 @router.post("/requests/{number}/rating", response={201: RatingOut})
-def rate(request: HttpRequest, number: str, payload: RatingIn) -> tuple[int, Rating]:
+def rate(request: AuthedRequest, number: str, payload: RatingIn) -> tuple[int, Rating]:
     sr = _get(request, number)
-    return 201, services.rating_submit(request=sr, by=request.user, **payload.dict())  # type: ignore[arg-type]
+    return 201, services.rating_submit(request=sr, by=request.user, **payload.dict())
 
 
 class InboundOut(Schema):
@@ -365,9 +365,9 @@ class InboundOut(Schema):
 
 
 @router.post("/inbound/email", response={200: InboundOut, 201: InboundOut})
-def inbound_email(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def inbound_email(request: AuthedRequest) -> tuple[int, dict[str, Any]]:
     """Post a raw RFC 822 message (Content-Type: message/rfc822) from a mail gateway."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     if user.organization is None or user.role == Role.CUSTOMER:
         raise PermissionDenied(_("只有组织的集成令牌可以提交邮件。"))
     if not request.body:

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.decorators import customer_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.core.errors import ServiceError, renamed
 from aftersales.core.htmx import htmx_partial
 from aftersales.customers.selectors import units_for_user
@@ -79,13 +80,13 @@ def steps_for(sr: ServiceRequest) -> tuple[Status, ...]:
     return FIELD_STEPS
 
 
-def _get(request: HttpRequest, number: str) -> ServiceRequest:
+def _get(request: AuthedRequest, number: str) -> ServiceRequest:
     return selectors.request_for_user(user=request.user, number=number)
 
 
 @customer_required
 @require_GET
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.requests_for_user(request.user).select_related(
         "unit", "unit__product_model", "organization"
     )
@@ -98,7 +99,7 @@ PORTAL_FIELDS = {"unit_id": "unit", "unit_serial": "serial"}
 
 
 @customer_required
-def request_new(request: HttpRequest) -> HttpResponse:
+def request_new(request: AuthedRequest) -> HttpResponse:
     units = list(
         units_for_user(request.user)
         .select_related("product_model", "customer", "organization")
@@ -136,7 +137,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 
 def _create(
-    request: HttpRequest, form: PortalRequestForm, kept: KeptUploads, duplicates: list[str]
+    request: AuthedRequest, form: PortalRequestForm, kept: KeptUploads, duplicates: list[str]
 ) -> ServiceRequest | None:
     """The request with its photos, or None with the form's errors (and ``duplicates``) filled in."""
     data = form.cleaned_data
@@ -146,7 +147,7 @@ def _create(
             by=request.user,
             kind=data["kind"],
             channel=Channel.WEB,
-            description=data["description"],  # type: ignore[arg-type]
+            description=data["description"],
             unit_id=data["unit"],
             unit_serial=data["serial"],
             fulfilment=Fulfilment.ONSITE,
@@ -176,7 +177,7 @@ def _progress(sr: ServiceRequest) -> list[dict[str, Any]]:
     ]
 
 
-def _status_context(request: HttpRequest, sr: ServiceRequest) -> dict[str, Any]:
+def _status_context(request: AuthedRequest, sr: ServiceRequest) -> dict[str, Any]:
     names = {t.name for t in selectors.allowed_transitions(user=request.user, request=sr)}
     return {
         "sr": sr,
@@ -187,7 +188,9 @@ def _status_context(request: HttpRequest, sr: ServiceRequest) -> dict[str, Any]:
     }
 
 
-def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, **forms: Any) -> HttpResponse:
+def _render_detail(
+    request: AuthedRequest, sr: ServiceRequest, status: int = 200, **forms: Any
+) -> HttpResponse:
     rating = getattr(sr, "rating", None)
     context: dict[str, Any] = {
         **_status_context(request, sr),
@@ -211,13 +214,13 @@ def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, 
 
 @customer_required
 @require_GET
-def request_detail(request: HttpRequest, number: str) -> HttpResponse:
+def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get(request, number))
 
 
 @customer_required
 @require_GET
-def request_status(request: HttpRequest, number: str) -> HttpResponse:
+def request_status(request: AuthedRequest, number: str) -> HttpResponse:
     """The live status block, polled by the page; a change reloads the page so its actions follow."""
     sr = _get(request, number)
     response = render(request, "service/portal/partials/_status.html", _status_context(request, sr))
@@ -227,17 +230,17 @@ def request_status(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
-def _done(request: HttpRequest, number: str, text: str, anchor: str = "") -> HttpResponse:
+def _done(request: AuthedRequest, number: str, text: str, anchor: str = "") -> HttpResponse:
     messages.success(request, text)
     return redirect(reverse("portal_requests:detail", args=[number]) + anchor)
 
 
 @customer_required
 @require_POST
-def request_accept(request: HttpRequest, number: str) -> HttpResponse:
+def request_accept(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     try:
-        services.request_transition(request=sr, name="customer_accept", by=request.user)  # type: ignore[arg-type]
+        services.request_transition(request=sr, name="customer_accept", by=request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("portal_requests:detail", number=number)
@@ -246,7 +249,7 @@ def request_accept(request: HttpRequest, number: str) -> HttpResponse:
 
 @customer_required
 @require_POST
-def request_reject(request: HttpRequest, number: str) -> HttpResponse:
+def request_reject(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = RejectForm(request.POST)
     if form.is_valid():
@@ -254,7 +257,7 @@ def request_reject(request: HttpRequest, number: str) -> HttpResponse:
             services.request_transition(
                 request=sr,
                 name="customer_reject",
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
@@ -266,7 +269,7 @@ def request_reject(request: HttpRequest, number: str) -> HttpResponse:
 
 @customer_required
 @require_POST
-def request_reply(request: HttpRequest, number: str) -> HttpResponse:
+def request_reply(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     kept, refused = keep_uploads(request, field="photos")
     form = PortalReplyForm(request.POST, request.FILES, kept=len(kept.items))
@@ -295,12 +298,12 @@ def request_reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @customer_required
 @require_POST
-def request_rate(request: HttpRequest, number: str) -> HttpResponse:
+def request_rate(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
-            services.rating_submit(request=sr, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            services.rating_submit(request=sr, by=request.user, **form.cleaned_data)
         except ServiceError as exc:
             form.add_service_error(exc)
         else:

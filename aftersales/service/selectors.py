@@ -99,7 +99,7 @@ def timeline_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet[Req
     return qs
 
 
-def messages_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet:  # type: ignore[type-arg]
+def messages_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet:
     qs = (
         request.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
     )
@@ -118,7 +118,7 @@ def attachments_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet[
 def allowed_transitions(*, user: AnyUser, request: ServiceRequest) -> list[lifecycle.Transition]:
     if not user.is_authenticated:
         return []
-    return lifecycle.allowed(request.kind, request.status, actor_of(user))  # type: ignore[arg-type]
+    return lifecycle.allowed(request.kind, request.status, actor_of(user))
 
 
 # --- intake reads (every API create runs one of these; SQL written once, see core.fastpath.reads) ------------

@@ -555,7 +555,7 @@ def request_split(
     return new
 
 
-class _Blank(dict):  # type: ignore[type-arg]
+class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

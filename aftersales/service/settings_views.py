@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.settings_area import settings_context
 from aftersales.accounts.settings_request import settings_actor, settings_org, settings_org_id
 from aftersales.core.errors import ServiceError
@@ -21,12 +22,12 @@ from aftersales.service.forms import CannedReplyForm
 from aftersales.service.models import CannedReply
 
 
-def _org_replies(request: HttpRequest) -> Any:
+def _org_replies(request: AuthedRequest) -> Any:
     return CannedReply.objects.filter(organization_id=settings_org_id(request))
 
 
 @settings_admin_required
-def canned_list(request: HttpRequest) -> HttpResponse:
+def canned_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     qs = _org_replies(request).order_by("title")
     if q:
@@ -39,7 +40,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 
 @settings_admin_required
-def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def canned_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     reply = get_or_404(_org_replies(request), pk=pk) if pk is not None else None
     initial = {"title": reply.title, "body": reply.body} if reply else {}
     form = CannedReplyForm(request.POST or None, initial=initial)
@@ -77,7 +78,7 @@ def canned_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def canned_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def canned_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     reply = get_or_404(_org_replies(request), pk=pk)
     canned.canned_delete(reply=reply, actor=settings_actor(request))
     messages.success(request, _("快捷回复已删除。"))

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.accounts.decorators import require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import ServiceError, renamed
 from aftersales.core.htmx import render_htmx
@@ -58,7 +59,7 @@ PER_PAGE = 25
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_GET
-def request_queue(request: HttpRequest) -> HttpResponse:
+def request_queue(request: AuthedRequest) -> HttpResponse:
     form = QueueForm(request.GET)
     filters = form.values()
     sort = filters.pop("sort")
@@ -82,8 +83,8 @@ def request_queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "form": form,
         "querystring": request.GET.urlencode(),
-        "bulk": BulkForm(organization_id=request.user.organization_id),  # type: ignore[union-attr]
-        "can_create": can(request.user, Cap.EDIT_CUSTOMERS) and request.user.organization_id is not None,  # type: ignore[union-attr]
+        "bulk": BulkForm(organization_id=request.user.organization_id),
+        "can_create": can(request.user, Cap.EDIT_CUSTOMERS) and request.user.organization_id is not None,
     }
     return render_htmx(
         request,
@@ -104,12 +105,12 @@ def _bulk_one(sr: ServiceRequest, by: Any, data: dict[str, Any]) -> None:
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_POST
-def request_bulk(request: HttpRequest) -> HttpResponse:
+def request_bulk(request: AuthedRequest) -> HttpResponse:
     back = reverse("service:queue")
     querystring = QueryDict(request.POST.get("querystring", "")).urlencode()
     if querystring:
         back += "?" + querystring
-    form = BulkForm(request.POST, organization_id=request.user.organization_id)  # type: ignore[union-attr]
+    form = BulkForm(request.POST, organization_id=request.user.organization_id)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)
@@ -143,15 +144,15 @@ def request_bulk(request: HttpRequest) -> HttpResponse:
 CONSOLE_FIELDS = {"customer_id": "customer", "unit_id": "unit", "unit_serial": "serial"}
 
 
-def _customer_units(request: HttpRequest, customer: Any) -> Any:
+def _customer_units(request: AuthedRequest, customer: Any) -> Any:
     if customer is None:
         return []
     return units_for_user(request.user).filter(customer=customer).select_related("product_model")
 
 
 @require(Cap.EDIT_CUSTOMERS)
-def request_new(request: HttpRequest) -> HttpResponse:
-    org = request.user.organization  # type: ignore[union-attr]
+def request_new(request: AuthedRequest) -> HttpResponse:
+    org = request.user.organization
     if org is None:
         raise Http404  # a platform admin opens requests as one of the organization's staff
     form = NewRequestForm(request.POST or None, request.FILES or None)
@@ -192,13 +193,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "service/console/new.html", context, status=422 if form.errors else 200)
 
 
-def _create(request: HttpRequest, data: dict[str, Any], kept: KeptUploads) -> ServiceRequest:
+def _create(request: AuthedRequest, data: dict[str, Any], kept: KeptUploads) -> ServiceRequest:
     """The request with its files, in one transaction (``request_open``)."""
     return opening.request_open(
         by=request.user,
         kind=data["kind"],
         channel=data["channel"],
-        description=data["description"],  # type: ignore[arg-type]
+        description=data["description"],
         priority=data["priority"],
         fulfilment=data["fulfilment"],
         customer_id=data["customer"],
@@ -213,7 +214,7 @@ def _create(request: HttpRequest, data: dict[str, Any], kept: KeptUploads) -> Se
 
 @require(Cap.EDIT_CUSTOMERS)
 @require_GET
-def customer_pick(request: HttpRequest) -> HttpResponse:
+def customer_pick(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     found = customer_search(user=request.user, q=q)[:8] if q else []
     return render(request, "service/partials/_customer_results.html", {"found": found, "q": q})
@@ -221,7 +222,7 @@ def customer_pick(request: HttpRequest) -> HttpResponse:
 
 @require(Cap.EDIT_CUSTOMERS)
 @require_GET
-def customer_units(request: HttpRequest) -> HttpResponse:
+def customer_units(request: AuthedRequest) -> HttpResponse:
     pk = request.GET.get("customer", "")
     picked = customers_for_user(request.user).filter(pk=pk).first() if pk.isdigit() else None
     return render(
@@ -234,7 +235,7 @@ def customer_units(request: HttpRequest) -> HttpResponse:
 # --- request page ----------------------------------------------------------------------------
 
 
-def _transitions(request: HttpRequest, sr: ServiceRequest) -> list[dict[str, Any]]:
+def _transitions(request: AuthedRequest, sr: ServiceRequest) -> list[dict[str, Any]]:
     rows = []
     for t in selectors.allowed_transitions(user=request.user, request=sr):
         if t.name == "assign":
@@ -267,7 +268,9 @@ def _edit_form(sr: ServiceRequest) -> EditForm:
     )
 
 
-def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, **forms: Any) -> HttpResponse:
+def _render_detail(
+    request: AuthedRequest, sr: ServiceRequest, status: int = 200, **forms: Any
+) -> HttpResponse:
     org_id = sr.organization_id
     context: dict[str, Any] = {
         "sr": sr,
@@ -288,24 +291,24 @@ def _render_detail(request: HttpRequest, sr: ServiceRequest, status: int = 200, 
     return render(request, "service/console/detail.html", context, status=status)
 
 
-def _get(request: HttpRequest, number: str) -> ServiceRequest:
+def _get(request: AuthedRequest, number: str) -> ServiceRequest:
     return selectors.request_for_user(user=request.user, number=number)
 
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_GET
-def request_detail(request: HttpRequest, number: str) -> HttpResponse:
+def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get(request, number))
 
 
-def _done(request: HttpRequest, number: str, text: str, anchor: str = "") -> HttpResponse:
+def _done(request: AuthedRequest, number: str, text: str, anchor: str = "") -> HttpResponse:
     messages.success(request, text)
     return redirect(reverse("service:detail", args=[number]) + anchor)
 
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_POST
-def request_transition(request: HttpRequest, number: str) -> HttpResponse:
+def request_transition(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = TransitionForm(request.POST)
     if form.is_valid():
@@ -314,7 +317,7 @@ def request_transition(request: HttpRequest, number: str) -> HttpResponse:
             services.request_transition(
                 request=sr,
                 name=name,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
@@ -326,7 +329,7 @@ def request_transition(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_POST
-def request_assign(request: HttpRequest, number: str) -> HttpResponse:
+def request_assign(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = AssignForm(request.POST, organization_id=sr.organization_id)
     if form.is_valid():
@@ -335,7 +338,7 @@ def request_assign(request: HttpRequest, number: str) -> HttpResponse:
             services.request_assign(
                 request=sr,
                 assignee=assignee,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
@@ -348,7 +351,7 @@ def request_assign(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_POST
-def request_reply(request: HttpRequest, number: str) -> HttpResponse:
+def request_reply(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     kept, refused = keep_uploads(request, field="uploads")
     form = ReplyForm(request.POST, request.FILES, organization_id=sr.organization_id, kept=len(kept.items))
@@ -380,20 +383,20 @@ def request_reply(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_GET
-def canned_reply(request: HttpRequest, number: str) -> HttpResponse:
+def canned_reply(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     field = ReplyForm(organization_id=sr.organization_id).fields["canned"]
     try:
         canned = field.clean(request.GET.get("canned", ""))
     except ValidationError as exc:
         raise Http404 from exc
-    body = services.render_canned(canned.body, request=sr, agent=request.user) if canned else ""  # type: ignore[arg-type]
+    body = services.render_canned(canned.body, request=sr, agent=request.user) if canned else ""
     return render(request, "service/partials/_reply_body.html", {"body": body})
 
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_POST
-def request_edit(request: HttpRequest, number: str) -> HttpResponse:
+def request_edit(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = EditForm(request.POST)
     if form.is_valid():
@@ -402,7 +405,7 @@ def request_edit(request: HttpRequest, number: str) -> HttpResponse:
             services.request_update(
                 request=sr,
                 by=request.user,
-                version=data["version"],  # type: ignore[arg-type]
+                version=data["version"],
                 priority=data["priority"],
                 kind=data["kind"],
                 description=data["description"],
@@ -425,7 +428,7 @@ def request_edit(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.MERGE_REQUESTS)
 @require_POST
-def request_merge(request: HttpRequest, number: str) -> HttpResponse:
+def request_merge(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = MergeForm(request.POST)
     if form.is_valid():
@@ -435,7 +438,7 @@ def request_merge(request: HttpRequest, number: str) -> HttpResponse:
             form.add_error("target", _("没有这张服务单。"))
         else:
             try:
-                services.request_merge(source=sr, target=target, by=request.user)  # type: ignore[arg-type]
+                services.request_merge(source=sr, target=target, by=request.user)
             except ServiceError as exc:
                 form.add_service_error(exc)
             else:
@@ -445,14 +448,14 @@ def request_merge(request: HttpRequest, number: str) -> HttpResponse:
 
 @require(Cap.VIEW_CUSTOMERS)
 @require_POST
-def request_split(request: HttpRequest, number: str) -> HttpResponse:
+def request_split(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = SplitForm(request.POST)
     if form.is_valid():
         try:
             new = services.request_split(
                 request=sr,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 description=form.cleaned_data["description"],
                 kind=form.cleaned_data["kind"] or None,
             )
@@ -468,7 +471,7 @@ def request_split(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
     """A file of a request the user can see; a customer only gets the public ones. Else 404."""
     number = Attachment.objects.filter(pk=pk).values_list("request__number", flat=True).first()
     if number is None:

@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.access import scope
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
 from aftersales.core.errors import PermissionDenied
 from aftersales.sla import reports, selectors
@@ -80,7 +80,7 @@ class RequestSlaOut(Schema):
 
 
 @router.get("/requests/{number}/sla", response=RequestSlaOut)
-def request_sla(request: HttpRequest, number: str) -> dict[str, Any]:
+def request_sla(request: AuthedRequest, number: str) -> dict[str, Any]:
     """The request's SLA clocks (customers see their own requests' clocks, without escalations)."""
     view = selectors.sla_for_user(user=request.user, number=number)
     state = view.state
@@ -149,14 +149,14 @@ class PolicyOut(Schema):
         return list(obj.escalation_rules.all())
 
 
-def _staff(request: HttpRequest) -> None:
+def _staff(request: AuthedRequest) -> None:
     if getattr(request.user, "role", None) == "customer":
         raise PermissionDenied(_("只有员工可以查看服务时效政策。"))
 
 
 @router.get("/sla-policies", response=list[PolicyOut])
 @paginate(LimitOffsetPagination)
-def list_policies(request: HttpRequest) -> Any:
+def list_policies(request: AuthedRequest) -> Any:
     """Policies in matching order: the first active one whose conditions hold applies."""
     _staff(request)
     return (
@@ -206,7 +206,7 @@ class ComplianceOut(Schema):
     rows: list[RowOut]
 
 
-def _report_filter(request: HttpRequest, params: ReportIn) -> reports.ReportFilter:
+def _report_filter(request: AuthedRequest, params: ReportIn) -> reports.ReportFilter:
     if not can(request.user, Cap.VIEW_SLA_REPORTS):
         raise PermissionDenied(_("您的角色不能查看服务时效报表。"))
     data = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.dict().items() if v}
@@ -227,7 +227,7 @@ def _row(row: reports.Row, f: reports.ReportFilter, dim: str) -> dict[str, Any]:
 
 
 @router.get("/sla/compliance", response=ComplianceOut)
-def compliance(request: HttpRequest, params: Query[ReportIn]) -> dict[str, Any]:
+def compliance(request: AuthedRequest, params: Query[ReportIn]) -> dict[str, Any]:
     """Met against breached targets per group, over the outcomes decided in the period."""
     f = _report_filter(request, params)
     rows = reports.compliance(user=request.user, f=f, dim=params.group_by)
@@ -264,7 +264,7 @@ class BreachOut(Schema):
 
 @router.get("/sla/breaches", response=list[BreachOut], url_name="sla_breaches")
 @paginate(LimitOffsetPagination)
-def breaches(request: HttpRequest, params: Query[BreachIn]) -> Any:
+def breaches(request: AuthedRequest, params: Query[BreachIn]) -> Any:
     """The breached targets behind a compliance row; a key outside your reach is 404."""
     f = _report_filter(request, params)
     return reports.breaches(user=request.user, f=f, dim=params.group_by if params.key else "", key=params.key)

@@ -223,10 +223,10 @@ class RuleForm(_Bootstrap, forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reassign_to"].queryset = (
-            User.objects.filter(  # type: ignore[attr-defined]
-                organization=organization, is_active=True
-            )
+        reassign_to = self.fields["reassign_to"]
+        assert isinstance(reassign_to, forms.ModelChoiceField)
+        reassign_to.queryset = (
+            User.objects.filter(organization=organization, is_active=True)
             .exclude(role=Role.CUSTOMER)
             .order_by("username")
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.accounts.access import get_or_404
 from aftersales.accounts.decorators import settings_admin_required
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.models import Role
 from aftersales.accounts.settings_area import settings_org, settings_org_id, settings_render
 from aftersales.customers.models import Customer
@@ -51,11 +52,11 @@ _org_id = settings_org_id
 _render = settings_render
 
 
-def _policies(request: HttpRequest) -> Any:
+def _policies(request: AuthedRequest) -> Any:
     return SlaPolicy.objects.filter(organization_id=_org_id(request))
 
 
-def _calendars(request: HttpRequest) -> Any:
+def _calendars(request: AuthedRequest) -> Any:
     return ServiceCalendar.objects.filter(organization_id=_org_id(request))
 
 
@@ -90,7 +91,7 @@ def _conditions(policy: SlaPolicy) -> list[tuple[str, str]]:
 
 
 @settings_admin_required
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: AuthedRequest) -> HttpResponse:
     policies = (
         _policies(request)
         .order_by("position", "id")
@@ -105,12 +106,12 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 
 @settings_admin_required
-def policy_new(request: HttpRequest) -> HttpResponse:
+def policy_new(request: AuthedRequest) -> HttpResponse:
     form = PolicyForm(request.POST or None, organization=_org(request))
     if request.method == "POST" and form.is_valid():
         policy = svc.policy_create(
             organization=_org(request),
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             data=form.data_out(),
         )
         messages.success(request, _("已创建时效政策“%(name)s”，请添加时效目标。") % {"name": policy.name})
@@ -121,7 +122,7 @@ def policy_new(request: HttpRequest) -> HttpResponse:
 
 
 def _policy_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     policy: SlaPolicy,
     *,
     form: PolicyForm | None = None,
@@ -144,12 +145,12 @@ def _policy_page(
 
 
 @settings_admin_required
-def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     policy = get_or_404(_policies(request), pk=pk)
     if request.method == "POST":
         form = PolicyForm(request.POST, organization=_org(request))
         if form.is_valid():
-            svc.policy_update(policy=policy, actor=request.user, data=form.data_out())  # type: ignore[arg-type]
+            svc.policy_update(policy=policy, actor=request.user, data=form.data_out())
             messages.success(request, _("已保存。新建的服务单按新设置计时。"))
             return redirect("sla:settings-policy", pk=policy.pk)
         return _policy_page(request, policy, form=form)
@@ -158,10 +159,10 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def policy_active(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_active(request: AuthedRequest, pk: int) -> HttpResponse:
     policy = get_or_404(_policies(request), pk=pk)
     active = request.POST.get("active") == "1"
-    svc.policy_set_active(policy=policy, actor=request.user, active=active)  # type: ignore[arg-type]
+    svc.policy_set_active(policy=policy, actor=request.user, active=active)
     messages.success(
         request, _("已启用。") if active else _("已停用：在办服务单保留原有计时，新服务单按后续政策匹配。")
     )
@@ -170,7 +171,7 @@ def policy_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def target_save(request: HttpRequest, pk: int) -> HttpResponse:
+def target_save(request: AuthedRequest, pk: int) -> HttpResponse:
     policy = get_or_404(_policies(request), pk=pk)
     form = TargetForm(request.POST)
     if not form.is_valid():
@@ -180,7 +181,7 @@ def target_save(request: HttpRequest, pk: int) -> HttpResponse:
         policy=policy,
         actor=request.user,
         metric=d["metric"],
-        minutes=d["minutes"],  # type: ignore[arg-type]
+        minutes=d["minutes"],
         basis=d["basis"],
     )
     messages.success(request, _("时效目标已保存，之后新建的服务单按它计时。"))
@@ -189,12 +190,12 @@ def target_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def target_delete(request: HttpRequest, pk: int, target_id: int) -> HttpResponse:
+def target_delete(request: AuthedRequest, pk: int, target_id: int) -> HttpResponse:
     policy = get_or_404(_policies(request), pk=pk)
     target = get_or_404(
         SlaTarget.objects.filter(policy=policy).select_related("policy__organization"), pk=target_id
     )
-    svc.target_delete(target=target, actor=request.user)  # type: ignore[arg-type]
+    svc.target_delete(target=target, actor=request.user)
     messages.success(request, _("时效目标已删除。"))
     return redirect("sla:settings-policy", pk=policy.pk)
 
@@ -203,7 +204,7 @@ def target_delete(request: HttpRequest, pk: int, target_id: int) -> HttpResponse
 
 
 @settings_admin_required
-def rule_list(request: HttpRequest) -> HttpResponse:
+def rule_list(request: AuthedRequest) -> HttpResponse:
     policies = list(
         _policies(request)
         .order_by("position", "id")
@@ -217,18 +218,18 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     roles = dict(Role.choices)
     for policy in policies:
         for rule in policy.escalation_rules.all():
-            rule.role_labels = ", ".join(str(roles.get(r, r)) for r in rule.notify_roles)  # type: ignore[attr-defined]
+            rule.role_labels = ", ".join(str(roles.get(r, r)) for r in rule.notify_roles)
     return _render(
         request, "sla/settings/rules.html", {"settings_section": "escalation", "policies": policies}
     )
 
 
 @settings_admin_required
-def rule_new(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_new(request: AuthedRequest, pk: int) -> HttpResponse:
     policy = get_or_404(_policies(request), pk=pk)
     form = RuleForm(request.POST or None, organization=_org(request))
     if request.method == "POST" and form.is_valid():
-        svc.rule_create(policy=policy, actor=request.user, data=form.data_out())  # type: ignore[arg-type]
+        svc.rule_create(policy=policy, actor=request.user, data=form.data_out())
         messages.success(request, _("升级规则已创建。"))
         return redirect("sla:settings-escalation")
     return _render(
@@ -239,7 +240,7 @@ def rule_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @settings_admin_required
-def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     rule = get_or_404(
         EscalationRule.objects.filter(policy__organization_id=_org_id(request)).select_related("policy"),
         pk=pk,
@@ -247,7 +248,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = RuleForm(request.POST, organization=_org(request))
         if form.is_valid():
-            svc.rule_update(rule=rule, actor=request.user, data=form.data_out())  # type: ignore[arg-type]
+            svc.rule_update(rule=rule, actor=request.user, data=form.data_out())
             messages.success(request, _("升级规则已保存。"))
             return redirect("sla:settings-escalation")
     else:
@@ -261,14 +262,14 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def rule_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     rule = get_or_404(
         EscalationRule.objects.filter(policy__organization_id=_org_id(request)).select_related(
             "policy__organization"
         ),
         pk=pk,
     )
-    svc.rule_delete(rule=rule, actor=request.user)  # type: ignore[arg-type]
+    svc.rule_delete(rule=rule, actor=request.user)
     messages.success(request, _("升级规则已删除。"))
     return redirect("sla:settings-escalation")
 
@@ -277,7 +278,7 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @settings_admin_required
-def calendar_list(request: HttpRequest) -> HttpResponse:
+def calendar_list(request: AuthedRequest) -> HttpResponse:
     default_calendar(_org(request))  # an organization that never had a request still gets one to edit
     calendars = list(
         _calendars(request).select_related("station").order_by("station_id", "name").prefetch_related("hours")
@@ -303,14 +304,14 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def calendar_new(request: HttpRequest) -> HttpResponse:
+def calendar_new(request: AuthedRequest) -> HttpResponse:
     form = StationCalendarForm(request.POST, organization=_org(request))
     if form.is_valid():
         d = form.cleaned_data
         calendar = svc.station_calendar_create(
             organization=_org(request),
             actor=request.user,
-            station=d["station"],  # type: ignore[arg-type]
+            station=d["station"],
             name=d["name"].strip() or d["station"].name,
             tz=d["timezone"],
             holiday_source=d["holiday_source"],
@@ -323,7 +324,7 @@ def calendar_new(request: HttpRequest) -> HttpResponse:
 
 
 def _calendar_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     calendar: ServiceCalendar,
     *,
     form: CalendarForm | None = None,
@@ -353,7 +354,7 @@ def _calendar_page(
 
 
 @settings_admin_required
-def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def calendar_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     calendar = get_or_404(_calendars(request).select_related("station", "organization"), pk=pk)
     if request.method != "POST":
         return _calendar_page(request, calendar)
@@ -363,7 +364,7 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return _calendar_page(request, calendar, hours_form=hours_form)
         svc.calendar_hours_set(
             calendar=calendar,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             weekly=hours_form.cleaned_data["weekly"],
         )
         messages.success(request, _("工作时段已保存。"))
@@ -375,7 +376,7 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
         svc.calendar_update(
             calendar=calendar,
             actor=request.user,
-            name=d["name"].strip(),  # type: ignore[arg-type]
+            name=d["name"].strip(),
             tz=d["timezone"],
             holiday_source=d["holiday_source"],
         )
@@ -385,11 +386,11 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @settings_admin_required
 @require_POST
-def calendar_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def calendar_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     calendar = get_or_404(
         _calendars(request).filter(station__isnull=False).select_related("organization"), pk=pk
     )
-    svc.calendar_delete(calendar=calendar, actor=request.user)  # type: ignore[arg-type]
+    svc.calendar_delete(calendar=calendar, actor=request.user)
     messages.success(request, _("网点日历已删除，该网点改用组织默认日历。"))
     return redirect("sla:settings-calendars")
 
@@ -401,7 +402,7 @@ def _year(value: int) -> int:
 
 
 @settings_admin_required
-def calendar_year(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def calendar_year(request: AuthedRequest, pk: int, year: int) -> HttpResponse:
     calendar = get_or_404(_calendars(request).select_related("station"), pk=pk)
     year = _year(year)
     weekdays = frozenset(_working_weekdays(calendar))
@@ -438,14 +439,14 @@ def _working_weekdays(calendar: ServiceCalendar) -> set[int]:
 
 @settings_admin_required
 @require_POST
-def calendar_year_confirm(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def calendar_year_confirm(request: AuthedRequest, pk: int, year: int) -> HttpResponse:
     calendar = get_or_404(_calendars(request).select_related("organization"), pk=pk)
     form = YearForm(request.POST)
     if form.is_valid():
         svc.calendar_year_set(
             calendar=calendar,
             actor=request.user,
-            year=_year(year),  # type: ignore[arg-type]
+            year=_year(year),
             confirmed=form.cleaned_data["confirmed"],
             note=form.cleaned_data["note"],
         )
@@ -462,12 +463,12 @@ def calendar_year_confirm(request: HttpRequest, pk: int, year: int) -> HttpRespo
 
 @settings_admin_required
 @require_POST
-def calendar_load(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+def calendar_load(request: AuthedRequest, pk: int, year: int) -> HttpResponse:
     calendar = get_or_404(_calendars(request).select_related("organization"), pk=pk)
     if calendar.holiday_source != ServiceCalendar.HolidaySource.CHINA:
         messages.error(request, _("该日历不使用法定节假日。"))
     else:
-        days = svc.calendar_official_reload(calendar=calendar, actor=request.user, years=[_year(year)])  # type: ignore[arg-type]
+        days = svc.calendar_official_reload(calendar=calendar, actor=request.user, years=[_year(year)])
         messages.success(
             request,
             _("已载入 %(year)d 年国务院放假安排：%(n)d 天；管理员设置的日期保留。")
@@ -486,14 +487,14 @@ def _date(value: str) -> date:
 
 
 @settings_admin_required
-def calendar_day(request: HttpRequest, pk: int, day: str) -> HttpResponse:
+def calendar_day(request: AuthedRequest, pk: int, day: str) -> HttpResponse:
     calendar = get_or_404(_calendars(request).select_related("organization"), pk=pk)
     when = _date(day)
     row = CalendarDay.objects.filter(calendar=calendar, date=when).first()
     back = reverse("sla:settings-calendar-year", kwargs={"pk": calendar.pk, "year": when.year})
     if request.method == "POST":
         if request.POST.get("reset"):
-            svc.calendar_day_reset(calendar=calendar, actor=request.user, day=when)  # type: ignore[arg-type]
+            svc.calendar_day_reset(calendar=calendar, actor=request.user, day=when)
             messages.success(request, _("%(day)s 已恢复按默认安排。") % {"day": when.isoformat()})
             return redirect(f"{back}#m{when.month}")
         form = DayForm(request.POST)
@@ -502,7 +503,7 @@ def calendar_day(request: HttpRequest, pk: int, day: str) -> HttpResponse:
             svc.calendar_day_override(
                 calendar=calendar,
                 actor=request.user,
-                day=when,  # type: ignore[arg-type]
+                day=when,
                 kind=d["kind"],
                 hours=d["hours"],
                 name=d["name"].strip(),

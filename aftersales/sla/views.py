@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.decorators import require
+from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap
 from aftersales.core.exports import csv_stream, xlsx_bytes
 from aftersales.core.htmx import render_htmx
@@ -21,7 +22,7 @@ from aftersales.sla import reports
 from aftersales.sla.models import Metric
 
 
-def _group(request: HttpRequest, default: str = "kind") -> str:
+def _group(request: AuthedRequest, default: str = "kind") -> str:
     group = request.GET.get("group", default)
     return group if group in reports.DIMENSIONS else default
 
@@ -34,7 +35,7 @@ def _breaches_url(f: reports.ReportFilter, group: str = "", key: str = "") -> st
 
 
 @require(Cap.VIEW_SLA_REPORTS)
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthedRequest) -> HttpResponse:
     f = reports.ReportFilter.from_params(request.GET)
     group = _group(request)
     rows = reports.compliance(user=request.user, f=f, dim=group)
@@ -63,7 +64,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.VIEW_SLA_REPORTS)
-def breach_list(request: HttpRequest) -> HttpResponse:
+def breach_list(request: AuthedRequest) -> HttpResponse:
     f = reports.ReportFilter.from_params(request.GET)
     group, key = _group(request, ""), request.GET.get("key", "")
     qs = reports.breaches(user=request.user, f=f, dim=group if key else "", key=key)
@@ -86,7 +87,7 @@ def breach_list(request: HttpRequest) -> HttpResponse:
 
 
 @require(Cap.VIEW_SLA_REPORTS)
-def export(request: HttpRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
+def export(request: AuthedRequest, what: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     if what not in ("summary", "breaches") or fmt not in ("csv", "xlsx"):
         raise Http404
     f = reports.ReportFilter.from_params(request.GET)

@@ -1,8 +1,8 @@
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from aftersales.accounts.access import get_or_404
+from aftersales.accounts.http import AuthedRequest
 from aftersales.stations.models import ServiceStation
 from aftersales.stations.selectors import stations_for_user
 
@@ -33,7 +33,7 @@ class StationFilter(Schema):
 
 @router.get("/stations", response=list[StationOut])
 @paginate(LimitOffsetPagination)
-def list_stations(request: HttpRequest, filters: Query[StationFilter]) -> object:
+def list_stations(request: AuthedRequest, filters: Query[StationFilter]) -> object:
     qs = stations_for_user(request.user)
     if filters.city:
         qs = qs.filter(city=filters.city)
@@ -41,5 +41,5 @@ def list_stations(request: HttpRequest, filters: Query[StationFilter]) -> object
 
 
 @router.get("/stations/{int:station_id}", response=StationOut)
-def get_station(request: HttpRequest, station_id: int) -> ServiceStation:
+def get_station(request: AuthedRequest, station_id: int) -> ServiceStation:
     return get_or_404(stations_for_user(request.user), pk=station_id)

@@ -72,7 +72,7 @@ def coverage_rows(organization_id: int) -> list[tuple[int, float, float, float]]
     """
     with connection.cursor() as cursor:
         cursor.execute(_coverage_sql(), [organization_id, True])
-        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def nearest_covering_id(

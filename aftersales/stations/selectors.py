@@ -18,6 +18,6 @@ def stations_for_user(user: User | AnonymousUser) -> QuerySet[ServiceStation]:
     qs = ServiceStation.objects.select_related("organization")
     # Station addresses are public information: customers see the stations of organizations
     # they bought from (to carry a unit in), staff see their own organization's.
-    if user.is_authenticated and user.role == Role.CUSTOMER:  # type: ignore[union-attr]
+    if user.is_authenticated and user.role == Role.CUSTOMER:
         return qs.filter(is_active=True, organization__customer__user=user).distinct()
     return scope(qs, user)

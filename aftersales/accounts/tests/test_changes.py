@@ -50,13 +50,13 @@ def _until(check: Callable[[], bool], timeout: float = 5.0) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _cache_on(settings):  # type: ignore[no-untyped-def]
+def _cache_on(settings):
     # The cache is opt-in (off by default); these tests are about what it does when on.
     settings.AFTERSALES_ACCOUNTS_CACHE = True
 
 
 @pytest.fixture
-def kept_token(alice) -> Iterator[tuple[ApiToken, str]]:  # type: ignore[no-untyped-def]
+def kept_token(alice) -> Iterator[tuple[ApiToken, str]]:
     """A token looked up once with the listener live, so the lookup is kept."""
     token, raw = token_create(user=alice, name="erp")
     assert token_lookup(raw=raw) is not None  # starts the listener
@@ -69,7 +69,7 @@ def kept_token(alice) -> Iterator[tuple[ApiToken, str]]:  # type: ignore[no-unty
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_kept_lookup_costs_no_statement_and_gives_fresh_objects(kept_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_kept_lookup_costs_no_statement_and_gives_fresh_objects(kept_token) -> None:
     token, raw = kept_token
     first, n = _queries(lambda: token_lookup(raw=raw))
     assert n == 0
@@ -85,7 +85,7 @@ def test_a_kept_lookup_costs_no_statement_and_gives_fresh_objects(kept_token) ->
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_token_revoked_by_another_process_stops_working_within_moments(kept_token) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_revoked_by_another_process_stops_working_within_moments(kept_token) -> None:
     token, raw = kept_token
     _other_process("UPDATE accounts_apitoken SET revoked_at = now() WHERE id = %s", [token.pk])
     assert _until(lambda: token_lookup(raw=raw) is None)
@@ -93,25 +93,25 @@ def test_a_token_revoked_by_another_process_stops_working_within_moments(kept_to
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_user_deactivated_or_demoted_with_raw_sql_is_seen(kept_token, alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_user_deactivated_or_demoted_with_raw_sql_is_seen(kept_token, alice) -> None:
     _token, raw = kept_token
     _other_process("UPDATE accounts_user SET role = %s WHERE id = %s", [Role.TECHNICIAN, alice.pk])
-    assert _until(lambda: token_lookup(raw=raw).user.role == Role.TECHNICIAN)  # type: ignore[union-attr]
+    assert _until(lambda: token_lookup(raw=raw).user.role == Role.TECHNICIAN)
     _other_process("UPDATE accounts_user SET is_active = false WHERE id = %s", [alice.pk])
-    assert _until(lambda: not token_lookup(raw=raw).user.is_active)  # type: ignore[union-attr]
+    assert _until(lambda: not token_lookup(raw=raw).user.is_active)
 
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_organization_change_elsewhere_is_seen(kept_token, org_a) -> None:  # type: ignore[no-untyped-def]
+def test_an_organization_change_elsewhere_is_seen(kept_token, org_a) -> None:
     _token, raw = kept_token
     _other_process("UPDATE accounts_organization SET name = %s WHERE id = %s", ["Acme 售后", org_a.pk])
-    assert _until(lambda: token_lookup(raw=raw).organization.name == "Acme 售后")  # type: ignore[union-attr]
+    assert _until(lambda: token_lookup(raw=raw).organization.name == "Acme 售后")
 
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_recording_use_is_not_a_change(kept_token, alice) -> None:  # type: ignore[no-untyped-def]
+def test_recording_use_is_not_a_change(kept_token, alice) -> None:
     token, raw = kept_token
     heard = changes._listener.heard
     # use recorded the ways the app does it, and as another process would
@@ -127,12 +127,12 @@ def test_recording_use_is_not_a_change(kept_token, alice) -> None:  # type: igno
     _other_process("UPDATE accounts_apitoken SET name = 'erp-2' WHERE id = %s", [token.pk])
     assert _until(lambda: changes._listener.heard > heard)
     assert changes._listener.heard == heard + 1
-    assert token_lookup(raw=raw).name == "erp-2"  # type: ignore[union-attr]
+    assert token_lookup(raw=raw).name == "erp-2"
 
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_this_process_sees_its_own_revoke_at_once(kept_token) -> None:  # type: ignore[no-untyped-def]
+def test_this_process_sees_its_own_revoke_at_once(kept_token) -> None:
     token, raw = kept_token
     with transaction.atomic():
         token_revoke(token=ApiToken.objects.get(pk=token.pk))
@@ -150,7 +150,7 @@ def _kill_listener() -> None:
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_nothing_is_kept_while_the_listener_is_down(kept_token, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_kept_while_the_listener_is_down(kept_token, monkeypatch) -> None:
     token, raw = kept_token
     real_connect = changes._connect
 
@@ -177,7 +177,7 @@ def test_nothing_is_kept_while_the_listener_is_down(kept_token, monkeypatch) -> 
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_listener_whose_notices_stop_arriving_stops_keeping(kept_token, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_listener_whose_notices_stop_arriving_stops_keeping(kept_token, monkeypatch) -> None:
     _token, raw = kept_token
     monkeypatch.setattr(changes, "HEARTBEAT", 0.2)
     monkeypatch.setattr(changes, "HEARTBEAT_WAIT", 0.5)
@@ -195,7 +195,7 @@ def test_a_listener_whose_notices_stop_arriving_stops_keeping(kept_token, monkey
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_lookup_inside_a_transaction_is_not_kept(alice) -> None:  # type: ignore[no-untyped-def]
+def test_a_lookup_inside_a_transaction_is_not_kept(alice) -> None:
     _token, raw = token_create(user=alice, name="erp")
     token_lookup(raw=raw)
     assert changes.wait_live()
@@ -209,7 +209,7 @@ def test_a_lookup_inside_a_transaction_is_not_kept(alice) -> None:  # type: igno
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_lookup_that_crossed_a_change_is_not_kept(alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_lookup_that_crossed_a_change_is_not_kept(alice, monkeypatch) -> None:
     _token, raw = token_create(user=alice, name="erp")
     token_lookup(raw=raw)
     assert changes.wait_live()
@@ -230,7 +230,7 @@ def test_a_lookup_that_crossed_a_change_is_not_kept(alice, monkeypatch) -> None:
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_api_creates_with_a_kept_token_take_two_statements_and_revoking_ends_them(alice, org_a) -> None:  # type: ignore[no-untyped-def]
+def test_api_creates_with_a_kept_token_take_two_statements_and_revoking_ends_them(alice, org_a) -> None:
     token, raw = token_create(user=alice, name="erp")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     customer = CustomerFactory(organization=org_a, email="c@example.com")
@@ -262,7 +262,7 @@ def test_api_creates_with_a_kept_token_take_two_statements_and_revoking_ends_the
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_kept_lookup_expires_even_without_a_notice(kept_token, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_kept_lookup_expires_even_without_a_notice(kept_token, monkeypatch) -> None:
     _token, raw = kept_token
     later = time.monotonic() + changes.MAX_AGE + 1
     monkeypatch.setattr(changes, "_now", lambda: later)
@@ -272,7 +272,7 @@ def test_a_kept_lookup_expires_even_without_a_notice(kept_token, monkeypatch) ->
 
 @on_postgres
 @pytest.mark.django_db(transaction=True)
-def test_switched_off_every_lookup_reads(kept_token, settings) -> None:  # type: ignore[no-untyped-def]
+def test_switched_off_every_lookup_reads(kept_token, settings) -> None:
     _token, raw = kept_token
     settings.AFTERSALES_ACCOUNTS_CACHE = False  # behind a transaction-mode pooler: no notices
     for _ in range(2):
@@ -282,7 +282,7 @@ def test_switched_off_every_lookup_reads(kept_token, settings) -> None:  # type:
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="off PostgreSQL nothing is kept")
 @pytest.mark.django_db(transaction=True)
-def test_off_postgres_every_lookup_reads(alice) -> None:  # type: ignore[no-untyped-def]
+def test_off_postgres_every_lookup_reads(alice) -> None:
     token, raw = token_create(user=alice, name="erp")
     for _ in range(3):
         found, n = _queries(lambda: token_lookup(raw=raw))
@@ -300,7 +300,7 @@ class _PostgresLike:
 
 
 @pytest.fixture
-def listener_live(monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def listener_live(monkeypatch) -> Iterator[None]:
     """``changes.usable`` sees a PostgreSQL connection and a live listener of this process, so
     only the setting decides (the token is still read through the real connection)."""
     monkeypatch.setattr(changes, "connections", {"default": _PostgresLike()})
@@ -316,7 +316,7 @@ def test_the_token_cache_is_off_by_default() -> None:
     assert settings_module.AFTERSALES_ACCOUNTS_CACHE is False
 
 
-def test_without_the_setting_nothing_is_kept(listener_live, settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_setting_nothing_is_kept(listener_live, settings) -> None:
     del settings.AFTERSALES_ACCOUNTS_CACHE
     assert not changes.usable()
     settings.AFTERSALES_ACCOUNTS_CACHE = True
@@ -326,7 +326,7 @@ def test_without_the_setting_nothing_is_kept(listener_live, settings) -> None:  
 @pytest.mark.django_db(transaction=True)
 def test_with_the_cache_off_every_lookup_reads_even_with_a_live_listener(
     alice, listener_live, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.AFTERSALES_ACCOUNTS_CACHE = False
     _token, raw = token_create(user=alice, name="erp")
     for _ in range(3):
@@ -336,7 +336,7 @@ def test_with_the_cache_off_every_lookup_reads_even_with_a_live_listener(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_cache_on_a_second_lookup_reads_nothing(alice, listener_live, settings) -> None:  # type: ignore[no-untyped-def]
+def test_with_the_cache_on_a_second_lookup_reads_nothing(alice, listener_live, settings) -> None:
     settings.AFTERSALES_ACCOUNTS_CACHE = True
     _token, raw = token_create(user=alice, name="erp")
     first, n_first = _queries(lambda: token_lookup(raw=raw))

@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(alice):  # type: ignore[no-untyped-def]
+def api(alice):
     """An integration's client: a bearer token, the path whose organization reads are fresh."""
     _token, raw = token_create(user=alice, name="erp")
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 
 @pytest.fixture
-def unit(org_a):  # type: ignore[no-untyped-def]
+def unit(org_a):
     customer = CustomerFactory(organization=org_a, email="c@example.com")
     AddressFactory(customer=customer, latitude=39.91, longitude=116.46)  # Beijing, Chaoyang
     return UnitFactory(organization=org_a, customer=customer)
@@ -40,11 +40,11 @@ def _create(api: Client, unit: object, **extra: object) -> ServiceRequest:
     body = {
         "kind": "repair",
         "description": "不制冷",
-        "customer_id": unit.customer_id,  # type: ignore[attr-defined]
+        "customer_id": unit.customer_id,
         "unit_serial": unit.serial_number,
         "allow_duplicate": True,
         **extra,
-    }  # type: ignore[attr-defined]
+    }
     r = api.post("/api/v1/requests", data=json.dumps(body), content_type="application/json")
     assert r.status_code == 201, r.content
     return ServiceRequest.objects.get(number=r.json()["number"])
@@ -67,7 +67,7 @@ def _reply_webhooks(api: Client, sr: ServiceRequest) -> list[str]:
     )
 
 
-def test_a_webhook_added_changed_or_removed_reaches_the_next_reply(api, unit, org_a):  # type: ignore[no-untyped-def]
+def test_a_webhook_added_changed_or_removed_reaches_the_next_reply(api, unit, org_a):
     sr = _create(api, unit)
     # given an organization whose settings this process has cached (no webhooks yet)
     for _ in range(2):
@@ -88,7 +88,7 @@ def test_a_webhook_added_changed_or_removed_reaches_the_next_reply(api, unit, or
     assert _reply_webhooks(api, sr) == []
 
 
-def test_a_station_opened_or_moved_reaches_the_next_create(api, unit, org_a):  # type: ignore[no-untyped-def]
+def test_a_station_opened_or_moved_reaches_the_next_create(api, unit, org_a):
     assert RequestSla.objects.get(request=_create(api, unit)).station_id is None
     assert RequestSla.objects.get(request=_create(api, unit)).station_id is None
     # a station opens within reach of the customer's address
@@ -113,7 +113,7 @@ def test_a_station_opened_or_moved_reaches_the_next_create(api, unit, org_a):  #
     assert RequestSla.objects.get(request=_create(api, unit)).station_id is None
 
 
-def test_a_policy_target_changed_reaches_the_next_create(api, unit, org_a):  # type: ignore[no-untyped-def]
+def test_a_policy_target_changed_reaches_the_next_create(api, unit, org_a):
     first = _create(api, unit)
     _create(api, unit)
     clock = first.sla_clocks.get(metric=Metric.RESOLUTION)
@@ -130,7 +130,7 @@ def test_a_policy_target_changed_reaches_the_next_create(api, unit, org_a):  # t
     assert _create(api, unit).sla_clocks.get(metric=Metric.FIRST_RESPONSE).policy_id != clock.policy_id
 
 
-def test_a_calendar_change_replaces_the_stamp(org_a, unit, api):  # type: ignore[no-untyped-def]
+def test_a_calendar_change_replaces_the_stamp(org_a, unit, api):
     _create(api, unit)  # the first create makes the default calendar
     calendar = ServiceCalendar.objects.get(organization=org_a, station__isnull=True)
     before = Organization.objects.get(pk=org_a.pk).config_stamp
@@ -142,7 +142,7 @@ def test_a_calendar_change_replaces_the_stamp(org_a, unit, api):  # type: ignore
     assert Organization.objects.get(pk=org_a.pk).config_stamp not in (before, after)
 
 
-def test_only_an_organization_read_in_this_request_answers_from_the_cache(org_a):  # type: ignore[no-untyped-def]
+def test_only_an_organization_read_in_this_request_answers_from_the_cache(org_a):
     loads: list[int] = []
 
     def load() -> tuple[int, bool]:
@@ -164,7 +164,7 @@ def test_only_an_organization_read_in_this_request_answers_from_the_cache(org_a)
     ] == [False]
 
 
-def test_a_rolled_back_change_never_brings_back_a_cached_stamp(org_a):  # type: ignore[no-untyped-def]
+def test_a_rolled_back_change_never_brings_back_a_cached_stamp(org_a):
     fresh = config.mark_fresh(Organization.objects.get(pk=org_a.pk))
     config.cached(fresh, "t", lambda: ("old", True))
     stamps = {fresh.config_stamp}

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def objects(olga, alice):  # type: ignore[no-untyped-def]
+def objects(olga, alice):
     org = olga.organization
     token, _ = token_create(user=olga, name="erp")
     sub = WebhookSubscription.objects.create(

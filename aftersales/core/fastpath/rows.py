@@ -199,8 +199,8 @@ def _plain_load(model: type[Model]) -> bool:
     return (
         plan is not None
         and all(how != _SETATTR for how, *_ in plan)
-        and getattr(model.from_db, "__func__", None) is Model.from_db.__func__
-    )  # type: ignore[attr-defined]
+        and getattr(model.from_db, "__func__", None) is Model.from_db.__func__  # type: ignore[attr-defined]
+    )
 
 
 def from_db(model: type[M], using: str, attnames: Sequence[str], values: Sequence[Any]) -> M:
@@ -212,7 +212,7 @@ def from_db(model: type[M], using: str, attnames: Sequence[str], values: Sequenc
         or pre_init.has_listeners(model)
         or post_init.has_listeners(model)
     ):
-        return model.from_db(using, attnames, values)  # type: ignore[return-value]
+        return model.from_db(using, attnames, values)
     obj = model.__new__(model)
     state = ModelState()
     state.adding = False
@@ -264,8 +264,8 @@ def _plan(model: type[Model], with_pk: bool) -> _Plan:
         pre_save = type(f).pre_save
         plain = pre_save is Field.pre_save or (
             pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
-            and not (f.auto_now or f.auto_now_add)
-        )  # type: ignore[attr-defined]
+            and not (f.auto_now or f.auto_now_add)  # type: ignore[attr-defined]
+        )
         # None passes as it is for the fields in ``_AS_IS`` only; others get their chain.
         as_is = _AS_IS.get(type(f))
         out.append((f.attname, () if as_is is None else (*as_is, type(None)), None if plain else f, f))
@@ -298,8 +298,8 @@ def _pg_values(plan: _Plan, obj: Model, connection: BaseDatabaseWrapper) -> list
 def _foreign_keys(model: type[Model]) -> tuple[tuple[str, str], ...]:
     """(attribute, cache name) of each many-to-one: what ``_prepare_related_fields_for_save`` checks."""
     return tuple(
-        (f.attname, f.cache_name)
-        for f in model._meta.concrete_fields  # type: ignore[attr-defined]
+        (f.attname, f.cache_name)  # type: ignore[attr-defined]
+        for f in model._meta.concrete_fields
         if f.is_relation and f.many_to_one
     )
 

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("language", ["zh-CN", "en-US"])
-def test_org_admin_navbar_fits_one_line_at_1366(browser, live_server, screenshot, org_a, language):  # type: ignore[no-untyped-def]
+def test_org_admin_navbar_fits_one_line_at_1366(browser, live_server, screenshot, org_a, language):
     # given the role with the most menu entries, with a long name, on a 1366x768 laptop screen
     UserFactory(
         username="admin-a", role=Role.ORG_ADMIN, organization=org_a, first_name="欧阳", last_name="晓明"

@@ -25,12 +25,12 @@ STAFF_MENUS = {
 
 
 @pytest.fixture
-def shop(org_a):  # type: ignore[no-untyped-def]
+def shop(org_a):
     unit = UnitFactory(organization=org_a)
     return unit
 
 
-def test_every_staff_role_logs_in_and_navigates(page, screenshot, org_a, shop):  # type: ignore[no-untyped-def]
+def test_every_staff_role_logs_in_and_navigates(page, screenshot, org_a, shop):
     for role, menu in STAFF_MENUS.items():
         # given
         UserFactory(username=f"u-{role}", role=role, organization=org_a)
@@ -58,7 +58,7 @@ def test_every_staff_role_logs_in_and_navigates(page, screenshot, org_a, shop): 
         page.wait_for_url("**/accounts/login/")
 
 
-def test_language_switch_between_chinese_and_english(page, screenshot, alice, shop):  # type: ignore[no-untyped-def]
+def test_language_switch_between_chinese_and_english(page, screenshot, alice, shop):
     browser_login(page, "alice")
     page.goto("/console/customers/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
@@ -77,7 +77,7 @@ def test_language_switch_between_chinese_and_english(page, screenshot, alice, sh
     assert page.locator("h1").inner_text() == "机器"
 
 
-def test_customer_sees_own_products_on_a_phone(phone_page, screenshot, org_a, carol):  # type: ignore[no-untyped-def]
+def test_customer_sees_own_products_on_a_phone(phone_page, screenshot, org_a, carol):
     mine = UnitFactory(organization=org_a, customer=CustomerFactory(organization=org_a, user=carol))
     theirs = UnitFactory(organization=org_a)
     browser_login(phone_page, "carol")
@@ -92,7 +92,7 @@ def test_customer_sees_own_products_on_a_phone(phone_page, screenshot, org_a, ca
     screenshot(phone_page, "portal-phone")
 
 
-def test_agent_reveals_a_phone_number_with_a_reason(page, alice, shop):  # type: ignore[no-untyped-def]
+def test_agent_reveals_a_phone_number_with_a_reason(page, alice, shop):
     customer = shop.customer
     browser_login(page, "alice")
     page.goto(f"/console/customers/{customer.pk}/")
@@ -106,7 +106,7 @@ def test_agent_reveals_a_phone_number_with_a_reason(page, alice, shop):  # type:
     assert (log.user_id, log.field, log.reason) == (alice.pk, "phone", "客户来电核实")
 
 
-def test_locked_out_after_repeated_failed_logins(page, alice):  # type: ignore[no-untyped-def]
+def test_locked_out_after_repeated_failed_logins(page, alice):
     for _ in range(5):
         browser_login(page, "alice", "wrong-password")
     browser_login(page, "alice")  # the right password, too late

@@ -16,13 +16,13 @@ PROBLEM = "application/problem+json"
 HUGE = 2**64
 
 
-def _fields(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _fields(response) -> dict[str, str]:
     assert response["Content-Type"] == PROBLEM, response.content
     return {e["field"]: e["reason"] for e in response.json()["errors"]}
 
 
 @pytest.fixture
-def requested(org_a):  # type: ignore[no-untyped-def]
+def requested(org_a):
     customer = CustomerFactory(organization=org_a, name="王芳")
     unit = UnitFactory(organization=org_a, customer=customer)
     return services.request_create(
@@ -109,7 +109,7 @@ def test_patching_a_customer_name_to_null_is_refused(client_for, alice, requeste
 def test_a_lost_database_answers_503_with_retry_after(client_for, alice, monkeypatch):
     # The database going away mid-request, as psycopg or sqlite3 report it.
 
-    def gone(**kwargs):  # type: ignore[no-untyped-def]
+    def gone(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(customers_api.selectors, "customer_for_user", gone)

@@ -20,7 +20,7 @@ def test_every_choice_matches_get_display(language: str) -> None:
     with translation.override(language):
         for name in FIELDS:
             field = ServiceRequest._meta.get_field(name)
-            for value, _label in field.flatchoices:  # type: ignore[union-attr]
+            for value, _label in field.flatchoices:
                 sr = ServiceRequest(**{name: value})
                 assert _render(sr, name) == getattr(sr, f"get_{name}_display")(), (language, name, value)
 

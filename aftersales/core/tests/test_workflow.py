@@ -27,7 +27,7 @@ def test_take_returns_the_transition_the_table_allows() -> None:
         ("teleport", "new", Actor.STAFF, ["open"]),  # no such step
     ],
 )
-def test_an_illegal_transition_is_refused_naming_the_allowed_ones(name, status, actor, allowed) -> None:  # type: ignore[no-untyped-def]
+def test_an_illegal_transition_is_refused_naming_the_allowed_ones(name, status, actor, allowed) -> None:
     with pytest.raises(workflow.Refused) as refused:
         workflow.take(TABLE, name, status, actor)
     assert (refused.value.name, refused.value.status, refused.value.allowed) == (name, status, allowed)

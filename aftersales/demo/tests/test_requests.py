@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def demo(django_db_setup, django_db_blocker):
     """The demo loaded once for this module (it takes a few seconds), removed afterwards.
 
     Generated as if at 23:50 local time: by then every visit window of the day has started, which is
@@ -48,7 +48,7 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         transaction.set_rollback(True)
 
 
-def test_about_three_thousand_requests_in_every_kind_channel_and_state(demo):  # type: ignore[no-untyped-def]
+def test_about_three_thousand_requests_in_every_kind_channel_and_state(demo):
     assert 2800 <= ServiceRequest.objects.count() <= 3300
     assert set(ServiceRequest.objects.values_list("kind", flat=True)) == set(Kind.values)
     assert set(ServiceRequest.objects.values_list("channel", flat=True)) == set(Channel.values)
@@ -57,7 +57,7 @@ def test_about_three_thousand_requests_in_every_kind_channel_and_state(demo):  #
         assert ServiceRequest.objects.filter(organization=org).count() >= 400
 
 
-def test_spread_over_the_last_year_with_real_numbers(demo):  # type: ignore[no-untyped-def]
+def test_spread_over_the_last_year_with_real_numbers(demo):
     now = timezone.now()
     created = list(ServiceRequest.objects.values_list("created_at", flat=True))
     assert max(created) <= now and min(created) >= now - timezone.timedelta(days=366)
@@ -67,7 +67,7 @@ def test_spread_over_the_last_year_with_real_numbers(demo):  # type: ignore[no-u
         assert number == f"SR-{timezone.localtime(at).year}-{pk:06d}"
 
 
-def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: ignore[no-untyped-def]
+def test_every_timeline_replays_through_the_lifecycle_table(demo):
     timelines = defaultdict(list)
     for event in RequestEvent.objects.order_by("created_at", "id").values(
         "request_id", "kind", "from_status", "to_status", "data", "created_at"
@@ -112,7 +112,7 @@ def test_every_timeline_replays_through_the_lifecycle_table(demo):  # type: igno
         assert (sr.resolved_at is not None) == resolved and sr.reopen_count == reopened, sr.number
 
 
-def test_a_unit_has_at_most_one_open_request(demo):  # type: ignore[no-untyped-def]
+def test_a_unit_has_at_most_one_open_request(demo):
     open_per_unit = Counter(
         ServiceRequest.objects.filter(unit__isnull=False)
         .exclude(status__in=["closed", "cancelled"])
@@ -121,7 +121,7 @@ def test_a_unit_has_at_most_one_open_request(demo):  # type: ignore[no-untyped-d
     assert open_per_unit and max(open_per_unit.values()) == 1
 
 
-def test_assignees_are_the_organizations_staff(demo):  # type: ignore[no-untyped-def]
+def test_assignees_are_the_organizations_staff(demo):
     assigned = ServiceRequest.objects.filter(assignee__isnull=False).select_related("assignee")
     assert assigned.count() > 1000
     for sr in assigned:
@@ -133,7 +133,7 @@ def test_assignees_are_the_organizations_staff(demo):  # type: ignore[no-untyped
     assert not field_in_progress.filter(assignee__isnull=True).exists()
 
 
-def test_conversations_have_customers_staff_and_internal_notes(demo):  # type: ignore[no-untyped-def]
+def test_conversations_have_customers_staff_and_internal_notes(demo):
     kinds = Counter(Message.objects.values_list("author_kind", "internal"))
     assert (
         kinds[("customer", False)] > 300 and kinds[("staff", False)] > 2000 and kinds[("staff", True)] > 300
@@ -146,7 +146,7 @@ def test_conversations_have_customers_staff_and_internal_notes(demo):  # type: i
     assert any("\u4e00" <= ch <= "\u9fff" for ch in sample.body)
 
 
-def test_most_closed_requests_are_rated_mostly_well(demo):  # type: ignore[no-untyped-def]
+def test_most_closed_requests_are_rated_mostly_well(demo):
     closed = ServiceRequest.objects.filter(status="closed").count()
     ratings = list(Rating.objects.select_related("request"))
     assert len(ratings) > closed / 2
@@ -159,7 +159,7 @@ def test_most_closed_requests_are_rated_mostly_well(demo):  # type: ignore[no-un
     assert RequestEvent.objects.filter(kind="rating").count() == len(ratings)
 
 
-def test_canned_replies_fill_their_placeholders(demo, alice):  # type: ignore[no-untyped-def]
+def test_canned_replies_fill_their_placeholders(demo, alice):
     for org in demo.orgs.values():
         assert CannedReply.objects.filter(organization=org).count() >= 5
     sr = (
@@ -172,11 +172,11 @@ def test_canned_replies_fill_their_placeholders(demo, alice):  # type: ignore[no
     assert sr.number in text and sr.customer.name in text and "{" not in text
 
 
-def test_history_queued_no_notifications(demo):  # type: ignore[no-untyped-def]
+def test_history_queued_no_notifications(demo):
     assert not OutboxMessage.objects.exists()
 
 
-def test_booked_visits_were_requested_before_their_window(demo):  # type: ignore[no-untyped-def]
+def test_booked_visits_were_requested_before_their_window(demo):
     visits = list(Appointment.objects.select_related("request"))
     assert len(visits) > 100
     for visit in visits:

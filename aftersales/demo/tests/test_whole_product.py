@@ -43,13 +43,13 @@ CLOSED = [Status.CLOSED, Status.CANCELLED]
 
 
 @pytest.fixture(autouse=True)
-def _fast_hasher():  # type: ignore[no-untyped-def]
+def _fast_hasher():
     """Not the suite's MD5-only hasher: the demo's accounts carry the Argon2 hash the demo made."""
     yield
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         ctx = load_demo(report=lambda line: None)
         yield ctx
@@ -60,7 +60,7 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_sla_policies_and_running_clocks_on_every_open_request(demo, prefix):  # type: ignore[no-untyped-def]
+def test_sla_policies_and_running_clocks_on_every_open_request(demo, prefix):
     org = _org(prefix)
     assert SlaPolicy.objects.filter(organization=org).exists(), org.name
     open_requests = ServiceRequest.objects.filter(organization=org).exclude(status__in=CLOSED)
@@ -82,7 +82,7 @@ def test_sla_policies_and_running_clocks_on_every_open_request(demo, prefix):  #
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_the_compliance_report_has_rows(demo, prefix):  # type: ignore[no-untyped-def]
+def test_the_compliance_report_has_rows(demo, prefix):
     client = _client(f"{prefix}-quality-manager")
     today = timezone.localdate()
     response = client.get(
@@ -94,7 +94,7 @@ def test_the_compliance_report_has_rows(demo, prefix):  # type: ignore[no-untype
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_returns_warranties_and_quotes_in_several_states(demo, prefix):  # type: ignore[no-untyped-def]
+def test_returns_warranties_and_quotes_in_several_states(demo, prefix):
     org = _org(prefix)
     rma_states = set(ReturnAuthorization.objects.filter(organization=org).values_list("status", flat=True))
     assert rma_states == set(ReturnAuthorization.Status.values), sorted(rma_states)
@@ -113,7 +113,7 @@ def test_returns_warranties_and_quotes_in_several_states(demo, prefix):  # type:
         assert rma.created_at <= timezone.now()
 
 
-def test_the_portal_accounts_have_returns_and_quotes(demo):  # type: ignore[no-untyped-def]
+def test_the_portal_accounts_have_returns_and_quotes(demo):
     for n in (1, 2, 3):
         user = User.objects.get(username=f"customer{n}")
         assert ReturnAuthorization.objects.filter(request__customer__user=user).exists(), user
@@ -144,7 +144,7 @@ FIGURES = {
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 @pytest.mark.parametrize("role", STAFF_ROLES)
-def test_each_role_lands_on_its_work_and_sees_its_own_figures(demo, prefix, role):  # type: ignore[no-untyped-def]
+def test_each_role_lands_on_its_work_and_sees_its_own_figures(demo, prefix, role):
     username = f"{prefix}-{role}"
     client = Client()
     response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
@@ -163,13 +163,13 @@ def test_each_role_lands_on_its_work_and_sees_its_own_figures(demo, prefix, role
         assert client.get(figure.url).status_code == 200, (username, figure.url)
 
 
-def test_customers_land_on_their_products(demo):  # type: ignore[no-untyped-def]
+def test_customers_land_on_their_products(demo):
     client = Client()
     response = client.post("/accounts/login/", {"username": "customer1", "password": DEMO_PASSWORD})
     assert response["Location"] == "/portal/"
 
 
-def test_the_home_figures_take_a_fixed_number_of_queries(demo, django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+def test_the_home_figures_take_a_fixed_number_of_queries(demo, django_assert_max_num_queries):
     for role in STAFF_ROLES:
         client = _client(f"qc-{role}")
         client.get("/")  # session and caches warm
@@ -177,7 +177,7 @@ def test_the_home_figures_take_a_fixed_number_of_queries(demo, django_assert_max
             assert client.get("/").status_code == 200
 
 
-def test_the_password_change_page_is_the_products(demo):  # type: ignore[no-untyped-def]
+def test_the_password_change_page_is_the_products(demo):
     html = _client("qc-agent").get("/accounts/password_change/").content.decode()
     assert 'id="mainnav"' in html and "django-admin" not in html.lower() and 'id="site-name"' not in html
 
@@ -221,7 +221,7 @@ class Crawl:
                 ):
                     self.bodies[url] = response.content.decode()
                 elif getattr(response, "streaming", False):
-                    b"".join(response.streaming_content)  # type: ignore[attr-defined]
+                    b"".join(response.streaming_content)
                     # as Django's test client does: closing must not close the test's connection
                     request_finished.disconnect(close_old_connections)
                     try:
@@ -308,7 +308,7 @@ USERS = [f"{p}-{r}" for p in PREFIXES for r in STAFF_ROLES] + ["customer1", "cus
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_every_page_two_clicks_from_the_menu_answers_and_links_nowhere_dead(demo, username):  # type: ignore[no-untyped-def]
+def test_every_page_two_clicks_from_the_menu_answers_and_links_nowhere_dead(demo, username):
     c = crawl(username)
     assert len(c.status) >= 5, (username, c.status)
     assert not c.problems, f"{username}:\n" + "\n".join(c.problems)
@@ -356,7 +356,7 @@ def _people_and_places(organization_id: int) -> str:
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_english_timelines_speak_english(demo, prefix):  # type: ignore[no-untyped-def]
+def test_english_timelines_speak_english(demo, prefix):
     """One request for every kind of event (and event code) the organization has, read in English.
 
     What people wrote (messages, notes) and their names stay as written; everything the system

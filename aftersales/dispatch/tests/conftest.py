@@ -61,7 +61,7 @@ def post_json(client: Any, url: str, body: dict[str, Any], **extra: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _no_public_holidays(request) -> None:  # type: ignore[no-untyped-def]
+def _no_public_holidays(request) -> None:
     """Most tests book from the real "tomorrow" on; whether that is a public holiday must not matter.
 
     Unless a test asks for ``official_calendar`` (``test_workdays``), org_a's default calendar, which
@@ -75,7 +75,7 @@ def _no_public_holidays(request) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def station(org_a) -> ServiceStation:  # type: ignore[no-untyped-def]
+def station(org_a) -> ServiceStation:
     return ServiceStation.objects.create(
         organization=org_a,
         code="sh-01",
@@ -92,7 +92,7 @@ def station(org_a) -> ServiceStation:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def far_station(org_a) -> ServiceStation:  # type: ignore[no-untyped-def]
+def far_station(org_a) -> ServiceStation:
     # Beijing: 1,000 km away, so a Shanghai address is never in its radius.
     return ServiceStation.objects.create(
         organization=org_a,
@@ -109,7 +109,7 @@ def far_station(org_a) -> ServiceStation:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def ac_model(org_a):  # type: ignore[no-untyped-def]
+def ac_model(org_a):
     category = CategoryFactory(
         organization=org_a, code="ac", name="空调", whole_unit_months=12, main_parts_months=36
     )
@@ -124,7 +124,7 @@ def ac_model(org_a):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def parts(org_a, ac_model):  # type: ignore[no-untyped-def]
+def parts(org_a, ac_model):
     compressor = SparePartFactory(
         organization=org_a, part_number="AC-COMP", name="压缩机", price=Decimal("980.00"), is_main_part=True
     )
@@ -136,7 +136,7 @@ def parts(org_a, ac_model):  # type: ignore[no-untyped-def]
     return {"compressor": compressor, "remote": remote}
 
 
-def make_technician(org, station, username: str, skills=AC_SKILLS, **kw: Any):  # type: ignore[no-untyped-def]
+def make_technician(org, station, username: str, skills=AC_SKILLS, **kw: Any):
     user = UserFactory(username=username, role=Role.TECHNICIAN, organization=org, first_name=username.title())
     return technician_create(
         user=user, home_station=station, skills=skills, shifts=kw.pop("shifts", EVERY_DAY), **kw
@@ -144,14 +144,14 @@ def make_technician(org, station, username: str, skills=AC_SKILLS, **kw: Any):  
 
 
 @pytest.fixture
-def tina_tech(tina, station):  # type: ignore[no-untyped-def]
+def tina_tech(tina, station):
     tina.first_name = "蒂娜"
     tina.save()
     return technician_create(user=tina, home_station=station, skills=AC_SKILLS, shifts=EVERY_DAY)
 
 
 @pytest.fixture
-def carol_customer(org_a, carol):  # type: ignore[no-untyped-def]
+def carol_customer(org_a, carol):
     return CustomerFactory(organization=org_a, user=carol, name="王卡罗", phone="13812345678")
 
 
@@ -165,7 +165,7 @@ def field_request(
     priority: str = "normal",
     accept: bool = True,
     purchased_days_ago: int = 60,
-    by=None,  # type: ignore[no-untyped-def]
+    by=None,
 ) -> ServiceRequest:
     address = AddressFactory(
         customer=customer,
@@ -201,5 +201,5 @@ def field_request(
 
 
 @pytest.fixture
-def carol_request(org_a, carol_customer, ac_model, station, tina_tech) -> ServiceRequest:  # type: ignore[no-untyped-def]
+def carol_request(org_a, carol_customer, ac_model, station, tina_tech) -> ServiceRequest:
     return field_request(org_a, carol_customer, ac_model)

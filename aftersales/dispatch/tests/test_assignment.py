@@ -40,9 +40,9 @@ def test_the_least_loaded_technician_wins_and_the_unit_s_earlier_technician_wins
             request=field_request(org_a, carol_customer, ac_model),
             by=None,
             proposal=assignment.Proposal(None, [assignment.Candidate(busy, False, 0, 1.0)]),
-        )  # type: ignore[arg-type]
+        )
     sr = field_request(org_a, carol_customer, ac_model)
-    assert assignment.propose(sr).best.technician == idle  # type: ignore[union-attr]
+    assert assignment.propose(sr).best.technician == idle
 
     ServiceRequest.objects.create(
         number="SR-OLD-2",
@@ -58,7 +58,7 @@ def test_the_least_loaded_technician_wins_and_the_unit_s_earlier_technician_wins
         created_at=sr.created_at - timedelta(days=30),
     )
     proposal = assignment.propose(sr)
-    assert proposal.best.technician == busy  # type: ignore[union-attr]
+    assert proposal.best.technician == busy
     assert "曾为这台机器服务" in proposal.reason
 
 

@@ -24,7 +24,7 @@ def tomorrow() -> str:
 
 
 @pytest.fixture
-def quiet_day(org_a, station, carol_customer, ac_model):  # type: ignore[no-untyped-def]
+def quiet_day(org_a, station, carol_customer, ac_model):
     techs = [make_technician(org_a, station, name) for name in ("amy", "ben", "cai")]
     for i, hour in enumerate((8, 10, 12, 14, 14)):
         sr = field_request(org_a, carol_customer, ac_model, where=near(14 + 2 * i, 1 - i))
@@ -32,7 +32,7 @@ def quiet_day(org_a, station, carol_customer, ac_model):  # type: ignore[no-unty
     return techs
 
 
-def _map(html: str) -> dict:  # type: ignore[type-arg]
+def _map(html: str) -> dict:
     start = html.index('<script id="dispatch-map-data" type="application/json">') + len(
         '<script id="dispatch-map-data" type="application/json">'
     )

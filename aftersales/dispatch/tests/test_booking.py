@@ -22,7 +22,7 @@ from .conftest import EVERY_DAY, day_at, field_request, make_technician, near, t
 pytestmark = pytest.mark.django_db
 
 
-def starts(avail: booking.Availability) -> list:  # type: ignore[type-arg]
+def starts(avail: booking.Availability) -> list:
     return [s.start for s in avail.slots]
 
 

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def quiet_day(org_a, station, carol_customer, ac_model, dave):  # type: ignore[no-untyped-def]
+def quiet_day(org_a, station, carol_customer, ac_model, dave):
     techs = [make_technician(org_a, station, name) for name in ("amy", "ben", "cai")]
     for i, hour in enumerate((8, 10, 12, 14, 14)):
         sr = field_request(org_a, carol_customer, ac_model, where=near(14 + 2 * i, 1 - i))
@@ -24,14 +24,14 @@ def quiet_day(org_a, station, carol_customer, ac_model, dave):  # type: ignore[n
     return techs
 
 
-def _open_board(page, station) -> None:  # type: ignore[no-untyped-def]
+def _open_board(page, station) -> None:
     browser_login(page, "dave")
     page.goto(
         f"/console/dispatch/board/?station={station.pk}&date={(today() + timedelta(days=1)).isoformat()}"
     )
 
 
-def test_dispatcher_plans_a_balanced_day_and_reads_the_schematic_map(page, screenshot, station, quiet_day):  # type: ignore[no-untyped-def]
+def test_dispatcher_plans_a_balanced_day_and_reads_the_schematic_map(page, screenshot, station, quiet_day):
     _open_board(page, station)
     # before planning: least travel is the default and the balance fields are hidden
     assert page.locator("#plan-objective").input_value() == "least_travel"
@@ -75,7 +75,7 @@ def test_dispatcher_plans_a_balanced_day_and_reads_the_schematic_map(page, scree
     screenshot(page, "01-balanced-schematic")
 
 
-def test_tiles_that_do_not_load_fall_back_to_the_schematic(page, screenshot, org_a, station, quiet_day):  # type: ignore[no-untyped-def]
+def test_tiles_that_do_not_load_fall_back_to_the_schematic(page, screenshot, org_a, station, quiet_day):
     MapSettings.objects.create(organization=org_a, provider="osm")
     page.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
     _open_board(page, station)

@@ -17,17 +17,17 @@ PHONE_HEIGHT = 844
 RED_REASON = "rgb(132, 32, 41)"  # the console's colour for a reason
 
 
-def _steps(page) -> list[str]:  # type: ignore[no-untyped-def]
+def _steps(page) -> list[str]:
     return page.eval_on_selector_all(".progress-steps li", "els => els.map(e => e.dataset.step)")
 
 
-def _current_step(page) -> str:  # type: ignore[no-untyped-def]
+def _current_step(page) -> str:
     return page.locator(".progress-steps li[aria-current=step]").get_attribute("data-step")
 
 
 def test_book_a_visit_by_day_tabs_and_see_it_as_its_own_card(
     phone_page, screenshot, carol_request, tina_tech
-):  # type: ignore[no-untyped-def]
+):
     page = phone_page
     browser_login(page, "carol")
     page.goto(f"/portal/requests/{carol_request.number}/")
@@ -89,7 +89,7 @@ def test_book_a_visit_by_day_tabs_and_see_it_as_its_own_card(
 
 def test_before_accepting_the_customer_sees_work_parts_and_charges(
     phone_page, screenshot, org_a, carol_customer, ac_model, parts, tina_tech
-):  # type: ignore[no-untyped-def]
+):
     # given a visit done out of the whole-unit warranty: a covered main part, a charged remote, labour
     sr = field_request(org_a, carol_customer, ac_model, purchased_days_ago=500)
     appointment = booking.appointment_book(request=sr, start=tomorrow_at(10), by=None)

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def todays_visit(org_a, station, carol_customer, ac_model, parts, tina_tech):  # type: ignore[no-untyped-def]
+def todays_visit(org_a, station, carol_customer, ac_model, parts, tina_tech):
     carol_customer.tier = "vip"  # VIPs may be booked for the same day
     carol_customer.save()
     sr = field_request(org_a, carol_customer, ac_model, purchased_days_ago=500)
@@ -24,13 +24,13 @@ def todays_visit(org_a, station, carol_customer, ac_model, parts, tina_tech):  #
 
 
 @pytest.fixture
-def photo(tmp_path):  # type: ignore[no-untyped-def]
+def photo(tmp_path):
     path = tmp_path / "before.jpg"
     Image.new("RGB", (320, 240), (200, 120, 30)).save(path, format="JPEG")
     return path
 
 
-def test_technician_completes_a_visit_on_the_phone(phone_page, screenshot, todays_visit, tina_tech, photo):  # type: ignore[no-untyped-def]
+def test_technician_completes_a_visit_on_the_phone(phone_page, screenshot, todays_visit, tina_tech, photo):
     page = phone_page
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 31.2485, "longitude": 121.5052})

@@ -12,7 +12,7 @@ from conftest import browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_org_admin_makes_a_technician_profile(page, screenshot, olga, station):  # type: ignore[no-untyped-def]
+def test_org_admin_makes_a_technician_profile(page, screenshot, olga, station):
     nina = UserFactory(
         username="nina", role=Role.TECHNICIAN, organization=olga.organization, first_name="Nina"
     )

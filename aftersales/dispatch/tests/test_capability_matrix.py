@@ -115,7 +115,7 @@ ENDPOINTS: dict[Cap, tuple[Call, bool]] = {
 
 
 @pytest.fixture
-def world(request, carol_request, tina_tech, station, org_a) -> World:  # type: ignore[no-untyped-def]
+def world(request, carol_request, tina_tech, station, org_a) -> World:
     for name in USERS.values():
         request.getfixturevalue(name)
     unit = carol_request.unit

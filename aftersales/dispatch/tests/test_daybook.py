@@ -24,10 +24,10 @@ def day(*visits: Visit, **kw: object) -> TechDay:
         start=HOME,
         end=HOME,
         shift=TimeWindow(8 * H, 18 * H),
-        max_jobs=kw.pop("max_jobs", 8),  # type: ignore[arg-type]
+        max_jobs=kw.pop("max_jobs", 8),
         visits=visits,
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_an_empty_day_takes_any_window_inside_the_shift():

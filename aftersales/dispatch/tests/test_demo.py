@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         # Mid-morning, whenever the tests run: the first visits of the day under way or done, and
         # technicians with more than one visit in the first window (at most one can be under way).
@@ -37,7 +37,7 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         transaction.set_rollback(True)
 
 
-def test_every_station_has_technicians_and_a_day_of_visits(demo):  # type: ignore[no-untyped-def]
+def test_every_station_has_technicians_and_a_day_of_visits(demo):
     for station in ServiceStation.objects.all():
         crew = Technician.objects.filter(home_station=station)
         assert crew.count() >= 3
@@ -47,7 +47,7 @@ def test_every_station_has_technicians_and_a_day_of_visits(demo):  # type: ignor
     assert Technician.objects.filter(user__username="qc-technician").exists()
 
 
-def test_tomorrows_plans_place_every_visit_with_its_booked_technician(demo):  # type: ignore[no-untyped-def]
+def test_tomorrows_plans_place_every_visit_with_its_booked_technician(demo):
     tomorrow = demo.today + timedelta(days=1)
     plans = DayPlan.objects.filter(day=tomorrow)
     assert plans.count() == ServiceStation.objects.count()
@@ -59,7 +59,7 @@ def test_tomorrows_plans_place_every_visit_with_its_booked_technician(demo):  # 
     assert not OutboxMessage.objects.exists()
 
 
-def test_closed_field_requests_of_the_year_have_repair_records(demo):  # type: ignore[no-untyped-def]
+def test_closed_field_requests_of_the_year_have_repair_records(demo):
     closed = ServiceRequest.objects.filter(
         kind__in=["installation", "repair", "maintenance"], status="closed", unit__isnull=False
     )
@@ -70,7 +70,7 @@ def test_closed_field_requests_of_the_year_have_repair_records(demo):  # type: i
     assert RepairRecord.objects.filter(logistics_cost__gt=0).exists()  # mail-in repairs
 
 
-def test_a_technician_is_at_one_site_at_a_time(demo):  # type: ignore[no-untyped-def]
+def test_a_technician_is_at_one_site_at_a_time(demo):
     visits = Appointment.objects.filter(window_start__date=demo.today, checked_in_at__isnull=False)
     assert visits.filter(checked_out_at__isnull=True).exists()  # at 09:40 some visits are under way
     assert visits.filter(checked_out_at__isnull=False).exists()  # and some are done

@@ -19,18 +19,18 @@ def test_the_steps_are_one_line_from_awaiting_to_delivered() -> None:
     walked, status = [], Step.AWAITING
     while (nxt := mailin.next_step(status)) is not None:
         walked.append(nxt)
-        status = workflow.find(mailin.TABLE, nxt).target  # type: ignore[union-attr]
+        status = workflow.find(mailin.TABLE, nxt).target
     assert walked == [Step.IN_TRANSIT, Step.RECEIVED, Step.REPAIRED, Step.SHIPPED_BACK, Step.DELIVERED]
     assert [s for s in walked if mailin.customer_may(s)] == [Step.IN_TRANSIT, Step.DELIVERED]
 
 
 @pytest.fixture
-def shipment(org_a, carol_customer, ac_model, alice):  # type: ignore[no-untyped-def]
+def shipment(org_a, carol_customer, ac_model, alice):
     sr = field_request(org_a, carol_customer, ac_model)
     return mail_in_start(request=sr, by=alice, method="pickup")
 
 
-def test_a_step_out_of_turn_is_refused_naming_the_next_one(shipment, alice):  # type: ignore[no-untyped-def]
+def test_a_step_out_of_turn_is_refused_naming_the_next_one(shipment, alice):
     version = shipment.version
     # when the repair centre records the repair before the unit has even left
     with pytest.raises(Conflict) as refused:
@@ -42,7 +42,7 @@ def test_a_step_out_of_turn_is_refused_naming_the_next_one(shipment, alice):  # 
     assert shipment.status == Step.AWAITING and shipment.version == version
 
 
-def test_the_step_reads_the_table(shipment, alice, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_step_reads_the_table(shipment, alice, monkeypatch):
     # given a table in which the unit may go straight to the repair centre's hands
     monkeypatch.setattr(
         mailin,

@@ -54,7 +54,7 @@ def _quiet_day(
     return jobs, techs
 
 
-def _counts(plan, techs) -> list[int]:  # type: ignore[no-untyped-def]
+def _counts(plan, techs) -> list[int]:
     return [len(r.stops) if (r := plan.route_for(t.id)) else 0 for t in techs]
 
 

@@ -17,14 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def scheduled(carol_request, tina_tech):  # type: ignore[no-untyped-def]
+def scheduled(carol_request, tina_tech):
     appointment = booking.appointment_book(request=carol_request, start=tomorrow_at(10), by=None)
     carol_request.refresh_from_db()
     assert carol_request.status == Status.SCHEDULED and carol_request.assignee == tina_tech.user
     return appointment
 
 
-def _unchanged(appointment: Appointment, tina_tech) -> None:  # type: ignore[no-untyped-def]
+def _unchanged(appointment: Appointment, tina_tech) -> None:
     appointment.refresh_from_db()
     request = appointment.request
     request.refresh_from_db()
@@ -75,7 +75,7 @@ def test_bulk_assign_keeps_scheduled_requests_scheduled(client_for, alice, sched
 
 
 @pytest.mark.parametrize("walk", [("start",), ("start", "wait_for_parts")])
-def test_a_new_owner_does_not_move_work_under_way(alice, scheduled, walk):  # type: ignore[no-untyped-def]
+def test_a_new_owner_does_not_move_work_under_way(alice, scheduled, walk):
     request = scheduled.request
     for name in walk:
         request = service_services.request_transition(request=request, name=name, by=alice, notify=False)
@@ -84,7 +84,7 @@ def test_a_new_owner_does_not_move_work_under_way(alice, scheduled, walk):  # ty
     assert after.status == before and after.assignee == alice
 
 
-def test_an_accepted_request_still_moves_to_assigned(alice, carol_request, tina):  # type: ignore[no-untyped-def]
+def test_an_accepted_request_still_moves_to_assigned(alice, carol_request, tina):
     assigned = service_services.request_assign(request=carol_request, assignee=tina, by=alice)
     assert assigned.status == Status.ASSIGNED
     # and giving it on to someone else leaves it there
@@ -92,7 +92,7 @@ def test_an_accepted_request_still_moves_to_assigned(alice, carol_request, tina)
     assert again.status == Status.ASSIGNED and again.assignee == alice
 
 
-def test_cancelling_the_visit_still_steps_back_to_assigned(alice, scheduled, tina_tech):  # type: ignore[no-untyped-def]
+def test_cancelling_the_visit_still_steps_back_to_assigned(alice, scheduled, tina_tech):
     # The visit's own steps do move the request: no time is promised once it is cancelled.
     booking.appointment_cancel(appointment=scheduled, by=alice, reason="客户改主意")
     scheduled.request.refresh_from_db()

@@ -41,15 +41,15 @@ def job(ident: str, east: float, north: float, start_h: float = 8, end_h: float 
         id=ident,
         location=near(east, north),
         window=TimeWindow(int(start_h * H), int(end_h * H)),
-        service_s=kw.pop("service_s", 30 * 60),  # type: ignore[arg-type]
-        **kw,  # type: ignore[arg-type]
+        service_s=kw.pop("service_s", 30 * 60),
+        **kw,
     )
 
 
 def tech(ident: str, skills: set[str] | None = None, **kw: object) -> Technician:
     start = kw.pop("start", STATION)
     shift = kw.pop("shift", DAY)
-    return Technician(id=ident, start=start, shift=shift, skills=frozenset(skills or set()), **kw)  # type: ignore[arg-type]
+    return Technician(id=ident, start=start, shift=shift, skills=frozenset(skills or set()), **kw)
 
 
 def assert_plan_keeps_the_rules(problem: Problem, plan: Plan) -> None:

@@ -26,7 +26,7 @@ POLICY = {
 }
 
 
-def test_admin_turns_auto_assign_on(client_for, olga):  # type: ignore[no-untyped-def]
+def test_admin_turns_auto_assign_on(client_for, olga):
     client = client_for(olga)
     assert client.get(reverse("dispatch:settings-assignment")).status_code == 200
     response = client.post(reverse("dispatch:settings-assignment"), POLICY)
@@ -40,7 +40,7 @@ def test_admin_turns_auto_assign_on(client_for, olga):  # type: ignore[no-untype
     assert change.detail["changes"]["labour_rate"] == ["120.00", "150.00"]
 
 
-def test_bad_policy_input_names_the_field(client_for, olga):  # type: ignore[no-untyped-def]
+def test_bad_policy_input_names_the_field(client_for, olga):
     for field, value in (
         ("booking_days", "0"),
         ("slot_hours", "9"),
@@ -54,7 +54,7 @@ def test_bad_policy_input_names_the_field(client_for, olga):  # type: ignore[no-
     assert not DispatchPolicy.objects.exists() and not SettingsChange.objects.exists()
 
 
-def test_skill_requirements_are_added_edited_and_deleted(client_for, olga):  # type: ignore[no-untyped-def]
+def test_skill_requirements_are_added_edited_and_deleted(client_for, olga):
     ac = ProductCategory.objects.create(organization=olga.organization, code="ac", name="空调")
     client = client_for(olga)
     data = {
@@ -85,7 +85,7 @@ def test_skill_requirements_are_added_edited_and_deleted(client_for, olga):  # t
     assert actions == ["created", "changed", "deleted"]
 
 
-def test_another_organizations_rows_are_not_found(client_for, olga, oscar, alice):  # type: ignore[no-untyped-def]
+def test_another_organizations_rows_are_not_found(client_for, olga, oscar, alice):
     theirs_cat = ProductCategory.objects.create(organization=oscar.organization, code="tv", name="电视")
     theirs = SkillRequirement.objects.create(organization=oscar.organization, skill_code="x")
     client = client_for(olga)

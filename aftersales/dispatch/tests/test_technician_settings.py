@@ -13,24 +13,24 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def newcomer(org_a):  # type: ignore[no-untyped-def]
+def newcomer(org_a):
     """A technician account as an invitation leaves it: no profile."""
     return UserFactory(username="nina", role=Role.TECHNICIAN, organization=org_a, first_name="Nina")
 
 
-def _as(user) -> Client:  # type: ignore[no-untyped-def]
+def _as(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_a_technician_without_a_profile_is_told_why_there_is_no_route(newcomer):  # type: ignore[no-untyped-def]
+def test_a_technician_without_a_profile_is_told_why_there_is_no_route(newcomer):
     page = _as(newcomer).get("/tech/")
     assert page.status_code == 200
     assert 'id="no-profile"' in page.content.decode() and "工程师档案" in page.content.decode()
 
 
-def test_the_admin_sees_who_lacks_a_profile_and_makes_one(olga, newcomer, station, tina_tech, org_a):  # type: ignore[no-untyped-def]
+def test_the_admin_sees_who_lacks_a_profile_and_makes_one(olga, newcomer, station, tina_tech, org_a):
     CategoryFactory(organization=org_a, code="tv", name="电视")
     admin = _as(olga)
     listing = admin.get("/console/settings/technicians/").content.decode()
@@ -66,7 +66,7 @@ def test_the_admin_sees_who_lacks_a_profile_and_makes_one(olga, newcomer, statio
     assert 'id="no-profile"' not in _as(newcomer).get("/tech/").content.decode()
 
 
-def test_editing_keeps_what_was_typed_on_an_error_and_changes_nothing(olga, tina_tech, station):  # type: ignore[no-untyped-def]
+def test_editing_keeps_what_was_typed_on_an_error_and_changes_nothing(olga, tina_tech, station):
     admin = _as(olga)
     r = admin.post(
         f"/console/settings/technicians/{tina_tech.user_id}/",
@@ -89,7 +89,7 @@ def test_editing_keeps_what_was_typed_on_an_error_and_changes_nothing(olga, tina
     assert SettingsChange.objects.get(area="technicians").action == "updated"
 
 
-def test_other_organizations_and_other_roles_get_404(olga, dave, org_b, station):  # type: ignore[no-untyped-def]
+def test_other_organizations_and_other_roles_get_404(olga, dave, org_b, station):
     stranger = UserFactory(username="outsider", role=Role.TECHNICIAN, organization=org_b)
     assert _as(olga).get(f"/console/settings/technicians/{stranger.pk}/").status_code == 404
     assert (

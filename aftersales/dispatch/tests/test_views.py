@@ -260,7 +260,7 @@ def test_other_organizations_and_customers_get_404(
     assert oscar_board.status_code == 404
 
 
-def _station_b(org_b):  # type: ignore[no-untyped-def]
+def _station_b(org_b):
     return ServiceStation.objects.create(
         organization=org_b,
         code="b1",

@@ -29,13 +29,13 @@ def signature_png() -> bytes:
     return buffer.getvalue()
 
 
-def visit_for(org, customer, model, *, days_old: int = 60) -> Appointment:  # type: ignore[no-untyped-def]
+def visit_for(org, customer, model, *, days_old: int = 60) -> Appointment:
     sr = field_request(org, customer, model, purchased_days_ago=days_old)
     return booking.appointment_book(request=sr, start=tomorrow_at(10), by=None)
 
 
 @pytest.fixture(params=["entitlement", "catalogue"])
-def coverage_source(request, monkeypatch):  # type: ignore[no-untyped-def]
+def coverage_source(request, monkeypatch):
     """Both ways of deciding coverage: the entitlement engine, and the catalogue's warranty months."""
     if request.param == "catalogue":
         monkeypatch.setattr(charges, "COVER_CHECKS", [])

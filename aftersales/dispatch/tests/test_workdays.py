@@ -29,7 +29,7 @@ WEEKDAYS = {0: (time(9), time(17)), **dict.fromkeys(range(1, 5), (time(8), time(
 
 
 @pytest.fixture
-def official_calendar(org_a):  # type: ignore[no-untyped-def]
+def official_calendar(org_a):
     """org_a's default calendar with China's official 2026 schedule (what ``calendar_for`` falls back to)."""
     return sla_calendars.calendar_create(organization=org_a, years=[2026])
 

@@ -217,12 +217,15 @@ class ConditionReport(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} {self.inspected_at:%Y-%m-%d}"
 
+    @classmethod
+    def flag_label(cls, name: str) -> str:
+        """The finding's name as the inspector reads it (the flag field's verbose name)."""
+        field = cls._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return str(field.verbose_name)
+
     def findings(self) -> list[str]:
-        return [
-            str(self._meta.get_field(name).verbose_name)
-            for name in self.FLAGS  # type: ignore[union-attr]
-            if getattr(self, name)
-        ]
+        return [self.flag_label(name) for name in self.FLAGS if getattr(self, name)]
 
 
 class UnitDisposition(models.Model):

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from aftersales.core.dates import add_months
+
 from . import citations as cite
-from .context import Context, add_months, car_repair_days
+from .context import Context, car_repair_days
 from .exclusions import describe, exclusions
 from .facts import CORE_ASSEMBLIES, SEVERE_CAR_FAULTS, FaultType
 from .outcome import ZERO, Amounts, Basis, Findings, Option, OptionKind, Payer, Refusal, money

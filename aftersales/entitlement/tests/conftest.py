@@ -42,7 +42,7 @@ def post(client: Any, url: str, body: dict[str, Any]) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def no_rest_days(request, monkeypatch):  # type: ignore[no-untyped-def]
+def no_rest_days(request, monkeypatch):
     """Deadlines in these tests are counted on a calendar without rest days, so they hold on any date.
 
     Otherwise a seven-day period whose last day falls on a weekend is extended (民法典 第二百零三条)
@@ -54,7 +54,7 @@ def no_rest_days(request, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def tv_model(org_a):  # type: ignore[no-untyped-def]
+def tv_model(org_a):
     category = CategoryFactory(
         organization=org_a, code="tv", name="彩电", whole_unit_months=12, main_parts_months=36
     )
@@ -75,7 +75,7 @@ def tv_model(org_a):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def car_model(org_a):  # type: ignore[no-untyped-def]
+def car_model(org_a):
     category = CategoryFactory(
         organization=org_a,
         code="sedan",
@@ -96,12 +96,12 @@ def car_model(org_a):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def carol_customer(org_a, carol):  # type: ignore[no-untyped-def]
+def carol_customer(org_a, carol):
     return CustomerFactory(organization=org_a, user=carol, name="王卡罗", email="carol@example.com")
 
 
 @pytest.fixture
-def online_unit(tv_model, carol_customer):  # type: ignore[no-untyped-def]
+def online_unit(tv_model, carol_customer):
     """Bought online five days ago, delivered three days ago: inside the seven-day no-reason window."""
     return UnitFactory(
         organization=tv_model.organization,
@@ -116,7 +116,7 @@ def online_unit(tv_model, carol_customer):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def old_unit(tv_model, carol_customer):  # type: ignore[no-untyped-def]
+def old_unit(tv_model, carol_customer):
     """Bought in a shop two years ago: out of its 12-month 三包 period."""
     return UnitFactory(
         organization=tv_model.organization,

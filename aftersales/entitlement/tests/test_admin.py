@@ -16,7 +16,7 @@ BASE = {
 }
 
 
-def test_a_promise_below_the_legal_minimum_is_refused_with_the_reason(client_for, pat, tv_model):  # type: ignore[no-untyped-def]
+def test_a_promise_below_the_legal_minimum_is_refused_with_the_reason(client_for, pat, tv_model):
     admin = client_for(pat)
 
     r = admin.post(
@@ -36,7 +36,7 @@ def test_a_promise_below_the_legal_minimum_is_refused_with_the_reason(client_for
     assert not CategoryPolicy.objects.exists()
 
 
-def test_a_longer_promise_is_saved_and_the_effective_rules_are_shown(client_for, pat, tv_model):  # type: ignore[no-untyped-def]
+def test_a_longer_promise_is_saved_and_the_effective_rules_are_shown(client_for, pat, tv_model):
     admin = client_for(pat)
 
     r = admin.post(
@@ -59,7 +59,7 @@ def test_a_longer_promise_is_saved_and_the_effective_rules_are_shown(client_for,
     assert "<strong>15 日</strong>" in table  # the exchange window stays at the law's 15 days
 
 
-def test_workflow_records_are_read_only_in_the_admin(client_for, pat, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_workflow_records_are_read_only_in_the_admin(client_for, pat, alice, carol, online_unit):
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     admin = client_for(pat)
 

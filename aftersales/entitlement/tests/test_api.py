@@ -15,7 +15,7 @@ from .conftest import ago, post, today
 pytestmark = pytest.mark.django_db
 
 
-def test_entitlements_by_serial_give_options_reasons_basis_and_deadlines(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_entitlements_by_serial_give_options_reasons_basis_and_deadlines(client_for, alice, online_unit):
     api = client_for(alice)
 
     r = api.get("/api/v1/entitlements", {"serial": "TV0001", "kind": "return", "fault": "none"})
@@ -39,7 +39,7 @@ def test_entitlements_by_serial_give_options_reasons_basis_and_deadlines(client_
     assert body["evaluated_on"] == today().isoformat()
 
 
-def test_reasons_follow_the_request_language(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_reasons_follow_the_request_language(client_for, alice, online_unit):
     api = client_for(alice)
 
     r = api.get("/api/v1/entitlements", {"serial": "TV0001", "fault": "none"}, HTTP_ACCEPT_LANGUAGE="en")
@@ -48,7 +48,7 @@ def test_reasons_follow_the_request_language(client_for, alice, online_unit):  #
     assert option["reason"] == option["reason_en"] and "no-reason return" in option["reason"]
 
 
-def test_entitlements_by_request_number(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_entitlements_by_request_number(client_for, alice, carol, online_unit):
     customer = client_for(carol)
     created = post(
         customer,
@@ -74,7 +74,7 @@ def test_entitlements_by_request_number(client_for, alice, carol, online_unit): 
         ({"on": "yesterday"}, "on"),
     ],
 )
-def test_impossible_facts_answer_422_naming_the_field(client_for, alice, online_unit, params, field):  # type: ignore[no-untyped-def]
+def test_impossible_facts_answer_422_naming_the_field(client_for, alice, online_unit, params, field):
     r = client_for(alice).get("/api/v1/entitlements", {"serial": "TV0001", **params})
 
     assert r.status_code == 422, r.content
@@ -82,7 +82,7 @@ def test_impossible_facts_answer_422_naming_the_field(client_for, alice, online_
     assert field in [e["field"] for e in r.json()["errors"]]
 
 
-def test_a_car_without_odometer_is_422(client_for, alice, car_model, carol_customer):  # type: ignore[no-untyped-def]
+def test_a_car_without_odometer_is_422(client_for, alice, car_model, carol_customer):
     UnitFactory(
         organization=car_model.organization,
         product_model=car_model,
@@ -102,7 +102,7 @@ def test_a_car_without_odometer_is_422(client_for, alice, car_model, carol_custo
     assert given.status_code == 200 and "car.severe_60d" in [o["rule_id"] for o in given.json()["options"]]
 
 
-def test_other_organizations_and_customers_see_404(client_for, bob, cody, online_unit):  # type: ignore[no-untyped-def]
+def test_other_organizations_and_customers_see_404(client_for, bob, cody, online_unit):
     assert client_for(bob).get("/api/v1/entitlements", {"serial": "TV0001"}).status_code == 404
     assert client_for(cody).get("/api/v1/entitlements", {"serial": "TV0001"}).status_code == 404
     assert (
@@ -110,7 +110,7 @@ def test_other_organizations_and_customers_see_404(client_for, bob, cody, online
     )
 
 
-def test_refund_through_the_returns_api(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_refund_through_the_returns_api(client_for, alice, carol, online_unit):
     # given the customer asks through the app
     customer = client_for(carol)
     r = post(
@@ -149,7 +149,7 @@ def test_refund_through_the_returns_api(client_for, alice, carol, online_unit): 
     assert listing["count"] == 1 and listing["items"][0]["number"] == number
 
 
-def test_exchange_and_rejection_through_the_api(client_for, alice, online_unit, old_unit):  # type: ignore[no-untyped-def]
+def test_exchange_and_rejection_through_the_api(client_for, alice, online_unit, old_unit):
     agent = client_for(alice)
     ex = post(
         agent,
@@ -184,7 +184,7 @@ def test_exchange_and_rejection_through_the_api(client_for, alice, online_unit, 
     assert ServiceRequest.objects.get(number=rj["request"]).status == "cancelled"
 
 
-def test_bad_return_input_is_422_and_changes_nothing(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_bad_return_input_is_422_and_changes_nothing(client_for, alice, online_unit):
     agent = client_for(alice)
     number = post(agent, "/api/v1/returns", {"serial": "TV0001", "fault": "none", "description": "x"}).json()[
         "number"
@@ -206,7 +206,7 @@ def test_bad_return_input_is_422_and_changes_nothing(client_for, alice, online_u
     assert agent.get("/api/v1/returns/RA-0000-999999").status_code == 404
 
 
-def test_quotes_through_the_api(client_for, alice, carol, old_unit):  # type: ignore[no-untyped-def]
+def test_quotes_through_the_api(client_for, alice, carol, old_unit):
     agent = client_for(alice)
     sr = post(
         agent,
@@ -243,7 +243,7 @@ def test_quotes_through_the_api(client_for, alice, carol, old_unit):  # type: ig
 def test_a_car_quote_takes_the_odometer_that_decides_whether_the_repair_is_free(
     client_for,
     alice,
-    car_model,  # type: ignore[no-untyped-def]
+    car_model,
     carol_customer,
 ):
     UnitFactory(

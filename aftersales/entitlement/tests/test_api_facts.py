@@ -31,7 +31,7 @@ def refusal(body: dict[str, Any], rule_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def car_unit(car_model, carol_customer):  # type: ignore[no-untyped-def]
+def car_unit(car_model, carol_customer):
     return UnitFactory(
         organization=car_model.organization,
         product_model=car_model,
@@ -44,7 +44,7 @@ def car_unit(car_model, carol_customer):  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_car_used_for_hire_loses_the_car_rules_through_the_api(client_for, alice, car_unit):  # type: ignore[no-untyped-def]
+def test_a_car_used_for_hire_loses_the_car_rules_through_the_api(client_for, alice, car_unit):
     api = client_for(alice)
     ask = {"serial": "CAR001", "fault": "brake_failure", "odometer_km": 800}
     before = api.get("/api/v1/entitlements", ask).json()
@@ -62,7 +62,7 @@ def test_a_car_used_for_hire_loses_the_car_rules_through_the_api(client_for, ali
     assert api.get("/api/v1/units/CAR001/entitlement-facts").json()["usage"] == "commercial"
 
 
-def test_an_altered_voucher_takes_goods_out_of_sanbao(client_for, alice, old_unit, online_unit):  # type: ignore[no-untyped-def]
+def test_an_altered_voucher_takes_goods_out_of_sanbao(client_for, alice, old_unit, online_unit):
     api = client_for(alice)
     ask = {"serial": "TV0001", "fault": "performance", "kind": "repair"}
     assert ("free_repair", "goods.free_repair") in kinds(api.get("/api/v1/entitlements", ask).json())
@@ -77,7 +77,7 @@ def test_an_altered_voucher_takes_goods_out_of_sanbao(client_for, alice, old_uni
     assert "涂改" in excluded["reason_zh"]
 
 
-def test_a_missing_voucher_matters_only_without_an_invoice(client_for, alice, tv_model, carol_customer):  # type: ignore[no-untyped-def]
+def test_a_missing_voucher_matters_only_without_an_invoice(client_for, alice, tv_model, carol_customer):
     UnitFactory(
         organization=tv_model.organization,
         product_model=tv_model,
@@ -112,7 +112,7 @@ def test_a_missing_voucher_matters_only_without_an_invoice(client_for, alice, tv
     assert ("free_repair", "goods.free_repair") in kinds(with_invoice)
 
 
-def test_a_voucher_that_does_not_match_found_at_inspection(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_a_voucher_that_does_not_match_found_at_inspection(client_for, alice, online_unit):
     api = client_for(alice)
     created = post(
         api,
@@ -132,7 +132,7 @@ def test_a_voucher_that_does_not_match_found_at_inspection(client_for, alice, on
     assert not {k for k, _ in kinds(after)} & {"exchange", "free_repair"}
 
 
-def test_a_serious_safety_fault_repaired_twice_opens_a_car_return(client_for, alice, car_unit):  # type: ignore[no-untyped-def]
+def test_a_serious_safety_fault_repaired_twice_opens_a_car_return(client_for, alice, car_unit):
     first = repair(car_unit, dropped=ago(15), resolved=ago(14), fault="abs")
     second = repair(car_unit, dropped=ago(10), resolved=ago(9), fault="abs")
     api = client_for(alice)
@@ -159,7 +159,7 @@ def test_a_serious_safety_fault_repaired_twice_opens_a_car_return(client_for, al
     assert "严重安全性能故障已修理2次" in option["reason_zh"]
 
 
-def test_a_repair_by_an_unauthorized_repairer_is_not_counted(client_for, alice, car_unit):  # type: ignore[no-untyped-def]
+def test_a_repair_by_an_unauthorized_repairer_is_not_counted(client_for, alice, car_unit):
     visits = [
         repair(car_unit, dropped=ago(15 - 2 * i), resolved=ago(14 - 2 * i), fault="abs") for i in range(2)
     ]
@@ -184,7 +184,7 @@ def test_a_repair_by_an_unauthorized_repairer_is_not_counted(client_for, alice, 
     assert after["facts_used"]["repairs_counted"] == 1
 
 
-def test_bad_facts_answer_422_naming_the_field(client_for, alice, car_unit):  # type: ignore[no-untyped-def]
+def test_bad_facts_answer_422_naming_the_field(client_for, alice, car_unit):
     api = client_for(alice)
     sr = repair(car_unit, dropped=ago(5), resolved=ago(4))
 
@@ -197,7 +197,7 @@ def test_bad_facts_answer_422_naming_the_field(client_for, alice, car_unit):  # 
         assert field in json.dumps(r.json()["errors"])
 
 
-def test_another_organization_and_customers_cannot_set_facts(client_for, bob, carol, car_unit):  # type: ignore[no-untyped-def]
+def test_another_organization_and_customers_cannot_set_facts(client_for, bob, carol, car_unit):
     sr = repair(car_unit, dropped=ago(5), resolved=ago(4))
 
     other = client_for(bob)

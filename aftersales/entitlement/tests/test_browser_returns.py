@@ -15,7 +15,7 @@ from .test_pages import PNG
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_seven_day_return_from_portal_to_refund(phone_page, page, screenshot, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_seven_day_return_from_portal_to_refund(phone_page, page, screenshot, alice, carol, online_unit):
     # given carol's TV, bought online and delivered three days ago
     browser_login(phone_page, "carol")
     phone_page.goto("/portal/returns/")

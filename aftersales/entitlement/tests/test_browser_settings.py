@@ -9,7 +9,7 @@ from conftest import browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_org_admin_edits_car_terms_in_the_settings_area(page, screenshot, olga, car_model):  # type: ignore[no-untyped-def]
+def test_org_admin_edits_car_terms_in_the_settings_area(page, screenshot, olga, car_model):
     browser_login(page, "olga")
     page.goto("/console/settings/entitlement/")
     assert "第二百零三条" in page.locator("#holiday-setting").inner_text()

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_an_agent_records_a_car_used_for_hire_and_the_check_page_says_so(
     client_for,
     alice,
-    car_model,  # type: ignore[no-untyped-def]
+    car_model,
     carol_customer,
 ):
     unit = UnitFactory(
@@ -51,7 +51,7 @@ def test_an_agent_records_a_car_used_for_hire_and_the_check_page_says_so(
     assert "用于出租或其他营运目的" in check.content.decode()
 
 
-def test_a_technician_records_a_serious_safety_repair(client_for, tina, car_model, carol_customer):  # type: ignore[no-untyped-def]
+def test_a_technician_records_a_serious_safety_repair(client_for, tina, car_model, carol_customer):
     unit = UnitFactory(
         organization=car_model.organization,
         product_model=car_model,
@@ -82,7 +82,7 @@ def test_other_roles_and_organizations_cannot_reach_the_fact_forms(
     client_for,
     bob,
     quinn,
-    car_model,  # type: ignore[no-untyped-def]
+    car_model,
     carol_customer,
 ):
     unit = UnitFactory(

@@ -37,7 +37,7 @@ from .conftest import ago, at, repair, today
 pytestmark = pytest.mark.django_db
 
 
-def test_sale_terms_and_channel_come_from_the_unit_and_its_model(online_unit, tv_model):  # type: ignore[no-untyped-def]
+def test_sale_terms_and_channel_come_from_the_unit_and_its_model(online_unit, tv_model):
     # given a compressor-like part with its own longer period
     part = SparePartFactory(organization=tv_model.organization, part_number="P-MB", name="mainboard")
     PartWarrantyOverride.objects.create(product_model=tv_model, spare_part=part, months=48)
@@ -54,7 +54,7 @@ def test_sale_terms_and_channel_come_from_the_unit_and_its_model(online_unit, tv
     assert facts.repairs == () and facts.exchanges == () and facts.contracts == () and facts.condition is None
 
 
-def test_without_an_invoice_amount_the_list_price_is_the_price(online_unit):  # type: ignore[no-untyped-def]
+def test_without_an_invoice_amount_the_list_price_is_the_price(online_unit):
     online_unit.invoice_amount = Decimal("0")
     online_unit.invoice_number = ""
     online_unit.save()
@@ -64,7 +64,7 @@ def test_without_an_invoice_amount_the_list_price_is_the_price(online_unit):  # 
     assert facts.price == Decimal("2999.00") and facts.invoiced_on is None
 
 
-def test_closed_repairs_are_visits_with_days_waiting_for_parts(old_unit):  # type: ignore[no-untyped-def]
+def test_closed_repairs_are_visits_with_days_waiting_for_parts(old_unit):
     # given two closed repairs, one of which waited 12 days for parts, one cancelled and one never accepted
     repair(old_unit, dropped=ago(700), resolved=ago(690), fault="no_picture")
     repair(old_unit, dropped=ago(600), resolved=ago(570), fault="no_picture", waits=((ago(598), ago(586)),))
@@ -83,7 +83,7 @@ def test_closed_repairs_are_visits_with_days_waiting_for_parts(old_unit):  # typ
     assert all(v.quality_fault for v in visits)
 
 
-def test_an_open_repair_is_an_ongoing_stay_and_later_history_is_left_out(old_unit):  # type: ignore[no-untyped-def]
+def test_an_open_repair_is_an_ongoing_stay_and_later_history_is_left_out(old_unit):
     repair(
         old_unit, dropped=ago(40), resolved=None, status=Status.AWAITING_PARTS, waits=((ago(35), today()),)
     )
@@ -96,7 +96,7 @@ def test_an_open_repair_is_an_ongoing_stay_and_later_history_is_left_out(old_uni
     )
 
 
-def test_a_repair_the_customer_paid_for_is_not_a_quality_fault(old_unit, alice):  # type: ignore[no-untyped-def]
+def test_a_repair_the_customer_paid_for_is_not_a_quality_fault(old_unit, alice):
     sr = repair(old_unit, dropped=ago(100), resolved=ago(90))
     Quote.objects.create(
         organization=old_unit.organization, request=sr, status=Quote.Status.APPROVED, created_at=at(ago(99))
@@ -107,7 +107,7 @@ def test_a_repair_the_customer_paid_for_is_not_a_quality_fault(old_unit, alice):
     assert visit.quality_fault is False
 
 
-def test_two_closed_repairs_in_period_open_an_exchange(online_unit):  # type: ignore[no-untyped-def]
+def test_two_closed_repairs_in_period_open_an_exchange(online_unit):
     # given an offline TV sold 100 days ago, repaired twice
     online_unit.sales_channel = "offline"
     online_unit.purchase_date = online_unit.delivery_date = ago(100)
@@ -122,7 +122,7 @@ def test_two_closed_repairs_in_period_open_an_exchange(online_unit):  # type: ig
     assert decision.facts_used["days_excluded"] == 10
 
 
-def test_a_replacement_unit_restarts_its_period_at_the_exchange_date(online_unit, alice):  # type: ignore[no-untyped-def]
+def test_a_replacement_unit_restarts_its_period_at_the_exchange_date(online_unit, alice):
     # given the TV was exchanged 20 days ago for a new serial
     new = UnitFactory(
         organization=online_unit.organization,
@@ -161,7 +161,7 @@ def test_a_replacement_unit_restarts_its_period_at_the_exchange_date(online_unit
     assert decision.find(OptionKind.FREE_REPAIR) is not None
 
 
-def test_contracts_with_claims_as_of_the_request_date(old_unit):  # type: ignore[no-untyped-def]
+def test_contracts_with_claims_as_of_the_request_date(old_unit):
     contract = ExtendedWarrantyContract.objects.create(
         organization=old_unit.organization,
         unit=old_unit,
@@ -190,7 +190,7 @@ def test_contracts_with_claims_as_of_the_request_date(old_unit):  # type: ignore
     assert option is not None and option.amounts.coverage_remaining == Decimal("1700.00")
 
 
-def test_the_latest_condition_report_feeds_the_engine(online_unit, alice):  # type: ignore[no-untyped-def]
+def test_the_latest_condition_report_feeds_the_engine(online_unit, alice):
     ConditionReport.objects.create(
         organization=online_unit.organization, unit=online_unit, inspected_at=at(ago(2)), wear_marks=True
     )
@@ -211,7 +211,7 @@ def test_the_latest_condition_report_feeds_the_engine(online_unit, alice):  # ty
     assert decision.find(OptionKind.RETURN, "online.no_reason_return") is not None
 
 
-def test_category_policy_and_org_rules_reach_the_engine(online_unit, tv_model):  # type: ignore[no-untyped-def]
+def test_category_policy_and_org_rules_reach_the_engine(online_unit, tv_model):
     # given the organization promises 30 days no-reason returns and free return shipping for TVs
     policy = CategoryPolicy.objects.create(
         category=tv_model.category,
@@ -236,7 +236,7 @@ def test_category_policy_and_org_rules_reach_the_engine(online_unit, tv_model): 
     assert policy.pk
 
 
-def test_a_stored_decision_is_reproduced_from_its_facts(online_unit, alice):  # type: ignore[no-untyped-def]
+def test_a_stored_decision_is_reproduced_from_its_facts(online_unit, alice):
     inputs = build.inputs_for_unit(online_unit, on=today(), kind=RequestKind.RETURN, fault=FaultType.NONE)
     decision = inputs.evaluate()
     record = services.decision_record(

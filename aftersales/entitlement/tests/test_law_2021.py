@@ -26,7 +26,7 @@ from aftersales.entitlement.policy.validation import InvalidFacts
 from .factories import CAR, ask, car, day, goods, online
 
 
-def rule_ids(decision, kind):  # type: ignore[no-untyped-def]
+def rule_ids(decision, kind):
     return {o.rule_id for o in decision.options if o.kind == kind}
 
 
@@ -152,7 +152,7 @@ def test_a_no_reason_return_leaves_the_carriage_on_the_buyer_citing_article_25()
 # --- The end of the seven days on a holiday: 民法典第二百零三条, an organization setting ------------
 
 
-def _ask_online(rules: OrgRules, on_day: int, rest: tuple[int, ...]):  # type: ignore[no-untyped-def]
+def _ask_online(rules: OrgRules, on_day: int, rest: tuple[int, ...]):
     facts = online(rest_days=tuple(day(n) for n in rest))  # delivered on day 2: seven days end on day 9
     return evaluate(facts, Request(on=day(on_day), kind=RequestKind.RETURN, fault=FaultType.NONE), rules)
 

@@ -26,7 +26,7 @@ PNG = bytes.fromhex(
 )
 
 
-def test_console_check_by_serial_shows_options_basis_and_deadline(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_console_check_by_serial_shows_options_basis_and_deadline(client_for, alice, online_unit):
     page = client_for(alice).get(
         "/console/entitlement/", {"serial": "TV0001", "kind": "return", "fault": "none"}
     )
@@ -38,7 +38,7 @@ def test_console_check_by_serial_shows_options_basis_and_deadline(client_for, al
     assert 'class="card p-3 mb-2 border-start border-4 border-danger option option-return"' in html
 
 
-def test_console_check_in_english(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_console_check_in_english(client_for, alice, online_unit):
     page = client_for(alice).get(
         "/console/entitlement/", {"serial": "TV0001", "fault": "none"}, HTTP_ACCEPT_LANGUAGE="en"
     )
@@ -48,7 +48,7 @@ def test_console_check_in_english(client_for, alice, online_unit):  # type: igno
     assert '<h1 class="h4 mb-3">Entitlement check</h1>' in html and "Basis" in html and "Paid by" in html
 
 
-def test_console_check_bad_input_is_a_form_error(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_console_check_bad_input_is_a_form_error(client_for, alice, online_unit):
     api = client_for(alice)
     negative = api.get("/console/entitlement/", {"serial": "TV0001", "odometer_km": "-3"})
     future = api.get(
@@ -63,7 +63,7 @@ def test_console_check_bad_input_is_a_form_error(client_for, alice, online_unit)
     assert unknown.status_code == 404 and "没有找到" in unknown.content.decode()
 
 
-def test_console_check_by_request_and_the_request_panel(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_console_check_by_request_and_the_request_panel(client_for, alice, carol, online_unit):
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     agent = client_for(alice)
 
@@ -76,7 +76,7 @@ def test_console_check_by_request_and_the_request_panel(client_for, alice, carol
     assert "七日无理由退货" in html and rma.number in html
 
 
-def test_unit_page_shows_contracts_and_a_contract_can_be_sold(client_for, alice, old_unit):  # type: ignore[no-untyped-def]
+def test_unit_page_shows_contracts_and_a_contract_can_be_sold(client_for, alice, old_unit):
     agent = client_for(alice)
     unit_page = agent.get(f"/console/units/{old_unit.pk}/")
     assert f"/console/entitlement/units/{old_unit.pk}/" in unit_page.content.decode()
@@ -113,7 +113,7 @@ def test_unit_page_shows_contracts_and_a_contract_can_be_sold(client_for, alice,
     assert contract.claims.get().amount == Decimal("400.00")
 
 
-def test_console_rma_steps_with_photos_and_refund(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_console_rma_steps_with_photos_and_refund(client_for, alice, carol, online_unit):
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     agent = client_for(alice)
     listing = agent.get("/console/returns/")
@@ -157,7 +157,7 @@ def test_console_rma_steps_with_photos_and_refund(client_for, alice, carol, onli
     assert explained.status_code == 200 and "按存档事实重新计算" in explained.content.decode()
 
 
-def test_console_rejection_needs_a_reason(client_for, alice, carol, old_unit):  # type: ignore[no-untyped-def]
+def test_console_rejection_needs_a_reason(client_for, alice, carol, old_unit):
     rma = steps.rma_request(unit=old_unit, by=carol, kind="return", fault="performance", description="坏了")
     agent = client_for(alice)
 
@@ -169,7 +169,7 @@ def test_console_rejection_needs_a_reason(client_for, alice, carol, old_unit):  
     assert ReturnAuthorization.objects.get(pk=rma.pk).rejection_reason == "超过三包有效期"
 
 
-def test_portal_what_can_i_do_and_asking_for_a_return(client_for, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_portal_what_can_i_do_and_asking_for_a_return(client_for, carol, online_unit):
     portal = client_for(carol)
     page = portal.get(f"/portal/units/{online_unit.pk}/entitlement/")
     html = page.content.decode()
@@ -190,7 +190,7 @@ def test_portal_what_can_i_do_and_asking_for_a_return(client_for, carol, online_
     assert rma.number in listing
 
 
-def test_portal_shipment_and_confirmation(client_for, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_portal_shipment_and_confirmation(client_for, alice, carol, online_unit):
     rma = steps.rma_approve(
         rma=steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了"),
         by=alice,
@@ -211,7 +211,7 @@ def test_portal_shipment_and_confirmation(client_for, alice, carol, online_unit)
     assert rma.number in panel.content.decode()
 
 
-def test_portal_quote_approve(client_for, alice, carol, old_unit):  # type: ignore[no-untyped-def]
+def test_portal_quote_approve(client_for, alice, carol, old_unit):
     sr = request_create(
         organization=old_unit.organization,
         customer=old_unit.customer,
@@ -240,7 +240,7 @@ def test_portal_quote_approve(client_for, alice, carol, old_unit):  # type: igno
     assert quote.status == "approved"
 
 
-def test_console_quote_builder(client_for, alice, old_unit):  # type: ignore[no-untyped-def]
+def test_console_quote_builder(client_for, alice, old_unit):
     sr = request_create(
         organization=old_unit.organization,
         customer=old_unit.customer,
@@ -282,7 +282,7 @@ def test_console_quote_builder(client_for, alice, old_unit):  # type: ignore[no-
 def test_console_car_quote_asks_for_the_odometer_and_keeps_it_on_an_error(
     client_for,
     alice,
-    car_model,  # type: ignore[no-untyped-def]
+    car_model,
     carol_customer,
 ):
     unit = UnitFactory(
@@ -326,7 +326,7 @@ def test_console_car_quote_asks_for_the_odometer_and_keeps_it_on_an_error(
     assert "¥300.00" in agent.get(posted["Location"]).content.decode()
 
 
-def test_reach_other_organizations_and_customers_get_404(client_for, bob, cody, alice, carol, online_unit):  # type: ignore[no-untyped-def]
+def test_reach_other_organizations_and_customers_get_404(client_for, bob, cody, alice, carol, online_unit):
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     other_staff = client_for(bob)
     assert other_staff.get("/console/entitlement/", {"serial": "TV0001"}).status_code == 404
@@ -348,7 +348,7 @@ def test_rma_list_queries_do_not_grow_with_rows(
     alice,
     carol,
     online_unit,
-    old_unit,  # type: ignore[no-untyped-def]
+    old_unit,
     django_assert_max_num_queries,
 ):
     steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
@@ -362,7 +362,7 @@ def test_rma_list_queries_do_not_grow_with_rows(
     assert page.content.decode().count('class="rma-row"') == 2
 
 
-def test_the_includes_for_the_request_and_unit_pages_point_at_their_panels(carol, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_the_includes_for_the_request_and_unit_pages_point_at_their_panels(carol, alice, online_unit):
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
 
     console = render_to_string("entitlement/includes/request_panel.html", {"sr": rma.request, "user": alice})

@@ -21,7 +21,7 @@ def test_only_the_answer_is_the_customers_and_every_end_is_final() -> None:
 
 
 @pytest.fixture
-def draft(old_unit, alice):  # type: ignore[no-untyped-def]
+def draft(old_unit, alice):
     sr = request_create(
         organization=old_unit.organization,
         customer=old_unit.customer,
@@ -38,7 +38,7 @@ def draft(old_unit, alice):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_approving_a_quote_not_yet_sent_is_refused(draft, carol):  # type: ignore[no-untyped-def]
+def test_approving_a_quote_not_yet_sent_is_refused(draft, carol):
     with pytest.raises(Conflict) as refused:
         steps.quote_approve(quote=draft, by=carol)
     assert refused.value.message == "报价单当前为“草稿”，不能执行此操作。"
@@ -48,7 +48,7 @@ def test_approving_a_quote_not_yet_sent_is_refused(draft, carol):  # type: ignor
 
 
 @pytest.mark.django_db
-def test_the_steps_read_the_table(draft, alice, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_steps_read_the_table(draft, alice, monkeypatch):
     # given a table in which a draft cannot be withdrawn, only a sent quote
     narrowed = tuple(
         t if t.name != "withdraw" else workflow.transition("withdraw", {Q.SENT}, Q.WITHDRAWN, t.actors)

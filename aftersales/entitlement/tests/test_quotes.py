@@ -23,7 +23,7 @@ LINES = [
 ]
 
 
-def _repair(unit, by):  # type: ignore[no-untyped-def]
+def _repair(unit, by):
     sr = request_create(
         organization=unit.organization,
         customer=unit.customer,
@@ -40,7 +40,7 @@ def _status(sr: ServiceRequest) -> str:
     return ServiceRequest.objects.get(pk=sr.pk).status
 
 
-def test_out_of_warranty_quote_waits_for_the_customer_who_approves(old_unit, alice, carol):  # type: ignore[no-untyped-def]
+def test_out_of_warranty_quote_waits_for_the_customer_who_approves(old_unit, alice, carol):
     # given a TV two years out, reported faulty
     sr = _repair(old_unit, alice)
     # when the agent quotes a panel from the catalog, labour and travel, and sends it
@@ -59,7 +59,7 @@ def test_out_of_warranty_quote_waits_for_the_customer_who_approves(old_unit, ali
     assert decided.public and decided.actor == carol
 
 
-def test_a_declined_quote_stops_paid_work_with_the_reason(old_unit, alice, carol):  # type: ignore[no-untyped-def]
+def test_a_declined_quote_stops_paid_work_with_the_reason(old_unit, alice, carol):
     sr = _repair(old_unit, alice)
     quote = steps.quote_create(request=sr, by=alice, lines=LINES, send=True)
 
@@ -75,7 +75,7 @@ def test_a_declined_quote_stops_paid_work_with_the_reason(old_unit, alice, carol
         steps.quote_approve(quote=quote, by=carol)
 
 
-def test_no_quote_while_the_repair_is_free(online_unit, alice):  # type: ignore[no-untyped-def]
+def test_no_quote_while_the_repair_is_free(online_unit, alice):
     sr = _repair(online_unit, alice)
 
     with pytest.raises(Conflict) as caught:
@@ -85,7 +85,7 @@ def test_no_quote_while_the_repair_is_free(online_unit, alice):  # type: ignore[
     assert not Quote.objects.exists()
 
 
-def test_only_the_owner_or_staff_decide_and_lines_are_checked(old_unit, alice, carol, cody, bob):  # type: ignore[no-untyped-def]
+def test_only_the_owner_or_staff_decide_and_lines_are_checked(old_unit, alice, carol, cody, bob):
     sr = _repair(old_unit, alice)
     with pytest.raises(InvalidInput) as bad:
         steps.quote_create(
@@ -106,7 +106,7 @@ def test_only_the_owner_or_staff_decide_and_lines_are_checked(old_unit, alice, c
         steps.quote_approve(quote=quote, by=bob)
 
 
-def test_an_extended_warranty_pays_its_share_and_records_a_claim(old_unit, alice, carol):  # type: ignore[no-untyped-def]
+def test_an_extended_warranty_pays_its_share_and_records_a_claim(old_unit, alice, carol):
     # given a contract covering parts only, with 500 of cover left
     contract = ExtendedWarrantyContract.objects.create(
         organization=old_unit.organization,

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def car(car_model, carol_customer):  # type: ignore[no-untyped-def]
+def car(car_model, carol_customer):
     """A sedan delivered 200 days ago: inside its 三包 period (24 months / 50,000 km)."""
     return UnitFactory(
         organization=car_model.organization,
@@ -36,7 +36,7 @@ def car(car_model, carol_customer):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def gearbox(car_model):  # type: ignore[no-untyped-def]
+def gearbox(car_model):
     part = SparePartFactory(
         organization=car_model.organization,
         part_number="HJ-SEDAN-002",
@@ -92,7 +92,7 @@ def visits_of(unit: Any) -> Any:
 # --- The transmission replaced twice -----------------------------------------------------------
 
 
-def test_a_transmission_replaced_twice_that_fails_again_opens_exchange_or_return(car, gearbox):  # type: ignore[no-untyped-def]
+def test_a_transmission_replaced_twice_that_fails_again_opens_exchange_or_return(car, gearbox):
     # given two closed repairs within the 三包 period, each fitting a new transmission assembly
     fitted(repair(car, dropped=ago(150), resolved=ago(145), fault="gearbox_slip"), gearbox)
     fitted(repair(car, dropped=ago(90), resolved=ago(84), fault="gearbox_slip"), gearbox)
@@ -111,7 +111,7 @@ def test_a_transmission_replaced_twice_that_fails_again_opens_exchange_or_return
     assert refund.amounts.use_compensation > 0 and refund.amounts.refund < Decimal("150000.00")
 
 
-def test_a_transmission_replaced_once_opens_no_exchange(car, gearbox):  # type: ignore[no-untyped-def]
+def test_a_transmission_replaced_once_opens_no_exchange(car, gearbox):
     # given one repair that fitted a transmission and one that fitted nothing
     fitted(repair(car, dropped=ago(150), resolved=ago(145), fault="gearbox_slip"), gearbox)
     repair(car, dropped=ago(90), resolved=ago(84), fault="noise")
@@ -123,7 +123,7 @@ def test_a_transmission_replaced_once_opens_no_exchange(car, gearbox):  # type: 
     assert [v.part_replaced for v in visits_of(car)] == ["transmission", None]
 
 
-def test_a_transmission_fitted_after_the_request_date_does_not_count(car, gearbox):  # type: ignore[no-untyped-def]
+def test_a_transmission_fitted_after_the_request_date_does_not_count(car, gearbox):
     fitted(repair(car, dropped=ago(150), resolved=ago(145)), gearbox)
     second = repair(car, dropped=ago(20), resolved=ago(5))
     fitted(second, gearbox)
@@ -134,7 +134,7 @@ def test_a_transmission_fitted_after_the_request_date_does_not_count(car, gearbo
     assert as_of_then.evaluate().find(OptionKind.EXCHANGE, "car.core_replaced_twice") is None
 
 
-def test_a_charged_part_is_not_a_quality_replacement(car, gearbox):  # type: ignore[no-untyped-def]
+def test_a_charged_part_is_not_a_quality_replacement(car, gearbox):
     fitted(repair(car, dropped=ago(150), resolved=ago(145)), gearbox)
     fitted(repair(car, dropped=ago(90), resolved=ago(84)), gearbox, covered=False)
 
@@ -145,7 +145,7 @@ def test_a_charged_part_is_not_a_quality_replacement(car, gearbox):  # type: ign
 # --- Main parts and what a visit reports -------------------------------------------------------
 
 
-def test_the_same_main_part_replaced_twice_opens_the_main_part_rule(car, car_model):  # type: ignore[no-untyped-def]
+def test_the_same_main_part_replaced_twice_opens_the_main_part_rule(car, car_model):
     rack = part(car_model, "HJ-SEDAN-010", "转向机", main=True)
     pads = part(car_model, "HJ-SEDAN-003", "刹车片")
     fitted(repair(car, dropped=ago(150), resolved=ago(145)), pads, rack)
@@ -158,7 +158,7 @@ def test_the_same_main_part_replaced_twice_opens_the_main_part_rule(car, car_mod
     assert decision.find(OptionKind.EXCHANGE, "car.core_replaced_twice") is None
 
 
-def test_a_core_assembly_outranks_a_main_part_and_a_main_part_any_other(car, car_model, gearbox):  # type: ignore[no-untyped-def]
+def test_a_core_assembly_outranks_a_main_part_and_a_main_part_any_other(car, car_model, gearbox):
     rack = part(car_model, "HJ-SEDAN-010", "转向机", main=True)
     pads = part(car_model, "HJ-SEDAN-003", "刹车片")
     fitted(repair(car, dropped=ago(150), resolved=ago(145)), pads, rack, gearbox)
@@ -168,7 +168,7 @@ def test_a_core_assembly_outranks_a_main_part_and_a_main_part_any_other(car, car
     assert [v.part_replaced for v in visits_of(car)] == ["transmission", "转向机", "刹车片"]
 
 
-def test_goods_report_their_main_part_by_name(old_unit, tv_model):  # type: ignore[no-untyped-def]
+def test_goods_report_their_main_part_by_name(old_unit, tv_model):
     panel = SparePart.objects.get(part_number="P-PANEL")
     engine_named = part(tv_model, "P-ENG", "发动机")  # no core assemblies outside the car rules
     fitted(repair(old_unit, dropped=ago(700), resolved=ago(690)), engine_named, panel)
@@ -180,7 +180,7 @@ def test_goods_report_their_main_part_by_name(old_unit, tv_model):  # type: igno
     ]
 
 
-def test_all_visits_parts_come_in_one_query(car, gearbox, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_all_visits_parts_come_in_one_query(car, gearbox, django_assert_num_queries):
     requests = [
         fitted(repair(car, dropped=ago(d), resolved=ago(d - 3)), gearbox).request for d in (150, 120, 90)
     ]

@@ -30,14 +30,14 @@ def _status(rma: ReturnAuthorization) -> str:
     return ServiceRequest.objects.get(pk=rma.request_id).status
 
 
-def _received(unit, carol, alice, *, kind="return", fault="none"):  # type: ignore[no-untyped-def]
+def _received(unit, carol, alice, *, kind="return", fault="none"):
     rma = steps.rma_request(unit=unit, by=carol, kind=kind, fault=fault, description="不想要了")
     rma = steps.rma_approve(rma=rma, by=alice)
     rma = steps.rma_ship(rma=rma, by=carol, carrier="顺丰速运", tracking="SF100")
     return steps.rma_receive(rma=rma, by=alice)
 
 
-def test_seven_day_return_from_request_to_refund(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_seven_day_return_from_request_to_refund(online_unit, carol, alice):
     # given the customer asks for a no-reason return three days after delivery
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="颜色不喜欢")
     # then the request exists, waiting, with the engine's eligibility stored
@@ -85,7 +85,7 @@ def test_seven_day_return_from_request_to_refund(online_unit, carol, alice):  # 
     assert OutboxMessage.objects.filter(channel="email", recipient="carol@example.com").count() == 8
 
 
-def test_exchange_ships_a_new_serial_and_restarts_the_period(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_exchange_ships_a_new_serial_and_restarts_the_period(online_unit, carol, alice):
     # given a faulty TV sold five days ago, returned for an exchange
     rma = _received(online_unit, carol, alice, kind="exchange", fault="performance")
     assert rma.resolution == "exchange" and rma.option_kind == "exchange"
@@ -109,7 +109,7 @@ def test_exchange_ships_a_new_serial_and_restarts_the_period(online_unit, carol,
         steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="再退")
 
 
-def test_exchange_with_a_serial_already_taken_is_refused_and_changes_nothing(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_exchange_with_a_serial_already_taken_is_refused_and_changes_nothing(online_unit, carol, alice):
     UnitFactory(
         organization=online_unit.organization, product_model=online_unit.product_model, serial_number="TAKEN"
     )
@@ -125,7 +125,7 @@ def test_exchange_with_a_serial_already_taken_is_refused_and_changes_nothing(onl
     assert rma.status == S.INSPECTED and not UnitDisposition.objects.exists()
 
 
-def test_rejection_needs_a_reason_cancels_the_request_and_keeps_the_facts(old_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_rejection_needs_a_reason_cancels_the_request_and_keeps_the_facts(old_unit, carol, alice):
     # given a two-year-old TV the customer wants to return
     rma = steps.rma_request(unit=old_unit, by=carol, kind="return", fault="performance", description="坏了")
     assert not any(o["kind"] == "return" for o in rma.eligibility["requested"]["decision"]["options"])
@@ -147,7 +147,7 @@ def test_rejection_needs_a_reason_cancels_the_request_and_keeps_the_facts(old_un
     assert OutboxMessage.objects.filter(channel="sms", body__contains="未获批准").exists()
 
 
-def test_goodwill_approval_needs_a_reason(old_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_goodwill_approval_needs_a_reason(old_unit, carol, alice):
     rma = steps.rma_request(unit=old_unit, by=carol, kind="return", fault="performance", description="坏了")
     with pytest.raises(InvalidInput):
         steps.rma_approve(rma=rma, by=alice, goodwill=True)
@@ -158,7 +158,7 @@ def test_goodwill_approval_needs_a_reason(old_unit, carol, alice):  # type: igno
     assert EntitlementDecision.objects.get(rma=rma).goodwill is True
 
 
-def test_an_inspection_that_finds_damage_stops_the_refund(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_an_inspection_that_finds_damage_stops_the_refund(online_unit, carol, alice):
     rma = _received(online_unit, carol, alice)
     steps.rma_inspect(rma=rma, by=alice, findings={"wear_marks": True, "accessories_missing": True})
     rma.refresh_from_db()
@@ -172,7 +172,7 @@ def test_an_inspection_that_finds_damage_stops_the_refund(online_unit, carol, al
     assert rma.status == S.REJECTED and _status(rma) == "resolved"
 
 
-def test_steps_out_of_order_or_by_the_wrong_person_are_refused(online_unit, carol, cody, alice, bob):  # type: ignore[no-untyped-def]
+def test_steps_out_of_order_or_by_the_wrong_person_are_refused(online_unit, carol, cody, alice, bob):
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了")
     with pytest.raises(Conflict):
         steps.rma_receive(rma=rma, by=alice)
@@ -190,7 +190,7 @@ def test_steps_out_of_order_or_by_the_wrong_person_are_refused(online_unit, caro
         steps.rma_ship(rma=rma, by=carol, carrier="顺丰", tracking="1", version=stale)
 
 
-def test_impossible_dates_name_the_field(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_impossible_dates_name_the_field(online_unit, carol, alice):
     rma = steps.rma_approve(
         rma=steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="不要了"),
         by=alice,
@@ -212,7 +212,7 @@ def test_impossible_dates_name_the_field(online_unit, carol, alice):  # type: ig
     assert list(flag.value.errors) == ["findings"]
 
 
-def test_a_car_needs_its_odometer_to_be_judged(car_model, carol_customer, carol, alice):  # type: ignore[no-untyped-def]
+def test_a_car_needs_its_odometer_to_be_judged(car_model, carol_customer, carol, alice):
     car = UnitFactory(
         organization=car_model.organization,
         product_model=car_model,
@@ -233,7 +233,7 @@ def test_a_car_needs_its_odometer_to_be_judged(car_model, carol_customer, carol,
     assert any(o["rule_id"] == "car.severe_60d" for o in rma.eligibility["requested"]["decision"]["options"])
 
 
-def test_refund_escalation_runs_once_per_level(online_unit, carol, alice, olga):  # type: ignore[no-untyped-def]
+def test_refund_escalation_runs_once_per_level(online_unit, carol, alice, olga):
     rma = _received(online_unit, carol, alice)
     steps.rma_inspect(rma=rma, by=alice, findings={})
     rma.refresh_from_db()
@@ -265,7 +265,7 @@ def test_refund_escalation_runs_once_per_level(online_unit, carol, alice, olga):
     assert escalate_refunds() == 0
 
 
-def test_a_return_opened_by_phone_joins_the_workflow(online_unit, alice):  # type: ignore[no-untyped-def]
+def test_a_return_opened_by_phone_joins_the_workflow(online_unit, alice):
     sr = request_create(
         organization=online_unit.organization,
         customer=online_unit.customer,
@@ -284,7 +284,7 @@ def test_a_return_opened_by_phone_joins_the_workflow(online_unit, alice):  # typ
         steps.rma_attach(request=sr, by=alice)
 
 
-def test_an_old_repair_history_counts_for_a_later_exchange(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_an_old_repair_history_counts_for_a_later_exchange(online_unit, carol, alice):
     online_unit.sales_channel = "offline"
     online_unit.purchase_date = online_unit.delivery_date = ago(200)
     online_unit.save()

@@ -33,7 +33,7 @@ def test_customers_only_ship_the_goods_and_confirm_the_end() -> None:
 
 
 @pytest.mark.django_db
-def test_an_illegal_step_is_refused_with_the_status_and_the_step(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_an_illegal_step_is_refused_with_the_status_and_the_step(online_unit, carol, alice):
     # given a return that is approved, the goods not back yet
     rma = steps.rma_request(unit=online_unit, by=carol, kind="return", fault="none", description="颜色不喜欢")
     rma = steps.rma_approve(rma=rma, by=alice)
@@ -49,7 +49,7 @@ def test_an_illegal_step_is_refused_with_the_status_and_the_step(online_unit, ca
 
 
 @pytest.mark.django_db
-def test_the_steps_read_the_table_and_no_status_list_of_their_own(online_unit, carol, alice, monkeypatch):  # type: ignore[no-untyped-def]
+def test_the_steps_read_the_table_and_no_status_list_of_their_own(online_unit, carol, alice, monkeypatch):
     # given a table in which approving no longer leaves "requested"
     narrowed = tuple(t for t in table.TABLE if t.name != "approve")
     monkeypatch.setattr(base, "TABLE", narrowed)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def phone(org_a, carol_customer):  # type: ignore[no-untyped-def]
+def phone(org_a, carol_customer):
     """A phone bought online four days ago, delivered two days ago; phones lose value once activated."""
     category = CategoryFactory(organization=org_a, code="phone", name="手机")
     CategoryPolicy.objects.create(
@@ -43,7 +43,7 @@ def phone(org_a, carol_customer):  # type: ignore[no-untyped-def]
     )
 
 
-def confirm(unit, **changes):  # type: ignore[no-untyped-def]
+def confirm(unit, **changes):
     fields = {
         "buyer_confirmed_no_return": True,
         "confirmed_at": at(unit.purchase_date),
@@ -53,7 +53,7 @@ def confirm(unit, **changes):  # type: ignore[no-untyped-def]
     return SaleTerms.objects.create(unit=unit, **fields)
 
 
-def activated(unit):  # type: ignore[no-untyped-def]
+def activated(unit):
     return ConditionReport.objects.create(
         organization=unit.organization,
         unit=unit,
@@ -63,16 +63,16 @@ def activated(unit):  # type: ignore[no-untyped-def]
     )
 
 
-def no_reason_return(unit):  # type: ignore[no-untyped-def]
+def no_reason_return(unit):
     check = selectors.check_unit(unit=unit, kind="return", fault="none")
     return check.decision, check.decision.find(OptionKind.RETURN, "online.no_reason_return")
 
 
-def refusal_text(decision) -> str:  # type: ignore[no-untyped-def]
+def refusal_text(decision) -> str:
     return " ".join(r.reason_zh for r in decision.refusals if r.rule_id == "online.no_reason_return")
 
 
-def test_with_the_buyers_confirmation_an_activated_phone_is_not_returnable_without_reason(phone):  # type: ignore[no-untyped-def]
+def test_with_the_buyers_confirmation_an_activated_phone_is_not_returnable_without_reason(phone):
     # given the buyer confirmed at checkout that an activated phone cannot be returned without reason
     confirm(phone)
     activated(phone)
@@ -84,13 +84,13 @@ def test_with_the_buyers_confirmation_an_activated_phone_is_not_returnable_witho
     assert "激活" in refusal_text(decision)
 
 
-def test_the_confirmation_refuses_even_before_inspection(phone):  # type: ignore[no-untyped-def]
+def test_the_confirmation_refuses_even_before_inspection(phone):
     confirm(phone)
     decision, option = no_reason_return(phone)
     assert option is None and "购买时已确认" in refusal_text(decision)
 
 
-def test_without_the_confirmation_the_return_is_allowed(phone):  # type: ignore[no-untyped-def]
+def test_without_the_confirmation_the_return_is_allowed(phone):
     # given no confirmation recorded (or one recorded as not given)
     SaleTerms.objects.create(unit=phone, gifts=[])
     # when the buyer asks for a seven-day return
@@ -101,7 +101,7 @@ def test_without_the_confirmation_the_return_is_allowed(phone):  # type: ignore[
     assert option.amounts.refund == Decimal("3999.00")
 
 
-def test_without_the_confirmation_an_activated_phone_is_refused_only_as_not_in_good_condition(phone):  # type: ignore[no-untyped-def]
+def test_without_the_confirmation_an_activated_phone_is_refused_only_as_not_in_good_condition(phone):
     # the law counts activation as a sign that electronics are not 完好: the refusal says so, not "confirmed"
     activated(phone)
     decision, option = no_reason_return(phone)
@@ -109,7 +109,7 @@ def test_without_the_confirmation_an_activated_phone_is_refused_only_as_not_in_g
     assert "商品不完好" in refusal_text(decision) and "购买时已确认" not in refusal_text(decision)
 
 
-def test_gifts_are_in_the_facts_and_kept_ones_are_charged_at_their_stated_price(phone):  # type: ignore[no-untyped-def]
+def test_gifts_are_in_the_facts_and_kept_ones_are_charged_at_their_stated_price(phone):
     SaleTerms.objects.create(
         unit=phone,
         gifts=[
@@ -129,7 +129,7 @@ def test_gifts_are_in_the_facts_and_kept_ones_are_charged_at_their_stated_price(
     assert "未退回赠品按标明价格扣除99.50元" in option.reason_zh
 
 
-def test_a_return_refunds_the_amount_the_engine_computed_with_gifts(online_unit, carol, alice):  # type: ignore[no-untyped-def]
+def test_a_return_refunds_the_amount_the_engine_computed_with_gifts(online_unit, carol, alice):
     SaleTerms.objects.create(
         unit=online_unit, gifts=[{"name": "挂架", "stated_price": "150", "returned": False}]
     )
@@ -143,7 +143,7 @@ def test_a_return_refunds_the_amount_the_engine_computed_with_gifts(online_unit,
     assert rma.refund_amount == Decimal("2849.00")
 
 
-def test_an_exchanged_in_unit_keeps_the_original_sales_terms(online_unit):  # type: ignore[no-untyped-def]
+def test_an_exchanged_in_unit_keeps_the_original_sales_terms(online_unit):
     confirm(online_unit, gifts=[{"name": "挂架", "stated_price": "150.00", "returned": True}])
     terms = build.sale_terms_of([online_unit])
     assert terms is not None and terms.gift_list[0]["stated_price"] == Decimal("150.00")
@@ -152,7 +152,7 @@ def test_an_exchanged_in_unit_keeps_the_original_sales_terms(online_unit):  # ty
 # --- Pages and API -----------------------------------------------------------------------------
 
 
-def test_staff_who_edit_customers_record_the_confirmation_and_gifts(client_for, alice, phone):  # type: ignore[no-untyped-def]
+def test_staff_who_edit_customers_record_the_confirmation_and_gifts(client_for, alice, phone):
     page = client_for(alice)
     section = page.get(f"/console/entitlement/units/{phone.pk}/").content.decode()
     assert f"/console/entitlement/units/{phone.pk}/sale-terms/" in section
@@ -197,7 +197,7 @@ def test_staff_who_edit_customers_record_the_confirmation_and_gifts(client_for, 
         ),
     ],
 )
-def test_bad_sale_terms_are_form_errors_and_change_nothing(client_for, alice, phone, data, field):  # type: ignore[no-untyped-def]
+def test_bad_sale_terms_are_form_errors_and_change_nothing(client_for, alice, phone, data, field):
     if data.get("confirmed_at") == "{late}":
         data = data | {"confirmed_at": f"{phone.purchase_date + timedelta(days=3):%Y-%m-%d}T10:00"}
 
@@ -208,7 +208,7 @@ def test_bad_sale_terms_are_form_errors_and_change_nothing(client_for, alice, ph
     assert not SaleTerms.objects.filter(unit=phone).exists()
 
 
-def test_sale_terms_edit_is_404_outside_reach_or_capability(client_for, bob, tina, carol, phone):  # type: ignore[no-untyped-def]
+def test_sale_terms_edit_is_404_outside_reach_or_capability(client_for, bob, tina, carol, phone):
     url = f"/console/entitlement/units/{phone.pk}/sale-terms/"
     other_staff = client_for(bob)  # another organization's agent
     assert other_staff.get(url).status_code == 404
@@ -223,7 +223,7 @@ def test_sale_terms_edit_is_404_outside_reach_or_capability(client_for, bob, tin
     assert not SaleTerms.objects.filter(unit=phone).exists()
 
 
-def test_the_entitlement_api_shows_the_sale_terms_read_only(client_for, alice, phone):  # type: ignore[no-untyped-def]
+def test_the_entitlement_api_shows_the_sale_terms_read_only(client_for, alice, phone):
     api = client_for(alice)
     assert (
         api.get("/api/v1/entitlements", {"serial": "PH0001", "kind": "return", "fault": "none"}).json()[
@@ -243,7 +243,7 @@ def test_the_entitlement_api_shows_the_sale_terms_read_only(client_for, alice, p
     assert any("购买时已确认" in r["reason_zh"] for r in body["refusals"])
 
 
-def test_admin_edits_sale_terms(client_for, pat, phone):  # type: ignore[no-untyped-def]
+def test_admin_edits_sale_terms(client_for, pat, phone):
     admin = client_for(pat)
     assert admin.get("/admin/entitlement/saleterms/add/").status_code == 200
     r = admin.post(

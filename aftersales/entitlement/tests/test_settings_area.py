@@ -17,17 +17,17 @@ pytestmark = pytest.mark.django_db
 BASE = {"depreciation_rate_per_day": "0.00100", "no_reason_exclusion": "none"}
 
 
-def url(category) -> str:  # type: ignore[no-untyped-def]
+def url(category) -> str:
     return f"/console/settings/entitlement/categories/{category.pk}/"
 
 
-def test_the_section_is_listed_in_the_settings_area(client_for, olga, tv_model):  # type: ignore[no-untyped-def]
+def test_the_section_is_listed_in_the_settings_area(client_for, olga, tv_model):
     page = client_for(olga).get("/console/settings/").content.decode()
 
     assert "/console/settings/entitlement/" in page and "三包与退换货规则" in page
 
 
-def test_org_admin_edits_a_categorys_terms_and_the_change_is_logged(client_for, olga, tv_model):  # type: ignore[no-untyped-def]
+def test_org_admin_edits_a_categorys_terms_and_the_change_is_logged(client_for, olga, tv_model):
     admin = client_for(olga)
     category = tv_model.category
 
@@ -56,7 +56,7 @@ def test_org_admin_edits_a_categorys_terms_and_the_change_is_logged(client_for, 
     assert "<strong>10 日</strong> （已延长）" in table
 
 
-def test_a_promise_below_the_law_is_refused_and_what_was_typed_is_kept(client_for, olga, tv_model):  # type: ignore[no-untyped-def]
+def test_a_promise_below_the_law_is_refused_and_what_was_typed_is_kept(client_for, olga, tv_model):
     r = client_for(olga).post(url(tv_model.category), {**BASE, "return_days": "3", "exchange_days": "20"})
 
     assert r.status_code == 422
@@ -69,7 +69,7 @@ def test_a_promise_below_the_law_is_refused_and_what_was_typed_is_kept(client_fo
 @pytest.mark.parametrize("n", ["0.0060", "0.0080", "-0.0010"])
 def test_a_car_compensation_rate_above_the_2021_ceiling_is_refused_citing_the_rule(
     client_for, olga, car_model, n
-):  # type: ignore[no-untyped-def]
+):
     r = client_for(olga).post(
         url(car_model.category), {"no_reason_exclusion": "none", "use_compensation_rate": n}
     )
@@ -84,7 +84,7 @@ def test_a_car_compensation_rate_above_the_2021_ceiling_is_refused_citing_the_ru
     assert not CategoryPolicy.objects.exists()
 
 
-def test_a_car_rate_within_the_ceiling_is_saved_and_cars_show_car_fields_only(client_for, olga, car_model):  # type: ignore[no-untyped-def]
+def test_a_car_rate_within_the_ceiling_is_saved_and_cars_show_car_fields_only(client_for, olga, car_model):
     admin = client_for(olga)
     form = admin.get(url(car_model.category)).context["form"]
     assert "use_compensation_rate" in form.fields and "depreciation_rate_per_day" not in form.fields
@@ -99,7 +99,7 @@ def test_a_car_rate_within_the_ceiling_is_saved_and_cars_show_car_fields_only(cl
     assert str(policy.use_compensation_rate) == "0.0040" and policy.car_warranty_km == 100_000
 
 
-def test_another_organizations_category_answers_404(client_for, olga, org_b):  # type: ignore[no-untyped-def]
+def test_another_organizations_category_answers_404(client_for, olga, org_b):
     theirs = CategoryFactory(organization=org_b, code="phone", name="手机")
     admin = client_for(olga)
 
@@ -109,7 +109,7 @@ def test_another_organizations_category_answers_404(client_for, olga, org_b):  #
 
 
 @pytest.mark.parametrize("who", ["alice", "tina", "carol"])
-def test_other_roles_get_404(client_for, request, tv_model, who):  # type: ignore[no-untyped-def]
+def test_other_roles_get_404(client_for, request, tv_model, who):
     user = request.getfixturevalue(who)
     api = client_for(user)
 
@@ -119,7 +119,7 @@ def test_other_roles_get_404(client_for, request, tv_model, who):  # type: ignor
     assert not CategoryPolicy.objects.exists()
 
 
-def test_the_holiday_setting_defaults_to_extend_and_is_explained(client_for, olga):  # type: ignore[no-untyped-def]
+def test_the_holiday_setting_defaults_to_extend_and_is_explained(client_for, olga):
     page = client_for(olga).get("/console/settings/entitlement/")
 
     html = page.content.decode()
@@ -132,7 +132,7 @@ def test_turning_the_extension_off_is_logged_and_changes_the_deadline(
     client_for,
     olga,
     alice,
-    online_unit,  # type: ignore[no-untyped-def]
+    online_unit,
     monkeypatch,
 ):
     """The unit was signed for 3 days ago; with its last day made a rest day the two settings differ."""

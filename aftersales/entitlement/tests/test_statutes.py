@@ -22,7 +22,7 @@ from aftersales.entitlement.policy.citations import org_basis
         ("九百九十九", 999),
     ],
 )
-def test_article_numbers_read_as_numbers(written, number):  # type: ignore[no-untyped-def]
+def test_article_numbers_read_as_numbers(written, number):
     assert statutes.chinese_number(written) == number
 
 
@@ -70,7 +70,7 @@ def test_sentences_get_the_english_name_once_per_title() -> None:
 
 
 @pytest.mark.django_db
-def test_the_api_gives_the_citation_in_both_languages(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_the_api_gives_the_citation_in_both_languages(client_for, alice, online_unit):
     body = (
         client_for(alice)
         .get("/api/v1/entitlements", {"serial": "TV0001", "kind": "return", "fault": "none"})
@@ -85,7 +85,7 @@ def test_the_api_gives_the_citation_in_both_languages(client_for, alice, online_
 
 
 @pytest.mark.django_db
-def test_the_english_check_page_cites_in_english_with_the_chinese_title(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_the_english_check_page_cites_in_english_with_the_chinese_title(client_for, alice, online_unit):
     client = client_for(alice)
     ask = {"serial": "TV0001", "kind": "return", "fault": "none"}
     client.cookies["django_language"] = "en"
@@ -112,7 +112,7 @@ def test_gloss_goes_after_the_first_sanbao_in_running_text_only() -> None:
 
 
 @pytest.mark.django_db
-def test_english_pages_explain_sanbao_once_and_chinese_pages_not_at_all(client_for, alice, online_unit):  # type: ignore[no-untyped-def]
+def test_english_pages_explain_sanbao_once_and_chinese_pages_not_at_all(client_for, alice, online_unit):
     client = client_for(alice)
     client.cookies["django_language"] = "en"
     html = client.get("/console/entitlement/", {"serial": "TV0001", "fault": "none"}).content.decode()

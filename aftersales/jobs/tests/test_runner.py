@@ -35,7 +35,7 @@ def test_jobs():
         job(name, **options)(func or default)
         names.append(name)
 
-    register.ran = ran  # type: ignore[attr-defined]
+    register.ran = ran
     yield register
     for name in names:
         REGISTRY.pop(name, None)

@@ -18,7 +18,7 @@ from aftersales.notifications.models import DeliveryAttempt, OutboxMessage, Webh
 pytestmark = pytest.mark.django_db
 
 
-def _email(org, n: int = 1) -> OutboxMessage:  # type: ignore[no-untyped-def]
+def _email(org, n: int = 1) -> OutboxMessage:
     message = outbox.queue_email(
         organization=org, key=f"test:{n}", to=f"c{n}@example.com", subject=f"主题{n}", body=f"正文{n}"
     )
@@ -31,7 +31,7 @@ def _make_due(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
 
-def test_the_same_event_is_queued_once(org_a):  # type: ignore[no-untyped-def]
+def test_the_same_event_is_queued_once(org_a):
     first = outbox.queue_email(
         organization=org_a, key="request:1:created", to="a@example.com", subject="s", body="b"
     )
@@ -42,7 +42,7 @@ def test_the_same_event_is_queued_once(org_a):  # type: ignore[no-untyped-def]
     assert OutboxMessage.objects.count() == 1
 
 
-def test_a_duplicate_inside_a_transaction_does_not_break_it(org_a):  # type: ignore[no-untyped-def]
+def test_a_duplicate_inside_a_transaction_does_not_break_it(org_a):
     # The duplicate's IntegrityError must stay inside its savepoint, or the caller's transaction
     # (a status change) could not commit.
     with transaction.atomic():
@@ -52,7 +52,7 @@ def test_a_duplicate_inside_a_transaction_does_not_break_it(org_a):  # type: ign
     assert sorted(OutboxMessage.objects.values_list("channel", flat=True)) == ["email", "sms"]
 
 
-def test_one_insert_queues_an_events_messages_and_skips_those_queued_already(org_a):  # type: ignore[no-untyped-def]
+def test_one_insert_queues_an_events_messages_and_skips_those_queued_already(org_a):
     sub = WebhookSubscription.objects.create(
         organization=org_a, url="https://hooks.example.com/a", secret="s"
     )
@@ -95,13 +95,13 @@ def test_one_insert_queues_an_events_messages_and_skips_those_queued_already(org
     assert all(m.next_attempt_at is not None for m in rows)
 
 
-def test_no_address_no_message(org_a):  # type: ignore[no-untyped-def]
+def test_no_address_no_message(org_a):
     assert outbox.queue_email(organization=org_a, key="k", to="", subject="s", body="b") is None
     assert outbox.queue_sms(organization=org_a, key="k", phone="", text="t") is None
     assert not OutboxMessage.objects.exists()
 
 
-def test_deliver_due_sends_email_and_sms(org_a, mailoutbox, sms_log):  # type: ignore[no-untyped-def]
+def test_deliver_due_sends_email_and_sms(org_a, mailoutbox, sms_log):
     _email(org_a)
     outbox.queue_sms(organization=org_a, key="s1", phone="13912345678", text="【Acme】您的服务单已受理")
     assert outbox.deliver_due() == 2
@@ -119,17 +119,17 @@ def test_deliver_due_sends_email_and_sms(org_a, mailoutbox, sms_log):  # type: i
     assert outbox.deliver_due() == 0 and len(mailoutbox) == 1
 
 
-def test_the_periodic_job_delivers(org_a, mailoutbox):  # type: ignore[no-untyped-def]
+def test_the_periodic_job_delivers(org_a, mailoutbox):
     _email(org_a)
     enqueue("notifications.deliver")
     assert runner.run_pending() == 1
     assert len(mailoutbox) == 1
 
 
-def test_a_failing_mail_server_is_retried_later(org_a, mailoutbox, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_failing_mail_server_is_retried_later(org_a, mailoutbox, monkeypatch):
     message = _email(org_a)
 
-    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def refuse(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server down")
 
     monkeypatch.setattr("aftersales.notifications.channels.send_mail", refuse)
@@ -147,14 +147,14 @@ def test_a_failing_mail_server_is_retried_later(org_a, mailoutbox, monkeypatch):
     assert (message.status, message.attempts, message.last_error) == ("sent", 2, "")
 
 
-def test_a_pending_row_survives_a_restart(org_a, mailoutbox, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_pending_row_survives_a_restart(org_a, mailoutbox, monkeypatch):
     # given a worker that died in the middle of sending (after claiming the row)
     message = _email(org_a)
 
     class Killed(BaseException):
         pass
 
-    def die(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def die(*args, **kwargs):
         raise Killed
 
     monkeypatch.setattr(outbox, "_send", die)
@@ -173,12 +173,12 @@ def test_a_pending_row_survives_a_restart(org_a, mailoutbox, monkeypatch):  # ty
     assert outbox.deliver_due() == 0
 
 
-def test_one_broken_send_does_not_stop_the_batch(org_a, mailoutbox, monkeypatch):  # type: ignore[no-untyped-def]
+def test_one_broken_send_does_not_stop_the_batch(org_a, mailoutbox, monkeypatch):
     first = _email(org_a, 1)
     _email(org_a, 2)
     real_send = outbox._send
 
-    def flaky(message):  # type: ignore[no-untyped-def]
+    def flaky(message):
         if message.pk == first.pk:
             raise RuntimeError("gateway bug")
         return real_send(message)
@@ -191,7 +191,7 @@ def test_one_broken_send_does_not_stop_the_batch(org_a, mailoutbox, monkeypatch)
     assert DeliveryAttempt.objects.get(message=first).ok is False
 
 
-def test_two_workers_racing_for_the_same_rows_send_each_once(org_a, mailoutbox, monkeypatch):  # type: ignore[no-untyped-def]
+def test_two_workers_racing_for_the_same_rows_send_each_once(org_a, mailoutbox, monkeypatch):
     """Worker B runs to the end between worker A's read of the due rows and A's claim of them."""
     for n in range(1, 4):
         _email(org_a, n)
@@ -214,7 +214,7 @@ def test_two_workers_racing_for_the_same_rows_send_each_once(org_a, mailoutbox, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_workers_in_threads_deliver_each_webhook_once(org_a, receiver):  # type: ignore[no-untyped-def]
+def test_concurrent_workers_in_threads_deliver_each_webhook_once(org_a, receiver):
     if connection.vendor == "sqlite":
         pytest.skip(
             "the in-memory SQLite test database locks whole tables between threads; run on PostgreSQL"

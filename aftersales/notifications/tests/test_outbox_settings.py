@@ -25,7 +25,7 @@ GOOD = {
 }
 
 
-def test_admin_saves_the_settings_and_delivery_uses_them(client_for, olga, mailoutbox, sms_log):  # type: ignore[no-untyped-def]
+def test_admin_saves_the_settings_and_delivery_uses_them(client_for, olga, mailoutbox, sms_log):
     client = client_for(olga)
     page = client.get(reverse("outbox:settings"))
     assert page.status_code == 200 and "aftersales@localhost" in page.content.decode()
@@ -47,7 +47,7 @@ def test_admin_saves_the_settings_and_delivery_uses_them(client_for, olga, mailo
     assert sms_log[-1] == ("13800001234", "【Acme家电】您的服务单已预约。")
 
 
-def test_retries_follow_the_organizations_settings(client_for, olga, monkeypatch):  # type: ignore[no-untyped-def]
+def test_retries_follow_the_organizations_settings(client_for, olga, monkeypatch):
     client_for(olga).post(reverse("outbox:settings"), GOOD)
 
     monkeypatch.setattr(channels, "send_email", lambda **kw: channels.SendResult(ok=False, error="down"))
@@ -69,7 +69,7 @@ def test_retries_follow_the_organizations_settings(client_for, olga, monkeypatch
     assert waits[:2] == [60, 120]
 
 
-def test_bad_input_is_refused_with_the_field_named(client_for, olga):  # type: ignore[no-untyped-def]
+def test_bad_input_is_refused_with_the_field_named(client_for, olga):
     for field, value in (
         ("sms_signature", "【Acme】"),
         ("sms_signature", "A"),
@@ -96,7 +96,7 @@ def test_bad_input_is_refused_with_the_field_named(client_for, olga):  # type: i
     assert SettingsChange.objects.filter(organization=olga.organization).count() == 1
 
 
-def test_other_roles_and_organizations_do_not_reach_it(client_for, alice, oscar, olga):  # type: ignore[no-untyped-def]
+def test_other_roles_and_organizations_do_not_reach_it(client_for, alice, oscar, olga):
     assert client_for(alice).get(reverse("outbox:settings")).status_code == 404
     assert client_for(alice).post(reverse("outbox:settings"), GOOD).status_code == 404
     client_for(oscar).post(reverse("outbox:settings"), GOOD)

@@ -25,14 +25,14 @@ pytestmark = pytest.mark.django_db
 BASE = "/console/settings/webhooks/"
 
 
-def _create(client, url: str, *codes: str, all_events: bool = False):  # type: ignore[no-untyped-def]
+def _create(client, url: str, *codes: str, all_events: bool = False):
     data: dict[str, object] = {"url": url, "events": list(codes)}
     if all_events:
         data["all_events"] = "on"
     return client.post(f"{BASE}new/", data)
 
 
-def _secret_of(response) -> str:  # type: ignore[no-untyped-def]
+def _secret_of(response) -> str:
     found = re.search(r'<code id="webhook-secret"[^>]*>([^<]+)</code>', response.content.decode())
     assert found, "the secret is shown once"
     return found.group(1).strip()

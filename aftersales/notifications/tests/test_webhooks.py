@@ -20,11 +20,11 @@ SECRET = "whsec-test-123"
 
 
 @pytest.fixture
-def subscription(org_a, receiver):  # type: ignore[no-untyped-def]
+def subscription(org_a, receiver):
     return WebhookSubscription.objects.create(organization=org_a, url=receiver.url, secret=SECRET)
 
 
-def _queue(org, key: str = "request:7:v2:status", event: str = "request.status_changed") -> OutboxMessage:  # type: ignore[no-untyped-def]
+def _queue(org, key: str = "request:7:v2:status", event: str = "request.status_changed") -> OutboxMessage:
     assert (
         outbox.queue_webhooks(
             organization=org,
@@ -41,7 +41,7 @@ def _make_due(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
 
-def test_delivery_is_signed_over_timestamp_and_body(org_a, receiver, subscription):  # type: ignore[no-untyped-def]
+def test_delivery_is_signed_over_timestamp_and_body(org_a, receiver, subscription):
     message = _queue(org_a)
     assert outbox.deliver_due() == 1
     [got] = receiver.received
@@ -73,7 +73,7 @@ def test_delivery_is_signed_over_timestamp_and_body(org_a, receiver, subscriptio
     assert message.status == "sent" and message.sent_at is not None
 
 
-def test_a_receiver_answering_500_is_retried_with_backoff_then_given_up(org_a, receiver, subscription):  # type: ignore[no-untyped-def]
+def test_a_receiver_answering_500_is_retried_with_backoff_then_given_up(org_a, receiver, subscription):
     receiver.default = 500
     message = _queue(org_a)
     for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
@@ -105,7 +105,7 @@ def test_a_receiver_answering_500_is_retried_with_backoff_then_given_up(org_a, r
     assert outbox.deliver_due() == 0 and len(receiver.received) == outbox.MAX_ATTEMPTS
 
 
-def test_a_receiver_that_recovers_gets_the_event(org_a, receiver, subscription):  # type: ignore[no-untyped-def]
+def test_a_receiver_that_recovers_gets_the_event(org_a, receiver, subscription):
     receiver.answers = [500, 503]
     message = _queue(org_a)
     assert outbox.deliver_due() == 0
@@ -120,7 +120,7 @@ def test_a_receiver_that_recovers_gets_the_event(org_a, receiver, subscription):
     ) == [500, 503, 200]
 
 
-def test_a_receiver_answering_garbage_is_a_failed_try(org_a, receiver, subscription, mailoutbox):  # type: ignore[no-untyped-def]
+def test_a_receiver_answering_garbage_is_a_failed_try(org_a, receiver, subscription, mailoutbox):
     receiver.answers = ["garbage"]
     message = _queue(org_a)
     outbox.queue_email(organization=org_a, key="k", to="a@example.com", subject="s", body="b")
@@ -131,7 +131,7 @@ def test_a_receiver_answering_garbage_is_a_failed_try(org_a, receiver, subscript
     assert len(mailoutbox) == 1
 
 
-def test_an_unreachable_receiver_is_a_failed_try(org_a):  # type: ignore[no-untyped-def]
+def test_an_unreachable_receiver_is_a_failed_try(org_a):
     # a port nothing listens on (the receiver fixture's server is not started here)
     WebhookSubscription.objects.create(organization=org_a, url="http://127.0.0.1:9/hook", secret=SECRET)
     message = _queue(org_a)
@@ -140,7 +140,7 @@ def test_an_unreachable_receiver_is_a_failed_try(org_a):  # type: ignore[no-unty
     assert attempt.ok is False and attempt.status_code is None and attempt.error
 
 
-def test_subscriptions_get_only_the_events_they_asked_for(org_a, org_b, receiver):  # type: ignore[no-untyped-def]
+def test_subscriptions_get_only_the_events_they_asked_for(org_a, org_b, receiver):
     WebhookSubscription.objects.create(
         organization=org_a, url=receiver.url, secret=SECRET, events=["request.created"]
     )
@@ -154,7 +154,7 @@ def test_subscriptions_get_only_the_events_they_asked_for(org_a, org_b, receiver
     assert [r.path for r in receiver.received] == ["/hooks/aftersales"]
 
 
-def test_a_subscription_disabled_after_queueing_is_not_called(org_a, receiver, subscription):  # type: ignore[no-untyped-def]
+def test_a_subscription_disabled_after_queueing_is_not_called(org_a, receiver, subscription):
     message = _queue(org_a)
     WebhookSubscription.objects.filter(pk=subscription.pk).update(is_active=False)
     assert outbox.deliver_due() == 0

@@ -10,12 +10,12 @@ from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFa
 
 
 @pytest.fixture
-def carols_unit(org_a, carol):  # type: ignore[no-untyped-def]
+def carols_unit(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol, name="王卡罗", phone="13812345678")
     AddressFactory(customer=customer)
     return UnitFactory(organization=org_a, customer=customer, serial_number="SN-CAROL-1")
 
 
 @pytest.fixture
-def sr(carols_unit) -> ServiceRequest:  # type: ignore[no-untyped-def]
+def sr(carols_unit) -> ServiceRequest:
     return open_request(carols_unit)

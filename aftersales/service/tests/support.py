@@ -21,7 +21,7 @@ def png(name: str = "photo.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
-def open_request(unit, *, kind: str = "repair", description: str = "空调不制冷", **kw) -> ServiceRequest:  # type: ignore[no-untyped-def]
+def open_request(unit, *, kind: str = "repair", description: str = "空调不制冷", **kw) -> ServiceRequest:
     return services.request_create(
         organization=unit.organization,
         customer=unit.customer,
@@ -36,9 +36,9 @@ def open_request(unit, *, kind: str = "repair", description: str = "空调不制
     )
 
 
-def flash(response) -> list[str]:  # type: ignore[no-untyped-def]
+def flash(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def services_attach(sr, by, name, *, public) -> Attachment:  # type: ignore[no-untyped-def]
+def services_attach(sr, by, name, *, public) -> Attachment:
     return attachments.attachment_add(request=sr, by=by, name=name, data=png(name).read(), public=public)

@@ -19,17 +19,17 @@ from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFa
 pytestmark = pytest.mark.django_db
 
 
-def _post(client, url, body, **headers):  # type: ignore[no-untyped-def]
+def _post(client, url, body, **headers):
     return client.post(url, data=json.dumps(body), content_type="application/json", **headers)
 
 
 @pytest.fixture
-def owned_unit(org_a, carol):  # type: ignore[no-untyped-def]
+def owned_unit(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol, email="carol@example.com")
     return UnitFactory(organization=org_a, customer=customer)
 
 
-def test_field_job_from_creation_to_rating(client_for, alice, carol, owned_unit):  # type: ignore[no-untyped-def]
+def test_field_job_from_creation_to_rating(client_for, alice, carol, owned_unit):
     # given an agent opening a repair for the customer's unit
     agent = client_for(alice)
     r = _post(
@@ -81,7 +81,7 @@ def test_field_job_from_creation_to_rating(client_for, alice, carol, owned_unit)
     assert OutboxMessage.objects.filter(channel="email", recipient="carol@example.com").count() >= 7
 
 
-def test_invalid_transition_is_409_naming_allowed_ones(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+def test_invalid_transition_is_409_naming_allowed_ones(client_for, alice, owned_unit):
     agent = client_for(alice)
     number = _post(
         agent,
@@ -100,7 +100,7 @@ def test_invalid_transition_is_409_naming_allowed_ones(client_for, alice, owned_
     assert ServiceRequest.objects.get(number=number).status == "new"
 
 
-def test_stale_version_is_409_and_changes_nothing(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+def test_stale_version_is_409_and_changes_nothing(client_for, alice, owned_unit):
     agent = client_for(alice)
     body = _post(
         agent,
@@ -128,7 +128,7 @@ def test_stale_version_is_409_and_changes_nothing(client_for, alice, owned_unit)
     assert ServiceRequest.objects.get(number=number).priority == "high"
 
 
-def test_idempotency_key_replays_and_rejects_a_different_body(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+def test_idempotency_key_replays_and_rejects_a_different_body(client_for, alice, owned_unit):
     agent = client_for(alice)
     body = {"kind": "consultation", "description": "如何清洗滤网", "customer_id": owned_unit.customer_id}
     first = _post(agent, "/api/v1/requests", body, HTTP_IDEMPOTENCY_KEY="k-1")
@@ -142,7 +142,7 @@ def test_idempotency_key_replays_and_rejects_a_different_body(client_for, alice,
     assert ServiceRequest.objects.count() == 1
 
 
-def test_open_request_on_the_unit_warns_and_offers_link(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+def test_open_request_on_the_unit_warns_and_offers_link(client_for, alice, owned_unit):
     agent = client_for(alice)
     body = {
         "kind": "repair",
@@ -157,7 +157,7 @@ def test_open_request_on_the_unit_warns_and_offers_link(client_for, alice, owned
     assert linked.status_code == 201 and linked.json()["linked_to"] == first
 
 
-def test_other_organization_and_other_customer_get_404(client_for, bob, cody, alice, owned_unit):  # type: ignore[no-untyped-def]
+def test_other_organization_and_other_customer_get_404(client_for, bob, cody, alice, owned_unit):
     number = _post(
         client_for(alice),
         "/api/v1/requests",
@@ -177,7 +177,7 @@ def test_other_organization_and_other_customer_get_404(client_for, bob, cody, al
     assert ServiceRequest.objects.get(number=number).status == "new"
 
 
-def test_missing_description_and_unknown_serial_are_named(client_for, carol, owned_unit):  # type: ignore[no-untyped-def]
+def test_missing_description_and_unknown_serial_are_named(client_for, carol, owned_unit):
     c = client_for(carol)
     r = _post(
         c, "/api/v1/requests", {"kind": "repair", "description": "", "unit_serial": owned_unit.serial_number}
@@ -188,7 +188,7 @@ def test_missing_description_and_unknown_serial_are_named(client_for, carol, own
     assert ServiceRequest.objects.count() == 0
 
 
-def test_created_request_is_answered_as_it_is_read_back(client_for, alice, carol, owned_unit):  # type: ignore[no-untyped-def]
+def test_created_request_is_answered_as_it_is_read_back(client_for, alice, carol, owned_unit):
     # The create answers from the object it made, without reading it back: the same body a GET gives.
     agent = client_for(alice)
     first = _post(
@@ -222,7 +222,7 @@ def test_created_request_is_answered_as_it_is_read_back(client_for, alice, carol
     assert linked["linked_to"] == first["number"] and linked["unit_serial"] == owned_unit.serial_number
 
 
-def test_an_api_create_takes_the_customers_default_address_from_its_first_read(client_for, alice, owned_unit):  # type: ignore[no-untyped-def]
+def test_an_api_create_takes_the_customers_default_address_from_its_first_read(client_for, alice, owned_unit):
     # The unit read brings the customer's default address (is_default first, then the oldest);
     # the customer read of a consultation does the same.
     customer = owned_unit.customer
@@ -261,7 +261,7 @@ def test_an_api_create_takes_the_customers_default_address_from_its_first_read(c
     assert ServiceRequest.objects.get(number=carry_in.json()["number"]).address_detail == ""
 
 
-def test_an_api_create_for_a_customer_of_another_organization_is_refused(client_for, alice, org_b):  # type: ignore[no-untyped-def]
+def test_an_api_create_for_a_customer_of_another_organization_is_refused(client_for, alice, org_b):
     theirs = UnitFactory(organization=org_b)
     agent = client_for(alice)
     by_unit = _post(
@@ -285,7 +285,7 @@ def test_an_api_create_for_a_customer_of_another_organization_is_refused(client_
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement write is PostgreSQL's path")
-def test_a_postgresql_create_reads_a_few_rows_and_writes_once(client, alice, owned_unit):  # type: ignore[no-untyped-def]
+def test_a_postgresql_create_reads_a_few_rows_and_writes_once(client, alice, owned_unit):
     # as an integration calls it: a bearer token
 
     _token, raw = token_create(user=alice, name="erp")
@@ -340,7 +340,7 @@ def test_a_postgresql_create_reads_a_few_rows_and_writes_once(client, alice, own
 
 def test_an_api_create_neither_decrypts_nor_encrypts_personal_data(
     client_for, alice, owned_unit, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     # The address is copied to the request as stored and shown masked, and the customer's phone is
     # read by the delivery job when it writes the SMS: a create spends no time on the cipher.
 

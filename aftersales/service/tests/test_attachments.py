@@ -27,7 +27,7 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 
 
 @pytest.fixture
-def request_(org_a, carol):  # type: ignore[no-untyped-def]
+def request_(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol)
     unit = UnitFactory(organization=org_a, customer=customer)
     return services.request_create(
@@ -41,7 +41,7 @@ def request_(org_a, carol):  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_real_photo_is_kept_with_its_detected_type(request_, carol):  # type: ignore[no-untyped-def]
+def test_a_real_photo_is_kept_with_its_detected_type(request_, carol):
     a = attachments.attachment_add(request=request_, by=carol, name="photo.png", data=png_bytes())
     assert a.content_type == "image/png" and a.size > 0
     assert a.file.read() == png_bytes()
@@ -56,21 +56,21 @@ def test_a_real_photo_is_kept_with_its_detected_type(request_, carol):  # type: 
         ("photo.jpg", png_bytes(), "内容与扩展名不符"),  # a PNG named .jpg is not a JPEG either
     ],
 )
-def test_bad_files_are_refused_naming_the_field(request_, carol, name, data, reason):  # type: ignore[no-untyped-def]
+def test_bad_files_are_refused_naming_the_field(request_, carol, name, data, reason):
     with pytest.raises(InvalidInput) as exc:
         attachments.attachment_add(request=request_, by=carol, name=name, data=data)
     assert reason in exc.value.errors["file"]
     assert not Attachment.objects.exists()
 
 
-def test_size_limit(request_, carol, monkeypatch):  # type: ignore[no-untyped-def]
+def test_size_limit(request_, carol, monkeypatch):
     monkeypatch.setattr(attachments, "MAX_IMAGE_BYTES", 100)
     with pytest.raises(InvalidInput) as exc:
         attachments.attachment_add(request=request_, by=carol, name="big.png", data=png_bytes() + b"\0" * 200)
     assert "超过大小限制" in exc.value.errors["file"]
 
 
-def test_api_upload_answers_422_problem_for_a_disguised_exe(client_for, carol, request_):  # type: ignore[no-untyped-def]
+def test_api_upload_answers_422_problem_for_a_disguised_exe(client_for, carol, request_):
     c = client_for(carol)
 
     r = c.post(

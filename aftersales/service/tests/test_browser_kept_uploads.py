@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def unit_with_open_request(org_a, carol):  # type: ignore[no-untyped-def]
+def unit_with_open_request(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol, name="王卡罗", phone="13812345678")
     AddressFactory(customer=customer)
     unit = UnitFactory(organization=org_a, customer=customer, serial_number="SN-DUP-1")
@@ -32,7 +32,7 @@ def unit_with_open_request(org_a, carol):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def photos(tmp_path):  # type: ignore[no-untyped-def]
+def photos(tmp_path):
     paths = []
     for name, colour in (("outdoor-unit.jpg", (30, 120, 200)), ("blurry.jpg", (90, 90, 90))):
         path = tmp_path / name
@@ -41,7 +41,7 @@ def photos(tmp_path):  # type: ignore[no-untyped-def]
     return paths
 
 
-def test_photo_survives_the_duplicate_warning(phone_page, screenshot, unit_with_open_request, photos):  # type: ignore[no-untyped-def]
+def test_photo_survives_the_duplicate_warning(phone_page, screenshot, unit_with_open_request, photos):
     page = phone_page
     existing = ServiceRequest.objects.get()
 

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def carols_unit(org_a, carol, alice, tina):  # type: ignore[no-untyped-def]
+def carols_unit(org_a, carol, alice, tina):
     CannedReply.objects.create(
         organization=org_a, title="上门确认", body="{customer_name}您好，{number} 的工程师已出发。"
     )
@@ -24,18 +24,18 @@ def carols_unit(org_a, carol, alice, tina):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def photo(tmp_path):  # type: ignore[no-untyped-def]
+def photo(tmp_path):
     path = tmp_path / "broken-unit.jpg"
     Image.new("RGB", (320, 240), (30, 120, 200)).save(path, format="JPEG")
     return path
 
 
-def _click_transition(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def _click_transition(page, name: str) -> None:
     page.click(f"button[data-transition={name}]")
     page.wait_for_load_state()
 
 
-def test_repair_from_report_to_rating(page, phone_page, screenshot, carols_unit, tina, photo):  # type: ignore[no-untyped-def]
+def test_repair_from_report_to_rating(page, phone_page, screenshot, carols_unit, tina, photo):
     customer, agent = phone_page, page
 
     # given the customer on her phone reports a fault on her unit, with a photo
@@ -146,7 +146,7 @@ def test_repair_from_report_to_rating(page, phone_page, screenshot, carols_unit,
     screenshot(agent, "10-agent-sees-rating")
 
 
-def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_unit, alice):  # type: ignore[no-untyped-def]
+def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_unit, alice):
     # given the unit already has an open request
     earlier = services.request_create(
         organization=carols_unit.organization,
@@ -188,7 +188,7 @@ def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_u
     screenshot(page, "03-created-and-linked")
 
 
-def test_console_fits_a_phone(phone_page, screenshot, carols_unit, tina):  # type: ignore[no-untyped-def]
+def test_console_fits_a_phone(phone_page, screenshot, carols_unit, tina):
     sr = services.request_create(
         organization=carols_unit.organization,
         customer=carols_unit.customer,

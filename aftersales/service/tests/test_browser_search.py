@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def caller(org_a, alice):  # type: ignore[no-untyped-def]
+def caller(org_a, alice):
     customer = CustomerFactory(organization=org_a, name="王芳", phone="13812347788")
     unit = UnitFactory(organization=org_a, customer=customer, serial_number="SN-CALL-1")
     other = UnitFactory(
@@ -45,7 +45,7 @@ def caller(org_a, alice):  # type: ignore[no-untyped-def]
     return mine, theirs
 
 
-def test_slash_then_last_four_digits_finds_the_request_and_the_customer(page, screenshot, caller):  # type: ignore[no-untyped-def]
+def test_slash_then_last_four_digits_finds_the_request_and_the_customer(page, screenshot, caller):
     mine, theirs = caller
     browser_login(page, "alice")
     page.goto("/console/requests/")
@@ -71,7 +71,7 @@ def test_slash_then_last_four_digits_finds_the_request_and_the_customer(page, sc
     page.wait_for_url(f"**/console/requests/{mine.number}/")
 
 
-def test_ctrl_k_focuses_the_box_from_anywhere(page, screenshot, caller):  # type: ignore[no-untyped-def]
+def test_ctrl_k_focuses_the_box_from_anywhere(page, screenshot, caller):
     mine, _ = caller
     browser_login(page, "alice")
     page.goto("/console/customers/")

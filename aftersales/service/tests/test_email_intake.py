@@ -79,7 +79,7 @@ def mail(
     return msg.as_bytes()
 
 
-def test_new_message_opens_a_consultation_for_a_new_customer(org_a):  # type: ignore[no-untyped-def]
+def test_new_message_opens_a_consultation_for_a_new_customer(org_a):
     # when a stranger writes in
     sr, created = intake.ingest_email(organization=org_a, raw=mail(message_id="<first@example.com>"))
     # then a consultation by email exists for a new customer known by that address
@@ -103,7 +103,7 @@ def test_new_message_opens_a_consultation_for_a_new_customer(org_a):  # type: ig
     assert sr.number in ack.subject
 
 
-def test_reply_with_the_number_in_the_subject_is_appended(org_a, alice):  # type: ignore[no-untyped-def]
+def test_reply_with_the_number_in_the_subject_is_appended(org_a, alice):
     # given a request opened by email and a staff reply sent to the customer
     sr, _ = intake.ingest_email(organization=org_a, raw=mail())
     services.message_add(request=sr, by=alice, body="请问是哪个型号？")
@@ -121,7 +121,7 @@ def test_reply_with_the_number_in_the_subject_is_appended(org_a, alice):  # type
     assert len(bodies) == 3
 
 
-def test_reply_matched_by_in_reply_to_without_a_number(org_a):  # type: ignore[no-untyped-def]
+def test_reply_matched_by_in_reply_to_without_a_number(org_a):
     sr, _ = intake.ingest_email(organization=org_a, raw=mail(message_id="<orig-1@example.com>"))
     reply = mail(subject="Re: 空调不制冷", body="补充：室外机不转。", in_reply_to="<orig-1@example.com>")
     again, created = intake.ingest_email(organization=org_a, raw=reply)
@@ -130,7 +130,7 @@ def test_reply_matched_by_in_reply_to_without_a_number(org_a):  # type: ignore[n
     assert ServiceRequest.objects.count() == 1
 
 
-def test_the_same_message_twice_is_ingested_once(org_a):  # type: ignore[no-untyped-def]
+def test_the_same_message_twice_is_ingested_once(org_a):
     raw = mail(message_id="<dup@example.com>")
     first, created = intake.ingest_email(organization=org_a, raw=raw)
     second, created_again = intake.ingest_email(organization=org_a, raw=raw)
@@ -138,7 +138,7 @@ def test_the_same_message_twice_is_ingested_once(org_a):  # type: ignore[no-unty
     assert Message.objects.count() == 1
 
 
-def test_a_message_without_message_id_is_still_deduplicated(org_a):  # type: ignore[no-untyped-def]
+def test_a_message_without_message_id_is_still_deduplicated(org_a):
     raw = b"From: li@example.com\r\nSubject: =?utf-8?b?5rSX6KGj5py65ryP5rC0?=\r\n\r\nwasher leaks\r\n"
     first, created = intake.ingest_email(organization=org_a, raw=raw)
     second, created_again = intake.ingest_email(organization=org_a, raw=raw)
@@ -147,7 +147,7 @@ def test_a_message_without_message_id_is_still_deduplicated(org_a):  # type: ign
     assert ServiceRequest.objects.count() == 1 and Message.objects.count() == 1
 
 
-def test_someone_else_quoting_a_number_gets_a_request_of_their_own(org_a):  # type: ignore[no-untyped-def]
+def test_someone_else_quoting_a_number_gets_a_request_of_their_own(org_a):
     sr, _ = intake.ingest_email(organization=org_a, raw=mail())
     other, created = intake.ingest_email(
         organization=org_a,
@@ -157,7 +157,7 @@ def test_someone_else_quoting_a_number_gets_a_request_of_their_own(org_a):  # ty
     assert Message.objects.filter(request=sr).count() == 1
 
 
-def test_a_photo_is_kept_and_a_disguised_executable_refused_but_recorded(org_a):  # type: ignore[no-untyped-def]
+def test_a_photo_is_kept_and_a_disguised_executable_refused_but_recorded(org_a):
     png = png_bytes()
     raw = mail(attachments=[("室外机.png", "image/png", png), ("发票.jpg", "image/jpeg", EXE)])
     sr, _ = intake.ingest_email(organization=org_a, raw=raw)
@@ -173,7 +173,7 @@ def test_a_photo_is_kept_and_a_disguised_executable_refused_but_recorded(org_a):
     assert refused.public is False
 
 
-def test_chinese_mail_labelled_gb2312_keeps_gbk_characters(org_a):  # type: ignore[no-untyped-def]
+def test_chinese_mail_labelled_gb2312_keeps_gbk_characters(org_a):
     # 镕 is in GBK but not in GB2312; Chinese mail clients label such text gb2312 all the same.
     body = "朱镕先生的热水器不点火。"
     raw = (
@@ -185,7 +185,7 @@ def test_chinese_mail_labelled_gb2312_keeps_gbk_characters(org_a):  # type: igno
     assert sr.description == body
 
 
-def test_phone_call_and_email_from_the_same_person_are_one_customer(client_for, alice, org_a):  # type: ignore[no-untyped-def]
+def test_phone_call_and_email_from_the_same_person_are_one_customer(client_for, alice, org_a):
     # given an agent who took a phone call and typed in the caller's phone and email
     agent = client_for(alice)
     r = agent.post(
@@ -208,7 +208,7 @@ def test_phone_call_and_email_from_the_same_person_are_one_customer(client_for, 
     assert by_mail.customer_id == r.json()["customer_id"]
 
 
-def test_email_first_then_phone_is_one_customer_and_learns_the_phone(client_for, alice, org_a):  # type: ignore[no-untyped-def]
+def test_email_first_then_phone_is_one_customer_and_learns_the_phone(client_for, alice, org_a):
     by_mail, _ = intake.ingest_email(organization=org_a, raw=mail(sender="wangfang@example.com"))
     agent = client_for(alice)
     r = agent.post(
@@ -230,7 +230,7 @@ def test_email_first_then_phone_is_one_customer_and_learns_the_phone(client_for,
     assert Customer.objects.filter(organization=org_a).count() == 1
 
 
-def test_the_same_address_at_two_organizations_is_two_customers(org_a, org_b):  # type: ignore[no-untyped-def]
+def test_the_same_address_at_two_organizations_is_two_customers(org_a, org_b):
     a, _ = intake.ingest_email(organization=org_a, raw=mail(message_id="<x1@example.com>"))
     b, _ = intake.ingest_email(organization=org_b, raw=mail(message_id="<x1@example.com>"))
     assert a.customer_id != b.customer_id and a.organization_id != b.organization_id
@@ -240,17 +240,17 @@ def test_the_same_address_at_two_organizations_is_two_customers(org_a, org_b):  
 
 
 @pytest.fixture
-def gateway_token(alice):  # type: ignore[no-untyped-def]
+def gateway_token(alice):
     _token, raw = token_create(user=alice, name="mail gateway")
     return raw
 
 
-def _post_mail(client, raw: bytes, token: str | None):  # type: ignore[no-untyped-def]
+def _post_mail(client, raw: bytes, token: str | None):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     return client.post("/api/v1/inbound/email", data=raw, content_type="message/rfc822", **headers)
 
 
-def test_inbound_endpoint_creates_then_replays(client, gateway_token, org_a):  # type: ignore[no-untyped-def]
+def test_inbound_endpoint_creates_then_replays(client, gateway_token, org_a):
     raw = mail(message_id="<http-1@example.com>")
     r = _post_mail(client, raw, gateway_token)
     assert r.status_code == 201, r.content
@@ -267,7 +267,7 @@ def test_inbound_endpoint_creates_then_replays(client, gateway_token, org_a):  #
     assert ServiceRequest.objects.count() == 1 and Message.objects.count() == 2
 
 
-def test_inbound_endpoint_refuses_bad_input_and_strangers(client, gateway_token):  # type: ignore[no-untyped-def]
+def test_inbound_endpoint_refuses_bad_input_and_strangers(client, gateway_token):
     assert _post_mail(client, mail(), None).status_code == 401
     assert _post_mail(client, mail(), "as_nope_nope").status_code == 401
     r = _post_mail(client, b"this is not an email", gateway_token)
@@ -281,7 +281,7 @@ def test_inbound_endpoint_refuses_bad_input_and_strangers(client, gateway_token)
     assert ServiceRequest.objects.count() == 1
 
 
-def test_each_token_posts_into_its_own_organization(client, gateway_token, bob, org_b):  # type: ignore[no-untyped-def]
+def test_each_token_posts_into_its_own_organization(client, gateway_token, bob, org_b):
     _t, bolt = token_create(user=bob, name="bolt gateway")
     r = _post_mail(client, mail(message_id="<same@example.com>"), bolt)
     assert r.status_code == 201
@@ -291,7 +291,7 @@ def test_each_token_posts_into_its_own_organization(client, gateway_token, bob, 
     assert ServiceRequest.objects.count() == 2
 
 
-def test_a_customer_session_cannot_post_mail(client_for, carol):  # type: ignore[no-untyped-def]
+def test_a_customer_session_cannot_post_mail(client_for, carol):
     r = client_for(carol).post("/api/v1/inbound/email", data=mail(), content_type="message/rfc822")
     assert r.status_code == 403
     assert ServiceRequest.objects.count() == 0
@@ -301,14 +301,14 @@ def test_a_customer_session_cannot_post_mail(client_for, carol):  # type: ignore
 
 
 @pytest.fixture
-def mailbox(settings, tmp_path, org_a):  # type: ignore[no-untyped-def]
+def mailbox(settings, tmp_path, org_a):
     settings.AFTERSALES_MAILBOX_DIR = tmp_path
     folder = tmp_path / org_a.slug
     (folder / "new").mkdir(parents=True)
     return folder
 
 
-def test_folder_job_ingests_new_files_and_moves_them(mailbox, org_a, caplog):  # type: ignore[no-untyped-def]
+def test_folder_job_ingests_new_files_and_moves_them(mailbox, org_a, caplog):
     # given two messages, a reply and an unreadable file dropped into new/
     (mailbox / "new" / "1.eml").write_bytes(mail(message_id="<m1@example.com>"))
     (mailbox / "new" / "2.eml").write_bytes(
@@ -334,7 +334,7 @@ def test_folder_job_ingests_new_files_and_moves_them(mailbox, org_a, caplog):  #
     assert failure.file == "junk.eml" and "InvalidInput" in failure.reason
 
 
-def test_folder_job_twice_and_a_redelivered_file_duplicate_nothing(mailbox, org_a):  # type: ignore[no-untyped-def]
+def test_folder_job_twice_and_a_redelivered_file_duplicate_nothing(mailbox, org_a):
     raw = mail(message_id="<again@example.com>")
     (mailbox / "new" / "a.eml").write_bytes(raw)
     assert ingest_mailbox() == {"created": 1, "appended": 0, "failed": 0}
@@ -346,7 +346,7 @@ def test_folder_job_twice_and_a_redelivered_file_duplicate_nothing(mailbox, org_
     assert len(list((mailbox / "cur").iterdir())) == 2  # both copies kept, neither overwritten
 
 
-def test_folder_job_ignores_unknown_organizations_and_missing_folders(settings, tmp_path, org_a):  # type: ignore[no-untyped-def]
+def test_folder_job_ignores_unknown_organizations_and_missing_folders(settings, tmp_path, org_a):
     settings.AFTERSALES_MAILBOX_DIR = tmp_path / "nowhere"
     assert ingest_mailbox() == {"created": 0, "appended": 0, "failed": 0}
     settings.AFTERSALES_MAILBOX_DIR = tmp_path

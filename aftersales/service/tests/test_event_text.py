@@ -18,7 +18,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
 @pytest.fixture
-def sr(org_a, alice):  # type: ignore[no-untyped-def]
+def sr(org_a, alice):
     customer = CustomerFactory(organization=org_a)
     unit = UnitFactory(organization=org_a, customer=customer)
     return services.request_create(
@@ -33,7 +33,7 @@ def sr(org_a, alice):  # type: ignore[no-untyped-def]
     )
 
 
-def test_an_event_with_a_code_reads_in_either_language(sr, alice):  # type: ignore[no-untyped-def]
+def test_an_event_with_a_code_reads_in_either_language(sr, alice):
     # given a booking event written while the writer's page was in English
     with translation.override("en"):
         event = events.event_add(
@@ -57,7 +57,7 @@ def test_an_event_with_a_code_reads_in_either_language(sr, alice):  # type: igno
         assert event.actor_text == "系统"
 
 
-def test_nested_sentences_and_choice_labels_render_in_english(sr):  # type: ignore[no-untyped-def]
+def test_nested_sentences_and_choice_labels_render_in_english(sr):
     services.request_transition(request=sr, name="accept", by=None)
     why = event_text.text("visit.booked", technician="Li")
     event = events.event_add(
@@ -76,7 +76,7 @@ def test_nested_sentences_and_choice_labels_render_in_english(sr):  # type: igno
         assert paused.text == "时效暂停计时：等待客户"
 
 
-def test_typed_text_stays_as_typed(sr, alice):  # type: ignore[no-untyped-def]
+def test_typed_text_stays_as_typed(sr, alice):
     services.request_transition(request=sr, name="cancel", by=alice, reason="客户说不修了")
     event = sr.events.get(kind="status")
     assert event.code == "" and event.reason == "客户说不修了"
@@ -103,7 +103,7 @@ def test_legacy_sentences_are_parsed_and_unknown_text_left_alone() -> None:
     assert event_text.parse_legacy("") is None
 
 
-def test_the_data_migration_converts_known_sentences_only(sr):  # type: ignore[no-untyped-def]
+def test_the_data_migration_converts_known_sentences_only(sr):
     # given rows written before codes existed
     old = RequestEvent.objects.create(
         request=sr,
@@ -128,7 +128,7 @@ def test_the_data_migration_converts_known_sentences_only(sr):  # type: ignore[n
     assert typed.code == "" and typed.params == {} and typed.text == "客户说不修了"
 
 
-def test_the_api_returns_code_params_and_text_in_the_requests_language(sr, alice, client_for):  # type: ignore[no-untyped-def]
+def test_the_api_returns_code_params_and_text_in_the_requests_language(sr, alice, client_for):
     events.event_add(
         request=sr,
         kind="sla",

@@ -45,14 +45,14 @@ def kept_ids(html: str) -> list[str]:
 
 
 @pytest.fixture
-def carols_unit(org_a, carol):  # type: ignore[no-untyped-def]
+def carols_unit(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol, name="王卡罗", phone="13812345678")
     AddressFactory(customer=customer)
     return UnitFactory(organization=org_a, customer=customer, serial_number="SN-CAROL-1")
 
 
 @pytest.fixture
-def open_sr(carols_unit) -> ServiceRequest:  # type: ignore[no-untyped-def]
+def open_sr(carols_unit) -> ServiceRequest:
     return services.request_create(
         organization=carols_unit.organization,
         customer=carols_unit.customer,

@@ -48,7 +48,7 @@ def test_unknown_kind_is_an_error() -> None:
 
 
 @pytest.fixture
-def repair(db, org_a, carol):  # type: ignore[no-untyped-def]
+def repair(db, org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol)
     unit = UnitFactory(organization=org_a, customer=customer)
     return services.request_create(
@@ -62,13 +62,13 @@ def repair(db, org_a, carol):  # type: ignore[no-untyped-def]
     )
 
 
-def _walk(request: ServiceRequest, by, *names: str) -> ServiceRequest:  # type: ignore[no-untyped-def]
+def _walk(request: ServiceRequest, by, *names: str) -> ServiceRequest:
     for name in names:
         request = services.request_transition(request=request, name=name, by=by)
     return request
 
 
-def test_each_transition_locks_changes_and_writes_one_event(repair, alice):  # type: ignore[no-untyped-def]
+def test_each_transition_locks_changes_and_writes_one_event(repair, alice):
     # when
     done = _walk(
         repair, alice, "accept", "assign", "schedule", "start", "wait_for_parts", "resume", "resolve"
@@ -92,7 +92,7 @@ def test_each_transition_locks_changes_and_writes_one_event(repair, alice):  # t
     assert done.version == repair.version + 7
 
 
-def test_reject_reopens_with_reason_and_counts_the_return_visit(repair, alice, carol):  # type: ignore[no-untyped-def]
+def test_reject_reopens_with_reason_and_counts_the_return_visit(repair, alice, carol):
     resolved = _walk(repair, alice, "accept", "assign", "start", "resolve")
     with pytest.raises(InvalidInput) as missing:
         services.request_transition(request=resolved, name="customer_reject", by=carol)
@@ -108,7 +108,7 @@ def test_reject_reopens_with_reason_and_counts_the_return_visit(repair, alice, c
     assert closed.status == Status.CLOSED and closed.closed_at is not None
 
 
-def test_invalid_transition_names_the_allowed_ones_and_changes_nothing(repair, alice):  # type: ignore[no-untyped-def]
+def test_invalid_transition_names_the_allowed_ones_and_changes_nothing(repair, alice):
     with pytest.raises(Conflict) as exc:
         services.request_transition(request=repair, name="resolve", by=alice)
     assert "accept" in exc.value.errors["transition"] and "cancel" in exc.value.errors["transition"]
@@ -117,7 +117,7 @@ def test_invalid_transition_names_the_allowed_ones_and_changes_nothing(repair, a
     assert not RequestEvent.objects.filter(request=repair, kind="status").exists()
 
 
-def test_customer_cannot_take_staff_transitions_or_touch_others(repair, carol, cody):  # type: ignore[no-untyped-def]
+def test_customer_cannot_take_staff_transitions_or_touch_others(repair, carol, cody):
     with pytest.raises(Conflict):
         services.request_transition(request=repair, name="accept", by=carol)
     with pytest.raises(PermissionDenied):
@@ -128,20 +128,20 @@ def test_customer_cannot_take_staff_transitions_or_touch_others(repair, carol, c
         services.request_transition(request=cancelled, name="accept", by=None)
 
 
-def test_cancel_is_refused_once_work_has_started(repair, alice):  # type: ignore[no-untyped-def]
+def test_cancel_is_refused_once_work_has_started(repair, alice):
     started = _walk(repair, alice, "accept", "assign", "start")
     with pytest.raises(Conflict):
         services.request_transition(request=started, name="cancel", by=alice, reason="x")
 
 
-def test_stale_version_is_refused(repair, alice):  # type: ignore[no-untyped-def]
+def test_stale_version_is_refused(repair, alice):
     services.request_transition(request=repair, name="accept", by=alice, version=1)
     with pytest.raises(Conflict) as exc:
         services.request_transition(request=repair, name="assign", by=alice, version=1)
     assert "version" in exc.value.errors
 
 
-def test_a_rolled_back_transition_leaves_no_event_and_no_notification(repair, alice):  # type: ignore[no-untyped-def]
+def test_a_rolled_back_transition_leaves_no_event_and_no_notification(repair, alice):
     before = OutboxMessage.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
         services.request_transition(request=repair, name="accept", by=alice)
@@ -152,7 +152,7 @@ def test_a_rolled_back_transition_leaves_no_event_and_no_notification(repair, al
     assert not RequestEvent.objects.filter(request=repair, kind="status").exists()
 
 
-def test_consultation_and_complaint_take_their_shorter_paths(org_a, carol, alice):  # type: ignore[no-untyped-def]
+def test_consultation_and_complaint_take_their_shorter_paths(org_a, carol, alice):
     customer = CustomerFactory(organization=org_a, user=carol)
     consult = services.request_create(
         organization=org_a,
@@ -177,7 +177,7 @@ def test_consultation_and_complaint_take_their_shorter_paths(org_a, carol, alice
     assert done.status == Status.RESOLVED
 
 
-def test_assignment_moves_status_and_records_who_and_why(repair, alice, tina, bob):  # type: ignore[no-untyped-def]
+def test_assignment_moves_status_and_records_who_and_why(repair, alice, tina, bob):
     accepted = _walk(repair, alice, "accept")
     assigned = services.request_assign(request=accepted, assignee=tina, by=alice, reason="离客户最近")
     assert assigned.status == Status.ASSIGNED and assigned.assignee == tina
@@ -187,7 +187,7 @@ def test_assignment_moves_status_and_records_who_and_why(repair, alice, tina, bo
         services.request_assign(request=assigned, assignee=bob, by=alice)  # another organization's staff
 
 
-def test_rating_only_by_the_owner_after_acceptance_and_once(repair, alice, carol, cody):  # type: ignore[no-untyped-def]
+def test_rating_only_by_the_owner_after_acceptance_and_once(repair, alice, carol, cody):
     stars = {"quality": 5, "speed": 5, "attitude": 4, "professionalism": 5, "price": 4}
     with pytest.raises(Conflict):
         services.rating_submit(request=repair, by=carol, **stars)
@@ -204,7 +204,7 @@ def test_rating_only_by_the_owner_after_acceptance_and_once(repair, alice, carol
         services.rating_submit(request=closed, by=carol, **stars)
 
 
-def test_internal_notes_stay_off_the_customer_timeline(repair, alice, carol):  # type: ignore[no-untyped-def]
+def test_internal_notes_stay_off_the_customer_timeline(repair, alice, carol):
     services.message_add(request=repair, by=alice, body="客户情绪激动，注意沟通", internal=True)
     services.message_add(request=repair, by=alice, body="您好，我们已安排工程师")
     repair.refresh_from_db()
@@ -217,7 +217,7 @@ def test_internal_notes_stay_off_the_customer_timeline(repair, alice, carol):  #
     assert timeline_for_user(user=alice, request=repair).filter(kind="note").count() == 1
 
 
-def test_merge_moves_the_conversation_and_closes_the_source(org_a, carol, alice):  # type: ignore[no-untyped-def]
+def test_merge_moves_the_conversation_and_closes_the_source(org_a, carol, alice):
     customer = CustomerFactory(organization=org_a, user=carol)
     a = services.request_create(
         organization=org_a, customer=customer, by=None, kind="consultation", channel="email", description="A"
@@ -234,20 +234,20 @@ def test_merge_moves_the_conversation_and_closes_the_source(org_a, carol, alice)
         services.request_merge(source=b, target=b, by=alice)
 
 
-def test_split_creates_a_linked_request(repair, alice):  # type: ignore[no-untyped-def]
+def test_split_creates_a_linked_request(repair, alice):
     new = services.request_split(request=repair, by=alice, description="另一台也坏了", kind="maintenance")
     assert new.linked_to == repair and new.kind == "maintenance" and new.customer == repair.customer
     assert RequestEvent.objects.filter(request=repair, kind="split", data__into=new.number).exists()
 
 
-def test_canned_reply_placeholders(repair, alice):  # type: ignore[no-untyped-def]
+def test_canned_reply_placeholders(repair, alice):
     text = services.render_canned(
         "{customer_name}您好，您的服务单{number}当前{status}。{unknown}", request=repair, agent=alice
     )
     assert repair.customer.name in text and repair.number in text and "新建" in text and "{unknown}" in text
 
 
-def test_description_required_and_unit_must_belong(org_a, org_b, carol):  # type: ignore[no-untyped-def]
+def test_description_required_and_unit_must_belong(org_a, org_b, carol):
     customer = CustomerFactory(organization=org_a, user=carol)
     foreign = UnitFactory(organization=org_b)
     with pytest.raises(InvalidInput) as exc:

@@ -20,7 +20,7 @@ LOCK = re.compile(r'^SELECT .* FROM "service_servicerequest" WHERE "service_serv
 
 
 @pytest.fixture
-def twins(org_a, carol):  # type: ignore[no-untyped-def]
+def twins(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol)
 
     def make(description: str) -> ServiceRequest:
@@ -40,7 +40,7 @@ def _locked_pks(run: Callable[[], Any]) -> list[int]:
     """The primary keys of the request rows selected by id, in the order the database was asked."""
     seen: list[int] = []
 
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def record(execute, sql, params, many, context):
         if LOCK.match(sql):
             seen.append(int(params[0]))
         return execute(sql, params, many, context)
@@ -51,7 +51,7 @@ def _locked_pks(run: Callable[[], Any]) -> list[int]:
 
 
 @pytest.mark.parametrize("low_into_high", [True, False], ids=["low-into-high", "high-into-low"])
-def test_merge_locks_both_rows_in_primary_key_order_whichever_way_round(twins, alice, low_into_high):  # type: ignore[no-untyped-def]
+def test_merge_locks_both_rows_in_primary_key_order_whichever_way_round(twins, alice, low_into_high):
     # given two requests of one customer
     low, high = sorted(twins, key=lambda r: r.pk)
     source, target = (low, high) if low_into_high else (high, low)
@@ -63,7 +63,7 @@ def test_merge_locks_both_rows_in_primary_key_order_whichever_way_round(twins, a
     assert (source.status, source.merged_into_id) == (Status.CLOSED, target.pk)
 
 
-def test_merge_is_the_lifecycle_transition_and_writes_its_event(twins, alice):  # type: ignore[no-untyped-def]
+def test_merge_is_the_lifecycle_transition_and_writes_its_event(twins, alice):
     source, target = twins
     services.request_merge(source=source, target=target, by=alice)
     source.refresh_from_db()
@@ -74,7 +74,7 @@ def test_merge_is_the_lifecycle_transition_and_writes_its_event(twins, alice):  
     assert all(lifecycle.find(kind, "merge") is None for kind in lifecycle.FLOWS)
 
 
-def test_merge_refuses_a_source_that_closed_after_it_was_read(twins, alice):  # type: ignore[no-untyped-def]
+def test_merge_refuses_a_source_that_closed_after_it_was_read(twins, alice):
     # given a source read while open, then closed by someone else before the merge locks it
     source, target = twins
     ServiceRequest.objects.filter(pk=source.pk).update(status=Status.CANCELLED)

@@ -22,12 +22,12 @@ PHONE = "13912345678"
 
 
 @pytest.fixture
-def customer(org_a):  # type: ignore[no-untyped-def]
+def customer(org_a):
     return CustomerFactory(organization=org_a, name="王芳", phone=PHONE, email="wangfang@example.com")
 
 
 @pytest.fixture
-def repair(org_a, customer, alice):  # type: ignore[no-untyped-def]
+def repair(org_a, customer, alice):
     unit = UnitFactory(organization=org_a, customer=customer)
     sr = services.request_create(
         organization=org_a,
@@ -52,7 +52,7 @@ def _notices() -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(channel="notice").order_by("id"))
 
 
-def test_creating_a_request_tells_the_customer(org_a, customer, alice):  # type: ignore[no-untyped-def]
+def test_creating_a_request_tells_the_customer(org_a, customer, alice):
     sr = services.request_create(
         organization=org_a,
         customer=customer,
@@ -75,7 +75,7 @@ def test_creating_a_request_tells_the_customer(org_a, customer, alice):  # type:
     assert (done.status, done.attempts) == ("sent", 1) and done.sent_at is not None
 
 
-def test_every_status_change_queues_an_email_and_an_sms(repair, alice):  # type: ignore[no-untyped-def]
+def test_every_status_change_queues_an_email_and_an_sms(repair, alice):
     for name in ("accept", "assign", "start", "resolve"):
         services.request_transition(request=repair, name=name, by=alice)
     assert len(_notices()) == 4 and not OutboxMessage.objects.exclude(channel="notice").exists()
@@ -93,7 +93,7 @@ def test_every_status_change_queues_an_email_and_an_sms(repair, alice):  # type:
     assert len(_notices()) == 4 and len(_queued("email")) == 4 and OutboxMessage.objects.count() == 12
 
 
-def test_a_notice_expanded_twice_queues_each_message_once(repair, alice):  # type: ignore[no-untyped-def]
+def test_a_notice_expanded_twice_queues_each_message_once(repair, alice):
     # given a notice expanded once, then found pending again (its worker died before recording it)
     services.request_transition(request=repair, name="accept", by=alice)
     assert outbox.expand_notices() == 2
@@ -104,7 +104,7 @@ def test_a_notice_expanded_twice_queues_each_message_once(repair, alice):  # typ
     assert [n.status for n in _notices()] == ["sent"]
 
 
-def test_messages_go_to_the_contact_details_the_customer_has_when_they_are_sent(repair, alice, customer):  # type: ignore[no-untyped-def]
+def test_messages_go_to_the_contact_details_the_customer_has_when_they_are_sent(repair, alice, customer):
     services.request_transition(request=repair, name="accept", by=alice)
     customer.email, customer.phone = "fang.wang@example.com", "13700001111"
     customer.save()
@@ -114,13 +114,13 @@ def test_messages_go_to_the_contact_details_the_customer_has_when_they_are_sent(
 
 def test_a_notice_that_cannot_be_expanded_is_retried_without_holding_up_the_others(
     repair, alice, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     services.request_transition(request=repair, name="accept", by=alice)
     services.request_transition(request=repair, name="assign", by=alice)
     first, second = _notices()
     real = notify.expand
 
-    def broken_for_the_first(item):  # type: ignore[no-untyped-def]
+    def broken_for_the_first(item):
         if item.pk == first.pk:
             raise RuntimeError("template bug")
         return real(item)
@@ -149,14 +149,14 @@ def test_a_notice_that_cannot_be_expanded_is_retried_without_holding_up_the_othe
     assert (first.status, first.attempts) == ("failed", outbox.MAX_ATTEMPTS)
 
 
-def test_a_notice_for_a_request_that_is_gone_sends_nothing(repair, alice):  # type: ignore[no-untyped-def]
+def test_a_notice_for_a_request_that_is_gone_sends_nothing(repair, alice):
     services.request_transition(request=repair, name="accept", by=alice)
     ServiceRequest.objects.filter(pk=repair.pk).delete()
     assert outbox.expand_notices() == 0
     assert [n.status for n in _notices()] == ["sent"] and OutboxMessage.objects.count() == 1
 
 
-def test_a_rolled_back_transition_queues_nothing(repair, alice):  # type: ignore[no-untyped-def]
+def test_a_rolled_back_transition_queues_nothing(repair, alice):
     class Abort(Exception):
         pass
 
@@ -170,19 +170,19 @@ def test_a_rolled_back_transition_queues_nothing(repair, alice):  # type: ignore
     assert ServiceRequest.objects.get(pk=repair.pk).status == "new"
 
 
-def test_a_refused_transition_queues_nothing(repair, alice):  # type: ignore[no-untyped-def]
+def test_a_refused_transition_queues_nothing(repair, alice):
     with pytest.raises(Conflict):
         services.request_transition(request=repair, name="resolve", by=alice)
     assert OutboxMessage.objects.count() == 0
 
 
-def test_back_dated_history_can_be_written_without_notifications(repair, alice):  # type: ignore[no-untyped-def]
+def test_back_dated_history_can_be_written_without_notifications(repair, alice):
     services.request_transition(request=repair, name="accept", by=alice, notify=False)
     services.message_add(request=repair, by=alice, body="已安排", notify=False)
     assert OutboxMessage.objects.count() == 0
 
 
-def test_a_customer_without_email_gets_the_sms_only(org_a, alice):  # type: ignore[no-untyped-def]
+def test_a_customer_without_email_gets_the_sms_only(org_a, alice):
     quiet = CustomerFactory(organization=org_a, email="")
     sr = services.request_create(
         organization=org_a, customer=quiet, by=alice, kind="consultation", channel="phone", description="问"
@@ -191,7 +191,7 @@ def test_a_customer_without_email_gets_the_sms_only(org_a, alice):  # type: igno
     assert _queued("email") == [] and len(_queued("sms")) == 2
 
 
-def test_staff_replies_are_emailed_and_internal_notes_are_not(repair, alice):  # type: ignore[no-untyped-def]
+def test_staff_replies_are_emailed_and_internal_notes_are_not(repair, alice):
     services.message_add(request=repair, by=alice, body="工程师明天上午到。")
     services.message_add(request=repair, by=alice, body="客户脾气急，注意沟通", internal=True)
     [mail] = _queued("email")
@@ -199,7 +199,7 @@ def test_staff_replies_are_emailed_and_internal_notes_are_not(repair, alice):  #
     assert "脾气" not in "".join(m.body for m in OutboxMessage.objects.all())
 
 
-def test_delivery_sends_the_queued_email_and_sms(repair, alice, mailoutbox, sms_log):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_delivery_sends_the_queued_email_and_sms(repair, alice, mailoutbox, sms_log):  # noqa: F811
     services.request_transition(request=repair, name="accept", by=alice)
     assert mailoutbox == [] and sms_log == []  # nothing leaves inside the request
     assert outbox.deliver_due() == 2
@@ -208,7 +208,7 @@ def test_delivery_sends_the_queued_email_and_sms(repair, alice, mailoutbox, sms_
     assert sms_log == [(PHONE, OutboxMessage.objects.get(channel="sms").body)]
 
 
-def test_integrators_hear_status_changes_by_webhook(client_for, alice, repair, receiver):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_integrators_hear_status_changes_by_webhook(client_for, alice, repair, receiver):  # noqa: F811
     # given an integrator subscribed to status changes only
     WebhookSubscription.objects.create(
         organization=repair.organization, url=receiver.url, secret="s", events=["request.status_changed"]
@@ -236,7 +236,7 @@ def test_integrators_hear_status_changes_by_webhook(client_for, alice, repair, r
     assert event["data"]["version"] == r.json()["version"]
 
 
-def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):  # type: ignore[no-untyped-def]
+def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):
     services.request_create(
         organization=org_a,
         customer=customer,
@@ -254,7 +254,7 @@ def test_the_sms_phone_is_not_stored_in_clear(org_a, alice, customer):  # type: 
     assert rows and all(PHONE not in (r[0] + r[1]) for r in rows)
 
 
-def test_a_webhook_tells_what_the_request_was_when_the_event_happened(org_a, customer, alice, receiver):  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_webhook_tells_what_the_request_was_when_the_event_happened(org_a, customer, alice, receiver):  # noqa: F811
     # given an integrator subscribed to everything, and a request accepted before the job ran
     WebhookSubscription.objects.create(organization=org_a, url=receiver.url, secret="s")
     sr = services.request_create(

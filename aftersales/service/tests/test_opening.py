@@ -18,7 +18,7 @@ from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFa
 pytestmark = pytest.mark.django_db
 
 
-def _post(client, body, **headers):  # type: ignore[no-untyped-def]
+def _post(client, body, **headers):
     return client.post("/api/v1/requests", data=json.dumps(body), content_type="application/json", **headers)
 
 
@@ -29,7 +29,7 @@ def png_bytes() -> bytes:
 
 
 @pytest.fixture
-def carols_unit(org_a, carol):  # type: ignore[no-untyped-def]
+def carols_unit(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol, name="王卡罗", phone="13812345678")
     AddressFactory(customer=customer)
     return UnitFactory(organization=org_a, customer=customer, serial_number="SN-CAROL-1")
@@ -97,7 +97,7 @@ def test_api_refusals_are_translated_too(client_for, alice, tina, carol, carols_
     assert staff_only.status_code == 403 and staff_only.json()["detail"] == "Only staff may do this."
 
 
-def _open_for(unit) -> ServiceRequest:  # type: ignore[no-untyped-def]
+def _open_for(unit) -> ServiceRequest:
     return services.request_create(
         organization=unit.organization,
         customer=unit.customer,

@@ -27,7 +27,7 @@ from aftersales.testing.factories import CustomerFactory, ProductModelFactory, U
 pytestmark = pytest.mark.django_db
 
 
-def _request(unit, description: str, subject: str = "") -> ServiceRequest:  # type: ignore[no-untyped-def]
+def _request(unit, description: str, subject: str = "") -> ServiceRequest:
     return services.request_create(
         organization=unit.organization,
         customer=unit.customer,
@@ -43,7 +43,7 @@ def _request(unit, description: str, subject: str = "") -> ServiceRequest:  # ty
 
 
 @pytest.fixture
-def callers(org_a, org_b):  # type: ignore[no-untyped-def]
+def callers(org_a, org_b):
     """Two org A customers whose phones end in 1234 (one 138…, one 139…), one other, and an org
     B customer whose phone also ends in 1234."""
     model = ProductModelFactory(organization=org_a, model_number="BCD-470WDPG")
@@ -74,21 +74,21 @@ def callers(org_a, org_b):  # type: ignore[no-untyped-def]
     }
 
 
-def _search(client, q: str):  # type: ignore[no-untyped-def]
+def _search(client, q: str):
     response = client.get("/console/search/", {"q": q})
     assert response.status_code == 200, response.content[:500]
     return response
 
 
-def _group(response, key: str) -> str:  # type: ignore[no-untyped-def]
+def _group(response, key: str) -> str:
     html = response.content.decode()
     found = re.search(rf'<section[^>]*id="group-{key}"[^>]*data-count="(\d+)".*?</section>', html, re.S)
     assert found, f"no {key} group"
     return found.group(0)
 
 
-def _count(response, key: str) -> int:  # type: ignore[no-untyped-def]
-    return int(re.search(r'data-count="(\d+)"', _group(response, key)).group(1))  # type: ignore[union-attr]
+def _count(response, key: str) -> int:
+    return int(re.search(r'data-count="(\d+)"', _group(response, key)).group(1))
 
 
 # --- the reading of a search term ---------------------------------------------------------
@@ -107,14 +107,14 @@ def _count(response, key: str) -> int:  # type: ignore[no-untyped-def]
         ("冰箱不制冷", None, "", True),
     ],
 )
-def test_how_a_caller_gives_a_number_is_read(text, tail, prefix, free):  # type: ignore[no-untyped-def]
+def test_how_a_caller_gives_a_number_is_read(text, tail, prefix, free):
     term = parse(text)
     assert term.tail_hash == (tail_hash(tail) if tail else "")
     assert term.masked_prefix == prefix
     assert term.free_text is free
 
 
-def test_a_request_number_is_read_in_the_ways_it_is_said():  # type: ignore[no-untyped-def]
+def test_a_request_number_is_read_in_the_ways_it_is_said():
     assert "SR-2026-000123" in parse("sr-2026-000123").codes + parse("sr-2026-000123").numbers
     assert parse("2026-123").numbers == ("SR-2026-000123",)
     assert parse("SR2026000123").numbers == ("SR-2026-000123",)
@@ -124,14 +124,14 @@ def test_a_request_number_is_read_in_the_ways_it_is_said():  # type: ignore[no-u
 # --- the console search page --------------------------------------------------------------
 
 
-def test_by_request_number(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_by_request_number(client_for, alice, callers):
     number = callers["wang_sr"].number
     response = _search(client_for(alice), number.lower())
     assert number in _group(response, "requests")
     assert _count(response, "requests") == 1
 
 
-def test_by_full_phone_in_any_spelling(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_by_full_phone_in_any_spelling(client_for, alice, callers):
     response = _search(client_for(alice), "+86 138 1234 1234")
     assert _count(response, "customers") == 1 and "王芳" in _group(response, "customers")
     assert callers["wang_sr"].number in _group(response, "requests")
@@ -139,7 +139,7 @@ def test_by_full_phone_in_any_spelling(client_for, alice, callers):  # type: ign
     assert "SN-WF-0001" in _group(response, "units")
 
 
-def test_by_last_four_digits(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_by_last_four_digits(client_for, alice, callers):
     for q in ("1234", "尾号1234"):
         response = _search(client_for(alice), q)
         customers, requests = _group(response, "customers"), _group(response, "requests")
@@ -155,7 +155,7 @@ def test_by_last_four_digits(client_for, alice, callers):  # type: ignore[no-unt
         assert "138****1234" in customers and "13812341234" not in response.content.decode()
 
 
-def test_by_masked_number_as_the_console_shows_it(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_by_masked_number_as_the_console_shows_it(client_for, alice, callers):
     response = _search(client_for(alice), "138****1234")
     assert _count(response, "customers") == 1 and "王芳" in _group(response, "customers")
     assert "李雷" not in _group(response, "customers")  # same tail, other prefix
@@ -163,7 +163,7 @@ def test_by_masked_number_as_the_console_shows_it(client_for, alice, callers):  
     assert callers["li_sr"].number not in _group(response, "requests")
 
 
-def test_by_name_and_by_surname_with_an_honorific(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_by_name_and_by_surname_with_an_honorific(client_for, alice, callers):
     response = _search(client_for(alice), "王芳")
     assert _count(response, "customers") == 1
     assert callers["wang_sr"].number in _group(response, "requests")
@@ -172,7 +172,7 @@ def test_by_name_and_by_surname_with_an_honorific(client_for, alice, callers):  
     assert "王芳" in _group(by_surname, "customers") and "李雷" not in _group(by_surname, "customers")
 
 
-def test_by_serial_invoice_and_order_number(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_by_serial_invoice_and_order_number(client_for, alice, callers):
     for q in ("SN-WF-0001", "sn-wf-0001", "INV-2026-0077", "JD-88001"):
         response = _search(client_for(alice), q)
         assert _count(response, "units") == 1, q
@@ -181,7 +181,7 @@ def test_by_serial_invoice_and_order_number(client_for, alice, callers):  # type
         assert callers["wang_sr"].number in _group(response, "requests")
 
 
-def test_an_invoice_number_of_digits_only_is_found_as_well_as_a_phone(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_an_invoice_number_of_digits_only_is_found_as_well_as_a_phone(client_for, alice, callers):
     # Chinese e-invoice numbers are 20 digits: read as a phone too, and still found as an invoice.
     UnitFactory(
         organization=callers["zhang"].organization,
@@ -195,14 +195,14 @@ def test_an_invoice_number_of_digits_only_is_found_as_well_as_a_phone(client_for
         assert "张伟" in _group(response, "customers"), q
 
 
-def test_by_free_text_of_the_request(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_by_free_text_of_the_request(client_for, alice, callers):
     response = _search(client_for(alice), "压缩机")
     assert _count(response, "requests") == 1 and callers["wang_sr"].number in _group(response, "requests")
     response = _search(client_for(alice), "噪音")
     assert callers["li_sr"].number in _group(response, "requests")
 
 
-def test_organization_b_never_appears_for_organization_a(client_for, alice, bob, callers):  # type: ignore[no-untyped-def]
+def test_organization_b_never_appears_for_organization_a(client_for, alice, bob, callers):
     for q in (
         "1234",
         "王芳",
@@ -222,29 +222,29 @@ def test_organization_b_never_appears_for_organization_a(client_for, alice, bob,
     assert callers["other_sr"].number in html and callers["wang_sr"].number not in html
 
 
-def test_a_customer_gets_404_on_the_staff_search(client_for, carol, callers):  # type: ignore[no-untyped-def]
+def test_a_customer_gets_404_on_the_staff_search(client_for, carol, callers):
     assert client_for(carol).get("/console/search/", {"q": "1234"}).status_code == 404
 
 
-def test_anonymous_is_sent_to_log_in(client, callers):  # type: ignore[no-untyped-def]
+def test_anonymous_is_sent_to_log_in(client, callers):
     response = client.get("/console/search/", {"q": "1234"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_a_technician_finds_what_the_queue_shows_them(client_for, tina, callers):  # type: ignore[no-untyped-def]
+def test_a_technician_finds_what_the_queue_shows_them(client_for, tina, callers):
     response = _search(client_for(tina), "1234")
     assert callers["wang_sr"].number in _group(response, "requests")
     assert "李雷" in _group(response, "customers")
 
 
-def test_empty_and_odd_input_is_a_page_not_an_error(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_empty_and_odd_input_is_a_page_not_an_error(client_for, alice, callers):
     agent = client_for(alice)
     assert 'id="search-help"' in agent.get("/console/search/").content.decode()
     for q in ("   ", "*" * 300, "%", "_", "'; drop table", "＊＊＊＊", "1" * 200):
         assert agent.get("/console/search/", {"q": q}).status_code == 200, q
 
 
-def test_groups_are_bounded_and_link_to_their_lists(client_for, alice, org_a):  # type: ignore[no-untyped-def]
+def test_groups_are_bounded_and_link_to_their_lists(client_for, alice, org_a):
     for n in range(14):
         CustomerFactory(organization=org_a, name=f"赵{n}", phone=f"1370000{n:04d}"[:11])
     response = _search(client_for(alice), "赵")
@@ -253,7 +253,7 @@ def test_groups_are_bounded_and_link_to_their_lists(client_for, alice, org_a):  
     assert "/console/customers/?q=%E8%B5%B5" in customers
 
 
-def test_the_top_bar_offers_the_search_with_its_shortcut(client_for, alice, carol):  # type: ignore[no-untyped-def]
+def test_the_top_bar_offers_the_search_with_its_shortcut(client_for, alice, carol):
     html = client_for(alice).get("/console/customers/").content.decode()
     assert 'id="topsearch-q"' in html and 'aria-keyshortcuts="/ Control+K"' in html and "<kbd>/</kbd>" in html
     assert 'id="topsearch-q"' not in client_for(carol).get("/portal/").content.decode()
@@ -262,7 +262,7 @@ def test_the_top_bar_offers_the_search_with_its_shortcut(client_for, alice, caro
 # --- the same reading in the queue's and the customer list's own boxes ---------------------
 
 
-def test_the_request_queue_box_finds_by_name_last_four_and_masked_number(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_the_request_queue_box_finds_by_name_last_four_and_masked_number(client_for, alice, callers):
     agent = client_for(alice)
     for q, found, not_found in [
         ("王芳", "wang_sr", "li_sr"),
@@ -274,7 +274,7 @@ def test_the_request_queue_box_finds_by_name_last_four_and_masked_number(client_
         assert callers[found].number in html and callers[not_found].number not in html, q
 
 
-def test_the_customer_list_box_takes_the_last_four_and_masked_number(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_the_customer_list_box_takes_the_last_four_and_masked_number(client_for, alice, callers):
     agent = client_for(alice)
     html = agent.get("/console/customers/", {"q": "1234"}).content.decode()
     assert "王芳" in html and "李雷" in html and "张伟" not in html
@@ -282,7 +282,7 @@ def test_the_customer_list_box_takes_the_last_four_and_masked_number(client_for,
     assert "李雷" in html and "王芳" not in html
 
 
-def test_the_api_lists_take_the_same_reading(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_the_api_lists_take_the_same_reading(client_for, alice, callers):
     agent = client_for(alice)
     items = agent.get("/api/v1/customers", {"q": "1234"}).json()["items"]
     assert {c["name"] for c in items} == {"王芳", "李雷"}
@@ -291,7 +291,7 @@ def test_the_api_lists_take_the_same_reading(client_for, alice, callers):  # typ
 # --- the stored tail: every write path keeps it, the search reads it through its index ---
 
 
-def test_the_api_create_paths_set_the_tail(client_for, alice, org_a):  # type: ignore[no-untyped-def]
+def test_the_api_create_paths_set_the_tail(client_for, alice, org_a):
     agent = client_for(alice)
     r = agent.post(
         "/api/v1/customers",
@@ -319,7 +319,7 @@ def test_the_api_create_paths_set_the_tail(client_for, alice, org_a):  # type: i
     assert "吴敏" in _group(_search(agent, "1111"), "customers")
 
 
-def test_a_changed_phone_changes_the_tail(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_a_changed_phone_changes_the_tail(client_for, alice, callers):
     agent = client_for(alice)
     r = agent.patch(
         f"/api/v1/customers/{callers['zhang'].pk}",
@@ -331,7 +331,7 @@ def test_a_changed_phone_changes_the_tail(client_for, alice, callers):  # type: 
     assert "张伟" not in _group(_search(agent, "9999"), "customers")
 
 
-def test_the_sales_import_sets_the_tail(client_for, alice, org_a):  # type: ignore[no-untyped-def]
+def test_the_sales_import_sets_the_tail(client_for, alice, org_a):
     ProductModelFactory(organization=org_a, model_number="KFR-35GW")
     source = io.BytesIO(
         (
@@ -347,12 +347,12 @@ def test_the_sales_import_sets_the_tail(client_for, alice, org_a):  # type: igno
     assert "孙丽" in _group(_search(client_for(alice), "138****4321"), "customers")
 
 
-def test_the_tail_is_a_keyed_hash_not_the_digits(callers):  # type: ignore[no-untyped-def]
+def test_the_tail_is_a_keyed_hash_not_the_digits(callers):
     stored = Customer.objects.filter(pk=callers["wang"].pk).values_list("phone_tail_hash", flat=True).get()
     assert len(stored) == 64 and "1234" not in stored
 
 
-def _plan(qs) -> str:  # type: ignore[no-untyped-def]
+def _plan(qs) -> str:
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -373,7 +373,7 @@ def _scans(plan: str, table: str) -> bool:
     return bool(whole or by_org)
 
 
-def test_a_last_four_search_reads_customers_through_the_tail_index(alice, callers):  # type: ignore[no-untyped-def]
+def test_a_last_four_search_reads_customers_through_the_tail_index(alice, callers):
     # The one read of the tail: the (organization, tail hash) index ...
     tail = customers_for_user(alice).filter(phone_tail_hash=tail_hash("1234")).values_list("pk", flat=True)
     assert "customer_org_phone_tail" in _plan(tail)
@@ -387,7 +387,7 @@ def test_a_last_four_search_reads_customers_through_the_tail_index(alice, caller
     reason="SQLite plans without statistics: an OR of key "
     "lists loses to the organization's index there however few rows match",
 )
-def test_a_last_four_search_reads_units_and_requests_by_key(alice, callers):  # type: ignore[no-untyped-def]
+def test_a_last_four_search_reads_units_and_requests_by_key(alice, callers):
     # benchmarks/search.py shows the same plans on 100,000 customers, units and requests.
 
     for qs, table in [
@@ -398,7 +398,7 @@ def test_a_last_four_search_reads_units_and_requests_by_key(alice, callers):  # 
         assert not _scans(plan, table), plan
 
 
-def test_the_search_page_costs_a_bounded_number_of_queries(client_for, alice, callers):  # type: ignore[no-untyped-def]
+def test_the_search_page_costs_a_bounded_number_of_queries(client_for, alice, callers):
     agent = client_for(alice)
     _search(agent, "138****1234")
     with CaptureQueriesContext(connection) as queries:

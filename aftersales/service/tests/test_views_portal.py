@@ -117,7 +117,7 @@ def test_portal_status_fragment_polls_and_asks_for_a_reload_on_change(client_for
     assert changed["HX-Refresh"] == "true" and "正在安排工程师" in changed.content.decode()
 
 
-def test_portal_status_poll_after_the_session_ends_sends_the_page_to_login(client_for, carol, sr):  # type: ignore[no-untyped-def]
+def test_portal_status_poll_after_the_session_ends_sends_the_page_to_login(client_for, carol, sr):
     client = client_for(carol)
     url = f"/portal/requests/{sr.number}/status/?seen=new"
     assert client.get(url, **HTMX).status_code == 200
@@ -132,7 +132,7 @@ def test_portal_status_poll_after_the_session_ends_sends_the_page_to_login(clien
     assert plain.status_code == 302 and "HX-Redirect" not in plain
 
 
-def _resolve(sr, by) -> None:  # type: ignore[no-untyped-def]
+def _resolve(sr, by) -> None:
     for name in ("accept", "assign", "start", "resolve"):
         services.request_transition(request=sr, name=name, by=by, notify=False)
 

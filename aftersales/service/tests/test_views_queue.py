@@ -69,7 +69,7 @@ def test_queue_keeps_filters_in_the_page_and_pager(client_for, alice, carols_uni
     assert 'href="?priority=high&q=%E9%97%AE%E9%A2%98&page=2"' in body
 
 
-def _rows(client, n: int, unit) -> int:  # type: ignore[no-untyped-def]
+def _rows(client, n: int, unit) -> int:
     for _ in range(n):
         open_request(unit)
     with CaptureQueriesContext(connection) as ctx:
@@ -79,7 +79,7 @@ def _rows(client, n: int, unit) -> int:  # type: ignore[no-untyped-def]
     return len(ctx.captured_queries)
 
 
-def test_queue_pages_come_in_their_sort_order(client_for, alice, org_a):  # type: ignore[no-untyped-def]
+def test_queue_pages_come_in_their_sort_order(client_for, alice, org_a):
     # The page's ids are picked first and its rows read by id: they must come back in the queue's
     # order (newest first here), page after page, with nothing repeated or skipped.
     unit = UnitFactory(organization=org_a)

@@ -32,29 +32,29 @@ def clock_at(at: datetime) -> Iterator[None]:
 
 
 @pytest.fixture
-def calendar_a(org_a):  # type: ignore[no-untyped-def]
+def calendar_a(org_a):
     calendar = calendar_create(organization=org_a, years=range(2024, 2029))
     policies_seed(organization=org_a)
     return calendar
 
 
 @pytest.fixture
-def calendar_b(org_b):  # type: ignore[no-untyped-def]
+def calendar_b(org_b):
     calendar = calendar_create(organization=org_b, years=range(2024, 2029))
     policies_seed(organization=org_b)
     return calendar
 
 
 @pytest.fixture
-def customer_a(org_a, carol):  # type: ignore[no-untyped-def]
+def customer_a(org_a, carol):
     return CustomerFactory(organization=org_a, user=carol)
 
 
 @pytest.fixture
-def make_request(calendar_a, customer_a):  # type: ignore[no-untyped-def]
+def make_request(calendar_a, customer_a):
     """``make_request(kind, at, **kw)``: a request of org A created at ``at``."""
 
-    def make(kind: str, at: datetime, **kw):  # type: ignore[no-untyped-def]
+    def make(kind: str, at: datetime, **kw):
         customer = kw.pop("customer", customer_a)
         unit = kw.pop("unit", None)
         if unit is None and kind not in ("complaint", "consultation"):
@@ -75,7 +75,7 @@ def make_request(calendar_a, customer_a):  # type: ignore[no-untyped-def]
     return make
 
 
-def walk(request, by, at: datetime, *names: str):  # type: ignore[no-untyped-def]
+def walk(request, by, at: datetime, *names: str):
     for name in names:
         request = services.request_transition(
             request=request,

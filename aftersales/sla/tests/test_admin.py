@@ -17,7 +17,7 @@ from aftersales.sla.calendars import (
 from aftersales.sla.models import CalendarDay, CalendarYear, EscalationRule, ServiceCalendar, SlaPolicy
 
 
-def test_admin_pages_open(client_for, pat, calendar_a):  # type: ignore[no-untyped-def]
+def test_admin_pages_open(client_for, pat, calendar_a):
     client = client_for(pat)
     policy = SlaPolicy.objects.filter(organization=calendar_a.organization).first()
     day = CalendarDay.objects.filter(calendar=calendar_a).first()
@@ -35,7 +35,7 @@ def test_admin_pages_open(client_for, pat, calendar_a):  # type: ignore[no-untyp
         assert client.get(url).status_code == 200, url
 
 
-def test_a_day_added_in_admin_changes_the_calendar(client_for, pat, calendar_a):  # type: ignore[no-untyped-def]
+def test_a_day_added_in_admin_changes_the_calendar(client_for, pat, calendar_a):
     before = business_calendar(ServiceCalendar.objects.get(pk=calendar_a.pk))
     assert before.hours_on(date(2025, 3, 12))
     response = client_for(pat).post(
@@ -54,7 +54,7 @@ def test_a_day_added_in_admin_changes_the_calendar(client_for, pat, calendar_a):
     assert CalendarDay.objects.get(calendar=calendar_a, date=date(2025, 3, 12)).source == "admin"
 
 
-def test_bad_hours_are_a_form_error(client_for, pat, calendar_a):  # type: ignore[no-untyped-def]
+def test_bad_hours_are_a_form_error(client_for, pat, calendar_a):
     response = client_for(pat).post(
         "/admin/sla/calendarday/add/",
         {"calendar": calendar_a.pk, "date": "2025-03-12", "kind": "special", "hours": "18:00-09:00"},
@@ -62,7 +62,7 @@ def test_bad_hours_are_a_form_error(client_for, pat, calendar_a):  # type: ignor
     assert response.status_code == 200 and "结束时间必须晚于开始时间" in response.content.decode()
 
 
-def test_reloading_the_official_schedule_keeps_admin_days(calendar_a):  # type: ignore[no-untyped-def]
+def test_reloading_the_official_schedule_keeps_admin_days(calendar_a):
     # an admin turns the official 2025-10-08 holiday into a working day for the hotline
     calendar_day_set(calendar=calendar_a, day=date(2025, 10, 8), kind="special", hours="09:00-17:00")
     calendar_load_official(calendar=calendar_a, years=[2025])
@@ -71,7 +71,7 @@ def test_reloading_the_official_schedule_keeps_admin_days(calendar_a):  # type: 
     assert CalendarDay.objects.filter(calendar=calendar_a, date=date(2025, 10, 7), kind="holiday").exists()
 
 
-def test_a_rule_needs_exactly_one_trigger(calendar_a):  # type: ignore[no-untyped-def]
+def test_a_rule_needs_exactly_one_trigger(calendar_a):
     policy = SlaPolicy.objects.filter(organization=calendar_a.organization).first()
     with pytest.raises(ValidationError):
         EscalationRule(policy=policy, name="x", threshold_percent=50, after_minutes=60).full_clean()
@@ -79,7 +79,7 @@ def test_a_rule_needs_exactly_one_trigger(calendar_a):  # type: ignore[no-untype
         EscalationRule(policy=policy, name="x").full_clean()
 
 
-def test_the_daily_refresh_loads_the_coming_years_and_new_confirmations(org_a):  # type: ignore[no-untyped-def]
+def test_the_daily_refresh_loads_the_coming_years_and_new_confirmations(org_a):
     # a calendar made with 2025 only, and 2026 not yet known as confirmed
     calendar = calendar_create(organization=org_a, years=[2025])
     assert calendars_refresh(today=date(2026, 6, 1)) == 1

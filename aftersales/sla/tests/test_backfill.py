@@ -32,7 +32,7 @@ FIELDS = (
 )
 
 
-def _history(make_request, alice, dave, tina, carol):  # type: ignore[no-untyped-def]
+def _history(make_request, alice, dave, tina, carol):
     # a repair: paused for the customer, resolved, rejected (返修), fixed again and closed
     repair = make_request("repair", sh(2025, 3, 10, 9))
     repair = walk(repair, dave, sh(2025, 3, 10, 9, 20), "accept", "assign")
@@ -70,7 +70,7 @@ def _history(make_request, alice, dave, tina, carol):  # type: ignore[no-untyped
     return [repair, consultation, complaint, rma, waiting]
 
 
-def _snapshot(requests):  # type: ignore[no-untyped-def]
+def _snapshot(requests):
     clocks = {r.number: sorted(SlaClock.objects.filter(request=r).values_list(*FIELDS)) for r in requests}
     pauses = {
         r.number: sorted(SlaPause.objects.filter(request=r).values_list("status", "started_at", "ended_at"))
@@ -79,7 +79,7 @@ def _snapshot(requests):  # type: ignore[no-untyped-def]
     return clocks, pauses
 
 
-def test_replaying_a_timeline_gives_what_the_hooks_stored(make_request, alice, dave, tina, carol):  # type: ignore[no-untyped-def]
+def test_replaying_a_timeline_gives_what_the_hooks_stored(make_request, alice, dave, tina, carol):
     requests = _history(make_request, alice, dave, tina, carol)
     recompute_open_clocks(now=T, escalations=False)
     live = _snapshot(requests)
@@ -97,7 +97,7 @@ def test_replaying_a_timeline_gives_what_the_hooks_stored(make_request, alice, d
     assert sla_backfill(now=T) == 0
 
 
-def test_history_does_not_escalate_but_what_comes_after_does(make_request, alice, dave, tina, carol):  # type: ignore[no-untyped-def]
+def test_history_does_not_escalate_but_what_comes_after_does(make_request, alice, dave, tina, carol):
     requests = _history(make_request, alice, dave, tina, carol)
     RequestSla.objects.all().delete()
     SlaClock.objects.all().delete()
@@ -113,7 +113,7 @@ def test_history_does_not_escalate_but_what_comes_after_does(make_request, alice
     assert SlaClock.objects.get(request=requests[1], metric="next_response").state == "breached"
 
 
-def test_the_first_hooked_change_replays_the_history_once(make_request, alice, carol):  # type: ignore[no-untyped-def]
+def test_the_first_hooked_change_replays_the_history_once(make_request, alice, carol):
     # given a repair fixed once, written without SLA rows
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sr = walk(sr, alice, sh(2025, 3, 10, 10), "accept", "assign", "start", "resolve")

@@ -12,7 +12,7 @@ from .conftest import sh, walk
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_quality_manager_reads_the_weekly_chart_and_drills_into_breaches(  # type: ignore[no-untyped-def]
+def test_quality_manager_reads_the_weekly_chart_and_drills_into_breaches(
     page, screenshot, make_request, alice, quinn
 ):
     # given one consultation answered late and one in time, in the week of 2025-03-10

@@ -11,7 +11,7 @@ from conftest import browser_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_org_admin_creates_a_policy_with_a_target(page, screenshot, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_org_admin_creates_a_policy_with_a_target(page, screenshot, olga, calendar_a):
     browser_login(page, "olga")
     page.goto("/console/settings/")
     page.locator("section").get_by_role("link", name="服务时效").first.click()
@@ -46,7 +46,7 @@ def test_org_admin_creates_a_policy_with_a_target(page, screenshot, olga, calend
     ).exists()
 
 
-def test_org_admin_marks_a_day_in_the_year_calendar(page, phone_page, screenshot, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_org_admin_marks_a_day_in_the_year_calendar(page, phone_page, screenshot, olga, calendar_a):
     browser_login(page, "olga")
     page.goto("/console/settings/calendars/")
     page.locator("#calendars a", has_text="年日历").first.click()

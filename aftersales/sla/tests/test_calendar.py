@@ -254,7 +254,7 @@ def test_hours_skipped_by_a_daylight_saving_jump_count_nothing():
 )
 def test_invalid_configuration_is_rejected(kwargs: dict[str, object], message: str):
     with pytest.raises(ValueError, match=message):
-        BusinessCalendar(**kwargs)  # type: ignore[arg-type]
+        BusinessCalendar(**kwargs)
 
 
 def test_naive_datetimes_and_negative_minutes_are_rejected():

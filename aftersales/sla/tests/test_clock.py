@@ -302,7 +302,7 @@ def test_invalid_input_is_rejected(kwargs: dict[str, object], message: str):
         "now": sh(*MON, 10),
     }
     with pytest.raises(ValueError, match=message):
-        compute_clock(**{**arguments, **kwargs})  # type: ignore[arg-type]
+        compute_clock(**{**arguments, **kwargs})
 
 
 # --- properties ----------------------------------------------------------------------------------

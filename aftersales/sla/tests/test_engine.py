@@ -25,14 +25,14 @@ from .conftest import sh, walk
 State = SlaClock.State
 
 
-def clock(request, metric: str, cycle: int = 1) -> SlaClock:  # type: ignore[no-untyped-def]
+def clock(request, metric: str, cycle: int = 1) -> SlaClock:
     return SlaClock.objects.get(request=request, metric=metric, cycle=cycle)
 
 
 # --- deadlines through the database calendar ----------------------------------------------------
 
 
-def test_new_repair_gets_the_default_policy_and_its_clocks(make_request):  # type: ignore[no-untyped-def]
+def test_new_repair_gets_the_default_policy_and_its_clocks(make_request):
     sr = make_request("repair", sh(2025, 3, 10, 10))
     state = RequestSla.objects.get(request=sr)
     assert state.policy is not None and state.policy.name.startswith("上门服务")
@@ -45,27 +45,27 @@ def test_new_repair_gets_the_default_policy_and_its_clocks(make_request):  # typ
     assert clock(sr, Metric.RESOLUTION).due_at == sh(2025, 3, 17, 10)
 
 
-def test_friday_evening_ticket_skips_the_weekend_and_the_lunch_break(make_request):  # type: ignore[no-untyped-def]
+def test_friday_evening_ticket_skips_the_weekend_and_the_lunch_break(make_request):
     # given a repair on Friday 17:30 with 4 working hours to a first response
     sr = make_request("repair", sh(2025, 3, 7, 17, 30))
     # then: 30 min on Friday, 3 h on Monday morning, 30 min after lunch
     assert clock(sr, Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 10, 13, 30)
 
 
-def test_consultation_before_spring_festival_is_due_on_the_make_up_sunday(make_request):  # type: ignore[no-untyped-def]
+def test_consultation_before_spring_festival_is_due_on_the_make_up_sunday(make_request):
     # Saturday 2025-01-25: closed; Sunday 01-26 is a 调休 workday
     sr = make_request("consultation", sh(2025, 1, 25, 10))
     first = clock(sr, Metric.FIRST_RESPONSE)
     assert first.due_at == sh(2025, 1, 26, 11) and first.confirmed
 
 
-def test_consultation_on_the_eve_of_spring_festival_waits_out_the_holiday(make_request):  # type: ignore[no-untyped-def]
+def test_consultation_on_the_eve_of_spring_festival_waits_out_the_holiday(make_request):
     # Monday 2025-01-27 17:00: one hour that day, then Jan 28 – Feb 4 off
     sr = make_request("consultation", sh(2025, 1, 27, 17))
     assert clock(sr, Metric.FIRST_RESPONSE).due_at == sh(2025, 2, 5, 10)
 
 
-def test_return_over_national_day_lands_on_the_make_up_saturday(make_request):  # type: ignore[no-untyped-def]
+def test_return_over_national_day_lands_on_the_make_up_saturday(make_request):
     # Tue 2025-09-30 10:00, 3 working days (24 h): 7 h on Sep 30, Oct 1–8 off, 8 h Oct 9,
     # 8 h Oct 10, then the make-up Saturday Oct 11 from 09:00
     sr = make_request("return", sh(2025, 9, 30, 10))
@@ -73,7 +73,7 @@ def test_return_over_national_day_lands_on_the_make_up_saturday(make_request):  
     assert processing.due_at == sh(2025, 10, 11, 10) and processing.confirmed
 
 
-def test_a_deadline_in_a_year_without_an_official_schedule_is_unconfirmed(make_request, calendar_a):  # type: ignore[no-untyped-def]
+def test_a_deadline_in_a_year_without_an_official_schedule_is_unconfirmed(make_request, calendar_a):
     # 2027's notice is not published: the package's estimate is loaded but not confirmed
     early = make_request("repair", sh(2026, 12, 29, 10))
     assert clock(early, Metric.FIRST_RESPONSE).confirmed  # due the same day, in 2026
@@ -82,11 +82,11 @@ def test_a_deadline_in_a_year_without_an_official_schedule_is_unconfirmed(make_r
     assert not clock(late, Metric.FIRST_RESPONSE).confirmed
     # when an admin enters 2027's schedule and confirms the year
     calendar_year_confirm(calendar=calendar_a, year=2027)
-    services.request_update(request=late, by=None, version=None, priority="high")  # type: ignore[arg-type]
+    services.request_update(request=late, by=None, version=None, priority="high")
     assert clock(late, Metric.FIRST_RESPONSE).confirmed
 
 
-def test_an_admin_day_moves_deadlines(make_request, calendar_a):  # type: ignore[no-untyped-def]
+def test_an_admin_day_moves_deadlines(make_request, calendar_a):
     # given a company day off on Monday 2025-03-10 (not an official holiday)
     calendar_day_set(calendar=calendar_a, day=date(2025, 3, 10), kind="holiday", name="年会")
     sr = make_request("consultation", sh(2025, 3, 7, 17))
@@ -100,7 +100,7 @@ def test_an_admin_day_moves_deadlines(make_request, calendar_a):  # type: ignore
     assert clock(other, Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 11, 14, 30)
 
 
-def test_calendar_time_runs_through_the_night_where_working_time_waits(make_request):  # type: ignore[no-untyped-def]
+def test_calendar_time_runs_through_the_night_where_working_time_waits(make_request):
     sr = make_request("complaint", sh(2025, 3, 7, 17))
     # complaint: a solution within 24 calendar hours, a first response within 1 working hour
     assert clock(sr, Metric.RESOLUTION).due_at == sh(2025, 3, 8, 17)
@@ -114,7 +114,7 @@ def test_calendar_time_runs_through_the_night_where_working_time_waits(make_requ
 # --- pause and resume ---------------------------------------------------------------------------
 
 
-def test_waiting_for_the_customer_pauses_and_resuming_pushes_the_deadline(make_request, alice):  # type: ignore[no-untyped-def]
+def test_waiting_for_the_customer_pauses_and_resuming_pushes_the_deadline(make_request, alice):
     # given a repair on Monday 09:00: 40 working hours use up Friday
     sr = make_request("repair", sh(2025, 3, 10, 9))
     assert clock(sr, Metric.RESOLUTION).due_at == sh(2025, 3, 14, 18)
@@ -132,7 +132,7 @@ def test_waiting_for_the_customer_pauses_and_resuming_pushes_the_deadline(make_r
     assert events == ["paused", "resumed"]
 
 
-def test_a_policy_can_pause_on_waiting_for_parts_too(make_request, alice, org_a, calendar_a):  # type: ignore[no-untyped-def]
+def test_a_policy_can_pause_on_waiting_for_parts_too(make_request, alice, org_a, calendar_a):
     SlaPolicy.objects.filter(organization=org_a, name__startswith="上门服务").update(
         pause_statuses=["awaiting_customer", "awaiting_parts"]
     )
@@ -147,7 +147,7 @@ def test_a_policy_can_pause_on_waiting_for_parts_too(make_request, alice, org_a,
 # --- meeting targets ----------------------------------------------------------------------------
 
 
-def test_staff_transition_meets_first_response_and_starting_work_meets_arrival(make_request, alice):  # type: ignore[no-untyped-def]
+def test_staff_transition_meets_first_response_and_starting_work_meets_arrival(make_request, alice):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sr = walk(sr, alice, sh(2025, 3, 10, 9, 30), "accept", "assign")
     first = clock(sr, Metric.FIRST_RESPONSE)
@@ -160,7 +160,7 @@ def test_staff_transition_meets_first_response_and_starting_work_meets_arrival(m
     assert resolution.state == State.MET and resolution.outcome_at == sh(2025, 3, 12, 14)
 
 
-def test_each_customer_message_waits_for_a_reply(make_request, alice, carol):  # type: ignore[no-untyped-def]
+def test_each_customer_message_waits_for_a_reply(make_request, alice, carol):
     sr = make_request("consultation", sh(2025, 3, 10, 9))
     services.message_add(
         request=sr, by=alice, body="您好，请问型号？", at=sh(2025, 3, 10, 9, 30), notify=False
@@ -183,7 +183,7 @@ def test_each_customer_message_waits_for_a_reply(make_request, alice, carol):  #
     assert clock(sr, Metric.NEXT_RESPONSE, cycle=2).active
 
 
-def test_reopening_starts_a_new_resolution_cycle(make_request, alice, carol):  # type: ignore[no-untyped-def]
+def test_reopening_starts_a_new_resolution_cycle(make_request, alice, carol):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sr = walk(sr, alice, sh(2025, 3, 10, 10), "accept", "assign", "start", "resolve")
     services.request_transition(
@@ -195,7 +195,7 @@ def test_reopening_starts_a_new_resolution_cycle(make_request, alice, carol):  #
     assert clock(sr, Metric.ONSITE_ARRIVAL, cycle=2).active
 
 
-def test_cancelling_stops_open_clocks_but_keeps_a_breach(make_request, alice):  # type: ignore[no-untyped-def]
+def test_cancelling_stops_open_clocks_but_keeps_a_breach(make_request, alice):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sla_check(now=sh(2025, 3, 10, 16))  # the 4-hour first response was due at 14:00 (after lunch)
     services.request_transition(
@@ -211,7 +211,7 @@ def test_cancelling_stops_open_clocks_but_keeps_a_breach(make_request, alice):  
 
 
 @pytest.fixture
-def urgent_policy(org_a, calendar_a):  # type: ignore[no-untyped-def]
+def urgent_policy(org_a, calendar_a):
     policy = SlaPolicy.objects.create(
         organization=org_a, name="紧急维修", position=5, kinds=["repair"], priorities=["urgent"]
     )
@@ -220,7 +220,7 @@ def urgent_policy(org_a, calendar_a):  # type: ignore[no-untyped-def]
     return policy
 
 
-def test_a_priority_change_re_applies_the_policy(make_request, alice, urgent_policy):  # type: ignore[no-untyped-def]
+def test_a_priority_change_re_applies_the_policy(make_request, alice, urgent_policy):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     assert clock(sr, Metric.RESOLUTION).due_at == sh(2025, 3, 14, 18)
     services.request_update(request=sr, by=alice, version=None, priority="urgent")
@@ -233,7 +233,7 @@ def test_a_priority_change_re_applies_the_policy(make_request, alice, urgent_pol
     assert RequestEvent.objects.filter(request=sr, kind="sla", data__action="policy_applied").exists()
 
 
-def test_re_applying_never_erases_or_back_dates_a_breach(make_request, alice, urgent_policy):  # type: ignore[no-untyped-def]
+def test_re_applying_never_erases_or_back_dates_a_breach(make_request, alice, urgent_policy):
     # given an urgent repair whose 30-minute first response was breached at 09:30 and recorded
     sr = make_request("repair", sh(2025, 3, 10, 9), priority="urgent")
     sla_check(now=sh(2025, 3, 10, 10))
@@ -252,7 +252,7 @@ def test_re_applying_never_erases_or_back_dates_a_breach(make_request, alice, ur
     assert later.state == State.BREACHED and later.breached_at > sh(2025, 3, 10, 9, 30)
 
 
-def test_a_kind_change_re_applies_the_policy(make_request, alice):  # type: ignore[no-untyped-def]
+def test_a_kind_change_re_applies_the_policy(make_request, alice):
     sr = make_request("consultation", sh(2025, 3, 10, 9))
     assert not SlaClock.objects.filter(request=sr, metric=Metric.RESOLUTION).exists()
     services.request_update(request=sr, by=alice, version=None, kind="complaint")
@@ -260,7 +260,7 @@ def test_a_kind_change_re_applies_the_policy(make_request, alice):  # type: igno
     assert clock(sr, Metric.FIRST_RESPONSE).target_minutes == 60
 
 
-def test_the_first_matching_policy_in_admin_order_wins(make_request, org_a, calendar_a, customer_a):  # type: ignore[no-untyped-def]
+def test_the_first_matching_policy_in_admin_order_wins(make_request, org_a, calendar_a, customer_a):
     vip = SlaPolicy.objects.create(
         organization=org_a, name="VIP", position=1, customer_tiers=["vip"], channels=["phone"]
     )
@@ -273,7 +273,7 @@ def test_the_first_matching_policy_in_admin_order_wins(make_request, org_a, cale
     assert RequestSla.objects.get(request=by_web).policy.name.startswith("上门服务")
 
 
-def test_requests_predating_the_engine_get_clocks_on_their_next_change(make_request, alice):  # type: ignore[no-untyped-def]
+def test_requests_predating_the_engine_get_clocks_on_their_next_change(make_request, alice):
     sr = make_request("consultation", sh(2025, 3, 10, 9))
     RequestSla.objects.filter(request=sr).delete()
     SlaClock.objects.filter(request=sr).delete()
@@ -281,7 +281,7 @@ def test_requests_predating_the_engine_get_clocks_on_their_next_change(make_requ
     assert clock(sr, Metric.FIRST_RESPONSE).state == State.MET
 
 
-def test_a_station_calendar_takes_over(make_request, org_a, calendar_a):  # type: ignore[no-untyped-def]
+def test_a_station_calendar_takes_over(make_request, org_a, calendar_a):
     station = ServiceStation.objects.create(
         organization=org_a,
         code="bj",
@@ -305,7 +305,7 @@ def test_a_station_calendar_takes_over(make_request, org_a, calendar_a):  # type
     assert clock(sr, Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 8, 12)
 
 
-def test_deadlines_over_many_days_stay_consistent(make_request):  # type: ignore[no-untyped-def]
+def test_deadlines_over_many_days_stay_consistent(make_request):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     before = clock(sr, Metric.RESOLUTION).due_at
     sla_check(now=sh(2025, 3, 12, 9))
@@ -313,7 +313,7 @@ def test_deadlines_over_many_days_stay_consistent(make_request):  # type: ignore
     assert clock(sr, Metric.RESOLUTION).due_at == before
 
 
-def test_a_calendar_without_working_time_does_not_stop_a_new_request(make_request, calendar_a, caplog):  # type: ignore[no-untyped-def]
+def test_a_calendar_without_working_time_does_not_stop_a_new_request(make_request, calendar_a, caplog):
     """An admin who removes every working hour breaks working-time deadlines; the request is
     still created (its transaction intact), without clocks, and the failure is logged."""
     WorkingHours.objects.filter(calendar=calendar_a).delete()

@@ -18,7 +18,7 @@ State = SlaClock.State
 
 
 @pytest.fixture
-def assigned_repair(make_request, alice, dave):  # type: ignore[no-untyped-def]
+def assigned_repair(make_request, alice, dave):
     # Monday 09:00; dave the dispatcher accepts at 09:05 (first response met), alice holds it
     sr = make_request("repair", sh(2025, 3, 10, 9))
     sr = walk(sr, dave, sh(2025, 3, 10, 9, 5), "accept")
@@ -38,7 +38,7 @@ def test_the_job_is_registered_every_minute() -> None:
     assert spec.every is not None and spec.every.total_seconds() == 60
 
 
-def test_at_75_percent_the_assignee_is_notified_once(assigned_repair, alice, olga):  # type: ignore[no-untyped-def]
+def test_at_75_percent_the_assignee_is_notified_once(assigned_repair, alice, olga):
     # on-site arrival: 16 working hours from Monday 09:00; 75% is 12 h, Tuesday 14:00
     sla_check(now=sh(2025, 3, 11, 13, 59))
     assert not _mail_to(alice.email)
@@ -58,7 +58,7 @@ def test_at_75_percent_the_assignee_is_notified_once(assigned_repair, alice, olg
     assert events.count() == 1
 
 
-def test_at_breach_the_team_lead_hears_and_the_priority_rises(assigned_repair, alice, olga):  # type: ignore[no-untyped-def]
+def test_at_breach_the_team_lead_hears_and_the_priority_rises(assigned_repair, alice, olga):
     # on-site due Tuesday 18:00 (16 working hours); the job next runs on Wednesday 09:30
     sla_check(now=sh(2025, 3, 12, 9, 30))
     onsite = SlaClock.objects.get(request=assigned_repair, metric=Metric.ONSITE_ARRIVAL)
@@ -87,7 +87,7 @@ def test_at_breach_the_team_lead_hears_and_the_priority_rises(assigned_repair, a
     )
 
 
-def test_an_escalation_rule_can_reassign(assigned_repair, org_a, olga, tina):  # type: ignore[no-untyped-def]
+def test_an_escalation_rule_can_reassign(assigned_repair, org_a, olga, tina):
     policy = RequestSla.objects.get(request=assigned_repair).policy
     EscalationRule.objects.create(
         policy=policy,
@@ -103,7 +103,7 @@ def test_an_escalation_rule_can_reassign(assigned_repair, org_a, olga, tina):  #
     assert RequestEvent.objects.filter(request=assigned_repair, kind="assignment", data__to="tina").exists()
 
 
-def test_applying_the_same_rule_twice_directly_records_it_once(assigned_repair):  # type: ignore[no-untyped-def]
+def test_applying_the_same_rule_twice_directly_records_it_once(assigned_repair):
     sla_check(now=sh(2025, 3, 12, 10))
     onsite = SlaClock.objects.get(request=assigned_repair, metric=Metric.ONSITE_ARRIVAL)
     rule = EscalationRule.objects.get(policy=onsite.policy, threshold_percent=100)
@@ -112,14 +112,14 @@ def test_applying_the_same_rule_twice_directly_records_it_once(assigned_repair):
     assert Escalation.objects.filter(clock=onsite, rule=rule).count() == 1
 
 
-def test_met_clocks_do_not_escalate(assigned_repair, alice):  # type: ignore[no-untyped-def]
+def test_met_clocks_do_not_escalate(assigned_repair, alice):
     walk(assigned_repair, alice, sh(2025, 3, 10, 10), "start")
     sla_check(now=sh(2025, 3, 12, 10))
     onsite = SlaClock.objects.get(request=assigned_repair, metric=Metric.ONSITE_ARRIVAL)
     assert onsite.state == State.MET and not onsite.escalations.exists()
 
 
-def test_complaints_climb_from_agent_to_team_lead_to_service_manager(make_request, alice, olga, quinn):  # type: ignore[no-untyped-def]
+def test_complaints_climb_from_agent_to_team_lead_to_service_manager(make_request, alice, olga, quinn):
     sr = make_request("complaint", sh(2025, 3, 10, 9))
     sr = walk(sr, alice, sh(2025, 3, 10, 9, 10), "accept")
     with clock_at(sh(2025, 3, 10, 9, 11)):
@@ -145,7 +145,7 @@ def test_complaints_climb_from_agent_to_team_lead_to_service_manager(make_reques
     assert levels == [1, 2]
 
 
-def test_a_new_target_can_escalate_again(assigned_repair, alice, org_a):  # type: ignore[no-untyped-def]
+def test_a_new_target_can_escalate_again(assigned_repair, alice, org_a):
     # given the 75% warning on the 16-hour on-site clock
     sla_check(now=sh(2025, 3, 11, 14, 1))
     onsite = SlaClock.objects.get(request=assigned_repair, metric=Metric.ONSITE_ARRIVAL)

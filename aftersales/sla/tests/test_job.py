@@ -22,7 +22,7 @@ from aftersales.sla.tasks import check
 from .conftest import sh, walk
 
 
-def test_the_embedded_runner_runs_the_check_once_per_minute(make_request):  # type: ignore[no-untyped-def]
+def test_the_embedded_runner_runs_the_check_once_per_minute(make_request):
     sr = make_request("consultation", timezone.now() - timedelta(days=3))
     load_all()
     now = timezone.now()
@@ -40,7 +40,7 @@ def test_celery_runs_the_same_function_on_the_same_schedule() -> None:
     assert app.conf.beat_schedule["sla.check"]["schedule"] == 60.0
 
 
-def test_organizations_created_without_the_engine_get_defaults_from_the_job(org_a, org_b):  # type: ignore[no-untyped-def]
+def test_organizations_created_without_the_engine_get_defaults_from_the_job(org_a, org_b):
     assert sla_setup_all() == 2
     assert org_a.sla_policies.count() == 5 and org_b.sla_calendars.count() == 1
     assert sla_setup_all() == 0
@@ -61,7 +61,7 @@ minutes = st.integers(min_value=0, max_value=10 * 24 * 60)
     job_at=minutes,
     kind=st.sampled_from(["repair", "complaint", "return", "consultation"]),
 )
-def test_the_bulk_recompute_agrees_with_the_per_request_one(  # type: ignore[no-untyped-def]
+def test_the_bulk_recompute_agrees_with_the_per_request_one(
     make_request, alice, created, pause_at, pause_for, job_at, kind
 ):
     base = sh(2025, 9, 22, 0)  # a Monday; the range reaches over National Day 2025

@@ -11,11 +11,11 @@ from aftersales.testing.factories import UnitFactory
 from .conftest import clock_at, sh
 
 
-def _policy(sr) -> str:  # type: ignore[no-untyped-def]
+def _policy(sr) -> str:
     return RequestSla.objects.select_related("policy").get(request=sr).policy.name
 
 
-def test_a_target_edit_reaches_the_next_request(make_request):  # type: ignore[no-untyped-def]
+def test_a_target_edit_reaches_the_next_request(make_request):
     first = make_request("complaint", sh(2025, 3, 10, 10))
     assert SlaClock.objects.get(request=first, metric=Metric.RESOLUTION).target_minutes == 24 * 60
     target = SlaTarget.objects.get(
@@ -31,7 +31,7 @@ def test_a_target_edit_reaches_the_next_request(make_request):  # type: ignore[n
     assert not SlaClock.objects.filter(request=third, metric=Metric.RESOLUTION).exists()
 
 
-def test_a_policy_edit_in_the_past_still_counts(make_request, org_a):  # type: ignore[no-untyped-def]
+def test_a_policy_edit_in_the_past_still_counts(make_request, org_a):
     assert _policy(make_request("consultation", sh(2025, 3, 10, 10))).startswith("咨询")
     policy = SlaPolicy.objects.get(organization=org_a, name__startswith="咨询")
     with clock_at(sh(2020, 1, 1)):
@@ -42,7 +42,7 @@ def test_a_policy_edit_in_the_past_still_counts(make_request, org_a):  # type: i
     assert _policy(make_request("consultation", sh(2025, 3, 10, 10))).startswith("其他")
 
 
-def test_categories_added_removed_and_deleted(make_request, org_a, customer_a):  # type: ignore[no-untyped-def]
+def test_categories_added_removed_and_deleted(make_request, org_a, customer_a):
     fridges = ProductCategory.objects.create(organization=org_a, code="fridge", name="冰箱")
     other = ProductCategory.objects.create(organization=org_a, code="tv", name="电视")
     model = ProductModel.objects.create(
@@ -56,7 +56,7 @@ def test_categories_added_removed_and_deleted(make_request, org_a, customer_a): 
     )
     unit = UnitFactory(organization=org_a, customer=customer_a, product_model=model)
 
-    def repair():  # type: ignore[no-untyped-def]
+    def repair():
         return _policy(make_request("repair", sh(2025, 3, 10, 10), unit=unit, allow_duplicate=True))
 
     assert repair().startswith("上门服务")
@@ -70,7 +70,7 @@ def test_categories_added_removed_and_deleted(make_request, org_a, customer_a): 
     assert repair().startswith("上门服务")
 
 
-def test_the_category_is_read_whether_or_not_the_unit_came_with_its_model(make_request, org_a, customer_a):  # type: ignore[no-untyped-def]
+def test_the_category_is_read_whether_or_not_the_unit_came_with_its_model(make_request, org_a, customer_a):
     """The API hands ``request_create`` a unit with its product model loaded (no query for the
     category); the console and the portal may hand one without it (the category is read)."""
     fridges = ProductCategory.objects.create(organization=org_a, code="fridge", name="冰箱")

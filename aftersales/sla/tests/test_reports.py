@@ -24,7 +24,7 @@ MARCH = {"start": "2025-03-01", "end": "2025-03-31"}
 
 
 @pytest.fixture
-def outcomes(make_request, alice, dave, tina, calendar_b, org_b, bob):  # type: ignore[no-untyped-def]
+def outcomes(make_request, alice, dave, tina, calendar_b, org_b, bob):
     """Org A in March 2025: a consultation answered in time (alice), one answered late (alice),
     a repair whose first response dave gave in time but whose on-site visit was late (tina).
     Org B: one late consultation (bob)."""
@@ -59,7 +59,7 @@ def outcomes(make_request, alice, dave, tina, calendar_b, org_b, bob):  # type: 
     return {"on_time": on_time, "late": late, "repair": repair, "other": other}
 
 
-def test_compliance_counts_met_and_breached_per_kind(outcomes, quinn):  # type: ignore[no-untyped-def]
+def test_compliance_counts_met_and_breached_per_kind(outcomes, quinn):
     f = reports.ReportFilter(start=date(2025, 3, 1), end=date(2025, 3, 31))
     rows = {r.key: (r.met, r.breached) for r in reports.compliance(user=quinn, f=f, dim="kind")}
     # consultations: on time met; late breached. repair: first response met, on-site breached
@@ -68,7 +68,7 @@ def test_compliance_counts_met_and_breached_per_kind(outcomes, quinn):  # type: 
     assert (total.met, total.breached, total.percent) == (2, 2, 50.0)
 
 
-def test_compliance_per_agent_credits_the_holder_at_the_outcome(outcomes, quinn, alice, tina, dave):  # type: ignore[no-untyped-def]
+def test_compliance_per_agent_credits_the_holder_at_the_outcome(outcomes, quinn, alice, tina, dave):
     f = reports.ReportFilter(start=date(2025, 3, 1), end=date(2025, 3, 31))
     rows = {r.label: (r.met, r.breached) for r in reports.compliance(user=quinn, f=f, dim="agent")}
     # the repair's first response was met before anyone held it: unassigned
@@ -77,7 +77,7 @@ def test_compliance_per_agent_credits_the_holder_at_the_outcome(outcomes, quinn,
     assert by_role == {"agent": (1, 1), "technician": (0, 1), "none": (1, 0)}
 
 
-def test_the_breach_list_behind_every_number_matches_it(outcomes, quinn):  # type: ignore[no-untyped-def]
+def test_the_breach_list_behind_every_number_matches_it(outcomes, quinn):
     f = reports.ReportFilter(start=date(2025, 3, 1), end=date(2025, 3, 31))
     for dim in ("kind", "metric", "agent", "role", "week", "month", "organization", "station"):
         for row in reports.compliance(user=quinn, f=f, dim=dim):
@@ -87,14 +87,14 @@ def test_the_breach_list_behind_every_number_matches_it(outcomes, quinn):  # typ
     assert numbers == {outcomes["late"].number, outcomes["repair"].number}
 
 
-def test_a_period_without_outcomes_counts_nothing(outcomes, quinn):  # type: ignore[no-untyped-def]
+def test_a_period_without_outcomes_counts_nothing(outcomes, quinn):
     f = reports.ReportFilter(start=date(2025, 4, 1), end=date(2025, 4, 30))
     assert reports.compliance(user=quinn, f=f, dim="kind") == []
     weeks = reports.weekly(user=quinn, f=f)
     assert len(weeks) == 5 and all(w.total == 0 and w.percent is None for w in weeks)
 
 
-def test_console_report_page_and_drill_down(outcomes, client_for, quinn):  # type: ignore[no-untyped-def]
+def test_console_report_page_and_drill_down(outcomes, client_for, quinn):
     client = client_for(quinn)
     page = client.get("/console/sla/", {**MARCH, "group": "kind"})
     html = page.content.decode()
@@ -111,7 +111,7 @@ def test_console_report_page_and_drill_down(outcomes, client_for, quinn):  # typ
     )
 
 
-def test_another_organizations_staff_get_404_on_drill_downs(outcomes, client_for, bob, alice, tina):  # type: ignore[no-untyped-def]
+def test_another_organizations_staff_get_404_on_drill_downs(outcomes, client_for, bob, alice, tina):
     client = client_for(bob)
     for group, key in (("agent", alice.pk), ("agent", tina.pk), ("organization", alice.organization_id)):
         assert client.get("/console/sla/breaches/", {**MARCH, "group": group, "key": key}).status_code == 404
@@ -122,19 +122,19 @@ def test_another_organizations_staff_get_404_on_drill_downs(outcomes, client_for
     assert outcomes["other"].number in mine and outcomes["late"].number not in mine
 
 
-def test_roles_without_reports_do_not_see_the_page(outcomes, client_for, tina, pam, carol):  # type: ignore[no-untyped-def]
+def test_roles_without_reports_do_not_see_the_page(outcomes, client_for, tina, pam, carol):
     for user in (tina, pam, carol):
         assert client_for(user).get("/console/sla/").status_code == 404
     assert client_for(tina).get("/api/v1/sla/compliance").status_code == 403
 
 
-def test_menu_offers_the_report_to_agents_quality_and_admins(client_for, alice, quinn, olga, tina):  # type: ignore[no-untyped-def]
+def test_menu_offers_the_report_to_agents_quality_and_admins(client_for, alice, quinn, olga, tina):
     for user, shown in ((alice, True), (quinn, True), (olga, True), (tina, False)):
         html = client_for(user).get("/").content.decode()
         assert ('href="/console/sla/"' in html) is shown, user
 
 
-def test_exports_in_csv_and_xlsx(outcomes, client_for, quinn):  # type: ignore[no-untyped-def]
+def test_exports_in_csv_and_xlsx(outcomes, client_for, quinn):
     client = client_for(quinn)
     summary = client.get("/console/sla/export/summary.csv", {**MARCH, "group": "kind"})
     text = b"".join(summary.streaming_content).decode("utf-8-sig")
@@ -148,7 +148,7 @@ def test_exports_in_csv_and_xlsx(outcomes, client_for, quinn):  # type: ignore[n
     assert client.get("/console/sla/export/everything.csv").status_code == 404
 
 
-def test_api_compliance_and_breaches(outcomes, client_for, quinn):  # type: ignore[no-untyped-def]
+def test_api_compliance_and_breaches(outcomes, client_for, quinn):
     client = client_for(quinn)
     data = client.get("/api/v1/sla/compliance", {**MARCH, "group_by": "metric"}).json()
     assert data["total"]["met"] == 2 and data["total"]["breached"] == 2
@@ -160,7 +160,7 @@ def test_api_compliance_and_breaches(outcomes, client_for, quinn):  # type: igno
     assert bad.status_code == 422
 
 
-def test_api_shows_a_requests_clocks(make_request, client_for, alice, carol, bob):  # type: ignore[no-untyped-def]
+def test_api_shows_a_requests_clocks(make_request, client_for, alice, carol, bob):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     data = client_for(alice).get(f"/api/v1/requests/{sr.number}/sla").json()
     assert data["policy"].startswith("上门服务") and data["timezone"] == "Asia/Shanghai"
@@ -174,7 +174,7 @@ def test_api_shows_a_requests_clocks(make_request, client_for, alice, carol, bob
     assert client_for(bob).get(f"/api/v1/requests/{sr.number}/sla").status_code == 404
 
 
-def test_api_lists_the_policies_in_matching_order(calendar_a, client_for, alice, carol):  # type: ignore[no-untyped-def]
+def test_api_lists_the_policies_in_matching_order(calendar_a, client_for, alice, carol):
     items = client_for(alice).get("/api/v1/sla-policies").json()["items"]
     assert [p["position"] for p in items] == sorted(p["position"] for p in items)
     complaint = next(p for p in items if p["kinds"] == ["complaint"])
@@ -186,11 +186,11 @@ def test_api_lists_the_policies_in_matching_order(calendar_a, client_for, alice,
 # --- template tags -------------------------------------------------------------------------------
 
 
-def _render(source: str, **context) -> str:  # type: ignore[no-untyped-def]
+def _render(source: str, **context) -> str:
     return Template("{% load sla_tags %}" + source).render(Context(context))
 
 
-def test_badge_goes_from_green_to_amber_to_red(make_request):  # type: ignore[no-untyped-def]
+def test_badge_goes_from_green_to_amber_to_red(make_request):
     sr = make_request("consultation", sh(2025, 3, 10, 9))  # 2 working hours
     assert "text-bg-success" in _render("{% sla_badge r %}", r=sr) and "剩余 2小时" in _render(
         "{% sla_badge r %}", r=sr
@@ -203,7 +203,7 @@ def test_badge_goes_from_green_to_amber_to_red(make_request):  # type: ignore[no
     assert "text-bg-danger" in html and "超时 2小时30分" in html
 
 
-def test_portal_promise_sentence(make_request, alice):  # type: ignore[no-untyped-def]
+def test_portal_promise_sentence(make_request, alice):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     assert "我们将在 3月10日 14:00 前回复您" in _render("{% sla_promise r %}", r=sr)
     walk(sr, alice, sh(2025, 3, 10, 9, 30), "accept", "assign")
@@ -213,13 +213,13 @@ def test_portal_promise_sentence(make_request, alice):  # type: ignore[no-untype
     assert "时间可能调整" in _render("{% sla_promise r %}", r=late)
 
 
-def test_panel_lists_every_clock(make_request):  # type: ignore[no-untyped-def]
+def test_panel_lists_every_clock(make_request):
     sr = make_request("repair", sh(2025, 3, 10, 9))
     html = _render("{% sla_panel r %}", r=sr)
     assert "首次响应" in html and "上门到达" in html and "解决" in html and "上门服务" in html
 
 
-def test_queue_by_urgency_and_one_query_for_the_badges(make_request, alice, django_assert_num_queries):  # type: ignore[no-untyped-def]
+def test_queue_by_urgency_and_one_query_for_the_badges(make_request, alice, django_assert_num_queries):
     relaxed = make_request("repair", sh(2025, 3, 10, 9))  # first response due 14:00
     urgent = make_request("consultation", sh(2025, 3, 10, 9))  # due 11:00
     done = make_request("consultation", sh(2025, 3, 10, 8))
@@ -234,7 +234,7 @@ def test_queue_by_urgency_and_one_query_for_the_badges(make_request, alice, djan
     assert html.count("sla-badge") == 3
 
 
-def test_unit_requests_of_another_customer_stay_apart(make_request, org_a):  # type: ignore[no-untyped-def]
+def test_unit_requests_of_another_customer_stay_apart(make_request, org_a):
     # a second customer's request gets its own clocks
     other = CustomerFactory(organization=org_a)
     sr = make_request(

@@ -36,11 +36,11 @@ POLICY = {
 }
 
 
-def _log(org, area: str) -> list[SettingsChange]:  # type: ignore[no-untyped-def]
+def _log(org, area: str) -> list[SettingsChange]:
     return list(SettingsChange.objects.filter(organization=org, area=area).order_by("id"))
 
 
-def test_admin_creates_a_policy_and_a_target(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_admin_creates_a_policy_and_a_target(client_for, olga, calendar_a):
     client = client_for(olga)
     # when
     response = client.post(reverse("sla:settings-policy-new"), POLICY)
@@ -65,9 +65,7 @@ def test_admin_creates_a_policy_and_a_target(client_for, olga, calendar_a):  # t
     assert SettingsChange.objects.filter(organization=olga.organization, actor=olga).count() == 2
 
 
-def test_a_target_edited_in_the_console_applies_to_the_next_request(  # type: ignore[no-untyped-def]
-    client_for, olga, make_request
-):
+def test_a_target_edited_in_the_console_applies_to_the_next_request(client_for, olga, make_request):
     first = make_request("consultation", sh(2025, 3, 10, 10))  # warms this process's policy cache
     assert SlaClock.objects.get(request=first, metric=Metric.FIRST_RESPONSE).target_minutes == 120
     policy = SlaPolicy.objects.get(organization=olga.organization, name__startswith="咨询")
@@ -89,7 +87,7 @@ def test_a_target_edited_in_the_console_applies_to_the_next_request(  # type: ig
     assert SlaClock.objects.get(request=third, metric=Metric.FIRST_RESPONSE).target_minutes == 480
 
 
-def test_a_policy_edit_changes_conditions_and_categories(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_a_policy_edit_changes_conditions_and_categories(client_for, olga, calendar_a):
     policy = SlaPolicy.objects.get(organization=olga.organization, name__startswith="上门服务")
     ac = ProductCategory.objects.create(organization=olga.organization, code="ac", name="空调")
     data = {
@@ -110,9 +108,7 @@ def test_a_policy_edit_changes_conditions_and_categories(client_for, olga, calen
     assert changes["product_category_ids"] == [[], [ac.pk]] and changes["channels"] == [[], ["phone"]]
 
 
-def test_invalid_input_names_the_field_keeps_the_input_and_saves_nothing(  # type: ignore[no-untyped-def]
-    client_for, olga, calendar_a
-):
+def test_invalid_input_names_the_field_keeps_the_input_and_saves_nothing(client_for, olga, calendar_a):
     client = client_for(olga)
     before = SlaPolicy.objects.count()
     response = client.post(reverse("sla:settings-policy-new"), {**POLICY, "name": "", "position": "-3"})
@@ -152,9 +148,7 @@ def test_invalid_input_names_the_field_keeps_the_input_and_saves_nothing(  # typ
     assert not SettingsChange.objects.filter(organization=olga.organization).exists()
 
 
-def test_another_organizations_objects_are_not_found(  # type: ignore[no-untyped-def]
-    client_for, olga, calendar_a, calendar_b
-):
+def test_another_organizations_objects_are_not_found(client_for, olga, calendar_a, calendar_b):
     theirs = SlaPolicy.objects.filter(organization=calendar_b.organization).first()
     target = SlaTarget.objects.filter(policy=theirs).first()
     rule = EscalationRule.objects.filter(policy=theirs).first()
@@ -232,7 +226,7 @@ def _all_urls(policy: SlaPolicy, calendar: ServiceCalendar) -> list[str]:
 
 
 @pytest.mark.parametrize("who", ["alice", "dave", "tina", "pam", "quinn", "carol", "pat"])
-def test_every_settings_url_is_not_found_for_other_roles(request, client_for, who, calendar_a):  # type: ignore[no-untyped-def]
+def test_every_settings_url_is_not_found_for_other_roles(request, client_for, who, calendar_a):
     policy = SlaPolicy.objects.filter(organization=calendar_a.organization).first()
     client = client_for(request.getfixturevalue(who))
     for url in _all_urls(policy, calendar_a):
@@ -242,7 +236,7 @@ def test_every_settings_url_is_not_found_for_other_roles(request, client_for, wh
     assert policy.is_active and not SettingsChange.objects.exists()
 
 
-def test_the_admin_opens_every_page(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_the_admin_opens_every_page(client_for, olga, calendar_a):
     policy = SlaPolicy.objects.filter(organization=calendar_a.organization).first()
     client = client_for(olga)
     pages = [
@@ -266,9 +260,7 @@ def test_the_admin_opens_every_page(client_for, olga, calendar_a):  # type: igno
         assert f'href="{reverse(name)}"' in index, name
 
 
-def test_a_day_override_changes_the_calendar_the_sla_clock_runs_on(  # type: ignore[no-untyped-def]
-    client_for, olga, make_request
-):
+def test_a_day_override_changes_the_calendar_the_sla_clock_runs_on(client_for, olga, make_request):
     calendar = ServiceCalendar.objects.get(organization=olga.organization, station__isnull=True)
     before = make_request("consultation", sh(2025, 3, 12, 9))  # a Wednesday: due at 11:00 the same day
     assert SlaClock.objects.get(request=before, metric=Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 12, 11)
@@ -300,7 +292,7 @@ def test_a_day_override_changes_the_calendar_the_sla_clock_runs_on(  # type: ign
     assert SlaClock.objects.get(request=third, metric=Metric.FIRST_RESPONSE).due_at == sh(2025, 3, 12, 11)
 
 
-def test_the_year_view_marks_official_holidays_and_make_up_workdays(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_the_year_view_marks_official_holidays_and_make_up_workdays(client_for, olga, calendar_a):
     response = client_for(olga).get(reverse("sla:settings-calendar-year", args=[calendar_a.pk, 2025]))
     html = response.content.decode()
     # Spring Festival 2025: 28 Jan – 4 Feb off, Sunday 26 Jan and Saturday 8 Feb worked (调休)
@@ -316,7 +308,7 @@ def test_the_year_view_marks_official_holidays_and_make_up_workdays(client_for, 
     assert counts["workday"] + counts["makeup"] == 248 and counts["makeup"] == 5
 
 
-def test_a_make_up_workday_can_be_a_special_day_and_bad_hours_are_refused(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_a_make_up_workday_can_be_a_special_day_and_bad_hours_are_refused(client_for, olga, calendar_a):
     url = reverse("sla:settings-calendar-day", args=[calendar_a.pk, "2025-01-26"])
     client = client_for(olga)
     response = client.post(url, {"kind": "special", "hours": "18:00-09:00", "name": "半天"})
@@ -331,7 +323,7 @@ def test_a_make_up_workday_can_be_a_special_day_and_bad_hours_are_refused(client
     assert len(business_calendar(calendar_a).hours_on(date(2025, 1, 26))) == 1
 
 
-def test_weekly_hours_with_a_lunch_break(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_weekly_hours_with_a_lunch_break(client_for, olga, calendar_a):
     url = reverse("sla:settings-calendar", args=[calendar_a.pk])
     client = client_for(olga)
     bad = {"form": "hours", "d0": "09:00-12:00, 11:00-18:00", "d1": "9点到5点"}
@@ -349,7 +341,7 @@ def test_weekly_hours_with_a_lunch_break(client_for, olga, calendar_a):  # type:
     assert WorkingHours.objects.filter(calendar=calendar_a).count() == 11
 
 
-def test_a_year_is_confirmed_and_a_station_gets_its_own_calendar(client_for, olga, calendar_a):  # type: ignore[no-untyped-def]
+def test_a_year_is_confirmed_and_a_station_gets_its_own_calendar(client_for, olga, calendar_a):
     client = client_for(olga)
     response = client.post(
         reverse("sla:settings-calendar-year-confirm", args=[calendar_a.pk, 2027]),
@@ -383,7 +375,7 @@ def test_a_year_is_confirmed_and_a_station_gets_its_own_calendar(client_for, olg
     assert "浦东网点" in log
 
 
-def test_escalation_rules_are_created_edited_and_validated(client_for, olga, quinn, calendar_a):  # type: ignore[no-untyped-def]
+def test_escalation_rules_are_created_edited_and_validated(client_for, olga, quinn, calendar_a):
     policy = SlaPolicy.objects.get(organization=olga.organization, name__startswith="投诉")
     client = client_for(olga)
     url = reverse("sla:settings-rule-new", args=[policy.pk])

@@ -20,7 +20,7 @@ from aftersales.sla.policies import sla_setup_all
 from aftersales.testing.factories import CustomerFactory, UnitFactory
 
 
-def _repair(org, customer):  # type: ignore[no-untyped-def]
+def _repair(org, customer):
     unit = UnitFactory(organization=org, customer=customer)
     return services.request_create(
         organization=org,
@@ -34,7 +34,7 @@ def _repair(org, customer):  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_calendar_made_by_dispatch_first_still_gets_the_default_policies(org_a, carol):  # type: ignore[no-untyped-def]
+def test_a_calendar_made_by_dispatch_first_still_gets_the_default_policies(org_a, carol):
     # given: a dispatcher's board built the organization's calendar before any request
     StationCalendars(org_a).weekday(None, date(2026, 12, 7))
     assert ServiceCalendar.objects.filter(organization=org_a, station__isnull=True).exists()
@@ -47,7 +47,7 @@ def test_a_calendar_made_by_dispatch_first_still_gets_the_default_policies(org_a
     assert SlaClock.objects.filter(request=sr, state=SlaClock.State.RUNNING).exists()
 
 
-def test_the_job_repairs_an_organization_whose_requests_ran_without_policies(org_a, carol):  # type: ignore[no-untyped-def]
+def test_the_job_repairs_an_organization_whose_requests_ran_without_policies(org_a, carol):
     # given: the state the old set-up left: a calendar, no policy, requests with empty SLA rows
     StationCalendars(org_a).weekday(None, date(2026, 12, 7))
     customer = CustomerFactory(organization=org_a, user=carol)
@@ -64,7 +64,7 @@ def test_the_job_repairs_an_organization_whose_requests_ran_without_policies(org
     assert SlaClock.objects.filter(request=sr).count() >= 2
 
 
-def test_policies_deleted_on_purpose_stay_deleted(org_a, carol):  # type: ignore[no-untyped-def]
+def test_policies_deleted_on_purpose_stay_deleted(org_a, carol):
     customer = CustomerFactory(organization=org_a, user=carol)
     _repair(org_a, customer)
     SlaPolicy.objects.filter(organization=org_a).delete()
@@ -74,7 +74,7 @@ def test_policies_deleted_on_purpose_stay_deleted(org_a, carol):  # type: ignore
     assert RequestSla.objects.get(request=sr).policy is None
 
 
-def test_the_migration_repairs_an_unseeded_calendar(org_a, carol):  # type: ignore[no-untyped-def]
+def test_the_migration_repairs_an_unseeded_calendar(org_a, carol):
     StationCalendars(org_a).weekday(None, date(2026, 12, 7))
     ServiceCalendar.objects.filter(organization=org_a).update(policies_seeded_at=None)
     migration = import_module("aftersales.sla.migrations.0007_policies_seeded_marker")

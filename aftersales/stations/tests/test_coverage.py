@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stations(org_a):  # type: ignore[no-untyped-def]
+def stations(org_a):
     def make(code: str, lat: float, lon: float, radius: int, **kw: object) -> ServiceStation:
         return ServiceStation.objects.create(
             organization=org_a,

@@ -36,7 +36,7 @@ def test_while_django_records_queries_each_statement_is_recorded() -> None:
     assert first is not second
 
 
-def test_database_errors_arrive_as_djangos(org_a) -> None:  # type: ignore[no-untyped-def]
+def test_database_errors_arrive_as_djangos(org_a) -> None:
     table = connection.ops.quote_name("accounts_organization")
     with pytest.raises(IntegrityError), transaction.atomic(), cursors.kept() as cursor:
         cursor.execute(

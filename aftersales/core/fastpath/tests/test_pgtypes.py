@@ -27,8 +27,8 @@ VALUES = [
 SQL = "SELECT " + ", ".join(["%s::timestamptz"] * len(VALUES))
 
 
-def _loader(cursor) -> type:  # type: ignore[no-untyped-def]
-    return cursor.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)  # type: ignore[no-any-return]
+def _loader(cursor) -> type:
+    return cursor.adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
 
 
 def test_kept_cursors_read_timestamps_as_djangos_cursors_do() -> None:
@@ -47,7 +47,7 @@ def test_kept_cursors_read_timestamps_as_djangos_cursors_do() -> None:
 
 
 @pytest.mark.django_db(transaction=True)  # the connection is closed and opened again
-def test_where_the_results_would_differ_djangos_loader_stays(settings) -> None:  # type: ignore[no-untyped-def]
+def test_where_the_results_would_differ_djangos_loader_stays(settings) -> None:
     """Without USE_TZ Django reads naive datetimes, which the compiled loader does not give."""
     settings.USE_TZ = False
     connection.close()

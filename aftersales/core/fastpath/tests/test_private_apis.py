@@ -80,12 +80,12 @@ def test_the_hot_models_take_the_fast_plan() -> None:
 
 def test_get_default_is_the_default_callable_of_a_field() -> None:
     f = ServiceRequest._meta.get_field("version")
-    assert f._get_default() == f.get_default() == 1  # type: ignore[attr-defined]
+    assert f._get_default() == f.get_default() == 1
     uses_callable = next(
         f for m in HOT_MODELS for f in m._meta.fields if f.has_default() and callable(f.default)
     )
-    assert callable(uses_callable._get_default)  # type: ignore[attr-defined]
-    assert type(uses_callable._get_default()) is type(uses_callable.default())  # type: ignore[attr-defined]
+    assert callable(uses_callable._get_default)
+    assert type(uses_callable._get_default()) is type(uses_callable.default())
 
 
 def test_model_state_keeps_db_adding_and_the_related_cache() -> None:
@@ -95,7 +95,7 @@ def test_model_state_keeps_db_adding_and_the_related_cache() -> None:
     org._state.db = "default"
     request = ServiceRequest(organization=org)
     # the key ``_link`` and ``_needs_related_prep`` use for the related-object cache
-    cache_name = ServiceRequest._meta.get_field("organization").cache_name  # type: ignore[union-attr]
+    cache_name = ServiceRequest._meta.get_field("organization").cache_name
     assert request._state.fields_cache == {cache_name: org} and cache_name == "organization"
 
 
@@ -107,14 +107,14 @@ def test_without_routers_the_router_list_is_empty() -> None:
 def test_pre_save_of_a_plain_field_reads_its_attribute() -> None:
     # ``_plan`` skips ``pre_save`` for fields whose class keeps Field's or the date fields' own.
     event = RequestEvent(reason="r", created_at=datetime(2026, 1, 1, tzinfo=UTC))
-    assert RequestEvent._meta.get_field("reason").pre_save(event, True) == "r"  # type: ignore[union-attr]
+    assert RequestEvent._meta.get_field("reason").pre_save(event, True) == "r"
     f = RequestEvent._meta.get_field("created_at")
     assert type(f).pre_save in (models.DateTimeField.pre_save, Field.pre_save)
-    assert f.pre_save(event, True) == datetime(2026, 1, 1, tzinfo=UTC)  # type: ignore[union-attr]
+    assert f.pre_save(event, True) == datetime(2026, 1, 1, tzinfo=UTC)
     auto = ServiceRequest._meta.get_field("updated_at")
-    assert auto.auto_now  # type: ignore[union-attr]
+    assert auto.auto_now
     request = ServiceRequest()
-    assert auto.pre_save(request, True) is not None  # type: ignore[union-attr]  # auto_now sets it: kept in the plan
+    assert auto.pre_save(request, True) is not None  # auto_now sets it: kept in the plan
 
 
 _SAMPLES: dict[type, Any] = {str: "text", int: 7, bool: True, float: 1.5}
@@ -151,7 +151,7 @@ def test_related_prep_for_save_refuses_an_unsaved_parent() -> None:
     # ``NewRows.write`` calls it for rows pointing at a parent given before it had an id.
     request = ServiceRequest(organization=Organization(name="x", slug="x"))
     with pytest.raises(ValueError, match="unsaved related object"):
-        request._prepare_related_fields_for_save(operation_name="NewRows.write")  # type: ignore[attr-defined]
+        request._prepare_related_fields_for_save(operation_name="NewRows.write")
 
 
 @pytest.mark.django_db

@@ -32,7 +32,7 @@ def _joined(customer_id: int) -> tuple[Customer | None, CustomerAddress | None, 
     return customer, address, extra
 
 
-def test_values_go_through_the_orm_converters(org_a):  # type: ignore[no-untyped-def]
+def test_values_go_through_the_orm_converters(org_a):
     stored = CustomerFactory(organization=org_a, phone="13912345678")
     address = AddressFactory(customer=stored, detail="解放路1号")
     customer, joined, extra = _joined(stored.pk)
@@ -45,7 +45,7 @@ def test_values_go_through_the_orm_converters(org_a):  # type: ignore[no-untyped
     assert not customer._state.adding and extra == [42]
 
 
-def test_a_left_join_that_found_nothing_is_none(org_a):  # type: ignore[no-untyped-def]
+def test_a_left_join_that_found_nothing_is_none(org_a):
     stored = CustomerFactory(organization=org_a)
     customer, address, _extra = _joined(stored.pk)
     assert customer is not None and customer.pk == stored.pk
@@ -58,7 +58,7 @@ def _column(table: str, column: str, pk: int) -> str:
         return str(cursor.fetchone()[0])
 
 
-def test_encrypted_values_are_decrypted_only_when_read(org_a, monkeypatch):  # type: ignore[no-untyped-def]
+def test_encrypted_values_are_decrypted_only_when_read(org_a, monkeypatch):
     saved = CustomerFactory(organization=org_a, phone="13912345678")
     AddressFactory(customer=saved, province="浙江省", city="杭州市", district="西湖区", detail="文三路1号")
     decrypted: list[str] = []

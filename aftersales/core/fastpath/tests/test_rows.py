@@ -23,7 +23,7 @@ from aftersales.testing.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 
-def _customer(org, name: str = "王芳") -> Customer:  # type: ignore[no-untyped-def]
+def _customer(org, name: str = "王芳") -> Customer:
     return Customer(organization=org, name=name, phone="13800001111", email="wf@example.com")
 
 
@@ -40,7 +40,7 @@ def _address(customer: Customer, detail: str) -> CustomerAddress:
     )
 
 
-def _message(org, key: str) -> OutboxMessage:  # type: ignore[no-untyped-def]
+def _message(org, key: str) -> OutboxMessage:
     return OutboxMessage(
         organization=org,
         channel=OutboxMessage.Channel.EMAIL,
@@ -52,7 +52,7 @@ def _message(org, key: str) -> OutboxMessage:  # type: ignore[no-untyped-def]
     )
 
 
-def test_rows_of_several_models_are_written_with_their_ids_and_foreign_keys(org_a):  # type: ignore[no-untyped-def]
+def test_rows_of_several_models_are_written_with_their_ids_and_foreign_keys(org_a):
     rows = NewRows()
     with rows.atomic():
         customer = _customer(org_a)
@@ -74,7 +74,7 @@ def test_rows_of_several_models_are_written_with_their_ids_and_foreign_keys(org_
     assert len(rows) == 0  # written rows are not written twice
 
 
-def test_a_conflict_is_skipped_only_where_asked(org_a):  # type: ignore[no-untyped-def]
+def test_a_conflict_is_skipped_only_where_asked(org_a):
     OutboxMessage.objects.bulk_create([_message(org_a, "rows:dup")])
     rows = NewRows()
     rows.add(_message(org_a, "rows:dup"), _message(org_a, "rows:new"), ignore_conflicts=True)
@@ -85,7 +85,7 @@ def test_a_conflict_is_skipped_only_where_asked(org_a):  # type: ignore[no-untyp
         rows.write()
 
 
-def test_a_failing_write_leaves_none_of_its_rows(org_a):  # type: ignore[no-untyped-def]
+def test_a_failing_write_leaves_none_of_its_rows(org_a):
     OutboxMessage.objects.bulk_create([_message(org_a, "rows:taken")])
     rows = NewRows()
     with pytest.raises(IntegrityError), transaction.atomic(), rows.atomic():
@@ -100,7 +100,7 @@ def test_a_failing_write_leaves_none_of_its_rows(org_a):  # type: ignore[no-unty
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement is PostgreSQL's path")
-def test_postgresql_writes_everything_in_one_statement(org_a):  # type: ignore[no-untyped-def]
+def test_postgresql_writes_everything_in_one_statement(org_a):
     rows = NewRows()
     customer = _customer(org_a)
     assert rows.reserve(customer)
@@ -114,7 +114,7 @@ def test_postgresql_writes_everything_in_one_statement(org_a):  # type: ignore[n
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the transaction is skipped on PostgreSQL only")
-def test_postgresql_opens_no_transaction_for_a_one_statement_write():  # type: ignore[no-untyped-def]
+def test_postgresql_opens_no_transaction_for_a_one_statement_write():
     rows = NewRows()
     depth = len(connection.savepoint_ids)
     with rows.atomic():
@@ -124,7 +124,7 @@ def test_postgresql_opens_no_transaction_for_a_one_statement_write():  # type: i
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the hand-built parameters are PostgreSQL's path"
 )
-def test_postgresql_rows_hold_what_the_orm_would_have_written(org_a, alice):  # type: ignore[no-untyped-def]
+def test_postgresql_rows_hold_what_the_orm_would_have_written(org_a, alice):
     customer = CustomerFactory(organization=org_a)
     at = timezone.now() - timedelta(days=3)
 
@@ -164,7 +164,7 @@ def test_postgresql_rows_hold_what_the_orm_would_have_written(org_a, alice):  # 
         assert "科技路" not in cursor.fetchone()[0]
 
 
-def test_a_row_pointing_at_an_unsaved_one_is_refused_as_save_refuses_it(org_a):  # type: ignore[no-untyped-def]
+def test_a_row_pointing_at_an_unsaved_one_is_refused_as_save_refuses_it(org_a):
     customer = _customer(org_a)  # never saved, no id
     rows = NewRows()
     rows.add(_address(customer, "科技园9号"))
@@ -176,7 +176,7 @@ def test_a_row_pointing_at_an_unsaved_one_is_refused_as_save_refuses_it(org_a): 
 # ``new`` and ``from_db``: the hot path's rows built without Model.__init__, the same as with it.
 
 
-def _same_instance(a, b) -> None:  # type: ignore[no-untyped-def]
+def _same_instance(a, b) -> None:
     plain_a = {k: v for k, v in a.__dict__.items() if k != "_state"}
     plain_b = {k: v for k, v in b.__dict__.items() if k != "_state"}
     assert plain_a == plain_b
@@ -184,7 +184,7 @@ def _same_instance(a, b) -> None:  # type: ignore[no-untyped-def]
     assert a._state.fields_cache == b._state.fields_cache
 
 
-def test_new_builds_what_the_model_constructor_builds(org_a, alice):  # type: ignore[no-untyped-def]
+def test_new_builds_what_the_model_constructor_builds(org_a, alice):
     customer = CustomerFactory(organization=org_a)
     now = timezone.now()
     request_kwargs = {
@@ -216,14 +216,14 @@ def test_new_builds_what_the_model_constructor_builds(org_a, alice):  # type: ig
     assert by_id.request_id == 123 and "request" not in by_id._state.fields_cache
 
 
-def test_new_refuses_what_the_model_constructor_refuses(org_a):  # type: ignore[no-untyped-def]
+def test_new_refuses_what_the_model_constructor_refuses(org_a):
     with pytest.raises(TypeError, match="no_such_field"):
         new(ServiceRequest, organization=org_a, no_such_field=1)
     with pytest.raises(ValueError, match="must be a"):
         new(ServiceRequest, organization=org_a, customer=org_a)  # an organization where a customer goes
 
 
-def test_new_written_by_rows_reads_back_like_a_saved_one(org_a, alice):  # type: ignore[no-untyped-def]
+def test_new_written_by_rows_reads_back_like_a_saved_one(org_a, alice):
     request = services.request_create(
         organization=org_a,
         customer=CustomerFactory(organization=org_a),
@@ -255,7 +255,7 @@ def test_new_written_by_rows_reads_back_like_a_saved_one(org_a, alice):  # type:
     assert saved.public is True and event._state.adding is False
 
 
-def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-untyped-def]
+def test_reads_build_loaded_rows_as_the_orm_does(org_a):
     customer = CustomerFactory(organization=org_a)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -270,7 +270,7 @@ def test_reads_build_loaded_rows_as_the_orm_does(org_a):  # type: ignore[no-unty
     assert loaded._state.adding is False and loaded._state.db == "default"
 
 
-def test_new_sets_a_one_to_one_on_both_sides_as_the_constructor_does(org_a):  # type: ignore[no-untyped-def]
+def test_new_sets_a_one_to_one_on_both_sides_as_the_constructor_does(org_a):
     request, other = ServiceRequest(organization=org_a), ServiceRequest(organization=org_a)
     built, made = (
         new(RequestSla, request=request, station_id=None),
@@ -280,7 +280,7 @@ def test_new_sets_a_one_to_one_on_both_sides_as_the_constructor_does(org_a):  # 
     assert built.__dict__.keys() == made.__dict__.keys() and built.request is request
 
 
-def test_relate_sets_a_loaded_row_as_assignment_does(org_a, alice):  # type: ignore[no-untyped-def]
+def test_relate_sets_a_loaded_row_as_assignment_does(org_a, alice):
     first, second = User.objects.get(pk=alice.pk), User.objects.get(pk=alice.pk)
     relate(first, "organization", org_a)
     second.organization = org_a
@@ -291,14 +291,14 @@ def test_relate_sets_a_loaded_row_as_assignment_does(org_a, alice):  # type: ign
 
 
 @isolate_apps("aftersales.customers")
-def test_a_model_with_its_own_init_is_built_and_loaded_through_it():  # type: ignore[no-untyped-def]
+def test_a_model_with_its_own_init_is_built_and_loaded_through_it():
     class Tracked(models.Model):  # noqa: DJ008
         name = models.CharField(max_length=10)
 
         class Meta:
             app_label = "customers"
 
-        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.seen = True
 

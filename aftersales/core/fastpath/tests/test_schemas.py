@@ -14,7 +14,7 @@ from aftersales.testing.factories import AddressFactory, CustomerFactory, UnitFa
 pytestmark = pytest.mark.django_db
 
 
-def test_a_request_out_is_what_validation_gives_in_every_shape(org_a, alice, dave):  # type: ignore[no-untyped-def]
+def test_a_request_out_is_what_validation_gives_in_every_shape(org_a, alice, dave):
     customer = CustomerFactory(organization=org_a, name="王芳")
     address = AddressFactory(customer=customer, detail="科技路9号")
     unit = UnitFactory(organization=org_a, customer=customer)

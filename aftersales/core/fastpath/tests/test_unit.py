@@ -11,7 +11,7 @@ from aftersales.notifications import outbox
 from aftersales.notifications.models import OutboxMessage
 
 
-def _email(org, key: str) -> OutboxMessage:  # type: ignore[no-untyped-def]
+def _email(org, key: str) -> OutboxMessage:
     message = outbox.email_message(organization=org, key=key, to="carol@example.com", subject="s", body="b")
     assert message is not None
     return message
@@ -34,7 +34,7 @@ def test_the_unit_is_current_only_inside_its_block() -> None:
 
 
 @pytest.mark.django_db
-def test_rows_added_in_the_unit_are_written_when_it_ends(org_a) -> None:  # type: ignore[no-untyped-def]
+def test_rows_added_in_the_unit_are_written_when_it_ends(org_a) -> None:
     # given / when: the outbox queues inside a unit
     with unit_of_work() as rows:
         outbox.put_all([_email(org_a, "a"), None, _email(org_a, "b")])
@@ -45,13 +45,13 @@ def test_rows_added_in_the_unit_are_written_when_it_ends(org_a) -> None:  # type
 
 
 @pytest.mark.django_db
-def test_outside_a_unit_the_outbox_writes_at_once(org_a) -> None:  # type: ignore[no-untyped-def]
+def test_outside_a_unit_the_outbox_writes_at_once(org_a) -> None:
     outbox.put_all([_email(org_a, "a")])
     assert OutboxMessage.objects.count() == 1
 
 
 @pytest.mark.django_db
-def test_an_error_in_the_unit_writes_nothing(org_a) -> None:  # type: ignore[no-untyped-def]
+def test_an_error_in_the_unit_writes_nothing(org_a) -> None:
     with pytest.raises(ValueError), unit_of_work():
         outbox.put_all([_email(org_a, "a")])
         raise ValueError

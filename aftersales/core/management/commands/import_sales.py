@@ -29,7 +29,7 @@ class Command(BaseCommand):
             org = Organization.objects.get(slug=options["org"])
         except Organization.DoesNotExist:
             raise CommandError(f"No organization {options['org']!r}.") from None
-        bars: dict[str, tqdm] = {}  # type: ignore[type-arg]
+        bars: dict[str, tqdm] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
             bar = bars.get(phase)

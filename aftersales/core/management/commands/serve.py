@@ -67,7 +67,7 @@ class Command(BaseCommand):
         # Imported here: importing it builds the WSGI application, which waits for the migrations.
         from aftersales.wsgi import application  # noqa: PLC0415
 
-        class App(BaseApplication):  # type: ignore[misc]
+        class App(BaseApplication):
             def load_config(self) -> None:
                 for key, value in {
                     "bind": f"{host}:{port}",
