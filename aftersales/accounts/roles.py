@@ -29,6 +29,12 @@ class Cap(StrEnum):
     DELETE_CUSTOMERS = "delete_customers"
     REVEAL_PERSONAL_DATA = "reveal_personal_data"
     MERGE_REQUESTS = "merge_requests"  # fold a duplicate request into another
+    # a request's own steps (service.access.STEP_CAPS says which step needs which)
+    EDIT_REQUESTS = "edit_requests"  # change priority, kind, subject, description, fulfilment
+    ASSIGN_REQUESTS = "assign_requests"  # give a request an owner; schedule it
+    TRIAGE_REQUESTS = "triage_requests"  # accept a new request
+    WORK_REQUESTS = "work_requests"  # start, wait for parts or the customer, resume, resolve
+    CLOSE_REQUESTS = "close_requests"  # close, cancel, record the customer's acceptance or rejection
     VIEW_CATALOG = "view_catalog"
     EDIT_CATALOG = "edit_catalog"  # product models and spare parts
     IMPORT_DATA = "import_data"
@@ -62,6 +68,13 @@ _STAFF_READ = {
     Cap.VIEW_TECHNICIANS,
     Cap.VIEW_VISITS,
 }
+_REQUESTS = {
+    Cap.EDIT_REQUESTS,
+    Cap.ASSIGN_REQUESTS,
+    Cap.TRIAGE_REQUESTS,
+    Cap.WORK_REQUESTS,
+    Cap.CLOSE_REQUESTS,
+}
 _RETURNS = {Cap.DECIDE_RETURNS, Cap.HANDLE_GOODS, Cap.QUOTE, Cap.SELL_WARRANTY, Cap.RECORD_FACTS}
 _ORGANIZATION_ONLY = {
     Cap.VIEW_VISITS,
@@ -79,6 +92,7 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     Role.AGENT: frozenset(
         _STAFF_READ
         | _RETURNS
+        | _REQUESTS
         | {
             Cap.EDIT_CUSTOMERS,
             Cap.REVEAL_PERSONAL_DATA,
@@ -91,6 +105,7 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
     ),
     Role.DISPATCHER: frozenset(
         _STAFF_READ
+        | (_REQUESTS - {Cap.CLOSE_REQUESTS})
         | {
             Cap.REVEAL_PERSONAL_DATA,
             Cap.ASSIGN_JOBS,
@@ -100,7 +115,15 @@ CAPABILITIES: dict[str, frozenset[Cap]] = {
         }
     ),
     Role.TECHNICIAN: frozenset(
-        _STAFF_READ | {Cap.HANDLE_GOODS, Cap.QUOTE, Cap.RECORD_FACTS, Cap.HANDLE_MAIL_IN, Cap.WORK_VISITS}
+        _STAFF_READ
+        | {
+            Cap.WORK_REQUESTS,
+            Cap.HANDLE_GOODS,
+            Cap.QUOTE,
+            Cap.RECORD_FACTS,
+            Cap.HANDLE_MAIL_IN,
+            Cap.WORK_VISITS,
+        }
     ),
     Role.PARTS_MANAGER: frozenset(_STAFF_READ | {Cap.EDIT_CATALOG, Cap.EXPORT_DATA, Cap.HANDLE_GOODS}),
     Role.QUALITY_MANAGER: frozenset(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import Conflict, InvalidInput
 from aftersales.dispatch import config, skills
 from aftersales.dispatch import event_codes as codes
@@ -123,10 +124,12 @@ def _move_request(
     """Assign (when needed) and schedule, through the request services so the timeline says why."""
     staff = _staff(by)
     if request.status == Status.NEW:
-        request = service_services.request_transition(request=request, name="accept", by=staff, reason=why)
+        request = service_services.request_transition(
+            request=request, name="accept", by=staff, reason=why, part_of=Cap.BOOK_VISITS
+        )
     if request.assignee_id != technician.user_id or request.status in (Status.ACCEPTED, Status.REOPENED):
         request = service_services.request_assign(
-            request=request, assignee=technician.user, by=staff, reason=why
+            request=request, assignee=technician.user, by=staff, reason=why, part_of=Cap.BOOK_VISITS
         )
     if request.status in HOLD_STATUS:
         event_add(
@@ -138,7 +141,11 @@ def _move_request(
         )
         return
     service_services.request_transition(
-        request=request, name="schedule", by=staff, reason=text(codes.SCHEDULED, why=why, window=window)
+        request=request,
+        name="schedule",
+        by=staff,
+        reason=text(codes.SCHEDULED, why=why, window=window),
+        part_of=Cap.BOOK_VISITS,
     )
 
 
@@ -156,7 +163,12 @@ def appointment_book(
     zone = config.zone_of(request.organization)
     with transaction.atomic():
         locked = request_for_user(
-            by, request.pk, for_update=True, related=("organization", "unit__product_model__category")
+            by,
+            request.pk,
+            cap=Cap.BOOK_VISITS,
+            owner_may=True,
+            for_update=True,
+            related=("organization", "unit__product_model__category"),
         )
         check_bookable(locked)
         if Appointment.objects.filter(request=locked, status__in=Appointment.ACTIVE).exists():
@@ -188,7 +200,7 @@ def _lock_appointment(appointment: Appointment, by: User | None, version: int | 
         .select_related("request", "request__organization", "request__customer", "technician__user")
         .get(pk=appointment.pk)
     )
-    request_access(by, locked.request)
+    request_access(by, locked.request, cap=Cap.BOOK_VISITS, owner_may=True)
     if version is not None and version != locked.version:
         raise Conflict(
             _("预约已被他人修改（当前版本 %(v)d），请刷新后再试。") % {"v": locked.version},
@@ -275,6 +287,7 @@ def appointment_cancel(
                 name="assign",
                 by=_staff(by),
                 reason=text(codes.CANCELLED, window=window, reason=reason),
+                part_of=Cap.BOOK_VISITS,
             )
         else:
             event_add(

@@ -209,6 +209,8 @@ def _carry_in(request: AuthedRequest, sr: ServiceRequest, *, portal: bool) -> Ht
             by=request.user,
             version=None,
             fulfilment=Fulfilment.CARRY_IN,
+            part_of=Cap.BOOK_VISITS,
+            owner_may=True,
         )
         service_services.message_add(
             request=sr,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from aftersales.accounts.models import Role
+from aftersales.accounts.roles import Cap
 from aftersales.core import workflow
 from aftersales.core.errors import Conflict, InvalidInput, PermissionDenied
 from aftersales.dispatch import charges, config
@@ -91,7 +92,7 @@ def mail_in_start(
         raise Conflict(_("服务单已结束。"), {"request": request.status})
     if repair_station is not None and repair_station.organization_id != request.organization_id:
         raise InvalidInput({"repair_station": _("请选择本组织的维修中心。")})
-    request_access(by, request)
+    request_access(by, request, cap=Cap.HANDLE_MAIL_IN, owner_may=True)
     with transaction.atomic():
         locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
         if MailInShipment.objects.filter(request=locked).exists():
@@ -99,9 +100,11 @@ def mail_in_start(
         if locked.fulfilment != Fulfilment.MAIL_IN:
             locked = service_services.request_update(
                 request=locked,
-                by=by,  # type: ignore[arg-type]
+                by=by,
                 version=None,
                 fulfilment=Fulfilment.MAIL_IN,
+                part_of=Cap.HANDLE_MAIL_IN,
+                owner_may=True,
             )
         shipment = MailInShipment.objects.create(
             organization_id=locked.organization_id,
@@ -154,7 +157,7 @@ def mail_in_step(
             .get(pk=shipment.pk)
         )
         request = locked.request
-        request_access(by, request)
+        request_access(by, request, cap=Cap.HANDLE_MAIL_IN, owner_may=True)
         if by is not None and by.role == Role.CUSTOMER and not customer_may(step):
             raise PermissionDenied(_("这一步由维修中心操作。"))
         if version is not None and version != locked.version:
@@ -188,7 +191,11 @@ def mail_in_step(
         staff = by if by is not None and by.role != Role.CUSTOMER else None
         if step == Step.RECEIVED and lifecycle.can(request.kind, "start", request.status, actor_of(staff)):
             service_services.request_transition(
-                request=request, name="start", by=staff, reason=text(codes.MAIL_IN_RECEIVED)
+                request=request,
+                name="start",
+                by=staff,
+                reason=text(codes.MAIL_IN_RECEIVED),
+                part_of=Cap.HANDLE_MAIL_IN,
             )
         if step == Step.REPAIRED:
             _record(locked, by, diagnosis=diagnosis, fault_code=fault_code)
@@ -202,6 +209,7 @@ def mail_in_step(
                     name="resolve",
                     by=staff,
                     reason=text(codes.MAIL_IN_RETURNED, carrier=carrier, tracking=tracking),
+                    part_of=Cap.HANDLE_MAIL_IN,
                 )
     return locked
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import Role
+from aftersales.accounts.roles import Cap
 from aftersales.core.errors import Conflict
 from aftersales.service import lifecycle
 from aftersales.service.events import Reason
@@ -54,8 +55,12 @@ def drive(
     by: User | None,
     reason: Reason = "",
     allow: frozenset[str] = frozenset(),
+    part_of: Cap,
 ) -> ServiceRequest:
-    """Take the request to status ``to``; Conflict if its table has no way there from where it is."""
+    """Take the request to status ``to``; Conflict if its table has no way there from where it is.
+
+    ``part_of`` is the capability of the return or quote step that moves it (checked by that step's
+    service): it authorizes each of the request's steps on the way (``request_transition``)."""
     fresh = ServiceRequest.objects.get(pk=request.pk)
     names = path(fresh.kind, fresh.status, to, allow)
     if names is None:
@@ -69,6 +74,11 @@ def drive(
     actor = None if by is not None and by.role == Role.CUSTOMER else by
     for i, name in enumerate(names):
         fresh = request_transition(
-            request=fresh, name=name, by=actor, reason=reason if i == len(names) - 1 else "", notify=False
+            request=fresh,
+            name=name,
+            by=actor,
+            reason=reason if i == len(names) - 1 else "",
+            notify=False,
+            part_of=part_of,
         )
     return fresh

@@ -246,7 +246,13 @@ def quote_send(*, quote: Quote, by: User | None) -> Quote:
         locked.save(update_fields=["status", "sent_at"])
         with org_language():
             said = text(codes.QUOTE_SENT, t=str(locked.total), p=str(locked.payable))
-            flow.drive(locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=text(codes.QUOTE_WAITING))
+            flow.drive(
+                locked.request,
+                part_of=Cap.QUOTE,
+                to=Status.AWAITING_CUSTOMER,
+                by=by,
+                reason=text(codes.QUOTE_WAITING),
+            )
             event_add(
                 request=locked.request,
                 kind=RequestEvent.Kind.FIELD,
@@ -303,7 +309,7 @@ def quote_approve(*, quote: Quote, by: User | None) -> Quote:
                     },
                 },
             )
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
+            flow.drive(locked.request, part_of=Cap.QUOTE, to=Status.IN_PROGRESS, by=by, reason=said)
             notify.quote_step(locked, "approved", str(said))
     return locked
 
@@ -340,7 +346,7 @@ def quote_decline(*, quote: Quote, by: User | None, reason: str) -> Quote:
                 },
             )
             # Back to staff, who return the unit unrepaired (resolve) or offer another quote.
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
+            flow.drive(locked.request, part_of=Cap.QUOTE, to=Status.IN_PROGRESS, by=by, reason=said)
             notify.quote_step(locked, "declined", str(said))
     return locked
 
@@ -373,5 +379,5 @@ def quote_withdraw(*, quote: Quote, by: User | None) -> Quote:
                     pk=locked.request_id, status=Status.AWAITING_CUSTOMER
                 ).exists()
             ):
-                flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=said)
+                flow.drive(locked.request, part_of=Cap.QUOTE, to=Status.IN_PROGRESS, by=by, reason=said)
     return locked

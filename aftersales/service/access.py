@@ -31,6 +31,31 @@ from aftersales.service.models import ServiceRequest
 if TYPE_CHECKING:
     from aftersales.accounts.models import User
 
+# The capability each of a request's own steps needs (the names are ``service.lifecycle``'s).
+# A step taken as part of a larger action is authorized by that action's capability instead:
+# a technician's check-in starts the request (``WORK_VISITS``), a return's inspection moves it on
+# (``HANDLE_GOODS``). Its service checks that capability and passes it on as ``part_of``.
+STEP_CAPS: dict[str, Cap] = {
+    "accept": Cap.TRIAGE_REQUESTS,
+    "assign": Cap.ASSIGN_REQUESTS,
+    "schedule": Cap.ASSIGN_REQUESTS,
+    "start": Cap.WORK_REQUESTS,
+    "wait_for_parts": Cap.WORK_REQUESTS,
+    "wait_for_customer": Cap.WORK_REQUESTS,
+    "resume": Cap.WORK_REQUESTS,
+    "resolve": Cap.WORK_REQUESTS,
+    "close": Cap.CLOSE_REQUESTS,
+    "cancel": Cap.CLOSE_REQUESTS,
+    "customer_accept": Cap.CLOSE_REQUESTS,
+    "customer_reject": Cap.CLOSE_REQUESTS,
+    "merge": Cap.MERGE_REQUESTS,
+}
+
+
+def step_cap(name: str) -> Cap:
+    """The capability staff need to take step ``name`` on a request of their own accord."""
+    return STEP_CAPS.get(name, Cap.MANAGE_SETTINGS)
+
 
 def request_access(
     user: User | None,

@@ -13,8 +13,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import Role, User
+from aftersales.accounts.roles import can
 from aftersales.core.errors import InvalidInput
 from aftersales.core.forms import BootstrapMixin
+from aftersales.service.access import step_cap
 from aftersales.service.models import CannedReply, Channel, Fulfilment, Kind, Priority, Status
 
 # What a transition is called on a button. The lifecycle table names them in code.
@@ -161,10 +163,20 @@ class BulkForm(forms.Form):
     )
     reason = forms.CharField(max_length=2000, required=False)
 
-    def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organization_id: int | None = None, user: User | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field: forms.ModelChoiceField = self.fields["assignee"]  # type: ignore[assignment]
         field.queryset = staff_of(organization_id)
+        if user is not None:
+            # Offer only the steps this role may take; the services refuse the others anyway.
+            steps = self.fields["transition"]
+            assert isinstance(steps, forms.ChoiceField)
+            steps.choices = _blank(
+                [(k, v) for k, v in TRANSITION_LABELS.items() if k != "assign" and can(user, step_cap(k))],
+                _("操作…"),
+            )
         for name in ("assignee", "transition", "priority"):
             self.fields[name].widget.attrs.update(
                 {

@@ -10,6 +10,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from aftersales.accounts.access import get_or_404, scope
+from aftersales.accounts.models import Role
+from aftersales.accounts.roles import can
 from aftersales.catalog.models import ProductModel
 from aftersales.core.fastpath import reads, rows
 from aftersales.core.fastpath.rows import next_id_sql
@@ -17,6 +19,7 @@ from aftersales.customers import lookup
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.customers.selectors import customers_for_user, units_for_user
 from aftersales.service import lifecycle
+from aftersales.service.access import step_cap
 from aftersales.service.events import actor_of
 from aftersales.service.models import Attachment, RequestEvent, ServiceRequest, Status
 
@@ -116,9 +119,14 @@ def attachments_for_user(*, user: AnyUser, request: ServiceRequest) -> QuerySet[
 
 
 def allowed_transitions(*, user: AnyUser, request: ServiceRequest) -> list[lifecycle.Transition]:
+    """The steps ``user`` may take on ``request`` now: the lifecycle's, and for staff only those
+    their role holds the capability of (``access.STEP_CAPS``), so no button leads to a refusal."""
     if not user.is_authenticated:
         return []
-    return lifecycle.allowed(request.kind, request.status, actor_of(user))
+    steps = lifecycle.allowed(request.kind, request.status, actor_of(user))
+    if user.role == Role.CUSTOMER:
+        return steps
+    return [t for t in steps if can(user, step_cap(t.name))]
 
 
 # --- intake reads (every API create runs one of these; SQL written once, see core.fastpath.reads) ------------

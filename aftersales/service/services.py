@@ -18,7 +18,7 @@ from aftersales.core.fastpath.unit import unit_of_work
 from aftersales.core.fields import stored
 from aftersales.customers.models import Customer, CustomerAddress, Unit
 from aftersales.service import event_text, lifecycle
-from aftersales.service.access import request_access, request_for_user
+from aftersales.service.access import request_access, request_for_user, step_cap
 from aftersales.service.events import Reason, actor_of, event_add, event_new
 from aftersales.service.models import (
     Channel,
@@ -246,15 +246,24 @@ def request_transition(
     version: int | None = None,
     at: datetime | None = None,
     notify: bool = True,
+    part_of: Cap | None = None,
 ) -> ServiceRequest:
-    """Take transition ``name``; raises Conflict naming the allowed ones when it is not possible."""
+    """Take transition ``name``; raises Conflict naming the allowed ones when it is not possible.
+
+    Staff need the step's capability (``access.STEP_CAPS``), or ``part_of``'s when the step is part
+    of a larger action that capability authorizes. A customer takes only the steps the lifecycle
+    gives the customer, on their own request."""
     if not isinstance(reason, event_text.EventText):
         reason = (reason or "").strip()
     with transaction.atomic():
-        locked = request_for_user(by, request.pk, for_update=True)
+        locked = request_for_user(
+            by, request.pk, cap=part_of or step_cap(name), owner_may=True, for_update=True
+        )
         _check_version(locked, version)
         actor = actor_of(by)
         transition = lifecycle.find(locked.kind, name)
+        if transition is not None and actor not in transition.actors:
+            raise PermissionDenied(_("您的角色无权执行此操作。"))  # e.g. a customer accepting
         allowed = lifecycle.allowed(locked.kind, locked.status, actor)
         if transition is None or transition not in allowed:
             names = ", ".join(t.name for t in allowed) or _("无")
@@ -295,15 +304,19 @@ def request_assign(
     by: User | None,
     reason: Reason = "",
     version: int | None = None,
+    part_of: Cap | None = None,
 ) -> ServiceRequest:
+    """Give the request an owner: staff need ``ASSIGN_REQUESTS`` (or ``part_of``, see
+    ``request_transition``)."""
     if assignee.organization_id != request.organization_id or assignee.role == Role.CUSTOMER:
         raise InvalidInput({"assignee": _("处理人必须是本组织员工。")})
+    cap = part_of or Cap.ASSIGN_REQUESTS
     with transaction.atomic():
-        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        locked = request_for_user(by, request.pk, cap=cap, for_update=True)
         _check_version(locked, version)
         # A new owner never sends the request back (已预约 stays 已预约; see lifecycle).
         if lifecycle.assign_moves_status(locked.kind, locked.status):
-            locked = request_transition(request=locked, name="assign", by=by, reason=reason)
+            locked = request_transition(request=locked, name="assign", by=by, reason=reason, part_of=cap)
         previous = locked.assignee
         locked.assignee = assignee
         locked.version += 1
@@ -337,8 +350,17 @@ EDITABLE = {
 
 
 def request_update(
-    *, request: ServiceRequest, by: User, version: int | None, **changes: Any
+    *,
+    request: ServiceRequest,
+    by: User | None,
+    version: int | None,
+    part_of: Cap | None = None,
+    owner_may: bool = False,
+    **changes: Any,
 ) -> ServiceRequest:
+    """Change the request's own fields: staff need ``EDIT_REQUESTS``, or ``part_of`` when the change
+    is part of a larger action (registering a mail-in switches the fulfilment); ``owner_may`` lets
+    the request's customer make that change too (choosing to bring the unit in)."""
     unknown = set(changes) - EDITABLE
     if unknown:
         raise InvalidInput({f: _("不能修改此字段。") for f in sorted(unknown)})
@@ -351,10 +373,19 @@ def request_update(
         errors["fulfilment"] = _("未知的服务方式。")
     if "description" in changes and not (changes["description"] or "").strip():
         errors["description"] = _("请描述问题。")
+    if changes.get("fault_category", "") is None:
+        changes["fault_category"] = ""  # no category is the empty one
+    if "subject" in changes and not (changes["subject"] or "").strip():
+        errors["subject"] = _("请填写标题。")
+    for field in ("priority", "kind", "fulfilment"):
+        if field in changes and changes[field] is None:
+            errors[field] = _("不能为空。")
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
-        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        locked = request_for_user(
+            by, request.pk, cap=part_of or Cap.EDIT_REQUESTS, owner_may=owner_may, for_update=True
+        )
         _check_version(locked, version)
         # Changing the kind must keep the request somewhere its new flow knows.
         new_kind = changes.get("kind", locked.kind)

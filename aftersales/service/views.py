@@ -83,7 +83,7 @@ def request_queue(request: AuthedRequest) -> HttpResponse:
         "filters": filters,
         "form": form,
         "querystring": request.GET.urlencode(),
-        "bulk": BulkForm(organization_id=request.user.organization_id),
+        "bulk": BulkForm(organization_id=request.user.organization_id, user=request.user),
         "can_create": can(request.user, Cap.EDIT_CUSTOMERS) and request.user.organization_id is not None,
     }
     return render_htmx(
@@ -110,7 +110,7 @@ def request_bulk(request: AuthedRequest) -> HttpResponse:
     querystring = QueryDict(request.POST.get("querystring", "")).urlencode()
     if querystring:
         back += "?" + querystring
-    form = BulkForm(request.POST, organization_id=request.user.organization_id)
+    form = BulkForm(request.POST, organization_id=request.user.organization_id, user=request.user)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)
@@ -327,7 +327,7 @@ def request_transition(request: AuthedRequest, number: str) -> HttpResponse:
     return _render_detail(request, _get(request, number), status=422, transition_form=form)
 
 
-@require(Cap.VIEW_CUSTOMERS)
+@require(Cap.ASSIGN_REQUESTS)
 @require_POST
 def request_assign(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
@@ -394,7 +394,7 @@ def canned_reply(request: AuthedRequest, number: str) -> HttpResponse:
     return render(request, "service/partials/_reply_body.html", {"body": body})
 
 
-@require(Cap.VIEW_CUSTOMERS)
+@require(Cap.EDIT_REQUESTS)
 @require_POST
 def request_edit(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)

@@ -45,6 +45,7 @@ class World:
     serial: str
     part: int
     station: int
+    version: int
 
 
 Call = Callable[[Any, World], Any]
@@ -56,6 +57,8 @@ PAGES: dict[Cap, Callable[[World], str]] = {
     Cap.DELETE_CUSTOMERS: lambda w: reverse("customers:delete", args=[w.customer]),
     Cap.REVEAL_PERSONAL_DATA: lambda w: reverse("customers:reveal", args=[w.customer]),
     Cap.MERGE_REQUESTS: lambda w: reverse("service:merge", args=[w.number]),
+    Cap.EDIT_REQUESTS: lambda w: reverse("service:edit", args=[w.number]),
+    Cap.ASSIGN_REQUESTS: lambda w: reverse("service:assign", args=[w.number]),
     Cap.VIEW_CATALOG: lambda w: reverse("catalog:models"),
     Cap.EDIT_CATALOG: lambda w: reverse("catalog:part-edit", args=[w.part]),
     Cap.IMPORT_DATA: lambda w: reverse("customers:imports"),
@@ -75,13 +78,48 @@ PAGES: dict[Cap, Callable[[World], str]] = {
     Cap.WORK_VISITS: lambda w: reverse("dispatch:tech-today"),
     Cap.VIEW_SLA_REPORTS: lambda w: reverse("sla:report"),
 }
-# Capabilities only services ask (no page of their own): the return's goods steps and the API's
-# technician lists. They are in the API table below or in entitlement's service tests.
-WITHOUT_A_PAGE = {Cap.HANDLE_GOODS, Cap.VIEW_TECHNICIANS}
+# Capabilities only services ask (no page of their own): the return's goods steps, the API's
+# technician lists and a request's steps (one transition form serves them all, and the service
+# refuses a step the role lacks). They are in the API table below or in the apps' service tests.
+WITHOUT_A_PAGE = {
+    Cap.HANDLE_GOODS,
+    Cap.VIEW_TECHNICIANS,
+    Cap.TRIAGE_REQUESTS,
+    Cap.WORK_REQUESTS,
+    Cap.CLOSE_REQUESTS,
+}
 
 # (call, customers_too): customers_too marks endpoints a customer also uses on their own
 # request or unit (the portal's counterpart), whatever the staff capability.
 ENDPOINTS: dict[Cap, tuple[Call, bool]] = {
+    # A request's own steps: refused (403) before the lifecycle is asked, so a role holding the
+    # capability gets the step or a 409 for a step its status does not allow.
+    Cap.EDIT_REQUESTS: (
+        lambda c, w: c.patch(
+            f"{API}/requests/{w.number}",
+            data=f'{{"priority": "high", "version": {w.version}}}',
+            content_type="application/json",
+        ),
+        False,
+    ),
+    Cap.ASSIGN_REQUESTS: (
+        lambda c, w: post_json(c, f"{API}/requests/{w.number}/assign", {"username": "tina"}),
+        False,
+    ),
+    Cap.TRIAGE_REQUESTS: (
+        lambda c, w: post_json(c, f"{API}/requests/{w.number}/transitions", {"name": "accept"}),
+        False,
+    ),
+    Cap.WORK_REQUESTS: (
+        lambda c, w: post_json(c, f"{API}/requests/{w.number}/transitions", {"name": "start"}),
+        False,
+    ),
+    Cap.CLOSE_REQUESTS: (
+        lambda c, w: post_json(
+            c, f"{API}/requests/{w.number}/transitions", {"name": "cancel", "reason": "客户不需要了"}
+        ),
+        True,
+    ),
     Cap.EDIT_CUSTOMERS: (
         lambda c, w: post_json(c, f"{API}/customers", {"name": "新客户", "phone": "13900001111"}),
         False,
@@ -126,6 +164,7 @@ def world(request, carol_request, tina_tech, station, org_a) -> World:
         serial=unit.serial_number,
         part=SparePartFactory(organization=org_a).pk,
         station=station.pk,
+        version=carol_request.version,
     )
 
 

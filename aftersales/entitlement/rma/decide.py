@@ -104,7 +104,11 @@ def rma_approve(
                 else ev(codes.RMA_APPROVED, res=locked.resolution, basis=basis)
             )
             flow.drive(
-                locked.request, to=Status.AWAITING_CUSTOMER, by=by, reason=ev(codes.RMA_APPROVED_WAITING)
+                locked.request,
+                part_of=Cap.DECIDE_RETURNS,
+                to=Status.AWAITING_CUSTOMER,
+                by=by,
+                reason=ev(codes.RMA_APPROVED_WAITING),
             )
             record_step(
                 locked,
@@ -173,11 +177,18 @@ def rma_reject(
         with org_language():
             if before_goods:
                 flow.drive(
-                    locked.request, to=Status.CANCELLED, by=by, reason=reason, allow=frozenset({"cancel"})
+                    locked.request,
+                    part_of=Cap.DECIDE_RETURNS,
+                    to=Status.CANCELLED,
+                    by=by,
+                    reason=reason,
+                    allow=frozenset({"cancel"}),
                 )
                 said = ev(codes.RMA_REJECTED, r=reason)
             else:
-                flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=reason)
+                flow.drive(
+                    locked.request, part_of=Cap.DECIDE_RETURNS, to=Status.RESOLVED, by=by, reason=reason
+                )
                 said = ev(codes.RMA_REJECTED_AFTER, r=reason)
             record_step(locked, by, "rejected", said, {_("退换货状态"): [old, locked.get_status_display()]})
             notify.rma_step(locked, "rejected", str(said))

@@ -84,7 +84,13 @@ def rma_ship(
         )
         save(locked, "status", "return_carrier", "return_tracking", "return_shipped_on")
         with org_language():
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=ev(codes.RMA_GOODS_SHIPPED))
+            flow.drive(
+                locked.request,
+                part_of=Cap.HANDLE_GOODS,
+                to=Status.IN_PROGRESS,
+                by=by,
+                reason=ev(codes.RMA_GOODS_SHIPPED),
+            )
             said = ev(codes.RMA_SHIPPED, c=carrier, t=tracking)
             record_step(
                 locked,
@@ -122,7 +128,13 @@ def rma_receive(
         locked.received_on, locked.received_by = received_on, by
         save(locked, "status", "received_on", "received_by")
         with org_language():
-            flow.drive(locked.request, to=Status.IN_PROGRESS, by=by, reason=ev(codes.RMA_GOODS_RECEIVED))
+            flow.drive(
+                locked.request,
+                part_of=Cap.HANDLE_GOODS,
+                to=Status.IN_PROGRESS,
+                by=by,
+                reason=ev(codes.RMA_GOODS_RECEIVED),
+            )
             said = ev(codes.RMA_RECEIVED, d=str(received_on))
             record_step(locked, by, "received", said, {_("退换货状态"): [old, locked.get_status_display()]})
             notify.rma_step(locked, "received", str(said))

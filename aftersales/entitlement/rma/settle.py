@@ -152,7 +152,7 @@ def rma_refund_paid(
         _mark_returned(locked, locked.received_on or refunded_on)
         with org_language():
             said = ev(codes.RMA_REFUNDED, a=str(locked.refund_amount), m=locked.refund_method)
-            flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=said)
+            flow.drive(locked.request, part_of=Cap.DECIDE_RETURNS, to=Status.RESOLVED, by=by, reason=said)
             record_step(
                 locked,
                 by,
@@ -256,7 +256,7 @@ def rma_exchange(
                 if carrier or tracking
                 else ev(codes.RMA_EXCHANGE_SHIPPED, s=new_serial, d=str(shipped_on))
             )
-            flow.drive(locked.request, to=Status.RESOLVED, by=by, reason=text)
+            flow.drive(locked.request, part_of=Cap.DECIDE_RETURNS, to=Status.RESOLVED, by=by, reason=text)
             record_step(
                 locked,
                 by,
@@ -283,7 +283,7 @@ def rma_close(
         request.refresh_from_db()
         if request.status == Status.RESOLVED:
             name = "customer_accept" if is_customer(by) else "close"
-            request_transition(request=request, name=name, by=by, notify=False)
+            request_transition(request=request, name=name, by=by, notify=False, part_of=Cap.DECIDE_RETURNS)
         old = locked.get_status_display()
         locked.status = step.target
         locked.closed_at = timezone.now()

@@ -368,3 +368,62 @@ def test_an_api_create_neither_decrypts_nor_encrypts_personal_data(
     assert sr.address_detail == "科技路 1 号" and calls == ["decrypt"]  # the copy reads back as the address
     outbox.expand_notices()
     assert OutboxMessage.objects.get(channel="sms").recipient_phone == owned_unit.customer.phone
+
+
+@pytest.mark.parametrize("field", ["subject", "priority", "kind", "fulfilment"])
+def test_a_null_for_a_required_field_is_422_naming_it_and_changes_nothing(
+    client_for, alice, owned_unit, field
+):
+    agent = client_for(alice)
+    body = _post(
+        agent,
+        "/api/v1/requests",
+        {
+            "kind": "repair",
+            "description": "漏水",
+            "customer_id": owned_unit.customer_id,
+            "unit_serial": owned_unit.serial_number,
+        },
+    ).json()
+    # when
+    answer = agent.patch(
+        f"/api/v1/requests/{body['number']}",
+        data=json.dumps({"version": body["version"], field: None}),
+        content_type="application/json",
+    )
+    # then
+    assert answer.status_code == 422, answer.content
+    assert answer["Content-Type"].startswith("application/problem+json")
+    assert field in json.dumps(answer.json())
+    assert ServiceRequest.objects.get(number=body["number"]).version == body["version"]
+
+
+def test_a_technician_cannot_assign_or_edit_a_request_and_a_quality_manager_cannot_cancel_it(
+    client_for, alice, tina, quinn, owned_unit
+):
+    body = _post(
+        client_for(alice),
+        "/api/v1/requests",
+        {
+            "kind": "repair",
+            "description": "漏水",
+            "customer_id": owned_unit.customer_id,
+            "unit_serial": owned_unit.serial_number,
+        },
+    ).json()
+    number, version = body["number"], body["version"]
+    technician, quality = client_for(tina), client_for(quinn)
+    # when
+    answers = [
+        _post(technician, f"/api/v1/requests/{number}/assign", {"username": "tina"}),
+        technician.patch(
+            f"/api/v1/requests/{number}",
+            data=json.dumps({"version": version, "priority": "urgent"}),
+            content_type="application/json",
+        ),
+        _post(quality, f"/api/v1/requests/{number}/transitions", {"name": "cancel", "reason": "测试"}),
+    ]
+    # then
+    assert [a.status_code for a in answers] == [403, 403, 403]
+    unchanged = ServiceRequest.objects.get(number=number)
+    assert (unchanged.version, unchanged.assignee_id, unchanged.status) == (version, None, "new")

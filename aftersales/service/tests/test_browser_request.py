@@ -188,7 +188,7 @@ def test_agent_phone_intake_links_to_the_open_request(page, screenshot, carols_u
     screenshot(page, "03-created-and-linked")
 
 
-def test_console_fits_a_phone(phone_page, screenshot, carols_unit, tina):
+def test_console_fits_a_phone(phone_page, screenshot, carols_unit, alice):
     sr = services.request_create(
         organization=carols_unit.organization,
         customer=carols_unit.customer,
@@ -199,7 +199,7 @@ def test_console_fits_a_phone(phone_page, screenshot, carols_unit, tina):
         unit=carols_unit,
         notify=False,
     )
-    browser_login(phone_page, "tina")
+    browser_login(phone_page, "alice")
     phone_page.goto("/console/requests/")
     assert phone_page.locator(f"tr[data-number='{sr.number}']").is_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
