@@ -6,6 +6,7 @@ Longer than ~400 lines, mostly declarative schemas: the three resources share on
 return answers with the entitlement's own option schema (``OptionOut``), so they are kept together.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -510,115 +511,39 @@ def return_decisions(request: AuthedRequest, number: str) -> Any:
     return list(_rma(request, number).decisions.all())
 
 
-@router.post("/returns/{number}/approve", response=ReturnOut)
-def approve_return(request: AuthedRequest, number: str, payload: ApproveIn) -> ReturnAuthorization:
-    rma_services.rma_approve(
-        rma=_rma(request, number),
-        by=request.user,
-        option=payload.option,
-        reason=payload.reason,
-        goodwill=payload.goodwill,
-        resolution=payload.resolution,
-        version=payload.version,
-    )
-    return _rma(request, number)
+# Each step after the request takes its payload's fields as the service's keywords (the payload
+# says ``photo_ids`` where the service says ``attachment_ids``) and answers with the return as it
+# now stands: one endpoint per row, named as the row says (the name is the operation id and URL name).
+_STEP_KEYWORDS = {"photo_ids": "attachment_ids"}
+_STEPS: tuple[tuple[str, str, type[Versioned], Callable[..., object]], ...] = (
+    ("approve_return", "approve", ApproveIn, rma_services.rma_approve),
+    ("reject_return", "reject", ReasonIn, rma_services.rma_reject),
+    ("ship_return", "shipment", ShipmentIn, rma_services.rma_ship),
+    ("receive_return", "receive", ReceiveIn, rma_services.rma_receive),
+    ("inspect_return", "inspection", InspectionIn, rma_services.rma_inspect),
+    ("refund_return", "refund", RefundIn, rma_services.rma_refund),
+    ("refund_paid", "refund-paid", RefundPaidIn, rma_services.rma_refund_paid),
+    ("exchange_return", "exchange", ExchangeIn, rma_services.rma_exchange),
+    ("close_return", "close", Versioned, rma_services.rma_close),
+)
 
 
-@router.post("/returns/{number}/reject", response=ReturnOut)
-def reject_return(request: AuthedRequest, number: str, payload: ReasonIn) -> ReturnAuthorization:
-    rma_services.rma_reject(
-        rma=_rma(request, number),
-        by=request.user,
-        reason=payload.reason,
-        version=payload.version,
-    )
-    return _rma(request, number)
+def _step_endpoint(
+    name: str, payload_schema: type[Versioned], service: Callable[..., object]
+) -> Callable[..., ReturnAuthorization]:
+    def endpoint(request: AuthedRequest, number: str, payload: Versioned) -> ReturnAuthorization:
+        keywords = {_STEP_KEYWORDS.get(f, f): getattr(payload, f) for f in type(payload).model_fields}
+        service(rma=_rma(request, number), by=request.user, **keywords)
+        return _rma(request, number)
+
+    # ninja reads the body's schema from the annotation, so it names the step's own schema.
+    endpoint.__annotations__["payload"] = payload_schema
+    endpoint.__name__ = endpoint.__qualname__ = name
+    return endpoint
 
 
-@router.post("/returns/{number}/shipment", response=ReturnOut)
-def ship_return(request: AuthedRequest, number: str, payload: ShipmentIn) -> ReturnAuthorization:
-    rma_services.rma_ship(
-        rma=_rma(request, number),
-        by=request.user,
-        carrier=payload.carrier,
-        tracking=payload.tracking,
-        shipped_on=payload.shipped_on,
-        version=payload.version,
-    )
-    return _rma(request, number)
-
-
-@router.post("/returns/{number}/receive", response=ReturnOut)
-def receive_return(request: AuthedRequest, number: str, payload: ReceiveIn) -> ReturnAuthorization:
-    rma_services.rma_receive(
-        rma=_rma(request, number),
-        by=request.user,
-        received_on=payload.received_on,
-        version=payload.version,
-    )
-    return _rma(request, number)
-
-
-@router.post("/returns/{number}/inspection", response=ReturnOut)
-def inspect_return(request: AuthedRequest, number: str, payload: InspectionIn) -> ReturnAuthorization:
-    rma_services.rma_inspect(
-        rma=_rma(request, number),
-        by=request.user,
-        findings=payload.findings,
-        notes=payload.notes,
-        odometer_km=payload.odometer_km,
-        attachment_ids=payload.photo_ids,
-        version=payload.version,
-    )
-    return _rma(request, number)
-
-
-@router.post("/returns/{number}/refund", response=ReturnOut)
-def refund_return(request: AuthedRequest, number: str, payload: RefundIn) -> ReturnAuthorization:
-    rma_services.rma_refund(
-        rma=_rma(request, number),
-        by=request.user,
-        method=payload.method,
-        amount=payload.amount,
-        reason=payload.reason,
-        goodwill=payload.goodwill,
-        version=payload.version,
-    )
-    return _rma(request, number)
-
-
-@router.post("/returns/{number}/refund-paid", response=ReturnOut)
-def refund_paid(request: AuthedRequest, number: str, payload: RefundPaidIn) -> ReturnAuthorization:
-    rma_services.rma_refund_paid(
-        rma=_rma(request, number),
-        by=request.user,
-        reference=payload.reference,
-        refunded_on=payload.refunded_on,
-        version=payload.version,
-    )
-    return _rma(request, number)
-
-
-@router.post("/returns/{number}/exchange", response=ReturnOut)
-def exchange_return(request: AuthedRequest, number: str, payload: ExchangeIn) -> ReturnAuthorization:
-    rma_services.rma_exchange(
-        rma=_rma(request, number),
-        by=request.user,
-        new_serial=payload.new_serial,
-        carrier=payload.carrier,
-        tracking=payload.tracking,
-        shipped_on=payload.shipped_on,
-        reason=payload.reason,
-        goodwill=payload.goodwill,
-        version=payload.version,
-    )
-    return _rma(request, number)
-
-
-@router.post("/returns/{number}/close", response=ReturnOut)
-def close_return(request: AuthedRequest, number: str, payload: Versioned) -> ReturnAuthorization:
-    rma_services.rma_close(rma=_rma(request, number), by=request.user, version=payload.version)
-    return _rma(request, number)
+for _name, _path, _payload, _service in _STEPS:
+    router.post(f"/returns/{{number}}/{_path}", response=ReturnOut)(_step_endpoint(_name, _payload, _service))
 
 
 # --- Quotes ------------------------------------------------------------------------------------

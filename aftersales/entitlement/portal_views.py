@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,7 +21,7 @@ from aftersales.entitlement.forms import PortalReturnForm, ReasonForm, ShipForm
 from aftersales.entitlement.models import Quote, ReturnAuthorization
 from aftersales.entitlement.policy import FaultType, RequestKind
 from aftersales.entitlement.present import present
-from aftersales.entitlement.views import show_errors
+from aftersales.entitlement.views import submit, take_step
 from aftersales.service.models import Kind
 from aftersales.service.selectors import request_for_user
 
@@ -75,23 +75,24 @@ def return_new(request: AuthedRequest, pk: int) -> HttpResponse:
             "fault": fault if fault in ("none", "performance") else "performance",
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = steps.rma_request(
+    if request.method == "POST":
+        done = submit(
+            request,
+            form,
+            lambda: steps.rma_request(
                 unit=unit,
                 by=request.user,
-                kind=data["kind"],
-                fault=data["fault"],
-                description=data["description"],
-                odometer_km=data["odometer_km"],
+                kind=form.cleaned_data["kind"],
+                fault=form.cleaned_data["fault"],
+                description=form.cleaned_data["description"],
+                odometer_km=form.cleaned_data["odometer_km"],
                 channel="web",
-            )
-        except ServiceError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("申请已提交，单号 %(n)s。") % {"n": created.number})
-            return redirect("entitlement_portal:return-detail", pk=created.pk)
+            ),
+            lambda created: _("申请已提交，单号 %(n)s。") % {"n": created.number},
+            lambda created: reverse("entitlement_portal:return-detail", kwargs={"pk": created.pk}),
+        )
+        if done is not None:
+            return done
     view = None
     try:
         chosen = form["fault"].value() or "performance"
@@ -153,20 +154,21 @@ def return_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def return_ship(request: AuthedRequest, pk: int) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
     form = ShipForm(request.POST, prefix="ship")
-    if form.is_valid():
-        try:
-            steps.rma_ship(
-                rma=rma,
-                by=request.user,
-                carrier=form.cleaned_data["carrier"],
-                tracking=form.cleaned_data["tracking"],
-                shipped_on=form.cleaned_data["shipped_on"],
-            )
-        except ServiceError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("已登记寄回运单，我们收到后会尽快检测。"))
-            return redirect("entitlement_portal:return-detail", pk=rma.pk)
+    done = submit(
+        request,
+        form,
+        lambda: steps.rma_ship(
+            rma=rma,
+            by=request.user,
+            carrier=form.cleaned_data["carrier"],
+            tracking=form.cleaned_data["tracking"],
+            shipped_on=form.cleaned_data["shipped_on"],
+        ),
+        _("已登记寄回运单，我们收到后会尽快检测。"),
+        reverse("entitlement_portal:return-detail", kwargs={"pk": rma.pk}),
+    )
+    if done is not None:
+        return done
     return _detail(request, selectors.rma_for_user(user=request.user, pk=pk), form, status=422)
 
 
@@ -174,12 +176,7 @@ def return_ship(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def return_close(request: AuthedRequest, pk: int) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
-    try:
-        steps.rma_close(rma=rma, by=request.user)
-    except ServiceError as exc:
-        messages.error(request, " ".join(exc.errors.values()) or exc.message)
-    else:
-        messages.success(request, _("感谢确认，退换货已完成。"))
+    take_step(request, lambda: steps.rma_close(rma=rma, by=request.user), _("感谢确认，退换货已完成。"))
     return redirect("entitlement_portal:return-detail", pk=rma.pk)
 
 
@@ -204,12 +201,11 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
-    try:
-        quote_steps.quote_approve(quote=quote, by=request.user)
-    except ServiceError as exc:
-        messages.error(request, " ".join(exc.errors.values()) or exc.message)
-    else:
-        messages.success(request, _("已同意报价，我们将继续维修。"))
+    take_step(
+        request,
+        lambda: quote_steps.quote_approve(quote=quote, by=request.user),
+        _("已同意报价，我们将继续维修。"),
+    )
     return redirect("entitlement_portal:quote", pk=quote.pk)
 
 
@@ -218,14 +214,15 @@ def quote_approve(request: AuthedRequest, pk: int) -> HttpResponse:
 def quote_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
     form = ReasonForm(request.POST, prefix="decline")
-    if form.is_valid():
-        try:
-            quote_steps.quote_decline(quote=quote, by=request.user, reason=form.cleaned_data["reason"])
-        except ServiceError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("已拒绝报价，我们不会进行收费维修。"))
-            return redirect("entitlement_portal:quote", pk=quote.pk)
+    done = submit(
+        request,
+        form,
+        lambda: quote_steps.quote_decline(quote=quote, by=request.user, reason=form.cleaned_data["reason"]),
+        _("已拒绝报价，我们不会进行收费维修。"),
+        reverse("entitlement_portal:quote", kwargs={"pk": quote.pk}),
+    )
+    if done is not None:
+        return done
     return _quote_page(request, selectors.quote_for_user(user=request.user, pk=pk), form, status=422)
 
 

@@ -19,7 +19,7 @@ from aftersales.entitlement import quotes as steps
 from aftersales.entitlement import selectors
 from aftersales.entitlement.forms import QuoteForm, QuoteLineFormSet, ReasonForm
 from aftersales.entitlement.present import present
-from aftersales.entitlement.views import show_errors
+from aftersales.entitlement.views import show_errors, take_step
 from aftersales.service.selectors import request_for_user
 
 
@@ -111,19 +111,17 @@ def quote_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def quote_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     quote = selectors.quote_for_user(user=request.user, pk=pk)
     by: Any = request.user
-    try:
+
+    def act() -> object:
         if action == "send":
-            steps.quote_send(quote=quote, by=by)
-        elif action == "withdraw":
-            steps.quote_withdraw(quote=quote, by=by)
-        elif action == "approve":
-            steps.quote_approve(quote=quote, by=by)
-        elif action == "decline":
-            steps.quote_decline(quote=quote, by=by, reason=request.POST.get("reason", ""))
-        else:
-            raise Http404
-    except ServiceError as exc:
-        messages.error(request, " ".join(exc.errors.values()) or exc.message)
-    else:
-        messages.success(request, _("报价单已更新。"))
+            return steps.quote_send(quote=quote, by=by)
+        if action == "withdraw":
+            return steps.quote_withdraw(quote=quote, by=by)
+        if action == "approve":
+            return steps.quote_approve(quote=quote, by=by)
+        if action == "decline":
+            return steps.quote_decline(quote=quote, by=by, reason=request.POST.get("reason", ""))
+        raise Http404
+
+    take_step(request, act, _("报价单已更新。"))
     return redirect("entitlement:quote-detail", pk=quote.pk)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -35,7 +36,7 @@ from aftersales.entitlement.forms import (
 )
 from aftersales.entitlement.models import ReturnAuthorization
 from aftersales.entitlement.present import KIND_LABELS, present
-from aftersales.entitlement.views import show_errors
+from aftersales.entitlement.views import show_errors, submit, take_step
 from aftersales.service.attachments import read_upload
 from aftersales.service.models import RequestEvent, Status
 from aftersales.service.selectors import request_for_user, timeline_for_user
@@ -262,12 +263,7 @@ DONE = {
 def rma_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     rma = selectors.rma_for_user(user=request.user, pk=pk)
     if step == "close":
-        try:
-            steps.rma_close(rma=rma, by=request.user)
-        except ServiceError as exc:
-            messages.error(request, " ".join(exc.errors.values()) or exc.message)
-        else:
-            messages.success(request, str(DONE[step]))
+        take_step(request, lambda: steps.rma_close(rma=rma, by=request.user), str(DONE[step]))
         return redirect("entitlement:rma-detail", pk=rma.pk)
     if step not in ACTIONS:
         raise Http404
@@ -275,13 +271,15 @@ def rma_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     if step == "approve":
         kwargs["options"] = _option_choices(_live(rma)[0])
     form = FORMS[step](request.POST, request.FILES, **kwargs)
-    if form.is_valid():
-        try:
-            ACTIONS[step](rma, request.user, form.cleaned_data, form)
-        except ServiceError as exc:
-            show_errors(form, exc, {"new_serial": "new_serial", "photos": "photos"})
-        else:
-            messages.success(request, str(DONE[step]))
-            return redirect("entitlement:rma-detail", pk=rma.pk)
+    done = submit(
+        request,
+        form,
+        lambda: ACTIONS[step](rma, request.user, form.cleaned_data, form),
+        str(DONE[step]),
+        reverse("entitlement:rma-detail", kwargs={"pk": rma.pk}),
+        {"new_serial": "new_serial", "photos": "photos"},
+    )
+    if done is not None:
+        return done
     rma = selectors.rma_for_user(user=request.user, pk=pk)
     return _render(request, rma, {step: form}, status=422)

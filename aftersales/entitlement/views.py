@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,6 +42,8 @@ from aftersales.entitlement.quotes import QUOTABLE
 from aftersales.service.models import Kind
 from aftersales.service.selectors import request_for_user
 
+T = TypeVar("T")
+
 
 def show_errors(form: Any, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
     """A service's field errors on the form's fields; facts that are not form fields at the top."""
@@ -49,6 +53,58 @@ def show_errors(form: Any, exc: ServiceError, rename: dict[str, str] | None = No
     for field, reason in exc.errors.items():
         name = rename.get(field, field)
         form.add_error(name if name in form.fields else None, reason)
+
+
+def submit(
+    request: AuthedRequest,
+    form: Any,
+    save: Callable[[], T],
+    success: str | Callable[[T], str],
+    to: str | Callable[[T], str],
+    rename: dict[str, str] | None = None,
+) -> HttpResponse | None:
+    """A bound form saved through its service: the success message and a redirect to ``to``
+    (each either given or made from what the service returned).
+
+    None when the form is invalid or the service refused it, its errors then on the form's fields
+    so that the page shown again keeps what the user typed.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        saved = save()
+    except ServiceError as exc:
+        show_errors(form, exc, rename)
+        return None
+    messages.success(request, success(saved) if callable(success) else success)
+    return redirect(to(saved) if callable(to) else to)
+
+
+def form_page(
+    request: AuthedRequest,
+    form: Any,
+    template: str,
+    context: dict[str, Any],
+    save: Callable[[], T],
+    success: str | Callable[[T], str],
+    to: str,
+) -> HttpResponse:
+    """A page with one form: a POST saved (see ``submit``), else the page, 422 while the form has errors."""
+    if request.method == "POST":
+        done = submit(request, form, save, success, to)
+        if done is not None:
+            return done
+    return render(request, template, {"form": form, **context}, status=422 if form.errors else 200)
+
+
+def take_step(request: AuthedRequest, step: Callable[[], object], success: str) -> None:
+    """A step without a form: its refusal as an error message on the next page, else ``success``."""
+    try:
+        step()
+    except ServiceError as exc:
+        messages.error(request, " ".join(exc.errors.values()) or exc.message)
+    else:
+        messages.success(request, success)
 
 
 @require(Cap.CHECK_ENTITLEMENT)
@@ -158,19 +214,14 @@ def unit_facts_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     facts = UnitFacts.objects.filter(unit=unit).first() or UnitFacts(unit=unit)
     form = UnitFactsForm(request.POST if request.method == "POST" else None, instance=facts)
-    if request.method == "POST" and form.is_valid():
-        try:
-            recorded.unit_facts_save(unit=unit, by=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("三包凭证与用途已保存。"))
-            return redirect("customers:unit-detail", pk=unit.pk)
-    return render(
+    return form_page(
         request,
+        form,
         "entitlement/unit_facts_form.html",
-        {"form": form, "unit": unit},
-        status=422 if form.errors else 200,
+        {"unit": unit},
+        lambda: recorded.unit_facts_save(unit=unit, by=request.user, **form.cleaned_data),
+        _("三包凭证与用途已保存。"),
+        reverse("customers:unit-detail", kwargs={"pk": unit.pk}),
     )
 
 
@@ -182,19 +233,14 @@ def repair_facts_edit(request: AuthedRequest, number: str) -> HttpResponse:
         raise Http404
     record = recorded.repair_record_of(sr) or RepairRecord(organization_id=sr.organization_id, request=sr)
     form = RepairFactsForm(request.POST if request.method == "POST" else None, instance=record)
-    if request.method == "POST" and form.is_valid():
-        try:
-            recorded.repair_facts_save(request=sr, by=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("维修记录的三包事实已保存。"))
-            return redirect("service:detail", number=sr.number)
-    return render(
+    return form_page(
         request,
+        form,
         "entitlement/repair_facts_form.html",
-        {"form": form, "sr": sr},
-        status=422 if form.errors else 200,
+        {"sr": sr},
+        lambda: recorded.repair_facts_save(request=sr, by=request.user, **form.cleaned_data),
+        _("维修记录的三包事实已保存。"),
+        reverse("service:detail", kwargs={"number": sr.number}),
     )
 
 
@@ -206,19 +252,14 @@ def sale_terms_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     terms = SaleTerms.objects.filter(unit=unit).first() or SaleTerms(unit=unit)
     form = SaleTermsForm(request.POST or None, instance=terms)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.sale_terms_save(terms=form.instance, by=request.user)
-        except ServiceError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("销售约定已保存。"))
-            return redirect("customers:unit-detail", pk=unit.pk)
-    return render(
+    return form_page(
         request,
+        form,
         "entitlement/sale_terms_form.html",
-        {"form": form, "unit": unit},
-        status=422 if form.errors else 200,
+        {"unit": unit},
+        lambda: services.sale_terms_save(terms=form.instance, by=request.user),
+        _("销售约定已保存。"),
+        reverse("customers:unit-detail", kwargs={"pk": unit.pk}),
     )
 
 
@@ -226,19 +267,14 @@ def sale_terms_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def contract_new(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
     form = ContractForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.contract_create(unit=unit, by=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            show_errors(form, exc)
-        else:
-            messages.success(request, _("延保合同 %(n)s 已登记。") % {"n": contract.number})
-            return redirect("customers:unit-detail", pk=unit.pk)
-    return render(
+    return form_page(
         request,
+        form,
         "entitlement/contract_form.html",
-        {"form": form, "unit": unit},
-        status=422 if form.errors else 200,
+        {"unit": unit},
+        lambda: services.contract_create(unit=unit, by=request.user, **form.cleaned_data),
+        lambda contract: _("延保合同 %(n)s 已登记。") % {"n": contract.number},
+        reverse("customers:unit-detail", kwargs={"pk": unit.pk}),
     )
 
 
@@ -271,14 +307,15 @@ def claim_new(request: AuthedRequest, pk: int) -> HttpResponse:
 def contract_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
     form = ReasonForm(request.POST)
-    try:
+
+    def cancel() -> object:
         if not form.is_valid():
             raise InvalidInput({"reason": _("请填写原因。")})
-        services.contract_cancel(contract=contract, by=request.user, reason=form.cleaned_data["reason"])
-    except ServiceError as exc:
-        messages.error(request, " ".join(exc.errors.values()) or exc.message)
-    else:
-        messages.success(request, _("合同已取消。"))
+        return services.contract_cancel(
+            contract=contract, by=request.user, reason=form.cleaned_data["reason"]
+        )
+
+    take_step(request, cancel, _("合同已取消。"))
     return redirect("customers:unit-detail", pk=contract.unit_id)
 
 
