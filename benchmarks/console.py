@@ -21,14 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import SUBJECTS, django_setup, pct
+
 OPEN = [
     "new",
     "accepted",
@@ -40,26 +40,6 @@ OPEN = [
     "resolved",
     "reopened",
 ]
-SUBJECTS = [
-    "空调不制冷",
-    "洗衣机漏水",
-    "电视黑屏",
-    "冰箱异响",
-    "热水器不点火",
-    "预约安装",
-    "清洗保养",
-    "咨询保修期",
-]
-
-
-def recreate_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def fill(n_requests: int, seed: int) -> object:
@@ -171,11 +151,6 @@ def timed(client: object, urls: list[str], samples: int) -> list[float]:
     return out
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -203,19 +178,7 @@ def main() -> None:
         workdir.mkdir(exist_ok=True)
     else:
         workdir = Path(tempfile.mkdtemp(prefix="aftersales-bench-console-"))
-    os.environ["AFTERSALES_DATA_DIR"] = str(workdir)
-    os.environ["LOG_LEVEL"] = "WARNING"  # not one log line per timed page
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
-    if args.database_url:
-        if not args.reuse:
-            recreate_postgres(args.database_url)
-        os.environ["DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_setup(workdir, args.database_url, recreate=not args.reuse)
     from django.db import connection
 
     from aftersales.accounts.models import User

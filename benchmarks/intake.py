@@ -44,7 +44,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, pct, recreate_postgres
+
 PER_CLIENT = 4000  # request bodies each client thread has for a round (more than it can send)
 DESCRIPTIONS = [
     "空调不制冷，开了一个小时还是28度",
@@ -58,18 +59,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def recreate_postgres(url: str) -> None:
-    """Drop and create the benchmark database, so every run starts from the same empty state."""
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 @dataclass
@@ -252,10 +241,7 @@ class Result:
         return len(self.latencies)
 
     def pct(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+        return pct(self.latencies, p) * 1000 if self.latencies else float("nan")
 
 
 def load(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 
@@ -26,3 +27,27 @@ class BootstrapMixin:
             form.add_error(None, exc.message)
         for field, reason in exc.errors.items():
             form.add_error(field if field in form.fields else None, reason)
+
+
+R = TypeVar("R")
+
+
+def form_answer(form: Any, act: Callable[[dict[str, Any]], R], refused: Callable[[int], R]) -> R:
+    """``act(form.cleaned_data)`` for a valid form: typically the service call and the answer.
+
+    ``refused(status)`` when the form is not valid (422) or ``act`` raises a ``ServiceError`` (its
+    status), which then goes on the form (``add_service_error``), so that the page shows the form
+    again with its errors and what was typed.
+    """
+    if not form.is_valid():
+        return refused(422)
+    try:
+        return act(form.cleaned_data)
+    except ServiceError as exc:
+        form.add_service_error(exc)
+        return refused(exc.status)
+
+
+def form_submit(form: Any, act: Callable[[dict[str, Any]], R]) -> R | None:
+    """``form_answer`` for a page that shows every refusal alike: ``None`` when refused."""
+    return form_answer(form, act, lambda status: None)

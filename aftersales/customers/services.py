@@ -258,20 +258,22 @@ def unit_create(
         raise Conflict(_("该型号下已有此序列号。"), {"serial_number": _("该型号下已有此序列号。")}) from exc
 
 
+# The fields the unit form edits on a registered unit (its model stays); ``unit_update`` also takes ``customer``.
+UNIT_EDITABLE = (
+    "serial_number",
+    "purchase_date",
+    "delivery_date",
+    "invoice_number",
+    "invoice_amount",
+    "sales_channel",
+    "store",
+    "order_number",
+)
+
+
 def unit_update(*, unit: Unit, by: User, **changes: Any) -> Unit:
     _require(by, Cap.EDIT_CUSTOMERS)
-    allowed = {
-        "serial_number",
-        "purchase_date",
-        "delivery_date",
-        "invoice_number",
-        "invoice_amount",
-        "sales_channel",
-        "store",
-        "order_number",
-        "customer",
-    }
-    unknown = set(changes) - allowed
+    unknown = set(changes) - {*UNIT_EDITABLE, "customer"}
     if unknown:
         raise InvalidInput({f: _("不能修改此字段。") for f in sorted(unknown)})
     merged = {"purchase_date": unit.purchase_date, "delivery_date": unit.delivery_date, **changes}

@@ -221,19 +221,7 @@ def unit_create(request: AuthedRequest, pk: int) -> HttpResponse:
 @require(Cap.EDIT_CUSTOMERS)
 def unit_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_for_user(user=request.user, pk=pk)
-    initial = {
-        f: getattr(unit, f)
-        for f in (
-            "serial_number",
-            "purchase_date",
-            "delivery_date",
-            "invoice_number",
-            "invoice_amount",
-            "sales_channel",
-            "store",
-            "order_number",
-        )
-    }
+    initial = {f: getattr(unit, f) for f in services.UNIT_EDITABLE}
     initial["product_model"] = unit.product_model_id
     form = UnitForm(request.POST or None, initial=initial, organization_id=unit.organization_id)
     form.fields["product_model"].disabled = True

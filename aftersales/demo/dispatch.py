@@ -50,7 +50,7 @@ from aftersales.dispatch.models import (
 from aftersales.dispatch.planning import plan_day
 from aftersales.dispatch.routing import TimeWindow
 from aftersales.dispatch.travel import LatLon
-from aftersales.service.event_text import fields, text
+from aftersales.service.event_text import EventText, fields, text
 from aftersales.service.models import RequestEvent, ServiceRequest
 from aftersales.stations.coverage import uncovered_mask
 from aftersales.stations.models import ServiceStation
@@ -370,6 +370,28 @@ def _request(
     )
 
 
+def _step(
+    actor: User | None,
+    label: str,
+    at: datetime,
+    source: str,
+    target: str,
+    transition: str,
+    why: EventText | None = None,
+) -> RequestEvent:
+    """The status event the lifecycle writes when ``transition`` takes a request from ``source`` to ``target``."""
+    return RequestEvent(
+        kind="status",
+        actor=actor,
+        actor_label=label,
+        from_status=source,
+        to_status=target,
+        created_at=at,
+        data={"transition": transition},
+        **(fields(why) if why is not None else {}),
+    )
+
+
 def _progress(
     rng: random.Random,
     sr: ServiceRequest,
@@ -394,25 +416,8 @@ def _progress(
             created_at=created,
             data={"channel": sr.channel, "kind": sr.kind},
         ),
-        RequestEvent(
-            kind="status",
-            actor=dispatcher,
-            actor_label=who,
-            from_status="new",
-            to_status="accepted",
-            created_at=created + timedelta(minutes=5),
-            data={"transition": "accept"},
-        ),
-        RequestEvent(
-            kind="status",
-            actor=dispatcher,
-            actor_label=who,
-            from_status="accepted",
-            to_status="assigned",
-            created_at=created + timedelta(minutes=20),
-            data={"transition": "assign"},
-            **fields(booked),
-        ),
+        _step(dispatcher, who, created + timedelta(minutes=5), "new", "accepted", "accept"),
+        _step(dispatcher, who, created + timedelta(minutes=20), "accepted", "assigned", "assign", booked),
         RequestEvent(
             kind="assignment",
             actor=dispatcher,
@@ -422,15 +427,14 @@ def _progress(
             created_at=created + timedelta(minutes=20),
             data={"from": None, "to": tech.user.username, "to_name": name},
         ),
-        RequestEvent(
-            kind="status",
-            actor=dispatcher,
-            actor_label=who,
-            from_status="assigned",
-            to_status="scheduled",
-            created_at=created + timedelta(minutes=21),
-            data={"transition": "schedule"},
-            **fields(text(codes.SCHEDULED, why=booked, window=window)),
+        _step(
+            dispatcher,
+            who,
+            created + timedelta(minutes=21),
+            "assigned",
+            "scheduled",
+            "schedule",
+            text(codes.SCHEDULED, why=booked, window=window),
         ),
     ]
     sr.assignee = tech.user
@@ -444,15 +448,14 @@ def _progress(
         return events
     appointment.checked_in_at = arrive
     events.append(
-        RequestEvent(
-            kind="status",
-            actor=tech.user,
-            actor_label=name,
-            from_status="scheduled",
-            to_status="in_progress",
-            created_at=arrive,
-            data={"transition": "start"},
-            **fields(text(codes.CHECKED_IN, technician=name)),
+        _step(
+            tech.user,
+            name,
+            arrive,
+            "scheduled",
+            "in_progress",
+            "start",
+            text(codes.CHECKED_IN, technician=name),
         )
     )
     sr.status = "in_progress"
@@ -463,15 +466,14 @@ def _progress(
     sr.status = "resolved"
     sr.resolved_at = leave
     events.append(
-        RequestEvent(
-            kind="status",
-            actor=tech.user,
-            actor_label=name,
-            from_status="in_progress",
-            to_status="resolved",
-            created_at=leave,
-            data={"transition": "resolve"},
-            **fields(text(codes.SIGNED, who=sr.customer.name)),
+        _step(
+            tech.user,
+            name,
+            leave,
+            "in_progress",
+            "resolved",
+            "resolve",
+            text(codes.SIGNED, who=sr.customer.name),
         )
     )
     return events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from aftersales.accounts.decorators import technician_required
 from aftersales.accounts.http import AuthedRequest
 from aftersales.catalog.models import SparePart
 from aftersales.core.errors import ServiceError
+from aftersales.core.forms import form_answer
 from aftersales.core.models import RevealLog
 from aftersales.dispatch import config, selectors, visits
 from aftersales.dispatch.forms import CheckInForm, CompleteForm, PartForm, PhotoForm, RecordForm, WaitForm
@@ -152,6 +154,20 @@ def _back(appointment: Appointment, anchor: str = "") -> HttpResponse:
     return redirect(reverse("dispatch:tech-visit", args=[appointment.pk]) + (f"#{anchor}" if anchor else ""))
 
 
+def _submit(
+    request: AuthedRequest,
+    appointment: Appointment,
+    form: Any,
+    key: str,
+    act: Callable[[dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """``act``'s answer for the valid form; when the form or the service says no, the visit page
+    again with this form under ``key``, its errors and what was typed."""
+    return form_answer(
+        form, act, lambda status: _visit_page(request, appointment, status=status, **{key: form})
+    )
+
+
 @technician_required
 @require_GET
 def visit(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -178,31 +194,26 @@ def check_in(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def record(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
-    form = RecordForm(request.POST)
-    if not form.is_valid():
-        return _visit_page(request, appointment, status=422, record_form=form)
-    try:
-        visits.repair_record_update(appointment=appointment, by=request.user, **form.cleaned_data)
-    except ServiceError as exc:
-        form.add_service_error(exc)
-        return _visit_page(request, appointment, status=exc.status, record_form=form)
-    messages.success(request, _("维修记录已保存。"))
-    return _back(appointment, "parts")
+
+    def save(data: dict[str, Any]) -> HttpResponse:
+        visits.repair_record_update(appointment=appointment, by=request.user, **data)
+        messages.success(request, _("维修记录已保存。"))
+        return _back(appointment, "parts")
+
+    return _submit(request, appointment, RecordForm(request.POST), "record_form", save)
 
 
 @technician_required
 @require_POST
 def part_add(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
+
+    def add(data: dict[str, Any]) -> HttpResponse:
+        visits.part_usage_add(appointment=appointment, by=request.user, **data)
+        return _back(appointment, "parts")
+
     form = PartForm(request.POST, parts=_parts_for(appointment))
-    if not form.is_valid():
-        return _visit_page(request, appointment, status=422, part_form=form)
-    try:
-        visits.part_usage_add(appointment=appointment, by=request.user, **form.cleaned_data)
-    except ServiceError as exc:
-        form.add_service_error(exc)
-        return _visit_page(request, appointment, status=exc.status, part_form=form)
-    return _back(appointment, "parts")
+    return _submit(request, appointment, form, "part_form", add)
 
 
 @technician_required
@@ -248,11 +259,8 @@ def photo(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def wait_for_parts(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
-    form = WaitForm(request.POST)
-    if not form.is_valid():
-        return _visit_page(request, appointment, status=422, wait_form=form)
-    data = form.cleaned_data
-    try:
+
+    def wait(data: dict[str, Any]) -> HttpResponse:
         visits.visit_wait_for_parts(
             appointment=appointment,
             by=request.user,
@@ -260,22 +268,18 @@ def wait_for_parts(request: AuthedRequest, pk: int) -> HttpResponse:
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
         )
-    except ServiceError as exc:
-        form.add_service_error(exc)
-        return _visit_page(request, appointment, status=exc.status, wait_form=form)
-    messages.success(request, _("已登记等待备件，备件到货后再预约上门。"))
-    return redirect("dispatch:tech-today")
+        messages.success(request, _("已登记等待备件，备件到货后再预约上门。"))
+        return redirect("dispatch:tech-today")
+
+    return _submit(request, appointment, WaitForm(request.POST), "wait_form", wait)
 
 
 @technician_required
 @require_POST
 def complete(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = _visit(request, pk)
-    form = CompleteForm(request.POST)
-    if not form.is_valid():
-        return _visit_page(request, appointment, status=422, complete_form=form)
-    data = form.cleaned_data
-    try:
+
+    def sign(data: dict[str, Any]) -> HttpResponse:
         signature = visits.decode_signature(data["signature"])
         attachments.check_upload("signature.png", signature, "signature")
         visits.visit_complete(
@@ -286,8 +290,7 @@ def complete(request: AuthedRequest, pk: int) -> HttpResponse:
             latitude=data.get("latitude"),
             longitude=data.get("longitude"),
         )
-    except ServiceError as exc:
-        form.add_service_error(exc)
-        return _visit_page(request, appointment, status=exc.status, complete_form=form)
-    messages.success(request, _("客户已签字验收，服务单已解决。"))
-    return redirect("dispatch:tech-today")
+        messages.success(request, _("客户已签字验收，服务单已解决。"))
+        return redirect("dispatch:tech-today")
+
+    return _submit(request, appointment, CompleteForm(request.POST), "complete_form", sign)

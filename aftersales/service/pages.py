@@ -134,6 +134,38 @@ def post_reply(
             )
 
 
+def reply_submit(form: Any, *, sr: ServiceRequest, by: Any, kept: KeptUploads, refused: str) -> bool:
+    """Post a reply form's message and files (``keep_uploads``'s ``kept`` and ``refused``), the kept
+    files released in the same transaction.
+
+    False, with the reasons on the form, when it is not valid, a new file was refused or the
+    service says no. The console's form can make it an internal note (``visibility``); the
+    portal's has no such choice.
+    """
+    valid = form.is_valid()
+    if refused:
+        form.add_error(kept.field, refused)
+        valid = False
+    if not valid:
+        return False
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            post_reply(
+                sr=sr,
+                by=by,
+                body=data["body"],
+                uploads=kept.contents(),
+                internal=data.get("visibility") == "internal",
+                field=kept.field,
+            )
+            kept.release()
+    except ServiceError as exc:
+        form.add_service_error(exc)
+        return False
+    return True
+
+
 STATUS_LABELS: dict[str, Any] = dict(Status.choices)
 _CHOICE_LABELS: dict[str, dict[str, Any]] = {
     "priority": dict(Priority.choices),

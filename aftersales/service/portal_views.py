@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from aftersales.accounts.decorators import customer_required
 from aftersales.accounts.http import AuthedRequest
 from aftersales.core.errors import ServiceError, renamed
+from aftersales.core.forms import form_submit
 from aftersales.core.htmx import htmx_partial
 from aftersales.customers.selectors import units_for_user
 from aftersales.service import lifecycle, opening, selectors, services
@@ -28,7 +28,7 @@ from aftersales.service.pages import (
     duplicates_of,
     fresh_uploads,
     keep_uploads,
-    post_reply,
+    reply_submit,
     timeline_entries,
 )
 
@@ -235,6 +235,11 @@ def _done(request: AuthedRequest, number: str, text: str, anchor: str = "") -> H
     return redirect(reverse("portal_requests:detail", args=[number]) + anchor)
 
 
+def _again(request: AuthedRequest, number: str, **forms: Any) -> HttpResponse:
+    """The page again (422) for a form the customer must correct, as it is now, with the form as sent."""
+    return _render_detail(request, _get(request, number), status=422, **forms)
+
+
 @customer_required
 @require_POST
 def request_accept(request: AuthedRequest, number: str) -> HttpResponse:
@@ -252,19 +257,14 @@ def request_accept(request: AuthedRequest, number: str) -> HttpResponse:
 def request_reject(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_transition(
-                request=sr,
-                name="customer_reject",
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            return _done(request, number, _("已收到您的反馈，我们会重新安排处理。"))
-    return _render_detail(request, _get(request, number), status=422, reject_form=form)
+
+    def reject(data: dict[str, Any]) -> HttpResponse:
+        services.request_transition(
+            request=sr, name="customer_reject", by=request.user, reason=data["reason"]
+        )
+        return _done(request, number, _("已收到您的反馈，我们会重新安排处理。"))
+
+    return form_submit(form, reject) or _again(request, number, reject_form=form)
 
 
 @customer_required
@@ -273,27 +273,9 @@ def request_reply(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     kept, refused = keep_uploads(request, field="photos")
     form = PortalReplyForm(request.POST, request.FILES, kept=len(kept.items))
-    valid = form.is_valid()
-    if refused:
-        form.add_error("photos", refused)
-        valid = False
-    if valid:
-        try:
-            with transaction.atomic():
-                post_reply(
-                    sr=sr,
-                    by=request.user,
-                    body=form.cleaned_data["body"],
-                    uploads=kept.contents(),
-                    internal=False,
-                    field="photos",
-                )
-                kept.release()
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            return _done(request, number, _("留言已发送。"), "#timeline")
-    return _render_detail(request, _get(request, number), status=422, reply_form=form, reply_kept=kept)
+    if reply_submit(form, sr=sr, by=request.user, kept=kept, refused=refused):
+        return _done(request, number, _("留言已发送。"), "#timeline")
+    return _again(request, number, reply_form=form, reply_kept=kept)
 
 
 @customer_required
@@ -301,11 +283,9 @@ def request_reply(request: AuthedRequest, number: str) -> HttpResponse:
 def request_rate(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rating_submit(request=sr, by=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            return _done(request, number, _("感谢您的评价！"), "#rating")
-    return _render_detail(request, _get(request, number), status=422, rating_form=form)
+
+    def rate(data: dict[str, Any]) -> HttpResponse:
+        services.rating_submit(request=sr, by=request.user, **data)
+        return _done(request, number, _("感谢您的评价！"), "#rating")
+
+    return form_submit(form, rate) or _again(request, number, rating_form=form)

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 from aftersales.accounts.decorators import require
 from aftersales.accounts.http import AuthedRequest
 from aftersales.accounts.roles import Cap, can
-from aftersales.core.errors import ServiceError, renamed
+from aftersales.core.errors import InvalidInput, ServiceError, renamed
+from aftersales.core.forms import form_submit
 from aftersales.core.htmx import render_htmx
 from aftersales.core.paginator import IdsFirstPaginator
 from aftersales.customers.selectors import customer_search, customers_for_user, units_for_user
@@ -46,8 +46,8 @@ from aftersales.service.pages import (
     duplicates_of,
     fresh_uploads,
     keep_uploads,
-    post_reply,
     reason_of,
+    reply_submit,
     timeline_entries,
 )
 from aftersales.sla import selectors as sla_selectors
@@ -306,25 +306,23 @@ def _done(request: AuthedRequest, number: str, text: str, anchor: str = "") -> H
     return redirect(reverse("service:detail", args=[number]) + anchor)
 
 
+def _again(request: AuthedRequest, number: str, **forms: Any) -> HttpResponse:
+    """The page again (422) for a form the user must correct, as it is now, with the form as sent."""
+    return _render_detail(request, _get(request, number), status=422, **forms)
+
+
 @require(Cap.VIEW_CUSTOMERS)
 @require_POST
 def request_transition(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = TransitionForm(request.POST)
-    if form.is_valid():
-        name = form.cleaned_data["name"]
-        try:
-            services.request_transition(
-                request=sr,
-                name=name,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            return _done(request, number, _("已执行：%(name)s") % {"name": TRANSITION_LABELS.get(name, name)})
-    return _render_detail(request, _get(request, number), status=422, transition_form=form)
+
+    def take(data: dict[str, Any]) -> HttpResponse:
+        name = data["name"]
+        services.request_transition(request=sr, name=name, by=request.user, reason=data["reason"])
+        return _done(request, number, _("已执行：%(name)s") % {"name": TRANSITION_LABELS.get(name, name)})
+
+    return form_submit(form, take) or _again(request, number, transition_form=form)
 
 
 @require(Cap.ASSIGN_REQUESTS)
@@ -332,21 +330,14 @@ def request_transition(request: AuthedRequest, number: str) -> HttpResponse:
 def request_assign(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = AssignForm(request.POST, organization_id=sr.organization_id)
-    if form.is_valid():
-        assignee = form.cleaned_data["assignee"]
-        try:
-            services.request_assign(
-                request=sr,
-                assignee=assignee,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            name = assignee.get_full_name() or assignee.username
-            return _done(request, number, _("已派单给 %(name)s。") % {"name": name})
-    return _render_detail(request, _get(request, number), status=422, assign_form=form)
+
+    def assign(data: dict[str, Any]) -> HttpResponse:
+        assignee = data["assignee"]
+        services.request_assign(request=sr, assignee=assignee, by=request.user, reason=data["reason"])
+        name = assignee.get_full_name() or assignee.username
+        return _done(request, number, _("已派单给 %(name)s。") % {"name": name})
+
+    return form_submit(form, assign) or _again(request, number, assign_form=form)
 
 
 @require(Cap.VIEW_CUSTOMERS)
@@ -355,30 +346,10 @@ def request_reply(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     kept, refused = keep_uploads(request, field="uploads")
     form = ReplyForm(request.POST, request.FILES, organization_id=sr.organization_id, kept=len(kept.items))
-    valid = form.is_valid()
-    if refused:
-        form.add_error("uploads", refused)
-        valid = False
-    if valid:
+    if reply_submit(form, sr=sr, by=request.user, kept=kept, refused=refused):
         internal = form.cleaned_data["visibility"] == "internal"
-        try:
-            with transaction.atomic():
-                post_reply(
-                    sr=sr,
-                    by=request.user,
-                    body=form.cleaned_data["body"],
-                    uploads=kept.contents(),
-                    internal=internal,
-                    field="uploads",
-                )
-                kept.release()
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            return _done(
-                request, number, _("内部备注已保存。") if internal else _("回复已发送。"), "#timeline"
-            )
-    return _render_detail(request, _get(request, number), status=422, reply_form=form, reply_kept=kept)
+        return _done(request, number, _("内部备注已保存。") if internal else _("回复已发送。"), "#timeline")
+    return _again(request, number, reply_form=form, reply_kept=kept)
 
 
 @require(Cap.VIEW_CUSTOMERS)
@@ -423,7 +394,7 @@ def request_edit(request: AuthedRequest, number: str) -> HttpResponse:
                 form.add_service_error(exc)
         else:
             return _done(request, number, _("服务单已保存。"))
-    return _render_detail(request, _get(request, number), status=422, edit_form=form)
+    return _again(request, number, edit_form=form)
 
 
 @require(Cap.MERGE_REQUESTS)
@@ -431,19 +402,16 @@ def request_edit(request: AuthedRequest, number: str) -> HttpResponse:
 def request_merge(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = MergeForm(request.POST)
-    if form.is_valid():
-        target_number = form.cleaned_data["target"].strip().upper()
+
+    def merge(data: dict[str, Any]) -> HttpResponse:
+        target_number = data["target"].strip().upper()
         target = selectors.requests_for_user(request.user).filter(number=target_number).first()
         if target is None:
-            form.add_error("target", _("没有这张服务单。"))
-        else:
-            try:
-                services.request_merge(source=sr, target=target, by=request.user)
-            except ServiceError as exc:
-                form.add_service_error(exc)
-            else:
-                return _done(request, target.number, _("%(source)s 已合并到本单。") % {"source": sr.number})
-    return _render_detail(request, _get(request, number), status=422, merge_form=form)
+            raise InvalidInput({"target": _("没有这张服务单。")})
+        services.request_merge(source=sr, target=target, by=request.user)
+        return _done(request, target.number, _("%(source)s 已合并到本单。") % {"source": sr.number})
+
+    return form_submit(form, merge) or _again(request, number, merge_form=form)
 
 
 @require(Cap.VIEW_CUSTOMERS)
@@ -451,19 +419,14 @@ def request_merge(request: AuthedRequest, number: str) -> HttpResponse:
 def request_split(request: AuthedRequest, number: str) -> HttpResponse:
     sr = _get(request, number)
     form = SplitForm(request.POST)
-    if form.is_valid():
-        try:
-            new = services.request_split(
-                request=sr,
-                by=request.user,
-                description=form.cleaned_data["description"],
-                kind=form.cleaned_data["kind"] or None,
-            )
-        except ServiceError as exc:
-            form.add_service_error(exc)
-        else:
-            return _done(request, new.number, _("已从 %(source)s 拆分出本单。") % {"source": sr.number})
-    return _render_detail(request, _get(request, number), status=422, split_form=form)
+
+    def split(data: dict[str, Any]) -> HttpResponse:
+        new = services.request_split(
+            request=sr, by=request.user, description=data["description"], kind=data["kind"] or None
+        )
+        return _done(request, new.number, _("已从 %(source)s 拆分出本单。") % {"source": sr.number})
+
+    return form_submit(form, split) or _again(request, number, split_form=form)
 
 
 # --- files -----------------------------------------------------------------------------------

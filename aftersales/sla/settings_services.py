@@ -50,6 +50,31 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+def _log_changed(
+    *,
+    organization: Organization,
+    actor: User,
+    area: str,
+    target: str,
+    ref: dict[str, Any],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    under: str = "changes",
+) -> None:
+    """One "changed" row in the settings log with the fields that changed (``detail``: ``ref``
+    and the changes under ``under``); none when nothing did."""
+    changes = _diff(before, after)
+    if changes:
+        settings_change_log(
+            organization=organization,
+            actor=actor,
+            area=area,
+            action="changed",
+            target=target,
+            detail={**ref, under: changes},
+        )
+
+
 # ---- policies ----------------------------------------------------------------------------------
 
 
@@ -122,16 +147,15 @@ def policy_update(*, policy: SlaPolicy, actor: User, data: PolicyData) -> SlaPol
         policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
         before = _policy_facts(policy)
         _policy_write(policy, data)
-        changes = _diff(before, _policy_facts(policy))
-        if changes:
-            settings_change_log(
-                organization=policy.organization,
-                actor=actor,
-                area=AREA_SLA,
-                action="changed",
-                target=policy.name,
-                detail={"policy": policy.pk, "changes": changes},
-            )
+        _log_changed(
+            organization=policy.organization,
+            actor=actor,
+            area=AREA_SLA,
+            target=policy.name,
+            ref={"policy": policy.pk},
+            before=before,
+            after=_policy_facts(policy),
+        )
     return policy
 
 
@@ -251,16 +275,15 @@ def rule_update(*, rule: EscalationRule, actor: User, data: RuleData) -> Escalat
         )
         before = _rule_facts(rule)
         _rule_write(rule, data)
-        changes = _diff(before, _rule_facts(rule))
-        if changes:
-            settings_change_log(
-                organization=rule.policy.organization,
-                actor=actor,
-                area=AREA_ESCALATION,
-                action="changed",
-                target=f"{rule.policy.name} · {rule.name}",
-                detail={"rule": rule.pk, "changes": changes},
-            )
+        _log_changed(
+            organization=rule.policy.organization,
+            actor=actor,
+            area=AREA_ESCALATION,
+            target=f"{rule.policy.name} · {rule.name}",
+            ref={"rule": rule.pk},
+            before=before,
+            after=_rule_facts(rule),
+        )
     return rule
 
 
@@ -344,16 +367,15 @@ def calendar_update(
         ):
             calendar_load_official(calendar=calendar, years=official_years())
         calendar_touch(calendar.pk)
-        changes = _diff(before, _calendar_facts(calendar))
-        if changes:
-            settings_change_log(
-                organization=calendar.organization,
-                actor=actor,
-                area=AREA_CALENDARS,
-                action="changed",
-                target=calendar.name,
-                detail={"calendar": calendar.pk, "changes": changes},
-            )
+        _log_changed(
+            organization=calendar.organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            target=calendar.name,
+            ref={"calendar": calendar.pk},
+            before=before,
+            after=_calendar_facts(calendar),
+        )
     calendar.refresh_from_db()
     return calendar
 
@@ -370,17 +392,16 @@ def calendar_hours_set(*, calendar: ServiceCalendar, actor: User, weekly: Mappin
             for start, end in spans
         )
         calendar_touch(calendar.pk)
-        after = {str(d): format_hours(weekly.get(d, ())) for d in range(7)}
-        changes = _diff(before, after)
-        if changes:
-            settings_change_log(
-                organization=calendar.organization,
-                actor=actor,
-                area=AREA_CALENDARS,
-                action="changed",
-                target=calendar.name,
-                detail={"calendar": calendar.pk, "working_hours": changes},
-            )
+        _log_changed(
+            organization=calendar.organization,
+            actor=actor,
+            area=AREA_CALENDARS,
+            target=calendar.name,
+            ref={"calendar": calendar.pk},
+            before=before,
+            after={str(d): format_hours(weekly.get(d, ())) for d in range(7)},
+            under="working_hours",
+        )
 
 
 def calendar_day_override(
