@@ -51,7 +51,8 @@ def _history(make_request, alice, dave, tina, carol):
         at=sh(2025, 3, 13, 9),
         notify=False,
     )
-    repair = walk(repair, tina, sh(2025, 3, 17, 15), "start", "resolve", "close")
+    repair = walk(repair, tina, sh(2025, 3, 17, 15), "start", "resolve")
+    repair = walk(repair, alice, sh(2025, 3, 17, 15), "close")  # closing is the agent's
     # a consultation answered once, then the customer asks again and waits
     consultation = make_request("consultation", sh(2025, 3, 14, 9))
     services.message_add(
