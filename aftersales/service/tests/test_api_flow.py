@@ -370,21 +370,23 @@ def test_an_api_create_neither_decrypts_nor_encrypts_personal_data(
     assert OutboxMessage.objects.get(channel="sms").recipient_phone == owned_unit.customer.phone
 
 
+def _repair(agent, unit):
+    """A repair on ``unit`` opened through the API, as the API answers it."""
+    body = {
+        "kind": "repair",
+        "description": "漏水",
+        "customer_id": unit.customer_id,
+        "unit_serial": unit.serial_number,
+    }
+    return _post(agent, "/api/v1/requests", body).json()
+
+
 @pytest.mark.parametrize("field", ["subject", "priority", "kind", "fulfilment"])
 def test_a_null_for_a_required_field_is_422_naming_it_and_changes_nothing(
     client_for, alice, owned_unit, field
 ):
     agent = client_for(alice)
-    body = _post(
-        agent,
-        "/api/v1/requests",
-        {
-            "kind": "repair",
-            "description": "漏水",
-            "customer_id": owned_unit.customer_id,
-            "unit_serial": owned_unit.serial_number,
-        },
-    ).json()
+    body = _repair(agent, owned_unit)
     # when
     answer = agent.patch(
         f"/api/v1/requests/{body['number']}",
@@ -401,16 +403,7 @@ def test_a_null_for_a_required_field_is_422_naming_it_and_changes_nothing(
 def test_a_technician_cannot_assign_or_edit_a_request_and_a_quality_manager_cannot_cancel_it(
     client_for, alice, tina, quinn, owned_unit
 ):
-    body = _post(
-        client_for(alice),
-        "/api/v1/requests",
-        {
-            "kind": "repair",
-            "description": "漏水",
-            "customer_id": owned_unit.customer_id,
-            "unit_serial": owned_unit.serial_number,
-        },
-    ).json()
+    body = _repair(client_for(alice), owned_unit)
     number, version = body["number"], body["version"]
     technician, quality = client_for(tina), client_for(quinn)
     # when
